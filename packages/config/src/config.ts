@@ -1,0 +1,83 @@
+import { ConfigError, type Env, int, list, optional, str, token, url } from './env.ts';
+
+export interface Config {
+  port: number;
+  publicUrl: string;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  s3: {
+    /** Unset: an S3-compatible server is started in-process (development, tests). */
+    endpoint: string | undefined;
+    bucket: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    dataDir: string;
+  };
+  adminToken: string | undefined;
+  git: { allowedSources: string[]; cacheDir: string; timeoutMs: number };
+  limits: { maxFileBytes: number; maxTotalBytes: number; maxFiles: number };
+  worker: { concurrency: number; reconcileAfterMs: number };
+  logLevel: string;
+}
+
+const MB = 1024 * 1024;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Parses the environment once, at boot, into a frozen typed object. */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const port = int(env, 'PORT', 3000, { min: 0, max: 65535 });
+  const publicUrl = url(env, 'PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:']).replace(/\/+$/, '');
+  const endpoint = optional(env, 'S3_ENDPOINT');
+  if (endpoint !== undefined) url(env, 'S3_ENDPOINT', endpoint, ['http:', 'https:']);
+  const allowedSources = list(env, 'GIT_ALLOWED_SOURCES', ['https://']);
+  for (const prefix of allowedSources) {
+    if (!/^(https?|file|ssh):\/\//.test(prefix)) {
+      throw new ConfigError('GIT_ALLOWED_SOURCES', `"${prefix}" must start with https://, http://, ssh:// or file://`);
+    }
+  }
+  const logLevel = str(env, 'LOG_LEVEL', 'info');
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  return deepFreeze({
+    port,
+    publicUrl,
+    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/packhouse', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    queuePrefix: str(env, 'QUEUE_PREFIX', 'packhouse'),
+    s3: {
+      endpoint,
+      bucket: str(env, 'S3_BUCKET', 'packhouse'),
+      region: str(env, 'S3_REGION', 'us-east-1'),
+      // s3rver's fixed credentials are the defaults, so the embedded store works untouched.
+      accessKeyId: str(env, 'S3_ACCESS_KEY_ID', 'S3RVER'),
+      secretAccessKey: str(env, 'S3_SECRET_ACCESS_KEY', 'S3RVER'),
+      dataDir: str(env, 'S3_DATA_DIR', './data/s3'),
+    },
+    adminToken: token(env, 'ADMIN_TOKEN'),
+    git: {
+      allowedSources,
+      cacheDir: str(env, 'GIT_CACHE_DIR', './data/git'),
+      timeoutMs: int(env, 'GIT_TIMEOUT_MS', 120_000, { min: 1000 }),
+    },
+    limits: {
+      maxFileBytes: int(env, 'MAX_FILE_BYTES', 100 * MB, { min: 1 }),
+      maxTotalBytes: int(env, 'MAX_TOTAL_BYTES', 500 * MB, { min: 1 }),
+      maxFiles: int(env, 'MAX_FILES', 50_000, { min: 1 }),
+    },
+    worker: {
+      concurrency: int(env, 'WORKER_CONCURRENCY', 2, { min: 1, max: 64 }),
+      reconcileAfterMs: int(env, 'RECONCILE_AFTER_MS', 60_000, { min: 1000 }),
+    },
+    logLevel,
+  });
+}
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const child of Object.values(value)) {
+    if (child !== null && typeof child === 'object') deepFreeze(child);
+  }
+  return Object.freeze(value);
+}

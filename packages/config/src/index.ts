@@ -1,0 +1,2 @@
+export { loadConfig, type Config } from './config.ts';
+export { ConfigError } from './env.ts';

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/index.ts';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.publicUrl).toBe('http://localhost:3000');
+    expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/packhouse');
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.s3.endpoint).toBeUndefined();
+    expect(config.s3.bucket).toBe('packhouse');
+    expect(config.git.allowedSources).toEqual(['https://']);
+    expect(config.limits.maxFiles).toBe(50_000);
+  });
+
+  it('derives PUBLIC_URL from PORT and trims a trailing slash', () => {
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PUBLIC_URL: 'https://packages.example.org/' }).publicUrl).toBe('https://packages.example.org');
+  });
+
+  it('is frozen', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.s3)).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    [{ S3_ENDPOINT: 'ftp://x' }, 'S3_ENDPOINT'],
+    [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
+    [{ GIT_ALLOWED_SOURCES: 'ext::sh' }, 'GIT_ALLOWED_SOURCES'],
+    [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ])('refuses %j naming the variable', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));
+  });
+
+  it('reads lists of allowed git sources', () => {
+    expect(loadConfig({ GIT_ALLOWED_SOURCES: 'https://git.example.org/, file://' }).git.allowedSources).toEqual([
+      'https://git.example.org/',
+      'file://',
+    ]);
+  });
+});

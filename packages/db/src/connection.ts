@@ -1,0 +1,16 @@
+import { CamelCasePlugin, Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+/** Repository functions take either; a function that locks rows asks for a Tx. */
+export type Executor = Db | Tx;
+
+// bigint columns come back as strings by default; sizes fit in a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value);
+
+export function createDb(databaseUrl: string, { max = 10 } = {}): Db {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+}

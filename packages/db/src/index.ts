@@ -1,0 +1,12 @@
+export { createDb, type Db, type Executor, type Tx } from './connection.ts';
+export { ensureDatabase, migrate, MIGRATIONS_DIR } from './migrate.ts';
+export type * from './schema.ts';
+export * as users from './repositories/users.ts';
+export * as projects from './repositories/projects.ts';
+export * as releases from './repositories/releases.ts';
+export * as files from './repositories/files.ts';
+export * as events from './repositories/events.ts';
+export type { ProjectRow } from './repositories/projects.ts';
+export type { ReleaseRow } from './repositories/releases.ts';
+export type { ReleaseFileRow } from './repositories/files.ts';
+export type { UserRow } from './repositories/users.ts';

@@ -1,0 +1,78 @@
+import { sql, type Insertable, type Selectable } from 'kysely';
+import type { Executor, Tx } from '../connection.ts';
+import type { ReleasesTable } from '../schema.ts';
+
+export type ReleaseRow = Selectable<ReleasesTable>;
+
+export function insertRelease(db: Executor, release: Insertable<ReleasesTable>): Promise<ReleaseRow | undefined> {
+  return db
+    .insertInto('releases')
+    .values(release)
+    .onConflict((oc) => oc.columns(['projectId', 'version']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function findRelease(db: Executor, projectId: string, version: string): Promise<ReleaseRow | undefined> {
+  return db
+    .selectFrom('releases')
+    .selectAll()
+    .where('projectId', '=', projectId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+}
+
+export function findReleaseById(db: Executor, id: string): Promise<ReleaseRow | undefined> {
+  return db.selectFrom('releases').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function listReleases(db: Executor, projectId: string): Promise<ReleaseRow[]> {
+  return db.selectFrom('releases').selectAll().where('projectId', '=', projectId).orderBy('id', 'desc').execute();
+}
+
+/** Moves a queued (or stalled building) release to building; undefined when it is already finished. */
+export function claimRelease(db: Executor, id: string): Promise<ReleaseRow | undefined> {
+  return db
+    .updateTable('releases')
+    .set({ status: 'building', updatedAt: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'building'])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Marks the release published inside the publishing transaction; false when another worker already did. */
+export async function markPublished(
+  tx: Tx,
+  id: string,
+  outcome: { commit: string; commitTime: Date; coreCompatibility: string | null },
+): Promise<boolean> {
+  const result = await tx
+    .updateTable('releases')
+    .set({ ...outcome, status: 'published', error: null, publishedAt: sql<Date>`now()`, updatedAt: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'building'])
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function markFailed(db: Executor, id: string, error: string, commit?: string): Promise<void> {
+  await db
+    .updateTable('releases')
+    .set({ status: 'failed', error, updatedAt: sql<Date>`now()`, ...(commit ? { commit } : {}) })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'building'])
+    .execute();
+}
+
+/** Releases still unfinished after `olderThanMs`: their job may have been lost with Redis. */
+export function listStalled(db: Executor, olderThanMs: number, limit = 500): Promise<Pick<ReleaseRow, 'id'>[]> {
+  return db
+    .selectFrom('releases')
+    .select('id')
+    .where('status', 'in', ['queued', 'building'])
+    .where('updatedAt', '<', sql<Date>`now() - make_interval(secs => ${olderThanMs / 1000})`)
+    .orderBy('updatedAt')
+    .limit(limit)
+    .execute();
+}

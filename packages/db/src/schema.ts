@@ -1,0 +1,83 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Column types as kysely sees them, camelCased by the CamelCasePlugin. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface UsersTable {
+  id: Generated<string>;
+  name: string;
+  tokenHash: Buffer;
+  isAdmin: ColumnType<boolean, boolean | undefined, boolean>;
+  createdAt: Timestamp;
+}
+
+export interface ProjectsTable {
+  id: Generated<string>;
+  name: string;
+  title: string;
+  type: 'core' | 'module' | 'theme' | 'distribution';
+  gitUrl: string;
+  status: ColumnType<ProjectStatus, ProjectStatus | undefined, ProjectStatus>;
+  securityCoverage: ColumnType<boolean, boolean | undefined, boolean>;
+  supportedBranches: ColumnType<string[], string[] | undefined, string[]>;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export type ProjectStatus = 'published' | 'unsupported' | 'unpublished' | 'insecure' | 'revoked';
+
+export interface MaintainersTable {
+  projectId: string;
+  userId: string;
+  createdAt: Timestamp;
+}
+
+export type ReleaseStatus = 'queued' | 'building' | 'published' | 'failed';
+
+export interface ReleasesTable {
+  id: Generated<string>;
+  projectId: string;
+  version: string;
+  tag: string;
+  commit: string | null;
+  commitTime: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  status: ColumnType<ReleaseStatus, ReleaseStatus | undefined, ReleaseStatus>;
+  error: string | null;
+  releaseTypes: ColumnType<string[], string[] | undefined, string[]>;
+  coreCompatibility: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  publishedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface ReleaseFilesTable {
+  id: Generated<string>;
+  releaseId: string;
+  name: string;
+  archiveType: 'tar.gz' | 'zip';
+  storageKey: string;
+  size: ColumnType<number, number, number>;
+  md5: string;
+  sha1: string;
+  sha256: string;
+  sha512: string;
+  createdAt: Timestamp;
+}
+
+export interface EventsTable {
+  id: Generated<string>;
+  kind: string;
+  project: string;
+  version: string | null;
+  payload: ColumnType<unknown, string, string>;
+  createdAt: Timestamp;
+}
+
+export interface Database {
+  users: UsersTable;
+  projects: ProjectsTable;
+  maintainers: MaintainersTable;
+  releases: ReleasesTable;
+  releaseFiles: ReleaseFilesTable;
+  events: EventsTable;
+}

@@ -1,0 +1,122 @@
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { collectStderr, spawnGit, type GitContext } from './git.ts';
+
+const EMPTY = Buffer.alloc(0);
+const MAX_HEADER = 1024;
+
+/**
+ * Reads many blobs through one `git cat-file --batch` process: a process per file would
+ * not package 9,000 files in seconds. All object ids are sent up front (so git can stream
+ * with `--buffer`) and must then be read back in that order. Output is pulled only as
+ * the consumer asks for it, so backpressure reaches git through the pipe.
+ */
+export class BlobReader {
+  private readonly chunks: AsyncIterator<Buffer>;
+  private readonly stderr: () => string;
+  private readonly exited: Promise<string>;
+  private buffered: Buffer = EMPTY;
+  private busy = false;
+  private spawnError: Error | undefined;
+
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    private readonly timeoutMs: number,
+  ) {
+    this.stderr = collectStderr(child);
+    this.chunks = child.stdout[Symbol.asyncIterator]();
+    this.exited = new Promise((resolve) => {
+      child.on('close', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`));
+    });
+    child.on('error', (error) => {
+      this.spawnError = error;
+    });
+    // A dead process shows up as early end of stdout; EPIPE here would only hide that.
+    child.stdin.on('error', () => {});
+  }
+
+  static open(ctx: GitContext, oids: readonly string[]): BlobReader {
+    const reader = new BlobReader(spawnGit(ctx, ['cat-file', '--batch', '--buffer']), ctx.options.timeoutMs);
+    reader.child.stdin.end(oids.map((oid) => `${oid}\n`).join(''));
+    return reader;
+  }
+
+  /** Streams the next blob, which must be `oid` with `size` bytes; drain it before the next. */
+  async *blob(oid: string, size: number): AsyncGenerator<Buffer> {
+    if (this.busy) throw new Error('BlobReader: a blob was requested before the previous one was read');
+    this.busy = true;
+    try {
+      this.checkHeader(await this.headerLine(), oid, size);
+      let remaining = size;
+      while (remaining > 0) {
+        if (this.buffered.length === 0) this.buffered = await this.pull();
+        const chunk = this.buffered.subarray(0, remaining);
+        this.buffered = this.buffered.subarray(chunk.length);
+        remaining -= chunk.length;
+        yield chunk;
+      }
+      if (this.buffered.length === 0) this.buffered = await this.pull();
+      if (this.buffered[0] !== 0x0a) throw new Error(`git cat-file: blob ${oid} is longer than announced`);
+      this.buffered = this.buffered.subarray(1);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async readAll(oid: string, size: number): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const chunk of this.blob(oid, size)) parts.push(chunk);
+    return Buffer.concat(parts, size);
+  }
+
+  close(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
+  private checkHeader(line: string, oid: string, size: number): void {
+    if (line === `${oid} missing`) throw new Error(`git cat-file: object ${oid} is missing from the repository`);
+    const match = /^([0-9a-f]+) (\S+) (\d+)$/.exec(line);
+    if (!match) throw new Error(`git cat-file: unexpected header ${JSON.stringify(line.slice(0, 200))}`);
+    if (match[1] !== oid) throw new Error(`git cat-file: expected ${oid}, got ${match[1]}`);
+    if (match[2] !== 'blob') throw new Error(`git cat-file: ${oid} is a ${match[2]}, not a blob`);
+    // The listing decided the limits; content that disagrees with it is never trusted.
+    if (Number(match[3]) !== size) {
+      throw new Error(`git cat-file: blob ${oid} has ${match[3]} bytes, the tree listing said ${size}`);
+    }
+  }
+
+  private async headerLine(): Promise<string> {
+    for (;;) {
+      const newline = this.buffered.indexOf(0x0a);
+      if (newline >= 0) {
+        const line = this.buffered.subarray(0, newline).toString('latin1');
+        this.buffered = this.buffered.subarray(newline + 1);
+        return line;
+      }
+      if (this.buffered.length > MAX_HEADER) throw new Error('git cat-file: header line too long');
+      this.buffered = Buffer.concat([this.buffered, await this.pull()]);
+    }
+  }
+
+  /** The next chunk from git; the timeout only runs while we wait on git, not on our consumer. */
+  private async pull(): Promise<Buffer> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
+    });
+    try {
+      const result = await Promise.race([this.chunks.next(), timeout]);
+      if (result === 'timeout') {
+        this.close();
+        throw new Error(`git cat-file timed out after ${this.timeoutMs} ms`);
+      }
+      if (result.done) {
+        const status = await this.exited;
+        const cause = this.spawnError?.message ?? this.stderr().trim().slice(0, 500);
+        throw new Error(`git cat-file ended early (${status})${cause ? `: ${cause}` : ''}`);
+      }
+      return result.value;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

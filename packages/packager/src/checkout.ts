@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BlobReader } from './blobs.ts';
+import { SourceRefused, quote } from './errors.ts';
+import { GitFailed, git, runGit, type GitContext } from './git.ts';
+import { decodeInfoText, infoFormat } from './info.ts';
+import { listTree } from './listing.ts';
+import { checkGitUrl, checkProjectName, refFor } from './source.ts';
+import { checkSymlinks, decodeLinkTarget } from './symlinks.ts';
+import type { Checkout, GitOptions, SourceLimits, TreeEntry } from './types.ts';
+
+export interface CheckoutOptions {
+  project: string;
+  gitUrl: string;
+  ref: { tag: string } | { branch: string };
+  git: GitOptions;
+  limits: SourceLimits;
+}
+
+type Ref = ReturnType<typeof refFor>;
+
+/**
+ * Fetches `ref` of `gitUrl` into the project's bare cache, resolves it to a commit, and
+ * lists and validates the whole tree. Throws SourceRefused for hostile or invalid
+ * sources; any other error (network, timeout) is worth retrying.
+ */
+export async function checkout(opts: CheckoutOptions): Promise<Checkout> {
+  checkProjectName(opts.project);
+  checkGitUrl(opts.gitUrl, opts.git);
+  const ref = refFor(opts.ref);
+  const repoDir = join(opts.git.cacheDir, `${opts.project}.git`);
+  const ctx: GitContext = { options: opts.git, gitDir: repoDir };
+
+  const commit = await serialized(repoDir, async () => {
+    await ensureBareRepo(opts.git, repoDir);
+    await fetchRef(ctx, opts.gitUrl, ref);
+    return resolveCommit(ctx, ref);
+  });
+  const commitTime = Number((await git(ctx, ['show', '-s', '--format=%ct', commit])).toString().trim());
+  if (!Number.isSafeInteger(commitTime)) throw new Error(`git show printed no commit time for ${commit}`);
+
+  const entries = await listTree(ctx, commit, opts.limits);
+  await checkContents(ctx, entries);
+  checkSymlinks(entries);
+  return { project: opts.project, commit, commitTime, entries, repoDir, git: opts.git };
+}
+
+async function ensureBareRepo(options: GitOptions, repoDir: string): Promise<void> {
+  if (existsSync(join(repoDir, 'HEAD'))) return;
+  await mkdir(options.cacheDir, { recursive: true });
+  await git({ options }, ['init', '--bare', '--quiet', '--initial-branch=main', repoDir]);
+}
+
+async function fetchRef(ctx: GitContext, url: string, ref: Ref): Promise<void> {
+  const refspec = `+${ref.fullName}:${ref.fullName}`;
+  const args = ['fetch', '--no-tags', '--force', '--no-write-fetch-head', '--quiet', '--end-of-options', url, refspec];
+  const result = await runGit(ctx, args);
+  if (result.code === 0) return;
+  if (result.stderr.includes("couldn't find remote ref")) {
+    throw new SourceRefused(`${ref.kind}-not-found`, `${ref.kind} ${quote(ref.name)} does not exist in ${quote(url)}`);
+  }
+  throw new GitFailed(args, result);
+}
+
+async function resolveCommit(ctx: GitContext, ref: Ref): Promise<string> {
+  const peeled = await runGit(ctx, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref.fullName}^{}`]);
+  if (peeled.code !== 0) {
+    throw new SourceRefused(`${ref.kind}-not-found`, `${ref.kind} ${quote(ref.name)} does not resolve to an object`);
+  }
+  const oid = peeled.stdout.toString().trim();
+  const type = (await git(ctx, ['cat-file', '-t', oid])).toString().trim();
+  if (type !== 'commit') {
+    throw new SourceRefused(`${ref.kind}-not-a-commit`, `${ref.kind} ${quote(ref.name)} points at a ${type}, not a commit`);
+  }
+  const commit = (await git(ctx, ['rev-parse', '--verify', '--end-of-options', `${oid}^{commit}`])).toString().trim();
+  if (!/^[0-9a-f]{40}$/.test(commit)) throw new Error(`git rev-parse printed ${JSON.stringify(commit)}`);
+  return commit;
+}
+
+/**
+ * Reads the only contents validation needs, through one cat-file process: symlink targets
+ * (to check where they lead) and info files (they are rewritten as text when packaging).
+ */
+async function checkContents(ctx: GitContext, entries: TreeEntry[]): Promise<void> {
+  const wanted = entries.filter((e) => e.kind === 'symlink' || (e.kind !== 'directory' && infoFormat(e.path) !== null));
+  if (wanted.length === 0) return;
+  const reader = BlobReader.open(ctx, wanted.map((e) => e.oid));
+  try {
+    for (const entry of wanted) {
+      const bytes = await reader.readAll(entry.oid, entry.size);
+      if (entry.kind === 'symlink') {
+        entry.linkTarget = decodeLinkTarget(entry.path, bytes);
+      } else if (decodeInfoText(bytes) === null) {
+        throw new SourceRefused('info-file-not-text', `info file ${quote(entry.path)} contains NUL bytes or invalid UTF-8`, entry.path);
+      }
+    }
+  } finally {
+    reader.close();
+  }
+}
+
+const queues = new Map<string, Promise<unknown>>();
+
+/** Fetches into one cache run one at a time in this process; git's ref locks would fail them. */
+async function serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const current = previous.catch(() => {}).then(work);
+  queues.set(key, current);
+  try {
+    return await current;
+  } finally {
+    if (queues.get(key) === current) queues.delete(key);
+  }
+}

@@ -1,0 +1,47 @@
+export type ProjectType = 'core' | 'module' | 'theme' | 'distribution';
+
+export interface SourceLimits {
+  maxFileBytes: number;
+  maxTotalBytes: number;
+  /** Counts every tree entry, directories included. */
+  maxFiles: number;
+}
+
+export interface GitOptions {
+  /** Per-project bare repository cache lives under here: `${cacheDir}/${project}.git`. */
+  cacheDir: string;
+  /** URL prefixes a git URL must start with; file:// only if a listed prefix starts with file://. */
+  allowedSources: string[];
+  /** Each git command is killed after this; a long-lived cat-file only while we wait on it. */
+  timeoutMs: number;
+}
+
+export interface TreeEntry {
+  /** Relative to the tree root, `/`-separated, valid UTF-8. */
+  path: string;
+  kind: 'file' | 'executable' | 'symlink' | 'directory';
+  /** Object id; for directories the tree's id. */
+  oid: string;
+  /** Blob size in bytes as listed by git; 0 for directories. */
+  size: number;
+  linkTarget?: string;
+}
+
+export interface Checkout {
+  project: string;
+  /** 40 hex digits. */
+  commit: string;
+  /** Unix seconds, the commit's committer time. */
+  commitTime: number;
+  /** Sorted bytewise by UTF-8 path, validated. */
+  entries: TreeEntry[];
+  /** The bare cache holding the commit; archives read blobs from it. */
+  repoDir: string;
+  git: GitOptions;
+}
+
+export interface Release {
+  project: string;
+  version: string;
+  type: ProjectType;
+}

@@ -1,0 +1,21 @@
+import type { JobsOptions } from 'bullmq';
+
+/** Every job Packhouse runs: payloads carry ids only; processors re-read Postgres. */
+export const PACKAGING_QUEUE = 'packaging';
+
+export interface PackageReleaseJob {
+  releaseId: string;
+}
+
+export const packageRelease = {
+  name: 'package-release',
+  /** Deterministic: enqueueing the same release twice is one job. */
+  jobId: (releaseId: string) => `release-${releaseId}`,
+  options: {
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 2_000 },
+    // Finished jobs leave Redis: Postgres holds the outcome, and a retry may reuse the id.
+    removeOnComplete: true,
+    removeOnFail: true,
+  } satisfies JobsOptions,
+} as const;

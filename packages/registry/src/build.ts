@@ -1,0 +1,99 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { events, files, projects, releases } from '@packhouse/db';
+import { archives, checkout, digestingStream, SourceRefused, type Digests } from '@packhouse/packager';
+import { keys } from '@packhouse/storage';
+import type { Registry } from './context.ts';
+
+export type BuildOutcome = 'published' | 'already-finished' | 'lost-race';
+
+/** A permanent refusal: the processor turns it into BullMQ's UnrecoverableError. */
+export class BuildRefused extends Error {}
+
+interface StoredArchive {
+  name: string;
+  archiveType: 'tar.gz' | 'zip';
+  key: string;
+  digests: Digests;
+}
+
+/**
+ * Packages one release: fetch the tag, stream both archives to staging keys while hashing
+ * them, promote them to their content-addressed keys, then publish in one transaction.
+ * Safe to run twice or concurrently: the same commit yields the same bytes and keys, and
+ * only one transaction can move the release to published.
+ */
+export async function buildRelease(registry: Registry, releaseId: string, { lastAttempt = true } = {}): Promise<BuildOutcome> {
+  const { db, config, log } = registry;
+  const release = await releases.claimRelease(db, releaseId);
+  if (!release) return 'already-finished';
+  const project = await projects.findProjectById(db, release.projectId);
+  if (!project) throw new Error(`release ${releaseId} has no project`);
+  const logFields = { release: { id: releaseId }, project: { name: project.name }, version: release.version };
+  const started = performance.now();
+  const staged: string[] = [];
+  try {
+    const source = await checkout({
+      project: project.name,
+      gitUrl: project.gitUrl,
+      ref: { tag: release.tag },
+      git: config.git,
+      limits: config.limits,
+    });
+    const built = await archives(source, { project: project.name, version: release.version, type: project.type });
+    const stored = await Promise.all([
+      store(registry, `${built.baseName}.tar.gz`, 'tar.gz', built.tarGz, staged),
+      store(registry, `${built.baseName}.zip`, 'zip', built.zip, staged),
+    ]);
+    const published = await db.transaction().execute(async (tx) => {
+      const won = await releases.markPublished(tx, releaseId, {
+        commit: source.commit,
+        commitTime: new Date(source.commitTime * 1000),
+        coreCompatibility: built.coreCompatibility,
+      });
+      if (!won) return false;
+      await files.insertFiles(
+        tx,
+        stored.map(({ name, archiveType, key, digests }) => ({ releaseId, name, archiveType, storageKey: key, ...digests })),
+      );
+      await events.appendEvent(tx, {
+        kind: 'release.published',
+        project: project.name,
+        version: release.version,
+        payload: { commit: source.commit, files: stored.map(({ name, digests }) => ({ name, ...digests })) },
+      });
+      return true;
+    });
+    log.info({ ...logFields, commit: source.commit, duration_ms: Math.round(performance.now() - started) },
+      published ? 'Release published.' : 'Release was published by another worker.');
+    return published ? 'published' : 'lost-race';
+  } catch (error) {
+    if (error instanceof SourceRefused) {
+      await releases.markFailed(db, releaseId, error.message);
+      log.warn({ ...logFields, rule: error.rule }, `Release refused: ${error.message}`);
+      throw new BuildRefused(error.message, { cause: error });
+    }
+    if (lastAttempt) await releases.markFailed(db, releaseId, `Packaging failed: ${(error as Error).message}`);
+    throw error;
+  } finally {
+    await Promise.all(staged.map((key) => registry.storage.remove(key).catch(() => {})));
+  }
+}
+
+async function store(
+  registry: Registry,
+  name: string,
+  archiveType: StoredArchive['archiveType'],
+  body: Readable,
+  staged: string[],
+): Promise<StoredArchive> {
+  const { stream, digests } = digestingStream();
+  const upload = registry.storage.stage(name, stream);
+  await Promise.all([pipeline(body, stream), upload]);
+  staged.push(await upload);
+  const result = await digests;
+  const key = keys.archive(result.sha256, name);
+  // A content-addressed key already present holds these very bytes: never rewrite it.
+  if ((await registry.storage.sizeOf(key)) !== result.size) await registry.storage.promote(await upload, key, name);
+  return { name, archiveType, key, digests: result };
+}

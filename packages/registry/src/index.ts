@@ -1,0 +1,11 @@
+export type { Actor, Registry } from './context.ts';
+export { DomainError } from './errors.ts';
+export { authenticate, createUser, ensureAdmin, newToken, ADMIN_NAME } from './users.ts';
+export { addMaintainer, createProject, getProject, removeMaintainer } from './projects.ts';
+export { getRelease, requestRelease, RELEASE_TYPES, type ReleaseType } from './releases.ts';
+export { buildRelease, BuildRefused, type BuildOutcome } from './build.ts';
+export { findDownload, type Download } from './downloads.ts';
+export { reconcile } from './reconcile.ts';
+export { unreachable, type Dependency } from './health.ts';
+export type { FileView, ProjectView, ReleaseView } from './views.ts';
+export { connectRegistry, type Connected } from './connect.ts';

@@ -1,0 +1,84 @@
+import { files, projects, releases, users, type ProjectRow } from '@packhouse/db';
+import { assertAllowedSource, SourceRefused, type ProjectType } from '@packhouse/packager';
+import type { Actor, Registry } from './context.ts';
+import { conflict, forbidden, invalid, notFound } from './errors.ts';
+import { releaseView, type ProjectView } from './views.ts';
+
+export interface NewProject {
+  name: string;
+  title: string;
+  type: ProjectType;
+  gitUrl: string;
+}
+
+export async function createProject(registry: Registry, actor: Actor, input: NewProject): Promise<ProjectView> {
+  try {
+    assertAllowedSource(input.gitUrl, registry.config.git.allowedSources);
+  } catch (error) {
+    if (error instanceof SourceRefused) throw invalid(`gitUrl: ${error.message}`);
+    throw error;
+  }
+  const created = await registry.db.transaction().execute(async (tx) => {
+    const project = await projects.insertProject(tx, input);
+    if (project) await projects.addMaintainer(tx, project.id, actor.id);
+    return project;
+  });
+  if (!created) throw conflict(`A project named "${input.name}" already exists.`);
+  registry.log.info({ project: { name: created.name }, user: { name: actor.name } }, 'Project created.');
+  return { ...baseView(created), maintainers: [actor.name], releases: [] };
+}
+
+export async function getProject(registry: Registry, name: string): Promise<ProjectView> {
+  const project = await requireProject(registry, name);
+  const [maintainers, rows] = await Promise.all([
+    projects.listMaintainerNames(registry.db, project.id),
+    releases.listReleases(registry.db, project.id),
+  ]);
+  const fileRows = await files.listFiles(registry.db, rows.map((row) => row.id));
+  return {
+    ...baseView(project),
+    maintainers,
+    releases: rows.map((row) => releaseView(registry.config.publicUrl, project.name, row, fileRows)),
+  };
+}
+
+export async function addMaintainer(registry: Registry, actor: Actor, name: string, userName: string): Promise<string[]> {
+  const project = await requireMaintainedProject(registry, actor, name);
+  const user = await users.findUserByName(registry.db, userName);
+  if (!user) throw notFound(`No user named "${userName}".`);
+  await projects.addMaintainer(registry.db, project.id, user.id);
+  return projects.listMaintainerNames(registry.db, project.id);
+}
+
+export async function removeMaintainer(registry: Registry, actor: Actor, name: string, userName: string): Promise<string[]> {
+  const project = await requireMaintainedProject(registry, actor, name);
+  const user = await users.findUserByName(registry.db, userName);
+  if (!user) throw notFound(`No user named "${userName}".`);
+  await registry.db.transaction().execute(async (tx) => {
+    const current = await projects.lockMaintainers(tx, project.id);
+    if (!current.includes(user.id)) throw notFound(`"${userName}" is not a maintainer of ${name}.`);
+    if (current.length === 1) throw conflict(`"${userName}" is the last maintainer of ${name}; add another first.`);
+    await projects.removeMaintainer(tx, project.id, user.id);
+  });
+  return projects.listMaintainerNames(registry.db, project.id);
+}
+
+export async function requireProject(registry: Registry, name: string): Promise<ProjectRow> {
+  const project = await projects.findProjectByName(registry.db, name);
+  if (!project) throw notFound(`No project named "${name}".`);
+  return project;
+}
+
+/** The project, when the actor may change it: its maintainers and administrators. */
+export async function requireMaintainedProject(registry: Registry, actor: Actor, name: string): Promise<ProjectRow> {
+  const project = await requireProject(registry, name);
+  if (!actor.isAdmin && !(await projects.isMaintainer(registry.db, project.id, actor.id))) {
+    throw forbidden(`Only maintainers of ${name} can do this.`);
+  }
+  return project;
+}
+
+function baseView(project: ProjectRow): Omit<ProjectView, 'maintainers' | 'releases'> {
+  const { name, title, type, gitUrl, status } = project;
+  return { name, title, type, gitUrl, status, createdAt: project.createdAt.toISOString() };
+}

@@ -1,0 +1,61 @@
+import type { ProjectRow, ReleaseFileRow, ReleaseRow } from '@packhouse/db';
+
+/** The shapes the API returns: domain types, never raw rows. */
+export interface FileView {
+  name: string;
+  archiveType: 'tar.gz' | 'zip';
+  url: string;
+  size: number;
+  md5: string;
+  sha1: string;
+  sha256: string;
+  sha512: string;
+}
+
+export interface ReleaseView {
+  project: string;
+  version: string;
+  tag: string;
+  commit: string | null;
+  status: ReleaseRow['status'];
+  error: string | null;
+  releaseTypes: string[];
+  createdAt: string;
+  publishedAt: string | null;
+  files: FileView[];
+}
+
+export interface ProjectView {
+  name: string;
+  title: string;
+  type: ProjectRow['type'];
+  gitUrl: string;
+  status: ProjectRow['status'];
+  createdAt: string;
+  maintainers: string[];
+  releases: ReleaseView[];
+}
+
+export function downloadUrl(publicUrl: string, fileName: string): string {
+  return `${publicUrl}/files/projects/${encodeURIComponent(fileName)}`;
+}
+
+export function fileView(publicUrl: string, file: ReleaseFileRow): FileView {
+  const { name, archiveType, size, md5, sha1, sha256, sha512 } = file;
+  return { name, archiveType, url: downloadUrl(publicUrl, name), size: Number(size), md5, sha1, sha256, sha512 };
+}
+
+export function releaseView(publicUrl: string, project: string, release: ReleaseRow, files: ReleaseFileRow[]): ReleaseView {
+  return {
+    project,
+    version: release.version,
+    tag: release.tag,
+    commit: release.commit,
+    status: release.status,
+    error: release.error,
+    releaseTypes: release.releaseTypes,
+    createdAt: release.createdAt.toISOString(),
+    publishedAt: release.publishedAt?.toISOString() ?? null,
+    files: files.filter((file) => file.releaseId === release.id).map((file) => fileView(publicUrl, file)),
+  };
+}

@@ -1,0 +1,131 @@
+import type { Readable } from 'node:stream';
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { contentTypeOf, IMMUTABLE_CACHE_CONTROL, keys } from './keys.ts';
+
+export interface StorageOptions {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface StoredObject {
+  body: Readable;
+  size: number;
+  contentType: string;
+}
+
+export type Storage = ReturnType<typeof createStorage>;
+
+export function createStorage(options: StorageOptions) {
+  const client = new S3Client({
+    endpoint: options.endpoint,
+    region: options.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+  });
+  const Bucket = options.bucket;
+
+  return {
+    bucket: Bucket,
+
+    async ensureBucket(): Promise<void> {
+      try {
+        await client.send(new HeadBucketCommand({ Bucket }));
+      } catch {
+        await client.send(new CreateBucketCommand({ Bucket }));
+      }
+    },
+
+    async ping(): Promise<void> {
+      await client.send(new HeadBucketCommand({ Bucket }));
+    },
+
+    /** Streams a body to a fresh staging key with a multipart upload; memory stays at a few parts. */
+    async stage(fileName: string, body: Readable): Promise<string> {
+      const Key = keys.staging(fileName);
+      await new Upload({
+        client,
+        params: { Bucket, Key, Body: body, ContentType: contentTypeOf(fileName) },
+        partSize: 8 * 1024 * 1024,
+        queueSize: 2,
+      }).done();
+      return Key;
+    },
+
+    /** Size of an object, or undefined when the key holds nothing. */
+    async sizeOf(Key: string): Promise<number | undefined> {
+      try {
+        const head = await client.send(new HeadObjectCommand({ Bucket, Key }));
+        return head.ContentLength;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+
+    /** Copies a staged object to its immutable key, with the headers every download carries. */
+    async promote(stagingKey: string, Key: string, fileName: string): Promise<void> {
+      await client.send(
+        new CopyObjectCommand({
+          Bucket,
+          Key,
+          CopySource: `${Bucket}/${stagingKey}`,
+          MetadataDirective: 'REPLACE',
+          ContentType: contentTypeOf(fileName),
+          CacheControl: IMMUTABLE_CACHE_CONTROL,
+        }),
+      );
+    },
+
+    async remove(Key: string): Promise<void> {
+      await client.send(new DeleteObjectCommand({ Bucket, Key }));
+    },
+
+    async get(Key: string): Promise<StoredObject | undefined> {
+      try {
+        const object = await client.send(new GetObjectCommand({ Bucket, Key }));
+        return {
+          body: object.Body as Readable,
+          size: object.ContentLength ?? 0,
+          contentType: object.ContentType ?? 'application/octet-stream',
+        };
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+
+    /** Every key under a prefix (tests and operators use it to audit the bucket). */
+    async list(prefix = ''): Promise<string[]> {
+      const found: string[] = [];
+      let ContinuationToken: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken }));
+        for (const item of page.Contents ?? []) if (item.Key) found.push(item.Key);
+        ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (ContinuationToken);
+      return found;
+    },
+
+    close(): void {
+      client.destroy();
+    },
+  };
+}
+
+function isNotFound(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
+}

@@ -1,0 +1,33 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Registry } from '@packhouse/registry';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import auth from './plugins/auth.ts';
+import errors from './plugins/errors.ts';
+import openapi from './plugins/openapi.ts';
+import { fileRoutes } from './routes/files.ts';
+import { healthRoutes } from './routes/health.ts';
+import { projectRoutes } from './routes/projects.ts';
+import { releaseRoutes } from './routes/releases.ts';
+import { userRoutes } from './routes/users.ts';
+
+/**
+ * The HTTP application, loaded in one fixed order: cross-cutting plugins, then routes.
+ * Routes validate by schema, call one domain service, and map its result.
+ */
+export async function buildApp(registry: Registry) {
+  const app = Fastify({
+    loggerInstance: registry.log as FastifyBaseLogger,
+    trustProxy: true,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(errors);
+  await app.register(openapi, { publicUrl: registry.config.publicUrl });
+  await app.register(auth, { registry });
+
+  for (const routes of [healthRoutes, userRoutes, projectRoutes, releaseRoutes, fileRoutes]) {
+    await app.register(routes, { registry });
+  }
+  return app;
+}

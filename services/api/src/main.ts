@@ -1,0 +1,20 @@
+import { loadConfig } from '@packhouse/config';
+import { connectRegistry, ensureAdmin } from '@packhouse/registry';
+import { pino } from 'pino';
+import { buildApp } from './app.ts';
+
+// `npm run api`: one stateless API process; run several behind a load balancer.
+const config = loadConfig();
+const log = pino({ level: config.logLevel, name: 'api' });
+const { registry, close } = await connectRegistry(config, log, 'api');
+if (config.adminToken) await ensureAdmin(registry.db, config.adminToken);
+const app = await buildApp(registry);
+await app.listen({ port: config.port, host: '0.0.0.0' });
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, async () => {
+    await app.close();
+    await close();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,42 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { findDownload, type Registry } from '@packhouse/registry';
+import { contentTypeOf, IMMUTABLE_CACHE_CONTROL } from '@packhouse/storage';
+import { errors } from '../schemas.ts';
+
+/** Archives are immutable: a strong ETag (their sha256) and a year of caching. */
+export const fileRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = async (app, { registry }) => {
+  app.get(
+    '/files/projects/:file',
+    {
+      exposeHeadRoute: true,
+      schema: {
+        summary: 'Download a release archive.',
+        tags: ['downloads'],
+        params: Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9_.+-]+\\.(tar\\.gz|zip)$', maxLength: 255 }) }),
+        response: { 200: Type.Any({ description: 'The archive bytes.' }), 304: Type.Null(), ...errors(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const download = await findDownload(registry, request.params.file);
+      const { file } = download;
+      const etag = `"${file.sha256}"`;
+      reply
+        .header('etag', etag)
+        .header('cache-control', IMMUTABLE_CACHE_CONTROL)
+        .header('last-modified', file.createdAt.toUTCString())
+        .header('content-type', contentTypeOf(file.name))
+        .header('content-disposition', `attachment; filename="${file.name}"`)
+        .header('digest', `sha-256=${Buffer.from(file.sha256, 'hex').toString('base64')}`);
+      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+      reply.header('content-length', String(file.size));
+      if (request.method === 'HEAD') return reply.send();
+      const object = await download.open();
+      return reply.send(object.body);
+    },
+  );
+};
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header === '*' || header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}

@@ -1,0 +1,79 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { addMaintainer, createProject, getProject, removeMaintainer, type Registry } from '@packhouse/registry';
+import { bearer, errors, MachineName, ProjectType, UserName } from '../schemas.ts';
+
+const ProjectParams = Type.Object({ name: MachineName });
+const MaintainerParams = Type.Object({ name: MachineName, user: UserName });
+const Maintainers = Type.Object({ maintainers: Type.Array(Type.String()) });
+
+export const projectRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = async (app, { registry }) => {
+  app.post(
+    '/api/v1/projects',
+    {
+      schema: {
+        summary: 'Create a project; the caller becomes its maintainer.',
+        tags: ['projects'],
+        security: bearer,
+        body: Type.Object(
+          {
+            name: MachineName,
+            title: Type.String({ minLength: 1, maxLength: 255 }),
+            type: ProjectType,
+            gitUrl: Type.String({ minLength: 1, maxLength: 2048 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Ref('Project'), ...errors(400, 401, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const project = await createProject(registry, await request.actor(), request.body);
+      return reply.code(201).send(project);
+    },
+  );
+
+  app.get(
+    '/api/v1/projects/:name',
+    {
+      schema: {
+        summary: 'A project with its maintainers and releases, newest first.',
+        tags: ['projects'],
+        params: ProjectParams,
+        response: { 200: Type.Ref('Project'), ...errors(400, 404) },
+      },
+    },
+    async (request) => getProject(registry, request.params.name),
+  );
+
+  app.put(
+    '/api/v1/projects/:name/maintainers/:user',
+    {
+      schema: {
+        summary: 'Add a maintainer (maintainers only).',
+        tags: ['projects'],
+        security: bearer,
+        params: MaintainerParams,
+        response: { 200: Maintainers, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request) => ({
+      maintainers: await addMaintainer(registry, await request.actor(), request.params.name, request.params.user),
+    }),
+  );
+
+  app.delete(
+    '/api/v1/projects/:name/maintainers/:user',
+    {
+      schema: {
+        summary: 'Remove a maintainer (maintainers only); the last one cannot be removed.',
+        tags: ['projects'],
+        security: bearer,
+        params: MaintainerParams,
+        response: { 200: Maintainers, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => ({
+      maintainers: await removeMaintainer(registry, await request.actor(), request.params.name, request.params.user),
+    }),
+  );
+};

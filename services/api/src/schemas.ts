@@ -1,0 +1,65 @@
+import { Type } from '@fastify/type-provider-typebox';
+
+/** Shared TypeBox schemas: they validate requests and document the API in OpenAPI. */
+export const ErrorBody = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  { $id: 'Error', description: 'Every error: a stable code and a message.' },
+);
+
+export const MachineName = Type.String({ pattern: '^[a-z][a-z0-9_]{1,63}$', description: 'A Drupal machine name.' });
+export const UserName = Type.String({ pattern: '^[a-z][a-z0-9_.-]{1,63}$' });
+export const ProjectType = Type.Union([
+  Type.Literal('core'),
+  Type.Literal('module'),
+  Type.Literal('theme'),
+  Type.Literal('distribution'),
+]);
+export const ReleaseType = Type.Union([Type.Literal('security'), Type.Literal('bugfix'), Type.Literal('feature')]);
+
+export const FileBody = Type.Object({
+  name: Type.String(),
+  archiveType: Type.Union([Type.Literal('tar.gz'), Type.Literal('zip')]),
+  url: Type.String({ format: 'uri' }),
+  size: Type.Integer(),
+  md5: Type.String(),
+  sha1: Type.String(),
+  sha256: Type.String(),
+  sha512: Type.String(),
+});
+
+export const ReleaseBody = Type.Object(
+  {
+    project: Type.String(),
+    version: Type.String(),
+    tag: Type.String(),
+    commit: Type.Union([Type.String(), Type.Null()]),
+    status: Type.Union([Type.Literal('queued'), Type.Literal('building'), Type.Literal('published'), Type.Literal('failed')]),
+    error: Type.Union([Type.String(), Type.Null()]),
+    releaseTypes: Type.Array(Type.String()),
+    createdAt: Type.String({ format: 'date-time' }),
+    publishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    files: Type.Array(FileBody),
+  },
+  { $id: 'Release' },
+);
+
+export const ProjectBody = Type.Object(
+  {
+    name: Type.String(),
+    title: Type.String(),
+    type: ProjectType,
+    gitUrl: Type.String(),
+    status: Type.String(),
+    createdAt: Type.String({ format: 'date-time' }),
+    maintainers: Type.Array(Type.String()),
+    releases: Type.Array(Type.Ref('Release')),
+  },
+  { $id: 'Project' },
+);
+
+/** The error responses a route may give, by status. */
+export function errors(...statuses: number[]) {
+  return Object.fromEntries(statuses.map((status) => [status, Type.Ref('Error')]));
+}
+
+export const bearer = [{ bearer: [] }];

@@ -1,0 +1,31 @@
+import { createPackagingWorker, redisConnection } from '@packhouse/queue';
+import { reconcile, type Registry } from '@packhouse/registry';
+import { packageReleaseProcessor } from './processor.ts';
+
+export interface RunningWorker {
+  close(): Promise<void>;
+}
+
+/** Starts the packaging worker and the reconciler that re-enqueues work Redis lost. */
+export function startWorker(registry: Registry, { reconcileEveryMs = 15_000 } = {}): RunningWorker {
+  const { config, log } = registry;
+  const connection = redisConnection(config.redisUrl, 'worker');
+  const worker = createPackagingWorker(connection, config.queuePrefix, config.worker.concurrency, packageReleaseProcessor(registry));
+  worker.on('failed', (job, error) => {
+    log.warn({ release: { id: job?.data.releaseId }, attempt: job?.attemptsMade, err: error }, 'Packaging attempt failed.');
+  });
+  worker.on('error', (error) => log.error({ err: error }, 'Worker error.'));
+
+  const tick = () => reconcile(registry, config.worker.reconcileAfterMs).catch((error) => log.warn({ err: error }, 'Reconcile failed.'));
+  const timer = setInterval(tick, reconcileEveryMs);
+  timer.unref();
+  void tick();
+
+  return {
+    async close() {
+      clearInterval(timer);
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}
