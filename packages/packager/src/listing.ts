@@ -22,7 +22,7 @@ export async function listTree(ctx: GitContext, commit: string, limits: SourceLi
   child.stdin.end();
 
   const validator = new TreeValidator(limits);
-  let rest = Buffer.alloc(0);
+  let rest: Buffer = Buffer.alloc(0);
   try {
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
       const data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;

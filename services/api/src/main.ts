@@ -7,6 +7,7 @@ import { buildApp } from './app.ts';
 const config = loadConfig();
 const log = pino({ level: config.logLevel, name: 'api' });
 const { registry, close } = await connectRegistry(config, log, 'api');
+await registry.storage.ensureBucket();
 if (config.adminToken) await ensureAdmin(registry.db, config.adminToken);
 const app = await buildApp(registry);
 await app.listen({ port: config.port, host: '0.0.0.0' });

@@ -1,0 +1,16 @@
+export { archives, type Archives } from './archives.ts';
+export { checkout, type CheckoutOptions } from './checkout.ts';
+export { digestingStream, type Digests } from './digest.ts';
+export { SourceRefused } from './errors.ts';
+export {
+  coreCompatibility,
+  infoFormat,
+  injectInfo,
+  injectInfoIni,
+  injectInfoYml,
+  type InfoFormat,
+  type InfoStamp,
+} from './info.ts';
+export { GZIP_LEVEL } from './tar.ts';
+export { ZIP_LEVEL } from './zip.ts';
+export type { Checkout, GitOptions, ProjectType, Release, SourceLimits, TreeEntry } from './types.ts';

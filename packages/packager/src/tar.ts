@@ -1,0 +1,74 @@
+import { once } from 'node:events';
+import { pipeline, Transform, type Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { BlobReader } from './blobs.ts';
+import type { GitContext } from './git.ts';
+import { linkTarget, renderInfo, type ArchiveItem, type ArchivePlan } from './layout.ts';
+
+type Header = Parameters<tar.Pack['entry']>[0];
+type Sink = ReturnType<tar.Pack['entry']>;
+
+/** Part of the reproducibility contract: changing it changes every archive's bytes. */
+export const GZIP_LEVEL = 6;
+
+/** Streams `plan` as a tar.gz: ustar/pax headers, uid/gid 0, no names, one mtime. */
+export function tarGz(ctx: GitContext, plan: ArchivePlan): Readable {
+  const pack = tar.pack();
+  const reader = BlobReader.open(ctx, plan.blobOids);
+  const output = pipeline(pack, createGzip({ level: GZIP_LEVEL }), unixGzipHeader(), () => reader.close());
+  const mtime = new Date(plan.checkout.commitTime * 1000);
+
+  (async () => {
+    for (const item of plan.items) await writeItem(pack, reader, item, plan, mtime);
+    pack.finalize();
+  })().catch((error: unknown) => pack.destroy(error instanceof Error ? error : new Error(String(error))));
+  return output;
+}
+
+async function writeItem(pack: tar.Pack, reader: BlobReader, item: ArchiveItem, plan: ArchivePlan, mtime: Date): Promise<void> {
+  const header = { name: item.name, mode: item.mode, mtime, uid: 0, gid: 0 };
+  if (item.type === 'directory') return entry(pack, { ...header, type: 'directory' });
+  if (item.type === 'symlink') return entry(pack, { ...header, type: 'symlink', linkname: linkTarget(item) });
+  if (item.info) {
+    const content = await renderInfo(reader, item, plan.stamp);
+    return entry(pack, { ...header, type: 'file', size: content.length }, content);
+  }
+  const { oid, size } = item.entry!;
+  let sink!: Sink;
+  const written = new Promise<void>((resolve, reject) => {
+    sink = pack.entry({ ...header, type: 'file', size }, (err) => (err ? reject(err) : resolve()));
+  });
+  written.catch(() => {}); // awaited below; a failure while streaming surfaces there too
+  for await (const chunk of reader.blob(oid, size)) {
+    if (!sink.write(chunk)) await once(sink, 'drain');
+  }
+  sink.end(undefined); // streamx treats `undefined` as no data
+  await written;
+}
+
+function entry(pack: tar.Pack, header: Header, content?: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const callback = (err?: Error | null) => (err ? reject(err) : resolve());
+    if (content) pack.entry(header, content, callback);
+    else pack.entry(header, callback);
+  });
+}
+
+/**
+ * zlib writes the OS it was built for into byte 9 of the gzip header (3 on Linux, 19 on
+ * macOS); pin it to Unix so the bytes do not depend on the packaging machine.
+ */
+function unixGzipHeader(): Transform {
+  let offset = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (offset <= 9 && offset + chunk.length > 9) {
+        chunk = Buffer.from(chunk);
+        chunk[9 - offset] = 3;
+      }
+      offset += chunk.length;
+      callback(null, chunk);
+    },
+  });
+}
