@@ -2,4 +2,3 @@ export type { FeedFile, FeedProject, FeedRelease, FeedSelector } from './types.t
 export { parseSelector, selectReleases } from './selector.ts';
 export { renderNotFound, renderReleaseHistory } from './release-history.ts';
 export { renderProjectList, type ProjectListEntry } from './project-list.ts';
-export { escapeXml } from './xml.ts';

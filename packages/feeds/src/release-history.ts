@@ -2,7 +2,7 @@ import { updateFields, type Version } from '@packhouse/versions';
 import { projectTerms, projectTypeName, term } from './project-fields.ts';
 import { selectVersions } from './selector.ts';
 import { legacyMajors, releaseTypeTerms, securityCoverage } from './support.ts';
-import type { FeedProject, FeedRelease, FeedSelector } from './types.ts';
+import type { FeedFile, FeedProject, FeedRelease, FeedSelector } from './types.ts';
 import { DC_NAMESPACE, renderDocument, textElement, type XmlElement } from './xml.ts';
 
 /**
@@ -78,7 +78,7 @@ function releaseElement(project: FeedProject, release: FeedRelease, version: Ver
   return { name: 'release', children };
 }
 
-function fileElement(file: FeedRelease['files'][number]): XmlElement {
+function fileElement(file: FeedFile): XmlElement {
   const children = [
     textElement('url', file.url),
     textElement('archive_type', file.archiveType),

@@ -226,7 +226,7 @@ describe('escaping hostile text', () => {
     expect(readLikeDrupal(kept).fields.title).toBe('tab\there, é, 😀');
   });
 
-  it('escapes attribute values and the not-found name too', () => {
+  it('escapes the name in the not-found document', () => {
     expect(renderNotFound(`a"<&>'`)).toContain('(a&quot;&lt;&amp;&gt;&apos;)');
   });
 });
