@@ -33,8 +33,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (endpoint !== undefined) url(env, 'S3_ENDPOINT', endpoint, ['http:', 'https:']);
   const allowedSources = list(env, 'GIT_ALLOWED_SOURCES', ['https://']);
   for (const prefix of allowedSources) {
-    if (!/^(https?|file|ssh):\/\//.test(prefix)) {
-      throw new ConfigError('GIT_ALLOWED_SOURCES', `"${prefix}" must start with https://, http://, ssh:// or file://`);
+    if (!/^(https|file):\/\//.test(prefix)) {
+      throw new ConfigError('GIT_ALLOWED_SOURCES', `"${prefix}" must start with https:// or file://`);
     }
   }
   const logLevel = str(env, 'LOG_LEVEL', 'info');

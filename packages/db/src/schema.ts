@@ -48,6 +48,32 @@ export interface ReleasesTable {
   createdAt: Timestamp;
   updatedAt: Timestamp;
   publishedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** The maintainer-controlled status printed in the update feed (not the build status). */
+  feedStatus: ColumnType<FeedStatus, FeedStatus | undefined, FeedStatus>;
+  insecure: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+export type FeedStatus = 'published' | 'unpublished';
+
+/** Append-only: when a project's feeds changed (written by triggers, read for Last-Modified). */
+export interface FeedChangesTable {
+  projectId: string;
+  changedAt: Timestamp;
+}
+
+/** One row per site per project per ISO week; `week` is its Monday (YYYY-MM-DD). */
+export interface UsageSitesTable {
+  projectId: string;
+  week: string;
+  siteHash: Buffer;
+  version: string;
+}
+
+export interface UsageCountsTable {
+  projectId: string;
+  week: string;
+  version: string;
+  sites: number;
 }
 
 export interface ReleaseFilesTable {
@@ -80,4 +106,7 @@ export interface Database {
   releases: ReleasesTable;
   releaseFiles: ReleaseFilesTable;
   events: EventsTable;
+  feedChanges: FeedChangesTable;
+  usageSites: UsageSitesTable;
+  usageCounts: UsageCountsTable;
 }

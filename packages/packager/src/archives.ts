@@ -56,8 +56,15 @@ function lazily(start: () => Readable): Readable {
       source.on('data', (chunk: Buffer) => {
         if (!output.push(chunk)) source?.pause();
       });
-      source.on('end', () => output.push(null));
+      let ended = false;
+      source.on('end', () => {
+        ended = true;
+        output.push(null);
+      });
       source.on('error', (error) => output.destroy(error));
+      source.on('close', () => {
+        if (!ended && !output.destroyed) output.destroy(new Error('archive source closed before it ended'));
+      });
     },
     destroy(error, callback) {
       source?.destroy();

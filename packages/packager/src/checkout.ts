@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BlobReader } from './blobs.ts';
 import { SourceRefused, quote } from './errors.ts';
 import { GitFailed, git, runGit, type GitContext } from './git.ts';
@@ -29,11 +29,12 @@ export async function checkout(opts: CheckoutOptions): Promise<Checkout> {
   checkProjectName(opts.project);
   checkGitUrl(opts.gitUrl, opts.git);
   const ref = refFor(opts.ref);
-  const repoDir = join(opts.git.cacheDir, `${opts.project}.git`);
-  const ctx: GitContext = { options: opts.git, gitDir: repoDir };
+  const options: GitOptions = { ...opts.git, cacheDir: resolve(opts.git.cacheDir) };
+  const repoDir = join(options.cacheDir, `${opts.project}.git`);
+  const ctx: GitContext = { options, gitDir: repoDir };
 
   const commit = await serialized(repoDir, async () => {
-    await ensureBareRepo(opts.git, repoDir);
+    await ensureBareRepo(options, repoDir);
     await fetchRef(ctx, opts.gitUrl, ref);
     return resolveCommit(ctx, ref);
   });
@@ -43,7 +44,7 @@ export async function checkout(opts: CheckoutOptions): Promise<Checkout> {
   const entries = await listTree(ctx, commit, opts.limits);
   await checkContents(ctx, entries);
   checkSymlinks(entries);
-  return { project: opts.project, commit, commitTime, entries, repoDir, git: opts.git };
+  return { project: opts.project, commit, commitTime, entries, repoDir, git: options };
 }
 
 async function ensureBareRepo(options: GitOptions, repoDir: string): Promise<void> {

@@ -13,7 +13,7 @@ export function checkGitUrl(url: string, options: GitOptions): void {
     throw new SourceRefused(URL_RULE, `git URL ${quote(url)} ${why}`);
   };
   if (url.includes('::')) refuse('selects a git transport helper (`::`)');
-  if (url.startsWith('-') || /[\s\x00-\x1f\x7f]/.test(url)) refuse('contains a leading dash, whitespace or control characters');
+  if (url.startsWith('-') || /[\s\x00-\x1f\x7f\\]/.test(url)) refuse('contains a leading dash, whitespace, backslashes or control characters');
   let parsed: URL;
   try {
     parsed = new URL(url);

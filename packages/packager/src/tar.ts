@@ -16,7 +16,7 @@ export const GZIP_LEVEL = 6;
 export function tarGz(ctx: GitContext, plan: ArchivePlan): Readable {
   const pack = tar.pack();
   const reader = BlobReader.open(ctx, plan.blobOids);
-  const output = pipeline(pack, createGzip({ level: GZIP_LEVEL }), unixGzipHeader(), () => reader.close());
+  const output = pipeline(pack, coalesce(), createGzip({ level: GZIP_LEVEL }), unixGzipHeader(), () => reader.close());
   const mtime = new Date(plan.checkout.commitTime * 1000);
 
   (async () => {
@@ -37,7 +37,7 @@ async function writeItem(pack: tar.Pack, reader: BlobReader, item: ArchiveItem, 
   const { oid, size } = item.entry!;
   let sink!: Sink;
   const written = new Promise<void>((resolve, reject) => {
-    sink = pack.entry({ ...header, type: 'file', size }, (err) => (err ? reject(err) : resolve()));
+    sink = quiet(pack.entry({ ...header, type: 'file', size }, (err) => (err ? reject(err) : resolve())));
   });
   written.catch(() => {}); // awaited below; a failure while streaming surfaces there too
   for await (const chunk of reader.blob(oid, size)) {
@@ -50,8 +50,38 @@ async function writeItem(pack: tar.Pack, reader: BlobReader, item: ArchiveItem, 
 function entry(pack: tar.Pack, header: Header, content?: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const callback = (err?: Error | null) => (err ? reject(err) : resolve());
-    if (content) pack.entry(header, content, callback);
-    else pack.entry(header, callback);
+    quiet(content ? pack.entry(header, content, callback) : pack.entry(header, callback));
+  });
+}
+
+/** Entry errors arrive through the entry callback; an unheard 'error' event would crash. */
+function quiet(sink: Sink): Sink {
+  sink.on('error', () => {});
+  return sink;
+}
+
+const BATCH_BYTES = 64 * 1024;
+
+/**
+ * tar-stream emits many small buffers (512-byte headers, padding, small files); each write
+ * to an async gzip costs a thread-pool round trip, so hand zlib fewer, larger chunks.
+ */
+function coalesce(): Transform {
+  let parts: Buffer[] = [];
+  let size = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      parts.push(chunk);
+      size += chunk.length;
+      if (size < BATCH_BYTES) return callback();
+      const batch = Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+      callback(null, batch);
+    },
+    flush(callback) {
+      callback(null, size > 0 ? Buffer.concat(parts, size) : undefined);
+    },
   });
 }
 

@@ -38,7 +38,7 @@ export function gitOptions(cacheDir = tempDir(), allowedSources = ['file://']): 
 /** Runs git in a fixture repository, isolated from the machine's config, dates fixed. */
 export function gitIn(dir: string, args: string[], opts: { input?: Buffer | string; time?: number } = {}): string {
   const date = `@${opts.time ?? COMMIT_TIME} +0000`;
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'gc.auto=0', '-c', 'maintenance.auto=false', ...args], {
     cwd: dir,
     input: opts.input,
     env: {

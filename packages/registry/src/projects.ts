@@ -1,5 +1,5 @@
 import { files, projects, releases, users, type ProjectRow } from '@packhouse/db';
-import { assertAllowedSource, SourceRefused, type ProjectType } from '@packhouse/packager';
+import { checkGitUrl, SourceRefused, type ProjectType } from '@packhouse/packager';
 import type { Actor, Registry } from './context.ts';
 import { conflict, forbidden, invalid, notFound } from './errors.ts';
 import { releaseView, type ProjectView } from './views.ts';
@@ -13,7 +13,7 @@ export interface NewProject {
 
 export async function createProject(registry: Registry, actor: Actor, input: NewProject): Promise<ProjectView> {
   try {
-    assertAllowedSource(input.gitUrl, registry.config.git.allowedSources);
+    checkGitUrl(input.gitUrl, registry.config.git);
   } catch (error) {
     if (error instanceof SourceRefused) throw invalid(`gitUrl: ${error.message}`);
     throw error;

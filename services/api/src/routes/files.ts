@@ -5,18 +5,16 @@ import { errors } from '../schemas.ts';
 
 /** Archives are immutable: a strong ETag (their sha256) and a year of caching. */
 export const fileRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = async (app, { registry }) => {
-  app.get(
-    '/files/projects/:file',
-    {
-      exposeHeadRoute: true,
-      schema: {
-        summary: 'Download a release archive.',
-        tags: ['downloads'],
-        params: Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9_.+-]+\\.(tar\\.gz|zip)$', maxLength: 255 }) }),
-        response: { 200: Type.Any({ description: 'The archive bytes.' }), 304: Type.Null(), ...errors(400, 404) },
-      },
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/files/projects/:file',
+    schema: {
+      summary: 'Download a release archive.',
+      tags: ['downloads'],
+      params: Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9_.+-]+\\.(tar\\.gz|zip)$', maxLength: 255 }) }),
+      response: { 200: Type.Any({ description: 'The archive bytes.' }), 304: Type.Null(), ...errors(400, 404) },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const download = await findDownload(registry, request.params.file);
       const { file } = download;
       const etag = `"${file.sha256}"`;
@@ -29,11 +27,12 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
         .header('digest', `sha-256=${Buffer.from(file.sha256, 'hex').toString('base64')}`);
       if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
       reply.header('content-length', String(file.size));
+      // HEAD answers with the real length; fastify keeps a set content-length for HEAD.
       if (request.method === 'HEAD') return reply.send();
       const object = await download.open();
       return reply.send(object.body);
     },
-  );
+  });
 };
 
 function matchesEtag(header: string | undefined, etag: string): boolean {

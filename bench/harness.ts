@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Config } from '@packhouse/config';
+import { connectRegistry, createProject, ensureAdmin, getRelease, newToken, requestRelease, type Actor, type Registry } from '@packhouse/registry';
+import { users } from '@packhouse/db';
+import type { Logger } from 'pino';
+
+/** A worker in its own process, so its peak memory (VmHWM) is its own. */
+export function startStandaloneWorker(root: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/worker/src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  let peak = 0;
+  const sample = () => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+    } catch {
+      // The process has exited.
+    }
+  };
+  const timer = setInterval(sample, 100);
+  return {
+    peakRssKb: () => (sample(), peak),
+    async stop() {
+      clearInterval(timer);
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+export interface Harness {
+  registry: Registry;
+  actor: Actor;
+  close(): Promise<void>;
+}
+
+export async function setUpProject(config: Readonly<Config>, log: Logger, gitUrl: string): Promise<Harness> {
+  const { registry, close } = await connectRegistry(config, log, 'api');
+  await registry.storage.ensureBucket();
+  const token = newToken();
+  await ensureAdmin(registry.db, token);
+  const admin = (await users.findUserByName(registry.db, 'admin'))!;
+  await createProject(registry, admin, { name: 'drupal', title: 'Drupal core', type: 'core', gitUrl });
+  return { registry, actor: admin, close };
+}
+
+/** Milliseconds from the release request to its published status. */
+export async function publishAndWait(harness: Harness, tag: string): Promise<number> {
+  const started = performance.now();
+  await requestRelease(harness.registry, harness.actor, 'drupal', { tag });
+  for (;;) {
+    const release = await getRelease(harness.registry, 'drupal', tag);
+    if (release.status === 'published') return performance.now() - started;
+    if (release.status === 'failed') throw new Error(`release ${tag} failed: ${release.error}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

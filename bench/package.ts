@@ -1,0 +1,98 @@
+/**
+ * `npm run bench:package`: packages a Drupal-core-sized tag end to end (git fetch, both
+ * archives, four digests, upload to S3, publish) and, in the same run, times the plain
+ * shell baseline: git archive | gzip -9 -n, git archive --format=zip, then md5sum, sha1sum,
+ * sha256sum and sha512sum of both. Prints both wall times, their ratio and the worker's peak RSS.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '@packhouse/config';
+import { ensureDatabase, migrate } from '@packhouse/db';
+import { startEmbeddedS3 } from '@packhouse/storage';
+import { pino } from 'pino';
+import { ensureCorpus } from './corpus.ts';
+import { startStandaloneWorker, publishAndWait, setUpProject } from './harness.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const WORK = path.join(ROOT, 'bench', '.work');
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+mkdirSync(WORK, { recursive: true });
+const corpus = ensureCorpus(WORK);
+console.log(`corpus: ${corpus.dir} (${corpus.files} files, ~${Math.round(corpus.bytes / 1048576)} MB)`);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+// The baseline: what a packaging shell script would do, in one bash process per run.
+function baseline(tag: string): number {
+  const out = path.join(WORK, 'baseline');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out);
+  const script = [
+    `git -C "${corpus.dir}" archive --format=tar --prefix=drupal-${tag}/ ${tag} | gzip -9 -n > "${out}/a.tar.gz"`,
+    `git -C "${corpus.dir}" archive --format=zip --prefix=drupal-${tag}/ ${tag} > "${out}/a.zip"`,
+    ...['md5sum', 'sha1sum', 'sha256sum', 'sha512sum'].map((tool) => `${tool} "${out}/a.tar.gz" "${out}/a.zip" > /dev/null`),
+  ].join(' && ');
+  const started = performance.now();
+  execFileSync('bash', ['-c', `set -o pipefail; ${script}`], { stdio: 'inherit' });
+  const elapsed = performance.now() - started;
+  const sizes = `tar.gz ${(statSync(`${out}/a.tar.gz`).size / 1048576).toFixed(1)} MB, zip ${(statSync(`${out}/a.zip`).size / 1048576).toFixed(1)} MB`;
+  console.log(`  baseline ${tag}: ${elapsed.toFixed(0)} ms (${sizes})`);
+  return elapsed;
+}
+
+const s3 = await startEmbeddedS3(path.join(WORK, 's3'));
+const database = `packhouse_bench_${randomBytes(4).toString('hex')}`;
+const env = {
+  DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+  QUEUE_PREFIX: `bench-${database}`,
+  S3_ENDPOINT: s3.endpoint,
+  S3_BUCKET: 'bench',
+  GIT_ALLOWED_SOURCES: 'file://',
+  GIT_CACHE_DIR: path.join(WORK, `git-cache-${database}`),
+  WORKER_CONCURRENCY: '1',
+  LOG_LEVEL: 'warn',
+};
+await ensureDatabase(env.DATABASE_URL);
+await migrate(env.DATABASE_URL);
+const config = loadConfig(env);
+const log = pino({ level: 'warn' });
+const worker = startStandaloneWorker(ROOT, env);
+const harness = await setUpProject(config, log, corpus.url);
+
+try {
+  console.log('\nPackhouse (worker process, end to end: request → published):');
+  const cold = await publishAndWait(harness, corpus.tags[0]!);
+  console.log(`  ${corpus.tags[0]} (cold: first fetch clones the repository): ${cold.toFixed(0)} ms`);
+  const warm: number[] = [];
+  for (const tag of corpus.tags.slice(1, 1 + RUNS)) {
+    const elapsed = await publishAndWait(harness, tag);
+    warm.push(elapsed);
+    console.log(`  ${tag} (warm cache, incremental fetch): ${elapsed.toFixed(0)} ms`);
+  }
+
+  console.log('\nBaseline (bash: git archive | gzip -9 -n; git archive --format=zip; md5/sha1/sha256/sha512sum):');
+  const base = corpus.tags.slice(1, 1 + RUNS).map((tag) => baseline(tag));
+
+  const peakKb = worker.peakRssKb();
+  const packhouse = median(warm);
+  const shell = median(base);
+  console.log('\nResult');
+  console.log(`  baseline median:        ${shell.toFixed(0)} ms`);
+  console.log(`  Packhouse warm median:  ${packhouse.toFixed(0)} ms   (cold ${cold.toFixed(0)} ms)`);
+  console.log(`  ratio Packhouse/baseline: ${(packhouse / shell).toFixed(2)}  (target ≤ 1.00)`);
+  console.log(`  ratio cold/baseline:      ${(cold / shell).toFixed(2)}`);
+  console.log(`  worker peak RSS: ${(peakKb / 1024).toFixed(0)} MB  (target ≤ 300 MB)`);
+} finally {
+  await worker.stop();
+  await harness.close();
+  await s3.close();
+  execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-qc', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`]);
+  rmSync(env.GIT_CACHE_DIR, { recursive: true, force: true });
+}

@@ -1,0 +1,120 @@
+import { sql, type ExpressionBuilder } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
+import type { Executor } from '../connection.ts';
+import type { Database, FeedStatus, ProjectsTable } from '../schema.ts';
+
+/** Everything one project's release history needs, read in one statement (one snapshot). */
+export interface FeedSourceRow {
+  id: string;
+  name: string;
+  title: string;
+  type: ProjectsTable['type'];
+  status: ProjectsTable['status'] extends infer S ? (S extends { __select__: infer T } ? T : never) : never;
+  securityCoverage: boolean;
+  supportedBranches: string[];
+  creator: string | null;
+  changedAt: Date;
+  releases: FeedReleaseRow[];
+}
+
+export interface FeedReleaseRow {
+  version: string;
+  tag: string;
+  feedStatus: FeedStatus;
+  insecure: boolean;
+  releaseTypes: string[];
+  coreCompatibility: string | null;
+  /** Unix seconds: the tag commit's time, which is also the `datestamp` packaged into .info files. */
+  date: number;
+  files: FeedFileRow[];
+}
+
+export interface FeedFileRow {
+  name: string;
+  archiveType: 'tar.gz' | 'zip';
+  md5: string;
+  size: number;
+  /** Unix seconds. */
+  filedate: number;
+}
+
+export interface FeedListRow {
+  name: string;
+  title: string;
+  type: ProjectsTable['type'];
+  status: FeedSourceRow['status'];
+  creator: string | null;
+  changedAt: Date;
+  /** `7.x`-style cores of its legacy releases, and `current` for Drupal 8+ ones. */
+  apiVersions: string[];
+}
+
+type ProjectScope = ExpressionBuilder<Database & { p: Database['projects'] }, 'p'>;
+
+// The first maintainer, as updates.drupal.org prints the project's creator.
+const creator = (eb: ProjectScope) =>
+  eb
+    .selectFrom('maintainers as m')
+    .innerJoin('users as u', 'u.id', 'm.userId')
+    .select('u.name')
+    .whereRef('m.projectId', '=', 'p.id')
+    .orderBy('m.createdAt')
+    .orderBy('u.name')
+    .limit(1)
+    .as('creator');
+
+// Projects that predate the change log fall back to their own timestamps.
+const changedAt = (eb: ProjectScope) =>
+  eb
+    .selectFrom('feedChanges as c')
+    .select(sql<Date>`coalesce(max(c.changed_at), max(p.updated_at))`.as('changedAt'))
+    .whereRef('c.projectId', '=', 'p.id')
+    .as('changedAt');
+
+export function findFeedSource(db: Executor, name: string): Promise<FeedSourceRow | undefined> {
+  return db
+    .selectFrom('projects as p')
+    .select(['p.id', 'p.name', 'p.title', 'p.type', 'p.status', 'p.securityCoverage', 'p.supportedBranches'])
+    .select((eb) => [
+      creator(eb),
+      changedAt(eb),
+      jsonArrayFrom(
+        eb
+          .selectFrom('releases as r')
+          .select(['r.version', 'r.tag', 'r.feedStatus', 'r.insecure', 'r.releaseTypes', 'r.coreCompatibility'])
+          .select(sql<number>`floor(extract(epoch FROM coalesce(r.commit_time, r.published_at)))::bigint`.as('date'))
+          .select((inner) =>
+            jsonArrayFrom(
+              inner
+                .selectFrom('releaseFiles as f')
+                .select(['f.name', 'f.archiveType', 'f.md5', 'f.size'])
+                .select(sql<number>`floor(extract(epoch FROM f.created_at))::bigint`.as('filedate'))
+                .whereRef('f.releaseId', '=', 'r.id')
+                .orderBy('f.archiveType'),
+            ).as('files'),
+          )
+          // Only built releases exist in feeds; the maintainer's status is printed as given.
+          .whereRef('r.projectId', '=', 'p.id')
+          .where('r.status', '=', 'published'),
+      ).as('releases'),
+    ])
+    .where('p.name', '=', name)
+    .executeTakeFirst() as Promise<FeedSourceRow | undefined>;
+}
+
+/** Every project for `/release-history/project-list/all`, by name. */
+export function listFeedProjects(db: Executor): Promise<FeedListRow[]> {
+  return db
+    .selectFrom('projects as p')
+    .select(['p.name', 'p.title', 'p.type', 'p.status'])
+    .select((eb) => [
+      creator(eb),
+      changedAt(eb),
+      sql<string[]>`array(
+        SELECT DISTINCT CASE WHEN r.version ~ '^[0-9]+\\.x-[0-9]' THEN substring(r.version FROM '^[0-9]+\\.x') ELSE 'current' END
+        FROM releases r WHERE r.project_id = p.id AND r.status = 'published'
+      )`.as('apiVersions'),
+    ])
+    .orderBy('p.name')
+    .execute() as Promise<FeedListRow[]>;
+}

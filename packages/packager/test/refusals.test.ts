@@ -1,0 +1,206 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkout, SourceRefused, type SourceLimits } from '../src/index.ts';
+import { gitIn, gitOptions, LIMITS, makeRawRepo, makeRepo, rawTreeWith, removeTempDirs, tag, writeBlob, type FileSpec, type Repo } from './git-fixtures.ts';
+
+afterAll(removeTempDirs);
+
+const TAG = '8.x-1.0';
+
+async function refusal(repo: Repo, opts: { limits?: SourceLimits; tag?: string; allowedSources?: string[]; url?: string } = {}): Promise<SourceRefused> {
+  const error = await checkout({
+    project: 'foo',
+    gitUrl: opts.url ?? repo.url,
+    ref: { tag: opts.tag ?? TAG },
+    git: gitOptions(undefined, opts.allowedSources),
+    limits: opts.limits ?? LIMITS,
+  }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SourceRefused);
+  return error as SourceRefused;
+}
+
+const filesRepo = (files: Record<string, FileSpec>) => makeRepo({ files, tag: TAG });
+
+describe('checkout refuses hostile trees', () => {
+  it('symlink-escape: absolute target', async () => {
+    const e = await refusal(filesRepo({ 'a.txt': 'a', 'link': { symlink: '/etc/passwd' } }));
+    expect(e.rule).toBe('symlink-escape');
+    expect(e.path).toBe('link');
+    expect(e.message).toBe('refused: symlink `link` -> `/etc/passwd` points outside the tree (rule symlink-escape)');
+  });
+
+  it('symlink-escape: `..` out of the tree', async () => {
+    const e = await refusal(filesRepo({ 'sub/a.txt': 'a', 'sub/link': { symlink: '../../outside' } }));
+    expect([e.rule, e.path]).toEqual(['symlink-escape', 'sub/link']);
+  });
+
+  it('symlink-escape: through another symlink', async () => {
+    // `dir/up` resolves to the root, which is fine; `out` then climbs one level above it.
+    const e = await refusal(filesRepo({ 'dir/a.txt': 'a', 'dir/up': { symlink: '..' }, 'out': { symlink: 'dir/up/..' } }));
+    expect([e.rule, e.path]).toEqual(['symlink-escape', 'out']);
+  });
+
+  it('symlink-loop', async () => {
+    const e = await refusal(filesRepo({ 'a': { symlink: 'b' }, 'b': { symlink: 'a' } }));
+    expect(e.rule).toBe('symlink-loop');
+  });
+
+  it('symlink-target-invalid: target over 4096 bytes', async () => {
+    const repo = makeRawRepo((r) => rawTreeWith(r, [{ name: 'link', mode: '120000', content: 'x/'.repeat(2100) }]));
+    expect((await refusal(repo)).rule).toBe('symlink-target-invalid');
+  });
+
+  it('path-traversal: a `..` component', async () => {
+    const repo = makeRawRepo((r) => {
+      const inner = rawTreeWith(r, [{ name: 'evil.php', content: '<?php' }]);
+      return rawTreeWith(r, [{ name: '..', mode: '40000', oid: inner }]);
+    });
+    const e = await refusal(repo);
+    // `-t` lists the `..` tree itself before anything under it.
+    expect([e.rule, e.path]).toEqual(['path-traversal', '..']);
+    expect(e.message).toBe('refused: path `..` has a `..` component (rule path-traversal)');
+  });
+
+  it('path-git-dir: a `.git` component in any case', async () => {
+    const repo = makeRawRepo((r) => {
+      const inner = rawTreeWith(r, [{ name: 'config', content: '[core]\n\tfsmonitor = evil\n' }]);
+      return rawTreeWith(r, [{ name: '.GIT', mode: '40000', oid: inner }]);
+    });
+    const e = await refusal(repo);
+    expect(e.rule).toBe('path-git-dir');
+  });
+
+  it('path-not-utf8', async () => {
+    const repo = makeRawRepo((r) => rawTreeWith(r, [{ name: Buffer.from([0x66, 0xff, 0x2e, 0x74]), content: 'x' }]));
+    expect((await refusal(repo)).rule).toBe('path-not-utf8');
+  });
+
+  it('path-backslash', async () => {
+    const repo = makeRawRepo((r) => rawTreeWith(r, [{ name: '..\\evil.php', content: 'x' }]));
+    expect((await refusal(repo)).rule).toBe('path-backslash');
+  });
+
+  it('path-conflict: the same name twice', async () => {
+    const repo = makeRawRepo((r) => rawTreeWith(r, [{ name: 'a', content: 'x' }, { name: 'a', content: 'y' }]));
+    expect((await refusal(repo)).rule).toBe('path-conflict');
+  });
+
+  it('submodule: a gitlink', async () => {
+    const repo = makeRawRepo((r) => rawTreeWith(r, [{ name: 'a.txt', content: 'a' }, { name: 'lib', mode: '160000', oid: '1'.repeat(40) }]));
+    const e = await refusal(repo);
+    expect([e.rule, e.path]).toEqual(['submodule', 'lib']);
+  });
+
+  it('file-too-large, from the listed size', async () => {
+    const e = await refusal(filesRepo({ 'small.txt': 'tiny', 'big.txt': 'x'.repeat(11) }), { limits: { ...LIMITS, maxFileBytes: 10 } });
+    expect([e.rule, e.path]).toEqual(['file-too-large', 'big.txt']);
+  });
+
+  it('tree-too-large', async () => {
+    const e = await refusal(filesRepo({ 'a.txt': 'x'.repeat(10), 'b.txt': 'x'.repeat(10) }), { limits: { ...LIMITS, maxTotalBytes: 15 } });
+    expect(e.rule).toBe('tree-too-large');
+  });
+
+  it('too-many-files, counting directories', async () => {
+    const e = await refusal(filesRepo({ 'a/b.txt': 'x', 'c.txt': 'x' }), { limits: { ...LIMITS, maxFiles: 2 } });
+    expect(e.rule).toBe('too-many-files');
+  });
+
+  it('info-file-symlink', async () => {
+    const e = await refusal(filesRepo({ 'real.yml': 'name: x\n', 'foo.info.yml': { symlink: 'real.yml' } }));
+    expect([e.rule, e.path]).toEqual(['info-file-symlink', 'foo.info.yml']);
+  });
+
+  it('info-file-not-text: NUL byte', async () => {
+    const e = await refusal(filesRepo({ 'foo.info': Buffer.from('name = x\0\n') }));
+    expect([e.rule, e.path]).toEqual(['info-file-not-text', 'foo.info']);
+  });
+
+  it('info-file-not-text: invalid UTF-8', async () => {
+    const e = await refusal(filesRepo({ 'sub/sub.info.yml': Buffer.from([0x6e, 0x3a, 0xc3, 0x28, 0x0a]) }));
+    expect([e.rule, e.path]).toEqual(['info-file-not-text', 'sub/sub.info.yml']);
+  });
+});
+
+describe('checkout refuses bad refs', () => {
+  it('tag-not-found', async () => {
+    const e = await refusal(filesRepo({ 'a.txt': 'a' }), { tag: '8.x-9.9' });
+    expect(e.rule).toBe('tag-not-found');
+  });
+
+  it('tag-not-a-commit: a tag pointing at a tree', async () => {
+    const repo = makeRepo({ files: { 'a.txt': 'a' } });
+    tag(repo, TAG, gitIn(repo.dir, ['rev-parse', 'HEAD^{tree}']));
+    const e = await refusal(repo);
+    expect(e.rule).toBe('tag-not-a-commit');
+    expect(e.message).toBe('refused: tag `8.x-1.0` points at a tree, not a commit (rule tag-not-a-commit)');
+  });
+
+  it('tag-not-a-commit: a tag pointing at a blob', async () => {
+    const repo = makeRepo({ files: { 'a.txt': 'a' } });
+    tag(repo, TAG, writeBlob(repo, 'just a blob'));
+    expect((await refusal(repo)).rule).toBe('tag-not-a-commit');
+  });
+
+  it('tag-not-a-commit: an annotated tag of a tree', async () => {
+    const repo = makeRawRepo((r) => rawTreeWith(r, [{ name: 'a.txt', content: 'a' }]));
+    const tree = rawTreeWith(repo, [{ name: 'b.txt', content: 'b' }]);
+    tag(repo, '8.x-1.1', tree, { annotated: true });
+    const e = await refusal(repo, { tag: '8.x-1.1' });
+    expect(e.rule).toBe('tag-not-a-commit');
+    expect(e.message).toContain('points at a tree');
+  });
+
+  it.each(['-x', '--upload-pack=touch', 'a..b', 'a b', 'x:y', 'v1^{}', 'refs.lock'])('ref-invalid: %j', async (name) => {
+    const e = await refusal(filesRepo({ 'a.txt': 'a' }), { tag: name });
+    expect(e.rule).toBe('ref-invalid');
+  });
+});
+
+describe('checkout refuses git URLs outside the allowlist', () => {
+  const repo = () => filesRepo({ 'a.txt': 'a' });
+  const https = ['https://git.drupalcode.org/project/'];
+
+  it.each([
+    ['another host', 'https://github.com/evil/foo.git', https],
+    ['a transport helper', 'ext::sh -c touch% /tmp/pwned', ['ext::', 'https://']],
+    ['fd:: transport', 'fd::3', https],
+    ['an allowed prefix followed by ::', 'https://git.drupalcode.org/project/foo::x', https],
+    ['file:// when no file source is allowed', 'file:///tmp/foo', https],
+    ['a bare local path', '/tmp/foo', https],
+    ['an scp-like address', 'git@git.drupalcode.org:project/foo.git', https],
+    ['plain http', 'http://git.drupalcode.org/project/foo.git', ['http://git.drupalcode.org/project/']],
+    ['credentials', 'https://user:pw@git.drupalcode.org/project/foo.git', ['https://']],
+    ['a `..` segment', 'https://git.drupalcode.org/project/../evil/foo.git', https],
+    ['a backslash', 'https://git.drupalcode.org/project/foo\\@evil.example/x.git', https],
+    ['an encoded `..` segment', 'file:///srv/git/%2e%2e/etc', ['file:///srv/git/']],
+  ])('git-url-not-allowed: %s', async (_why, url, allowedSources) => {
+    const e = await refusal(repo(), { url, allowedSources });
+    expect(e.rule).toBe('git-url-not-allowed');
+  });
+});
+
+describe('transient failures are plain errors', () => {
+  it('a missing repository', async () => {
+    const error = await checkout({
+      project: 'foo',
+      gitUrl: 'file:///nonexistent/repo.git',
+      ref: { tag: TAG },
+      git: gitOptions(),
+      limits: LIMITS,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(SourceRefused);
+  });
+
+  it('a timeout', async () => {
+    const repo = filesRepo({ 'a.txt': 'a' });
+    const error = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: TAG }, git: { ...gitOptions(), timeoutMs: 1 }, limits: LIMITS }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).not.toBeInstanceOf(SourceRefused);
+    expect(String(error)).toMatch(/timed out after 1 ms/);
+  });
+});
