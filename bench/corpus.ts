@@ -56,7 +56,7 @@ export function ensureCorpus(root: string, { files = 9_000, megabytes = 50 } = {
 
   const random = prng(42);
   const git = (...args: string[]) =>
-    execFileSync('git', args, {
+    execFileSync('git', ['-c', 'gc.auto=0', ...args], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.org', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.org', GIT_AUTHOR_DATE: '@1764288000 +0000', GIT_COMMITTER_DATE: '@1764288000 +0000' },
@@ -87,6 +87,7 @@ export function ensureCorpus(root: string, { files = 9_000, megabytes = 50 } = {
     mkdirSync(path.join(dir, path.dirname(file)), { recursive: true });
     writeFileSync(path.join(dir, file), bytes);
   }
+  mkdirSync(path.join(dir, 'core/scripts'), { recursive: true });
   writeFileSync(path.join(dir, 'core/scripts/run-tests.sh'), '#!/bin/sh\nphp core/scripts/run-tests.php "$@"\n', { mode: 0o755 });
   writeFileSync(path.join(dir, 'core/core.info.yml'), 'name: Drupal core\ntype: core\nversion: VERSION\n');
   git('add', '-A');

@@ -19,6 +19,8 @@ export interface Config {
   git: { allowedSources: string[]; cacheDir: string; timeoutMs: number };
   limits: { maxFileBytes: number; maxTotalBytes: number; maxFiles: number };
   worker: { concurrency: number; reconcileAfterMs: number };
+  /** Update status feeds and usage statistics. */
+  updateStatus: { feedCacheBytes: number; usageFlushMs: number; siteKeySecret: string };
   logLevel: string;
 }
 
@@ -70,6 +72,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     worker: {
       concurrency: int(env, 'WORKER_CONCURRENCY', 2, { min: 1, max: 64 }),
       reconcileAfterMs: int(env, 'RECONCILE_AFTER_MS', 60_000, { min: 1000 }),
+    },
+    updateStatus: {
+      feedCacheBytes: int(env, 'FEED_CACHE_MB', 256, { min: 0, max: 65_536 }) * MB,
+      usageFlushMs: int(env, 'USAGE_FLUSH_MS', 2_000, { min: 100, max: 60_000 }),
+      // Site keys are stored only as HMACs under this secret; set your own in production.
+      siteKeySecret: token(env, 'SITE_KEY_SECRET') ?? 'packhouse-development-site-key-secret',
     },
     logLevel,
   });

@@ -1,75 +1,127 @@
 import { Readable } from 'node:stream';
-import yazl from 'yazl';
 import { BlobReader } from './blobs.ts';
+import { deflate, deflateChunks, type Deflated } from './deflate.ts';
 import type { GitContext } from './git.ts';
-import { linkTarget, renderInfo, type ArchivePlan } from './layout.ts';
+import { linkTarget, renderInfo, type ArchiveItem, type ArchivePlan } from './layout.ts';
+import { dataDescriptor, localHeader, zipTime, ZipDirectory, type ZipEntry } from './zip-format.ts';
 
-/** Part of the reproducibility contract: changing it changes every archive's bytes. */
-export const ZIP_LEVEL = 6;
+export { ZIP_LEVEL } from './deflate.ts';
 
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
 
+/** Files up to this size are compressed whole, several at once; larger ones are streamed. */
+const WHOLE_FILE_LIMIT = 4 * 1024 * 1024;
+/** How far compression may run ahead of the output, in entries and in bytes read. */
+const AHEAD_ENTRIES = 16;
+const AHEAD_BYTES = 8 * 1024 * 1024;
+
+type Prepared = { item: ArchiveItem; kind: 'directory' } | { item: ArchiveItem; kind: 'whole'; method: 0 | 8; deflated: Deflated } | { item: ArchiveItem; kind: 'stream' };
+
 /**
- * yazl computes the DOS date/time with the local-time getters (getHours...), so the bytes
- * would depend on the process TZ. This Date answers those getters in UTC; unlike shifting
- * by an offset it cannot be moved by a DST gap. The UT extra field yazl also writes is
- * already UTC seconds, so both encode the commit time whatever the machine.
+ * Streams `plan` as a zip. Entries are compressed on the thread pool ahead of the output
+ * (a window of whole small files), then written in plan order; one zlib stream per file,
+ * one after another, would leave a core idle and cost seconds on 9,000 files.
  */
-export class UtcWallClock extends Date {
-  override getFullYear(): number {
-    return this.getUTCFullYear();
-  }
-  override getMonth(): number {
-    return this.getUTCMonth();
-  }
-  override getDate(): number {
-    return this.getUTCDate();
-  }
-  override getHours(): number {
-    return this.getUTCHours();
-  }
-  override getMinutes(): number {
-    return this.getUTCMinutes();
-  }
-  override getSeconds(): number {
-    return this.getUTCSeconds();
+export function zip(ctx: GitContext, plan: ArchivePlan): Readable {
+  return Readable.from(zipChunks(ctx, plan), { objectMode: false });
+}
+
+async function* zipChunks(ctx: GitContext, plan: ArchivePlan): AsyncGenerator<Buffer> {
+  const reader = BlobReader.open(ctx, plan.blobOids);
+  const time = zipTime(plan.checkout.commitTime);
+  const directory = new ZipDirectory(time);
+  const ahead: Array<{ bytes: number; prepared: Promise<Prepared> }> = [];
+  let aheadBytes = 0;
+  let next = 0;
+  // Blobs come out of one cat-file process, so reads are chained in plan order.
+  let reads: Promise<unknown> = Promise.resolve();
+
+  const fill = () => {
+    while (next < plan.items.length && ahead.length < AHEAD_ENTRIES && aheadBytes < AHEAD_BYTES) {
+      const item = plan.items[next]!;
+      const streamed = item.type === 'file' && !item.info && item.entry!.size > WHOLE_FILE_LIMIT;
+      // A streamed file is read while it is written: nothing may be read past it until then.
+      if (streamed && ahead.length > 0) return;
+      next += 1;
+      const bytes = item.entry?.size ?? 0;
+      const prepared = prepare(item, streamed);
+      prepared.catch(() => {}); // awaited in order below
+      ahead.push({ bytes, prepared });
+      aheadBytes += bytes;
+      if (streamed) return;
+    }
+  };
+
+  const prepare = async (item: ArchiveItem, streamed: boolean): Promise<Prepared> => {
+    if (item.type === 'directory') return { item, kind: 'directory' };
+    if (streamed) return { item, kind: 'stream' };
+    if (item.type === 'symlink') return { item, kind: 'whole', method: 0, deflated: await stored(Buffer.from(linkTarget(item), 'utf8')) };
+    const read = reads.then(() => (item.info ? renderInfo(reader, item, plan.stamp) : reader.readAll(item.entry!.oid, item.entry!.size)));
+    reads = read.catch(() => {});
+    return { item, kind: 'whole', method: 8, deflated: await deflate(await read) };
+  };
+
+  try {
+    fill();
+    while (ahead.length > 0) {
+      const head = ahead.shift()!;
+      aheadBytes -= head.bytes;
+      const prepared = await head.prepared;
+      if (prepared.kind !== 'stream') fill();
+      yield* write(prepared, reader, directory, time);
+      fill();
+    }
+    yield directory.end();
+  } finally {
+    reader.close();
   }
 }
 
-/** Streams `plan` as a zip, symlinks stored as symlinks (S_IFLNK, target as content). */
-export function zip(ctx: GitContext, plan: ArchivePlan): Readable {
-  const zipfile = new yazl.ZipFile();
-  const output = zipfile.outputStream as Readable;
-  const reader = BlobReader.open(ctx, plan.blobOids);
-  const fail = (error: Error) => output.destroy(error);
-  zipfile.on('error', fail);
-  output.on('close', () => reader.close());
-  const mtime = new UtcWallClock(plan.checkout.commitTime * 1000);
-
-  // yazl only queues metadata here; each file's data is pulled when its turn comes.
-  for (const item of plan.items) {
-    if (item.type === 'directory') {
-      zipfile.addEmptyDirectory(item.name, { mtime, mode: S_IFDIR | item.mode });
-    } else if (item.type === 'symlink') {
-      zipfile.addBuffer(Buffer.from(linkTarget(item), 'utf8'), item.name, { mtime, mode: S_IFLNK | item.mode, compress: false });
-    } else if (item.info) {
-      zipfile.addReadStreamLazy(item.name, { mtime, mode: S_IFREG | item.mode, compressionLevel: ZIP_LEVEL }, (callback) => {
-        renderInfo(reader, item, plan.stamp).then(
-          (content) => callback(null, Readable.from([content])),
-          (error: unknown) => callback(error, Readable.from([])),
-        );
-      });
-    } else {
-      const { oid, size } = item.entry!;
-      zipfile.addReadStreamLazy(item.name, { mtime, mode: S_IFREG | item.mode, size, compressionLevel: ZIP_LEVEL }, (callback) => {
-        // yazl pipes without listening for errors: a git failure must reach the output.
-        const body = Readable.from(reader.blob(oid, size), { objectMode: false }).on('error', fail);
-        callback(null, body);
-      });
+async function* write(prepared: Prepared, reader: BlobReader, directory: ZipDirectory, time: ReturnType<typeof zipTime>): AsyncGenerator<Buffer> {
+  const { item } = prepared;
+  const name = Buffer.from(item.name, 'utf8');
+  const offset = directory.offset;
+  if (prepared.kind === 'stream') {
+    const { oid, size } = item.entry!;
+    const entry: ZipEntry = { name, mode: S_IFREG | item.mode, method: 8, crc32: 0, compressedSize: 0, size, streamed: true, offset };
+    const header = localHeader(entry, time);
+    directory.advance(header.length);
+    yield header;
+    const chunks = deflateChunks(reader.blob(oid, size));
+    let step = await chunks.next();
+    while (!step.done) {
+      directory.advance(step.value.length);
+      yield step.value;
+      step = await chunks.next();
     }
+    Object.assign(entry, step.value);
+    const descriptor = dataDescriptor(entry);
+    directory.add(entry, descriptor.length);
+    yield descriptor;
+    return;
   }
-  zipfile.end();
-  return output;
+  const isDirectory = prepared.kind === 'directory';
+  const data = isDirectory ? Buffer.alloc(0) : prepared.deflated.data;
+  const entry: ZipEntry = {
+    name,
+    mode: (isDirectory ? S_IFDIR : item.type === 'symlink' ? S_IFLNK : S_IFREG) | item.mode,
+    method: isDirectory ? 0 : prepared.method,
+    crc32: isDirectory ? 0 : prepared.deflated.crc32,
+    compressedSize: data.length,
+    size: isDirectory ? 0 : prepared.deflated.size,
+    streamed: false,
+    offset,
+  };
+  const header = localHeader(entry, time);
+  directory.add(entry, header.length + data.length);
+  yield header.length + data.length < 64 * 1024 ? Buffer.concat([header, data]) : header;
+  if (header.length + data.length >= 64 * 1024) yield data;
+}
+
+/** A symlink target is stored, not deflated; only its CRC-32 is needed. */
+async function stored(content: Buffer): Promise<Deflated> {
+  const { crc32 } = await deflate(content);
+  return { data: content, crc32, size: content.length };
 }

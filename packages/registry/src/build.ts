@@ -18,10 +18,10 @@ interface StoredArchive {
 }
 
 /**
- * Packages one release: fetch the tag, stream both archives to staging keys while hashing
- * them, promote them to their content-addressed keys, then publish in one transaction.
- * Safe to run twice or concurrently: the same commit yields the same bytes and keys, and
- * only one transaction can move the release to published.
+ * Packages one release: fetch the tag, stream both archives to S3 while hashing them, then
+ * publish in one transaction. Safe to run twice or concurrently: each attempt writes keys
+ * of its own, only one transaction can move the release to published, and the objects of
+ * an attempt that failed or lost are removed.
  */
 export async function buildRelease(registry: Registry, releaseId: string, { lastAttempt = true } = {}): Promise<BuildOutcome> {
   const { db, config, log } = registry;
@@ -31,7 +31,8 @@ export async function buildRelease(registry: Registry, releaseId: string, { last
   if (!project) throw new Error(`release ${releaseId} has no project`);
   const logFields = { release: { id: releaseId }, project: { name: project.name }, version: release.version };
   const started = performance.now();
-  const staged: string[] = [];
+  const written: string[] = [];
+  let published = false;
   try {
     const source = await checkout({
       project: project.name,
@@ -41,11 +42,17 @@ export async function buildRelease(registry: Registry, releaseId: string, { last
       limits: config.limits,
     });
     const built = await archives(source, { project: project.name, version: release.version, type: project.type });
-    const stored = await Promise.all([
-      store(registry, `${built.baseName}.tar.gz`, 'tar.gz', built.tarGz, staged),
-      store(registry, `${built.baseName}.zip`, 'zip', built.zip, staged),
+    const buildId = keys.newBuildId();
+    const key = (name: string) => keys.archive(project.name, release.version, buildId, name);
+    // Both settle before anything is cleaned up, so no upload outlives a failed attempt.
+    const settled = await Promise.allSettled([
+      store(registry, key, `${built.baseName}.tar.gz`, 'tar.gz', built.tarGz, written),
+      store(registry, key, `${built.baseName}.zip`, 'zip', built.zip, written),
     ]);
-    const published = await db.transaction().execute(async (tx) => {
+    const failure = settled.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
+    const stored = settled.map((result) => (result as PromiseFulfilledResult<StoredArchive>).value);
+    published = await db.transaction().execute(async (tx) => {
       const won = await releases.markPublished(tx, releaseId, {
         commit: source.commit,
         commitTime: new Date(source.commitTime * 1000),
@@ -64,8 +71,10 @@ export async function buildRelease(registry: Registry, releaseId: string, { last
       });
       return true;
     });
-    log.info({ ...logFields, commit: source.commit, duration_ms: Math.round(performance.now() - started) },
-      published ? 'Release published.' : 'Release was published by another worker.');
+    log.info(
+      { ...logFields, commit: source.commit, duration_ms: Math.round(performance.now() - started) },
+      published ? 'Release published.' : 'Release was published by another worker.',
+    );
     return published ? 'published' : 'lost-race';
   } catch (error) {
     if (error instanceof SourceRefused) {
@@ -76,24 +85,23 @@ export async function buildRelease(registry: Registry, releaseId: string, { last
     if (lastAttempt) await releases.markFailed(db, releaseId, `Packaging failed: ${(error as Error).message}`);
     throw error;
   } finally {
-    await Promise.all(staged.map((key) => registry.storage.remove(key).catch(() => {})));
+    // Nothing unpublished stays in the bucket.
+    if (!published) await Promise.all(written.map((key) => registry.storage.remove(key).catch(() => {})));
   }
 }
 
+/** Uploads one archive while hashing exactly the bytes that go up. */
 async function store(
   registry: Registry,
+  keyOf: (name: string) => string,
   name: string,
   archiveType: StoredArchive['archiveType'],
   body: Readable,
-  staged: string[],
+  written: string[],
 ): Promise<StoredArchive> {
+  const key = keyOf(name);
   const { stream, digests } = digestingStream();
-  const upload = registry.storage.stage(name, stream);
-  await Promise.all([pipeline(body, stream), upload]);
-  staged.push(await upload);
-  const result = await digests;
-  const key = keys.archive(result.sha256, name);
-  // A content-addressed key already present holds these very bytes: never rewrite it.
-  if ((await registry.storage.sizeOf(key)) !== result.size) await registry.storage.promote(await upload, key, name);
-  return { name, archiveType, key, digests: result };
+  written.push(key);
+  await Promise.all([pipeline(body, stream), registry.storage.upload(key, name, stream)]);
+  return { name, archiveType, key, digests: await digests };
 }

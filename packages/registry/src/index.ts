@@ -9,3 +9,14 @@ export { reconcile } from './reconcile.ts';
 export { unreachable, type Dependency } from './health.ts';
 export type { FileView, ProjectView, ReleaseView } from './views.ts';
 export { connectRegistry, type Connected } from './connect.ts';
+export { feedNotFound, projectListFeed, releaseHistory, type FeedDocument } from './feeds.ts';
+export { createUsageRecorder, getUsage, type UsageRecorder, type UsageWeek } from './usage.ts';
+export { isoWeekLabel, isoWeekStart } from './iso-week.ts';
+export {
+  getProjectSupport,
+  setSupportedBranches,
+  updateProjectSupport,
+  updateReleaseSupport,
+  type ProjectSupportView,
+  type ReleaseSupportView,
+} from './support.ts';

@@ -2,6 +2,7 @@ import { files, projects, releases, users, type ProjectRow } from '@packhouse/db
 import { checkGitUrl, SourceRefused, type ProjectType } from '@packhouse/packager';
 import type { Actor, Registry } from './context.ts';
 import { conflict, forbidden, invalid, notFound } from './errors.ts';
+import { latestUsage } from './usage.ts';
 import { releaseView, type ProjectView } from './views.ts';
 
 export interface NewProject {
@@ -25,20 +26,22 @@ export async function createProject(registry: Registry, actor: Actor, input: New
   });
   if (!created) throw conflict(`A project named "${input.name}" already exists.`);
   registry.log.info({ project: { name: created.name }, user: { name: actor.name } }, 'Project created.');
-  return { ...baseView(created), maintainers: [actor.name], releases: [] };
+  return { ...baseView(created), maintainers: [actor.name], releases: [], usage: null };
 }
 
 export async function getProject(registry: Registry, name: string): Promise<ProjectView> {
   const project = await requireProject(registry, name);
-  const [maintainers, rows] = await Promise.all([
+  const [maintainers, rows, usage] = await Promise.all([
     projects.listMaintainerNames(registry.db, project.id),
     releases.listReleases(registry.db, project.id),
+    latestUsage(registry, project.id),
   ]);
   const fileRows = await files.listFiles(registry.db, rows.map((row) => row.id));
   return {
     ...baseView(project),
     maintainers,
     releases: rows.map((row) => releaseView(registry.config.publicUrl, project.name, row, fileRows)),
+    usage,
   };
 }
 
@@ -78,7 +81,7 @@ export async function requireMaintainedProject(registry: Registry, actor: Actor,
   return project;
 }
 
-function baseView(project: ProjectRow): Omit<ProjectView, 'maintainers' | 'releases'> {
+function baseView(project: ProjectRow): Omit<ProjectView, 'maintainers' | 'releases' | 'usage'> {
   const { name, title, type, gitUrl, status } = project;
   return { name, title, type, gitUrl, status, createdAt: project.createdAt.toISOString() };
 }

@@ -34,6 +34,8 @@ export interface ProjectView {
   createdAt: string;
   maintainers: string[];
   releases: ReleaseView[];
+  /** Sites that reported using it in the latest ISO week with any report (`2026-W48`). */
+  usage: { week: string; sites: number } | null;
 }
 
 export function downloadUrl(publicUrl: string, fileName: string): string {

@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 
 /**
- * The one place that knows the bucket's layout. Published archives live under a key made of
- * their own sha256, so a published key can never come to hold other bytes.
+ * The one place that knows the bucket's layout. Every packaging attempt writes under a key
+ * of its own (a fresh build id), so a key, once written, is never written again: a retry
+ * or a racing worker cannot overwrite bytes that someone may already have downloaded.
  */
 export const keys = {
-  /** Where an archive is streamed while its digests are not yet known. */
-  staging(fileName: string): string {
-    return `staging/${randomUUID()}/${fileName}`;
+  newBuildId(): string {
+    return randomUUID();
   },
-  archive(sha256: string, fileName: string): string {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
-    return `archives/${sha256.slice(0, 2)}/${sha256}/${fileName}`;
+  archive(project: string, version: string, buildId: string, fileName: string): string {
+    for (const part of [project, version, buildId, fileName]) {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(part) || part.includes('..')) throw new Error(`unsafe key part: ${part}`);
+    }
+    return `archives/${project}/${version}/${buildId}/${fileName}`;
   },
 };
 

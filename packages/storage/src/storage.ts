@@ -1,16 +1,14 @@
 import type { Readable } from 'node:stream';
 import {
-  CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
-  HeadObjectCommand,
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { contentTypeOf, IMMUTABLE_CACHE_CONTROL, keys } from './keys.ts';
+import { contentTypeOf, IMMUTABLE_CACHE_CONTROL } from './keys.ts';
 
 export interface StorageOptions {
   endpoint: string;
@@ -52,41 +50,14 @@ export function createStorage(options: StorageOptions) {
       await client.send(new HeadBucketCommand({ Bucket }));
     },
 
-    /** Streams a body to a fresh staging key with a multipart upload; memory stays at a few parts. */
-    async stage(fileName: string, body: Readable): Promise<string> {
-      const Key = keys.staging(fileName);
+    /** Streams a body to `Key` with a multipart upload; memory stays at a couple of parts. */
+    async upload(Key: string, fileName: string, body: Readable): Promise<void> {
       await new Upload({
         client,
-        params: { Bucket, Key, Body: body, ContentType: contentTypeOf(fileName) },
-        partSize: 8 * 1024 * 1024,
+        params: { Bucket, Key, Body: body, ContentType: contentTypeOf(fileName), CacheControl: IMMUTABLE_CACHE_CONTROL },
+        partSize: 5 * 1024 * 1024,
         queueSize: 2,
       }).done();
-      return Key;
-    },
-
-    /** Size of an object, or undefined when the key holds nothing. */
-    async sizeOf(Key: string): Promise<number | undefined> {
-      try {
-        const head = await client.send(new HeadObjectCommand({ Bucket, Key }));
-        return head.ContentLength;
-      } catch (error) {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      }
-    },
-
-    /** Copies a staged object to its immutable key, with the headers every download carries. */
-    async promote(stagingKey: string, Key: string, fileName: string): Promise<void> {
-      await client.send(
-        new CopyObjectCommand({
-          Bucket,
-          Key,
-          CopySource: `${Bucket}/${stagingKey}`,
-          MetadataDirective: 'REPLACE',
-          ContentType: contentTypeOf(fileName),
-          CacheControl: IMMUTABLE_CACHE_CONTROL,
-        }),
-      );
     },
 
     async remove(Key: string): Promise<void> {

@@ -30,26 +30,26 @@ describe('storage on the embedded S3 server', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('stages a stream, promotes it to its content key, and serves it back', async () => {
-    const body = 'x'.repeat(20 * 1024 * 1024); // several multipart parts
-    const staged = await storage.stage('foo-1.0.0.tar.gz', Readable.from([Buffer.from(body)]));
-    const key = keys.archive('a'.repeat(64), 'foo-1.0.0.tar.gz');
-    await storage.promote(staged, key, 'foo-1.0.0.tar.gz');
-    await storage.remove(staged);
-
-    expect(await storage.sizeOf(key)).toBe(body.length);
-    expect(await storage.sizeOf(staged)).toBeUndefined();
+  it('uploads a stream in several parts and serves it back with its content type', async () => {
+    const body = 'x'.repeat(12 * 1024 * 1024);
+    const key = keys.archive('foo', '1.0.0', keys.newBuildId(), 'foo-1.0.0.tar.gz');
+    await storage.upload(key, 'foo-1.0.0.tar.gz', Readable.from([Buffer.from(body)]));
     const object = await storage.get(key);
     expect(object?.contentType).toBe('application/gzip');
+    expect(object?.size).toBe(body.length);
     expect(await text(object!.body)).toBe(body);
-    expect(await storage.list('archives/')).toEqual([key]);
+    expect(await storage.list('archives/foo/')).toEqual([key]);
+    await storage.remove(key);
+    expect(await storage.list('archives/foo/')).toEqual([]);
   });
 
   it('answers undefined for a missing key', async () => {
     expect(await storage.get('archives/none')).toBeUndefined();
   });
 
-  it('refuses a key for something that is not a sha256', () => {
-    expect(() => keys.archive('../../etc', 'x.zip')).toThrow(/not a sha256/);
+  it('gives every build its own keys and refuses unsafe parts', () => {
+    expect(keys.newBuildId()).not.toBe(keys.newBuildId());
+    expect(() => keys.archive('foo', '../../etc', 'b', 'x.zip')).toThrow(/unsafe key part/);
+    expect(() => keys.archive('foo', '1.0', 'b', '/x.zip')).toThrow(/unsafe key part/);
   });
 });

@@ -4,10 +4,13 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import auth from './plugins/auth.ts';
 import errors from './plugins/errors.ts';
 import openapi from './plugins/openapi.ts';
+import { feedRoutes } from './routes/feeds.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { releaseRoutes } from './routes/releases.ts';
+import { supportRoutes } from './routes/support.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { userRoutes } from './routes/users.ts';
 
 /**
@@ -26,7 +29,7 @@ export async function buildApp(registry: Registry) {
   await app.register(openapi, { publicUrl: registry.config.publicUrl });
   await app.register(auth, { registry });
 
-  for (const routes of [healthRoutes, userRoutes, projectRoutes, releaseRoutes, fileRoutes]) {
+  for (const routes of [healthRoutes, userRoutes, projectRoutes, releaseRoutes, fileRoutes, feedRoutes, supportRoutes, usageRoutes]) {
     await app.register(routes, { registry });
   }
   return app;

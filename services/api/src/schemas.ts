@@ -53,6 +53,9 @@ export const ProjectBody = Type.Object(
     createdAt: Type.String({ format: 'date-time' }),
     maintainers: Type.Array(Type.String()),
     releases: Type.Array(Type.Ref('Release')),
+    usage: Type.Union([Type.Object({ week: Type.String(), sites: Type.Integer() }), Type.Null()], {
+      description: 'Sites that reported using the project in the latest ISO week with any report.',
+    }),
   },
   { $id: 'Project' },
 );

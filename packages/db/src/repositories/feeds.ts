@@ -1,7 +1,7 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Executor } from '../connection.ts';
-import type { Database, FeedStatus, ProjectsTable } from '../schema.ts';
+import type { Database, FeedStatus, ProjectStatus, ProjectsTable } from '../schema.ts';
 
 /** Everything one project's release history needs, read in one statement (one snapshot). */
 export interface FeedSourceRow {
@@ -9,7 +9,7 @@ export interface FeedSourceRow {
   name: string;
   title: string;
   type: ProjectsTable['type'];
-  status: ProjectsTable['status'] extends infer S ? (S extends { __select__: infer T } ? T : never) : never;
+  status: ProjectStatus;
   securityCoverage: boolean;
   supportedBranches: string[];
   creator: string | null;
@@ -42,7 +42,7 @@ export interface FeedListRow {
   name: string;
   title: string;
   type: ProjectsTable['type'];
-  status: FeedSourceRow['status'];
+  status: ProjectStatus;
   creator: string | null;
   changedAt: Date;
   /** `7.x`-style cores of its legacy releases, and `current` for Drupal 8+ ones. */
@@ -67,7 +67,7 @@ const creator = (eb: ProjectScope) =>
 const changedAt = (eb: ProjectScope) =>
   eb
     .selectFrom('feedChanges as c')
-    .select(sql<Date>`coalesce(max(c.changed_at), max(p.updated_at))`.as('changedAt'))
+    .select(sql<Date>`coalesce(max(c.changed_at), p.updated_at)`.as('changedAt'))
     .whereRef('c.projectId', '=', 'p.id')
     .as('changedAt');
 

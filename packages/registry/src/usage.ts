@@ -1,0 +1,131 @@
+import { createHmac } from 'node:crypto';
+import { projects, usage, type UsageHit } from '@packhouse/db';
+import type { Registry } from './context.ts';
+import { notFound } from './errors.ts';
+import { isoWeekLabel, isoWeekStart, weeksBefore } from './iso-week.ts';
+
+export interface UsageRecorder {
+  /** Counts a poll in memory; false when the site key or version is not worth counting. */
+  record(projectId: string, siteKey: string, version: string): boolean;
+  /** Writes what is buffered; concurrent calls share the write in progress. */
+  flush(): Promise<void>;
+  /** Stops the timer and writes what is left. */
+  close(): Promise<void>;
+}
+
+export interface UsageWeek {
+  week: string;
+  weekStart: string;
+  sites: number;
+  versions: { version: string; sites: number }[];
+}
+
+const SITE_KEY = /^[\x21-\x7e]{1,256}$/;
+const VERSION = /^[0-9A-Za-z.+_-]{1,128}$/;
+const CHUNK = 5_000;
+// Past this many distinct sites waiting, flush early; past twice that (Postgres down), drop.
+const MAX_BUFFERED = 200_000;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * Buffers usage in memory and writes it in batches every `usageFlushMs`, so that a poll
+ * never waits on a database write. One site counts once per project per ISO week; site
+ * keys are kept only as HMAC-SHA256 under the configured secret. A crash loses at most
+ * one flush interval; a failed flush keeps its rows for the next one.
+ */
+export function createUsageRecorder(registry: Registry, { now = () => new Date() } = {}): UsageRecorder {
+  const { db, log, config } = registry;
+  const { siteKeySecret, usageFlushMs } = config.updateStatus;
+  let buffer = new Map<string, UsageHit>();
+  let flushing: Promise<void> | null = null;
+  let dropped = 0;
+  let lastPrune = 0;
+
+  async function write(batch: Map<string, UsageHit>): Promise<void> {
+    const hits = [...batch.values()];
+    let counted = 0;
+    try {
+      for (let i = 0; i < hits.length; i += CHUNK) {
+        counted += await usage.recordUsage(db, hits.slice(i, i + CHUNK));
+        for (const hit of hits.slice(i, i + CHUNK)) batch.delete(key(hit));
+      }
+      log.debug({ polls: hits.length, counted }, 'Usage flushed.');
+    } catch (error) {
+      // Keep what was not written; recordUsage is idempotent, so retrying a chunk is safe.
+      for (const [k, hit] of batch) if (!buffer.has(k)) buffer.set(k, hit);
+      log.warn({ err: error, pending: buffer.size }, 'Could not write usage; will retry at the next flush.');
+    }
+    if (dropped > 0) {
+      log.warn({ dropped }, 'Dropped usage polls because the buffer was full.');
+      dropped = 0;
+    }
+    if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
+      lastPrune = Date.now();
+      // Keep last week's site rows too, for processes whose clocks straddle Monday 00:00 UTC.
+      await usage.pruneUsageSites(db, weeksBefore(now(), 1)).catch((error) => log.warn({ err: error }, 'Could not prune usage rows.'));
+    }
+  }
+
+  function flush(): Promise<void> {
+    if (flushing) return flushing;
+    if (buffer.size === 0) return Promise.resolve();
+    const batch = buffer;
+    buffer = new Map();
+    flushing = write(batch).finally(() => {
+      flushing = null;
+    });
+    return flushing;
+  }
+
+  const timer = setInterval(() => void flush(), usageFlushMs);
+  timer.unref();
+
+  return {
+    record(projectId, siteKey, version) {
+      if (!SITE_KEY.test(siteKey) || !VERSION.test(version)) return false;
+      const siteHash = createHmac('sha256', siteKeySecret).update(siteKey).digest();
+      const hit: UsageHit = { projectId, week: isoWeekStart(now()), siteHash, version };
+      const k = key(hit);
+      if (buffer.has(k)) return true;
+      if (buffer.size >= 2 * MAX_BUFFERED) {
+        dropped++;
+        return false;
+      }
+      buffer.set(k, hit);
+      if (buffer.size >= MAX_BUFFERED) void flush();
+      return true;
+    },
+    flush,
+    async close() {
+      clearInterval(timer);
+      await flushing;
+      await flush();
+    },
+  };
+}
+
+function key(hit: UsageHit): string {
+  return `${hit.projectId}:${hit.week}:${hit.siteHash.toString('base64')}`;
+}
+
+/** Sites per version for the last `weeks` ISO weeks (the current one included), newest first. */
+export async function getUsage(registry: Registry, name: string, weeks = 12, at = new Date()): Promise<UsageWeek[]> {
+  // Not requireProject: projects.ts reads latestUsage, and this module stays free of cycles.
+  const project = await projects.findProjectByName(registry.db, name);
+  if (!project) throw notFound(`No project named "${name}".`);
+  const rows = await usage.weeklyUsage(registry.db, project.id, weeksBefore(at, weeks - 1));
+  const byWeek = new Map<string, UsageWeek>();
+  for (const row of rows) {
+    let week = byWeek.get(row.week);
+    if (!week) byWeek.set(row.week, (week = { week: isoWeekLabel(row.week), weekStart: row.week, sites: 0, versions: [] }));
+    week.sites += row.sites;
+    week.versions.push({ version: row.version, sites: row.sites });
+  }
+  return [...byWeek.values()];
+}
+
+/** The latest week with any usage and its total of sites, for the project's page. */
+export async function latestUsage(registry: Registry, projectId: string): Promise<{ week: string; sites: number } | null> {
+  const row = await usage.latestWeekUsage(registry.db, projectId);
+  return row ? { week: isoWeekLabel(row.week), sites: row.sites } : null;
+}

@@ -1,0 +1,124 @@
+import type { FeedDocument } from '@packhouse/registry';
+import { represent, type FeedRepresentation } from './representation.ts';
+
+export type CacheState = 'hit' | 'miss' | 'bypass';
+
+export interface FeedCacheOptions {
+  /** The freshness barrier (ChangeListener.sync): resolves once every committed change was seen. */
+  sync(): Promise<void>;
+  maxBytes: number;
+}
+
+interface Entry {
+  representation: FeedRepresentation;
+  /** Null for documents that any project's change can alter (the project list). */
+  project: string | null;
+}
+
+/**
+ * Rendered feeds in memory, one process's worth, never stale after a committed write:
+ * each lookup first passes the listener's barrier, so every change committed before the
+ * request has already evicted what it touched. When the barrier fails (listener down) the
+ * cache is bypassed and the feed is rendered from Postgres. Renders are shared by
+ * concurrent requests and stored only if no change arrived while they ran. LRU by bytes.
+ */
+export class FeedCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly keysByProject = new Map<string, Set<string>>();
+  private readonly crossProject = new Set<string>();
+  private readonly inFlight = new Map<string, Promise<FeedRepresentation>>();
+  private epoch = 0;
+  private bytes = 0;
+  readonly stats = { hits: 0, misses: 0, bypasses: 0, changes: 0, resets: 0 };
+
+  constructor(private readonly options: FeedCacheOptions) {}
+
+  async get(key: string, project: string | null, load: () => Promise<FeedDocument>): Promise<{ representation: FeedRepresentation; state: CacheState }> {
+    try {
+      await this.options.sync();
+    } catch {
+      this.stats.bypasses++;
+      return { representation: await represent(await load()), state: 'bypass' };
+    }
+    const entry = this.entries.get(key);
+    if (entry) {
+      this.stats.hits++;
+      // Map order is the LRU order: move to the back.
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+      return { representation: entry.representation, state: 'hit' };
+    }
+    this.stats.misses++;
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      const epoch = this.epoch;
+      const render: Promise<FeedRepresentation> = load()
+        .then(represent)
+        .then((representation) => {
+          if (this.epoch === epoch) this.store(key, project, representation);
+          return representation;
+        })
+        .finally(() => {
+          if (this.inFlight.get(key) === render) this.inFlight.delete(key);
+        });
+      this.inFlight.set(key, render);
+      pending = render;
+    }
+    return { representation: await pending, state: 'miss' };
+  }
+
+  /** A project's data changed: drop its feeds and the cross-project ones. */
+  changed(project: string): void {
+    this.stats.changes++;
+    this.epoch++;
+    this.inFlight.clear();
+    for (const key of this.keysByProject.get(project) ?? []) this.evict(key);
+    for (const key of [...this.crossProject]) this.evict(key);
+  }
+
+  /** Changes may have been missed: drop everything. */
+  reset(): void {
+    this.stats.resets++;
+    this.epoch++;
+    this.inFlight.clear();
+    this.entries.clear();
+    this.keysByProject.clear();
+    this.crossProject.clear();
+    this.bytes = 0;
+  }
+
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes };
+  }
+
+  private store(key: string, project: string | null, representation: FeedRepresentation): void {
+    if (representation.bytes > this.options.maxBytes) return;
+    this.evict(key);
+    while (this.bytes + representation.bytes > this.options.maxBytes) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.evict(oldest.value);
+    }
+    this.entries.set(key, { representation, project });
+    this.bytes += representation.bytes;
+    if (project === null) this.crossProject.add(key);
+    else {
+      let keys = this.keysByProject.get(project);
+      if (!keys) this.keysByProject.set(project, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  private evict(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.bytes -= entry.representation.bytes;
+    if (entry.project === null) this.crossProject.delete(key);
+    else {
+      const keys = this.keysByProject.get(entry.project);
+      keys?.delete(key);
+      if (keys?.size === 0) this.keysByProject.delete(entry.project);
+    }
+  }
+}

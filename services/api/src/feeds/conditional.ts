@@ -1,0 +1,37 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FeedRepresentation } from './representation.ts';
+
+/** Whether the client may take gzip: `gzip` (or `*`) listed with a non-zero q. */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  let gzip: number | undefined;
+  let any: number | undefined;
+  for (const part of header.toLowerCase().split(',')) {
+    const [coding = '', ...params] = part.split(';').map((piece) => piece.trim());
+    const q = params.find((param) => param.startsWith('q='));
+    const weight = q === undefined ? 1 : Number(q.slice(2));
+    if (coding === 'gzip' || coding === 'x-gzip') gzip = weight;
+    else if (coding === '*') any = weight;
+  }
+  const weight = gzip ?? any ?? 0;
+  return Number.isFinite(weight) && weight > 0;
+}
+
+/**
+ * RFC 9110 section 13.2.2: If-None-Match wins over If-Modified-Since. Either encoding's ETag
+ * validates, since both are of the same document (W/ is ignored: weak comparison).
+ */
+export function notModified(headers: IncomingHttpHeaders, representation: FeedRepresentation): boolean {
+  const ifNoneMatch = headers['if-none-match'];
+  if (ifNoneMatch !== undefined) {
+    if (ifNoneMatch.trim() === '*') return true;
+    return ifNoneMatch.split(',').some((candidate) => {
+      const tag = candidate.trim().replace(/^W\//, '');
+      return tag === representation.etag || tag === representation.gzipEtag;
+    });
+  }
+  const ifModifiedSince = headers['if-modified-since'];
+  if (ifModifiedSince === undefined || representation.lastModifiedMs === null) return false;
+  const since = Date.parse(ifModifiedSince);
+  return !Number.isNaN(since) && representation.lastModifiedMs <= since;
+}

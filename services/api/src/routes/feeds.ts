@@ -1,0 +1,103 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ChangeListener } from '@packhouse/db';
+import { parseSelector } from '@packhouse/feeds';
+import { createUsageRecorder, feedNotFound, projectListFeed, releaseHistory, type Registry } from '@packhouse/registry';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { FeedCache, type CacheState } from '../feeds/cache.ts';
+import { acceptsGzip, notModified } from '../feeds/conditional.ts';
+import { represent, type FeedRepresentation } from '../feeds/representation.ts';
+
+/** The channel the feed triggers (migration 20261128140000) notify with a project name. */
+export const FEED_CHANNEL = 'packhouse_feeds';
+
+// A CDN may serve a feed for a minute and keep answering from it while it revalidates
+// (5 minutes) or while Packhouse is down (a day): sites poll daily, so minutes of edge
+// staleness cost nothing, and an outage of the origin does not become an outage of updates.
+const FEED_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300, stale-if-error=86400';
+const NOT_FOUND_CACHE_CONTROL = 'public, max-age=60';
+const PROJECT_NAME = /^[a-z][a-z0-9_]{1,63}$/;
+
+const FeedResponses = {
+  200: Type.Any({ description: 'Update status XML (application/xml; charset=utf-8).' }),
+  304: Type.Null({ description: 'Not modified since the ETag or date the client has.' }),
+  404: Type.Any({ description: 'XML `<error>` document: no such project.' }),
+};
+
+/**
+ * The update status feeds Drupal sites poll (updates.drupal.org's protocol), served from an
+ * in-memory cache kept fresh by Postgres notifications, and the usage counts they report.
+ */
+export const feedRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = async (app, { registry }) => {
+  const cache = new FeedCache({ maxBytes: registry.config.updateStatus.feedCacheBytes, sync: () => listener.sync() });
+  const listener = new ChangeListener({
+    databaseUrl: registry.config.databaseUrl,
+    channel: FEED_CHANNEL,
+    onChange: (project) => cache.changed(project),
+    onReset: () => cache.reset(),
+    log: registry.log,
+  });
+  const usage = createUsageRecorder(registry);
+  await listener.start();
+  app.addHook('onClose', async () => {
+    await listener.close();
+    await usage.close();
+  });
+
+  app.get(
+    '/release-history/project-list/all',
+    {
+      logLevel: 'warn',
+      schema: { summary: 'Every project, as updates.drupal.org lists them.', tags: ['feeds'], response: FeedResponses },
+    },
+    async (request, reply) => {
+      const { representation, state } = await cache.get('project-list/all', null, () => projectListFeed(registry));
+      return send(request, reply, representation, state);
+    },
+  );
+
+  app.get(
+    '/release-history/:project/:selector',
+    {
+      logLevel: 'warn',
+      schema: {
+        summary: "A project's release history: `current` (Drupal 8+), a legacy core such as `7.x`, or `all`.",
+        description: 'Sites add `site_key` and `version` to be counted in the weekly usage statistics.',
+        tags: ['feeds'],
+        params: Type.Object({ project: Type.String({ maxLength: 255 }), selector: Type.String({ maxLength: 32 }) }),
+        querystring: Type.Object({
+          site_key: Type.Optional(Type.String()),
+          version: Type.Optional(Type.String()),
+          list: Type.Optional(Type.String()),
+        }),
+        response: FeedResponses,
+      },
+    },
+    async (request, reply) => {
+      const { project, selector } = request.params;
+      const parsed = parseSelector(selector);
+      // Names that cannot exist are answered without a lookup, and never fill the cache.
+      if (!parsed || !PROJECT_NAME.test(project)) return send(request, reply, await represent(feedNotFound(project)), 'bypass');
+      const { representation, state } = await cache.get(`${project}/${selector}`, project, () => releaseHistory(registry, project, parsed));
+      const { site_key: siteKey, version } = request.query;
+      if (representation.projectId !== null && siteKey && version) usage.record(representation.projectId, siteKey, version);
+      return send(request, reply, representation, state);
+    },
+  );
+};
+
+function send(request: FastifyRequest, reply: FastifyReply, representation: FeedRepresentation, state: CacheState) {
+  const gzip = acceptsGzip(request.headers['accept-encoding']);
+  reply
+    .header('content-type', 'application/xml; charset=utf-8')
+    .header('vary', 'Accept-Encoding')
+    .header('x-packhouse-cache', state);
+  if (representation.status === 404) {
+    reply.code(404).header('cache-control', NOT_FOUND_CACHE_CONTROL);
+  } else {
+    reply.header('cache-control', FEED_CACHE_CONTROL).header('etag', gzip ? representation.gzipEtag : representation.etag);
+    if (representation.lastModified) reply.header('last-modified', representation.lastModified);
+    if (notModified(request.headers, representation)) return reply.code(304).send();
+  }
+  if (gzip) reply.header('content-encoding', 'gzip');
+  return reply.send(gzip ? representation.gzip : representation.body);
+}

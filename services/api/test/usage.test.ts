@@ -1,0 +1,150 @@
+import { createHmac } from 'node:crypto';
+import { buildApp } from '@packhouse/api';
+import { usage } from '@packhouse/db';
+import { isoWeekLabel, isoWeekStart } from '@packhouse/registry';
+import { client, eventually, startStack, type Stack } from '@packhouse/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedRelease } from './feed-seed.ts';
+
+type Api = ReturnType<typeof client>;
+const T = 1_764_288_000;
+const SECRET = 'usage-test-secret-0123456789';
+const poll = (api: Api, project: string, query: string, selector = 'current') => api('GET', `/release-history/${project}/${selector}?${query}`);
+const hmac = (key: string) => createHmac('sha256', SECRET).update(key).digest();
+
+describe('ISO weeks (Monday start, UTC)', () => {
+  it.each([
+    ['2026-11-28T12:00:00Z', '2026-11-23', '2026-W48'],
+    ['2026-11-23T00:00:00Z', '2026-11-23', '2026-W48'],
+    ['2026-11-22T23:59:59Z', '2026-11-16', '2026-W47'],
+    ['2026-01-01T00:00:00Z', '2025-12-29', '2026-W01'],
+    ['2021-01-03T10:00:00Z', '2020-12-28', '2020-W53'],
+    ['2024-12-30T00:00:00Z', '2024-12-30', '2025-W01'],
+  ])('%s is in the week of %s (%s)', (at, monday, label) => {
+    expect(isoWeekStart(new Date(at))).toBe(monday);
+    expect(isoWeekLabel(monday)).toBe(label);
+  });
+});
+
+describe('usage statistics from feed polls', () => {
+  let stack: Stack;
+  let admin: Api;
+  let anonymous: Api;
+  const usageOf = async (project: string, query = '') => (await anonymous('GET', `/api/v1/projects/${project}/usage${query}`)).body;
+  const counted = (project: string, sites: number) =>
+    eventually(async () => {
+      const body = await usageOf(project);
+      return body.weeks[0]?.sites === sites ? body : undefined;
+    }, 10_000, `${project} to count ${sites} sites`);
+
+  beforeAll(async () => {
+    stack = await startStack({ USAGE_FLUSH_MS: '200', SITE_KEY_SECRET: SECRET });
+    admin = client(stack.app, stack.adminToken);
+    anonymous = client(stack.app);
+    for (const name of ['token', 'views']) {
+      await admin('POST', '/api/v1/projects', { name, title: name, type: 'module', gitUrl: `file:///srv/${name}` });
+      await seedRelease(stack.registry, name, { version: '8.x-1.0', commitTime: T });
+    }
+  });
+  afterAll(() => stack.close());
+
+  it('counts each site once per project and week, however often and whatever feed it polls', async () => {
+    for (let i = 0; i < 5; i++) await poll(anonymous, 'token', 'site_key=site-a&version=8.x-1.0&list=token,token_custom');
+    await poll(anonymous, 'token', 'site_key=site-a&version=8.x-1.0', 'all');
+    await poll(anonymous, 'token', 'site_key=site-a&version=8.x-1.0', '7.x');
+    await poll(anonymous, 'token', 'site_key=site-b&version=8.x-1.0');
+    await poll(anonymous, 'token', 'site_key=site-b&version=8.x-1.0');
+    await poll(anonymous, 'token', 'site_key=site-c&version=2.0.0-beta1');
+    // Not counted: no version, no key, an unknown project, a key or version that is not plausible.
+    await poll(anonymous, 'token', 'site_key=site-d');
+    await poll(anonymous, 'token', 'version=8.x-1.0');
+    await poll(anonymous, 'nope', 'site_key=site-e&version=1.0.0');
+    await poll(anonymous, 'token', `site_key=${'k'.repeat(300)}&version=8.x-1.0`);
+    await poll(anonymous, 'token', 'site_key=site-f&version=%3Cscript%3E');
+    // Another project counts on its own.
+    await poll(anonymous, 'views', 'site_key=site-a&version=8.x-1.0');
+
+    const body = await counted('token', 3);
+    const week = isoWeekStart(new Date());
+    expect(body).toEqual({
+      project: 'token',
+      weeks: [{ week: isoWeekLabel(week), weekStart: week, sites: 3, versions: [{ version: '8.x-1.0', sites: 2 }, { version: '2.0.0-beta1', sites: 1 }] }],
+    });
+    await counted('views', 1);
+  });
+
+  it('counts a site under the first version it reports in a week', async () => {
+    await poll(anonymous, 'views', 'site_key=site-g&version=8.x-1.0');
+    await counted('views', 2);
+    await poll(anonymous, 'views', 'site_key=site-g&version=8.x-1.1');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await usageOf('views')).weeks[0].versions).toEqual([{ version: '8.x-1.0', sites: 2 }]);
+  });
+
+  it('stores site keys only as keyed hashes', async () => {
+    const rows = await stack.registry.db.selectFrom('usageSites').selectAll().execute();
+    expect(rows.length).toBeGreaterThan(0);
+    const hashes = rows.map((row) => row.siteHash.toString('hex'));
+    expect(hashes).toContain(hmac('site-a').toString('hex'));
+    expect(hashes).toContain(hmac('site-b').toString('hex'));
+    for (const row of rows) {
+      expect(row.siteHash).toHaveLength(32);
+      expect(row.siteHash.toString('latin1')).not.toMatch(/site-/);
+    }
+    const dump = JSON.stringify(await stack.registry.db.selectFrom('usageCounts').selectAll().execute());
+    expect(dump).not.toMatch(/site-/);
+  });
+
+  it('reports weekly counts newest first, and the latest week total on the project', async () => {
+    const projectId = (await stack.registry.db.selectFrom('projects').select('id').where('name', '=', 'token').executeTakeFirstOrThrow()).id;
+    const thisWeek = isoWeekStart(new Date());
+    const weekAgo = (n: number) => isoWeekStart(new Date(Date.parse(`${thisWeek}T00:00:00Z`) - n * 7 * 86_400_000));
+    const hits = (week: string, count: number, version: string) =>
+      Array.from({ length: count }, (_, i) => ({ projectId, week, siteHash: hmac(`${week}-${version}-${i}`), version }));
+    await usage.recordUsage(stack.registry.db, [...hits(weekAgo(1), 4, '8.x-1.0'), ...hits(weekAgo(1), 1, '8.x-0.9'), ...hits(weekAgo(3), 2, '8.x-1.0')]);
+    // Recording the same sites again counts nothing.
+    expect(await usage.recordUsage(stack.registry.db, hits(weekAgo(1), 4, '8.x-1.0'))).toBe(0);
+
+    const body = await usageOf('token');
+    expect(body.weeks.map((w: { weekStart: string; sites: number }) => [w.weekStart, w.sites])).toEqual([
+      [thisWeek, 3],
+      [weekAgo(1), 5],
+      [weekAgo(3), 2],
+    ]);
+    expect(body.weeks[1]).toEqual({ week: isoWeekLabel(weekAgo(1)), weekStart: weekAgo(1), sites: 5, versions: [{ version: '8.x-1.0', sites: 4 }, { version: '8.x-0.9', sites: 1 }] });
+    expect((await usageOf('token', '?weeks=2')).weeks).toHaveLength(2);
+    expect((await anonymous('GET', '/api/v1/projects/token/usage?weeks=0')).status).toBe(400);
+    expect((await anonymous('GET', '/api/v1/projects/nope/usage')).status).toBe(404);
+
+    const project = await anonymous('GET', '/api/v1/projects/token');
+    expect(project.body.usage).toEqual({ week: isoWeekLabel(thisWeek), sites: 3 });
+    await admin('POST', '/api/v1/projects', { name: 'unused', title: 'Unused', type: 'module', gitUrl: 'file:///srv/unused' });
+    expect((await anonymous('GET', '/api/v1/projects/unused')).body.usage).toBeNull();
+  });
+});
+
+describe('usage is buffered: no write per poll, flushed on close, one count across API processes', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    // A flush interval longer than the test: only close() writes.
+    stack = await startStack({ USAGE_FLUSH_MS: '60000', SITE_KEY_SECRET: SECRET });
+    await client(stack.app, stack.adminToken)('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });
+  });
+  afterAll(() => stack.close());
+
+  it('answers polls before anything is written, and two processes flushing the same site count it once', async () => {
+    const first = await buildApp(stack.registry);
+    const second = await buildApp(stack.registry);
+    const [a, b] = [client(first), client(second)];
+    for (const key of ['one', 'two', 'shared']) expect((await poll(a, 'token', `site_key=${key}&version=8.x-1.0`)).status).toBe(200);
+    for (const key of ['three', 'shared']) await poll(b, 'token', `site_key=${key}&version=8.x-1.0`);
+    const rows = () => stack.registry.db.selectFrom('usageSites').select('siteHash').execute();
+    expect(await rows()).toHaveLength(0);
+
+    await Promise.all([first.close(), second.close()]);
+    expect(await rows()).toHaveLength(4);
+    const counts = await stack.registry.db.selectFrom('usageCounts').select(['version', 'sites']).execute();
+    expect(counts).toEqual([{ version: '8.x-1.0', sites: 4 }]);
+  });
+});
