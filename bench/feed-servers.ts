@@ -33,9 +33,9 @@ export const pinned = (cpu: number, command: string, args: string[]): [string, s
     ? ['taskset', ['-c', String(cpu), command, ...args]]
     : [command, args];
 
-/** One API process (services/api/src/main.ts) on loopback, pinned to CPU 0. */
-export async function startApi(root: string, port: number, env: Record<string, string>): Promise<Server> {
-  const [command, args] = pinned(0, process.execPath, ['--import', 'tsx', 'services/api/src/main.ts']);
+/** One API process (services/api/src/main.ts) on loopback, pinned to CPU 0; `nodeArgs` e.g. --cpu-prof. */
+export async function startApi(root: string, port: number, env: Record<string, string>, nodeArgs: string[] = []): Promise<Server> {
+  const [command, args] = pinned(0, process.execPath, [...nodeArgs, '--import', 'tsx', 'services/api/src/main.ts']);
   const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit'] });
   return ready(child, `http://127.0.0.1:${port}`, '/healthz');
 }

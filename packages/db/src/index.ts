@@ -6,6 +6,8 @@ export * as projects from './repositories/projects.ts';
 export * as releases from './repositories/releases.ts';
 export * as files from './repositories/files.ts';
 export * as events from './repositories/events.ts';
+export * as builds from './repositories/builds.ts';
+export type { BuildRow } from './repositories/builds.ts';
 export * as feeds from './repositories/feeds.ts';
 export * as support from './repositories/support.ts';
 export * as usage from './repositories/usage.ts';

@@ -20,6 +20,7 @@ export interface ProjectsTable {
   status: ColumnType<ProjectStatus, ProjectStatus | undefined, ProjectStatus>;
   securityCoverage: ColumnType<boolean, boolean | undefined, boolean>;
   supportedBranches: ColumnType<string[], string[] | undefined, string[]>;
+  webhookSecret: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
@@ -48,6 +49,9 @@ export interface ReleasesTable {
   createdAt: Timestamp;
   updatedAt: Timestamp;
   publishedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  kind: ColumnType<'tag' | 'dev', 'tag' | 'dev' | undefined, 'tag' | 'dev'>;
+  attempts: ColumnType<number, number | undefined, number>;
+  currentBuildId: ColumnType<string | null, string | null | undefined, string | null>;
   /** The maintainer-controlled status printed in the update feed (not the build status). */
   feedStatus: ColumnType<FeedStatus, FeedStatus | undefined, FeedStatus>;
   insecure: ColumnType<boolean, boolean | undefined, boolean>;
@@ -88,6 +92,22 @@ export interface ReleaseFilesTable {
   sha256: string;
   sha512: string;
   createdAt: Timestamp;
+  buildId: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export type BuildStatus = 'queued' | 'building' | 'published' | 'unchanged' | 'failed';
+
+export interface BuildsTable {
+  id: Generated<string>;
+  releaseId: string;
+  status: ColumnType<BuildStatus, BuildStatus | undefined, BuildStatus>;
+  commit: string | null;
+  commitTime: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  error: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  publishedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface EventsTable {
@@ -105,6 +125,7 @@ export interface Database {
   maintainers: MaintainersTable;
   releases: ReleasesTable;
   releaseFiles: ReleaseFilesTable;
+  builds: BuildsTable;
   events: EventsTable;
   feedChanges: FeedChangesTable;
   usageSites: UsageSitesTable;

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { COMMIT_TIME, createRepo, type FileSpec, type TestRepo } from '@packhouse/testing';
 import { archives, checkout, digestingStream, injectInfoYml, type Checkout, type Digests, type Release } from '../src/index.ts';
 import { collect, readTarGz, readZip } from './archive-readers.ts';
-import { COMMIT_TIME, gitOptions, LIMITS, makeRepo, removeTempDirs, tag, tempDir, type FileSpec, type Repo } from './git-fixtures.ts';
+import { cleanUp, gitOptions, LIMITS, tempDir } from './git-fixtures.ts';
 
-afterAll(removeTempDirs);
+afterAll(cleanUp);
 
 /** 2025-11-28T13:14:17Z: odd seconds and a time of day, to catch local-time DOS stamps. */
 const TIME = COMMIT_TIME + 13 * 3600 + 14 * 60 + 17;
@@ -50,11 +51,13 @@ const EXPECTED_NAMES = [
 
 const RELEASE: Release = { project: 'foo', version: '8.x-1.2', type: 'module' };
 
-function fooRepo(tagName = '8.x-1.2', annotated = false): Repo {
-  return makeRepo({ files: FILES, tag: tagName, annotated, commitTime: TIME });
+async function fooRepo(tagName = '8.x-1.2', annotated = false): Promise<TestRepo> {
+  const repo = await createRepo(FILES, TIME);
+  repo.tag(tagName, { annotated });
+  return repo;
 }
 
-function checkoutOf(repo: Repo, ref: { tag: string } | { branch: string } = { tag: '8.x-1.2' }, cacheDir?: string): Promise<Checkout> {
+function checkoutOf(repo: TestRepo, ref: { tag: string } | { branch: string } = { tag: '8.x-1.2' }, cacheDir?: string): Promise<Checkout> {
   return checkout({ project: 'foo', gitUrl: repo.url, ref, git: gitOptions(cacheDir), limits: LIMITS });
 }
 
@@ -81,9 +84,9 @@ function dos(unix: number): { date: number; time: number } {
 
 describe('checkout', () => {
   it('lists a sorted, validated tree with kinds, sizes and link targets', async () => {
-    const repo = fooRepo();
+    const repo = await fooRepo();
     const co = await checkoutOf(repo);
-    expect(co.commit).toBe(repo.commit);
+    expect(co.commit).toBe(repo.git('rev-parse', 'HEAD'));
     expect(co.commitTime).toBe(TIME);
     expect(co.entries.map((e) => e.path)).toEqual(EXPECTED_NAMES.slice(1).map((n) => n.slice(4).replace(/\/$/, '')));
     expect(co.entries.find((e) => e.path === 'bin/run.sh')).toMatchObject({ kind: 'executable', size: 18 });
@@ -92,18 +95,18 @@ describe('checkout', () => {
   });
 
   it('peels annotated tags to their commit, dated by the commit not the tag', async () => {
-    const repo = fooRepo('8.x-1.3', true);
-    tag(repo, '8.x-1.4', repo.commit, { annotated: true, time: TIME + 86_400 });
+    const repo = await fooRepo('8.x-1.3', true);
+    repo.tag('8.x-1.4', { annotated: true, time: TIME + 86_400 });
     const co = await checkoutOf(repo, { tag: '8.x-1.4' });
-    expect([co.commit, co.commitTime]).toEqual([repo.commit, TIME]);
+    expect([co.commit, co.commitTime]).toEqual([repo.git('rev-parse', 'HEAD'), TIME]);
   });
 
   it('checks out a branch head, and fetches more refs into the same cache', async () => {
-    const repo = fooRepo();
+    const repo = await fooRepo();
     const cacheDir = tempDir();
     const branch = await checkoutOf(repo, { branch: 'main' }, cacheDir);
     const tagged = await checkoutOf(repo, { tag: '8.x-1.2' }, cacheDir);
-    expect(branch.commit).toBe(repo.commit);
+    expect(branch.commit).toBe(repo.git('rev-parse', 'HEAD'));
     expect(tagged.repoDir).toBe(join(cacheDir, 'foo.git'));
     expect(branch.repoDir).toBe(tagged.repoDir);
   });
@@ -111,7 +114,7 @@ describe('checkout', () => {
 
 describe('archives', () => {
   it('packages a tag as tar.gz and zip with normalized, sorted entries and injected info files', async () => {
-    const co = await checkoutOf(fooRepo());
+    const co = await checkoutOf(await fooRepo());
     const built = await archives(co, RELEASE);
     expect(built.baseName).toBe('foo-8.x-1.2');
     expect(built.coreCompatibility).toBe('^10 || ^11');
@@ -146,7 +149,7 @@ describe('archives', () => {
   });
 
   it('extracts with the system tar and unzip: exec bit, symlink and long unicode path', async () => {
-    const built = await archives(await checkoutOf(fooRepo()), RELEASE);
+    const built = await archives(await checkoutOf(await fooRepo()), RELEASE);
     const [tarBytes, zipBytes] = await Promise.all([collect(built.tarGz), collect(built.zip)]);
     const fromTar = tempDir();
     execFileSync('tar', ['-xzf', '-', '-C', fromTar], { input: tarBytes });
@@ -165,7 +168,8 @@ describe('archives', () => {
   });
 
   it('uses `project-version/` as the top folder for core', async () => {
-    const repo = makeRepo({ files: { 'core/core.info.yml': 'name: Core\n', 'index.php': '<?php\n' }, tag: '10.2.1' });
+    const repo = await createRepo({ 'core/core.info.yml': 'name: Core\n', 'index.php': '<?php\n' });
+    repo.tag('10.2.1');
     const co = await checkout({ project: 'drupal', gitUrl: repo.url, ref: { tag: '10.2.1' }, git: gitOptions(), limits: LIMITS });
     const built = await archives(co, { project: 'drupal', version: '10.2.1', type: 'core' });
     expect(built.baseName).toBe('drupal-10.2.1');
@@ -176,7 +180,7 @@ describe('archives', () => {
   });
 
   it('is bit-identical across fresh caches and time zones', async () => {
-    const repo = fooRepo();
+    const repo = await fooRepo();
     const first = await packageDigests(await checkoutOf(repo));
     expect(await packageDigests(await checkoutOf(repo))).toEqual(first);
 
@@ -196,7 +200,7 @@ describe('archives', () => {
   });
 
   it('errors the archive streams when git cannot serve a blob', async () => {
-    const co = await checkoutOf(fooRepo());
+    const co = await checkoutOf(await fooRepo());
     const tamper = (change: object): Checkout => ({
       ...co,
       entries: co.entries.map((e) => (e.path === 'README.md' ? { ...e, ...change } : e)),
@@ -211,7 +215,8 @@ describe('archives', () => {
 
   it('can be destroyed midway, quietly', async () => {
     const big = randomBytes(4 * 1024 * 1024);
-    const repo = makeRepo({ files: { 'a.bin': big, 'b.bin': big }, tag: '1.0.0' });
+    const repo = await createRepo({ 'a.bin': big, 'b.bin': big });
+    repo.tag('1.0.0');
     const co = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: '1.0.0' }, git: gitOptions(), limits: LIMITS });
     const built = await archives(co, { project: 'foo', version: '1.0.0', type: 'module' });
     for (const stream of [built.tarGz, built.zip]) {

@@ -1,12 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { createRepo, makeRawRepo, rawTreeWith, writeBlob, type FileSpec, type TestRepo } from '@packhouse/testing';
 import { checkout, SourceRefused, type SourceLimits } from '../src/index.ts';
-import { gitIn, gitOptions, LIMITS, makeRawRepo, makeRepo, rawTreeWith, removeTempDirs, tag, writeBlob, type FileSpec, type Repo } from './git-fixtures.ts';
+import { cleanUp, gitOptions, LIMITS } from './git-fixtures.ts';
 
-afterAll(removeTempDirs);
+afterAll(cleanUp);
 
 const TAG = '8.x-1.0';
 
-async function refusal(repo: Repo, opts: { limits?: SourceLimits; tag?: string; allowedSources?: string[]; url?: string } = {}): Promise<SourceRefused> {
+async function refusal(repo: TestRepo, opts: { limits?: SourceLimits; tag?: string; allowedSources?: string[]; url?: string } = {}): Promise<SourceRefused> {
   const error = await checkout({
     project: 'foo',
     gitUrl: opts.url ?? repo.url,
@@ -21,39 +22,43 @@ async function refusal(repo: Repo, opts: { limits?: SourceLimits; tag?: string; 
   return error as SourceRefused;
 }
 
-const filesRepo = (files: Record<string, FileSpec>) => makeRepo({ files, tag: TAG });
+async function filesRepo(files: Record<string, FileSpec>): Promise<TestRepo> {
+  const repo = await createRepo(files);
+  repo.tag(TAG);
+  return repo;
+}
 
 describe('checkout refuses hostile trees', () => {
   it('symlink-escape: absolute target', async () => {
-    const e = await refusal(filesRepo({ 'a.txt': 'a', 'link': { symlink: '/etc/passwd' } }));
+    const e = await refusal(await filesRepo({ 'a.txt': 'a', 'link': { symlink: '/etc/passwd' } }));
     expect(e.rule).toBe('symlink-escape');
     expect(e.path).toBe('link');
     expect(e.message).toBe('refused: symlink `link` -> `/etc/passwd` points outside the tree (rule symlink-escape)');
   });
 
   it('symlink-escape: `..` out of the tree', async () => {
-    const e = await refusal(filesRepo({ 'sub/a.txt': 'a', 'sub/link': { symlink: '../../outside' } }));
+    const e = await refusal(await filesRepo({ 'sub/a.txt': 'a', 'sub/link': { symlink: '../../outside' } }));
     expect([e.rule, e.path]).toEqual(['symlink-escape', 'sub/link']);
   });
 
   it('symlink-escape: through another symlink', async () => {
     // `dir/up` resolves to the root, which is fine; `out` then climbs one level above it.
-    const e = await refusal(filesRepo({ 'dir/a.txt': 'a', 'dir/up': { symlink: '..' }, 'out': { symlink: 'dir/up/..' } }));
+    const e = await refusal(await filesRepo({ 'dir/a.txt': 'a', 'dir/up': { symlink: '..' }, 'out': { symlink: 'dir/up/..' } }));
     expect([e.rule, e.path]).toEqual(['symlink-escape', 'out']);
   });
 
   it('symlink-loop', async () => {
-    const e = await refusal(filesRepo({ 'a': { symlink: 'b' }, 'b': { symlink: 'a' } }));
+    const e = await refusal(await filesRepo({ 'a': { symlink: 'b' }, 'b': { symlink: 'a' } }));
     expect(e.rule).toBe('symlink-loop');
   });
 
   it('symlink-target-invalid: target over 4096 bytes', async () => {
-    const repo = makeRawRepo((r) => rawTreeWith(r, [{ name: 'link', mode: '120000', content: 'x/'.repeat(2100) }]));
+    const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: 'link', mode: '120000', content: 'x/'.repeat(2100) }]));
     expect((await refusal(repo)).rule).toBe('symlink-target-invalid');
   });
 
   it('path-traversal: a `..` component', async () => {
-    const repo = makeRawRepo((r) => {
+    const repo = await makeRawRepo((r) => {
       const inner = rawTreeWith(r, [{ name: 'evil.php', content: '<?php' }]);
       return rawTreeWith(r, [{ name: '..', mode: '40000', oid: inner }]);
     });
@@ -64,7 +69,7 @@ describe('checkout refuses hostile trees', () => {
   });
 
   it('path-git-dir: a `.git` component in any case', async () => {
-    const repo = makeRawRepo((r) => {
+    const repo = await makeRawRepo((r) => {
       const inner = rawTreeWith(r, [{ name: 'config', content: '[core]\n\tfsmonitor = evil\n' }]);
       return rawTreeWith(r, [{ name: '.GIT', mode: '40000', oid: inner }]);
     });
@@ -73,88 +78,88 @@ describe('checkout refuses hostile trees', () => {
   });
 
   it('path-not-utf8', async () => {
-    const repo = makeRawRepo((r) => rawTreeWith(r, [{ name: Buffer.from([0x66, 0xff, 0x2e, 0x74]), content: 'x' }]));
+    const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: Buffer.from([0x66, 0xff, 0x2e, 0x74]), content: 'x' }]));
     expect((await refusal(repo)).rule).toBe('path-not-utf8');
   });
 
   it('path-backslash', async () => {
-    const repo = makeRawRepo((r) => rawTreeWith(r, [{ name: '..\\evil.php', content: 'x' }]));
+    const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: '..\\evil.php', content: 'x' }]));
     expect((await refusal(repo)).rule).toBe('path-backslash');
   });
 
   it('path-conflict: the same name twice', async () => {
-    const repo = makeRawRepo((r) => rawTreeWith(r, [{ name: 'a', content: 'x' }, { name: 'a', content: 'y' }]));
+    const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: 'a', content: 'x' }, { name: 'a', content: 'y' }]));
     expect((await refusal(repo)).rule).toBe('path-conflict');
   });
 
   it('submodule: a gitlink', async () => {
-    const repo = makeRawRepo((r) => rawTreeWith(r, [{ name: 'a.txt', content: 'a' }, { name: 'lib', mode: '160000', oid: '1'.repeat(40) }]));
+    const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: 'a.txt', content: 'a' }, { name: 'lib', mode: '160000', oid: '1'.repeat(40) }]));
     const e = await refusal(repo);
     expect([e.rule, e.path]).toEqual(['submodule', 'lib']);
   });
 
   it('file-too-large, from the listed size', async () => {
-    const e = await refusal(filesRepo({ 'small.txt': 'tiny', 'big.txt': 'x'.repeat(11) }), { limits: { ...LIMITS, maxFileBytes: 10 } });
+    const e = await refusal(await filesRepo({ 'small.txt': 'tiny', 'big.txt': 'x'.repeat(11) }), { limits: { ...LIMITS, maxFileBytes: 10 } });
     expect([e.rule, e.path]).toEqual(['file-too-large', 'big.txt']);
   });
 
   it('tree-too-large', async () => {
-    const e = await refusal(filesRepo({ 'a.txt': 'x'.repeat(10), 'b.txt': 'x'.repeat(10) }), { limits: { ...LIMITS, maxTotalBytes: 15 } });
+    const e = await refusal(await filesRepo({ 'a.txt': 'x'.repeat(10), 'b.txt': 'x'.repeat(10) }), { limits: { ...LIMITS, maxTotalBytes: 15 } });
     expect(e.rule).toBe('tree-too-large');
   });
 
   it('too-many-files, counting directories', async () => {
-    const e = await refusal(filesRepo({ 'a/b.txt': 'x', 'c.txt': 'x' }), { limits: { ...LIMITS, maxFiles: 2 } });
+    const e = await refusal(await filesRepo({ 'a/b.txt': 'x', 'c.txt': 'x' }), { limits: { ...LIMITS, maxFiles: 2 } });
     expect(e.rule).toBe('too-many-files');
   });
 
   it('info-file-symlink', async () => {
-    const e = await refusal(filesRepo({ 'real.yml': 'name: x\n', 'foo.info.yml': { symlink: 'real.yml' } }));
+    const e = await refusal(await filesRepo({ 'real.yml': 'name: x\n', 'foo.info.yml': { symlink: 'real.yml' } }));
     expect([e.rule, e.path]).toEqual(['info-file-symlink', 'foo.info.yml']);
   });
 
   it('info-file-not-text: NUL byte', async () => {
-    const e = await refusal(filesRepo({ 'foo.info': Buffer.from('name = x\0\n') }));
+    const e = await refusal(await filesRepo({ 'foo.info': Buffer.from('name = x\0\n') }));
     expect([e.rule, e.path]).toEqual(['info-file-not-text', 'foo.info']);
   });
 
   it('info-file-not-text: invalid UTF-8', async () => {
-    const e = await refusal(filesRepo({ 'sub/sub.info.yml': Buffer.from([0x6e, 0x3a, 0xc3, 0x28, 0x0a]) }));
+    const e = await refusal(await filesRepo({ 'sub/sub.info.yml': Buffer.from([0x6e, 0x3a, 0xc3, 0x28, 0x0a]) }));
     expect([e.rule, e.path]).toEqual(['info-file-not-text', 'sub/sub.info.yml']);
   });
 });
 
 describe('checkout refuses bad refs', () => {
   it('tag-not-found', async () => {
-    const e = await refusal(filesRepo({ 'a.txt': 'a' }), { tag: '8.x-9.9' });
+    const e = await refusal(await filesRepo({ 'a.txt': 'a' }), { tag: '8.x-9.9' });
     expect(e.rule).toBe('tag-not-found');
   });
 
   it('tag-not-a-commit: a tag pointing at a tree', async () => {
-    const repo = makeRepo({ files: { 'a.txt': 'a' } });
-    tag(repo, TAG, gitIn(repo.dir, ['rev-parse', 'HEAD^{tree}']));
+    const repo = await createRepo({ 'a.txt': 'a' });
+    repo.tag(TAG, { ref: repo.git('rev-parse', 'HEAD^{tree}') });
     const e = await refusal(repo);
     expect(e.rule).toBe('tag-not-a-commit');
     expect(e.message).toBe('refused: tag `8.x-1.0` points at a tree, not a commit (rule tag-not-a-commit)');
   });
 
   it('tag-not-a-commit: a tag pointing at a blob', async () => {
-    const repo = makeRepo({ files: { 'a.txt': 'a' } });
-    tag(repo, TAG, writeBlob(repo, 'just a blob'));
+    const repo = await createRepo({ 'a.txt': 'a' });
+    repo.tag(TAG, { ref: writeBlob(repo, 'just a blob') });
     expect((await refusal(repo)).rule).toBe('tag-not-a-commit');
   });
 
   it('tag-not-a-commit: an annotated tag of a tree', async () => {
-    const repo = makeRawRepo((r) => rawTreeWith(r, [{ name: 'a.txt', content: 'a' }]));
+    const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: 'a.txt', content: 'a' }]));
     const tree = rawTreeWith(repo, [{ name: 'b.txt', content: 'b' }]);
-    tag(repo, '8.x-1.1', tree, { annotated: true });
+    repo.tag('8.x-1.1', { ref: tree, annotated: true });
     const e = await refusal(repo, { tag: '8.x-1.1' });
     expect(e.rule).toBe('tag-not-a-commit');
     expect(e.message).toContain('points at a tree');
   });
 
   it.each(['-x', '--upload-pack=touch', 'a..b', 'a b', 'x:y', 'v1^{}', 'refs.lock'])('ref-invalid: %j', async (name) => {
-    const e = await refusal(filesRepo({ 'a.txt': 'a' }), { tag: name });
+    const e = await refusal(await filesRepo({ 'a.txt': 'a' }), { tag: name });
     expect(e.rule).toBe('ref-invalid');
   });
 });
@@ -177,7 +182,7 @@ describe('checkout refuses git URLs outside the allowlist', () => {
     ['a backslash', 'https://git.drupalcode.org/project/foo\\@evil.example/x.git', https],
     ['an encoded `..` segment', 'file:///srv/git/%2e%2e/etc', ['file:///srv/git/']],
   ])('git-url-not-allowed: %s', async (_why, url, allowedSources) => {
-    const e = await refusal(repo(), { url, allowedSources });
+    const e = await refusal(await repo(), { url, allowedSources });
     expect(e.rule).toBe('git-url-not-allowed');
   });
 });
@@ -196,7 +201,7 @@ describe('transient failures are plain errors', () => {
   });
 
   it('a timeout', async () => {
-    const repo = filesRepo({ 'a.txt': 'a' });
+    const repo = await filesRepo({ 'a.txt': 'a' });
     const error = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: TAG }, git: { ...gitOptions(), timeoutMs: 1 }, limits: LIMITS }).catch(
       (e: unknown) => e,
     );

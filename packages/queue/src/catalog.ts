@@ -7,15 +7,30 @@ export interface PackageReleaseJob {
   releaseId: string;
 }
 
+export interface PackageDevBuildJob {
+  buildId: string;
+}
+
+export type PackagingJob = PackageReleaseJob | PackageDevBuildJob;
+
+const retried = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2_000 },
+  // Finished jobs leave Redis: Postgres holds the outcome, and a retry may reuse the id.
+  removeOnComplete: true,
+  removeOnFail: true,
+} satisfies JobsOptions;
+
 export const packageRelease = {
   name: 'package-release',
   /** Deterministic: enqueueing the same release twice is one job. */
   jobId: (releaseId: string) => `release-${releaseId}`,
-  options: {
-    attempts: 5,
-    backoff: { type: 'exponential', delay: 2_000 },
-    // Finished jobs leave Redis: Postgres holds the outcome, and a retry may reuse the id.
-    removeOnComplete: true,
-    removeOnFail: true,
-  } satisfies JobsOptions,
+  options: retried,
+} as const;
+
+/** One snapshot of a dev branch: a new build row, so a new job id. */
+export const packageDevBuild = {
+  name: 'package-dev-build',
+  jobId: (buildId: string) => `build-${buildId}`,
+  options: retried,
 } as const;

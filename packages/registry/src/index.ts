@@ -2,7 +2,9 @@ export type { Actor, Registry } from './context.ts';
 export { DomainError } from './errors.ts';
 export { authenticate, createUser, ensureAdmin, newToken, ADMIN_NAME } from './users.ts';
 export { addMaintainer, createProject, getProject, removeMaintainer } from './projects.ts';
-export { getRelease, requestRelease, RELEASE_TYPES, type ReleaseType } from './releases.ts';
+export { getRelease, requestRelease, retryRelease, RELEASE_TYPES, type ReleaseType } from './releases.ts';
+export { buildBranch, registerBranch, type DevBuildRequest } from './dev-releases.ts';
+export { buildDevSnapshot } from './dev-build.ts';
 export { buildRelease, BuildRefused, type BuildOutcome } from './build.ts';
 export { findDownload, type Download } from './downloads.ts';
 export { reconcile } from './reconcile.ts';
@@ -20,3 +22,5 @@ export {
   type ProjectSupportView,
   type ReleaseSupportView,
 } from './support.ts';
+export { githubSignature, gitlabToken, receivePush, type HookOutcome, type PushEvent } from './webhooks.ts';
+export { rotateWebhookSecret } from './projects.ts';

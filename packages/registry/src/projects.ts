@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { files, projects, releases, users, type ProjectRow } from '@packhouse/db';
 import { checkGitUrl, SourceRefused, type ProjectType } from '@packhouse/packager';
 import type { Actor, Registry } from './context.ts';
@@ -12,21 +13,31 @@ export interface NewProject {
   gitUrl: string;
 }
 
-export async function createProject(registry: Registry, actor: Actor, input: NewProject): Promise<ProjectView> {
+/** Shown once, on creation or rotation; git hosts sign their webhook deliveries with it. */
+function newWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64url')}`;
+}
+
+export async function createProject(
+  registry: Registry,
+  actor: Actor,
+  input: NewProject,
+): Promise<ProjectView & { webhookSecret: string }> {
   try {
     checkGitUrl(input.gitUrl, registry.config.git);
   } catch (error) {
     if (error instanceof SourceRefused) throw invalid(`gitUrl: ${error.message}`);
     throw error;
   }
+  const webhookSecret = newWebhookSecret();
   const created = await registry.db.transaction().execute(async (tx) => {
-    const project = await projects.insertProject(tx, input);
+    const project = await projects.insertProject(tx, { ...input, webhookSecret });
     if (project) await projects.addMaintainer(tx, project.id, actor.id);
     return project;
   });
   if (!created) throw conflict(`A project named "${input.name}" already exists.`);
   registry.log.info({ project: { name: created.name }, user: { name: actor.name } }, 'Project created.');
-  return { ...baseView(created), maintainers: [actor.name], releases: [], usage: null };
+  return { ...baseView(created), maintainers: [actor.name], releases: [], usage: null, webhookSecret };
 }
 
 export async function getProject(registry: Registry, name: string): Promise<ProjectView> {
@@ -43,6 +54,14 @@ export async function getProject(registry: Registry, name: string): Promise<Proj
     releases: rows.map((row) => releaseView(registry.config.publicUrl, project.name, row, fileRows)),
     usage,
   };
+}
+
+export async function rotateWebhookSecret(registry: Registry, actor: Actor, name: string): Promise<{ webhookSecret: string }> {
+  const project = await requireMaintainedProject(registry, actor, name);
+  const webhookSecret = newWebhookSecret();
+  await projects.setWebhookSecret(registry.db, project.id, webhookSecret);
+  registry.log.info({ project: { name } }, 'Webhook secret rotated.');
+  return { webhookSecret };
 }
 
 export async function addMaintainer(registry: Registry, actor: Actor, name: string, userName: string): Promise<string[]> {

@@ -1,13 +1,19 @@
-import { releases } from '@packhouse/db';
+import { builds, releases } from '@packhouse/db';
 import type { Registry } from './context.ts';
 
 /**
- * Postgres is the source of truth: any release still unfinished after `olderThanMs` is
- * enqueued again. The deterministic job id makes this a no-op while its job still exists.
+ * Postgres is the source of truth: any release or dev build still unfinished after
+ * `olderThanMs` is enqueued again. Deterministic job ids make this a no-op while its job
+ * still exists.
  */
 export async function reconcile(registry: Registry, olderThanMs: number): Promise<number> {
-  const stalled = await releases.listStalled(registry.db, olderThanMs);
-  for (const { id } of stalled) await registry.queue.enqueue(id);
-  if (stalled.length > 0) registry.log.info({ count: stalled.length }, 'Re-enqueued unfinished releases.');
-  return stalled.length;
+  const [stalledReleases, stalledBuilds] = await Promise.all([
+    releases.listStalled(registry.db, olderThanMs),
+    builds.listStalledBuilds(registry.db, olderThanMs),
+  ]);
+  for (const { id } of stalledReleases) await registry.queue.enqueue(id);
+  for (const { id } of stalledBuilds) await registry.queue.enqueueDevBuild(id);
+  const count = stalledReleases.length + stalledBuilds.length;
+  if (count > 0) registry.log.info({ count }, 'Re-enqueued unfinished packaging work.');
+  return count;
 }

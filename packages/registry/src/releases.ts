@@ -1,8 +1,9 @@
-import { files, releases } from '@packhouse/db';
+import { builds, files, releases, type ReleaseRow } from '@packhouse/db';
 import { InvalidVersion, parseVersion } from '@packhouse/versions';
 import type { Actor, Registry } from './context.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import { requireMaintainedProject, requireProject } from './projects.ts';
+import type { ProjectRow } from '@packhouse/db';
 import { releaseView, type ReleaseView } from './views.ts';
 
 export const RELEASE_TYPES = ['security', 'bugfix', 'feature'] as const;
@@ -15,32 +16,64 @@ export async function requestRelease(
   input: { tag: string; releaseTypes?: ReleaseType[] },
 ): Promise<ReleaseView> {
   const project = await requireMaintainedProject(registry, actor, projectName);
-  const version = versionOfTag(input.tag);
+  const release = await createTaggedRelease(registry, project, input.tag, input.releaseTypes ?? []);
+  if (!release) throw conflict(`${projectName} ${versionOfTag(input.tag)} already exists.`);
+  return releaseView(registry.config.publicUrl, projectName, release, []);
+}
+
+/** Records a tagged release and queues its packaging; undefined when the version exists. */
+export async function createTaggedRelease(
+  registry: Registry,
+  project: ProjectRow,
+  tag: string,
+  releaseTypes: ReleaseType[],
+): Promise<ReleaseRow | undefined> {
+  const version = versionOfTag(tag);
   const release = await releases.insertRelease(registry.db, {
     projectId: project.id,
     version,
-    tag: input.tag,
-    releaseTypes: [...new Set(input.releaseTypes ?? [])],
+    tag,
+    releaseTypes: [...new Set(releaseTypes)],
   });
-  if (!release) throw conflict(`${projectName} ${version} already exists.`);
-  // Enqueued only after the row is committed; if Redis is down now, the reconciler enqueues it later.
+  if (!release) return undefined;
+  await enqueue(registry, release);
+  registry.log.info({ release: { id: release.id }, project: { name: project.name }, version }, 'Release queued.');
+  return release;
+}
+
+/** A failed tagged release goes back in the queue; a published one never changes. */
+export async function retryRelease(registry: Registry, actor: Actor, projectName: string, version: string): Promise<ReleaseView> {
+  const project = await requireMaintainedProject(registry, actor, projectName);
+  const current = await releases.findRelease(registry.db, project.id, version);
+  if (!current) throw notFound(`${projectName} has no release ${version}.`);
+  if (current.kind === 'dev') throw conflict(`${version} is a dev release: build its branch instead.`);
+  const release = await releases.requeueFailed(registry.db, current.id);
+  if (!release) throw conflict(`${projectName} ${version} is ${current.status}; only a failed release can be retried.`);
+  await enqueue(registry, release);
+  registry.log.info({ release: { id: release.id }, project: { name: projectName }, version }, 'Release queued again.');
+  return releaseView(registry.config.publicUrl, projectName, release, []);
+}
+
+// Enqueued only after the row is committed; if Redis is down now, the reconciler enqueues it later.
+async function enqueue(registry: Registry, release: ReleaseRow): Promise<void> {
   await registry.queue.enqueue(release.id).catch((error: Error) => {
     registry.log.warn({ release: { id: release.id }, err: error }, 'Could not enqueue the release; the reconciler will.');
   });
-  registry.log.info({ release: { id: release.id }, project: { name: projectName }, version }, 'Release queued.');
-  return releaseView(registry.config.publicUrl, projectName, release, []);
 }
 
 export async function getRelease(registry: Registry, projectName: string, version: string): Promise<ReleaseView> {
   const project = await requireProject(registry, projectName);
   const release = await releases.findRelease(registry.db, project.id, version);
   if (!release) throw notFound(`${projectName} has no release ${version}.`);
-  const rows = await files.listFiles(registry.db, [release.id]);
-  return releaseView(registry.config.publicUrl, projectName, release, rows);
+  const [rows, history] = await Promise.all([
+    files.listFiles(registry.db, [release.id]),
+    release.kind === 'dev' ? builds.listBuilds(registry.db, release.id) : Promise.resolve(undefined),
+  ]);
+  return releaseView(registry.config.publicUrl, projectName, release, rows, history);
 }
 
 /** A tag is the version: it must be a Drupal version, and a tagged one (dev releases come from branches). */
-function versionOfTag(tag: string): string {
+export function versionOfTag(tag: string): string {
   try {
     const version = parseVersion(tag);
     if (version.isDev) throw invalid(`Tag "${tag}" is a dev version; dev releases are built from branches, not tags.`);

@@ -1,4 +1,4 @@
-import type { ProjectRow, ReleaseFileRow, ReleaseRow } from '@packhouse/db';
+import type { BuildRow, ProjectRow, ReleaseFileRow, ReleaseRow } from '@packhouse/db';
 
 /** The shapes the API returns: domain types, never raw rows. */
 export interface FileView {
@@ -20,6 +20,20 @@ export interface ReleaseView {
   status: ReleaseRow['status'];
   error: string | null;
   releaseTypes: string[];
+  createdAt: string;
+  publishedAt: string | null;
+  /** `tag` for tagged releases; `dev` for a branch's snapshots, whose files are its newest build's. */
+  kind: 'tag' | 'dev';
+  files: FileView[];
+  /** Dev releases: their builds, newest first. */
+  builds?: BuildView[];
+}
+
+export interface BuildView {
+  id: string;
+  status: BuildRow['status'];
+  commit: string | null;
+  error: string | null;
   createdAt: string;
   publishedAt: string | null;
   files: FileView[];
@@ -47,7 +61,14 @@ export function fileView(publicUrl: string, file: ReleaseFileRow): FileView {
   return { name, archiveType, url: downloadUrl(publicUrl, name), size: Number(size), md5, sha1, sha256, sha512 };
 }
 
-export function releaseView(publicUrl: string, project: string, release: ReleaseRow, files: ReleaseFileRow[]): ReleaseView {
+export function releaseView(
+  publicUrl: string,
+  project: string,
+  release: ReleaseRow,
+  files: ReleaseFileRow[],
+  history?: BuildRow[],
+): ReleaseView {
+  const own = files.filter((file) => file.releaseId === release.id);
   return {
     project,
     version: release.version,
@@ -58,6 +79,18 @@ export function releaseView(publicUrl: string, project: string, release: Release
     releaseTypes: release.releaseTypes,
     createdAt: release.createdAt.toISOString(),
     publishedAt: release.publishedAt?.toISOString() ?? null,
-    files: files.filter((file) => file.releaseId === release.id).map((file) => fileView(publicUrl, file)),
+    kind: release.kind,
+    files: own.filter((file) => file.buildId === release.currentBuildId).map((file) => fileView(publicUrl, file)),
+    ...(history && {
+      builds: history.map((build) => ({
+        id: build.id,
+        status: build.status,
+        commit: build.commit,
+        error: build.error,
+        createdAt: build.createdAt.toISOString(),
+        publishedAt: build.publishedAt?.toISOString() ?? null,
+        files: own.filter((file) => file.buildId === build.id).map((file) => fileView(publicUrl, file)),
+      })),
+    }),
   };
 }

@@ -1,35 +1,60 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+
+/** 2025-11-28T00:00:00Z: the default author, committer and tagger time of test repositories. */
+export const COMMIT_TIME = 1_764_288_000;
 
 export type FileSpec = string | Buffer | { content: string | Buffer; executable?: boolean } | { symlink: string };
 
 export interface TestRepo {
   dir: string;
   url: string;
+  /** Runs git in the repository (see `gitIn`), dated at the repository's time. */
   git(...args: string[]): string;
-  /** Replaces the working tree's files with `files`, commits them at `time` (unix seconds). */
+  /** Replaces the working tree's files with `files`, commits them at `time` (unix seconds); returns the commit. */
   commit(files: Record<string, FileSpec>, time?: number, message?: string): string;
-  tag(name: string, options?: { annotated?: boolean; ref?: string }): void;
+  /** Tags `ref` (a commit by default, or any object id), lightweight or annotated at `time`. */
+  tag(name: string, options?: { annotated?: boolean; ref?: string; time?: number }): void;
 }
 
-/** A real git repository in a temp folder, addressed by a file:// URL. */
-export async function createRepo(files: Record<string, FileSpec> = {}, time = 1_764_288_000): Promise<TestRepo> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'packhouse-repo-'));
-  const env = {
-    ...process.env,
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_AUTHOR_NAME: 'Maintainer',
-    GIT_AUTHOR_EMAIL: 'maintainer@example.org',
-    GIT_COMMITTER_NAME: 'Maintainer',
-    GIT_COMMITTER_EMAIL: 'maintainer@example.org',
-  };
-  const git = (...args: string[]) =>
-    execFileSync('git', args, { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+/**
+ * Runs git in `dir`, isolated from the machine's and the user's config, with a fixed
+ * identity and dates (`time`, unix seconds), so fixtures are the same on every run.
+ */
+export function gitIn(dir: string, args: string[], { input, time = COMMIT_TIME }: { input?: Buffer | string; time?: number } = {}): string {
+  const date = `@${time} +0000`;
+  return execFileSync('git', ['-c', 'gc.auto=0', '-c', 'maintenance.auto=false', ...args], {
+    cwd: dir,
+    input,
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_AUTHOR_NAME: 'Maintainer',
+      GIT_AUTHOR_EMAIL: 'maintainer@example.org',
+      GIT_COMMITTER_NAME: 'Maintainer',
+      GIT_COMMITTER_EMAIL: 'maintainer@example.org',
+      GIT_AUTHOR_DATE: date,
+      GIT_COMMITTER_DATE: date,
+    },
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+    .toString()
+    .trim();
+}
+
+const created: string[] = [];
+
+/** A real git repository in a temp folder, addressed by a file:// URL; with `files`, one commit at `time`. */
+export async function createRepo(files: Record<string, FileSpec> = {}, time = COMMIT_TIME): Promise<TestRepo> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'packhouse-repo-'));
+  created.push(dir);
+  const git = (...args: string[]) => gitIn(dir, args, { time });
   git('init', '-q', '-b', 'main');
 
   const repo: TestRepo = {
@@ -40,20 +65,20 @@ export async function createRepo(files: Record<string, FileSpec> = {}, time = 1_
       git('rm', '-rq', '--ignore-unmatch', '.');
       writeTree(dir, next);
       git('add', '-A');
-      const date = `@${at} +0000`;
-      execFileSync('git', ['commit', '-q', '--allow-empty', '-m', message], {
-        cwd: dir,
-        env: { ...env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
-      });
+      gitIn(dir, ['commit', '-q', '--allow-empty', '-m', message], { time: at });
       return git('rev-parse', 'HEAD');
     },
-    tag(name, { annotated = false, ref = 'HEAD' } = {}) {
-      if (annotated) git('tag', '-a', '-m', `Release ${name}`, name, ref);
-      else git('tag', name, ref);
+    tag(name, { annotated = false, ref = 'HEAD', time: at = time } = {}) {
+      gitIn(dir, annotated ? ['tag', '-a', '-m', `Release ${name}`, name, ref] : ['tag', name, ref], { time: at });
     },
   };
   if (Object.keys(files).length > 0) repo.commit(files, time);
   return repo;
+}
+
+/** Deletes every repository createRepo made in this process (call from afterAll). */
+export function removeRepos(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 function writeTree(dir: string, files: Record<string, FileSpec>): void {
@@ -70,4 +95,3 @@ function writeTree(dir: string, files: Record<string, FileSpec>): void {
     }
   }
 }
-

@@ -7,6 +7,7 @@ import openapi from './plugins/openapi.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
+import { hookRoutes } from './routes/hooks.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { releaseRoutes } from './routes/releases.ts';
 import { supportRoutes } from './routes/support.ts';
@@ -29,7 +30,7 @@ export async function buildApp(registry: Registry) {
   await app.register(openapi, { publicUrl: registry.config.publicUrl });
   await app.register(auth, { registry });
 
-  for (const routes of [healthRoutes, userRoutes, projectRoutes, releaseRoutes, fileRoutes, feedRoutes, supportRoutes, usageRoutes]) {
+  for (const routes of [healthRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes, feedRoutes, supportRoutes, usageRoutes]) {
     await app.register(routes, { registry });
   }
   return app;

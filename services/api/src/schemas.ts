@@ -38,7 +38,28 @@ export const ReleaseBody = Type.Object(
     releaseTypes: Type.Array(Type.String()),
     createdAt: Type.String({ format: 'date-time' }),
     publishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    files: Type.Array(FileBody),
+    kind: Type.Union([Type.Literal('tag'), Type.Literal('dev')]),
+    files: Type.Array(FileBody, { description: "For a dev release: its newest build's files." }),
+    builds: Type.Optional(
+      Type.Array(
+        Type.Object({
+          id: Type.String(),
+          status: Type.Union([
+            Type.Literal('queued'),
+            Type.Literal('building'),
+            Type.Literal('published'),
+            Type.Literal('unchanged'),
+            Type.Literal('failed'),
+          ]),
+          commit: Type.Union([Type.String(), Type.Null()]),
+          error: Type.Union([Type.String(), Type.Null()]),
+          createdAt: Type.String({ format: 'date-time' }),
+          publishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+          files: Type.Array(FileBody),
+        }),
+        { description: 'Dev releases only: every build, newest first.' },
+      ),
+    ),
   },
   { $id: 'Release' },
 );
@@ -56,6 +77,7 @@ export const ProjectBody = Type.Object(
     usage: Type.Union([Type.Object({ week: Type.String(), sites: Type.Integer() }), Type.Null()], {
       description: 'Sites that reported using the project in the latest ISO week with any report.',
     }),
+    webhookSecret: Type.Optional(Type.String({ description: 'Only in the creation response: shown once.' })),
   },
   { $id: 'Project' },
 );

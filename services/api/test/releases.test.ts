@@ -182,6 +182,10 @@ describe('work survives the worker and Redis', () => {
     // Two more builders on the same release, beside the queued job.
     const outcomes = await Promise.all([buildRelease(stack.registry, release.id), buildRelease(stack.registry, release.id)]);
     await published(maintainer, 'token', '8.x-1.2');
+    await eventually(async () => {
+      const counts = await stack.registry.queue.queue.getJobCounts('active', 'waiting', 'delayed');
+      return (counts.active ?? 0) + (counts.waiting ?? 0) + (counts.delayed ?? 0) === 0 ? true : undefined;
+    }, 30_000, 'the queued job to finish');
     expect(outcomes.filter((outcome) => outcome === 'published').length).toBeLessThanOrEqual(1);
     const files = await stack.registry.db.selectFrom('releaseFiles').selectAll().where('releaseId', '=', release.id).execute();
     expect(files).toHaveLength(2);

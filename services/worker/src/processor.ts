@@ -1,11 +1,16 @@
-import { isLastAttempt, UnrecoverableError, type Job, type PackageReleaseJob } from '@packhouse/queue';
-import { buildRelease, BuildRefused, type BuildOutcome, type Registry } from '@packhouse/registry';
+import { isLastAttempt, packageDevBuild, UnrecoverableError, type Job, type PackagingJob } from '@packhouse/queue';
+import { buildDevSnapshot, buildRelease, BuildRefused, type BuildOutcome, type Registry } from '@packhouse/registry';
 
-/** The packaging job: re-reads Postgres and converges; a refused source is never retried. */
-export function packageReleaseProcessor(registry: Registry) {
-  return async (job: Job<PackageReleaseJob>): Promise<BuildOutcome> => {
+/** The packaging jobs: each re-reads Postgres and converges; a refused source is never retried. */
+export function packagingProcessor(registry: Registry) {
+  return async (job: Job<PackagingJob>): Promise<BuildOutcome> => {
+    const options = { lastAttempt: isLastAttempt(job) };
     try {
-      return await buildRelease(registry, job.data.releaseId, { lastAttempt: isLastAttempt(job) });
+      if (job.name === packageDevBuild.name && 'buildId' in job.data) {
+        return await buildDevSnapshot(registry, job.data.buildId, options);
+      }
+      if ('releaseId' in job.data) return await buildRelease(registry, job.data.releaseId, options);
+      throw new UnrecoverableError(`job ${job.name} carries no release or build id`);
     } catch (error) {
       if (error instanceof BuildRefused) throw new UnrecoverableError(error.message);
       throw error;

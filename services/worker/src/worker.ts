@@ -1,6 +1,6 @@
 import { createPackagingWorker, redisConnection } from '@packhouse/queue';
 import { reconcile, type Registry } from '@packhouse/registry';
-import { packageReleaseProcessor } from './processor.ts';
+import { packagingProcessor } from './processor.ts';
 
 export interface RunningWorker {
   close(): Promise<void>;
@@ -10,9 +10,9 @@ export interface RunningWorker {
 export function startWorker(registry: Registry, { reconcileEveryMs = 15_000 } = {}): RunningWorker {
   const { config, log } = registry;
   const connection = redisConnection(config.redisUrl, 'worker');
-  const worker = createPackagingWorker(connection, config.queuePrefix, config.worker.concurrency, packageReleaseProcessor(registry));
+  const worker = createPackagingWorker(connection, config.queuePrefix, config.worker.concurrency, packagingProcessor(registry));
   worker.on('failed', (job, error) => {
-    log.warn({ release: { id: job?.data.releaseId }, attempt: job?.attemptsMade, err: error }, 'Packaging attempt failed.');
+    log.warn({ job: { id: job?.id, name: job?.name }, attempt: job?.attemptsMade, err: error }, 'Packaging attempt failed.');
   });
   worker.on('error', (error) => log.error({ err: error }, 'Worker error.'));
 

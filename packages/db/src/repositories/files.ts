@@ -29,3 +29,8 @@ export function findPublishedFile(db: Executor, name: string): Promise<ReleaseFi
     .where('releases.status', '=', 'published')
     .executeTakeFirst();
 }
+
+/** The files of a dev release's newest build, by archive type. */
+export function listBuildFiles(db: Executor, buildId: string): Promise<ReleaseFileRow[]> {
+  return db.selectFrom('releaseFiles').selectAll().where('buildId', '=', buildId).orderBy('archiveType').execute();
+}

@@ -70,3 +70,13 @@ export async function lockMaintainers(tx: Tx, projectId: string): Promise<string
     .execute();
   return rows.map((row) => row.userId);
 }
+
+export async function setWebhookSecret(db: Executor, projectId: string, secret: string): Promise<void> {
+  await db.updateTable('projects').set({ webhookSecret: secret }).where('id', '=', projectId).execute();
+}
+
+/** Projects whose git URL is one of `urls` (a webhook names its repository several ways). */
+export function findProjectsByGitUrls(db: Executor, urls: string[]): Promise<ProjectRow[]> {
+  if (urls.length === 0) return Promise.resolve([]);
+  return db.selectFrom('projects').selectAll().where('gitUrl', 'in', urls).orderBy('id').execute();
+}

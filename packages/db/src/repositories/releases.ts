@@ -34,8 +34,9 @@ export function listReleases(db: Executor, projectId: string): Promise<ReleaseRo
 export function claimRelease(db: Executor, id: string): Promise<ReleaseRow | undefined> {
   return db
     .updateTable('releases')
-    .set({ status: 'building', updatedAt: sql<Date>`now()` })
+    .set({ status: 'building', attempts: sql<number>`attempts + 1`, updatedAt: sql<Date>`now()` })
     .where('id', '=', id)
+    .where('kind', '=', 'tag')
     .where('status', 'in', ['queued', 'building'])
     .returningAll()
     .executeTakeFirst();
@@ -70,9 +71,32 @@ export function listStalled(db: Executor, olderThanMs: number, limit = 500): Pro
   return db
     .selectFrom('releases')
     .select('id')
+    .where('kind', '=', 'tag')
     .where('status', 'in', ['queued', 'building'])
     .where('updatedAt', '<', sql<Date>`now() - make_interval(secs => ${olderThanMs / 1000})`)
     .orderBy('updatedAt')
     .limit(limit)
+    .execute();
+}
+
+/** Puts a failed tagged release back in the queue; undefined unless it was failed. */
+export function requeueFailed(db: Executor, id: string): Promise<ReleaseRow | undefined> {
+  return db
+    .updateTable('releases')
+    .set({ status: 'queued', error: null, updatedAt: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('kind', '=', 'tag')
+    .where('status', '=', 'failed')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** A dev release whose first build failed shows that failure; a later one keeps its last good build. */
+export async function markDevFailed(db: Executor, id: string, error: string): Promise<void> {
+  await db
+    .updateTable('releases')
+    .set({ status: 'failed', error, updatedAt: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('currentBuildId', 'is', null)
     .execute();
 }

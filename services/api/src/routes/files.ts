@@ -12,10 +12,19 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
       summary: 'Download a release archive.',
       tags: ['downloads'],
       params: Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9_.+-]+\\.(tar\\.gz|zip)$', maxLength: 255 }) }),
-      response: { 200: Type.Any({ description: 'The archive bytes.' }), 304: Type.Null(), ...errors(400, 404) },
+      response: {
+        200: Type.Any({ description: 'The archive bytes.' }),
+        302: Type.Null({ description: "A dev release's stable name: the newest build's immutable file." }),
+        304: Type.Null(),
+        ...errors(400, 404),
+      },
     },
     handler: async (request, reply) => {
       const download = await findDownload(registry, request.params.file);
+      if (download.kind === 'latest') {
+        // The stable dev name moves with every build: caches must ask again each time.
+        return reply.header('cache-control', 'no-cache').redirect(download.location, 302);
+      }
       const { file } = download;
       const etag = `"${file.sha256}"`;
       reply

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { addMaintainer, createProject, getProject, removeMaintainer, type Registry } from '@packhouse/registry';
+import { addMaintainer, createProject, getProject, removeMaintainer, rotateWebhookSecret, type Registry } from '@packhouse/registry';
 import { bearer, errors, MachineName, ProjectType, UserName } from '../schemas.ts';
 
 const ProjectParams = Type.Object({ name: MachineName });
@@ -43,6 +43,20 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
       },
     },
     async (request) => getProject(registry, request.params.name),
+  );
+
+  app.post(
+    '/api/v1/projects/:name/webhook-secret',
+    {
+      schema: {
+        summary: 'Replace the webhook secret (maintainers only); the new one is shown once.',
+        tags: ['webhooks'],
+        security: bearer,
+        params: ProjectParams,
+        response: { 200: Type.Object({ webhookSecret: Type.String() }), ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request) => rotateWebhookSecret(registry, await request.actor(), request.params.name),
   );
 
   app.put(

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { getRelease, requestRelease, type Registry } from '@packhouse/registry';
+import { buildBranch, getRelease, registerBranch, requestRelease, retryRelease, type Registry } from '@packhouse/registry';
 import { bearer, errors, MachineName, ReleaseType } from '../schemas.ts';
 
 export const releaseRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = async (app, { registry }) => {
@@ -39,4 +39,66 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
     },
     async (request) => getRelease(registry, request.params.name, request.params.version),
   );
+
+  app.post(
+    '/api/v1/projects/:name/releases/:version/retry',
+    {
+      schema: {
+        summary: 'Queue a failed release again (maintainers only); a published release never changes.',
+        tags: ['releases'],
+        security: bearer,
+        params: Type.Object({ name: MachineName, version: Type.String({ maxLength: 128 }) }),
+        response: { 202: Type.Ref('Release'), ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const release = await retryRelease(registry, await request.actor(), request.params.name, request.params.version);
+      return reply.code(202).send(release);
+    },
+  );
+
+  app.post(
+    '/api/v1/projects/:name/branches',
+    {
+      schema: {
+        summary: 'Register a release branch (7.x-1.x, 2.0.x, 3.x) as the {branch}-dev release; its head is packaged.',
+        tags: ['releases'],
+        security: bearer,
+        params: Type.Object({ name: MachineName }),
+        body: Type.Object({ branch: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false }),
+        response: { 202: Type.Ref('Release'), ...errors(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const release = await registerBranch(registry, await request.actor(), request.params.name, request.body.branch);
+      return reply.code(202).send(release);
+    },
+  );
+
+  app.post(
+    '/api/v1/projects/:name/branches/:branch/build',
+    {
+      schema: {
+        summary: 'Package the branch head if it moved since the last build (maintainers only).',
+        tags: ['releases'],
+        security: bearer,
+        params: Type.Object({ name: MachineName, branch: Type.String({ maxLength: 128 }) }),
+        response: {
+          202: BuildRequest,
+          200: BuildRequest,
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await buildBranch(registry, await request.actor(), request.params.name, request.params.branch);
+      return reply.code(result.outcome === 'queued' ? 202 : 200).send(result);
+    },
+  );
 };
+
+const BuildRequest = Type.Object({
+  outcome: Type.Union([Type.Literal('queued'), Type.Literal('already-queued'), Type.Literal('unchanged')]),
+  buildId: Type.Optional(Type.String()),
+  commit: Type.Optional(Type.String()),
+});

@@ -1,0 +1,106 @@
+import { sql, type Selectable } from 'kysely';
+import type { Executor, Tx } from '../connection.ts';
+import type { BuildsTable } from '../schema.ts';
+
+export type BuildRow = Selectable<BuildsTable>;
+
+/** A new waiting build, or undefined when one already waits (it will package the newest head). */
+export function insertQueuedBuild(db: Executor, releaseId: string): Promise<BuildRow | undefined> {
+  return db
+    .insertInto('builds')
+    .values({ releaseId })
+    .onConflict((oc) => oc.column('releaseId').where('status', '=', 'queued').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function findQueuedBuild(db: Executor, releaseId: string): Promise<BuildRow | undefined> {
+  return db.selectFrom('builds').selectAll().where('releaseId', '=', releaseId).where('status', '=', 'queued').executeTakeFirst();
+}
+
+export function findBuild(db: Executor, id: string): Promise<BuildRow | undefined> {
+  return db.selectFrom('builds').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Newest first. */
+export function listBuilds(db: Executor, releaseId: string, limit = 20): Promise<BuildRow[]> {
+  return db.selectFrom('builds').selectAll().where('releaseId', '=', releaseId).orderBy('id', 'desc').limit(limit).execute();
+}
+
+export function claimBuild(db: Executor, id: string): Promise<BuildRow | undefined> {
+  return db
+    .updateTable('builds')
+    .set({ status: 'building', attempts: sql<number>`attempts + 1`, updatedAt: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'building'])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** A published build of this release made from `commit`, if any: its bytes would be the same. */
+export function findPublishedBuildOf(db: Executor, releaseId: string, commit: string): Promise<BuildRow | undefined> {
+  return db
+    .selectFrom('builds')
+    .selectAll()
+    .where('releaseId', '=', releaseId)
+    .where('commit', '=', commit)
+    .where('status', '=', 'published')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+}
+
+export async function finishBuild(
+  db: Executor,
+  id: string,
+  outcome: { status: 'published' | 'unchanged' | 'failed'; commit?: string; commitTime?: Date; error?: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('builds')
+    .set({
+      status: outcome.status,
+      commit: outcome.commit,
+      commitTime: outcome.commitTime,
+      error: outcome.error ?? null,
+      updatedAt: sql<Date>`now()`,
+      ...(outcome.status === 'published' ? { publishedAt: sql<Date>`now()` } : {}),
+    })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'building'])
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Points the dev release at a build, unless a newer build already got there first. */
+export async function makeCurrent(
+  tx: Tx,
+  releaseId: string,
+  build: { id: string; commit: string; commitTime: Date; coreCompatibility: string | null },
+): Promise<boolean> {
+  const result = await tx
+    .updateTable('releases')
+    .set({
+      currentBuildId: build.id,
+      commit: build.commit,
+      commitTime: build.commitTime,
+      coreCompatibility: build.coreCompatibility,
+      status: 'published',
+      error: null,
+      publishedAt: sql<Date>`now()`,
+      updatedAt: sql<Date>`now()`,
+    })
+    .where('id', '=', releaseId)
+    .where((eb) => eb.or([eb('currentBuildId', 'is', null), eb('currentBuildId', '<', build.id)]))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export function listStalledBuilds(db: Executor, olderThanMs: number, limit = 500): Promise<Pick<BuildRow, 'id'>[]> {
+  return db
+    .selectFrom('builds')
+    .select('id')
+    .where('status', 'in', ['queued', 'building'])
+    .where('updatedAt', '<', sql<Date>`now() - make_interval(secs => ${olderThanMs / 1000})`)
+    .orderBy('updatedAt')
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,86 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ProjectRow } from '@packhouse/db';
+import { archives, checkout, digestingStream, type Checkout, type Digests } from '@packhouse/packager';
+import { keys } from '@packhouse/storage';
+import type { Registry } from './context.ts';
+
+/** A permanent refusal: the processor turns it into BullMQ's UnrecoverableError. */
+export class BuildRefused extends Error {}
+
+export interface StoredArchive {
+  name: string;
+  archiveType: 'tar.gz' | 'zip';
+  key: string;
+  digests: Digests;
+}
+
+export interface Packaged {
+  stored: StoredArchive[];
+  coreCompatibility: string | null;
+}
+
+export function fetchSource(registry: Registry, project: ProjectRow, ref: { tag: string } | { branch: string }): Promise<Checkout> {
+  const { config } = registry;
+  return checkout({ project: project.name, gitUrl: project.gitUrl, ref, git: config.git, limits: config.limits });
+}
+
+/**
+ * Streams both archives of `source` to S3 while hashing them, under keys of this attempt
+ * alone (recorded in `written` as they start, so the caller can remove them on failure).
+ */
+export async function packageSource(
+  registry: Registry,
+  project: ProjectRow,
+  source: Checkout,
+  version: string,
+  fileBase: string,
+  written: string[],
+): Promise<Packaged> {
+  const built = await archives(source, { project: project.name, version, type: project.type });
+  const buildId = keys.newBuildId();
+  const upload = (name: string, archiveType: StoredArchive['archiveType'], body: Readable) =>
+    store(registry, keys.archive(project.name, version, buildId, name), name, archiveType, body, written);
+  // Both settle before anything is cleaned up, so no upload outlives a failed attempt.
+  const settled = await Promise.allSettled([
+    upload(`${fileBase}.tar.gz`, 'tar.gz', built.tarGz),
+    upload(`${fileBase}.zip`, 'zip', built.zip),
+  ]);
+  const failure = settled.find((result) => result.status === 'rejected');
+  if (failure) {
+    built.tarGz.destroy();
+    built.zip.destroy();
+    throw failure.reason;
+  }
+  return {
+    stored: settled.map((result) => (result as PromiseFulfilledResult<StoredArchive>).value),
+    coreCompatibility: built.coreCompatibility,
+  };
+}
+
+/** Uploads one archive while hashing exactly the bytes that go up. */
+async function store(
+  registry: Registry,
+  key: string,
+  name: string,
+  archiveType: StoredArchive['archiveType'],
+  body: Readable,
+  written: string[],
+): Promise<StoredArchive> {
+  const { stream, digests } = digestingStream();
+  written.push(key);
+  await Promise.all([pipeline(body, stream), registry.storage.upload(key, name, stream)]);
+  return { name, archiveType, key, digests: await digests };
+}
+
+export function removeObjects(registry: Registry, written: string[]): Promise<unknown> {
+  return Promise.all(written.map((key) => registry.storage.remove(key).catch(() => {})));
+}
+
+export function fileRows(releaseId: string, stored: StoredArchive[], buildId: string | null = null) {
+  return stored.map(({ name, archiveType, key, digests }) => ({ releaseId, buildId, name, archiveType, storageKey: key, ...digests }));
+}
+
+export function eventFiles(stored: StoredArchive[]) {
+  return stored.map(({ name, digests }) => ({ name, ...digests }));
+}

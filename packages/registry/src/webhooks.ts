@@ -1,0 +1,105 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { projects, releases, type ProjectRow } from '@packhouse/db';
+import { InvalidVersion, parseVersion } from '@packhouse/versions';
+import type { Registry } from './context.ts';
+import { findDevRelease, requestDevBuild } from './dev-releases.ts';
+import { DomainError } from './errors.ts';
+import { createTaggedRelease } from './releases.ts';
+
+/** What a git host told us, reduced to what Packhouse acts on. */
+export interface PushEvent {
+  repositoryUrls: string[];
+  ref: { kind: 'tag' | 'branch'; name: string } | null;
+  /** The new head; null when the host does not say (GitHub's `create`) or the ref was deleted. */
+  head: string | null;
+  deleted: boolean;
+}
+
+export interface HookOutcome {
+  outcome: 'release-queued' | 'build-queued' | 'exists' | 'unchanged' | 'already-queued' | 'ignored' | 'pong';
+  message: string;
+  project?: string;
+  version?: string;
+}
+
+/** How a delivery proves it comes from the project's git host. */
+export type Authenticator = (secret: string) => boolean;
+
+export const gitlabToken = (header: string | undefined): Authenticator => (secret) =>
+  header !== undefined && constantTimeEqual(header, secret);
+
+export const githubSignature = (header: string | undefined, rawBody: Buffer): Authenticator => (secret) =>
+  header !== undefined && constantTimeEqual(header, `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`);
+
+/** Compares digests of both sides, so neither content nor length leaks through timing. */
+function constantTimeEqual(a: string, b: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+/**
+ * Handles one delivery: find the project by its repository URL, check the delivery was
+ * signed with that project's secret, then record and enqueue (never fetch git here).
+ * Replays are idempotent: the release or queued build already exists.
+ */
+export async function receivePush(registry: Registry, event: PushEvent | 'ping', authenticate: Authenticator, urls: string[]): Promise<HookOutcome> {
+  const project = await authenticProject(registry, urls, authenticate);
+  const base = { project: project.name };
+  if (event === 'ping') return { ...base, outcome: 'pong', message: 'Webhook configured.' };
+  const { ref } = event;
+  if (!ref) return { ...base, outcome: 'ignored', message: 'The delivery names no tag or branch.' };
+  if (event.deleted) {
+    return { ...base, outcome: 'ignored', message: `Deleting ${ref.kind} ${ref.name} changes no release: published releases are immutable.` };
+  }
+  return ref.kind === 'tag' ? onTag(registry, project, ref.name) : onBranch(registry, project, ref.name, event.head);
+}
+
+async function onTag(registry: Registry, project: ProjectRow, tag: string): Promise<HookOutcome> {
+  const base = { project: project.name };
+  try {
+    const version = parseVersion(tag);
+    if (version.isDev) return { ...base, outcome: 'ignored', message: `Tag ${tag} is a dev version; dev releases follow branches.` };
+  } catch (error) {
+    if (error instanceof InvalidVersion) return { ...base, outcome: 'ignored', message: `Tag ${tag} is not a release: ${error.message}` };
+    throw error;
+  }
+  const release = await createTaggedRelease(registry, project, tag, []);
+  if (release) return { ...base, version: release.version, outcome: 'release-queued', message: `Release ${release.version} queued.` };
+  const existing = (await releases.findRelease(registry.db, project.id, tag))!;
+  return { ...base, version: existing.version, outcome: 'exists', message: `Release ${existing.version} already exists (${existing.status}).` };
+}
+
+async function onBranch(registry: Registry, project: ProjectRow, branch: string, head: string | null): Promise<HookOutcome> {
+  const base = { project: project.name };
+  const release = await findDevRelease(registry, project, branch);
+  if (!release) return { ...base, outcome: 'ignored', message: `Branch ${branch} is not a registered release branch.` };
+  const request = await requestDevBuild(registry, project, release, head ?? undefined);
+  const version = release.version;
+  switch (request.outcome) {
+    case 'queued':
+      return { ...base, version, outcome: 'build-queued', message: `Build of ${version} queued.` };
+    case 'already-queued':
+      return { ...base, version, outcome: 'already-queued', message: `A build of ${version} is already waiting; it will package the newest head.` };
+    case 'unchanged':
+      return { ...base, version, outcome: 'unchanged', message: `${branch} is still at ${request.commit}; nothing to package.` };
+  }
+}
+
+async function authenticProject(registry: Registry, urls: string[], authenticate: Authenticator): Promise<ProjectRow> {
+  const candidates = await projects.findProjectsByGitUrls(registry.db, urlVariants(urls));
+  const project = candidates.find((candidate) => candidate.webhookSecret !== null && authenticate(candidate.webhookSecret));
+  if (!project) {
+    throw new DomainError('unauthorized', 401, 'The delivery is not signed with the webhook secret of a project with this repository URL.');
+  }
+  return project;
+}
+
+/** Hosts spell one repository several ways: with or without `.git` and a trailing slash. */
+export function urlVariants(urls: string[]): string[] {
+  const variants = new Set<string>();
+  for (const url of urls) {
+    const bare = url.replace(/\/+$/, '').replace(/\.git$/, '');
+    for (const variant of [url, bare, `${bare}.git`, `${bare}/`]) variants.add(variant);
+  }
+  return [...variants];
+}

@@ -1,0 +1,119 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { githubSignature, gitlabToken, receivePush, type PushEvent, type Registry } from '@packhouse/registry';
+import type { FastifyRequest } from 'fastify';
+import { errors } from '../schemas.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The exact bytes received: GitHub signs them, not their parsed form. */
+    rawBody?: Buffer;
+  }
+}
+
+const ZERO_SHA = /^0{40}$/;
+const Urls = Type.Optional(Type.Record(Type.String(), Type.Unknown()));
+const HookResponse = Type.Object({
+  outcome: Type.String(),
+  message: Type.String(),
+  project: Type.Optional(Type.String()),
+  version: Type.Optional(Type.String()),
+});
+const responses = { 200: HookResponse, 202: HookResponse, ...errors(400, 401, 415) };
+
+/** Tag and branch pushes from git hosts, authenticated per project; they record and enqueue only. */
+export const hookRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = async (app, { registry }) => {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (request, body, done) => {
+    request.rawBody = body as Buffer;
+    try {
+      done(null, JSON.parse((body as Buffer).toString('utf8')));
+    } catch {
+      done(Object.assign(new Error('The delivery body is not valid JSON.'), { statusCode: 400, code: 'bad_request' }), undefined);
+    }
+  });
+
+  app.post(
+    '/api/v1/hooks/gitlab',
+    {
+      schema: {
+        summary: "GitLab's Tag Push Hook and Push Hook, authenticated by X-Gitlab-Token.",
+        tags: ['webhooks'],
+        body: Type.Object({
+          object_kind: Type.Optional(Type.String()),
+          ref: Type.Optional(Type.String({ maxLength: 512 })),
+          after: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+          project: Urls,
+          repository: Urls,
+        }),
+        response: responses,
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const event: PushEvent = {
+        repositoryUrls: urlsOf(body.project, ['git_http_url', 'git_ssh_url', 'http_url', 'web_url']).concat(
+          urlsOf(body.repository, ['git_http_url', 'git_ssh_url', 'url', 'homepage']),
+        ),
+        ref: fullRef(body.ref),
+        head: body.after && !ZERO_SHA.test(body.after) ? body.after : null,
+        deleted: typeof body.after === 'string' && ZERO_SHA.test(body.after),
+      };
+      const result = await receivePush(registry, event, gitlabToken(header(request, 'x-gitlab-token')), event.repositoryUrls);
+      return reply.code(queued(result.outcome) ? 202 : 200).send(result);
+    },
+  );
+
+  app.post(
+    '/api/v1/hooks/github',
+    {
+      schema: {
+        summary: "GitHub's push and create (tag) events, authenticated by X-Hub-Signature-256.",
+        tags: ['webhooks'],
+        body: Type.Object({
+          ref: Type.Optional(Type.String({ maxLength: 512 })),
+          ref_type: Type.Optional(Type.String()),
+          after: Type.Optional(Type.String()),
+          deleted: Type.Optional(Type.Boolean()),
+          repository: Urls,
+        }),
+        response: responses,
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const kind = header(request, 'x-github-event');
+      const urls = urlsOf(body.repository, ['clone_url', 'git_url', 'ssh_url', 'html_url', 'url']);
+      let event: PushEvent | 'ping';
+      if (kind === 'ping') event = 'ping';
+      else if (kind === 'create' || kind === 'delete') {
+        const refKind = body.ref_type === 'tag' ? 'tag' : body.ref_type === 'branch' ? 'branch' : null;
+        event = { repositoryUrls: urls, ref: refKind && body.ref ? { kind: refKind, name: body.ref } : null, head: null, deleted: kind === 'delete' };
+      } else {
+        event = { repositoryUrls: urls, ref: fullRef(body.ref), head: body.after && !ZERO_SHA.test(body.after) ? body.after : null, deleted: body.deleted === true };
+      }
+      const signature = githubSignature(header(request, 'x-hub-signature-256'), request.rawBody ?? Buffer.alloc(0));
+      const result = await receivePush(registry, event, signature, urls);
+      return reply.code(queued(result.outcome) ? 202 : 200).send(result);
+    },
+  );
+};
+
+function queued(outcome: string): boolean {
+  return outcome === 'release-queued' || outcome === 'build-queued';
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function urlsOf(object: Record<string, unknown> | undefined, fields: string[]): string[] {
+  return fields.map((field) => object?.[field]).filter((value): value is string => typeof value === 'string' && value !== '');
+}
+
+/** `refs/tags/x` / `refs/heads/x` → what was pushed; anything else is not ours to act on. */
+function fullRef(ref: string | undefined): PushEvent['ref'] {
+  const match = /^refs\/(tags|heads)\/(.+)$/.exec(ref ?? '');
+  if (!match) return null;
+  return { kind: match[1] === 'tags' ? 'tag' : 'branch', name: match[2]! };
+}
