@@ -79,7 +79,7 @@ export class ChangeListener {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
-    const trip = Promise.race([client.query('SELECT 1'), timeout])
+    const trip = Promise.race([client.query(''), timeout])
       .then(() => undefined)
       .catch((error: Error) => {
         this.lost(client, error);
