@@ -1,17 +1,19 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import type { Config } from '@packhouse/config';
 import { connectRegistry, createProject, ensureAdmin, getRelease, newToken, requestRelease, type Actor, type Registry } from '@packhouse/registry';
 import { users } from '@packhouse/db';
 import type { Logger } from 'pino';
 
 /** A worker in its own process, so its peak memory (VmHWM) is its own. */
-export function startStandaloneWorker(root: string, env: Record<string, string>) {
+export function startStandaloneWorker(root: string, env: Record<string, string>, onLog?: (line: string) => void) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/worker/src/main.ts'], {
     cwd: root,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', onLog ? 'pipe' : 'inherit', 'inherit'],
   });
+  if (onLog) createInterface({ input: child.stdout! }).on('line', onLog);
   let peak = 0;
   const sample = () => {
     try {

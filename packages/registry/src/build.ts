@@ -25,7 +25,9 @@ export async function buildRelease(registry: Registry, releaseId: string, { last
   let published = false;
   try {
     const source = await fetchSource(registry, project, { tag: release.tag });
+    const fetched = performance.now();
     const { stored, coreCompatibility } = await packageSource(registry, project, source, release.version, `${project.name}-${release.version}`, written);
+    const packaged = performance.now();
     published = await db.transaction().execute(async (tx) => {
       const won = await releases.markPublished(tx, releaseId, {
         commit: source.commit,
@@ -43,14 +45,21 @@ export async function buildRelease(registry: Registry, releaseId: string, { last
       return true;
     });
     log.info(
-      { ...logFields, commit: source.commit, duration_ms: Math.round(performance.now() - started) },
+      {
+        ...logFields,
+        commit: source.commit,
+        fetch_ms: Math.round(fetched - started),
+        package_ms: Math.round(packaged - fetched),
+        publish_ms: Math.round(performance.now() - packaged),
+        duration_ms: Math.round(performance.now() - started),
+      },
       published ? 'Release published.' : 'Release was published by another worker.',
     );
     return published ? 'published' : 'lost-race';
   } catch (error) {
     if (error instanceof SourceRefused) {
       await releases.markFailed(db, releaseId, error.message);
-      log.warn({ ...logFields, rule: error.rule }, `Release refused: ${error.message}`);
+      log.warn({ ...logFields, rule: error.rule, reason: error.message }, 'Release refused: the source breaks a packaging rule.');
       throw new BuildRefused(error.message, { cause: error });
     }
     if (lastAttempt) await releases.markFailed(db, releaseId, `Packaging failed: ${(error as Error).message}`);

@@ -58,7 +58,7 @@ export async function buildDevSnapshot(registry: Registry, buildId: string, { la
       await releases.markDevFailed(db, release.id, message);
     }
     if (refused) {
-      log.warn({ ...logFields, rule: error.rule }, `Dev snapshot refused: ${error.message}`);
+      log.warn({ ...logFields, rule: error.rule, reason: error.message }, 'Dev snapshot refused: the source breaks a packaging rule.');
       throw new BuildRefused(error.message, { cause: error });
     }
     throw error;

@@ -12,6 +12,8 @@ export function startWorker(registry: Registry, { reconcileEveryMs = 15_000 } = 
   const connection = redisConnection(config.redisUrl, 'worker');
   const worker = createPackagingWorker(connection, config.queuePrefix, config.worker.concurrency, packagingProcessor(registry));
   worker.on('failed', (job, error) => {
+    // Refusals were logged where they were decided; this logs the transient failures.
+    if (error.name === 'UnrecoverableError') return;
     log.warn({ job: { id: job?.id, name: job?.name }, attempt: job?.attemptsMade, err: error }, 'Packaging attempt failed.');
   });
   worker.on('error', (error) => log.error({ err: error }, 'Worker error.'));

@@ -90,6 +90,8 @@ export function findFeedSource(db: Executor, name: string): Promise<FeedSourceRo
                 .select(['f.name', 'f.archiveType', 'f.md5', 'f.size'])
                 .select(sql<number>`floor(extract(epoch FROM f.created_at))::bigint`.as('filedate'))
                 .whereRef('f.releaseId', '=', 'r.id')
+                // A dev release lists its newest build's files only.
+                .where(sql<boolean>`f.build_id IS NOT DISTINCT FROM r.current_build_id`)
                 .orderBy('f.archiveType'),
             ).as('files'),
           )

@@ -1,0 +1,113 @@
+/**
+ * `npm run bench:latency`: tag push → published latency for a small module (about 50
+ * files) with one idle worker. Each round tags a new version, delivers the GitLab webhook
+ * to the API and polls Postgres until the release is published. Prints the webhook's own
+ * answer time, the end-to-end median and p90, and the worker's breakdown (fetch, package
+ * and upload, publish) from its log, to show what dominates.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildApp } from '@packhouse/api';
+import { loadConfig } from '@packhouse/config';
+import { ensureDatabase, migrate, users } from '@packhouse/db';
+import { connectRegistry, createProject, ensureAdmin, newToken } from '@packhouse/registry';
+import { startEmbeddedS3 } from '@packhouse/storage';
+import { pino } from 'pino';
+import { startStandaloneWorker } from './harness.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const WORK = path.join(ROOT, 'bench', '.work');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+// A small module: 50 files of PHP, YAML, Twig and JS.
+const repo = path.join(WORK, `module-${randomBytes(3).toString('hex')}`);
+mkdirSync(repo, { recursive: true });
+const git = (...args: string[]) =>
+  execFileSync('git', ['-c', 'gc.auto=0', '-c', 'user.name=bench', '-c', 'user.email=bench@example.org', ...args], { cwd: repo, encoding: 'utf8' }).trim();
+git('init', '-q', '-b', 'main');
+for (let i = 0; i < 50; i++) {
+  const file = i === 0 ? 'bench_module.info.yml' : `src/Part${i}.${['php', 'yml', 'twig', 'js'][i % 4]}`;
+  mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+  execFileSync('bash', ['-c', `printf '%s\\n' "name: Bench module" "type: module" > '${file}'; for n in $(seq 1 40); do echo "line $n of ${file}" >> '${file}'; done`], { cwd: repo });
+}
+execFileSync('bash', ['-c', 'echo "Changes" > CHANGELOG.txt'], { cwd: repo });
+git('add', '-A');
+git('commit', '-q', '-m', 'Initial');
+
+const s3 = await startEmbeddedS3(path.join(WORK, 's3-latency'));
+const database = `packhouse_bench_${randomBytes(4).toString('hex')}`;
+const env = {
+  DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+  QUEUE_PREFIX: `bench-${database}`,
+  S3_ENDPOINT: s3.endpoint,
+  S3_BUCKET: 'bench',
+  GIT_ALLOWED_SOURCES: 'file://',
+  GIT_CACHE_DIR: path.join(WORK, `git-cache-${database}`),
+  WORKER_CONCURRENCY: '1',
+  LOG_LEVEL: 'info',
+};
+await ensureDatabase(env.DATABASE_URL);
+await migrate(env.DATABASE_URL);
+const config = loadConfig({ ...env, LOG_LEVEL: 'warn' });
+const { registry, close } = await connectRegistry(config, pino({ level: 'warn' }), 'api');
+await registry.storage.ensureBucket();
+await ensureAdmin(registry.db, newToken());
+const admin = (await users.findUserByName(registry.db, 'admin'))!;
+const { webhookSecret } = await createProject(registry, admin, { name: 'bench_module', title: 'Bench', type: 'module', gitUrl: `file://${repo}` });
+const app = await buildApp(registry);
+
+const breakdown: Array<{ fetch_ms: number; package_ms: number; publish_ms: number }> = [];
+const worker = startStandaloneWorker(ROOT, env, (line) => {
+  if (line.includes('"Release published."')) breakdown.push(JSON.parse(line));
+});
+await new Promise((resolve) => setTimeout(resolve, 1500)); // let the worker connect and go idle
+
+const totals: number[] = [];
+const answers: number[] = [];
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    const tag = `1.0.${round}`;
+    execFileSync('bash', ['-c', `echo "change ${round}" >> CHANGELOG.txt`], { cwd: repo });
+    git('commit', '-qam', `Release ${tag}`);
+    git('tag', tag);
+    const started = performance.now();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/hooks/gitlab',
+      headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Tag Push Hook', 'x-gitlab-token': webhookSecret },
+      payload: JSON.stringify({ object_kind: 'tag_push', ref: `refs/tags/${tag}`, after: git('rev-parse', 'HEAD'), project: { git_http_url: `file://${repo}` } }),
+    });
+    answers.push(performance.now() - started);
+    if (response.statusCode !== 202) throw new Error(`webhook answered ${response.statusCode}: ${response.body}`);
+    for (;;) {
+      const row = await registry.db.selectFrom('releases').select(['status', 'error']).where('version', '=', tag).executeTakeFirstOrThrow();
+      if (row.status === 'published') break;
+      if (row.status === 'failed') throw new Error(`${tag} failed: ${row.error}`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    totals.push(performance.now() - started);
+  }
+  const median = (key: 'fetch_ms' | 'package_ms' | 'publish_ms') => percentile(breakdown.map((entry) => entry[key]), 50);
+  console.log(`\nTag push → published, small module (50 files), one idle worker, ${ROUNDS} rounds`);
+  console.log(`  webhook answer:      median ${percentile(answers, 50).toFixed(1)} ms, p90 ${percentile(answers, 90).toFixed(1)} ms`);
+  console.log(`  push → published:    median ${percentile(totals, 50).toFixed(0)} ms, p90 ${percentile(totals, 90).toFixed(0)} ms  (target: median < 1000 ms)`);
+  console.log(`  worker, per release (median): git fetch ${median('fetch_ms')} ms, package + upload ${median('package_ms')} ms, publish ${median('publish_ms')} ms`);
+  const work = median('fetch_ms') + median('package_ms') + median('publish_ms');
+  console.log(`  queue pickup and polling: about ${(percentile(totals, 50) - work).toFixed(0)} ms`);
+} finally {
+  await worker.stop();
+  await app.close();
+  await close();
+  await s3.close();
+  execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-qc', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`]);
+  rmSync(env.GIT_CACHE_DIR, { recursive: true, force: true });
+  rmSync(repo, { recursive: true, force: true });
+}
