@@ -83,14 +83,14 @@ CREATE TRIGGER maintainers_feed AFTER INSERT OR DELETE ON maintainers
 
 -- Usage: one row per site (keyed hash of its site_key) per project per ISO week, kept only
 -- to count each site once; the counts per version live in usage_counts.
+-- Week first: the one index both deduplicates and lets old weeks be pruned.
 CREATE TABLE usage_sites (
   project_id  bigint NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
   week        date NOT NULL CHECK (extract(isodow FROM week) = 1),
   site_hash   bytea NOT NULL CHECK (length(site_hash) = 32),
   version     text NOT NULL,
-  PRIMARY KEY (project_id, week, site_hash)
+  PRIMARY KEY (week, project_id, site_hash)
 );
-CREATE INDEX usage_sites_week_idx ON usage_sites (week);
 
 CREATE TABLE usage_counts (
   project_id  bigint NOT NULL REFERENCES projects (id) ON DELETE CASCADE,

@@ -1,11 +1,11 @@
 import { files, projects, releases, type ReleaseFileRow } from '@packhouse/db';
-import type { StoredObject } from '@packhouse/storage';
+import { contentTypeOf, IMMUTABLE_CACHE_CONTROL, type StoredObject } from '@packhouse/storage';
 import type { Registry } from './context.ts';
 import { notFound } from './errors.ts';
 import { downloadUrl } from './views.ts';
 
 export type Download =
-  | { kind: 'file'; file: ReleaseFileRow; open(): Promise<StoredObject> }
+  | { kind: 'file'; file: ReleaseFileRow; contentType: string; cacheControl: string; open(): Promise<StoredObject> }
   /** A dev release's stable name: it moves to each new build's immutable file. */
   | { kind: 'latest'; file: ReleaseFileRow; location: string };
 
@@ -16,6 +16,8 @@ export async function findDownload(registry: Registry, name: string): Promise<Do
     return {
       kind: 'file',
       file,
+      contentType: contentTypeOf(file.name),
+      cacheControl: IMMUTABLE_CACHE_CONTROL,
       async open() {
         const object = await registry.storage.get(file.storageKey);
         if (!object) throw new Error(`archive ${file.storageKey} is missing from the bucket`);

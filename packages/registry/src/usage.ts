@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { projects, usage, type UsageHit } from '@packhouse/db';
 import type { Registry } from './context.ts';
 import { notFound } from './errors.ts';
@@ -22,7 +23,8 @@ export interface UsageWeek {
 
 const SITE_KEY = /^[\x21-\x7e]{1,256}$/;
 const VERSION = /^[0-9A-Za-z.+_-]{1,128}$/;
-const CHUNK = 5_000;
+// Small chunks, with a turn of the event loop between them: a flush never blocks polls for long.
+const CHUNK = 1_000;
 // Past this many distinct sites waiting, flush early; past twice that (Postgres down), drop.
 const MAX_BUFFERED = 200_000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
@@ -33,21 +35,35 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
  * keys are kept only as HMAC-SHA256 under the configured secret. A crash loses at most
  * one flush interval; a failed flush keeps its rows for the next one.
  */
-export function createUsageRecorder(registry: Registry, { now = () => new Date() } = {}): UsageRecorder {
+export function createUsageRecorder(registry: Registry, { clock = Date.now } = {}): UsageRecorder {
   const { db, log, config } = registry;
   const { siteKeySecret, usageFlushMs } = config.updateStatus;
   let buffer = new Map<string, UsageHit>();
   let flushing: Promise<void> | null = null;
   let dropped = 0;
   let lastPrune = 0;
+  let week = { start: '', from: 0, until: 0 };
+
+  // The ISO week of now, recomputed only when a Monday passes.
+  function currentWeek(): string {
+    const at = clock();
+    if (at < week.from || at >= week.until) {
+      const start = isoWeekStart(new Date(at));
+      const from = Date.parse(`${start}T00:00:00Z`);
+      week = { start, from, until: from + 7 * 86_400_000 };
+    }
+    return week.start;
+  }
 
   async function write(batch: Map<string, UsageHit>): Promise<void> {
     const hits = [...batch.values()];
     let counted = 0;
     try {
       for (let i = 0; i < hits.length; i += CHUNK) {
-        counted += await usage.recordUsage(db, hits.slice(i, i + CHUNK));
-        for (const hit of hits.slice(i, i + CHUNK)) batch.delete(key(hit));
+        if (i > 0) await nextTurn();
+        const chunk = hits.slice(i, i + CHUNK);
+        counted += await usage.recordUsage(db, chunk);
+        for (const hit of chunk) batch.delete(key(hit));
       }
       log.debug({ polls: hits.length, counted }, 'Usage flushed.');
     } catch (error) {
@@ -62,7 +78,7 @@ export function createUsageRecorder(registry: Registry, { now = () => new Date()
     if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
       lastPrune = Date.now();
       // Keep last week's site rows too, for processes whose clocks straddle Monday 00:00 UTC.
-      await usage.pruneUsageSites(db, weeksBefore(now(), 1)).catch((error) => log.warn({ err: error }, 'Could not prune usage rows.'));
+      await usage.pruneUsageSites(db, weeksBefore(new Date(clock()), 1)).catch((error) => log.warn({ err: error }, 'Could not prune usage rows.'));
     }
   }
 
@@ -84,7 +100,7 @@ export function createUsageRecorder(registry: Registry, { now = () => new Date()
     record(projectId, siteKey, version) {
       if (!SITE_KEY.test(siteKey) || !VERSION.test(version)) return false;
       const siteHash = createHmac('sha256', siteKeySecret).update(siteKey).digest();
-      const hit: UsageHit = { projectId, week: isoWeekStart(now()), siteHash, version };
+      const hit: UsageHit = { projectId, week: currentWeek(), siteHash, version };
       const k = key(hit);
       if (buffer.has(k)) return true;
       if (buffer.size >= 2 * MAX_BUFFERED) {

@@ -36,7 +36,7 @@ export async function recordUsage(db: Executor, hits: readonly UsageHit[]): Prom
       INSERT INTO usage_sites (project_id, week, site_hash, version)
       SELECT project_id, week, decode(site_hash, 'hex'), version FROM input
       WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = input.project_id)
-      ORDER BY project_id, week, site_hash
+      ORDER BY week, project_id, site_hash
       ON CONFLICT DO NOTHING
       RETURNING project_id, week, version
     ),

@@ -1,9 +1,22 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FeedRepresentation } from './representation.ts';
 
+// Clients send a handful of distinct Accept-Encoding values: parse each once.
+const parsed = new Map<string, boolean>();
+
 /** Whether the client may take gzip: `gzip` (or `*`) listed with a non-zero q. */
 export function acceptsGzip(header: string | undefined): boolean {
   if (!header) return false;
+  let accepts = parsed.get(header);
+  if (accepts === undefined) {
+    accepts = parseAcceptsGzip(header);
+    if (parsed.size >= 256) parsed.clear();
+    parsed.set(header, accepts);
+  }
+  return accepts;
+}
+
+function parseAcceptsGzip(header: string): boolean {
   let gzip: number | undefined;
   let any: number | undefined;
   for (const part of header.toLowerCase().split(',')) {

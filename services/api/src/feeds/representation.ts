@@ -18,7 +18,15 @@ export interface FeedRepresentation {
   /** Last-Modified in ms, at the one-second precision HTTP dates have. */
   lastModifiedMs: number | null;
   bytes: number;
+  /** Every response header but the cache state, per encoding, built once. */
+  headers: { identity: Record<string, string>; gzip: Record<string, string> };
 }
+
+// A CDN may serve a feed for a minute and keep answering from it while it revalidates
+// (5 minutes) or while Packhouse is down (a day): sites poll daily, so minutes of edge
+// staleness cost nothing, and an outage of the origin does not become an outage of updates.
+export const FEED_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300, stale-if-error=86400';
+const NOT_FOUND_CACHE_CONTROL = 'public, max-age=60';
 
 export async function represent(document: FeedDocument): Promise<FeedRepresentation> {
   const body = Buffer.from(document.xml, 'utf8');
@@ -26,16 +34,31 @@ export async function represent(document: FeedDocument): Promise<FeedRepresentat
   const compressed = await gzipAsync(body, { level: 9 });
   // Never in the future: a client must be able to send it back as If-Modified-Since.
   const modified = document.lastModified ? Math.floor(Math.min(document.lastModified.getTime(), Date.now()) / 1000) * 1000 : null;
+  const etag = strongEtag(body);
+  const gzipEtag = strongEtag(compressed);
+  const lastModified = modified === null ? null : new Date(modified).toUTCString();
+  const common: Record<string, string> = { 'content-type': 'application/xml; charset=utf-8', vary: 'Accept-Encoding' };
+  if (document.status === 200) {
+    common['cache-control'] = FEED_CACHE_CONTROL;
+    if (lastModified) common['last-modified'] = lastModified;
+  } else {
+    common['cache-control'] = NOT_FOUND_CACHE_CONTROL;
+  }
+  const tagged = (tag: string): Record<string, string> => (document.status === 200 ? { etag: tag } : {});
   return {
     status: document.status,
     projectId: document.projectId,
     body,
     gzip: compressed,
-    etag: strongEtag(body),
-    gzipEtag: strongEtag(compressed),
-    lastModified: modified === null ? null : new Date(modified).toUTCString(),
+    etag,
+    gzipEtag,
+    lastModified,
     lastModifiedMs: modified,
     bytes: body.length + compressed.length,
+    headers: {
+      identity: { ...common, ...tagged(etag) },
+      gzip: { ...common, ...tagged(gzipEtag), 'content-encoding': 'gzip' },
+    },
   };
 }
 

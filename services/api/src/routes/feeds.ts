@@ -10,11 +10,6 @@ import { represent, type FeedRepresentation } from '../feeds/representation.ts';
 /** The channel the feed triggers (migration 20261128140000) notify with a project name. */
 export const FEED_CHANNEL = 'packhouse_feeds';
 
-// A CDN may serve a feed for a minute and keep answering from it while it revalidates
-// (5 minutes) or while Packhouse is down (a day): sites poll daily, so minutes of edge
-// staleness cost nothing, and an outage of the origin does not become an outage of updates.
-const FEED_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300, stale-if-error=86400';
-const NOT_FOUND_CACHE_CONTROL = 'public, max-age=60';
 const PROJECT_NAME = /^[a-z][a-z0-9_]{1,63}$/;
 
 const FeedResponses = {
@@ -87,17 +82,8 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
 
 function send(request: FastifyRequest, reply: FastifyReply, representation: FeedRepresentation, state: CacheState) {
   const gzip = acceptsGzip(request.headers['accept-encoding']);
-  reply
-    .header('content-type', 'application/xml; charset=utf-8')
-    .header('vary', 'Accept-Encoding')
-    .header('x-packhouse-cache', state);
-  if (representation.status === 404) {
-    reply.code(404).header('cache-control', NOT_FOUND_CACHE_CONTROL);
-  } else {
-    reply.header('cache-control', FEED_CACHE_CONTROL).header('etag', gzip ? representation.gzipEtag : representation.etag);
-    if (representation.lastModified) reply.header('last-modified', representation.lastModified);
-    if (notModified(request.headers, representation)) return reply.code(304).send();
-  }
-  if (gzip) reply.header('content-encoding', 'gzip');
+  reply.headers(gzip ? representation.headers.gzip : representation.headers.identity).header('x-packhouse-cache', state);
+  if (representation.status === 404) return reply.code(404).send(gzip ? representation.gzip : representation.body);
+  if (notModified(request.headers, representation)) return reply.code(304).removeHeader('content-encoding').send();
   return reply.send(gzip ? representation.gzip : representation.body);
 }

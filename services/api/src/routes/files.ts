@@ -1,6 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { findDownload, type Registry } from '@packhouse/registry';
-import { contentTypeOf, IMMUTABLE_CACHE_CONTROL } from '@packhouse/storage';
 import { errors } from '../schemas.ts';
 
 /** Archives are immutable: a strong ETag (their sha256) and a year of caching. */
@@ -29,9 +28,9 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
       const etag = `"${file.sha256}"`;
       reply
         .header('etag', etag)
-        .header('cache-control', IMMUTABLE_CACHE_CONTROL)
+        .header('cache-control', download.cacheControl)
         .header('last-modified', file.createdAt.toUTCString())
-        .header('content-type', contentTypeOf(file.name))
+        .header('content-type', download.contentType)
         .header('content-disposition', `attachment; filename="${file.name}"`)
         .header('digest', `sha-256=${Buffer.from(file.sha256, 'hex').toString('base64')}`);
       if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
