@@ -83,9 +83,10 @@ CREATE TRIGGER maintainers_feed AFTER INSERT OR DELETE ON maintainers
 
 -- Usage: one row per site (keyed hash of its site_key) per project per ISO week, kept only
 -- to count each site once; the counts per version live in usage_counts.
--- Week first: the one index both deduplicates and lets old weeks be pruned.
+-- Week first: the one index both deduplicates and lets old weeks be pruned. No foreign key:
+-- the flush inserts only ids it checked exist, and a per-row check would double its cost.
 CREATE TABLE usage_sites (
-  project_id  bigint NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  project_id  bigint NOT NULL,
   week        date NOT NULL CHECK (extract(isodow FROM week) = 1),
   site_hash   bytea NOT NULL CHECK (length(site_hash) = 32),
   version     text NOT NULL,
