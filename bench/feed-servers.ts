@@ -54,6 +54,7 @@ error_log stderr warn;
 events { worker_connections 4096; }
 http {
   access_log off;
+  log_not_found off;
   sendfile on;
   tcp_nopush on;
   keepalive_requests 1000000;
@@ -80,8 +81,8 @@ http {
   );
   const [command, args] = pinned(0, 'nginx', ['-p', prefix, '-c', conf]);
   const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  // A 404 for / is an answer: nginx is up.
-  return ready(child, `http://127.0.0.1:${port}`, '/');
+  // Any answer (a 404 here) means nginx is up.
+  return ready(child, `http://127.0.0.1:${port}`, '/ready-probe');
 }
 
 async function ready(child: ChildProcess, url: string, probe: string): Promise<Server> {

@@ -1,23 +1,42 @@
+import { once } from 'node:events';
 import { Queue, Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PACKAGING_QUEUE, packageDevBuild, packageRelease, type PackagingJob } from './catalog.ts';
 
 export type PackagingQueue = ReturnType<typeof createPackagingQueue>;
 
-export function createPackagingQueue(connection: Redis, prefix: string) {
+export function createPackagingQueue(connection: Redis, prefix: string, onError: (error: Error) => void) {
   const queue = new Queue<PackagingJob>(PACKAGING_QUEUE, { connection, prefix });
+  queue.on('error', onError);
+  // BullMQ waits for a connection that may never come; callers would rather fail now.
+  // Only a first connection still being made gets a moment to finish.
+  const ready = async () => {
+    if (connection.status === 'connecting' || connection.status === 'connect') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([once(connection, 'ready'), new Promise((resolve) => (timer = setTimeout(resolve, 1_000)))]);
+      clearTimeout(timer);
+    }
+    if (connection.status !== 'ready') throw new Error(`Redis is not connected (${connection.status})`);
+  };
   return {
     queue,
     async enqueue(releaseId: string): Promise<void> {
+      await ready();
       await queue.add(packageRelease.name, { releaseId }, { ...packageRelease.options, jobId: packageRelease.jobId(releaseId) });
     },
     async enqueueDevBuild(buildId: string): Promise<void> {
+      await ready();
       await queue.add(packageDevBuild.name, { buildId }, { ...packageDevBuild.options, jobId: packageDevBuild.jobId(buildId) });
     },
     async ping(): Promise<void> {
       await connection.ping();
     },
-    close: () => queue.close(),
+    /** Gives up after `timeoutMs`: closing must not hang on a Redis that is gone. */
+    async close(timeoutMs = 2_000): Promise<void> {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([queue.close(), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+    },
   };
 }
 

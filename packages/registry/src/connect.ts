@@ -26,8 +26,9 @@ export async function connectRegistry(config: Readonly<Config>, log: Logger, rol
   const storage = createStorage({ ...config.s3, endpoint });
   const db = createDb(config.databaseUrl);
   const redis: Redis = redisConnection(config.redisUrl, role);
-  redis.on('error', (error) => log.warn({ err: error }, 'Redis connection error.'));
-  const queue = createPackagingQueue(redis, config.queuePrefix);
+  const warn = (error: Error) => log.warn({ err: error }, 'Redis connection error.');
+  redis.on('error', warn);
+  const queue = createPackagingQueue(redis, config.queuePrefix, warn);
   return {
     registry: { db, queue, storage, config, log },
     async close() {

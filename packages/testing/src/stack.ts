@@ -26,7 +26,7 @@ export interface Stack {
  * A whole Packhouse on real services, isolated per test file: its own database, queue
  * prefix, S3 folder and bucket, git cache. Extra environment overrides the defaults.
  */
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(env: Record<string, string> = {}, { ensureBucket = true } = {}): Promise<Stack> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'packhouse-test-'));
   const database = await createTestDatabase();
   const id = randomBytes(4).toString('hex');
@@ -47,7 +47,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   });
   const log = pino({ level: config.logLevel });
   const connected = await connectRegistry(config, log, 'api');
-  await connected.registry.storage.ensureBucket();
+  if (ensureBucket) await connected.registry.storage.ensureBucket();
   await ensureAdmin(connected.registry.db, adminToken);
   const app = await buildApp(connected.registry);
   const workers: RunningWorker[] = [];
@@ -64,7 +64,10 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     },
     async close() {
       await Promise.all(workers.map((worker) => worker.close()));
-      await connected.registry.queue.queue.obliterate({ force: true }).catch(() => {});
+      await Promise.race([
+        connected.registry.queue.queue.obliterate({ force: true }).catch(() => {}),
+        new Promise((resolve) => setTimeout(resolve, 2_000)),
+      ]);
       await app.close();
       await connected.close();
       await database.drop();
