@@ -6,7 +6,8 @@ COPY packages ./packages
 COPY services ./services
 COPY migrations ./migrations
 COPY tsconfig.json turbo.json ./
-RUN npm ci --no-audit --no-fund
+COPY scripts ./scripts
+RUN npm ci --no-audit --no-fund && npm run bundle && mkdir -p /app/data && chown node /app/data
 USER node
 EXPOSE 3000
-CMD ["npm", "run", "api"]
+CMD ["node", "--enable-source-maps", "dist/api.mjs"]

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Config } from '@packhouse/config';
@@ -7,8 +7,10 @@ import { users } from '@packhouse/db';
 import type { Logger } from 'pino';
 
 /** A worker in its own process, so its peak memory (VmHWM) is its own. */
+/** The worker as production runs it: the bundled JavaScript, no TypeScript loader. */
 export function startStandaloneWorker(root: string, env: Record<string, string>, onLog?: (line: string) => void) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/worker/src/main.ts'], {
+  execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
+  const child = spawn(process.execPath, ['dist/worker.mjs'], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', onLog ? 'pipe' : 'inherit', 'inherit'],
