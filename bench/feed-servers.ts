@@ -33,9 +33,15 @@ export const pinned = (cpu: number, command: string, args: string[]): [string, s
     ? ['taskset', ['-c', String(cpu), command, ...args]]
     : [command, args];
 
-/** One API process (services/api/src/main.ts) on loopback, pinned to CPU 0; `nodeArgs` e.g. --cpu-prof. */
+/** Builds dist/api.mjs, the bundle production runs (`npm run api`). */
+export function bundle(root: string): void {
+  const result = spawnSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('npm run bundle failed');
+}
+
+/** One API process (the bundle) on loopback, pinned to CPU 0; `nodeArgs` e.g. --cpu-prof. */
 export async function startApi(root: string, port: number, env: Record<string, string>, nodeArgs: string[] = []): Promise<Server> {
-  const [command, args] = pinned(0, process.execPath, [...nodeArgs, '--import', 'tsx', 'services/api/src/main.ts']);
+  const [command, args] = pinned(0, process.execPath, [...nodeArgs, 'dist/api.mjs']);
   const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit'] });
   return ready(child, `http://127.0.0.1:${port}`, '/healthz');
 }

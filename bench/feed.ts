@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fetchAll, runWrk, wrkScript, type LoadResult } from './feed-load.ts';
 import { dropDatabase, projectName, seedFeedDatabase, VERSIONS } from './feed-seed.ts';
-import { ensureTools, get, startApi, startNginx, type Server } from './feed-servers.ts';
+import { bundle, ensureTools, get, startApi, startNginx, type Server } from './feed-servers.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(ROOT, 'bench', '.work', 'feed');
@@ -127,6 +127,7 @@ async function measure(targets: Target[]): Promise<Figures[]> {
 
 async function main(): Promise<void> {
   ensureTools();
+  bundle(ROOT);
   mkdirSync(WORK, { recursive: true });
   console.log(`bench:feed: ${RUNS} rounds of ${SECONDS} s runs, ${CONNECTIONS} connections, gzip; servers on CPU 0, wrk on CPU 1`);
   const large = await prepare('large', 10_000, 18_080);

@@ -13,8 +13,6 @@ export interface ChangeListenerOptions {
   syncTimeoutMs?: number;
 }
 
-const noop = () => {};
-
 export class ListenerDown extends Error {
   constructor() {
     super('the change listener is not connected');
@@ -28,7 +26,7 @@ export class ListenerDown extends Error {
  * call. Postgres delivers every notification of a transaction that committed before that
  * query ahead of the query's ReadyForQuery, and pg emits messages in order, so when `sync()`
  * resolves, `onChange` has run for every write that committed before `sync()` was called.
- * Concurrent callers share round trips (at most one in flight, one queued behind it).
+ * Concurrent callers share round trips: at most one in flight, and one gathering callers.
  */
 export class ChangeListener {
   private client: pg.Client | null = null;
@@ -37,7 +35,8 @@ export class ChangeListener {
   private retryMs = 100;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | null = null;
-  private queued: Promise<void> | null = null;
+  /** The round trip not sent yet, that callers join. */
+  private next: { promise: Promise<void>; resolve(): void; reject(error: Error): void } | null = null;
 
   constructor(private readonly options: ChangeListenerOptions) {}
 
@@ -52,16 +51,16 @@ export class ChangeListener {
 
   sync(): Promise<void> {
     if (!this.listening) return Promise.reject(new ListenerDown());
-    if (this.inFlight === null) return this.roundTrip();
-    // A round trip already in flight may have been sent before this call: wait for the next one.
-    if (this.queued === null) {
-      const next: Promise<void> = this.inFlight.then(noop, noop).then(() => {
-        if (this.queued === next) this.queued = null;
-        return this.listening ? this.roundTrip() : Promise.reject(new ListenerDown());
-      });
-      this.queued = next;
+    if (this.next === null) {
+      let resolve!: () => void;
+      let reject!: (error: Error) => void;
+      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      this.next = { promise, resolve, reject };
+      // Sent at the end of this turn of the event loop, so that every request read in it
+      // shares the round trip; if one is in flight, when it returns.
+      if (this.inFlight === null) setImmediate(() => this.sendNext());
     }
-    return this.queued;
+    return this.next.promise;
   }
 
   async close(): Promise<void> {
@@ -72,6 +71,14 @@ export class ChangeListener {
     await client?.end().catch(() => {});
   }
 
+  private sendNext(): void {
+    const next = this.next;
+    if (next === null) return;
+    this.next = null;
+    if (!this.listening) return next.reject(new ListenerDown());
+    this.roundTrip().then(next.resolve, next.reject);
+  }
+
   private roundTrip(): Promise<void> {
     const client = this.client!;
     const timeoutMs = this.options.syncTimeoutMs ?? 2_000;
@@ -80,7 +87,7 @@ export class ChangeListener {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
     // An empty query: the cheapest round trip, still answered after pending notifications.
-    const trip = Promise.race([client.query(''), timeout])
+    const trip: Promise<void> = Promise.race([client.query(''), timeout])
       .then(() => undefined)
       .catch((error: Error) => {
         this.lost(client, error);
@@ -88,7 +95,9 @@ export class ChangeListener {
       })
       .finally(() => {
         clearTimeout(timer);
-        if (this.inFlight === trip) this.inFlight = null;
+        if (this.inFlight !== trip) return;
+        this.inFlight = null;
+        if (this.next !== null) setImmediate(() => this.sendNext());
       });
     this.inFlight = trip;
     return trip;
@@ -97,7 +106,12 @@ export class ChangeListener {
   private async connect(): Promise<void> {
     if (this.closed) return;
     const { databaseUrl, channel, log } = this.options;
-    const client = new pg.Client({ connectionString: databaseUrl, application_name: 'packhouse-feed-listener', keepAlive: true });
+    const client = new pg.Client({
+      connectionString: databaseUrl,
+      application_name: 'packhouse-feed-listener',
+      keepAlive: true,
+      connectionTimeoutMillis: 5_000,
+    });
     this.client = client;
     client.on('notification', (message) => {
       if (message.channel === channel && message.payload !== undefined) this.options.onChange(message.payload);
@@ -138,6 +152,8 @@ export class ChangeListener {
     this.client = null;
     this.listening = false;
     this.inFlight = null;
-    this.queued = null;
+    const next = this.next;
+    this.next = null;
+    next?.reject(new ListenerDown());
   }
 }

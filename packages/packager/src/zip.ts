@@ -15,7 +15,7 @@ const S_IFLNK = 0o120000;
 const WHOLE_FILE_LIMIT = 4 * 1024 * 1024;
 /** How far compression may run ahead of the output, in entries and in bytes read. */
 const AHEAD_ENTRIES = 16;
-const AHEAD_BYTES = 8 * 1024 * 1024;
+const AHEAD_BYTES = 4 * 1024 * 1024;
 
 type Prepared = { item: ArchiveItem; kind: 'directory' } | { item: ArchiveItem; kind: 'whole'; method: 0 | 8; deflated: Deflated } | { item: ArchiveItem; kind: 'stream' };
 

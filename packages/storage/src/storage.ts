@@ -31,6 +31,10 @@ export function createStorage(options: StorageOptions) {
     endpoint: options.endpoint,
     region: options.region,
     forcePathStyle: true,
+    // We hash every byte ourselves (md5/sha1/sha256/sha512); the SDK's extra CRC32 on each
+    // part would only cost CPU and buffering, and older S3-compatible stores reject it.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
     credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
   });
   const Bucket = options.bucket;
@@ -56,7 +60,7 @@ export function createStorage(options: StorageOptions) {
         client,
         params: { Bucket, Key, Body: body, ContentType: contentTypeOf(fileName), CacheControl: IMMUTABLE_CACHE_CONTROL },
         partSize: 5 * 1024 * 1024,
-        queueSize: 2,
+        queueSize: 1,
       }).done();
     },
 
