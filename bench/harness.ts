@@ -1,9 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Config } from '@packhouse/config';
 import { connectRegistry, createProject, ensureAdmin, getRelease, newToken, requestRelease, type Actor, type Registry } from '@packhouse/registry';
-import { users } from '@packhouse/db';
+import { ensureDatabase, migrate, users } from '@packhouse/db';
+import { startEmbeddedS3 } from '@packhouse/storage';
 import type { Logger } from 'pino';
 
 /** A worker in its own process, so its peak memory (VmHWM) is its own. */
@@ -62,4 +65,30 @@ export async function publishAndWait(harness: Harness, tag: string): Promise<num
     if (release.status === 'failed') throw new Error(`release ${tag} failed: ${release.error}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** A database, an S3 server, a queue prefix and a git cache of the run's own; `drop()` removes them. */
+export async function benchEnvironment(work: string, logLevel: string) {
+  const s3 = await startEmbeddedS3(path.join(work, 's3'));
+  const database = `packhouse_bench_${randomBytes(4).toString('hex')}`;
+  const env = {
+    DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+    QUEUE_PREFIX: `bench-${database}`,
+    S3_ENDPOINT: s3.endpoint,
+    S3_BUCKET: 'bench',
+    GIT_ALLOWED_SOURCES: 'file://',
+    GIT_CACHE_DIR: path.join(work, `git-cache-${database}`),
+    WORKER_CONCURRENCY: '1',
+    LOG_LEVEL: logLevel,
+  };
+  await ensureDatabase(env.DATABASE_URL);
+  await migrate(env.DATABASE_URL);
+  return {
+    env,
+    async drop() {
+      await s3.close();
+      execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-qc', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`]);
+      rmSync(env.GIT_CACHE_DIR, { recursive: true, force: true });
+    },
+  };
 }

@@ -12,11 +12,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from '@packhouse/api';
 import { loadConfig } from '@packhouse/config';
-import { ensureDatabase, migrate, users } from '@packhouse/db';
+import { users } from '@packhouse/db';
 import { connectRegistry, createProject, ensureAdmin, newToken } from '@packhouse/registry';
-import { startEmbeddedS3 } from '@packhouse/storage';
 import { pino } from 'pino';
-import { startStandaloneWorker } from './harness.ts';
+import { benchEnvironment, startStandaloneWorker } from './harness.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(ROOT, 'bench', '.work');
@@ -42,20 +41,8 @@ execFileSync('bash', ['-c', 'echo "Changes" > CHANGELOG.txt'], { cwd: repo });
 git('add', '-A');
 git('commit', '-q', '-m', 'Initial');
 
-const s3 = await startEmbeddedS3(path.join(WORK, 's3-latency'));
-const database = `packhouse_bench_${randomBytes(4).toString('hex')}`;
-const env = {
-  DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
-  QUEUE_PREFIX: `bench-${database}`,
-  S3_ENDPOINT: s3.endpoint,
-  S3_BUCKET: 'bench',
-  GIT_ALLOWED_SOURCES: 'file://',
-  GIT_CACHE_DIR: path.join(WORK, `git-cache-${database}`),
-  WORKER_CONCURRENCY: '1',
-  LOG_LEVEL: 'info',
-};
-await ensureDatabase(env.DATABASE_URL);
-await migrate(env.DATABASE_URL);
+const bench = await benchEnvironment(WORK, 'info');
+const { env } = bench;
 const config = loadConfig({ ...env, LOG_LEVEL: 'warn' });
 const { registry, close } = await connectRegistry(config, pino({ level: 'warn' }), 'api');
 await registry.storage.ensureBucket();
@@ -106,8 +93,6 @@ try {
   await worker.stop();
   await app.close();
   await close();
-  await s3.close();
-  execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-qc', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`]);
-  rmSync(env.GIT_CACHE_DIR, { recursive: true, force: true });
+  await bench.drop();
   rmSync(repo, { recursive: true, force: true });
 }

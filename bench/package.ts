@@ -5,17 +5,14 @@
  * sha256sum and sha512sum of both. Prints both wall times, their ratio and the worker's peak RSS.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@packhouse/config';
-import { ensureDatabase, migrate } from '@packhouse/db';
-import { startEmbeddedS3 } from '@packhouse/storage';
 import { pino } from 'pino';
 import { getRelease } from '@packhouse/registry';
 import { ensureCorpus } from './corpus.ts';
-import { startStandaloneWorker, publishAndWait, setUpProject } from './harness.ts';
+import { benchEnvironment, publishAndWait, setUpProject, startStandaloneWorker } from './harness.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(ROOT, 'bench', '.work');
@@ -48,20 +45,8 @@ function baseline(tag: string): number {
   return elapsed;
 }
 
-const s3 = await startEmbeddedS3(path.join(WORK, 's3'));
-const database = `packhouse_bench_${randomBytes(4).toString('hex')}`;
-const env = {
-  DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
-  QUEUE_PREFIX: `bench-${database}`,
-  S3_ENDPOINT: s3.endpoint,
-  S3_BUCKET: 'bench',
-  GIT_ALLOWED_SOURCES: 'file://',
-  GIT_CACHE_DIR: path.join(WORK, `git-cache-${database}`),
-  WORKER_CONCURRENCY: '1',
-  LOG_LEVEL: 'warn',
-};
-await ensureDatabase(env.DATABASE_URL);
-await migrate(env.DATABASE_URL);
+const bench = await benchEnvironment(WORK, 'warn');
+const { env } = bench;
 const config = loadConfig(env);
 const log = pino({ level: 'warn' });
 const worker = startStandaloneWorker(ROOT, env);
@@ -95,7 +80,5 @@ try {
 } finally {
   await worker.stop();
   await harness.close();
-  await s3.close();
-  execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-qc', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`]);
-  rmSync(env.GIT_CACHE_DIR, { recursive: true, force: true });
+  await bench.drop();
 }
