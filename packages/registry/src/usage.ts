@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { projects, usage, type UsageHit } from '@packhouse/db';
 import type { Registry } from './context.ts';
@@ -37,7 +37,8 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
  */
 export function createUsageRecorder(registry: Registry, { clock = Date.now } = {}): UsageRecorder {
   const { db, log, config } = registry;
-  const { siteKeySecret, usageFlushMs } = config.updateStatus;
+  const { usageFlushMs } = config.updateStatus;
+  const secret = createSecretKey(Buffer.from(config.updateStatus.siteKeySecret)); // prepared once, not per poll
   let buffer = new Map<string, UsageHit>();
   let flushing: Promise<void> | null = null;
   let dropped = 0;
@@ -99,7 +100,7 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
   return {
     record(projectId, siteKey, version) {
       if (!SITE_KEY.test(siteKey) || !VERSION.test(version)) return false;
-      const siteHash = createHmac('sha256', siteKeySecret).update(siteKey).digest();
+      const siteHash = createHmac('sha256', secret).update(siteKey).digest();
       const hit: UsageHit = { projectId, week: currentWeek(), siteHash, version };
       const k = key(hit);
       if (buffer.has(k)) return true;

@@ -201,3 +201,31 @@ describe('feed freshness: no stale cache after any committed write', () => {
     expect(await title()).toBe('After');
   });
 });
+
+describe('feed cache memory bound', () => {
+  let stack: Stack;
+  let anonymous: Api;
+  const state = async (project: string) => (await anonymous('GET', `/release-history/${project}/current`)).headers['x-packhouse-cache'];
+
+  beforeAll(async () => {
+    // One megabyte holds two of these feeds (about 400 kB each with their gzip), not three.
+    stack = await startStack({ FEED_CACHE_MB: '1' });
+    anonymous = client(stack.app);
+    const admin = client(stack.app, stack.adminToken);
+    for (const name of ['alpha', 'bravo', 'charlie']) {
+      await admin('POST', '/api/v1/projects', { name, title: name, type: 'module', gitUrl: `file:///srv/${name}` });
+      for (let i = 0; i < 300; i++) await seedRelease(stack.registry, name, { version: `1.0.${i}`, commitTime: T + i });
+    }
+  }, 60_000);
+  afterAll(() => stack.close());
+
+  it('evicts the least recently stored feed that was not hit since, keeping the one in use', async () => {
+    expect(await state('alpha')).toBe('miss');
+    expect(await state('bravo')).toBe('miss');
+    expect(await state('alpha')).toBe('hit');
+    expect(await state('charlie')).toBe('miss'); // evicts bravo: alpha was hit, so it is spared
+    expect(await state('alpha')).toBe('hit');
+    expect(await state('charlie')).toBe('hit');
+    expect(await state('bravo')).toBe('miss');
+  });
+});

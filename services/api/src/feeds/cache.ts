@@ -13,6 +13,8 @@ interface Entry {
   representation: FeedRepresentation;
   /** Null for documents that any project's change can alter (the project list). */
   project: string | null;
+  /** Hit since it was stored or last spared: eviction gives it a second chance. */
+  used: boolean;
 }
 
 /**
@@ -20,7 +22,9 @@ interface Entry {
  * each lookup first passes the listener's barrier, so every change committed before the
  * request has already evicted what it touched. When the barrier fails (listener down) the
  * cache is bypassed and the feed is rendered from Postgres. Renders are shared by
- * concurrent requests and stored only if no change arrived while they ran. LRU by bytes.
+ * concurrent requests and stored only if no change arrived while they ran. Bounded in
+ * bytes, evicting the least recently stored entry not hit since (second chance): a hit
+ * only sets a flag.
  */
 export class FeedCache {
   private readonly entries = new Map<string, Entry>();
@@ -43,9 +47,7 @@ export class FeedCache {
     const entry = this.entries.get(key);
     if (entry) {
       this.stats.hits++;
-      // Map order is the LRU order: move to the back.
-      this.entries.delete(key);
-      this.entries.set(key, entry);
+      entry.used = true;
       return { representation: entry.representation, state: 'hit' };
     }
     this.stats.misses++;
@@ -94,12 +96,20 @@ export class FeedCache {
   private store(key: string, project: string | null, representation: FeedRepresentation): void {
     if (representation.bytes > this.options.maxBytes) return;
     this.evict(key);
+    // Map order is insertion order: evict from the front, moving entries hit since back once.
     while (this.bytes + representation.bytes > this.options.maxBytes) {
-      const oldest = this.entries.keys().next();
+      const oldest = this.entries.entries().next();
       if (oldest.done) break;
-      this.evict(oldest.value);
+      const [oldestKey, entry] = oldest.value;
+      if (entry.used) {
+        entry.used = false;
+        this.entries.delete(oldestKey);
+        this.entries.set(oldestKey, entry);
+      } else {
+        this.evict(oldestKey);
+      }
     }
-    this.entries.set(key, { representation, project });
+    this.entries.set(key, { representation, project, used: false });
     this.bytes += representation.bytes;
     if (project === null) this.crossProject.add(key);
     else {

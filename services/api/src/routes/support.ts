@@ -3,7 +3,13 @@ import { getProjectSupport, setSupportedBranches, updateProjectSupport, updateRe
 import { bearer, errors, MachineName, ReleaseType } from '../schemas.ts';
 
 const ProjectStatus = Type.Union(
-  ['published', 'unsupported', 'unpublished', 'insecure', 'revoked'].map((status) => Type.Literal(status)),
+  [
+    Type.Literal('published'),
+    Type.Literal('unsupported'),
+    Type.Literal('unpublished'),
+    Type.Literal('insecure'),
+    Type.Literal('revoked'),
+  ],
   { description: 'The `project_status` the feeds print.' },
 );
 const FeedStatus = Type.Union([Type.Literal('published'), Type.Literal('unpublished')], {
