@@ -10,7 +10,13 @@ export type Executor = Db | Tx;
 // bigint columns come back as strings by default; sizes fit in a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value);
 
-export function createDb(databaseUrl: string, { max = 10 } = {}): Db {
+export function createDb(
+  databaseUrl: string,
+  { max = 10, onIdleError = () => {} }: { max?: number; onIdleError?: (error: Error) => void } = {},
+): Db {
   const pool = new pg.Pool({ connectionString: databaseUrl, max });
+  // An idle connection killed by the server (restart, failover) is dropped from the pool
+  // and replaced on demand; unheard, pg's 'error' event would crash the process.
+  pool.on('error', onIdleError);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
 }

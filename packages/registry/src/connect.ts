@@ -24,7 +24,9 @@ export async function connectRegistry(config: Readonly<Config>, log: Logger, rol
     log.info({ endpoint, dir: config.s3.dataDir }, 'Started the embedded S3 server.');
   }
   const storage = createStorage({ ...config.s3, endpoint });
-  const db = createDb(config.databaseUrl);
+  const db = createDb(config.databaseUrl, {
+    onIdleError: (error) => log.warn({ err: error }, 'An idle Postgres connection was lost; it will be replaced.'),
+  });
   const redis: Redis = redisConnection(config.redisUrl, role);
   const warn = (error: Error) => log.warn({ err: error }, 'Redis connection error.');
   redis.on('error', warn);
