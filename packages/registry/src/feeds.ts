@@ -1,4 +1,4 @@
-import { feeds, type FeedListRow, type FeedReleaseRow, type FeedSourceRow } from '@packhouse/db';
+import { ChangeListener, feeds, type FeedListRow, type FeedReleaseRow, type FeedSourceRow } from '@packhouse/db';
 import {
   renderNotFound,
   renderProjectList,
@@ -97,4 +97,18 @@ function apiVersions(row: FeedListRow): string[] {
   const current = row.apiVersions.includes('current') || cores.includes('8.x');
   cores.sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));
   return current ? [...cores, 'current'] : cores;
+}
+
+/** The channel the feed triggers notify on (migrations/20261128140000_update_status.sql). */
+export const FEED_CHANNEL = 'packhouse_feeds';
+
+/**
+ * A LISTEN connection that reports which project's feeds changed, for a process that
+ * caches feeds; `sync()` on it is the freshness barrier (see packages/db/src/listener.ts).
+ */
+export function listenForFeedChanges(
+  registry: Registry,
+  handlers: { onChange(project: string): void; onReset(): void },
+): ChangeListener {
+  return new ChangeListener({ databaseUrl: registry.config.databaseUrl, channel: FEED_CHANNEL, log: registry.log, ...handlers });
 }

@@ -1,14 +1,12 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ChangeListener } from '@packhouse/db';
 import { parseSelector } from '@packhouse/feeds';
-import { createUsageRecorder, feedNotFound, projectListFeed, releaseHistory, type Registry } from '@packhouse/registry';
+import { createUsageRecorder, feedNotFound, listenForFeedChanges, projectListFeed, releaseHistory, type Registry } from '@packhouse/registry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FeedCache, type CacheState } from '../feeds/cache.ts';
 import { acceptsGzip, notModified } from '../feeds/conditional.ts';
 import { represent, type FeedRepresentation } from '../feeds/representation.ts';
 
 /** The channel the feed triggers (migration 20261128140000) notify with a project name. */
-export const FEED_CHANNEL = 'packhouse_feeds';
 
 const PROJECT_NAME = /^[a-z][a-z0-9_]{1,63}$/;
 
@@ -24,12 +22,9 @@ const FeedResponses = {
  */
 export const feedRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = async (app, { registry }) => {
   const cache = new FeedCache({ maxBytes: registry.config.updateStatus.feedCacheBytes, sync: () => listener.sync() });
-  const listener = new ChangeListener({
-    databaseUrl: registry.config.databaseUrl,
-    channel: FEED_CHANNEL,
+  const listener = listenForFeedChanges(registry, {
     onChange: (project) => cache.changed(project),
     onReset: () => cache.reset(),
-    log: registry.log,
   });
   const usage = createUsageRecorder(registry);
   await listener.start();
