@@ -26,3 +26,10 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** A new user made by the stack's administrator, and a client that calls as them. */
+export async function signUp(stack: { app: TestApp; adminToken: string }, name: string) {
+  const created = await client(stack.app, stack.adminToken)('POST', '/api/v1/users', { name });
+  if (created.status !== 201) throw new Error(`could not create user ${name}: ${created.status}`);
+  return client(stack.app, created.body.token as string);
+}

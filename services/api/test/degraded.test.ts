@@ -1,4 +1,4 @@
-import { client, startStack, type Stack } from '@packhouse/testing';
+import { client, signUp, type Stack, startStack } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 describe('with Redis and S3 unreachable', () => {
@@ -19,8 +19,7 @@ describe('with Redis and S3 unreachable', () => {
   });
 
   it('still records a release, which the reconciler enqueues once Redis is back', async () => {
-    const user = await client(stack.app, stack.adminToken)('POST', '/api/v1/users', { name: 'alice' });
-    const alice = client(stack.app, user.body.token);
+    const alice = await signUp(stack, 'alice');
     await alice('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });
     const started = performance.now();
     const queued = await alice('POST', '/api/v1/projects/token/releases', { tag: '8.x-1.0' });

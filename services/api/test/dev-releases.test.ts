@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { client, createRepo, eventually, readTarGz, startStack, type Stack, type TestRepo } from '@packhouse/testing';
+import { client, createRepo, eventually, readTarGz, signUp, type Stack, startStack, type TestRepo } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const FIRST = 1_764_288_000;
@@ -30,8 +30,7 @@ describe('dev snapshot releases', () => {
   beforeAll(async () => {
     stack = await startStack();
     stack.startWorker();
-    const user = await client(stack.app, stack.adminToken)('POST', '/api/v1/users', { name: 'alice' });
-    maintainer = client(stack.app, user.body.token);
+    maintainer = await signUp(stack, 'alice');
     anonymous = client(stack.app);
     repo = await createRepo();
     repo.git('checkout', '-q', '-b', '8.x-1.x');
@@ -129,8 +128,7 @@ describe('dev builds while no worker runs', () => {
   afterAll(() => stack.close());
 
   it('keeps one waiting build per branch: later pushes join it', async () => {
-    const user = await client(stack.app, stack.adminToken)('POST', '/api/v1/users', { name: 'alice' });
-    const maintainer = client(stack.app, user.body.token);
+    const maintainer = await signUp(stack, 'alice');
     const repo = await createRepo();
     repo.git('checkout', '-q', '-b', '2.0.x');
     repo.commit({ 'views.info.yml': 'name: Views\ntype: module\n' });

@@ -10,6 +10,7 @@ import {
   rawTreeWith,
   removeRepos,
   startStack,
+  signUp,
   writeBlob,
   type FileSpec,
   type Stack,
@@ -245,8 +246,7 @@ describe('hostile sources are refused with a clear error, nothing published, nev
   beforeAll(async () => {
     stack = await startStack({ MAX_FILE_BYTES: String(MAX_FILE_BYTES), MAX_TOTAL_BYTES: String(MAX_TOTAL_BYTES), MAX_FILES: String(MAX_FILES) });
     stack.startWorker();
-    const user = await client(stack.app, stack.adminToken)('POST', '/api/v1/users', { name: 'alice' });
-    maintainer = client(stack.app, user.body.token);
+    maintainer = await signUp(stack, 'alice');
     anonymous = client(stack.app);
   });
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { client, createRepo, eventually, readTarGz, readZip, startStack, type Stack, type TestRepo } from '@packhouse/testing';
+import { client, createRepo, eventually, readTarGz, readZip, signUp, type Stack, startStack, type TestRepo } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const COMMIT_TIME = 1_764_288_000; // 2025-11-28T00:00:00Z
@@ -27,8 +27,7 @@ describe('a tag becomes published, downloadable, checksummed archives', () => {
   beforeAll(async () => {
     stack = await startStack();
     stack.startWorker();
-    const user = await client(stack.app, stack.adminToken)('POST', '/api/v1/users', { name: 'alice' });
-    maintainer = client(stack.app, user.body.token);
+    maintainer = await signUp(stack, 'alice');
     anonymous = client(stack.app);
     repo = await createRepo(
       {
@@ -106,8 +105,7 @@ describe('a tag becomes published, downloadable, checksummed archives', () => {
     const other = await startStack();
     try {
       other.startWorker();
-      const user = await client(other.app, other.adminToken)('POST', '/api/v1/users', { name: 'alice' });
-      const api = client(other.app, user.body.token);
+      const api = await signUp(other, 'alice');
       await api('POST', '/api/v1/projects', { name: 'pathauto', title: 'Pathauto', type: 'module', gitUrl: repo.url });
       await api('POST', '/api/v1/projects/pathauto/releases', { tag: '8.x-1.2' });
       const second = await published(api, 'pathauto', '8.x-1.2');
@@ -147,8 +145,7 @@ describe('work survives the worker and Redis', () => {
 
   beforeAll(async () => {
     stack = await startStack();
-    const user = await client(stack.app, stack.adminToken)('POST', '/api/v1/users', { name: 'alice' });
-    maintainer = client(stack.app, user.body.token);
+    maintainer = await signUp(stack, 'alice');
     repo = await createRepo({ 'token.info.yml': 'name: Token\ntype: module\n' }, COMMIT_TIME);
     for (const tag of ['8.x-1.0', '8.x-1.1', '8.x-1.2']) repo.tag(tag);
     await maintainer('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: repo.url });

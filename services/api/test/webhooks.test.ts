@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { client, createRepo, eventually, startStack, type Stack, type TestRepo } from '@packhouse/testing';
+import { client, createRepo, eventually, signUp, type Stack, startStack, type TestRepo } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ZERO = '0'.repeat(40);
@@ -44,8 +44,7 @@ describe('webhooks from git hosts', () => {
   beforeAll(async () => {
     stack = await startStack();
     stack.startWorker();
-    const user = await client(stack.app, stack.adminToken)('POST', '/api/v1/users', { name: 'alice' });
-    maintainer = client(stack.app, user.body.token);
+    maintainer = await signUp(stack, 'alice');
     repo = await createRepo({ 'token.info.yml': 'name: Token\ntype: module\n' });
     repo.tag('8.x-1.0');
     const created = await maintainer('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: repo.url });
