@@ -1,4 +1,4 @@
-import { ensureDatabase, migrate } from '@packhouse/db';
+import { dropDatabase, ensureDatabase, migrate } from '@packhouse/db';
 import pg from 'pg';
 
 /** Twenty releases per project: legacy 7.x and 8.x, semantic, a pre-release and a dev snapshot. */
@@ -60,19 +60,6 @@ export async function seedFeedDatabase(url: string, projects: number): Promise<{
     await client.query('COMMIT');
     await client.query('ANALYZE');
     return { releases: releases.rowCount ?? 0, files: files.rowCount ?? 0 };
-  } finally {
-    await client.end();
-  }
-}
-
-export async function dropDatabase(url: string): Promise<void> {
-  const admin = new URL(url);
-  const name = decodeURIComponent(admin.pathname.slice(1));
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
   } finally {
     await client.end();
   }

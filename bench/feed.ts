@@ -17,7 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fetchAll, runWrk, wrkScript, type LoadResult } from './feed-load.ts';
-import { dropDatabase, projectName, seedFeedDatabase, VERSIONS } from './feed-seed.ts';
+import { dropDatabase } from '@packhouse/db';
+import { projectName, seedFeedDatabase } from './feed-seed.ts';
 import { bundle, ensureTools, get, startApi, startNginx, type Server } from './feed-servers.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

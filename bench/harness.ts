@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Config } from '@packhouse/config';
 import { connectRegistry, createProject, ensureAdmin, getRelease, newToken, requestRelease, type Actor, type Registry } from '@packhouse/registry';
-import { ensureDatabase, migrate, users } from '@packhouse/db';
+import { dropDatabase, ensureDatabase, migrate, users } from '@packhouse/db';
 import { startEmbeddedS3 } from '@packhouse/storage';
 import type { Logger } from 'pino';
 
@@ -87,7 +87,7 @@ export async function benchEnvironment(work: string, logLevel: string) {
     env,
     async drop() {
       await s3.close();
-      execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-qc', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`]);
+      await dropDatabase(env.DATABASE_URL);
       rmSync(env.GIT_CACHE_DIR, { recursive: true, force: true });
     },
   };

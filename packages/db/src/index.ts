@@ -1,5 +1,5 @@
 export { createDb, type Db, type Executor, type Tx } from './connection.ts';
-export { ensureDatabase, migrate, MIGRATIONS_DIR } from './migrate.ts';
+export { dropDatabase, ensureDatabase, migrate, MIGRATIONS_DIR } from './migrate.ts';
 export type * from './schema.ts';
 export * as users from './repositories/users.ts';
 export * as projects from './repositories/projects.ts';

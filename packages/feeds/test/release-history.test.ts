@@ -2,27 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderNotFound, renderReleaseHistory, type FeedProject, type FeedSelector } from '@packhouse/feeds';
 import { readLikeDrupal } from './drupal-reader.ts';
+import { FILE_ORDER, followsOrder, PROJECT_ORDER, RELEASE_ORDER } from './element-order.ts';
 import { child, childNames, parseXml } from './mini-xml.ts';
 import { files, project, release, releases } from './sample.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const render = (selector: FeedSelector, p: FeedProject = project, r = releases) => renderReleaseHistory(p, r, selector);
-
-const PROJECT_ORDER = [
-  'title', 'short_name', 'dc:creator', 'type', 'api_version', 'recommended_major', 'supported_majors',
-  'default_major', 'supported_branches', 'project_status', 'link', 'terms', 'releases',
-];
-const RELEASE_ORDER = [
-  'name', 'version', 'tag', 'version_major', 'version_minor', 'version_patch', 'version_extra', 'status',
-  'release_link', 'download_link', 'date', 'mdhash', 'filesize', 'files', 'terms', 'security', 'core_compatibility',
-];
-const FILE_ORDER = ['url', 'archive_type', 'md5', 'size', 'filedate', 'variant'];
-
-// True when `names` appear in `order`'s order, each at most once.
-function followsOrder(names: string[], order: string[]): boolean {
-  const positions = names.map((name) => order.indexOf(name));
-  return positions.every((p, i) => p >= 0 && (i === 0 || p > (positions[i - 1] ?? -1)));
-}
 
 const SELECTORS: FeedSelector[] = [{ kind: 'current' }, { kind: 'all' }, { kind: 'core', core: '7.x' }, { kind: 'core', core: '8.x' }, { kind: 'core', core: '6.x' }];
 

@@ -1,9 +1,8 @@
-import { builds, files, releases, type ReleaseRow } from '@packhouse/db';
+import { builds, files, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
 import { InvalidVersion, parseVersion } from '@packhouse/versions';
 import type { Actor, Registry } from './context.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import { requireMaintainedProject, requireProject } from './projects.ts';
-import type { ProjectRow } from '@packhouse/db';
 import { releaseView, type ReleaseView } from './views.ts';
 
 export const RELEASE_TYPES = ['security', 'bugfix', 'feature'] as const;

@@ -1,6 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { projects, releases, type ProjectRow } from '@packhouse/db';
-import { InvalidVersion, parseVersion } from '@packhouse/versions';
 import type { Registry } from './context.ts';
 import { findDevRelease, requestDevBuild } from './dev-releases.ts';
 import { DomainError } from './errors.ts';
@@ -56,14 +55,14 @@ export async function receivePush(registry: Registry, event: PushEvent | 'ping',
 
 async function onTag(registry: Registry, project: ProjectRow, tag: string): Promise<HookOutcome> {
   const base = { project: project.name };
+  let release;
   try {
-    const version = parseVersion(tag);
-    if (version.isDev) return { ...base, outcome: 'ignored', message: `Tag ${tag} is a dev version; dev releases follow branches.` };
+    release = await createTaggedRelease(registry, project, tag, []);
   } catch (error) {
-    if (error instanceof InvalidVersion) return { ...base, outcome: 'ignored', message: `Tag ${tag} is not a release: ${error.message}` };
+    // The API's own rule for tags (a Drupal version, not a dev one) decides; a host gets a 200 saying why.
+    if (error instanceof DomainError && error.code === 'invalid') return { ...base, outcome: 'ignored', message: error.message };
     throw error;
   }
-  const release = await createTaggedRelease(registry, project, tag, []);
   if (release) return { ...base, version: release.version, outcome: 'release-queued', message: `Release ${release.version} queued.` };
   const existing = (await releases.findRelease(registry.db, project.id, tag))!;
   return { ...base, version: existing.version, outcome: 'exists', message: `Release ${existing.version} already exists (${existing.status}).` };

@@ -15,6 +15,10 @@ export interface ArchiveEntry {
   gname?: string;
   linkname?: string;
   content: Buffer;
+  /** Zip only: st_mode with the file type bits, and the raw DOS date and time fields. */
+  unixMode?: number;
+  dosDate?: number;
+  dosTime?: number;
 }
 
 /** Every entry of a tar.gz, in archive order, read with a real tar parser. */
@@ -62,6 +66,9 @@ export async function readZip(bytes: Buffer): Promise<ArchiveEntry[]> {
           mtime: Math.floor(entry.getLastModDate().getTime() / 1000),
           content,
           linkname: type === 'symlink' ? content.toString() : undefined,
+          unixMode: mode,
+          dosDate: entry.lastModFileDate,
+          dosTime: entry.lastModFileTime,
         });
         zip.readEntry();
       });

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ensureDatabase, migrate } from '@packhouse/db';
-import pg from 'pg';
+import { dropDatabase, ensureDatabase, migrate } from '@packhouse/db';
 import { postgresUrl } from './services.ts';
 
 export interface TestDatabase {
@@ -18,11 +17,6 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await migrate(url.toString());
   return {
     url: url.toString(),
-    async drop() {
-      const admin = new pg.Client({ connectionString: server.toString() });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-      await admin.end();
-    },
+    drop: () => dropDatabase(url.toString()),
   };
 }

@@ -80,7 +80,7 @@ export async function archiveFacts(stack: Stack, api: Api, versions: string[]): 
 }
 
 export function fillTemplate(template: string, facts: Map<string, Record<string, string>>): string {
-  return template.replace(/\{\{(md5|size|filedate) ([^}]+)\}\}/g, (match, fact: string, name: string) => {
+  return template.replace(/\{\{(md5|size|filedate) ([^}]+)\}\}/g, (_match, fact: string, name: string) => {
     const value = facts.get(name)?.[fact];
     if (value === undefined) throw new Error(`no ${fact} for ${name}`);
     return value;

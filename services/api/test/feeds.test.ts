@@ -3,23 +3,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { client, startStack, type Stack, type TestRepo } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLikeDrupal } from '../../../packages/feeds/test/drupal-reader.ts';
+import { followsOrder, PROJECT_ORDER, RELEASE_ORDER } from '../../../packages/feeds/test/element-order.ts';
 import { child, childNames, parseXml } from '../../../packages/feeds/test/mini-xml.ts';
 import { archiveFacts, buildScenario, fillTemplate, T, toTemplate, waitPublished, type Api } from './feeds-scenario.ts';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 const BUILT = ['7.x-1.0', '8.x-1.0', '2.0.0'];
-
-// updates.drupal.org's element order (Drupal core's own fixtures follow it).
-const PROJECT_ORDER = [
-  'title', 'short_name', 'dc:creator', 'type', 'api_version', 'recommended_major', 'supported_majors',
-  'default_major', 'supported_branches', 'project_status', 'link', 'terms', 'releases',
-];
-const RELEASE_ORDER = [
-  'name', 'version', 'tag', 'version_major', 'version_minor', 'version_patch', 'version_extra', 'status',
-  'release_link', 'download_link', 'date', 'mdhash', 'filesize', 'files', 'terms', 'security', 'core_compatibility',
-];
-const inOrder = (names: string[], order: string[]) =>
-  names.every((name, i) => order.indexOf(name) >= 0 && (i === 0 || order.indexOf(name) > order.indexOf(names[i - 1]!)));
 
 describe('update status feeds of a project built by the real pipeline', () => {
   let stack: Stack;
@@ -52,9 +41,9 @@ describe('update status feeds of a project built by the real pipeline', () => {
   it.each(['current', 'all', '7.x', '8.x', '6.x'])('serves %s in Drupal element order, readable by Drupal', async (selector) => {
     const xml = await feed(selector);
     const root = parseXml(xml);
-    expect(inOrder(childNames(root), PROJECT_ORDER)).toBe(true);
+    expect(followsOrder(childNames(root), PROJECT_ORDER)).toBe(true);
     for (const release of child(root, 'releases')?.children ?? []) {
-      expect(inOrder(childNames(release), RELEASE_ORDER), childNames(release).join(',')).toBe(true);
+      expect(followsOrder(childNames(release), RELEASE_ORDER), childNames(release).join(',')).toBe(true);
     }
     const drupal = readLikeDrupal(xml);
     expect(drupal.fields).toMatchObject({ short_name: 'ctools', 'dc:creator': 'alice', link: 'http://packhouse.test/project/ctools' });

@@ -18,10 +18,6 @@ export function findQueuedBuild(db: Executor, releaseId: string): Promise<BuildR
   return db.selectFrom('builds').selectAll().where('releaseId', '=', releaseId).where('status', '=', 'queued').executeTakeFirst();
 }
 
-export function findBuild(db: Executor, id: string): Promise<BuildRow | undefined> {
-  return db.selectFrom('builds').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 /** Newest first. */
 export function listBuilds(db: Executor, releaseId: string, limit = 20): Promise<BuildRow[]> {
   return db.selectFrom('builds').selectAll().where('releaseId', '=', releaseId).orderBy('id', 'desc').limit(limit).execute();
