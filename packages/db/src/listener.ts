@@ -19,14 +19,19 @@ export class ListenerDown extends Error {
   }
 }
 
+/** Called once the barrier is passed, or with an error when freshness cannot be known. */
+export type Synced = (error?: Error) => void;
+
 /**
  * A dedicated Postgres connection that LISTENs on one channel, reconnecting with backoff.
  *
- * `sync()` is the freshness barrier: a round trip on this very connection, sent after the
- * call. Postgres delivers every notification of a transaction that committed before that
- * query ahead of the query's ReadyForQuery, and pg emits messages in order, so when `sync()`
- * resolves, `onChange` has run for every write that committed before `sync()` was called.
- * Concurrent callers share round trips: at most one in flight, and one gathering callers.
+ * `afterSync()` is the freshness barrier: a round trip on this very connection, sent after
+ * the call. Postgres delivers every notification of a transaction that committed before that
+ * query ahead of the query's ReadyForQuery, and pg emits messages in order, so when the
+ * callback runs, `onChange` has run for every write that committed before `afterSync()` was
+ * called. Callers share round trips: at most one in flight, and one gathering callers. The
+ * barrier sits in front of every cached feed response, so it takes plain callbacks: no
+ * promise per request.
  */
 export class ChangeListener {
   private client: pg.Client | null = null;
@@ -34,9 +39,9 @@ export class ChangeListener {
   private closed = false;
   private retryMs = 100;
   private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | null = null;
-  /** The round trip not sent yet, that callers join. */
-  private next: { promise: Promise<void>; resolve(): void; reject(error: Error): void } | null = null;
+  private inFlight = false;
+  /** The callers of the round trip not sent yet. */
+  private gathering: Synced[] = [];
 
   constructor(private readonly options: ChangeListenerOptions) {}
 
@@ -49,18 +54,12 @@ export class ChangeListener {
     await this.connect();
   }
 
-  sync(): Promise<void> {
-    if (!this.listening) return Promise.reject(new ListenerDown());
-    if (this.next === null) {
-      let resolve!: () => void;
-      let reject!: (error: Error) => void;
-      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-      this.next = { promise, resolve, reject };
-      // Sent at the end of this turn of the event loop, so that every request read in it
-      // shares the round trip; if one is in flight, when it returns.
-      if (this.inFlight === null) setImmediate(() => this.sendNext());
-    }
-    return this.next.promise;
+  afterSync(callback: Synced): void {
+    if (!this.listening) return process.nextTick(callback, new ListenerDown());
+    this.gathering.push(callback);
+    // Sent at the end of this turn of the event loop, so that every request read in it
+    // shares the round trip; if one is in flight, when it returns.
+    if (this.gathering.length === 1 && !this.inFlight) setImmediate(this.sendNext);
   }
 
   async close(): Promise<void> {
@@ -71,36 +70,34 @@ export class ChangeListener {
     await client?.end().catch(() => {});
   }
 
-  private sendNext(): void {
-    const next = this.next;
-    if (next === null) return;
-    this.next = null;
-    if (!this.listening) return next.reject(new ListenerDown());
-    this.roundTrip().then(next.resolve, next.reject);
-  }
-
-  private roundTrip(): Promise<void> {
-    const client = this.client!;
-    const timeoutMs = this.options.syncTimeoutMs ?? 2_000;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  private readonly sendNext = (): void => {
+    const callers = this.gathering;
+    if (callers.length === 0 || this.inFlight) return;
+    this.gathering = [];
+    const client = this.client;
+    if (!this.listening || client === null) return settle(callers, new ListenerDown());
+    this.inFlight = true;
+    this.roundTrip(client, (error) => {
+      if (this.client !== client) return settle(callers, new ListenerDown());
+      this.inFlight = false;
+      settle(callers, error);
+      if (this.gathering.length > 0) setImmediate(this.sendNext);
     });
+  };
+
+  private roundTrip(client: pg.Client, done: Synced): void {
+    const timeoutMs = this.options.syncTimeoutMs ?? 2_000;
+    let finished = false;
+    const finish = (error?: Error) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      if (error) this.lost(client, error);
+      done(error && new ListenerDown());
+    };
+    const timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     // An empty query: the cheapest round trip, still answered after pending notifications.
-    const trip: Promise<void> = Promise.race([client.query(''), timeout])
-      .then(() => undefined)
-      .catch((error: Error) => {
-        this.lost(client, error);
-        throw new ListenerDown();
-      })
-      .finally(() => {
-        clearTimeout(timer);
-        if (this.inFlight !== trip) return;
-        this.inFlight = null;
-        if (this.next !== null) setImmediate(() => this.sendNext());
-      });
-    this.inFlight = trip;
-    return trip;
+    client.query('').then(() => finish(), (error: Error) => finish(error));
   }
 
   private async connect(): Promise<void> {
@@ -151,9 +148,13 @@ export class ChangeListener {
   private drop(): void {
     this.client = null;
     this.listening = false;
-    this.inFlight = null;
-    const next = this.next;
-    this.next = null;
-    next?.reject(new ListenerDown());
+    this.inFlight = false;
+    const callers = this.gathering;
+    this.gathering = [];
+    settle(callers, new ListenerDown());
   }
+}
+
+function settle(callers: Synced[], error?: Error): void {
+  for (const callback of callers) callback(error);
 }

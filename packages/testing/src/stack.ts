@@ -50,6 +50,7 @@ export async function startStack(env: Record<string, string> = {}, { ensureBucke
   if (ensureBucket) await connected.registry.storage.ensureBucket();
   await ensureAdmin(connected.registry.db, adminToken);
   const app = await buildApp(connected.registry);
+  await app.listen({ port: 0, host: '127.0.0.1' });
   const workers: RunningWorker[] = [];
 
   return {

@@ -1,6 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Registry } from '@packhouse/registry';
+import { createServer } from 'node:http';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { feedFastPath } from './feeds/fast-path.ts';
+import { startFeeds } from './feeds/feeds.ts';
 import auth from './plugins/auth.ts';
 import errors from './plugins/errors.ts';
 import openapi from './plugins/openapi.ts';
@@ -16,22 +19,27 @@ import { userRoutes } from './routes/users.ts';
 
 /**
  * The HTTP application, loaded in one fixed order: cross-cutting plugins, then routes.
- * Routes validate by schema, call one domain service, and map its result.
+ * Routes validate by schema, call one domain service, and map its result. In front of the
+ * router, feed cache hits are answered directly (feeds/fast-path.ts).
  */
 export async function buildApp(registry: Registry) {
+  const feeds = await startFeeds(registry);
   const app = Fastify({
+    serverFactory: (router) => createServer(feedFastPath(feeds, registry.log, router)),
     loggerInstance: registry.log as FastifyBaseLogger,
     trustProxy: true,
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.addHook('onClose', () => feeds.close());
 
   await app.register(errors);
   await app.register(openapi, { publicUrl: registry.config.publicUrl });
   await app.register(auth, { registry });
 
-  for (const routes of [healthRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes, feedRoutes, supportRoutes, usageRoutes]) {
+  for (const routes of [healthRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes, supportRoutes, usageRoutes]) {
     await app.register(routes, { registry });
   }
+  await app.register(feedRoutes, { registry, feeds });
   return app;
 }

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { client, eventually, startStack, type Stack } from '@packhouse/testing';
 import pg from 'pg';
@@ -13,6 +15,16 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
   let stack: Stack;
   let admin: Api;
   let anonymous: Api;
+  // Raw header lists, for what a header object cannot express: one header sent twice.
+  const anonymousRaw = (url: string, headers: [string, string][]) =>
+    new Promise<http.IncomingMessage>((resolve, reject) => {
+      const { port } = stack.app.server.address() as AddressInfo;
+      const request = http.request({ host: '127.0.0.1', port, path: url, headers: [['host', '127.0.0.1'], ...headers].flat() }, (response) => {
+        response.resume();
+        response.once('end', () => resolve(response));
+      });
+      request.once('error', reject).end();
+    });
 
   beforeAll(async () => {
     stack = await startStack();
@@ -93,6 +105,35 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
     const headZipped = await anonymous('HEAD', FEED, undefined, { 'accept-encoding': 'gzip' });
     expect(headZipped.headers['content-length']).toBe(String(zipped.raw.length));
     expect((await anonymous('HEAD', FEED, undefined, { 'if-none-match': String(get.headers.etag) })).status).toBe(304);
+  });
+
+  it('answers a cache hit (served before routing) exactly as the router answered the miss', async () => {
+    // One project per encoding: each one's first request is the miss.
+    for (const [i, headers] of ([{}, { 'accept-encoding': 'gzip, deflate' }] as Record<string, string>[]).entries()) {
+      const project = `hitmiss${i}`;
+      await admin('POST', '/api/v1/projects', { name: project, title: 'Hit or miss', type: 'module', gitUrl: `file:///srv/${project}` });
+      await seedRelease(stack.registry, project, { version: '8.x-1.0', commitTime: T });
+      const url = `/release-history/${project}/current`;
+      const miss = await anonymous('GET', url, undefined, headers);
+      const hit = await anonymous('GET', url, undefined, headers);
+      expect([miss.headers['x-packhouse-cache'], hit.headers['x-packhouse-cache']]).toEqual(['miss', 'hit']);
+      expect(hit.raw.equals(miss.raw)).toBe(true);
+      const { date: _missDate, 'x-packhouse-cache': _missState, ...missHeaders } = miss.headers;
+      const { date: _hitDate, 'x-packhouse-cache': _hitState, ...hitHeaders } = hit.headers;
+      expect(hitHeaders).toEqual(missHeaders);
+      // A repeated If-None-Match is one list, as in the router.
+      const repeated = await anonymousRaw(url, [['If-None-Match', '"nope"'], ['if-none-match', String(hit.headers.etag)], ...Object.entries(headers)]);
+      expect(repeated.statusCode).toBe(304);
+      expect(repeated.headers['x-packhouse-cache']).toBe('hit');
+    }
+  });
+
+  it('leaves repeated query parameters to the route schema, and ignores unknown ones', async () => {
+    await anonymous('GET', FEED);
+    expect((await anonymous('GET', `${FEED}?site_key=a&site_key=b&version=8.x-1.0`)).status).toBe(400);
+    expect((await anonymous('GET', `${FEED}?site_key=a&version=1&version=2`)).status).toBe(400);
+    const plain = await anonymous('GET', `${FEED}?unrelated=1`);
+    expect([plain.status, plain.headers['x-packhouse-cache']]).toEqual([200, 'hit']);
   });
 
   it('answers an unknown project with 404 and updates.drupal.org error document', async () => {

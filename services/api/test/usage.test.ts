@@ -136,6 +136,7 @@ describe('usage is buffered: no write per poll, flushed on close, one count acro
   it('answers polls before anything is written, and two processes flushing the same site count it once', async () => {
     const first = await buildApp(stack.registry);
     const second = await buildApp(stack.registry);
+    await Promise.all([first, second].map((app) => app.listen({ port: 0, host: '127.0.0.1' })));
     const [a, b] = [client(first), client(second)];
     for (const key of ['one', 'two', 'shared']) expect((await poll(a, 'token', `site_key=${key}&version=8.x-1.0`)).status).toBe(200);
     for (const key of ['three', 'shared']) await poll(b, 'token', `site_key=${key}&version=8.x-1.0`);

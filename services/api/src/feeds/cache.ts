@@ -1,11 +1,9 @@
 import type { FeedDocument } from '@packhouse/registry';
-import { represent, type FeedRepresentation } from './representation.ts';
-
-export type CacheState = 'hit' | 'miss' | 'bypass';
+import { represent, type CacheState, type FeedRepresentation } from './representation.ts';
 
 export interface FeedCacheOptions {
-  /** The freshness barrier (ChangeListener.sync): resolves once every committed change was seen. */
-  sync(): Promise<void>;
+  /** The freshness barrier (ChangeListener.afterSync): calls back once every committed change was seen. */
+  afterSync(callback: (error?: Error) => void): void;
   maxBytes: number;
 }
 
@@ -37,9 +35,25 @@ export class FeedCache {
 
   constructor(private readonly options: FeedCacheOptions) {}
 
+  /**
+   * Calls back with the cached feed once past the barrier, or with undefined on a miss or
+   * when the barrier fails, leaving those to `get`, which counts them. A callback, not a
+   * promise: this is the path of every cache hit.
+   */
+  lookup(key: string, found: (representation: FeedRepresentation | undefined) => void): void {
+    this.options.afterSync((error) => {
+      const entry = error ? undefined : this.entries.get(key);
+      if (entry) {
+        this.stats.hits++;
+        entry.used = true;
+      }
+      found(entry?.representation);
+    });
+  }
+
   async get(key: string, project: string | null, load: () => Promise<FeedDocument>): Promise<{ representation: FeedRepresentation; state: CacheState }> {
     try {
-      await this.options.sync();
+      await new Promise<void>((resolve, reject) => this.options.afterSync((error) => (error ? reject(error) : resolve())));
     } catch {
       this.stats.bypasses++;
       return { representation: await represent(await load()), state: 'bypass' };

@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { FeedRepresentation } from './representation.ts';
 
 // Clients send a handful of distinct Accept-Encoding values: parse each once.
@@ -30,12 +29,17 @@ function parseAcceptsGzip(header: string): boolean {
   return Number.isFinite(weight) && weight > 0;
 }
 
+/** The request's conditional headers. */
+export interface Preconditions {
+  ifNoneMatch?: string;
+  ifModifiedSince?: string;
+}
+
 /**
  * RFC 9110 section 13.2.2: If-None-Match wins over If-Modified-Since. Either encoding's ETag
  * validates, since both are of the same document (W/ is ignored: weak comparison).
  */
-export function notModified(headers: IncomingHttpHeaders, representation: FeedRepresentation): boolean {
-  const ifNoneMatch = headers['if-none-match'];
+export function notModified({ ifNoneMatch, ifModifiedSince }: Preconditions, representation: FeedRepresentation): boolean {
   if (ifNoneMatch !== undefined) {
     if (ifNoneMatch.trim() === '*') return true;
     return ifNoneMatch.split(',').some((candidate) => {
@@ -43,7 +47,6 @@ export function notModified(headers: IncomingHttpHeaders, representation: FeedRe
       return tag === representation.etag || tag === representation.gzipEtag;
     });
   }
-  const ifModifiedSince = headers['if-modified-since'];
   if (ifModifiedSince === undefined || representation.lastModifiedMs === null) return false;
   const since = Date.parse(ifModifiedSince);
   return !Number.isNaN(since) && representation.lastModifiedMs <= since;

@@ -18,8 +18,21 @@ export interface FeedRepresentation {
   /** Last-Modified in ms, at the one-second precision HTTP dates have. */
   lastModifiedMs: number | null;
   bytes: number;
-  /** Every response header but the cache state, per encoding, built once. */
-  headers: { identity: Record<string, string>; gzip: Record<string, string> };
+  /** Response headers but the cache state, per encoding, built once as flat name/value lists. */
+  headers: { identity: EncodedHeaders; gzip: EncodedHeaders };
+}
+
+/** How a response was found, sent as `x-packhouse-cache`. */
+export type CacheState = 'hit' | 'miss' | 'bypass';
+
+const CACHE_STATES: readonly CacheState[] = ['hit', 'miss', 'bypass'];
+
+/** Whole header lists, one per cache state, so that sending one copies nothing. */
+export interface EncodedHeaders {
+  /** For a 200 or 404 with this encoding's body. */
+  full: Record<CacheState, string[]>;
+  /** For a 304: the validators and caching headers only (RFC 9110 section 15.4.5). */
+  notModified: Record<CacheState, string[]>;
 }
 
 // A CDN may serve a feed for a minute and keep answering from it while it revalidates
@@ -37,14 +50,13 @@ export async function represent(document: FeedDocument): Promise<FeedRepresentat
   const etag = strongEtag(body);
   const gzipEtag = strongEtag(compressed);
   const lastModified = modified === null ? null : new Date(modified).toUTCString();
-  const common: Record<string, string> = { 'content-type': 'application/xml; charset=utf-8', vary: 'Accept-Encoding' };
-  if (document.status === 200) {
-    common['cache-control'] = FEED_CACHE_CONTROL;
-    if (lastModified) common['last-modified'] = lastModified;
-  } else {
-    common['cache-control'] = NOT_FOUND_CACHE_CONTROL;
-  }
-  const tagged = (tag: string): Record<string, string> => (document.status === 200 ? { etag: tag } : {});
+  const caching = document.status === 200 ? ['cache-control', FEED_CACHE_CONTROL, ...(lastModified ? ['last-modified', lastModified] : [])] : ['cache-control', NOT_FOUND_CACHE_CONTROL];
+  const encoded = (bytes: Buffer, tag: string, encoding: string[]): EncodedHeaders => {
+    const validators = [...caching, 'vary', 'Accept-Encoding', ...(document.status === 200 ? ['etag', tag] : [])];
+    const full = ['content-type', 'application/xml; charset=utf-8', 'content-length', String(bytes.length), ...encoding, ...validators];
+    const byState = (headers: string[]) => Object.fromEntries(CACHE_STATES.map((state) => [state, [...headers, 'x-packhouse-cache', state]])) as Record<CacheState, string[]>;
+    return { full: byState(full), notModified: byState(validators) };
+  };
   return {
     status: document.status,
     projectId: document.projectId,
@@ -56,8 +68,8 @@ export async function represent(document: FeedDocument): Promise<FeedRepresentat
     lastModifiedMs: modified,
     bytes: body.length + compressed.length,
     headers: {
-      identity: { ...common, ...tagged(etag) },
-      gzip: { ...common, ...tagged(gzipEtag), 'content-encoding': 'gzip' },
+      identity: encoded(body, etag, []),
+      gzip: encoded(compressed, gzipEtag, ['content-encoding', 'gzip']),
     },
   };
 }

@@ -1,12 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { parseSelector } from '@packhouse/feeds';
-import { createUsageRecorder, feedNotFound, listenForFeedChanges, projectListFeed, releaseHistory, type Registry } from '@packhouse/registry';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { FeedCache, type CacheState } from '../feeds/cache.ts';
-import { acceptsGzip, notModified } from '../feeds/conditional.ts';
-import { represent, type FeedRepresentation } from '../feeds/representation.ts';
-
-/** The channel the feed triggers (migration 20261128140000) notify with a project name. */
+import { feedNotFound, projectListFeed, releaseHistory, type Registry } from '@packhouse/registry';
+import type { FastifyReply } from 'fastify';
+import type { Feeds } from '../feeds/feeds.ts';
+import { represent, type CacheState, type FeedRepresentation } from '../feeds/representation.ts';
+import { respond } from '../feeds/respond.ts';
 
 const PROJECT_NAME = /^[a-z][a-z0-9_]{1,63}$/;
 
@@ -19,19 +17,11 @@ const FeedResponses = {
 /**
  * The update status feeds Drupal sites poll (updates.drupal.org's protocol), served from an
  * in-memory cache kept fresh by Postgres notifications, and the usage counts they report.
+ * Cache hits of release histories are answered before routing (feeds/fast-path.ts); these
+ * routes serve everything else, and are what the OpenAPI document describes.
  */
-export const feedRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = async (app, { registry }) => {
-  const cache = new FeedCache({ maxBytes: registry.config.updateStatus.feedCacheBytes, sync: () => listener.sync() });
-  const listener = listenForFeedChanges(registry, {
-    onChange: (project) => cache.changed(project),
-    onReset: () => cache.reset(),
-  });
-  const usage = createUsageRecorder(registry);
-  await listener.start();
-  app.addHook('onClose', async () => {
-    await listener.close();
-    await usage.close();
-  });
+export const feedRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; feeds: Feeds }> = async (app, { registry, feeds }) => {
+  const { cache, usage } = feeds;
 
   app.get(
     '/release-history/project-list/all',
@@ -41,7 +31,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
     },
     async (request, reply) => {
       const { representation, state } = await cache.get('project-list/all', null, () => projectListFeed(registry));
-      return send(request, reply, representation, state);
+      return send(reply, representation, state);
     },
   );
 
@@ -66,19 +56,18 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
       const { project, selector } = request.params;
       const parsed = parseSelector(selector);
       // Names that cannot exist are answered without a lookup, and never fill the cache.
-      if (!parsed || !PROJECT_NAME.test(project)) return send(request, reply, await represent(feedNotFound(project)), 'bypass');
+      if (!parsed || !PROJECT_NAME.test(project)) return send(reply, await represent(feedNotFound(project)), 'bypass');
       const { representation, state } = await cache.get(`${project}/${selector}`, project, () => releaseHistory(registry, project, parsed));
       const { site_key: siteKey, version } = request.query;
       if (representation.projectId !== null && siteKey && version) usage.record(representation.projectId, siteKey, version);
-      return send(request, reply, representation, state);
+      return send(reply, representation, state);
     },
   );
 };
 
-function send(request: FastifyRequest, reply: FastifyReply, representation: FeedRepresentation, state: CacheState) {
-  const gzip = acceptsGzip(request.headers['accept-encoding']);
-  reply.headers(gzip ? representation.headers.gzip : representation.headers.identity).header('x-packhouse-cache', state);
-  if (representation.status === 404) return reply.code(404).send(gzip ? representation.gzip : representation.body);
-  if (notModified(request.headers, representation)) return reply.code(304).removeHeader('content-encoding').send();
-  return reply.send(gzip ? representation.gzip : representation.body);
+/** The answer is written raw, as on the fast path, so that both send the very same bytes. */
+function send(reply: FastifyReply, representation: FeedRepresentation, state: CacheState) {
+  reply.hijack();
+  respond(reply.request.raw, reply.raw, representation, state);
+  return reply;
 }
