@@ -65,11 +65,14 @@ export interface FeedChangesTable {
   changedAt: Timestamp;
 }
 
-/** One row per site per project per ISO week; `week` is its Monday (YYYY-MM-DD). */
+/**
+ * One row per site per project per ISO week; `week` is its Monday (YYYY-MM-DD), `siteHash`
+ * the first 64 bits of the site key's HMAC, a signed bigint (as pg returns it: a string).
+ */
 export interface UsageSitesTable {
   projectId: string;
   week: string;
-  siteHash: Buffer;
+  siteHash: string;
   version: string;
 }
 

@@ -1,6 +1,6 @@
-import { createHmac, createSecretKey } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { projects, usage, type UsageHit } from '@packhouse/db';
+import { projects, usage } from '@packhouse/db';
 import type { Registry } from './context.ts';
 import { notFound } from './errors.ts';
 import { isoWeekLabel, isoWeekStart, weeksBefore } from './iso-week.ts';
@@ -24,22 +24,36 @@ export interface UsageWeek {
 const SITE_KEY = /^[\x21-\x7e]{1,256}$/;
 const VERSION = /^[0-9A-Za-z.+_-]{1,128}$/;
 // Small chunks, with a turn of the event loop between them: a flush never blocks polls for long.
-const CHUNK = 1_000;
+const CHUNK = 2_000;
 // Past this many distinct sites waiting, flush early; past twice that (Postgres down), drop.
 const MAX_BUFFERED = 200_000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
+/** A poll waiting to be written; the raw site key lives only here, for one flush interval. */
+interface Poll {
+  key: string;
+  week: string;
+  projectId: string;
+  siteKey: string;
+  version: string;
+}
+
+/** What is stored of a site key: the first 64 bits of its HMAC-SHA256, as a signed bigint. */
+function siteHash(secret: KeyObject, siteKey: string): string {
+  return createHmac('sha256', secret).update(siteKey).digest().readBigInt64BE(0).toString();
+}
+
 /**
  * Buffers usage in memory and writes it in batches every `usageFlushMs`, so that a poll
- * never waits on a database write. One site counts once per project per ISO week; site
- * keys are kept only as HMAC-SHA256 under the configured secret. A crash loses at most
- * one flush interval; a failed flush keeps its rows for the next one.
+ * never waits on a database write, nor on hashing. One site counts once per project per ISO
+ * week; site keys reach the database only as keyed hashes. A crash loses at most one flush
+ * interval; a failed flush keeps its polls for the next one.
  */
 export function createUsageRecorder(registry: Registry, { clock = Date.now } = {}): UsageRecorder {
   const { db, log, config } = registry;
   const { usageFlushMs } = config.updateStatus;
   const secret = createSecretKey(Buffer.from(config.updateStatus.siteKeySecret)); // prepared once, not per poll
-  let buffer = new Map<string, UsageHit>();
+  let buffer = new Map<string, Poll>();
   let flushing: Promise<void> | null = null;
   let dropped = 0;
   let lastPrune = 0;
@@ -56,20 +70,24 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
     return week.start;
   }
 
-  async function write(batch: Map<string, UsageHit>): Promise<void> {
-    const hits = [...batch.values()];
+  async function write(batch: Map<string, Poll>): Promise<void> {
+    const polls = [...batch.values()];
     let counted = 0;
     try {
-      for (let i = 0; i < hits.length; i += CHUNK) {
+      for (let i = 0; i < polls.length; i += CHUNK) {
         if (i > 0) await nextTurn();
-        const chunk = hits.slice(i, i + CHUNK);
-        counted += await usage.recordUsage(db, chunk);
-        for (const hit of chunk) batch.delete(key(hit));
+        const chunk = polls.slice(i, i + CHUNK);
+        // A flush spans a Monday at most once in a while: one statement per week.
+        for (const [start, inWeek] of byWeek(chunk)) {
+          const hits = inWeek.map((poll) => ({ projectId: poll.projectId, siteHash: siteHash(secret, poll.siteKey), version: poll.version }));
+          counted += await usage.recordUsage(db, start, hits);
+          for (const poll of inWeek) batch.delete(poll.key);
+        }
       }
-      log.debug({ polls: hits.length, counted }, 'Usage flushed.');
+      log.debug({ polls: polls.length, counted }, 'Usage flushed.');
     } catch (error) {
       // Keep what was not written; recordUsage is idempotent, so retrying a chunk is safe.
-      for (const [k, hit] of batch) if (!buffer.has(k)) buffer.set(k, hit);
+      for (const [key, poll] of batch) if (!buffer.has(key)) buffer.set(key, poll);
       log.warn({ err: error, pending: buffer.size }, 'Could not write usage; will retry at the next flush.');
     }
     if (dropped > 0) {
@@ -100,15 +118,15 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
   return {
     record(projectId, siteKey, version) {
       if (!SITE_KEY.test(siteKey) || !VERSION.test(version)) return false;
-      const siteHash = createHmac('sha256', secret).update(siteKey).digest();
-      const hit: UsageHit = { projectId, week: currentWeek(), siteHash, version };
-      const k = key(hit);
-      if (buffer.has(k)) return true;
+      const start = currentWeek();
+      // Site keys hold no spaces (SITE_KEY), so the key is unambiguous.
+      const key = `${start} ${projectId} ${siteKey}`;
+      if (buffer.has(key)) return true;
       if (buffer.size >= 2 * MAX_BUFFERED) {
         dropped++;
         return false;
       }
-      buffer.set(k, hit);
+      buffer.set(key, { key, week: start, projectId, siteKey, version });
       if (buffer.size >= MAX_BUFFERED) void flush();
       return true;
     },
@@ -121,8 +139,14 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
   };
 }
 
-function key(hit: UsageHit): string {
-  return `${hit.projectId}:${hit.week}:${hit.siteHash.toString('base64')}`;
+function byWeek(polls: Poll[]): Map<string, Poll[]> {
+  const weeks = new Map<string, Poll[]>();
+  for (const poll of polls) {
+    const inWeek = weeks.get(poll.week);
+    if (inWeek) inWeek.push(poll);
+    else weeks.set(poll.week, [poll]);
+  }
+  return weeks;
 }
 
 /** Sites per version for the last `weeks` ISO weeks (the current one included), newest first. */
