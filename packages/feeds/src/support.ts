@@ -1,4 +1,4 @@
-import { branchOf, type Version } from '@packhouse/versions';
+import type { Version } from '@packhouse/versions';
 import type { FeedProject, FeedRelease } from './types.ts';
 
 export interface LegacyMajors {
@@ -38,7 +38,8 @@ const RELEASE_TYPES = [
 export function releaseTypeTerms(project: FeedProject, release: FeedRelease, version: Version): string[] {
   const values: string[] = RELEASE_TYPES.filter(([type]) => release.releaseTypes.includes(type)).map(([, label]) => label);
   if (release.insecure) values.push('Insecure');
-  if (!project.supportedBranches.includes(branchOf(version))) values.push('Unsupported');
+  // Drupal's test: strpos($version, $branch) === 0 for some supported branch.
+  if (!project.supportedBranches.some((branch) => version.raw.startsWith(branch))) values.push('Unsupported');
   return values;
 }
 

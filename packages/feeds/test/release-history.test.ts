@@ -100,6 +100,13 @@ describe('support: majors for Drupal 7, branches for Drupal 8+', () => {
     const unsupported = [...drupal.releases].filter(([, r]) => r.terms['Release type']?.includes('Unsupported')).map(([v]) => v);
     expect(unsupported).toEqual(['2.1.0', '2.1.x-dev', '8.x-1.0']);
   });
+
+  it('matches supported branches by prefix, as Drupal does: "3." supports every 3.y release', () => {
+    const p = { ...project, supportedBranches: ['3.', '8.x-1.'] };
+    const drupal = readLikeDrupal(render({ kind: 'current' }, p, [release('3.1.0'), release('3.0.2'), release('3.x-dev'), release('2.0.3'), release('8.x-1.0'), release('8.x-10.0')]));
+    const unsupported = [...drupal.releases].filter(([, r]) => r.terms['Release type']?.includes('Unsupported')).map(([v]) => v);
+    expect(unsupported).toEqual(['2.0.3', '8.x-10.0']);
+  });
 });
 
 describe('release terms', () => {
