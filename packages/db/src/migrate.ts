@@ -16,33 +16,30 @@ function findUp(from: string, name: string): string {
 
 /** Creates the database named in the URL when it does not exist yet. */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
-  const url = new URL(databaseUrl);
-  const name = decodeURIComponent(url.pathname.slice(1));
-  url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
+  await onServer(databaseUrl, async (client, name) => {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (rowCount === 0) {
-      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`).catch((error: { code?: string }) => {
-        // Another process created it between our check and our CREATE.
-        if (error.code !== '42P04' && error.code !== '23505') throw error;
-      });
-    }
-  } finally {
-    await client.end();
-  }
+    if (rowCount !== 0) return;
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`).catch((error: { code?: string }) => {
+      // Another process created it between our check and our CREATE.
+      if (error.code !== '42P04' && error.code !== '23505') throw error;
+    });
+  });
 }
 
 /** Drops the database named in the URL, closing its connections (tests and benchmarks). */
 export async function dropDatabase(databaseUrl: string): Promise<void> {
+  await onServer(databaseUrl, (client, name) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
+}
+
+/** Runs `work` on the server's `postgres` database, given the name of the URL's own. */
+async function onServer(databaseUrl: string, work: (client: pg.Client, name: string) => Promise<unknown>): Promise<void> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
-    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+    await work(client, name);
   } finally {
     await client.end();
   }

@@ -8,6 +8,8 @@ import {
   type FeedSelector,
 } from '@packhouse/feeds';
 import type { Registry } from './context.ts';
+import { MACHINE_NAME } from './projects.ts';
+import { RELEASE_TYPES } from './releases.ts';
 import { downloadUrl } from './views.ts';
 
 /** A rendered update-status document; 404s carry updates.drupal.org's error body. */
@@ -19,8 +21,6 @@ export interface FeedDocument {
   lastModified: Date | null;
 }
 
-const MACHINE_NAME = /^[a-z][a-z0-9_]{1,63}$/;
-const RELEASE_TYPES = new Set(['security', 'bugfix', 'feature']);
 
 export function feedNotFound(name: string): FeedDocument {
   return { status: 404, projectId: null, xml: renderNotFound(name), lastModified: null };
@@ -76,7 +76,7 @@ function feedRelease(publicUrl: string, project: string, row: FeedReleaseRow): F
     tag: row.tag,
     status: row.feedStatus,
     insecure: row.insecure,
-    releaseTypes: row.releaseTypes.filter((type): type is FeedRelease['releaseTypes'][number] => RELEASE_TYPES.has(type)),
+    releaseTypes: row.releaseTypes.filter((type): type is FeedRelease['releaseTypes'][number] => (RELEASE_TYPES as readonly string[]).includes(type)),
     releaseLink: `${projectLink(publicUrl, project)}/releases/${encodeURIComponent(row.version)}`,
     date: Number(row.date),
     coreCompatibility: row.coreCompatibility,

@@ -6,6 +6,9 @@ import { conflict, forbidden, invalid, notFound } from './errors.ts';
 import { latestUsage } from './usage.ts';
 import { releaseView, type ProjectView } from './views.ts';
 
+/** A Drupal machine name: what a project may be called. */
+export const MACHINE_NAME = /^[a-z][a-z0-9_]{1,63}$/;
+
 export interface NewProject {
   name: string;
   title: string;

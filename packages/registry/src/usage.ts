@@ -31,7 +31,6 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /** A poll waiting to be written; the raw site key lives only here, for one flush interval. */
 interface Poll {
-  key: string;
   week: string;
   projectId: string;
   siteKey: string;
@@ -81,7 +80,7 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
         for (const [start, inWeek] of byWeek(chunk)) {
           const hits = inWeek.map((poll) => ({ projectId: poll.projectId, siteHash: siteHash(secret, poll.siteKey), version: poll.version }));
           counted += await usage.recordUsage(db, start, hits);
-          for (const poll of inWeek) batch.delete(poll.key);
+          for (const poll of inWeek) batch.delete(pollKey(poll));
         }
       }
       log.debug({ polls: polls.length, counted }, 'Usage flushed.');
@@ -118,15 +117,14 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
   return {
     record(projectId, siteKey, version) {
       if (!SITE_KEY.test(siteKey) || !VERSION.test(version)) return false;
-      const start = currentWeek();
-      // Site keys hold no spaces (SITE_KEY), so the key is unambiguous.
-      const key = `${start} ${projectId} ${siteKey}`;
+      const poll: Poll = { week: currentWeek(), projectId, siteKey, version };
+      const key = pollKey(poll);
       if (buffer.has(key)) return true;
       if (buffer.size >= 2 * MAX_BUFFERED) {
         dropped++;
         return false;
       }
-      buffer.set(key, { key, week: start, projectId, siteKey, version });
+      buffer.set(key, poll);
       if (buffer.size >= MAX_BUFFERED) void flush();
       return true;
     },
@@ -137,6 +135,11 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
       await flush();
     },
   };
+}
+
+/** One site, project and week: what is counted once. Site keys hold no spaces (SITE_KEY). */
+function pollKey({ week, projectId, siteKey }: Poll): string {
+  return `${week} ${projectId} ${siteKey}`;
 }
 
 function byWeek(polls: Poll[]): Map<string, Poll[]> {

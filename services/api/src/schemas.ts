@@ -1,4 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
+import { MACHINE_NAME } from '@packhouse/registry';
 
 /** Shared TypeBox schemas: they validate requests and document the API in OpenAPI. */
 export const ErrorBody = Type.Object(
@@ -6,7 +7,7 @@ export const ErrorBody = Type.Object(
   { $id: 'Error', description: 'Every error: a stable code and a message.' },
 );
 
-export const MachineName = Type.String({ pattern: '^[a-z][a-z0-9_]{1,63}$', description: 'A Drupal machine name.' });
+export const MachineName = Type.String({ pattern: MACHINE_NAME.source, description: 'A Drupal machine name.' });
 export const UserName = Type.String({ pattern: '^[a-z][a-z0-9_.-]{1,63}$' });
 export const ProjectType = Type.Union([
   Type.Literal('core'),

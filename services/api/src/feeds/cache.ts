@@ -41,14 +41,7 @@ export class FeedCache {
    * promise: this is the path of every cache hit.
    */
   lookup(key: string, found: (representation: FeedRepresentation | undefined) => void): void {
-    this.options.afterSync((error) => {
-      const entry = error ? undefined : this.entries.get(key);
-      if (entry) {
-        this.stats.hits++;
-        entry.used = true;
-      }
-      found(entry?.representation);
-    });
+    this.options.afterSync((error) => found(error ? undefined : this.hit(key)));
   }
 
   async get(key: string, project: string | null, load: () => Promise<FeedDocument>): Promise<{ representation: FeedRepresentation; state: CacheState }> {
@@ -58,12 +51,8 @@ export class FeedCache {
       this.stats.bypasses++;
       return { representation: await represent(await load()), state: 'bypass' };
     }
-    const entry = this.entries.get(key);
-    if (entry) {
-      this.stats.hits++;
-      entry.used = true;
-      return { representation: entry.representation, state: 'hit' };
-    }
+    const cached = this.hit(key);
+    if (cached) return { representation: cached, state: 'hit' };
     this.stats.misses++;
     let pending = this.inFlight.get(key);
     if (!pending) {
@@ -81,6 +70,15 @@ export class FeedCache {
       pending = render;
     }
     return { representation: await pending, state: 'miss' };
+  }
+
+  /** The cached feed, marked as used since it was stored; undefined when absent. */
+  private hit(key: string): FeedRepresentation | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.stats.hits++;
+    entry.used = true;
+    return entry.representation;
   }
 
   /** A project's data changed: drop its feeds and the cross-project ones. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
+import { MACHINE_NAME } from '@packhouse/registry';
 import type { Logger } from 'pino';
 import type { Feeds } from './feeds.ts';
 import { respond } from './respond.ts';
@@ -7,8 +8,9 @@ import { respond } from './respond.ts';
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
 const PREFIX = '/release-history/';
-// `{project}/{selector}` as routes/feeds.ts caches it; anything else goes to the framework.
-const CACHE_KEY = /^[a-z][a-z0-9_]{1,63}\/[0-9a-z.]{1,32}$/;
+// `{project}/{selector}` as routes/feeds.ts caches it (a machine name without its `$`, a
+// slash, a selector); anything else goes to the framework.
+const CACHE_KEY = new RegExp(`${MACHINE_NAME.source.slice(0, -1)}/[0-9a-z.]{1,32}$`);
 
 /**
  * Cache hits of the update status feed, answered before the framework sees the request.
@@ -32,7 +34,7 @@ export function feedFastPath(feeds: Feeds, log: Logger, next: Handler): Handler 
     feeds.cache.lookup(key, (representation) => {
       try {
         if (!representation) return next(request, response);
-        if (representation.projectId !== null && siteKey && version) feeds.usage.record(representation.projectId, siteKey, version);
+        feeds.countPoll(representation, siteKey, version);
         respond(request, response, representation, 'hit');
       } catch (error) {
         // Called back from the listener's round trip: nothing above must escape.

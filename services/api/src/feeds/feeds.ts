@@ -1,10 +1,12 @@
-import { createUsageRecorder, listenForFeedChanges, type Registry, type UsageRecorder } from '@packhouse/registry';
+import { createUsageRecorder, listenForFeedChanges, type Registry } from '@packhouse/registry';
 import { FeedCache } from './cache.ts';
+import type { FeedRepresentation } from './representation.ts';
 
 /** One API process's feed machinery: the cache, the listener that keeps it fresh, and usage counting. */
 export interface Feeds {
   cache: FeedCache;
-  usage: UsageRecorder;
+  /** Counts a poll that sent both `site_key` and `version` against the feed's project. */
+  countPoll(representation: FeedRepresentation, siteKey: string | undefined, version: string | undefined): void;
   close(): Promise<void>;
 }
 
@@ -18,7 +20,9 @@ export async function startFeeds(registry: Registry): Promise<Feeds> {
   await listener.start();
   return {
     cache,
-    usage,
+    countPoll(representation, siteKey, version) {
+      if (representation.projectId !== null && siteKey && version) usage.record(representation.projectId, siteKey, version);
+    },
     async close() {
       await listener.close();
       await usage.close();

@@ -1,12 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { parseSelector } from '@packhouse/feeds';
-import { feedNotFound, projectListFeed, releaseHistory, type Registry } from '@packhouse/registry';
+import { feedNotFound, MACHINE_NAME, projectListFeed, releaseHistory, type Registry } from '@packhouse/registry';
 import type { FastifyReply } from 'fastify';
 import type { Feeds } from '../feeds/feeds.ts';
 import { represent, type CacheState, type FeedRepresentation } from '../feeds/representation.ts';
 import { respond } from '../feeds/respond.ts';
-
-const PROJECT_NAME = /^[a-z][a-z0-9_]{1,63}$/;
 
 const FeedResponses = {
   200: Type.Any({ description: 'Update status XML (application/xml; charset=utf-8).' }),
@@ -21,7 +19,7 @@ const FeedResponses = {
  * routes serve everything else, and are what the OpenAPI document describes.
  */
 export const feedRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; feeds: Feeds }> = async (app, { registry, feeds }) => {
-  const { cache, usage } = feeds;
+  const { cache } = feeds;
 
   app.get(
     '/release-history/project-list/all',
@@ -56,10 +54,10 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; feeds: 
       const { project, selector } = request.params;
       const parsed = parseSelector(selector);
       // Names that cannot exist are answered without a lookup, and never fill the cache.
-      if (!parsed || !PROJECT_NAME.test(project)) return send(reply, await represent(feedNotFound(project)), 'bypass');
+      if (!parsed || !MACHINE_NAME.test(project)) return send(reply, await represent(feedNotFound(project)), 'bypass');
       const { representation, state } = await cache.get(`${project}/${selector}`, project, () => releaseHistory(registry, project, parsed));
       const { site_key: siteKey, version } = request.query;
-      if (representation.projectId !== null && siteKey && version) usage.record(representation.projectId, siteKey, version);
+      feeds.countPoll(representation, siteKey, version);
       return send(reply, representation, state);
     },
   );
