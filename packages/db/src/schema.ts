@@ -52,6 +52,8 @@ export interface ReleasesTable {
   kind: ColumnType<'tag' | 'dev', 'tag' | 'dev' | undefined, 'tag' | 'dev'>;
   attempts: ColumnType<number, number | undefined, number>;
   currentBuildId: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The build job whose outcome `currentBuildId` reflects (migration 20261128160000). */
+  currentDecidedBy: ColumnType<string | null, string | null | undefined, string | null>;
   /** The maintainer-controlled status printed in the update feed (not the build status). */
   feedStatus: ColumnType<FeedStatus, FeedStatus | undefined, FeedStatus>;
   insecure: ColumnType<boolean, boolean | undefined, boolean>;

@@ -2,12 +2,13 @@ import { builds, events, files, projects, releases } from '@packhouse/db';
 import { SourceRefused } from '@packhouse/packager';
 import type { BuildOutcome } from './build.ts';
 import type { Registry } from './context.ts';
-import { BuildRefused, eventFiles, fetchSource, fileRows, packageSource, removeObjects } from './packaging.ts';
+import { BuildRefused, coreCompatibilityOf, eventFiles, fetchSource, fileRows, packageSource, removeObjects } from './packaging.ts';
 
 /**
  * Packages one snapshot of a dev branch. Every build is a new set of immutable objects
  * named after its commit; the release then points at its newest build. A head that did not
- * move costs a fetch and nothing more, and a head seen before re-uses that build's files.
+ * move costs a fetch and a tree listing, no packaging, and a head seen before re-uses that
+ * build's files.
  */
 export async function buildDevSnapshot(registry: Registry, buildId: string, { lastAttempt = true } = {}): Promise<BuildOutcome> {
   const { db, log } = registry;
@@ -28,10 +29,13 @@ export async function buildDevSnapshot(registry: Registry, buildId: string, { la
     }
     const earlier = await builds.findPublishedBuildOf(db, release.id, source.commit);
     if (earlier) {
+      // Back to a commit built before: point at that build's files (their names are the commit's).
+      const coreCompatibility = await coreCompatibilityOf(project, source, release.version);
       await db.transaction().execute(async (tx) => {
-        await builds.makeCurrent(tx, release.id, { id: earlier.id, commit: source.commit, commitTime, coreCompatibility: release.coreCompatibility });
-        await builds.finishBuild(tx, buildId, { status: 'unchanged', commit: source.commit, commitTime });
+        if (!(await builds.finishBuild(tx, buildId, { status: 'unchanged', commit: source.commit, commitTime }))) return;
+        await builds.makeCurrent(tx, release.id, { id: earlier.id, commit: source.commit, commitTime, coreCompatibility }, buildId);
       });
+      log.info({ ...logFields, commit: source.commit, reused: earlier.id }, 'Dev branch is back on a commit built before; its build is current again.');
       return 'unchanged';
     }
     const fileBase = `${project.name}-${release.version}-${source.commit.slice(0, 12)}`;
@@ -39,7 +43,7 @@ export async function buildDevSnapshot(registry: Registry, buildId: string, { la
     published = await db.transaction().execute(async (tx) => {
       if (!(await builds.finishBuild(tx, buildId, { status: 'published', commit: source.commit, commitTime }))) return false;
       await files.insertFiles(tx, fileRows(release.id, stored, buildId));
-      await builds.makeCurrent(tx, release.id, { id: buildId, commit: source.commit, commitTime, coreCompatibility });
+      await builds.makeCurrent(tx, release.id, { id: buildId, commit: source.commit, commitTime, coreCompatibility }, buildId);
       await events.appendEvent(tx, {
         kind: 'release.dev-build-published',
         project: project.name,

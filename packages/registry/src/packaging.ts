@@ -25,6 +25,14 @@ export function fetchSource(registry: Registry, project: ProjectRow, ref: { tag:
   return checkout({ project: project.name, gitUrl: project.gitUrl, ref, git: config.git, limits: config.limits });
 }
 
+/** The `core_version_requirement` the archives of `source` would carry, without building them. */
+export async function coreCompatibilityOf(project: ProjectRow, source: Checkout, version: string): Promise<string | null> {
+  const built = await archives(source, { project: project.name, version, type: project.type });
+  built.tarGz.destroy();
+  built.zip.destroy();
+  return built.coreCompatibility;
+}
+
 /**
  * Streams both archives of `source` to S3 while hashing them, under keys of this attempt
  * alone (recorded in `written` as they start, so the caller can remove them on failure).

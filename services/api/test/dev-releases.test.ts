@@ -117,6 +117,22 @@ describe('dev snapshot releases', () => {
     expect((await anonymous('POST', '/api/v1/projects/pathauto/branches/8.x-1.x/build')).status).toBe(401);
     expect((await maintainer('POST', '/api/v1/projects/pathauto/branches/9.x-1.x/build')).status).toBe(404);
   });
+
+  it('makes the earlier build current again when the head moves back to its commit', async () => {
+    const before = await release();
+    const first = before.builds[before.builds.length - 1];
+    const objects = (await stack.registry.storage.list()).length;
+    repo.git('reset', '-q', '--hard', first.commit);
+
+    expect((await pushHook(first.commit)).json().outcome).toBe('build-queued');
+    const after = await settled(4);
+    expect(after).toMatchObject({ status: 'published', commit: first.commit });
+    expect(after.builds[0]).toMatchObject({ status: 'unchanged', commit: first.commit, files: [] });
+    expect(after.files.map((file: { sha256: string }) => file.sha256).sort()).toEqual(first.files.map((file: { sha256: string }) => file.sha256).sort());
+    expect((await stack.registry.storage.list()).length).toBe(objects);
+    const stable = await anonymous('GET', '/files/projects/pathauto-8.x-1.x-dev.zip');
+    expect(stable.headers.location).toBe(`http://packhouse.test/files/projects/pathauto-8.x-1.x-dev-${first.commit.slice(0, 12)}.zip`);
+  });
 });
 
 describe('dev builds while no worker runs', () => {

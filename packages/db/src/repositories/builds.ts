@@ -66,16 +66,21 @@ export async function finishBuild(
   return result.numUpdatedRows > 0n;
 }
 
-/** Points the dev release at a build, unless a newer build already got there first. */
+/**
+ * Points the dev release at a build (its own, or an earlier one of the same commit), as
+ * decided by build job `decidedBy`, unless a newer job already decided.
+ */
 export async function makeCurrent(
   tx: Tx,
   releaseId: string,
   build: { id: string; commit: string; commitTime: Date; coreCompatibility: string | null },
+  decidedBy: string,
 ): Promise<boolean> {
   const result = await tx
     .updateTable('releases')
     .set({
       currentBuildId: build.id,
+      currentDecidedBy: decidedBy,
       commit: build.commit,
       commitTime: build.commitTime,
       coreCompatibility: build.coreCompatibility,
@@ -85,7 +90,7 @@ export async function makeCurrent(
       updatedAt: sql<Date>`now()`,
     })
     .where('id', '=', releaseId)
-    .where((eb) => eb.or([eb('currentBuildId', 'is', null), eb('currentBuildId', '<', build.id)]))
+    .where((eb) => eb.or([eb('currentDecidedBy', 'is', null), eb('currentDecidedBy', '<', decidedBy)]))
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
