@@ -7,7 +7,9 @@ import { buildApp } from './app.ts';
 const config = loadConfig();
 const log = pino({ level: config.logLevel, name: 'api' });
 const { registry, close } = await connectRegistry(config, log, 'api');
-await registry.storage.ensureBucket();
+// S3 may be down at boot: the service still starts (/readyz names it) and the bucket is
+// created by whichever process reaches S3 first.
+await registry.storage.ensureBucket().catch((error) => log.warn({ err: error }, 'Could not make sure the S3 bucket exists.'));
 if (config.adminToken) await ensureAdmin(registry.db, config.adminToken);
 const app = await buildApp(registry);
 await app.listen({ port: config.port, host: '0.0.0.0' });

@@ -7,6 +7,9 @@ import { startWorker } from './worker.ts';
 const config = loadConfig();
 const log = pino({ level: config.logLevel, name: 'worker' });
 const { registry, close } = await connectRegistry(config, log, 'worker');
+// S3 may be down at boot: the service still starts (/readyz names it) and the bucket is
+// created by whichever process reaches S3 first.
+await registry.storage.ensureBucket().catch((error) => log.warn({ err: error }, 'Could not make sure the S3 bucket exists.'));
 const worker = startWorker(registry);
 log.info({ concurrency: config.worker.concurrency }, 'Worker started.');
 
