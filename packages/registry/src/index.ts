@@ -8,6 +8,7 @@ export { buildDevSnapshot } from './dev-build.ts';
 export { buildRelease, BuildRefused, type BuildOutcome } from './build.ts';
 export { findDownload, type Download } from './downloads.ts';
 export { reconcile } from './reconcile.ts';
+export { houseKeep } from './housekeeping.ts';
 export { unreachable, type Dependency } from './health.ts';
 export type { FileView, ProjectView, ReleaseView } from './views.ts';
 export { connectRegistry, type Connected } from './connect.ts';

@@ -27,7 +27,6 @@ const VERSION = /^[0-9A-Za-z.+_-]{1,128}$/;
 const CHUNK = 2_000;
 // Past this many distinct sites waiting, flush early; past twice that (Postgres down), drop.
 const MAX_BUFFERED = 200_000;
-const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /** A poll waiting to be written; the raw site key lives only here, for one flush interval. */
 interface Poll {
@@ -55,7 +54,6 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
   let buffer = new Map<string, Poll>();
   let flushing: Promise<void> | null = null;
   let dropped = 0;
-  let lastPrune = 0;
   let week = { start: '', from: 0, until: 0 };
 
   // The ISO week of now, recomputed only when a Monday passes.
@@ -92,11 +90,6 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
     if (dropped > 0) {
       log.warn({ dropped }, 'Dropped usage polls because the buffer was full.');
       dropped = 0;
-    }
-    if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
-      lastPrune = Date.now();
-      // Keep last week's site rows too, for processes whose clocks straddle Monday 00:00 UTC.
-      await usage.pruneUsageSites(db, weeksBefore(new Date(clock()), 1)).catch((error) => log.warn({ err: error }, 'Could not prune usage rows.'));
     }
   }
 

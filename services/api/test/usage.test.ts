@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { buildApp } from '@packhouse/api';
 import { usage } from '@packhouse/db';
-import { isoWeekLabel, isoWeekStart } from '@packhouse/registry';
+import { houseKeep, isoWeekLabel, isoWeekStart } from '@packhouse/registry';
+import { sql } from 'kysely';
 import { client, eventually, startStack, type Stack } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedRelease } from './feed-seed.ts';
@@ -120,6 +121,26 @@ describe('usage statistics from feed polls', () => {
     expect(project.body.usage).toEqual({ week: isoWeekLabel(thisWeek), sites: 3 });
     await admin('POST', '/api/v1/projects', { name: 'unused', title: 'Unused', type: 'module', gitUrl: 'file:///srv/unused' });
     expect((await anonymous('GET', '/api/v1/projects/unused')).body.usage).toBeNull();
+  });
+
+  it('housekeeping drops site rows before last week and superseded feed changes, keeping counts and Last-Modified', async () => {
+    const { db } = stack.registry;
+    const projectId = (await db.selectFrom('projects').select('id').where('name', '=', 'views').executeTakeFirstOrThrow()).id;
+    const thisWeek = isoWeekStart(new Date());
+    const weekAgo = (n: number) => isoWeekStart(new Date(Date.parse(`${thisWeek}T00:00:00Z`) - n * 7 * 86_400_000));
+    for (const week of [weekAgo(1), weekAgo(2)]) await usage.recordUsage(db, week, [{ projectId, siteHash: stored(`old-${week}`), version: '8.x-1.0' }]);
+    const lastModified = (await anonymous('GET', '/release-history/views/current')).headers['last-modified'];
+    const siteWeeks = async () => (await db.selectFrom('usageSites').select(sql<string>`week::text`.as('week')).where('projectId', '=', projectId).execute()).map((row) => row.week);
+    expect(await siteWeeks()).toContain(weekAgo(2));
+    const changes = () => db.selectFrom('feedChanges').select('projectId').where('projectId', '=', projectId).execute();
+    expect((await changes()).length).toBeGreaterThan(1);
+
+    await houseKeep(stack.registry);
+    expect(await siteWeeks()).not.toContain(weekAgo(2));
+    expect(await siteWeeks()).toContain(weekAgo(1));
+    expect(await changes()).toHaveLength(1);
+    expect((await usageOf('views', '?weeks=3')).weeks.map((w: { weekStart: string }) => w.weekStart)).toContain(weekAgo(2));
+    expect((await anonymous('GET', '/release-history/views/current')).headers['last-modified']).toBe(lastModified);
   });
 });
 

@@ -1,13 +1,16 @@
 import { createPackagingWorker, redisConnection } from '@packhouse/queue';
-import { reconcile, type Registry } from '@packhouse/registry';
+import { houseKeep, reconcile, type Registry } from '@packhouse/registry';
 import { packagingProcessor } from './processor.ts';
 
 export interface RunningWorker {
   close(): Promise<void>;
 }
 
-/** Starts the packaging worker and the reconciler that re-enqueues work Redis lost. */
-export function startWorker(registry: Registry, { reconcileEveryMs = 15_000 } = {}): RunningWorker {
+/**
+ * Starts the packaging worker, the reconciler that re-enqueues work Redis lost, and the
+ * hourly housekeeping of tables that would otherwise only grow.
+ */
+export function startWorker(registry: Registry, { reconcileEveryMs = 15_000, houseKeepEveryMs = 3_600_000 } = {}): RunningWorker {
   const { config, log } = registry;
   const connection = redisConnection(config.redisUrl, 'worker');
   const worker = createPackagingWorker(connection, config.queuePrefix, config.worker.concurrency, packagingProcessor(registry));
@@ -22,10 +25,15 @@ export function startWorker(registry: Registry, { reconcileEveryMs = 15_000 } = 
   const timer = setInterval(tick, reconcileEveryMs);
   timer.unref();
   void tick();
+  const keep = () => houseKeep(registry).catch((error) => log.warn({ err: error }, 'Housekeeping failed.'));
+  const keeping = setInterval(keep, houseKeepEveryMs);
+  keeping.unref();
+  void keep();
 
   return {
     async close() {
       clearInterval(timer);
+      clearInterval(keeping);
       await worker.close();
       connection.disconnect();
     },

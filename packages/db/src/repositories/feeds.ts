@@ -120,3 +120,13 @@ export function listFeedProjects(db: Executor): Promise<FeedListRow[]> {
     .orderBy('p.name')
     .execute() as Promise<FeedListRow[]>;
 }
+
+/** Deletes every change row but each project's newest: only the newest is ever read. */
+export async function pruneFeedChanges(db: Executor): Promise<number> {
+  const result = await sql`
+    DELETE FROM feed_changes f
+    USING (SELECT project_id, max(changed_at) AS newest FROM feed_changes GROUP BY project_id) n
+    WHERE f.project_id = n.project_id AND f.changed_at < n.newest
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
