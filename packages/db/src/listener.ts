@@ -45,10 +45,6 @@ export class ChangeListener {
 
   constructor(private readonly options: ChangeListenerOptions) {}
 
-  get ready(): boolean {
-    return this.listening;
-  }
-
   /** Connects once; on failure keeps retrying in the background (callers bypass caches meanwhile). */
   async start(): Promise<void> {
     await this.connect();

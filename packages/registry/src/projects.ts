@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { files, projects, releases, users, type ProjectRow } from '@packhouse/db';
+import { files, projects, releases, usage, users, type ProjectRow } from '@packhouse/db';
 import { checkGitUrl, SourceRefused, type ProjectType } from '@packhouse/packager';
 import type { Actor, Registry } from './context.ts';
 import { conflict, forbidden, invalid, notFound } from './errors.ts';
-import { latestUsage } from './usage.ts';
+import { isoWeekLabel } from './iso-week.ts';
 import { releaseView, type ProjectView } from './views.ts';
 
 /** A Drupal machine name: what a project may be called. */
@@ -45,7 +45,7 @@ export async function createProject(
 
 export async function getProject(registry: Registry, name: string): Promise<ProjectView> {
   const project = await requireProject(registry, name);
-  const [maintainers, rows, usage] = await Promise.all([
+  const [maintainers, rows, latestWeek] = await Promise.all([
     projects.listMaintainerNames(registry.db, project.id),
     releases.listReleases(registry.db, project.id),
     latestUsage(registry, project.id),
@@ -55,7 +55,7 @@ export async function getProject(registry: Registry, name: string): Promise<Proj
     ...baseView(project),
     maintainers,
     releases: rows.map((row) => releaseView(registry.config.publicUrl, project.name, row, fileRows)),
-    usage,
+    usage: latestWeek,
   };
 }
 
@@ -86,6 +86,12 @@ export async function removeMaintainer(registry: Registry, actor: Actor, name: s
     await projects.removeMaintainer(tx, project.id, user.id);
   });
   return projects.listMaintainerNames(registry.db, project.id);
+}
+
+/** The latest week with any usage and its total of sites, for the project's page. */
+async function latestUsage(registry: Registry, projectId: string): Promise<{ week: string; sites: number } | null> {
+  const row = await usage.latestWeekUsage(registry.db, projectId);
+  return row ? { week: isoWeekLabel(row.week), sites: row.sites } : null;
 }
 
 export async function requireProject(registry: Registry, name: string): Promise<ProjectRow> {

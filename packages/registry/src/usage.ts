@@ -1,15 +1,13 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { projects, usage } from '@packhouse/db';
+import { usage } from '@packhouse/db';
 import type { Registry } from './context.ts';
-import { notFound } from './errors.ts';
+import { requireProject } from './projects.ts';
 import { isoWeekLabel, isoWeekStart, weeksBefore } from './iso-week.ts';
 
 export interface UsageRecorder {
   /** Counts a poll in memory; false when the site key or version is not worth counting. */
   record(projectId: string, siteKey: string, version: string): boolean;
-  /** Writes what is buffered; concurrent calls share the write in progress. */
-  flush(): Promise<void>;
   /** Stops the timer and writes what is left. */
   close(): Promise<void>;
 }
@@ -121,7 +119,6 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
       if (buffer.size >= MAX_BUFFERED) void flush();
       return true;
     },
-    flush,
     async close() {
       clearInterval(timer);
       await flushing;
@@ -147,9 +144,7 @@ function byWeek(polls: Poll[]): Map<string, Poll[]> {
 
 /** Sites per version for the last `weeks` ISO weeks (the current one included), newest first. */
 export async function getUsage(registry: Registry, name: string, weeks = 12, at = new Date()): Promise<UsageWeek[]> {
-  // Not requireProject: projects.ts reads latestUsage, and this module stays free of cycles.
-  const project = await projects.findProjectByName(registry.db, name);
-  if (!project) throw notFound(`No project named "${name}".`);
+  const project = await requireProject(registry, name);
   const rows = await usage.weeklyUsage(registry.db, project.id, weeksBefore(at, weeks - 1));
   const byWeek = new Map<string, UsageWeek>();
   for (const row of rows) {
@@ -159,10 +154,4 @@ export async function getUsage(registry: Registry, name: string, weeks = 12, at 
     week.versions.push({ version: row.version, sites: row.sites });
   }
   return [...byWeek.values()];
-}
-
-/** The latest week with any usage and its total of sites, for the project's page. */
-export async function latestUsage(registry: Registry, projectId: string): Promise<{ week: string; sites: number } | null> {
-  const row = await usage.latestWeekUsage(registry.db, projectId);
-  return row ? { week: isoWeekLabel(row.week), sites: row.sites } : null;
 }

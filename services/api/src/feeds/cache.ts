@@ -31,13 +31,12 @@ export class FeedCache {
   private readonly inFlight = new Map<string, Promise<FeedRepresentation>>();
   private epoch = 0;
   private bytes = 0;
-  readonly stats = { hits: 0, misses: 0, bypasses: 0, changes: 0, resets: 0 };
 
   constructor(private readonly options: FeedCacheOptions) {}
 
   /**
    * Calls back with the cached feed once past the barrier, or with undefined on a miss or
-   * when the barrier fails, leaving those to `get`, which counts them. A callback, not a
+   * when the barrier fails, leaving those to `get`. A callback, not a
    * promise: this is the path of every cache hit.
    */
   lookup(key: string, found: (representation: FeedRepresentation | undefined) => void): void {
@@ -48,12 +47,10 @@ export class FeedCache {
     try {
       await new Promise<void>((resolve, reject) => this.options.afterSync((error) => (error ? reject(error) : resolve())));
     } catch {
-      this.stats.bypasses++;
       return { representation: await represent(await load()), state: 'bypass' };
     }
     const cached = this.hit(key);
     if (cached) return { representation: cached, state: 'hit' };
-    this.stats.misses++;
     let pending = this.inFlight.get(key);
     if (!pending) {
       const epoch = this.epoch;
@@ -72,18 +69,16 @@ export class FeedCache {
     return { representation: await pending, state: 'miss' };
   }
 
-  /** The cached feed, marked as used since it was stored; undefined when absent. */
+  /** The cached feed, marked as hit since it was stored; undefined when absent. */
   private hit(key: string): FeedRepresentation | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    this.stats.hits++;
     entry.used = true;
     return entry.representation;
   }
 
   /** A project's data changed: drop its feeds and the cross-project ones. */
   changed(project: string): void {
-    this.stats.changes++;
     this.epoch++;
     this.inFlight.clear();
     for (const key of this.keysByProject.get(project) ?? []) this.evict(key);
@@ -92,17 +87,12 @@ export class FeedCache {
 
   /** Changes may have been missed: drop everything. */
   reset(): void {
-    this.stats.resets++;
     this.epoch++;
     this.inFlight.clear();
     this.entries.clear();
     this.keysByProject.clear();
     this.crossProject.clear();
     this.bytes = 0;
-  }
-
-  get size(): { entries: number; bytes: number } {
-    return { entries: this.entries.size, bytes: this.bytes };
   }
 
   private store(key: string, project: string | null, representation: FeedRepresentation): void {

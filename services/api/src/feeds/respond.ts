@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { acceptsGzip, notModified, type Preconditions } from './conditional.ts';
+import { acceptsGzip, notModified, type Preconditions } from '../conditional.ts';
 import type { CacheState, FeedRepresentation } from './representation.ts';
 
 /**

@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { findDownload, type Registry } from '@packhouse/registry';
+import { etagMatches } from '../conditional.ts';
 import { errors } from '../schemas.ts';
 
 /** Archives are immutable: a strong ETag (their sha256) and a year of caching. */
@@ -33,7 +34,8 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
         .header('content-type', download.contentType)
         .header('content-disposition', `attachment; filename="${file.name}"`)
         .header('digest', `sha-256=${Buffer.from(file.sha256, 'hex').toString('base64')}`);
-      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+      const ifNoneMatch = request.headers['if-none-match'];
+      if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, [etag])) return reply.code(304).send(null);
       reply.header('content-length', String(file.size));
       // HEAD answers with the real length; fastify keeps a set content-length for HEAD.
       if (request.method === 'HEAD') return reply.send();
@@ -42,8 +44,3 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
     },
   });
 };
-
-function matchesEtag(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header === '*' || header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
-}

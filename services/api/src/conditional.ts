@@ -1,4 +1,4 @@
-import type { FeedRepresentation } from './representation.ts';
+import type { FeedRepresentation } from './feeds/representation.ts';
 
 // Clients send a handful of distinct Accept-Encoding values: parse each once.
 const parsed = new Map<string, boolean>();
@@ -40,14 +40,14 @@ export interface Preconditions {
  * validates, since both are of the same document (W/ is ignored: weak comparison).
  */
 export function notModified({ ifNoneMatch, ifModifiedSince }: Preconditions, representation: FeedRepresentation): boolean {
-  if (ifNoneMatch !== undefined) {
-    if (ifNoneMatch.trim() === '*') return true;
-    return ifNoneMatch.split(',').some((candidate) => {
-      const tag = candidate.trim().replace(/^W\//, '');
-      return tag === representation.etag || tag === representation.gzipEtag;
-    });
-  }
+  if (ifNoneMatch !== undefined) return etagMatches(ifNoneMatch, [representation.etag, representation.gzipEtag]);
   if (ifModifiedSince === undefined || representation.lastModifiedMs === null) return false;
   const since = Date.parse(ifModifiedSince);
   return !Number.isNaN(since) && representation.lastModifiedMs <= since;
+}
+
+/** If-None-Match against the current ETags: `*`, or any listed tag (W/ ignored: weak comparison). */
+export function etagMatches(ifNoneMatch: string, etags: readonly string[]): boolean {
+  if (ifNoneMatch.trim() === '*') return true;
+  return ifNoneMatch.split(',').some((candidate) => etags.includes(candidate.trim().replace(/^W\//, '')));
 }
