@@ -78,7 +78,7 @@ export function ensureCorpus(root: string, { files = 9_000, megabytes = 50 } = {
       ? `name: Module ${i}\ntype: module\npackage: Core\nversion: VERSION\ncore_version_requirement: ^10\n`
       : text(random, Math.round((textBudget / texts) * (0.2 + random() * 1.6)), ext);
     mkdirSync(path.join(dir, path.dirname(file)), { recursive: true });
-    writeFileSync(path.join(dir, file), content, { mode: file.endsWith('.sh') ? 0o755 : 0o644 });
+    writeFileSync(path.join(dir, file), content);
   }
   for (let i = 0; i < images; i++) {
     const file = `core/misc/images/i${i}.png`;

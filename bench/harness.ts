@@ -9,8 +9,10 @@ import { dropDatabase, ensureDatabase, migrate, users } from '@packhouse/db';
 import { startEmbeddedS3 } from '@packhouse/storage';
 import type { Logger } from 'pino';
 
-/** A worker in its own process, so its peak memory (VmHWM) is its own. */
-/** The worker as production runs it: the bundled JavaScript, no TypeScript loader. */
+/**
+ * A worker in its own process, so its peak memory (VmHWM) is its own, run as production
+ * runs it: the bundled JavaScript, no TypeScript loader.
+ */
 export function startStandaloneWorker(root: string, env: Record<string, string>, onLog?: (line: string) => void) {
   execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
   const child = spawn(process.execPath, ['dist/worker.mjs'], {
@@ -42,17 +44,23 @@ export function startStandaloneWorker(root: string, env: Record<string, string>,
 export interface Harness {
   registry: Registry;
   actor: Actor;
+  webhookSecret: string;
   close(): Promise<void>;
 }
 
-export async function setUpProject(config: Readonly<Config>, log: Logger, gitUrl: string): Promise<Harness> {
+/** A registry on the bench environment, its administrator, and one project (Drupal core unless told). */
+export async function setUpProject(
+  config: Readonly<Config>,
+  log: Logger,
+  gitUrl: string,
+  project: { name: string; title: string; type: 'core' | 'module' } = { name: 'drupal', title: 'Drupal core', type: 'core' },
+): Promise<Harness> {
   const { registry, close } = await connectRegistry(config, log, 'api');
   await registry.storage.ensureBucket();
-  const token = newToken();
-  await ensureAdmin(registry.db, token);
+  await ensureAdmin(registry.db, newToken());
   const admin = (await users.findUserByName(registry.db, 'admin'))!;
-  await createProject(registry, admin, { name: 'drupal', title: 'Drupal core', type: 'core', gitUrl });
-  return { registry, actor: admin, close };
+  const { webhookSecret } = await createProject(registry, admin, { ...project, gitUrl });
+  return { registry, actor: admin, webhookSecret, close };
 }
 
 /** Milliseconds from the release request to its published status. */

@@ -12,10 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from '@packhouse/api';
 import { loadConfig } from '@packhouse/config';
-import { users } from '@packhouse/db';
-import { connectRegistry, createProject, ensureAdmin, newToken } from '@packhouse/registry';
 import { pino } from 'pino';
-import { benchEnvironment, startStandaloneWorker } from './harness.ts';
+import { benchEnvironment, setUpProject, startStandaloneWorker } from './harness.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(ROOT, 'bench', '.work');
@@ -44,11 +42,7 @@ git('commit', '-q', '-m', 'Initial');
 const bench = await benchEnvironment(WORK, 'info');
 const { env } = bench;
 const config = loadConfig({ ...env, LOG_LEVEL: 'warn' });
-const { registry, close } = await connectRegistry(config, pino({ level: 'warn' }), 'api');
-await registry.storage.ensureBucket();
-await ensureAdmin(registry.db, newToken());
-const admin = (await users.findUserByName(registry.db, 'admin'))!;
-const { webhookSecret } = await createProject(registry, admin, { name: 'bench_module', title: 'Bench', type: 'module', gitUrl: `file://${repo}` });
+const { registry, webhookSecret, close } = await setUpProject(config, pino({ level: 'warn' }), `file://${repo}`, { name: 'bench_module', title: 'Bench', type: 'module' });
 const app = await buildApp(registry);
 
 const breakdown: Array<{ fetch_ms: number; package_ms: number; publish_ms: number }> = [];

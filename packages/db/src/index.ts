@@ -13,7 +13,7 @@ export * as support from './repositories/support.ts';
 export * as usage from './repositories/usage.ts';
 export type { FeedFileRow, FeedListRow, FeedReleaseRow, FeedSourceRow } from './repositories/feeds.ts';
 export type { UsageHit, WeeklyVersionCount } from './repositories/usage.ts';
-export { ChangeListener, ListenerDown, type ChangeListenerOptions, type Synced } from './listener.ts';
+export { ChangeListener, type ChangeListenerOptions, type Synced } from './listener.ts';
 export type { ProjectRow } from './repositories/projects.ts';
 export type { ReleaseRow } from './repositories/releases.ts';
 export type { ReleaseFileRow } from './repositories/files.ts';

@@ -11,7 +11,5 @@ export {
   type InfoFormat,
   type InfoStamp,
 } from './info.ts';
-export { GZIP_LEVEL } from './tar.ts';
-export { ZIP_LEVEL } from './zip.ts';
 export type { Checkout, GitOptions, ProjectType, Release, SourceLimits, TreeEntry } from './types.ts';
 export { checkGitUrl } from './source.ts';

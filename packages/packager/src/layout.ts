@@ -24,7 +24,7 @@ export interface ArchivePlan {
   blobOids: string[];
 }
 
-export function topFolder(release: Release): string {
+function topFolder(release: Release): string {
   return release.type === 'core' ? `${release.project}-${release.version}` : release.project;
 }
 

@@ -80,7 +80,6 @@ export function dataDescriptor(entry: ZipEntry): Buffer {
 
 function centralHeader(entry: ZipEntry, time: ZipTime): Buffer {
   const extra = timestampField(time);
-  extra.writeUInt16LE(5, 2);
   const header = Buffer.alloc(46);
   header.writeUInt32LE(0x02014b50, 0);
   header.writeUInt16LE(MADE_BY_UNIX, 4);

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import { BlobReader } from './blobs.ts';
 import { deflate, deflateChunks, type Deflated } from './deflate.ts';
 import type { GitContext } from './git.ts';
@@ -57,7 +58,7 @@ async function* zipChunks(ctx: GitContext, plan: ArchivePlan): AsyncGenerator<Bu
   const prepare = async (item: ArchiveItem, streamed: boolean): Promise<Prepared> => {
     if (item.type === 'directory') return { item, kind: 'directory' };
     if (streamed) return { item, kind: 'stream' };
-    if (item.type === 'symlink') return { item, kind: 'whole', method: 0, deflated: await stored(Buffer.from(linkTarget(item), 'utf8')) };
+    if (item.type === 'symlink') return { item, kind: 'whole', method: 0, deflated: stored(Buffer.from(linkTarget(item), 'utf8')) };
     const read = reads.then(() => (item.info ? renderInfo(reader, item, plan.stamp) : reader.readAll(item.entry!.oid, item.entry!.size)));
     reads = read.catch(() => {});
     return { item, kind: 'whole', method: 8, deflated: await deflate(await read) };
@@ -121,7 +122,6 @@ async function* write(prepared: Prepared, reader: BlobReader, directory: ZipDire
 }
 
 /** A symlink target is stored, not deflated; only its CRC-32 is needed. */
-async function stored(content: Buffer): Promise<Deflated> {
-  const { crc32 } = await deflate(content);
-  return { data: content, crc32, size: content.length };
+function stored(content: Buffer): Deflated {
+  return { data: content, crc32: crc32(content), size: content.length };
 }

@@ -52,7 +52,7 @@ export async function projectListFeed(registry: Registry): Promise<FeedDocument>
   return { status: 200, projectId: null, xml, lastModified };
 }
 
-export function projectLink(publicUrl: string, name: string): string {
+function projectLink(publicUrl: string, name: string): string {
   return `${publicUrl}/project/${name}`;
 }
 
@@ -100,7 +100,7 @@ function apiVersions(row: FeedListRow): string[] {
 }
 
 /** The channel the feed triggers notify on (migrations/20261128140000_update_status.sql). */
-export const FEED_CHANNEL = 'packhouse_feeds';
+const FEED_CHANNEL = 'packhouse_feeds';
 
 /**
  * A LISTEN connection that reports which project's feeds changed, for a process that

@@ -12,7 +12,7 @@ export { houseKeep } from './housekeeping.ts';
 export { unreachable, type Dependency } from './health.ts';
 export type { FileView, ProjectView, ReleaseView } from './views.ts';
 export { connectRegistry, type Connected } from './connect.ts';
-export { FEED_CHANNEL, feedNotFound, listenForFeedChanges, projectListFeed, releaseHistory, type FeedDocument } from './feeds.ts';
+export { feedNotFound, listenForFeedChanges, projectListFeed, releaseHistory, type FeedDocument } from './feeds.ts';
 export { createUsageRecorder, getUsage, type UsageRecorder, type UsageWeek } from './usage.ts';
 export { isoWeekLabel, isoWeekStart } from './iso-week.ts';
 export {

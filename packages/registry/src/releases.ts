@@ -72,7 +72,7 @@ export async function getRelease(registry: Registry, projectName: string, versio
 }
 
 /** A tag is the version: it must be a Drupal version, and a tagged one (dev releases come from branches). */
-export function versionOfTag(tag: string): string {
+function versionOfTag(tag: string): string {
   try {
     const version = parseVersion(tag);
     if (version.isDev) throw invalid(`Tag "${tag}" is a dev version; dev releases are built from branches, not tags.`);

@@ -94,7 +94,7 @@ async function authenticProject(registry: Registry, urls: string[], authenticate
 }
 
 /** Hosts spell one repository several ways: with or without `.git` and a trailing slash. */
-export function urlVariants(urls: string[]): string[] {
+function urlVariants(urls: string[]): string[] {
   const variants = new Set<string>();
   for (const url of urls) {
     const bare = url.replace(/\/+$/, '').replace(/\.git$/, '');
