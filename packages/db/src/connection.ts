@@ -20,3 +20,11 @@ export function createDb(
   pool.on('error', onIdleError);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
 }
+
+/**
+ * Runs several reads against one snapshot of the database: a view assembled from a release
+ * and its builds never shows a commit from before a publish beside builds from after it.
+ */
+export function snapshot<T>(db: Db, read: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(read);
+}

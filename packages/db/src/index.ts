@@ -1,4 +1,4 @@
-export { createDb, type Db, type Executor, type Tx } from './connection.ts';
+export { createDb, snapshot, type Db, type Executor, type Tx } from './connection.ts';
 export { dropDatabase, ensureDatabase, migrate, MIGRATIONS_DIR } from './migrate.ts';
 export type * from './schema.ts';
 export * as users from './repositories/users.ts';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { files, projects, releases, usage, users, type ProjectRow } from '@packhouse/db';
+import { files, projects, releases, snapshot, usage, users, type ProjectRow } from '@packhouse/db';
 import { checkGitUrl, SourceRefused, type ProjectType } from '@packhouse/packager';
 import type { Actor, Registry } from './context.ts';
 import { conflict, forbidden, invalid, notFound } from './errors.ts';
@@ -45,18 +45,18 @@ export async function createProject(
 
 export async function getProject(registry: Registry, name: string): Promise<ProjectView> {
   const project = await requireProject(registry, name);
-  const [maintainers, rows, latestWeek] = await Promise.all([
-    projects.listMaintainerNames(registry.db, project.id),
-    releases.listReleases(registry.db, project.id),
-    latestUsage(registry, project.id),
-  ]);
-  const fileRows = await files.listFiles(registry.db, rows.map((row) => row.id));
-  return {
-    ...baseView(project),
-    maintainers,
-    releases: rows.map((row) => releaseView(registry.config.publicUrl, project.name, row, fileRows)),
-    usage: latestWeek,
-  };
+  return snapshot(registry.db, async (tx) => {
+    const maintainers = await projects.listMaintainerNames(tx, project.id);
+    const rows = await releases.listReleases(tx, project.id);
+    const fileRows = await files.listFiles(tx, rows.map((row) => row.id));
+    const latestWeek = await usage.latestWeekUsage(tx, project.id);
+    return {
+      ...baseView(project),
+      maintainers,
+      releases: rows.map((row) => releaseView(registry.config.publicUrl, project.name, row, fileRows)),
+      usage: latestWeek ? { week: isoWeekLabel(latestWeek.week), sites: latestWeek.sites } : null,
+    };
+  });
 }
 
 export async function rotateWebhookSecret(registry: Registry, actor: Actor, name: string): Promise<{ webhookSecret: string }> {
@@ -89,11 +89,6 @@ export async function removeMaintainer(registry: Registry, actor: Actor, name: s
 }
 
 /** The latest week with any usage and its total of sites, for the project's page. */
-async function latestUsage(registry: Registry, projectId: string): Promise<{ week: string; sites: number } | null> {
-  const row = await usage.latestWeekUsage(registry.db, projectId);
-  return row ? { week: isoWeekLabel(row.week), sites: row.sites } : null;
-}
-
 export async function requireProject(registry: Registry, name: string): Promise<ProjectRow> {
   const project = await projects.findProjectByName(registry.db, name);
   if (!project) throw notFound(`No project named "${name}".`);

@@ -1,4 +1,4 @@
-import { builds, files, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import { builds, files, releases, snapshot, type ProjectRow, type ReleaseRow } from '@packhouse/db';
 import { InvalidVersion, parseVersion } from '@packhouse/versions';
 import type { Actor, Registry } from './context.ts';
 import { conflict, invalid, notFound } from './errors.ts';
@@ -62,13 +62,13 @@ async function enqueue(registry: Registry, release: ReleaseRow): Promise<void> {
 
 export async function getRelease(registry: Registry, projectName: string, version: string): Promise<ReleaseView> {
   const project = await requireProject(registry, projectName);
-  const release = await releases.findRelease(registry.db, project.id, version);
-  if (!release) throw notFound(`${projectName} has no release ${version}.`);
-  const [rows, history] = await Promise.all([
-    files.listFiles(registry.db, [release.id]),
-    release.kind === 'dev' ? builds.listBuilds(registry.db, release.id) : Promise.resolve(undefined),
-  ]);
-  return releaseView(registry.config.publicUrl, projectName, release, rows, history);
+  return snapshot(registry.db, async (tx) => {
+    const release = await releases.findRelease(tx, project.id, version);
+    if (!release) throw notFound(`${projectName} has no release ${version}.`);
+    const rows = await files.listFiles(tx, [release.id]);
+    const history = release.kind === 'dev' ? await builds.listBuilds(tx, release.id) : undefined;
+    return releaseView(registry.config.publicUrl, projectName, release, rows, history);
+  });
 }
 
 /** A tag is the version: it must be a Drupal version, and a tagged one (dev releases come from branches). */
