@@ -1,6 +1,7 @@
-import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { usage } from '@packhouse/db';
+import { usage, type UsageHit } from '@packhouse/db';
+import { PollBuffer } from './poll-buffer.ts';
+import { SiteHasher } from './site-hash.ts';
 import type { Registry } from './context.ts';
 import { requireProject } from './projects.ts';
 import { isoWeekLabel, isoWeekStart, weeksBefore } from './iso-week.ts';
@@ -21,35 +22,26 @@ export interface UsageWeek {
 
 const SITE_KEY = /^[\x21-\x7e]{1,256}$/;
 const VERSION = /^[0-9A-Za-z.+_-]{1,128}$/;
-// Small chunks, with a turn of the event loop between them: a flush never blocks polls for long.
-const CHUNK = 2_000;
-// Past this many distinct sites waiting, flush early; past twice that (Postgres down), drop.
-const MAX_BUFFERED = 200_000;
-
-/** A poll waiting to be written; the raw site key lives only here, for one flush interval. */
-interface Poll {
-  week: string;
-  projectId: string;
-  siteKey: string;
-  version: string;
-}
-
-/** What is stored of a site key: the first 64 bits of its HMAC-SHA256, as a signed bigint. */
-function siteHash(secret: KeyObject, siteKey: string): string {
-  return createHmac('sha256', secret).update(siteKey).digest().readBigInt64BE(0).toString();
-}
+// Polls go to Postgres this many to a statement, and are hashed this many between turns of
+// the event loop: a flush never holds up feed requests for long.
+const STATEMENT = 2_000;
+const SLICE = 250;
+// Full buffers kept while Postgres cannot be written; past this, the oldest is dropped.
+const MAX_PENDING = 4;
 
 /**
  * Buffers usage in memory and writes it in batches every `usageFlushMs`, so that a poll
  * never waits on a database write, nor on hashing. One site counts once per project per ISO
- * week; site keys reach the database only as keyed hashes. A crash loses at most one flush
- * interval; a failed flush keeps its polls for the next one.
+ * week: Postgres skips a (week, project, site) it holds, so a site that polls again costs a
+ * lookup, not a count. Site keys reach the database only as keyed hashes. A crash loses at
+ * most one flush interval; a failed flush keeps its polls for the next one.
  */
 export function createUsageRecorder(registry: Registry, { clock = Date.now } = {}): UsageRecorder {
   const { db, log, config } = registry;
   const { usageFlushMs } = config.updateStatus;
-  const secret = createSecretKey(Buffer.from(config.updateStatus.siteKeySecret)); // prepared once, not per poll
-  let buffer = new Map<string, Poll>();
+  const hasher = new SiteHasher(config.updateStatus.siteKeySecret);
+  let current: PollBuffer | null = null;
+  const pending: PollBuffer[] = [];
   let flushing: Promise<void> | null = null;
   let dropped = 0;
   let week = { start: '', from: 0, until: 0 };
@@ -65,41 +57,55 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
     return week.start;
   }
 
-  async function write(batch: Map<string, Poll>): Promise<void> {
-    const polls = [...batch.values()];
+  /** Hands the buffer being filled to the writer. */
+  function seal(): void {
+    if (current && current.size > 0) pending.push(current);
+    current = null;
+    while (pending.length > MAX_PENDING) {
+      // The oldest not being written right now.
+      const [lost] = pending.splice(flushing ? 1 : 0, 1);
+      dropped += lost!.size - lost!.written;
+    }
+  }
+
+  async function write(): Promise<void> {
+    let polls = 0;
     let counted = 0;
     try {
-      for (let i = 0; i < polls.length; i += CHUNK) {
-        if (i > 0) await nextTurn();
-        const chunk = polls.slice(i, i + CHUNK);
-        // A flush spans a Monday at most once in a while: one statement per week.
-        for (const [start, inWeek] of byWeek(chunk)) {
-          const hits = inWeek.map((poll) => ({ projectId: poll.projectId, siteHash: siteHash(secret, poll.siteKey), version: poll.version }));
-          counted += await usage.recordUsage(db, start, hits);
-          for (const poll of inWeek) batch.delete(pollKey(poll));
+      while (pending.length > 0) {
+        const batch = pending[0]!;
+        while (batch.written < batch.size) {
+          const to = Math.min(batch.written + STATEMENT, batch.size);
+          const hits: UsageHit[] = [];
+          for (let from = batch.written; from < to; from += SLICE) {
+            if (from > batch.written) await nextTurn();
+            hits.push(...batch.hits(from, Math.min(from + SLICE, to), hasher));
+          }
+          counted += await usage.recordUsage(db, batch.week, hits);
+          polls += to - batch.written;
+          batch.written = to;
         }
+        if (pending[0] === batch) pending.shift();
       }
-      log.debug({ polls: polls.length, counted }, 'Usage flushed.');
+      log.debug({ polls, counted }, 'Usage flushed.');
     } catch (error) {
-      // Keep what was not written; recordUsage is idempotent, so retrying a chunk is safe.
-      for (const [key, poll] of batch) if (!buffer.has(key)) buffer.set(key, poll);
-      log.warn({ err: error, pending: buffer.size }, 'Could not write usage; will retry at the next flush.');
+      // What was not written stays pending; writing a poll twice counts it once.
+      log.warn({ err: error, pending: pending.reduce((sum, batch) => sum + batch.size - batch.written, 0) }, 'Could not write usage; will retry at the next flush.');
     }
     if (dropped > 0) {
-      log.warn({ dropped }, 'Dropped usage polls because the buffer was full.');
+      log.warn({ dropped }, 'Dropped usage polls: Postgres could not be written for too long.');
       dropped = 0;
     }
   }
 
   function flush(): Promise<void> {
-    if (flushing) return flushing;
-    if (buffer.size === 0) return Promise.resolve();
-    const batch = buffer;
-    buffer = new Map();
-    flushing = write(batch).finally(() => {
-      flushing = null;
-    });
-    return flushing;
+    seal();
+    if (!flushing && pending.length > 0) {
+      flushing = write().finally(() => {
+        flushing = null;
+      });
+    }
+    return flushing ?? Promise.resolve();
   }
 
   const timer = setInterval(() => void flush(), usageFlushMs);
@@ -108,38 +114,20 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
   return {
     record(projectId, siteKey, version) {
       if (!SITE_KEY.test(siteKey) || !VERSION.test(version)) return false;
-      const poll: Poll = { week: currentWeek(), projectId, siteKey, version };
-      const key = pollKey(poll);
-      if (buffer.has(key)) return true;
-      if (buffer.size >= 2 * MAX_BUFFERED) {
-        dropped++;
-        return false;
-      }
-      buffer.set(key, poll);
-      if (buffer.size >= MAX_BUFFERED) void flush();
-      return true;
+      const week = currentWeek();
+      if (current && current.week !== week) void flush();
+      current ??= new PollBuffer(week);
+      if (current.add(projectId, siteKey, version)) return true;
+      void flush(); // full
+      current = new PollBuffer(week);
+      return current.add(projectId, siteKey, version);
     },
     async close() {
       clearInterval(timer);
-      await flushing;
+      while (flushing) await flushing;
       await flush();
     },
   };
-}
-
-/** One site, project and week: what is counted once. Site keys hold no spaces (SITE_KEY). */
-function pollKey({ week, projectId, siteKey }: Poll): string {
-  return `${week} ${projectId} ${siteKey}`;
-}
-
-function byWeek(polls: Poll[]): Map<string, Poll[]> {
-  const weeks = new Map<string, Poll[]>();
-  for (const poll of polls) {
-    const inWeek = weeks.get(poll.week);
-    if (inWeek) inWeek.push(poll);
-    else weeks.set(poll.week, [poll]);
-  }
-  return weeks;
 }
 
 /** Sites per version for the last `weeks` ISO weeks (the current one included), newest first. */

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { buildApp } from '@packhouse/api';
 import { usage } from '@packhouse/db';
-import { houseKeep, isoWeekLabel, isoWeekStart } from '@packhouse/registry';
+import { createUsageRecorder, houseKeep, isoWeekLabel, isoWeekStart } from '@packhouse/registry';
 import { sql } from 'kysely';
 import { client, eventually, startStack, type Stack } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,6 +161,8 @@ describe('usage is buffered: no write per poll, flushed on close, one count acro
     const [a, b] = [client(first), client(second)];
     for (const key of ['one', 'two', 'shared']) expect((await poll(a, 'token', `site_key=${key}&version=8.x-1.0`)).status).toBe(200);
     for (const key of ['three', 'shared']) await poll(b, 'token', `site_key=${key}&version=8.x-1.0`);
+    // Within one batch too, a site counts under the first version it reports.
+    await poll(b, 'token', 'site_key=three&version=8.x-1.1');
     const rows = () => stack.registry.db.selectFrom('usageSites').select('siteHash').execute();
     expect(await rows()).toHaveLength(0);
 
@@ -168,5 +170,20 @@ describe('usage is buffered: no write per poll, flushed on close, one count acro
     expect(await rows()).toHaveLength(4);
     const counts = await stack.registry.db.selectFrom('usageCounts').select(['version', 'sites']).execute();
     expect(counts).toEqual([{ version: '8.x-1.0', sites: 4 }]);
+  });
+
+  it('writes more polls than one buffer holds, every one of them', async () => {
+    const recorder = createUsageRecorder(stack.registry);
+    const projectId = (await stack.registry.db.selectFrom('projects').select('id').where('name', '=', 'token').executeTakeFirstOrThrow()).id;
+    const polls = 150_000;
+    for (let i = 0; i < polls; i++) expect(recorder.record(projectId, `many-${i}`, i % 2 ? '8.x-1.0' : '8.x-2.0')).toBe(true);
+    await recorder.close();
+    const counts = await stack.registry.db.selectFrom('usageCounts').select(['version', 'sites']).orderBy('version').execute();
+    expect(counts).toEqual([
+      { version: '8.x-1.0', sites: 4 + polls / 2 },
+      { version: '8.x-2.0', sites: polls / 2 },
+    ]);
+    const hashes = await stack.registry.db.selectFrom('usageSites').select('siteHash').where('siteHash', 'in', [stored('many-0'), stored(`many-${polls - 1}`)]).execute();
+    expect(hashes).toHaveLength(2);
   });
 });

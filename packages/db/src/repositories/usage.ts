@@ -16,8 +16,9 @@ export interface WeeklyVersionCount {
 }
 
 /**
- * Counts each (project, week, site) once: rows already present are skipped, and only the
- * rows this statement inserted are added to the per-version counts, in one statement.
+ * Counts each (project, week, site) once: rows already present are skipped, a site given
+ * twice counts under its first version, and only the rows this statement inserted are
+ * added to the per-version counts, in one statement.
  * `week` is the hits' Monday (YYYY-MM-DD). Columns travel as comma-joined text (ids,
  * hashes and versions hold no commas): far cheaper to build than array parameters, which
  * pg escapes element by element on the API's event loop. Input is sorted so that concurrent flushes from
@@ -34,13 +35,13 @@ export async function recordUsage(db: Executor, week: string, hits: readonly Usa
         string_to_array(${hits.map((hit) => hit.projectId).join(',')}, ',')::bigint[],
         string_to_array(${hits.map((hit) => hit.siteHash).join(',')}, ',')::bigint[],
         string_to_array(${versions}, ',')
-      ) AS i (project_id, site_hash, version)
+      ) WITH ORDINALITY AS i (project_id, site_hash, version, arrival)
     ),
     inserted AS (
       INSERT INTO usage_sites (project_id, week, site_hash, version)
       SELECT project_id, ${week}::date, site_hash, version FROM input
       WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = input.project_id)
-      ORDER BY project_id, site_hash
+      ORDER BY project_id, site_hash, arrival
       ON CONFLICT DO NOTHING
       RETURNING project_id, version
     ),
