@@ -15,11 +15,39 @@ export interface LoadResult {
 }
 
 /**
- * A wrk script that asks for a random path of `paths` each time, with Accept-Encoding gzip as
- * Drupal's HTTP client (Guzzle over curl) sends it, and, when `siteKeys` is set, the query
- * a site adds to be counted: one of 100,000 site keys.
+ * Who polls, when the feed is asked with `site_key`:
+ * - `daily`: Drupal's Update module checks every day, so in a week each (site, project)
+ *   is counted on its first poll and seen again on six more. One poll in seven is a site
+ *   new this week; the others come from the SITES sites whose MODULES projects each were
+ *   already counted (`dailyWarmUp` lists those polls).
+ * - `new-sites`: every poll is a site never seen before, the most a poll can cost.
  */
-export function wrkScript(work: string, name: string, paths: string[], siteKeys: boolean): string {
+export type Polling = 'none' | 'daily' | 'new-sites';
+export const SITES = 10_000;
+export const MODULES = 10;
+
+/** The project index (0-based) of `site`'s `module`-th project (1-based), as the wrk script computes it. */
+function projectOf(site: number, module: number, projects: number): number {
+  return (site * 7_919 + module * 104_729) % projects;
+}
+
+/** The paths that count every (site, project) pair of the `daily` population once. */
+export function dailyWarmUp(paths: string[]): string[] {
+  const polls: string[] = [];
+  for (let site = 1; site <= SITES; site++) {
+    for (let module = 1; module <= MODULES; module++) polls.push(`${paths[projectOf(site, module, paths.length)]}${query(`bench-site-${site}`)}`);
+  }
+  return polls;
+}
+
+const query = (siteKey: string) => `?site_key=${siteKey}&version=8.x-1.4&list=x`;
+
+/**
+ * A wrk script that asks for a random path of `paths` each time, with Accept-Encoding gzip as
+ * Drupal's HTTP client (Guzzle over curl) sends it, and the query a site adds to be counted
+ * as `polling` says.
+ */
+export function wrkScript(work: string, name: string, paths: string[], polling: Polling): string {
   const list = path.join(work, `${name}.paths`);
   writeFileSync(list, `${paths.join('\n')}\n`);
   const script = path.join(work, `${name}.lua`);
@@ -27,11 +55,25 @@ export function wrkScript(work: string, name: string, paths: string[], siteKeys:
     script,
     `local paths = {}
 for line in io.lines("${list}") do paths[#paths + 1] = line end
-local site_keys = ${siteKeys ? 'true' : 'false'}
+local polling = "${polling}"
 math.randomseed(os.time())
+-- Site keys new in this run: unique across runs too.
+local run = string.format("%d-%d", os.time(), math.random(1000000000))
+local fresh = 0
+local function new_site()
+  fresh = fresh + 1
+  return paths[math.random(#paths)] .. string.format("${query('bench-new-%s-%d')}", run, fresh)
+end
 request = function()
-  local p = paths[math.random(#paths)]
-  if site_keys then p = p .. string.format("?site_key=bench-site-%d&version=8.x-1.4&list=x", math.random(100000)) end
+  local p
+  if polling == "none" then
+    p = paths[math.random(#paths)]
+  elseif polling == "new-sites" or math.random(7) == 1 then
+    p = new_site()
+  else
+    local site, module = math.random(${SITES}), math.random(${MODULES})
+    p = paths[(site * 7919 + module * 104729) % #paths + 1] .. string.format("${query('bench-site-%d')}", site)
+  end
   return wrk.format("GET", p, { ["Accept-Encoding"] = "gzip" })
 end
 done = function(summary, latency, requests)

@@ -64,3 +64,14 @@ export async function seedFeedDatabase(url: string, projects: number): Promise<{
     await client.end();
   }
 }
+
+/** How many (site, project) pairs the database has counted, all weeks together. */
+export async function countedSites(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ n: number }>('SELECT count(*)::integer AS n FROM usage_sites')).rows[0]!.n;
+  } finally {
+    await client.end();
+  }
+}

@@ -15,8 +15,9 @@ const FeedResponses = {
 /**
  * The update status feeds Drupal sites poll (updates.drupal.org's protocol), served from an
  * in-memory cache kept fresh by Postgres notifications, and the usage counts they report.
- * Cache hits of release histories are answered before routing (feeds/fast-path.ts); these
- * routes serve everything else, and are what the OpenAPI document describes.
+ * Cache hits of release histories on connections the front door keeps (feeds/front-door.ts)
+ * are answered before Node parses them; these routes serve everything else, and are what
+ * the OpenAPI document describes.
  */
 export const feedRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; feeds: Feeds }> = async (app, { registry, feeds }) => {
   const { cache } = feeds;
@@ -63,7 +64,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; feeds: 
   );
 };
 
-/** The answer is written raw, as on the fast path, so that both send the very same bytes. */
+/** The answer is written from the same header lists as the front door's, so that both send the same bytes. */
 function send(reply: FastifyReply, representation: FeedRepresentation, state: CacheState) {
   reply.hijack();
   respond(reply.request.raw, reply.raw, representation, state);

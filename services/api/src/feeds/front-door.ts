@@ -1,0 +1,300 @@
+import { STATUS_CODES, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { parse as parseQuery } from 'node:querystring';
+import { MACHINE_NAME } from '@packhouse/registry';
+import type { Logger } from 'pino';
+import { acceptsGzip, notModified, type Preconditions } from '../conditional.ts';
+import type { Feeds } from './feeds.ts';
+import type { FeedRepresentation } from './representation.ts';
+
+// Node's own limit on a request head (--max-http-header-size).
+const MAX_HEAD = 16 * 1024;
+const HEAD_END = Buffer.from('\r\n\r\n');
+const REQUEST_LINE = /^(GET|HEAD) \/release-history\/([\x21-\x7e]*) HTTP\/1\.1$/;
+// `{project}/{selector}` as routes/feeds.ts caches it.
+const CACHE_KEY = new RegExp(`${MACHINE_NAME.source.slice(0, -1)}/[0-9a-z.]{1,32}$`);
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// What RFC 9110 allows in no field value: controls but tab, and so CR and LF.
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/** A feed poll of the one shape the front door answers. */
+interface Poll extends Preconditions {
+  head: boolean;
+  key: string;
+  siteKey?: string;
+  version?: string;
+  acceptEncoding?: string;
+  close: boolean;
+}
+
+/**
+ * Feed cache hits, answered straight off the socket. Sites poll feeds far more often than
+ * anything else is asked, and Node's HTTP server costs more per request than the whole of
+ * a cache hit: this reads plain `GET`/`HEAD /release-history/{project}/{selector}`
+ * requests of HTTP/1.1, answers those the cache holds, and hands the connection, with
+ * every byte not yet answered, to Node's HTTP server (and so to fastify and
+ * routes/feeds.ts) at the first request it does not answer: a miss, another route, any
+ * header it does not expect (a body, an upgrade, a repeated parameter), anything unusual
+ * at all. It never reads a request body, so it cannot disagree with Node about where a
+ * request ends.
+ */
+export class FrontDoor {
+  closing = false;
+  private readonly connections = new Set<FeedConnection>();
+  private readonly handOffTo: (socket: Socket) => void;
+
+  constructor(
+    readonly server: Server,
+    readonly feeds: Feeds,
+    readonly log: Logger,
+  ) {
+    // Node's HTTP server takes its connections through this event, and documents that
+    // emitting it hands a socket over: it is kept for the connections handed off.
+    const listeners = server.listeners('connection') as ((socket: Socket) => void)[];
+    server.removeAllListeners('connection');
+    this.handOffTo = (socket) => {
+      for (const listener of listeners) listener.call(server, socket);
+    };
+    server.on('connection', (socket: Socket) => {
+      if (this.closing) this.handOffTo(socket);
+      else this.connections.add(new FeedConnection(this, socket));
+    });
+  }
+
+  handOff(connection: FeedConnection): void {
+    this.connections.delete(connection);
+    this.handOffTo(connection.socket);
+  }
+
+  forget(connection: FeedConnection): void {
+    this.connections.delete(connection);
+  }
+
+  /** Server shutdown: idle connections close now, busy ones after their answer. */
+  close(): void {
+    this.closing = true;
+    for (const connection of this.connections) connection.closeIfIdle();
+  }
+}
+
+class FeedConnection {
+  /** Bytes received and not answered yet, from the start of the next request. */
+  private pending: Buffer | null = null;
+  private busy = false;
+  private headTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly door: FrontDoor,
+    readonly socket: Socket,
+  ) {
+    socket.on('data', this.onData);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+    socket.on('timeout', this.onIdle);
+    socket.setTimeout(door.server.keepAliveTimeout);
+  }
+
+  closeIfIdle(): void {
+    if (!this.busy) this.socket.destroy();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    if (!this.busy) this.next();
+  };
+
+  private readonly onError = (): void => {
+    this.socket.destroy();
+  };
+
+  private readonly onClose = (): void => {
+    clearTimeout(this.headTimer);
+    this.door.forget(this);
+  };
+
+  private readonly onIdle = (): void => {
+    if (!this.busy) this.socket.destroy();
+  };
+
+  /** Reads the next request, if a whole head has arrived. */
+  private next(): void {
+    const pending = this.pending;
+    if (pending === null) return;
+    const end = pending.indexOf(HEAD_END);
+    if (end === -1) {
+      if (pending.length > MAX_HEAD) return this.handOff();
+      // A head that trickles in for longer than Node would wait for one is dropped.
+      this.headTimer ??= setTimeout(() => this.socket.destroy(), this.door.server.headersTimeout);
+      return;
+    }
+    clearTimeout(this.headTimer);
+    this.headTimer = undefined;
+    const poll = end + HEAD_END.length <= MAX_HEAD ? parsePoll(pending.toString('latin1', 0, end)) : null;
+    if (poll === null) return this.handOff();
+    this.busy = true;
+    this.door.feeds.cache.lookup(poll.key, (representation) => this.answer(poll, end + HEAD_END.length, representation));
+  }
+
+  private answer(poll: Poll, length: number, representation: FeedRepresentation | undefined): void {
+    try {
+      if (this.socket.destroyed) return;
+      this.busy = false;
+      // Not cached: Node's server and the route answer this request and all that follow.
+      if (representation === undefined) return this.handOff();
+      const pending = this.pending!;
+      this.pending = length === pending.length ? null : pending.subarray(length);
+      this.door.feeds.countPoll(representation, poll.siteKey, poll.version);
+      const close = poll.close || this.door.closing;
+      writeResponse(this.socket, poll, representation, close, this.door.server.keepAliveTimeout);
+      if (close) {
+        this.stop();
+        this.socket.end();
+        return;
+      }
+      this.next();
+    } catch (error) {
+      // Called back from the listener's round trip: nothing above must escape.
+      this.door.log.error({ err: error, key: poll.key }, 'Could not answer a feed request.');
+      this.socket.destroy();
+    }
+  }
+
+  private handOff(): void {
+    this.detach();
+    if (this.pending !== null) this.socket.unshift(this.pending);
+    this.pending = null;
+    this.door.handOff(this);
+  }
+
+  /** Reads no more requests; errors are still this connection's to swallow. */
+  private stop(): void {
+    clearTimeout(this.headTimer);
+    this.socket.setTimeout(0);
+    this.socket.off('timeout', this.onIdle);
+    this.socket.off('data', this.onData);
+    this.door.forget(this);
+  }
+
+  /** Leaves the socket to Node's server, which handles its errors and timeouts itself. */
+  private detach(): void {
+    this.stop();
+    this.socket.off('error', this.onError);
+    this.socket.off('close', this.onClose);
+  }
+}
+
+/** The request head as a feed poll, or null when it is anything else. */
+function parsePoll(head: string): Poll | null {
+  const lines = head.split('\r\n');
+  const requestLine = REQUEST_LINE.exec(lines[0]!);
+  if (requestLine === null) return null;
+  const target = requestLine[2]!;
+  const queryAt = target.indexOf('?');
+  const key = queryAt === -1 ? target : target.slice(0, queryAt);
+  if (!CACHE_KEY.test(key)) return null;
+  const poll: Poll = { head: requestLine[1] === 'HEAD', key, close: false };
+  if (queryAt !== -1) {
+    const query = parseQuery(target.slice(queryAt + 1));
+    const { site_key: siteKey, version, list } = query;
+    // Repeated parameters are for the route's schema to refuse.
+    if (Array.isArray(siteKey) || Array.isArray(version) || Array.isArray(list)) return null;
+    poll.siteKey = siteKey;
+    poll.version = version;
+  }
+  let hosts = 0;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(':');
+    const name = line.slice(0, colon);
+    if (colon <= 0 || !TOKEN.test(name) || CONTROL.test(line)) return null;
+    const value = withoutOws(line, colon + 1);
+    switch (name.toLowerCase()) {
+      case 'host':
+        hosts++;
+        break;
+      case 'accept-encoding':
+        poll.acceptEncoding ??= value;
+        break;
+      // As Node does: a repeated If-None-Match is one list; other repeats keep the first.
+      case 'if-none-match':
+        poll.ifNoneMatch = poll.ifNoneMatch === undefined ? value : `${poll.ifNoneMatch}, ${value}`;
+        break;
+      case 'if-modified-since':
+        poll.ifModifiedSince ??= value;
+        break;
+      case 'connection': {
+        const option = value.toLowerCase();
+        if (option === 'close') poll.close = true;
+        else if (option !== 'keep-alive') return null;
+        break;
+      }
+      case 'content-length':
+      case 'transfer-encoding':
+      case 'expect':
+      case 'upgrade':
+        return null;
+    }
+  }
+  return hosts === 1 ? poll : null;
+}
+
+/** `line` from `start`, without the spaces and tabs around a field value. */
+function withoutOws(line: string, start: number): string {
+  let end = line.length;
+  while (start < end && (line.charCodeAt(start) === 32 || line.charCodeAt(start) === 9)) start++;
+  while (end > start && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9)) end--;
+  return line.slice(start, end);
+}
+
+function writeResponse(socket: Socket, poll: Poll, representation: FeedRepresentation, close: boolean, keepAliveMs: number): void {
+  const gzip = acceptsGzip(poll.acceptEncoding);
+  const unchanged = representation.status === 200 && notModified(poll, representation);
+  const head = headsOf(representation)[(unchanged ? 2 : 0) + (gzip ? 1 : 0)]!;
+  const tail = closingLines(close, keepAliveMs);
+  const body = unchanged || poll.head ? null : gzip ? representation.gzip : representation.body;
+  // One buffer, one write: a corked write of three would go through writev, which costs more.
+  const response = Buffer.allocUnsafe(head.length + tail.length + (body?.length ?? 0));
+  head.copy(response, 0);
+  tail.copy(response, head.length);
+  body?.copy(response, head.length + tail.length);
+  socket.write(response);
+}
+
+const heads = new WeakMap<FeedRepresentation, readonly Buffer[]>();
+
+/**
+ * The status line and headers of a cache hit, up to Date, as Node writes them from the
+ * same header lists: identity, gzip, then their 304s.
+ */
+function headsOf(representation: FeedRepresentation): readonly Buffer[] {
+  let found = heads.get(representation);
+  if (found === undefined) {
+    const { identity, gzip } = representation.headers;
+    const head = (status: number, list: string[]) => {
+      let text = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n`;
+      for (let i = 0; i < list.length; i += 2) text += `${list[i]}: ${list[i + 1]}\r\n`;
+      return Buffer.from(text, 'latin1');
+    };
+    found = [head(representation.status, identity.full.hit), head(representation.status, gzip.full.hit), head(304, identity.notModified.hit), head(304, gzip.notModified.hit)];
+    heads.set(representation, found);
+  }
+  return found;
+}
+
+let second = 0;
+let tails: { keepAliveMs: number; keepAlive: Buffer; close: Buffer } | undefined;
+
+/** Date (an HTTP-date, made once a second) and Connection, as Node ends a response head. */
+function closingLines(close: boolean, keepAliveMs: number): Buffer {
+  const now = Math.floor(Date.now() / 1000);
+  if (now !== second || tails?.keepAliveMs !== keepAliveMs) {
+    second = now;
+    const date = `Date: ${new Date(now * 1000).toUTCString()}\r\n`;
+    tails = {
+      keepAliveMs,
+      keepAlive: Buffer.from(`${date}Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAliveMs / 1000)}\r\n\r\n`, 'latin1'),
+      close: Buffer.from(`${date}Connection: close\r\n\r\n`, 'latin1'),
+    };
+  }
+  return close ? tails!.close : tails!.keepAlive;
+}
