@@ -24,7 +24,17 @@ export class PollBuffer {
   private readonly versions: string[] = [];
   private readonly versionIds = new Map<string, number>();
 
-  constructor(readonly week: string) {}
+  constructor(public week: string) {}
+
+  /** Empties the buffer for another week's polls: its arrays are kept, not made again. */
+  reuse(week: string): this {
+    this.week = week;
+    this.size = 0;
+    this.written = 0;
+    this.versions.length = 0;
+    this.versionIds.clear();
+    return this;
+  }
 
   /** Adds a poll; false when the buffer is full. `siteKey` is printable ASCII. */
   add(projectId: string, siteKey: string, version: string): boolean {

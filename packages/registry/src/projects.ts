@@ -88,7 +88,7 @@ export async function removeMaintainer(registry: Registry, actor: Actor, name: s
   return projects.listMaintainerNames(registry.db, project.id);
 }
 
-/** The latest week with any usage and its total of sites, for the project's page. */
+/** The project of that name, or a 404. */
 export async function requireProject(registry: Registry, name: string): Promise<ProjectRow> {
   const project = await projects.findProjectByName(registry.db, name);
   if (!project) throw notFound(`No project named "${name}".`);

@@ -42,6 +42,8 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
   const hasher = new SiteHasher(config.updateStatus.siteKeySecret);
   let current: PollBuffer | null = null;
   const pending: PollBuffer[] = [];
+  // A written buffer, kept for the next polls: a buffer is megabytes of arrays.
+  let spare: PollBuffer | null = null;
   let flushing: Promise<void> | null = null;
   let dropped = 0;
   let week = { start: '', from: 0, until: 0 };
@@ -55,6 +57,12 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
       week = { start, from, until: from + 7 * 86_400_000 };
     }
     return week.start;
+  }
+
+  function emptyBuffer(week: string): PollBuffer {
+    const buffer = spare?.reuse(week) ?? new PollBuffer(week);
+    spare = null;
+    return buffer;
   }
 
   /** Hands the buffer being filled to the writer. */
@@ -86,6 +94,7 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
           batch.written = to;
         }
         if (pending[0] === batch) pending.shift();
+        spare = batch;
       }
       log.debug({ polls, counted }, 'Usage flushed.');
     } catch (error) {
@@ -116,10 +125,10 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
       if (!SITE_KEY.test(siteKey) || !VERSION.test(version)) return false;
       const week = currentWeek();
       if (current && current.week !== week) void flush();
-      current ??= new PollBuffer(week);
+      current ??= emptyBuffer(week);
       if (current.add(projectId, siteKey, version)) return true;
       void flush(); // full
-      current = new PollBuffer(week);
+      current = emptyBuffer(week);
       return current.add(projectId, siteKey, version);
     },
     async close() {

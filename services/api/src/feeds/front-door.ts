@@ -19,7 +19,8 @@ const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /** A feed poll of the one shape the front door answers. */
 interface Poll extends Preconditions {
-  head: boolean;
+  /** `HEAD`: the headers of `GET`, no body. */
+  headOnly: boolean;
   key: string;
   siteKey?: string;
   version?: string;
@@ -41,7 +42,8 @@ interface Poll extends Preconditions {
 export class FrontDoor {
   closing = false;
   private readonly connections = new Set<FeedConnection>();
-  private readonly handOffTo: (socket: Socket) => void;
+  /** Gives a socket to Node's HTTP server, which keeps it from then on. */
+  readonly handOff: (socket: Socket) => void;
 
   constructor(
     readonly server: Server,
@@ -52,18 +54,13 @@ export class FrontDoor {
     // emitting it hands a socket over: it is kept for the connections handed off.
     const listeners = server.listeners('connection') as ((socket: Socket) => void)[];
     server.removeAllListeners('connection');
-    this.handOffTo = (socket) => {
+    this.handOff = (socket) => {
       for (const listener of listeners) listener.call(server, socket);
     };
     server.on('connection', (socket: Socket) => {
-      if (this.closing) this.handOffTo(socket);
+      if (this.closing) this.handOff(socket);
       else this.connections.add(new FeedConnection(this, socket));
     });
-  }
-
-  handOff(connection: FeedConnection): void {
-    this.connections.delete(connection);
-    this.handOffTo(connection.socket);
   }
 
   forget(connection: FeedConnection): void {
@@ -163,7 +160,7 @@ class FeedConnection {
     this.detach();
     if (this.pending !== null) this.socket.unshift(this.pending);
     this.pending = null;
-    this.door.handOff(this);
+    this.door.handOff(this.socket);
   }
 
   /** Reads no more requests; errors are still this connection's to swallow. */
@@ -192,7 +189,7 @@ function parsePoll(head: string): Poll | null {
   const queryAt = target.indexOf('?');
   const key = queryAt === -1 ? target : target.slice(0, queryAt);
   if (!CACHE_KEY.test(key)) return null;
-  const poll: Poll = { head: requestLine[1] === 'HEAD', key, close: false };
+  const poll: Poll = { headOnly: requestLine[1] === 'HEAD', key, close: false };
   if (queryAt !== -1) {
     const query = parseQuery(target.slice(queryAt + 1));
     const { site_key: siteKey, version, list } = query;
@@ -251,7 +248,7 @@ function writeResponse(socket: Socket, poll: Poll, representation: FeedRepresent
   const unchanged = representation.status === 200 && notModified(poll, representation);
   const head = headsOf(representation)[(unchanged ? 2 : 0) + (gzip ? 1 : 0)]!;
   const tail = closingLines(close, keepAliveMs);
-  const body = unchanged || poll.head ? null : gzip ? representation.gzip : representation.body;
+  const body = unchanged || poll.headOnly ? null : gzip ? representation.gzip : representation.body;
   // One buffer, one write: a corked write of three would go through writev, which costs more.
   const response = Buffer.allocUnsafe(head.length + tail.length + (body?.length ?? 0));
   head.copy(response, 0);
