@@ -1,13 +1,14 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { usage, type UsageHit } from '@packhouse/db';
 import { PollBuffer } from './poll-buffer.ts';
+import { SeenSites } from './seen-sites.ts';
 import { SiteHasher } from './site-hash.ts';
 import type { Registry } from './context.ts';
 import { requireProject } from './projects.ts';
 import { isoWeekLabel, isoWeekStart, weeksBefore } from './iso-week.ts';
 
 export interface UsageRecorder {
-  /** Counts a poll in memory; false when the site key or version is not worth counting. */
+  /** Counts a poll in memory (if its site is not counted yet); false when the site key or version is not worth counting. */
   record(projectId: string, siteKey: string, version: string): boolean;
   /** Stops the timer and writes what is left. */
   close(): Promise<void>;
@@ -32,14 +33,16 @@ const MAX_PENDING = 4;
 /**
  * Buffers usage in memory and writes it in batches every `usageFlushMs`, so that a poll
  * never waits on a database write, nor on hashing. One site counts once per project per ISO
- * week: Postgres skips a (week, project, site) it holds, so a site that polls again costs a
- * lookup, not a count. Site keys reach the database only as keyed hashes. A crash loses at
- * most one flush interval; a failed flush keeps its polls for the next one.
+ * week: a site that polls again is mostly known to this process already (SeenSites) and
+ * costs nothing more; otherwise Postgres skips a (week, project, site) it holds, so a
+ * repeat costs a lookup, not a count. Site keys reach the database only as keyed hashes. A
+ * crash loses at most one flush interval; a failed flush keeps its polls for the next one.
  */
 export function createUsageRecorder(registry: Registry, { clock = Date.now } = {}): UsageRecorder {
   const { db, log, config } = registry;
   const { usageFlushMs } = config.updateStatus;
   const hasher = new SiteHasher(config.updateStatus.siteKeySecret);
+  const seen = new SeenSites();
   let current: PollBuffer | null = null;
   const pending: PollBuffer[] = [];
   // A written buffer, kept for the next polls: a buffer is megabytes of arrays.
@@ -73,6 +76,8 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
       // The oldest not being written right now.
       const [lost] = pending.splice(flushing ? 1 : 0, 1);
       dropped += lost!.size - lost!.written;
+      // Their sites' next polls must be queued again, not taken as counted.
+      seen.forget();
     }
   }
 
@@ -124,6 +129,7 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
     record(projectId, siteKey, version) {
       if (!SITE_KEY.test(siteKey) || !VERSION.test(version)) return false;
       const week = currentWeek();
+      if (!seen.firstThisWeek(week, Number(projectId), siteKey)) return true;
       if (current && current.week !== week) void flush();
       current ??= emptyBuffer(week);
       if (current.add(projectId, siteKey, version)) return true;

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+
+// 2^20 slots of 8 bytes: 8 MB, room for a million (project, site) pairs at once.
+const SLOT_BITS = 20;
+
+/**
+ * The (project, site key) pairs this process has already queued for counting in the
+ * current ISO week. With Drupal's daily check, six polls in seven repeat a pair counted
+ * earlier in the week; remembering them here spares those polls a keyed hash and a row in
+ * Postgres's statement, where they would only be skipped.
+ *
+ * A lossy set: a direct-mapped table of 64-bit fingerprints under a random seed of this
+ * process. A pair pushed out of its slot by another is only queued again, and Postgres,
+ * which holds the truth, skips it. A pair wrongly taken as seen would need the same 64
+ * bits as the one in its slot: one chance in 2^64 per poll, and no one outside the process
+ * can aim for it, since the seed never leaves it.
+ */
+export class SeenSites {
+  private readonly high = new Int32Array(1 << SLOT_BITS);
+  private readonly low = new Int32Array(1 << SLOT_BITS);
+  private readonly seedHigh: number;
+  private readonly seedLow: number;
+  private week = '';
+
+  constructor(seed: Buffer = randomBytes(8)) {
+    this.seedHigh = seed.readInt32LE(0);
+    this.seedLow = seed.readInt32LE(4);
+  }
+
+  /**
+   * True the first time `week` sees this pair (as far as the table remembers); it is then
+   * remembered. A new week forgets every pair of the last.
+   */
+  firstThisWeek(week: string, projectId: number, siteKey: string): boolean {
+    if (week !== this.week) {
+      this.forget();
+      this.week = week;
+    }
+    // Two 32-bit multiply-xor lanes over the project id and the key's characters.
+    let h = this.seedHigh ^ Math.imul(projectId | 0, 0x9e3779b1);
+    let l = this.seedLow ^ Math.imul((projectId / 0x1_0000_0000) | 0, 0x85ebca77);
+    for (let i = 0; i < siteKey.length; i++) {
+      const c = siteKey.charCodeAt(i);
+      h = Math.imul(h ^ c, 0x9e3779b1);
+      l = Math.imul(l ^ c, 0x5bd1e995);
+    }
+    // Final mixing, each lane folded into the other, so every bit depends on every input.
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) ^ Math.imul(l ^ (l >>> 13), 0xc2b2ae35);
+    l = Math.imul(l ^ (l >>> 16), 0x85ebca6b) ^ Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    const slot = h >>> (32 - SLOT_BITS);
+    if (this.high[slot] === h && this.low[slot] === l) return false;
+    this.high[slot] = h;
+    this.low[slot] = l;
+    return true;
+  }
+
+  /** Forgets every pair: those queued and then lost must be queued again. */
+  forget(): void {
+    this.high.fill(0);
+    this.low.fill(0);
+  }
+}
