@@ -80,6 +80,24 @@ describe('the front door: feed cache hits answered off the socket, everything el
     }
   });
 
+  it('dates every answer to its second, though the same response bytes are sent again', async () => {
+    const dates: [number, string, number][] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = Math.floor(Date.now() / 1000) * 1000;
+      const { responses, socket } = await exchange(port, [get(FEED, 'Accept-Encoding: gzip'), get(FEED, 'Accept-Encoding: gzip')], 2);
+      socket.destroy();
+      dates.push([before, responses[1]!.headers.date!, Date.now()]);
+      expect(responses[0]!.body.equals(responses[1]!.body)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+    }
+    for (const [before, date, after] of dates) {
+      expect(Date.parse(date)).toBeGreaterThanOrEqual(before);
+      expect(Date.parse(date)).toBeLessThanOrEqual(after);
+    }
+    // Over 1.2 s the Date has moved on at least once.
+    expect(new Set(dates.map(([, date]) => date)).size).toBeGreaterThan(1);
+  });
+
   it('answers pipelined requests in order, handing the connection over at the first it does not answer', async () => {
     const { responses } = await exchange(port, [get(FEED) + get(FEED, 'Accept-Encoding: gzip') + get('/healthz') + get(FEED)], 4);
     expect(responses.map((r) => [r.status, r.headers['content-encoding'], r.headers['content-type']?.split(';')[0]])).toEqual([

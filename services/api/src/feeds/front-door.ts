@@ -246,9 +246,10 @@ function withoutOws(line: string, start: number): string {
 function writeResponse(socket: Socket, poll: Poll, representation: FeedRepresentation, close: boolean, keepAliveMs: number): void {
   const gzip = acceptsGzip(poll.acceptEncoding);
   const unchanged = representation.status === 200 && notModified(poll, representation);
-  const head = headsOf(representation)[(unchanged ? 2 : 0) + (gzip ? 1 : 0)]!;
-  const tail = closingLines(close, keepAliveMs);
   const body = unchanged || poll.headOnly ? null : gzip ? representation.gzip : representation.body;
+  const head = headsOf(representation)[(unchanged ? 2 : 0) + (gzip ? 1 : 0)]!;
+  if (body !== null && !close) return writeWhole(socket, head, body, keepAliveMs);
+  const tail = closingLines(close, keepAliveMs);
   // One buffer, one write: a corked write of three would go through writev, which costs more.
   const response = Buffer.allocUnsafe(head.length + tail.length + (body?.length ?? 0));
   head.copy(response, 0);
@@ -257,6 +258,37 @@ function writeResponse(socket: Socket, poll: Poll, representation: FeedRepresent
   socket.write(response);
 }
 
+/** A whole keep-alive response with a body, made once and written again and again. */
+interface WholeResponse {
+  bytes: Buffer;
+  /** Where the HTTP-date of its Date header starts. */
+  dateAt: number;
+  /** The second that date says. */
+  second: number;
+  keepAliveMs: number;
+}
+
+const wholeResponses = new WeakMap<Buffer, WholeResponse>();
+
+/**
+ * The commonest answer, a body kept alive, written from one buffer per body that holds the
+ * whole response, its Date brought up to the second in place: no copy of the body per
+ * request. A buffer Node is still writing (the socket's queue was not empty) is never
+ * changed again: the next request makes a new one.
+ */
+function writeWhole(socket: Socket, head: Buffer, body: Buffer, keepAliveMs: number): void {
+  const tail = closingLines(false, keepAliveMs);
+  let whole = wholeResponses.get(body);
+  if (whole === undefined || whole.keepAliveMs !== keepAliveMs) {
+    whole = { bytes: Buffer.concat([head, tail, body]), dateAt: head.length + DATE_AT, second, keepAliveMs };
+    wholeResponses.set(body, whole);
+  } else if (whole.second !== second) {
+    tail.copy(whole.bytes, whole.dateAt, DATE_AT, DATE_AT + HTTP_DATE_LENGTH);
+    whole.second = second;
+  }
+  socket.write(whole.bytes);
+  if (socket.writableLength > 0) wholeResponses.delete(body);
+}
 const heads = new WeakMap<FeedRepresentation, readonly Buffer[]>();
 
 /**
@@ -278,6 +310,9 @@ function headsOf(representation: FeedRepresentation): readonly Buffer[] {
   return found;
 }
 
+// `Date: ` and an HTTP-date (IMF-fixdate, always 29 characters) open the closing lines.
+const DATE_AT = 'Date: '.length;
+const HTTP_DATE_LENGTH = 29;
 let second = 0;
 let tails: { keepAliveMs: number; keepAlive: Buffer; close: Buffer } | undefined;
 
