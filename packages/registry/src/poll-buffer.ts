@@ -24,11 +24,16 @@ export class PollBuffer {
   private readonly versions: string[] = [];
   private readonly versionIds = new Map<string, number>();
 
-  constructor(public week: string) {}
+  /** `batch` numbers the buffer among those its recorder filled. */
+  constructor(
+    public week: string,
+    public batch: number,
+  ) {}
 
-  /** Empties the buffer for another week's polls: its arrays are kept, not made again. */
-  reuse(week: string): this {
+  /** Empties the buffer for other polls: its arrays are kept, not made again. */
+  reuse(week: string, batch: number): this {
     this.week = week;
+    this.batch = batch;
     this.size = 0;
     this.written = 0;
     this.versions.length = 0;
@@ -36,10 +41,15 @@ export class PollBuffer {
     return this;
   }
 
+  /** Whether a poll with a site key of `length` bytes fits. */
+  hasRoom(length: number): boolean {
+    return this.size < CAPACITY && this.keyEnd() + length <= this.keys.length;
+  }
+
   /** Adds a poll; false when the buffer is full. `siteKey` is printable ASCII. */
   add(projectId: string, siteKey: string, version: string): boolean {
-    const start = this.size === 0 ? 0 : this.keyEnds[this.size - 1]!;
-    if (this.size === CAPACITY || start + siteKey.length > this.keys.length) return false;
+    if (!this.hasRoom(siteKey.length)) return false;
+    const start = this.keyEnd();
     let versionId = this.versionIds.get(version);
     if (versionId === undefined) {
       versionId = this.versions.push(version) - 1;
@@ -50,6 +60,10 @@ export class PollBuffer {
     this.keyEnds[this.size] = start + this.keys.write(siteKey, start, 'latin1');
     this.size++;
     return true;
+  }
+
+  private keyEnd(): number {
+    return this.size === 0 ? 0 : this.keyEnds[this.size - 1]!;
   }
 
   /** Polls `from` to `to` as they are stored: each site key replaced by its keyed hash. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-// 2^20 slots of 8 bytes: 8 MB, room for a million (project, site) pairs at once.
+// 2^20 slots of 12 bytes: 12 MB, room for a million (project, site) pairs at once.
 const SLOT_BITS = 20;
 
 /**
@@ -14,10 +14,15 @@ const SLOT_BITS = 20;
  * which holds the truth, skips it. A pair wrongly taken as seen would need the same 64
  * bits as the one in its slot: one chance in 2^64 per poll, and no one outside the process
  * can aim for it, since the seed never leaves it.
+ *
+ * Each pair remembers the batch its first poll was queued in: when a batch is lost (Postgres
+ * down for too long), its pairs count as unseen again, so that their next polls are queued.
  */
 export class SeenSites {
   private readonly high = new Int32Array(1 << SLOT_BITS);
   private readonly low = new Int32Array(1 << SLOT_BITS);
+  private readonly batchOf = new Uint32Array(1 << SLOT_BITS);
+  private readonly lostBatches = new Set<number>();
   private readonly seedHigh: number;
   private readonly seedLow: number;
   private week = '';
@@ -28,10 +33,11 @@ export class SeenSites {
   }
 
   /**
-   * True the first time `week` sees this pair (as far as the table remembers); it is then
-   * remembered. A new week forgets every pair of the last.
+   * True the first time `week` sees this pair (as far as the table remembers), or when the
+   * batch it was queued in was lost; it is then remembered as queued in `batch`. A new week
+   * forgets every pair of the last.
    */
-  firstThisWeek(week: string, projectId: number, siteKey: string): boolean {
+  firstThisWeek(week: string, projectId: number, siteKey: string, batch: number): boolean {
     if (week !== this.week) {
       this.forget();
       this.week = week;
@@ -46,17 +52,25 @@ export class SeenSites {
     }
     // Final mixing, each lane folded into the other, so every bit depends on every input.
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) ^ Math.imul(l ^ (l >>> 13), 0xc2b2ae35);
-    l = Math.imul(l ^ (l >>> 16), 0x85ebca6b) ^ Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    // Never all zeros, which an empty slot holds.
+    l = (Math.imul(l ^ (l >>> 16), 0x85ebca6b) ^ Math.imul(h ^ (h >>> 13), 0xc2b2ae35)) | 1;
     const slot = h >>> (32 - SLOT_BITS);
-    if (this.high[slot] === h && this.low[slot] === l) return false;
+    if (this.high[slot] === h && this.low[slot] === l && !this.lostBatches.has(this.batchOf[slot]!)) return false;
     this.high[slot] = h;
     this.low[slot] = l;
+    this.batchOf[slot] = batch;
     return true;
   }
 
-  /** Forgets every pair: those queued and then lost must be queued again. */
+  /** The polls queued in `batch` were dropped: their pairs must be queued again. */
+  lost(batch: number): void {
+    this.lostBatches.add(batch);
+  }
+
+  /** Forgets every pair. */
   forget(): void {
     this.high.fill(0);
     this.low.fill(0);
+    this.lostBatches.clear();
   }
 }

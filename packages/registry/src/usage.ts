@@ -49,6 +49,7 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
   let spare: PollBuffer | null = null;
   let flushing: Promise<void> | null = null;
   let dropped = 0;
+  let batches = 0;
   let week = { start: '', from: 0, until: 0 };
 
   // The ISO week of now, recomputed only when a Monday passes.
@@ -63,7 +64,8 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
   }
 
   function emptyBuffer(week: string): PollBuffer {
-    const buffer = spare?.reuse(week) ?? new PollBuffer(week);
+    batches++;
+    const buffer = spare?.reuse(week, batches) ?? new PollBuffer(week, batches);
     spare = null;
     return buffer;
   }
@@ -77,7 +79,7 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
       const [lost] = pending.splice(flushing ? 1 : 0, 1);
       dropped += lost!.size - lost!.written;
       // Their sites' next polls must be queued again, not taken as counted.
-      seen.forget();
+      seen.lost(lost!.batch);
     }
   }
 
@@ -129,13 +131,10 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
     record(projectId, siteKey, version) {
       if (!SITE_KEY.test(siteKey) || !VERSION.test(version)) return false;
       const week = currentWeek();
-      if (!seen.firstThisWeek(week, Number(projectId), siteKey)) return true;
-      if (current && current.week !== week) void flush();
+      if (current && (current.week !== week || !current.hasRoom(siteKey.length))) void flush();
       current ??= emptyBuffer(week);
-      if (current.add(projectId, siteKey, version)) return true;
-      void flush(); // full
-      current = emptyBuffer(week);
-      return current.add(projectId, siteKey, version);
+      if (seen.firstThisWeek(week, Number(projectId), siteKey, current.batch)) current.add(projectId, siteKey, version);
+      return true;
     },
     async close() {
       clearInterval(timer);

@@ -186,4 +186,35 @@ describe('usage is buffered: no write per poll, flushed on close, one count acro
     const hashes = await stack.registry.db.selectFrom('usageSites').select('siteHash').where('siteHash', 'in', [stored('many-0'), stored(`many-${polls - 1}`)]).execute();
     expect(hashes).toHaveLength(2);
   });
+
+  it('counts a site whose first poll was dropped while Postgres could not be written, when it polls again', async () => {
+    const recorder = createUsageRecorder(stack.registry);
+    const projectId = (await stack.registry.db.selectFrom('projects').select('id').where('name', '=', 'token').executeTakeFirstOrThrow()).id;
+    const buffer = 65_536; // polls a buffer holds (poll-buffer.ts)
+    let filler = 0;
+    const fill = (polls: number) => {
+      for (let i = 0; i < polls; i++) recorder.record(projectId, `filler-${filler++}`, '8.x-4.0');
+    };
+    await sql`ALTER TABLE usage_sites RENAME TO usage_sites_away`.execute(stack.registry.db);
+    try {
+      // The first buffer is being written (and fails); the second, which holds the site's
+      // first poll, is dropped when a fifth waits behind it.
+      fill(buffer);
+      recorder.record(projectId, 'dropped-site', '8.x-3.0');
+      fill(buffer - 1 + 3 * buffer + 1);
+      // Its next poll must not be taken for one already counted.
+      recorder.record(projectId, 'dropped-site', '8.x-3.0');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      await sql`ALTER TABLE usage_sites_away RENAME TO usage_sites`.execute(stack.registry.db);
+    }
+    await recorder.close();
+    const counts = await stack.registry.db.selectFrom('usageCounts').select(['version', 'sites']).where('version', 'in', ['8.x-3.0', '8.x-4.0']).orderBy('version').execute();
+    expect(counts).toEqual([
+      { version: '8.x-3.0', sites: 1 },
+      // Lost: the second buffer's fillers, and the first buffer, dropped in turn when the
+      // last one was sealed at close with four still waiting.
+      { version: '8.x-4.0', sites: filler - (buffer - 1) - buffer },
+    ]);
+  });
 });
