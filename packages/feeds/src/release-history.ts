@@ -1,7 +1,7 @@
 import { updateFields, type Version } from '@packhouse/versions';
 import { projectTerms, projectTypeName, term } from './project-fields.ts';
 import { selectVersions } from './selector.ts';
-import { legacyMajors, releaseTypeTerms, securityCoverage } from './support.ts';
+import { currentBranches, effectiveBranches, legacyMajors, releaseTypeTerms, securityCoverage } from './support.ts';
 import type { FeedFile, FeedProject, FeedRelease, FeedSelector } from './types.ts';
 import { DC_NAMESPACE, renderDocument, textElement, type XmlElement } from './xml.ts';
 
@@ -10,7 +10,8 @@ import { DC_NAMESPACE, renderDocument, textElement, type XmlElement } from './xm
  * updates.drupal.org's element order. `releases` may be the project's whole
  * list: the selector picks and orders them (newest first).
  */
-export function renderReleaseHistory(project: FeedProject, releases: readonly FeedRelease[], selector: FeedSelector): string {
+export function renderReleaseHistory(maintained: FeedProject, releases: readonly FeedRelease[], selector: FeedSelector): string {
+  const project = { ...maintained, supportedBranches: effectiveBranches(maintained, selectVersions({ kind: 'all' }, releases)) };
   const selected = selectVersions(selector, releases);
   return renderDocument({
     name: 'project',
@@ -36,6 +37,7 @@ export function renderNotFound(name: string): string {
 
 // Drupal 7 reads majors (legacy feeds); Drupal 8+ reads branches (current feed). Empty lists are
 // left out: an empty `supported_branches` would read as "every branch" to PHP's strpos.
+// (Only a project with no published release and no chosen branch has none at all.)
 function supportElements(project: FeedProject, selector: FeedSelector): XmlElement[] {
   if (selector.kind === 'core') {
     const majors = legacyMajors(selector.core, project.supportedBranches);
@@ -48,10 +50,8 @@ function supportElements(project: FeedProject, selector: FeedSelector): XmlEleme
       textElement('default_major', majors.default),
     ];
   }
-  if (selector.kind === 'current' && project.supportedBranches.length > 0) {
-    return [textElement('supported_branches', project.supportedBranches.join(','))];
-  }
-  return [];
+  const branches = selector.kind === 'current' ? currentBranches(project.supportedBranches) : [];
+  return branches.length > 0 ? [textElement('supported_branches', branches.join(','))] : [];
 }
 
 function releaseElement(project: FeedProject, release: FeedRelease, version: Version, selector: FeedSelector): XmlElement {

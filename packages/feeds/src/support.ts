@@ -1,4 +1,5 @@
-import type { Version } from '@packhouse/versions';
+import { branchOf, compareVersions, parseVersion, type Version } from '@packhouse/versions';
+import type { SelectedRelease } from './selector.ts';
 import type { FeedProject, FeedRelease } from './types.ts';
 
 export interface LegacyMajors {
@@ -6,6 +7,29 @@ export interface LegacyMajors {
   /** Ascending. */
   supported: number[];
   default: number;
+}
+
+/**
+ * The branches the feeds treat as supported: the maintainer's choice or, until they make
+ * one, every branch with a published release. Otherwise a new project's releases would all
+ * read as unsupported, and Drupal would urge every site using it to uninstall it.
+ */
+export function effectiveBranches(project: FeedProject, releases: readonly SelectedRelease[]): string[] {
+  if (project.supportedBranches.length > 0) return project.supportedBranches;
+  return [...new Set(releases.filter(({ release }) => release.status === 'published').map(({ version }) => branchOf(version)))];
+}
+
+/**
+ * `supported_branches` of the current feed: the Drupal 8+ branches only (a `7.x-` branch
+ * is no version a Drupal 8+ site can run, and Package Manager refuses its prefix), oldest
+ * first as updates.drupal.org lists them.
+ */
+export function currentBranches(branches: readonly string[]): string[] {
+  return branches
+    .map((branch) => ({ branch, version: parseVersion(`${branch}x-dev`) }))
+    .filter(({ version }) => version.core === null || version.core === '8.x')
+    .sort((a, b) => compareVersions(a.version, b.version))
+    .map(({ branch }) => branch);
 }
 
 /**

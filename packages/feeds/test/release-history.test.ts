@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderNotFound, renderReleaseHistory, type FeedProject, type FeedSelector } from '@packhouse/feeds';
+import { renderNotFound, renderReleaseHistory, type FeedProject, type FeedRelease, type FeedSelector } from '@packhouse/feeds';
 import { readLikeDrupal } from './drupal-reader.ts';
 import { FILE_ORDER, followsOrder, PROJECT_ORDER, RELEASE_ORDER } from './element-order.ts';
 import { child, childNames, parseXml } from './mini-xml.ts';
@@ -89,9 +89,23 @@ describe('support: majors for Drupal 7, branches for Drupal 8+', () => {
     expect(fields).not.toHaveProperty('default_major');
   });
 
-  it('lists supported branches as given in the current feed, and leaves an empty list out', () => {
-    expect(header({ ...project, supportedBranches: ['2.0.', '8.x-1.'] }, { kind: 'current' }).supported_branches).toBe('2.0.,8.x-1.');
-    expect(header({ ...project, supportedBranches: [] }, { kind: 'current' })).not.toHaveProperty('supported_branches');
+  it('lists the Drupal 8+ supported branches in the current feed, oldest first', () => {
+    const p = { ...project, supportedBranches: ['3.', '2.1.', '7.x-2.', '8.x-1.', '2.0.'] };
+    expect(header(p, { kind: 'current' }).supported_branches).toBe('8.x-1.,2.0.,2.1.,3.');
+    expect(header({ ...project, supportedBranches: ['7.x-2.'] }, { kind: 'current' })).not.toHaveProperty('supported_branches');
+  });
+
+  it('supports every branch with a published release until the maintainer chooses', () => {
+    const p = { ...project, supportedBranches: [] };
+    const rendered = (r: FeedRelease[], selector: FeedSelector = { kind: 'current' }) => readLikeDrupal(render(selector, p, r));
+    const list = [release('2.1.0'), release('2.0.3'), release('2.0.x-dev'), release('8.x-1.0'), release('7.x-3.1'), release('7.x-1.2'), release('3.0.0', { status: 'unpublished' })];
+    const current = rendered(list);
+    expect(current.fields.supported_branches).toBe('8.x-1.,2.0.,2.1.');
+    const unsupported = [...current.releases].filter(([, r]) => r.terms['Release type']?.includes('Unsupported')).map(([v]) => v);
+    expect(unsupported).toEqual(['3.0.0']);
+    expect(rendered(list, { kind: 'core', core: '7.x' }).fields).toMatchObject({ recommended_major: '3', supported_majors: '1,3', default_major: '1' });
+    // No release, no branch: nothing to print.
+    expect(rendered([]).fields).not.toHaveProperty('supported_branches');
   });
 
   it('marks releases outside the supported branches Unsupported, dev releases included', () => {
@@ -105,7 +119,7 @@ describe('support: majors for Drupal 7, branches for Drupal 8+', () => {
     const p = { ...project, supportedBranches: ['3.', '8.x-1.'] };
     const drupal = readLikeDrupal(render({ kind: 'current' }, p, [release('3.1.0'), release('3.0.2'), release('3.x-dev'), release('2.0.3'), release('8.x-1.0'), release('8.x-10.0')]));
     const unsupported = [...drupal.releases].filter(([, r]) => r.terms['Release type']?.includes('Unsupported')).map(([v]) => v);
-    expect(unsupported).toEqual(['2.0.3', '8.x-10.0']);
+    expect(unsupported).toEqual(['8.x-10.0', '2.0.3']);
   });
 });
 

@@ -4,8 +4,9 @@ const RANK = { unstable: 0, alpha: 1, beta: 2, rc: 3 } as const;
 const STABLE = 4;
 
 /**
- * The release-history feed's order, newest first: core (semantic versions
- * count as newer than every legacy core), then major, minor, patch and
+ * The release-history feed's order, newest first: core (Drupal 7 and older
+ * legacy cores last, descending; `8.x-` releases belong with semantic ones,
+ * as Drupal strips that prefix before comparing), then major, minor, patch and
  * pre-release rank, all descending. Dev snapshots come last within their
  * major, because a branch snapshot has no place among the tags; among
  * themselves the major-wide `3.x-dev` comes first, then minor branches
@@ -39,7 +40,7 @@ function cmp(x: number, y: number): number {
 }
 
 function coreRank(v: Version): number {
-  return v.core === null ? Number.POSITIVE_INFINITY : Number.parseInt(v.core, 10);
+  return v.core === null || v.core === '8.x' ? Number.POSITIVE_INFINITY : Number.parseInt(v.core, 10);
 }
 
 // Only `{major}.x-dev` lacks a minor among semantic versions: it tracks the whole major.

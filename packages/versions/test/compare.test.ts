@@ -21,6 +21,11 @@ describe('compareForFeed: newest first, dev last within its major', () => {
       ['7.x-3.0', '8.x-1.0', '1.0.0', '6.x-9.0', '8.x-1.x-dev'],
       ['1.0.0', '8.x-1.0', '8.x-1.x-dev', '7.x-3.0', '6.x-9.0'],
     ],
+    [
+      '8.x- releases by major among semantic ones, as Drupal compares them without the prefix',
+      ['2.0.1', '8.x-3.5', '2.0.x-dev', '8.x-3.x-dev', '8.x-1.9', '7.x-4.0'],
+      ['8.x-3.5', '8.x-3.x-dev', '2.0.1', '2.0.x-dev', '8.x-1.9', '7.x-4.0'],
+    ],
   ])('%s', (_, input, expected) => {
     expect(feedOrder(input)).toEqual(expected);
     expect(feedOrder([...input].reverse())).toEqual(expected);

@@ -249,8 +249,9 @@ describe('feed cache memory bound', () => {
   const state = async (project: string) => (await anonymous('GET', `/release-history/${project}/current`)).headers['x-packhouse-cache'];
 
   beforeAll(async () => {
-    // One megabyte holds two of these feeds (about 400 kB each with their gzip), not three.
-    stack = await startStack({ FEED_CACHE_MB: '1' });
+    // Two megabytes hold two of these feeds, not three: about 400 kB each with their gzip,
+    // counted twice for the whole responses the front door keeps beside them.
+    stack = await startStack({ FEED_CACHE_MB: '2' });
     anonymous = client(stack.app);
     const admin = client(stack.app, stack.adminToken);
     for (const name of ['alpha', 'bravo', 'charlie']) {

@@ -63,15 +63,17 @@ describe('what maintainers control, and what every feed then says', () => {
     expect((await alice('PATCH', '/api/v1/projects/webform/releases/2.0.0', { releaseTypes: ['hotfix'] })).status).toBe(400);
   });
 
-  it('prints the supported branches in the current feed, deduplicated, and leaves an empty list out', async () => {
+  it('prints the Drupal 8+ supported branches in the current feed, deduplicated, oldest first; until chosen, every branch with a release', async () => {
     const set = await alice('PUT', '/api/v1/projects/webform/supported-branches', ['7.x-1.', '7.x-3.', '8.x-1.', '2.0.', '3.', '2.0.']);
     expect(set.status).toBe(200);
     expect(set.body).toEqual({ name: 'webform', status: 'published', securityCoverage: false, supportedBranches: ['7.x-1.', '7.x-3.', '8.x-1.', '2.0.', '3.'] });
     expect((await anonymous('GET', '/api/v1/projects/webform/support')).body.supportedBranches).toEqual(set.body.supportedBranches);
-    expect((await feed('current')).fields.supported_branches).toBe('7.x-1.,7.x-3.,8.x-1.,2.0.,3.');
+    expect((await feed('current')).fields.supported_branches).toBe('8.x-1.,2.0.,3.');
 
     await alice('PUT', '/api/v1/projects/webform/supported-branches', []);
-    expect((await feed('current')).fields).not.toHaveProperty('supported_branches');
+    expect((await feed('current')).fields.supported_branches).toBe('8.x-1.,2.0.,2.1.,3.0.,3.');
+    expect(unsupported(await feed('all'))).toEqual([]);
+    expect((await feed('7.x')).fields).toMatchObject({ recommended_major: '3', supported_majors: '1,2,3', default_major: '1' });
   });
 
   it('derives the legacy majors: recommended the highest, default the lowest, none when that core has no branch', async () => {
