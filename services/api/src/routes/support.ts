@@ -55,7 +55,7 @@ export const supportRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
     '/api/v1/projects/:name/supported-branches',
     {
       schema: {
-        summary: 'Set the supported branches (maintainers only); legacy feeds derive their majors from them.',
+        summary: 'Set the supported branches (maintainers only); legacy feeds derive their majors from them. An empty list (the default) supports every branch with a published release.',
         tags: ['support'],
         security: bearer,
         params: ProjectParams,
