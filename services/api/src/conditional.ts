@@ -36,14 +36,32 @@ export interface Preconditions {
 }
 
 /**
- * RFC 9110 section 13.2.2: If-None-Match wins over If-Modified-Since. Either encoding's ETag
- * validates, since both are of the same document (W/ is ignored: weak comparison).
+ * RFC 9110 section 13.2.2: If-None-Match wins over If-Modified-Since. The ETag compared is
+ * that of the encoding this response would carry (`gzip`): a copy in the other encoding is
+ * another representation, which a 304 for this one cannot refresh. W/ is ignored (weak
+ * comparison). An If-Modified-Since that is no HTTP-date is ignored (section 13.1.3).
  */
-export function notModified({ ifNoneMatch, ifModifiedSince }: Preconditions, representation: FeedRepresentation): boolean {
-  if (ifNoneMatch !== undefined) return etagMatches(ifNoneMatch, [representation.etag, representation.gzipEtag]);
+export function notModified({ ifNoneMatch, ifModifiedSince }: Preconditions, representation: FeedRepresentation, gzip: boolean): boolean {
+  if (ifNoneMatch !== undefined) return etagMatches(ifNoneMatch, [gzip ? representation.gzipEtag : representation.etag]);
   if (ifModifiedSince === undefined || representation.lastModifiedMs === null) return false;
-  const since = Date.parse(ifModifiedSince);
-  return !Number.isNaN(since) && representation.lastModifiedMs <= since;
+  const since = parseHttpDate(ifModifiedSince);
+  return since !== null && representation.lastModifiedMs <= since;
+}
+
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const TIME = '\\d{2}:\\d{2}:\\d{2}';
+// RFC 9110 section 5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms.
+const IMF_FIXDATE = new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT$`);
+const RFC_850 = new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} ${TIME} GMT$`);
+const ASCTIME = new RegExp(`^${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4}$`);
+
+/** An HTTP-date in ms, or null for anything else. asctime has no zone: it is GMT. */
+export function parseHttpDate(value: string): number | null {
+  let ms = Number.NaN;
+  if (IMF_FIXDATE.test(value) || RFC_850.test(value)) ms = Date.parse(value);
+  else if (ASCTIME.test(value)) ms = Date.parse(`${value} GMT`);
+  return Number.isNaN(ms) ? null : ms;
 }
 
 /** If-None-Match against the current ETags: `*`, or any listed tag (W/ ignored: weak comparison). */

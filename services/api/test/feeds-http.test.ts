@@ -10,6 +10,8 @@ import { seedRelease } from './feed-seed.ts';
 type Api = ReturnType<typeof client>;
 const T = 1_764_288_000;
 const FEED = '/release-history/token/current';
+// Last-Modified is sent once the second of the last change is over, with a margin (feeds/representation.ts).
+const settled = () => new Promise((resolve) => setTimeout(resolve, 2_100));
 
 describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
   let stack: Stack;
@@ -33,6 +35,7 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
     await admin('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });
     await seedRelease(stack.registry, 'token', { version: '8.x-1.0', commitTime: T, releaseTypes: ['feature'] });
     await seedRelease(stack.registry, 'token', { version: '2.0.0', commitTime: T + 60, coreCompatibility: '^10' });
+    await settled();
   });
   afterAll(() => stack.close());
 
@@ -71,11 +74,21 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
     expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': new Date().toUTCString() })).status).toBe(304);
     expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': earlier })).status).toBe(200);
     expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': 'yesterday' })).status).toBe(200);
+    // Not HTTP-dates, though Date.parse reads them: ignored (RFC 9110 section 13.1.3).
+    for (const notADate of ['2099', '2099-01-01T00:00:00Z', `${lastModified} garbage`]) {
+      expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': notADate })).status, notADate).toBe(200);
+    }
+    // The obsolete forms HTTP recipients must still read: RFC 850 and asctime (GMT).
+    const at = new Date(Date.parse(lastModified) + 3_600_000);
+    const [day, date, month, year, time] = at.toUTCString().split(' ') as [string, string, string, string, string];
+    const long = at.toLocaleDateString('en-US', { weekday: 'long', timeZone: 'UTC' });
+    expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': `${long}, ${date}-${month}-${year.slice(2)} ${time} GMT` })).status).toBe(304);
+    expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': `${day.slice(0, 3)} ${month} ${String(Number(date)).padStart(2)} ${time} ${year}` })).status).toBe(304);
     const both = await anonymous('GET', FEED, undefined, { 'if-none-match': '"stale"', 'if-modified-since': lastModified });
     expect(both.status).toBe(200);
   });
 
-  it('gzips when asked, with its own ETag that validates too', async () => {
+  it('gzips when asked, with its own ETag', async () => {
     const plain = await anonymous('GET', FEED);
     const zipped = await anonymous('GET', FEED, undefined, { 'accept-encoding': 'gzip, deflate, br' });
     expect(zipped.headers['content-encoding']).toBe('gzip');
@@ -91,6 +104,9 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
     const revalidated = await anonymous('GET', FEED, undefined, { 'accept-encoding': 'gzip', 'if-none-match': String(zipped.headers.etag) });
     expect(revalidated.status).toBe(304);
     expect(revalidated.headers.etag).toBe(zipped.headers.etag);
+    // The other encoding's ETag names another representation: the full answer is sent.
+    expect((await anonymous('GET', FEED, undefined, { 'accept-encoding': 'gzip', 'if-none-match': String(plain.headers.etag) })).status).toBe(200);
+    expect((await anonymous('GET', FEED, undefined, { 'if-none-match': String(zipped.headers.etag) })).status).toBe(200);
   });
 
   it('answers HEAD with the headers of GET and no body', async () => {
@@ -191,17 +207,38 @@ describe('feed freshness: no stale cache after any committed write', () => {
   });
 
   it('shows a change made through the API in the very next response, with a new ETag and Last-Modified', async () => {
+    await settled();
     const before = await anonymous('GET', FEED);
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // Last-Modified has one-second precision
+    expect(before.headers['last-modified']).toBeDefined();
     const changedAt = Math.floor(Date.now() / 1000) * 1000;
     await admin('PATCH', '/api/v1/projects/token/releases/2.0.0', { insecure: true });
     const after = await anonymous('GET', FEED);
     expect(after.headers['x-packhouse-cache']).toBe('miss');
     expect(after.headers.etag).not.toBe(before.headers.etag);
-    expect(Date.parse(String(after.headers['last-modified']))).toBeGreaterThanOrEqual(changedAt);
     expect((await anonymous('GET', FEED, undefined, { 'if-none-match': String(before.headers.etag) })).status).toBe(200);
     expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': String(before.headers['last-modified']) })).status).toBe(200);
     expect(readLikeDrupal(after.raw.toString('utf8')).releases.get('2.0.0')?.terms['Release type']).toContain('Insecure');
+    // Once the change's second is over, the cached feed carries its Last-Modified.
+    await settled();
+    const later = await anonymous('GET', FEED);
+    expect(later.headers['x-packhouse-cache']).toBe('hit');
+    expect(later.headers.etag).toBe(after.headers.etag);
+    expect(Date.parse(String(later.headers['last-modified']))).toBeGreaterThanOrEqual(changedAt);
+    expect(Date.parse(String(later.headers['last-modified']))).toBeLessThan(changedAt + 2_000);
+  });
+
+  it('never answers 304 by date to a copy older than a change made within the same second', async () => {
+    // Two changes a few ms apart, most likely in one second: whatever a client saw between
+    // them must not be validated by that second's date.
+    await admin('PATCH', '/api/v1/projects/token/releases/2.0.0', { insecure: false });
+    const between = await anonymous('GET', FEED);
+    await admin('PATCH', '/api/v1/projects/token/releases/2.0.0', { insecure: true });
+    expect(between.headers['last-modified']).toBeUndefined();
+    await settled();
+    const settledCopy = await anonymous('GET', FEED);
+    expect(settledCopy.headers.etag).not.toBe(between.headers.etag);
+    const since = String(settledCopy.headers['last-modified']);
+    expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': since })).status).toBe(304);
   });
 
   it('shows writes committed on another connection in the very next response, every time', async () => {

@@ -129,7 +129,8 @@ describe('usage statistics from feed polls', () => {
     const thisWeek = isoWeekStart(new Date());
     const weekAgo = (n: number) => isoWeekStart(new Date(Date.parse(`${thisWeek}T00:00:00Z`) - n * 7 * 86_400_000));
     for (const week of [weekAgo(1), weekAgo(2)]) await usage.recordUsage(db, week, [{ projectId, siteHash: stored(`old-${week}`), version: '8.x-1.0' }]);
-    const lastModified = (await anonymous('GET', '/release-history/views/current')).headers['last-modified'];
+    // Sent once the last change's second is over (feeds/representation.ts).
+    const lastModified = await eventually(async () => (await anonymous('GET', '/release-history/views/current')).headers['last-modified'], 5_000, 'a Last-Modified');
     const siteWeeks = async () => (await db.selectFrom('usageSites').select(sql<string>`week::text`.as('week')).where('projectId', '=', projectId).execute()).map((row) => row.week);
     expect(await siteWeeks()).toContain(weekAgo(2));
     const changes = () => db.selectFrom('feedChanges').select('projectId').where('projectId', '=', projectId).execute();

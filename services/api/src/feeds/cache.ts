@@ -1,5 +1,5 @@
 import type { FeedDocument } from '@packhouse/registry';
-import { represent, type CacheState, type FeedRepresentation } from './representation.ts';
+import { represent, settle, type CacheState, type FeedRepresentation } from './representation.ts';
 
 export interface FeedCacheOptions {
   /** The freshness barrier (ChangeListener.afterSync): calls back once every committed change was seen. */
@@ -47,15 +47,17 @@ export class FeedCache {
     try {
       await new Promise<void>((resolve, reject) => this.options.afterSync((error) => (error ? reject(error) : resolve())));
     } catch {
-      return { representation: await represent(await load()), state: 'bypass' };
+      const readAt = Date.now();
+      return { representation: await represent(await load(), readAt), state: 'bypass' };
     }
     const cached = this.hit(key);
     if (cached) return { representation: cached, state: 'hit' };
     let pending = this.inFlight.get(key);
     if (!pending) {
       const epoch = this.epoch;
+      const readAt = Date.now();
       const render: Promise<FeedRepresentation> = load()
-        .then(represent)
+        .then((document) => represent(document, readAt))
         .then((representation) => {
           if (this.epoch === epoch) this.store(key, project, representation);
           return representation;
@@ -69,10 +71,15 @@ export class FeedCache {
     return { representation: await pending, state: 'miss' };
   }
 
-  /** The cached feed, marked as hit since it was stored; undefined when absent. */
+  /**
+   * The cached feed, marked as hit since it was stored; undefined when absent. A withheld
+   * Last-Modified is added once it can be sent: still cached, the feed has not changed.
+   */
   private hit(key: string): FeedRepresentation | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
+    const { settlesAt } = entry.representation;
+    if (settlesAt !== null && Date.now() >= settlesAt) entry.representation = settle(entry.representation);
     entry.used = true;
     return entry.representation;
   }

@@ -245,7 +245,7 @@ function withoutOws(line: string, start: number): string {
 
 function writeResponse(socket: Socket, poll: Poll, representation: FeedRepresentation, close: boolean, keepAliveMs: number): void {
   const gzip = acceptsGzip(poll.acceptEncoding);
-  const unchanged = representation.status === 200 && notModified(poll, representation);
+  const unchanged = representation.status === 200 && notModified(poll, representation, gzip);
   const body = unchanged || poll.headOnly ? null : gzip ? representation.gzip : representation.body;
   const head = headsOf(representation)[(unchanged ? 2 : 0) + (gzip ? 1 : 0)]!;
   if (body !== null && !close) return writeWhole(socket, head, body, keepAliveMs);

@@ -13,10 +13,15 @@ export interface FeedRepresentation {
   gzip: Buffer;
   etag: string;
   gzipEtag: string;
-  /** HTTP-date, or null for documents without one (404s). */
+  /** HTTP-date, or null for documents without one (404s) and while it is not settled. */
   lastModified: string | null;
   /** Last-Modified in ms, at the one-second precision HTTP dates have. */
   lastModifiedMs: number | null;
+  /**
+   * When a Last-Modified withheld as too recent becomes safe to send (ms): a cache must
+   * render the document again from then on. Null when there is nothing to wait for.
+   */
+  settlesAt: number | null;
   bytes: number;
   /** Response headers but the cache state, per encoding, built once as flat name/value lists. */
   headers: { identity: EncodedHeaders; gzip: EncodedHeaders };
@@ -41,36 +46,57 @@ export interface EncodedHeaders {
 export const FEED_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300, stale-if-error=86400';
 const NOT_FOUND_CACHE_CONTROL = 'public, max-age=60';
 
-export async function represent(document: FeedDocument): Promise<FeedRepresentation> {
+// How long after the start of its second a change's Last-Modified may be sent: the end of
+// that second, and a second more for a writer whose commit came after its clock reading.
+const SETTLE_MS = 2_000;
+
+/**
+ * `readAt`: when the document's read from Postgres began. A Last-Modified is only sent for
+ * a document read once its second is over (and a margin): read within that second, the
+ * document may miss a later change of the same second, which would carry the very same
+ * Last-Modified, so If-Modified-Since would answer 304 to a stale copy. Until then the
+ * strong ETag alone validates.
+ */
+export async function represent(document: FeedDocument, readAt = Date.now()): Promise<FeedRepresentation> {
   const body = Buffer.from(document.xml, 'utf8');
   // Level 9 once per change is cheap; every response after that is a plain buffer write.
-  const compressed = await gzipAsync(body, { level: 9 });
+  const gzip = await gzipAsync(body, { level: 9 });
   // Never in the future: a client must be able to send it back as If-Modified-Since.
-  const modified = document.lastModified ? Math.floor(Math.min(document.lastModified.getTime(), Date.now()) / 1000) * 1000 : null;
-  const etag = strongEtag(body);
-  const gzipEtag = strongEtag(compressed);
-  const lastModified = modified === null ? null : new Date(modified).toUTCString();
-  const caching = document.status === 200 ? ['cache-control', FEED_CACHE_CONTROL, ...(lastModified ? ['last-modified', lastModified] : [])] : ['cache-control', NOT_FOUND_CACHE_CONTROL];
+  const changed = document.lastModified ? Math.floor(Math.min(document.lastModified.getTime(), Date.now()) / 1000) * 1000 : null;
+  const settlesAt = changed !== null && readAt < changed + SETTLE_MS ? changed + SETTLE_MS : null;
+  const { status, projectId } = document;
+  return withHeaders({ status, projectId, body, gzip, etag: strongEtag(body), gzipEtag: strongEtag(gzip), lastModifiedMs: settlesAt === null ? changed : null, settlesAt });
+}
+
+/**
+ * The same representation with its Last-Modified, once `settlesAt` has passed. Only for one
+ * that no change has replaced since it was read (a cached one: a change evicts it), which
+ * so holds every change of its Last-Modified's second.
+ */
+export function settle(representation: FeedRepresentation): FeedRepresentation {
+  return withHeaders({ ...representation, lastModifiedMs: representation.settlesAt! - SETTLE_MS, settlesAt: null });
+}
+
+type Parts = Pick<FeedRepresentation, 'status' | 'projectId' | 'body' | 'gzip' | 'etag' | 'gzipEtag' | 'lastModifiedMs' | 'settlesAt'>;
+
+function withHeaders(parts: Parts): FeedRepresentation {
+  const { status, body, gzip, etag, gzipEtag, lastModifiedMs } = parts;
+  const lastModified = lastModifiedMs === null ? null : new Date(lastModifiedMs).toUTCString();
+  const caching = status === 200 ? ['cache-control', FEED_CACHE_CONTROL, ...(lastModified ? ['last-modified', lastModified] : [])] : ['cache-control', NOT_FOUND_CACHE_CONTROL];
   const encoded = (bytes: Buffer, tag: string, encoding: string[]): EncodedHeaders => {
-    const validators = [...caching, 'vary', 'Accept-Encoding', ...(document.status === 200 ? ['etag', tag] : [])];
+    const validators = [...caching, 'vary', 'Accept-Encoding', ...(status === 200 ? ['etag', tag] : [])];
     const full = ['content-type', 'application/xml; charset=utf-8', 'content-length', String(bytes.length), ...encoding, ...validators];
     const byState = (headers: string[]) => Object.fromEntries(CACHE_STATES.map((state) => [state, [...headers, 'x-packhouse-cache', state]])) as Record<CacheState, string[]>;
     return { full: byState(full), notModified: byState(validators) };
   };
   return {
-    status: document.status,
-    projectId: document.projectId,
-    body,
-    gzip: compressed,
-    etag,
-    gzipEtag,
+    ...parts,
     lastModified,
-    lastModifiedMs: modified,
     // Twice: the front door keeps a whole response beside each body it sends.
-    bytes: 2 * (body.length + compressed.length),
+    bytes: 2 * (body.length + gzip.length),
     headers: {
       identity: encoded(body, etag, []),
-      gzip: encoded(compressed, gzipEtag, ['content-encoding', 'gzip']),
+      gzip: encoded(gzip, gzipEtag, ['content-encoding', 'gzip']),
     },
   };
 }

@@ -10,7 +10,7 @@ export function respond(request: IncomingMessage, response: ServerResponse, repr
   const asked = readHeaders(request.rawHeaders);
   const gzip = acceptsGzip(asked.acceptEncoding);
   const headers = gzip ? representation.headers.gzip : representation.headers.identity;
-  if (representation.status === 200 && notModified(asked, representation)) {
+  if (representation.status === 200 && notModified(asked, representation, gzip)) {
     response.writeHead(304, headers.notModified[state]);
     response.end();
     return;
