@@ -6,10 +6,12 @@ import type { Feeds } from '../feeds/feeds.ts';
 import { represent, type CacheState, type FeedRepresentation } from '../feeds/representation.ts';
 import { respond } from '../feeds/respond.ts';
 
+/** The feeds answer XML, not JSON: documented by media type (the answers are written by `respond`, never serialized). */
+const xml = (description: string) => ({ description, content: { 'application/xml': { schema: Type.String() } } });
 const FeedResponses = {
-  200: Type.Any({ description: 'Update status XML (application/xml; charset=utf-8).' }),
-  304: Type.Null({ description: 'Not modified since the ETag or date the client has.' }),
-  404: Type.Any({ description: 'XML `<error>` document: no such project.' }),
+  200: xml('Update status XML, as updates.drupal.org serves it (`application/xml; charset=utf-8`).'),
+  304: Type.Null({ description: 'Not modified since the ETag or date the client has; no body.' }),
+  404: xml('XML `<error>` document: no such project.'),
 };
 
 /**
