@@ -1,4 +1,4 @@
-import { updateFields, type Version } from '@packhouse/versions';
+import { isVersionConstraint, updateFields, type Version } from '@packhouse/versions';
 import { projectTerms, projectTypeName, term } from './project-fields.ts';
 import { selectVersions } from './selector.ts';
 import { currentBranches, effectiveBranches, legacyMajors, releaseTypeTerms, securityCoverage } from './support.ts';
@@ -72,7 +72,9 @@ function releaseElement(project: FeedProject, release: FeedRelease, version: Ver
   if (release.files.length > 0) children.push({ name: 'files', children: release.files.map(fileElement) });
   if (types.length > 0) children.push({ name: 'terms', children: types.map((value) => term('Release type', value)) });
   children.push({ name: 'security', attributes: security.covered ? { covered: '1' } : {}, text: security.text });
-  if (selector.kind === 'current' && release.coreCompatibility) {
+  // Drupal passes this to Semver::satisfies() uncaught: an invalid value (rows stored before
+  // packaging checked it) would throw on every site, while a missing one is allowed.
+  if (selector.kind === 'current' && release.coreCompatibility && isVersionConstraint(release.coreCompatibility)) {
     children.push(textElement('core_compatibility', release.coreCompatibility));
   }
   return { name: 'release', children };

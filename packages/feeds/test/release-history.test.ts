@@ -202,7 +202,7 @@ describe('escaping hostile text', () => {
   const r = release('2.0.0', {
     tag: `2.0.0"&`,
     releaseLink: `https://packhouse.test/r?x="1"&y='2'`,
-    coreCompatibility: '>=9 <11 & ^10',
+    coreCompatibility: '>=9 <11 || <>10.0.0', // a valid constraint (others are left out) that still needs escaping
     files: [{ url: 'https://packhouse.test/f.tar.gz?a=1&b=2', archiveType: 'tar.gz', md5: '<md5>', size: 1, filedate: 1, variant: `'&'` }],
   });
   const xml = render({ kind: 'current' }, p, [r]);

@@ -12,7 +12,10 @@ export interface Archives {
   baseName: string;
   tarGz: Readable;
   zip: Readable;
-  /** `core_version_requirement` of `${project}.info.yml` at the tree root, if present. */
+  /**
+   * `core_version_requirement` of `${project}.info.yml` at the tree root, if present; a value
+   * Drupal would refuse makes `archives()` throw SourceRefused (see `coreCompatibility`).
+   */
   coreCompatibility: string | null;
 }
 
@@ -40,7 +43,7 @@ async function readCoreCompatibility(ctx: GitContext, checkout: Checkout, projec
   const info = checkout.entries.find((e) => e.path === `${project}.info.yml` && (e.kind === 'file' || e.kind === 'executable'));
   if (!info) return null;
   const text = decodeInfoText(await git(ctx, ['cat-file', 'blob', info.oid], { maxBytes: info.size }));
-  return text === null ? null : coreCompatibility(text);
+  return text === null ? null : coreCompatibility(text, info.path);
 }
 
 /** A Readable that builds its source (and spawns git) on the first read. */

@@ -1,3 +1,7 @@
+import { isVersionConstraint } from '@packhouse/versions';
+import { parseDocument } from 'yaml';
+import { quote, SourceRefused } from './errors.ts';
+
 /**
  * Drupal info files, rewritten as drupal.org's packaging does (DESIGN.md section 6).
  * Pure functions: the date comes from the datestamp, never from the clock, so a rebuild
@@ -75,15 +79,56 @@ export function injectInfo(path: string, content: string, stamp: InfoStamp): str
   }
 }
 
-/** The top-level `core_version_requirement` of an info.yml, unquoted, or null. */
-export function coreCompatibility(content: string): string | null {
-  const match = /^core_version_requirement\s*:[ \t]*(.*?)[ \t]*\r?$/m.exec(content);
-  if (!match) return null;
-  let value = match[1] ?? '';
-  const quoted = /^(['"])(.*)\1/.exec(value);
-  if (quoted) value = quoted[2] ?? '';
-  else value = value.replace(/\s+#.*$/, '').trim();
-  return value === '' ? null : value;
+const CORE_REQUIREMENT = 'core_version_requirement';
+
+/**
+ * The top-level `core_version_requirement` of the info.yml at `path`, or null when it has none.
+ * Drupal refuses to load an info file that is not YAML or whose requirement Composer cannot
+ * parse (InfoParserException), and the feed hands the requirement to every site's
+ * `Semver::satisfies()`, which does not catch the error: both refuse the release.
+ */
+export function coreCompatibility(content: string, path: string): string | null {
+  const value = topLevel(readYaml(content, path), CORE_REQUIREMENT);
+  // An empty value is a missing key to Drupal too (PHP's isset()).
+  if (value === undefined || value === null) return null;
+  // Numbers are refused although PHP would cast them: `10` pins the single release 10.0.0, and
+  // YAML reads `8.10` as 8.1. A list or mapping is no constraint at all.
+  if (typeof value !== 'string') throw invalidRequirement(path, `${kindOf(value)}, not a quoted version constraint`);
+  if (!isVersionConstraint(value)) throw invalidRequirement(path, `${shorten(value)}, which Composer cannot parse as a version constraint`);
+  return value.trim();
+}
+
+function readYaml(content: string, path: string): unknown {
+  // `merge`: Drupal's YAML parser (Symfony's) honours `<<` merge keys.
+  const doc = parseDocument(content, { merge: true });
+  try {
+    if (doc.errors.length > 0) throw doc.errors[0];
+    // toJS() also throws when aliases expand past its limit (a "billion laughs" file).
+    return doc.toJS();
+  } catch (error) {
+    const reason = ((error as Error).message.split('\n')[0] ?? '').replace(/:$/, '');
+    throw new SourceRefused('info-file-not-yaml', `info file ${quote(path)} is not valid YAML: ${reason}`, path);
+  }
+}
+
+/** Only a top-level key counts; a file that is not a mapping has none. */
+function topLevel(info: unknown, key: string): unknown {
+  return typeof info === 'object' && info !== null && !Array.isArray(info) ? (info as Record<string, unknown>)[key] : undefined;
+}
+
+function invalidRequirement(path: string, what: string): SourceRefused {
+  return new SourceRefused('core-version-requirement-invalid', `info file ${quote(path)} sets ${CORE_REQUIREMENT} to ${what}`, path);
+}
+
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `the ${typeof value} ${String(value)}`;
+}
+
+/** The value for a message: quoted, and cut so that a huge one cannot flood the release's error. */
+function shorten(value: string): string {
+  return value.length > 100 ? `${quote(value.slice(0, 100))}…` : quote(value);
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

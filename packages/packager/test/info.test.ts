@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coreCompatibility, infoFormat, injectInfo, injectInfoIni, injectInfoYml } from '../src/index.ts';
+import { coreCompatibility, infoFormat, injectInfo, injectInfoIni, injectInfoYml, SourceRefused } from '../src/index.ts';
 
 const stamp = { project: 'foo', version: '8.x-1.2', datestamp: 1764288000 };
 
@@ -49,15 +49,79 @@ describe('injectInfo', () => {
   });
 });
 
-describe('coreCompatibility', () => {
+describe('coreCompatibility reads core_version_requirement as YAML', () => {
+  const read = (source: string) => coreCompatibility(source, 'foo.info.yml');
+
   it.each([
-    ["core_version_requirement: ^9 || ^10\n", '^9 || ^10'],
+    ['core_version_requirement: ^9 || ^10\n', '^9 || ^10'],
     ["core_version_requirement: '^10.3 || ^11'\n", '^10.3 || ^11'],
     ['core_version_requirement: "^11"  # newest\n', '^11'],
     ['core_version_requirement: ^10 # comment\r\n', '^10'],
-    ['name: x\n  core_version_requirement: ^9\n', null],
-    ['name: x\n', null],
+    ["core_version_requirement: '>=8.7.7 <9'\n", '>=8.7.7 <9'],
+    ['core_version_requirement: >-\n  ^9 || ^10\n', '^9 || ^10'],
+    ['core_version_requirement: |\n  ^10\n', '^10'],
+    ['name: x\ncore_version_requirement:\n  ^10 ||\n  ^11\n', '^10 || ^11'],
+    ['base: &base\n  core_version_requirement: ^10\n<<: *base\n', '^10'],
+    ['\ufeffcore_version_requirement: ^11\n', '^11'],
   ])('reads %j', (source, expected) => {
-    expect(coreCompatibility(source)).toBe(expected);
+    expect(read(source)).toBe(expected);
+  });
+
+  it.each([
+    ['name: x\n', 'no such key'],
+    ['dependencies:\n  core_version_requirement: ^9\n', 'a nested key only'],
+    ['core_version_requirement:\n', 'an empty value (Drupal reads it as missing)'],
+    ['core_version_requirement: ~\n', 'a null value'],
+    ['', 'an empty file'],
+    ['- core_version_requirement: ^9\n', 'a list, not a mapping'],
+  ])('finds none in %j (%s)', (source) => {
+    expect(read(source)).toBeNull();
+  });
+
+  it.each([
+    ['core_version_requirement: ^9 ||\n', '`^9 ||`, which Composer cannot parse as a version constraint'],
+    ['core_version_requirement: banana\n', '`banana`, which Composer cannot parse as a version constraint'],
+    ["core_version_requirement: ''\n", '``, which Composer cannot parse as a version constraint'],
+    ['core_version_requirement: 10\n', 'the number 10, not a quoted version constraint'],
+    ['core_version_requirement: 8.10\n', 'the number 8.1, not a quoted version constraint'],
+    ['core_version_requirement: true\n', 'the boolean true, not a quoted version constraint'],
+    ['core_version_requirement: [^9, ^10]\n', 'a list, not a quoted version constraint'],
+    ['core_version_requirement:\n  min: ^9\n', 'a mapping, not a quoted version constraint'],
+  ])('refuses %j', (source, what) => {
+    const error = catchError(() => read(source));
+    expect(error).toBeInstanceOf(SourceRefused);
+    expect(error).toMatchObject({ rule: 'core-version-requirement-invalid', path: 'foo.info.yml' });
+    expect(error.message).toBe(`refused: info file \`foo.info.yml\` sets core_version_requirement to ${what} (rule core-version-requirement-invalid)`);
+  });
+
+  it('cuts a long value in the message', () => {
+    const error = catchError(() => read(`core_version_requirement: '${'x'.repeat(5000)}'\n`));
+    expect(error.message).toContain(`\`${'x'.repeat(100)}\`…, which`);
+  });
+
+  it.each([
+    ['core_version_requirement: >=8.7.7 <9\n', 'an unquoted `>` starts a block scalar'],
+    ['name: x\n  core_version_requirement: ^9\n', 'bad indentation'],
+    ['core_version_requirement: ^10\ncore_version_requirement: ^11\n', 'a duplicate key'],
+    ["core_version_requirement: '^10' || ^11\n", 'text after a quoted scalar'],
+    ['name: x\n---\nname: y\n', 'two documents'],
+  ])('refuses an info file that is not YAML: %j (%s)', (source) => {
+    const error = catchError(() => read(source));
+    expect(error).toMatchObject({ rule: 'info-file-not-yaml', path: 'foo.info.yml' });
+    expect(error.message).toMatch(/^refused: info file `foo.info.yml` is not valid YAML: .+ at line \d+, column \d+ \(rule info-file-not-yaml\)$/);
+  });
+
+  it('refuses aliases that expand without bound', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n');
+    expect(catchError(() => read(`${bomb}\ncore_version_requirement: ^10\n`)).rule).toBe('info-file-not-yaml');
   });
 });
+
+function catchError(run: () => unknown): SourceRefused {
+  try {
+    run();
+  } catch (error) {
+    return error as SourceRefused;
+  }
+  throw new Error('expected a refusal');
+}

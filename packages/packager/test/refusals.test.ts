@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRepo, makeRawRepo, rawTreeWith, writeBlob, type FileSpec, type TestRepo } from '@packhouse/testing';
-import { checkout, SourceRefused, type SourceLimits } from '../src/index.ts';
+import { archives, checkout, SourceRefused, type SourceLimits } from '../src/index.ts';
 import { cleanUp, gitOptions, LIMITS } from './git-fixtures.ts';
 
 afterAll(cleanUp);
@@ -126,6 +126,49 @@ describe('checkout refuses hostile trees', () => {
   it('info-file-not-text: invalid UTF-8', async () => {
     const e = await refusal(await filesRepo({ 'sub/sub.info.yml': Buffer.from([0x6e, 0x3a, 0xc3, 0x28, 0x0a]) }));
     expect([e.rule, e.path]).toEqual(['info-file-not-text', 'sub/sub.info.yml']);
+  });
+});
+
+describe('archives refuses a main info file that Drupal would refuse', () => {
+  async function archiveRefusal(files: Record<string, FileSpec>): Promise<SourceRefused> {
+    const repo = await filesRepo(files);
+    const co = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: TAG }, git: gitOptions(), limits: LIMITS });
+    const error = await archives(co, { project: 'foo', version: TAG, type: 'module' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SourceRefused);
+    return error as SourceRefused;
+  }
+
+  it('core-version-requirement-invalid: a value Composer cannot parse', async () => {
+    const e = await archiveRefusal({ 'foo.info.yml': 'name: Foo\ntype: module\ncore_version_requirement: ^9 ||\n' });
+    expect([e.rule, e.path]).toEqual(['core-version-requirement-invalid', 'foo.info.yml']);
+    expect(e.message).toBe(
+      'refused: info file `foo.info.yml` sets core_version_requirement to `^9 ||`, which Composer cannot parse as a version constraint (rule core-version-requirement-invalid)',
+    );
+  });
+
+  it('core-version-requirement-invalid: not a string', async () => {
+    const e = await archiveRefusal({ 'foo.info.yml': 'name: Foo\ncore_version_requirement: 10\n' });
+    expect(e.rule).toBe('core-version-requirement-invalid');
+  });
+
+  it('info-file-not-yaml', async () => {
+    const e = await archiveRefusal({ 'foo.info.yml': 'name: Foo\ncore_version_requirement: >=8.7.7 <9\n' });
+    expect([e.rule, e.path]).toEqual(['info-file-not-yaml', 'foo.info.yml']);
+  });
+
+  it('reads a folded value, and leaves other info files to Drupal', async () => {
+    const repo = await filesRepo({
+      'foo.info.yml': 'name: Foo\ncore_version_requirement: >-\n  ^10.3 ||\n  ^11\n',
+      'modules/sub/sub.info.yml': 'name: Sub\ncore_version_requirement: banana\n',
+    });
+    const co = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: TAG }, git: gitOptions(), limits: LIMITS });
+    const built = await archives(co, { project: 'foo', version: TAG, type: 'module' });
+    built.tarGz.destroy();
+    built.zip.destroy();
+    expect(built.coreCompatibility).toBe('^10.3 || ^11');
   });
 });
 

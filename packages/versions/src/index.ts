@@ -4,3 +4,4 @@ export { parseVersion } from './parse.ts';
 export { compareForFeed, compareVersions } from './compare.ts';
 export { branchOf, parseDevBranch } from './branch.ts';
 export { updateFields, type UpdateFields } from './update-fields.ts';
+export { isVersionConstraint } from './constraint.ts';
