@@ -1,3 +1,4 @@
+import { isVersionConstraint } from '@packhouse/versions';
 import { child, parseXml, type XmlNode } from './mini-xml.ts';
 
 /**
@@ -22,6 +23,11 @@ export function readLikeDrupal(document: string): DrupalProject {
   if (!child(project, 'short_name')) throw new Error('no short_name: Drupal discards the feed');
   const fields: Record<string, string> = {};
   for (const node of project.children) fields[node.name] = node.text;
+  // ExtensionVersion::createFromSupportBranch() (Package Manager) throws on any core prefix
+  // but 8.x-, and on a branch not cut after a dot.
+  for (const branch of fields.supported_branches?.split(',') ?? []) {
+    if (!/^(?:8\.x-)?\d+\.(?:\d+\.)?$/.test(branch)) throw new Error(`supported branch ${branch}: not a Drupal 8+ branch`);
+  }
 
   const releases = new Map<string, DrupalRelease>();
   for (const release of child(project, 'releases')?.children ?? []) {
@@ -47,6 +53,10 @@ function readRelease(release: XmlNode): DrupalRelease {
   if (!fields.release_link) throw new Error(`release ${label}: release_link missing or blank`);
   for (const optional of ['date', 'download_link', 'core_compatibility'] as const) {
     if (optional in fields && fields[optional] === '') throw new Error(`release ${label}: ${optional} is blank`);
+  }
+  // ProjectCoreCompatibility hands it to Semver::satisfies(), which throws on a bad constraint.
+  if (fields.core_compatibility !== undefined && !isVersionConstraint(fields.core_compatibility)) {
+    throw new Error(`release ${label}: core_compatibility ${fields.core_compatibility} is no Composer constraint`);
   }
   // Drupal 7 update.compare.inc compares these as integers and `dev` literally.
   for (const numeric of ['version_major', 'version_minor', 'version_patch'] as const) {
