@@ -260,6 +260,8 @@ function writeResponse(socket: Socket, poll: Poll, representation: FeedRepresent
 
 /** A whole keep-alive response with a body, made once and written again and again. */
 interface WholeResponse {
+  /** The head it was made with: a representation given its Last-Modified keeps its body. */
+  head: Buffer;
   bytes: Buffer;
   /** Where the HTTP-date of its Date header starts. */
   dateAt: number;
@@ -279,8 +281,8 @@ const wholeResponses = new WeakMap<Buffer, WholeResponse>();
 function writeWhole(socket: Socket, head: Buffer, body: Buffer, keepAliveMs: number): void {
   const tail = closingLines(false, keepAliveMs);
   let whole = wholeResponses.get(body);
-  if (whole === undefined || whole.keepAliveMs !== keepAliveMs) {
-    whole = { bytes: Buffer.concat([head, tail, body]), dateAt: head.length + DATE_AT, second, keepAliveMs };
+  if (whole === undefined || whole.head !== head || whole.keepAliveMs !== keepAliveMs) {
+    whole = { head, bytes: Buffer.concat([head, tail, body]), dateAt: head.length + DATE_AT, second, keepAliveMs };
     wholeResponses.set(body, whole);
   } else if (whole.second !== second) {
     tail.copy(whole.bytes, whole.dateAt, DATE_AT, DATE_AT + HTTP_DATE_LENGTH);
