@@ -19,11 +19,13 @@ export interface FeedDocument {
   projectId: string | null;
   xml: string;
   lastModified: Date | null;
+  /** When the read began, by the clock that stamped `lastModified`; null without one. */
+  readAt: Date | null;
 }
 
 
 export function feedNotFound(name: string): FeedDocument {
-  return { status: 404, projectId: null, xml: renderNotFound(name), lastModified: null };
+  return { status: 404, projectId: null, xml: renderNotFound(name), lastModified: null, readAt: null };
 }
 
 /** `/release-history/{name}/{selector}`, read from Postgres in one statement and rendered. */
@@ -37,7 +39,7 @@ export async function releaseHistory(registry: Registry, name: string, selector:
     source.releases.map((release) => feedRelease(publicUrl, source.name, release)),
     selector,
   );
-  return { status: 200, projectId: source.id, xml, lastModified: new Date(source.changedAt) };
+  return { status: 200, projectId: source.id, xml, lastModified: new Date(source.changedAt), readAt: new Date(source.readAt) };
 }
 
 /** `/release-history/project-list/all`: every project, last modified when any of them changed. */
@@ -49,7 +51,7 @@ export async function projectListFeed(registry: Registry): Promise<FeedDocument>
     const changed = new Date(row.changedAt);
     return latest === null || changed > latest ? changed : latest;
   }, null);
-  return { status: 200, projectId: null, xml, lastModified };
+  return { status: 200, projectId: null, xml, lastModified, readAt: rows[0] ? new Date(rows[0].readAt) : null };
 }
 
 function projectLink(publicUrl: string, name: string): string {

@@ -73,6 +73,8 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
   /** Hands the buffer being filled to the writer. */
   function seal(): void {
     if (current && current.size > 0) pending.push(current);
+    // A buffer that only ever saw repeat polls is kept for the next ones.
+    else if (current) spare ??= current;
     current = null;
     while (pending.length > MAX_PENDING) {
       // The oldest not being written right now.

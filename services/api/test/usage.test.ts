@@ -211,11 +211,10 @@ describe('usage is buffered: no write per poll, flushed on close, one count acro
     }
     await recorder.close();
     const counts = await stack.registry.db.selectFrom('usageCounts').select(['version', 'sites']).where('version', 'in', ['8.x-3.0', '8.x-4.0']).orderBy('version').execute();
-    expect(counts).toEqual([
-      { version: '8.x-3.0', sites: 1 },
-      // Lost: the second buffer's fillers, and the first buffer, dropped in turn when the
-      // last one was sealed at close with four still waiting.
-      { version: '8.x-4.0', sites: filler - (buffer - 1) - buffer },
-    ]);
+    expect(counts[0]).toEqual({ version: '8.x-3.0', sites: 1 });
+    // Lost: the second buffer's fillers; and the first buffer too, dropped in turn when the
+    // last was sealed at close with four waiting, unless its first write had not failed yet
+    // when the table came back.
+    expect([filler - (buffer - 1) - buffer, filler - (buffer - 1)]).toContain(counts[1]?.sites);
   });
 });

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
@@ -26,7 +26,9 @@ async function freePort(): Promise<number> {
 describe('the bundled processes', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'packhouse-bundle-'));
   let databaseUrl: string | undefined;
+  let running: ChildProcess | undefined;
   afterAll(async () => {
+    if (running?.exitCode === null) running.kill('SIGKILL');
     if (databaseUrl) await dropDatabase(databaseUrl);
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -44,6 +46,7 @@ describe('the bundled processes', () => {
       env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: await redisUrl(), PORT: String(port), S3_DATA_DIR: dataDir, QUEUE_PREFIX: `bundle-${port}`, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    running = child;
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -51,8 +54,9 @@ describe('the bundled processes', () => {
     try {
       const started = await Promise.race([
         (async () => {
-          while (!output.includes('Packhouse is running')) await new Promise((resolve) => setTimeout(resolve, 100));
-          return true;
+          const deadline = Date.now() + 30_000;
+          while (!output.includes('Packhouse is running') && child.exitCode === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+          return output.includes('Packhouse is running');
         })(),
         exited.then(() => false),
       ]);

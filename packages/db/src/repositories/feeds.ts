@@ -14,6 +14,8 @@ export interface FeedSourceRow {
   supportedBranches: string[];
   creator: string | null;
   changedAt: Date;
+  /** When the statement that read this began, by the database's clock. */
+  readAt: Date;
   releases: FeedReleaseRow[];
 }
 
@@ -45,6 +47,8 @@ export interface FeedListRow {
   status: ProjectStatus;
   creator: string | null;
   changedAt: Date;
+  /** When the statement that read this began, by the database's clock. */
+  readAt: Date;
   /** `7.x`-style cores of its legacy releases, and `current` for Drupal 8+ ones. */
   apiVersions: string[];
 }
@@ -63,6 +67,9 @@ const creator = (eb: ProjectScope) =>
     .limit(1)
     .as('creator');
 
+// Feed changes are stamped by the database's clock, so the read's time comes from it too.
+const readAt = sql<Date>`statement_timestamp()`.as('readAt');
+
 // Projects that predate the change log fall back to their own timestamps.
 const changedAt = (eb: ProjectScope) =>
   eb
@@ -78,6 +85,7 @@ export function findFeedSource(db: Executor, name: string): Promise<FeedSourceRo
     .select((eb) => [
       creator(eb),
       changedAt(eb),
+      readAt,
       jsonArrayFrom(
         eb
           .selectFrom('releases as r')
@@ -112,6 +120,7 @@ export function listFeedProjects(db: Executor): Promise<FeedListRow[]> {
     .select((eb) => [
       creator(eb),
       changedAt(eb),
+      readAt,
       sql<string[]>`array(
         SELECT DISTINCT CASE WHEN r.version ~ '^[0-9]+\\.x-[0-9]' THEN substring(r.version FROM '^[0-9]+\\.x') ELSE 'current' END
         FROM releases r WHERE r.project_id = p.id AND r.status = 'published'

@@ -47,17 +47,15 @@ export class FeedCache {
     try {
       await new Promise<void>((resolve, reject) => this.options.afterSync((error) => (error ? reject(error) : resolve())));
     } catch {
-      const readAt = Date.now();
-      return { representation: await represent(await load(), readAt), state: 'bypass' };
+      return { representation: await represent(await load()), state: 'bypass' };
     }
     const cached = this.hit(key);
     if (cached) return { representation: cached, state: 'hit' };
     let pending = this.inFlight.get(key);
     if (!pending) {
       const epoch = this.epoch;
-      const readAt = Date.now();
       const render: Promise<FeedRepresentation> = load()
-        .then((document) => represent(document, readAt))
+        .then(represent)
         .then((representation) => {
           if (this.epoch === epoch) this.store(key, project, representation);
           return representation;

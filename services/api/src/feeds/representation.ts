@@ -18,8 +18,8 @@ export interface FeedRepresentation {
   /** Last-Modified in ms, at the one-second precision HTTP dates have. */
   lastModifiedMs: number | null;
   /**
-   * When a Last-Modified withheld as too recent becomes safe to send (ms): a cache must
-   * render the document again from then on. Null when there is nothing to wait for.
+   * When a Last-Modified withheld as too recent becomes safe to send (ms): a cache that
+   * still holds the document then adds it (`settle`). Null when there is nothing to wait for.
    */
   settlesAt: number | null;
   bytes: number;
@@ -47,22 +47,23 @@ export const FEED_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=30
 const NOT_FOUND_CACHE_CONTROL = 'public, max-age=60';
 
 // How long after the start of its second a change's Last-Modified may be sent: the end of
-// that second, and a second more for a writer whose commit came after its clock reading.
+// that second, and a second more for clock readings taken just before a commit.
 const SETTLE_MS = 2_000;
 
 /**
- * `readAt`: when the document's read from Postgres began. A Last-Modified is only sent for
- * a document read once its second is over (and a margin): read within that second, the
- * document may miss a later change of the same second, which would carry the very same
- * Last-Modified, so If-Modified-Since would answer 304 to a stale copy. Until then the
- * strong ETag alone validates.
+ * A Last-Modified is only sent for a document read once its second is over, and a margin
+ * (`readAt`, by the database's clock, which also stamps changes at commit): read within
+ * that second, the document may miss a later change of the same second, which would carry
+ * the very same Last-Modified, so If-Modified-Since would answer 304 to a stale copy. Until
+ * then the strong ETag alone validates.
  */
-export async function represent(document: FeedDocument, readAt = Date.now()): Promise<FeedRepresentation> {
+export async function represent(document: FeedDocument): Promise<FeedRepresentation> {
   const body = Buffer.from(document.xml, 'utf8');
   // Level 9 once per change is cheap; every response after that is a plain buffer write.
   const gzip = await gzipAsync(body, { level: 9 });
   // Never in the future: a client must be able to send it back as If-Modified-Since.
   const changed = document.lastModified ? Math.floor(Math.min(document.lastModified.getTime(), Date.now()) / 1000) * 1000 : null;
+  const readAt = document.readAt?.getTime() ?? 0;
   const settlesAt = changed !== null && readAt < changed + SETTLE_MS ? changed + SETTLE_MS : null;
   const { status, projectId } = document;
   return withHeaders({ status, projectId, body, gzip, etag: strongEtag(body), gzipEtag: strongEtag(gzip), lastModifiedMs: settlesAt === null ? changed : null, settlesAt });
