@@ -14,7 +14,7 @@ export interface FeedSourceRow {
   supportedBranches: string[];
   creator: string | null;
   changedAt: Date;
-  /** When the statement that read this began, by the database's clock. */
+  /** When the transaction that read this began, by the database's clock. */
   readAt: Date;
   releases: FeedReleaseRow[];
 }
@@ -47,7 +47,7 @@ export interface FeedListRow {
   status: ProjectStatus;
   creator: string | null;
   changedAt: Date;
-  /** When the statement that read this began, by the database's clock. */
+  /** When the transaction that read this began, by the database's clock. */
   readAt: Date;
   /** `7.x`-style cores of its legacy releases, and `current` for Drupal 8+ ones. */
   apiVersions: string[];
@@ -67,8 +67,9 @@ const creator = (eb: ProjectScope) =>
     .limit(1)
     .as('creator');
 
-// Feed changes are stamped by the database's clock, so the read's time comes from it too.
-const readAt = sql<Date>`statement_timestamp()`.as('readAt');
+// Feed changes are stamped by the database's clock, so the read's time comes from it too:
+// the transaction's start, which no snapshot of it can precede.
+const readAt = sql<Date>`transaction_timestamp()`.as('readAt');
 
 // Projects that predate the change log fall back to their own timestamps.
 const changedAt = (eb: ProjectScope) =>
