@@ -11,7 +11,7 @@ import { DC_NAMESPACE, renderDocument, textElement, type XmlElement } from './xm
  * list: the selector picks and orders them (newest first).
  */
 export function renderReleaseHistory(maintained: FeedProject, releases: readonly FeedRelease[], selector: FeedSelector): string {
-  const project = { ...maintained, supportedBranches: effectiveBranches(maintained, selectVersions({ kind: 'all' }, releases)) };
+  const project = { ...maintained, supportedBranches: effectiveBranches(maintained, releases) };
   const selected = selectVersions(selector, releases);
   return renderDocument({
     name: 'project',

@@ -1,5 +1,4 @@
 import { branchOf, compareVersions, parseVersion, type Version } from '@packhouse/versions';
-import type { SelectedRelease } from './selector.ts';
 import type { FeedProject, FeedRelease } from './types.ts';
 
 export interface LegacyMajors {
@@ -14,9 +13,9 @@ export interface LegacyMajors {
  * one, every branch with a published release. Otherwise a new project's releases would all
  * read as unsupported, and Drupal would urge every site using it to uninstall it.
  */
-export function effectiveBranches(project: FeedProject, releases: readonly SelectedRelease[]): string[] {
+export function effectiveBranches(project: FeedProject, releases: readonly FeedRelease[]): string[] {
   if (project.supportedBranches.length > 0) return project.supportedBranches;
-  return [...new Set(releases.filter(({ release }) => release.status === 'published').map(({ version }) => branchOf(version)))];
+  return [...new Set(releases.filter((release) => release.status === 'published').map((release) => branchOf(parseVersion(release.version))))];
 }
 
 /**
