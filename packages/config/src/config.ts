@@ -21,6 +21,8 @@ export interface Config {
   worker: { concurrency: number; reconcileAfterMs: number };
   /** Update status feeds and usage statistics. */
   updateStatus: { feedCacheBytes: number; usageFlushMs: number; siteKeySecret: string };
+  /** Pages for people: browser sessions and sign-in links. */
+  web: { sessionTtlMs: number; signInLinkTtlMs: number };
   logLevel: string;
 }
 
@@ -78,6 +80,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       usageFlushMs: int(env, 'USAGE_FLUSH_MS', 2_000, { min: 100, max: 60_000 }),
       // Site keys are stored only as HMACs under this secret; set your own in production.
       siteKeySecret: token(env, 'SITE_KEY_SECRET') ?? 'packhouse-development-site-key-secret',
+    },
+    web: {
+      sessionTtlMs: int(env, 'SESSION_HOURS', 14 * 24, { min: 1, max: 24 * 366 }) * 3_600_000,
+      signInLinkTtlMs: int(env, 'SIGN_IN_LINK_MINUTES', 15, { min: 1, max: 24 * 60 }) * 60_000,
     },
     logLevel,
   });

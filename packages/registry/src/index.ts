@@ -25,3 +25,44 @@ export {
 } from './support.ts';
 export { githubSignature, gitlabToken, receivePush, type HookOutcome, type PushEvent } from './webhooks.ts';
 export { rotateWebhookSecret } from './projects.ts';
+export {
+  homePage,
+  listenForPageChanges,
+  projectPage,
+  releasePage,
+  releasesPage,
+  searchPage,
+  SEARCH_PAGE_SIZE,
+  type BranchSummary,
+  type HomePageData,
+  type PageProject,
+  type PageRelease,
+  type ProjectPageData,
+  type ReleasePageData,
+  type ReleasesPageData,
+  type UsageByMajor,
+} from './pages.ts';
+export { summaryOf } from './readme.ts';
+export {
+  issueSignInLink,
+  sessionActor,
+  signInWithLink,
+  signInWithToken,
+  signOut,
+  signOutEverywhere,
+  type NewSession,
+  type SessionActor,
+} from './sessions.ts';
+export {
+  createOffering,
+  deleteOffering,
+  getOffering,
+  listOfferings,
+  offeringVisits,
+  OFFERING_KINDS,
+  updateOffering,
+  visitOffering,
+  type OfferingInput,
+  type OfferingView,
+  type OfferingVisits,
+} from './offerings.ts';

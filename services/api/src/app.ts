@@ -16,6 +16,9 @@ import { releaseRoutes } from './routes/releases.ts';
 import { supportRoutes } from './routes/support.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { userRoutes } from './routes/users.ts';
+import { offeringRoutes } from './routes/offerings.ts';
+import { PageCache } from './web/cache.ts';
+import { webRoutes } from './web/routes.ts';
 
 /**
  * The HTTP application, loaded in one fixed order: cross-cutting plugins, then routes.
@@ -51,5 +54,11 @@ export async function buildApp(registry: Registry) {
     await app.register(routes, { registry });
   }
   await app.register(feedRoutes, { registry, feeds });
+  // Pages for people, beside the API routes (web/): their own error pages and form parser.
+  const pages = new PageCache(registry);
+  await pages.start();
+  app.addHook('onClose', () => pages.close());
+  await app.register(offeringRoutes, { registry });
+  await app.register(webRoutes(registry, pages));
   return app;
 }
