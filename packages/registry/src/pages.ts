@@ -3,7 +3,7 @@ import { branchOf, compareForFeed, parseVersion } from '@packhouse/versions';
 import type { Registry } from './context.ts';
 import { invalid, notFound } from './errors.ts';
 import { isoWeekLabel, weeksBefore } from './iso-week.ts';
-import { releaseReadme } from './readme.ts';
+import { releaseReadme, summaryOf } from './readme.ts';
 import { fileView, type BuildView, type FileView } from './views.ts';
 
 /**
@@ -88,7 +88,8 @@ export async function projectPage(registry: Registry, name: string, at = new Dat
     ? await releaseReadme(registry, project.id, latestRow.id, data.fileRows.find((f) => f.releaseId === latestRow.id && f.archiveType === 'tar.gz'), true)
     : { fileName: null, body: null };
   return {
-    project: pageProject(project),
+    // The description shown is the README's, just read: the row may predate it.
+    project: { ...pageProject(project), description: latestRow ? summaryOf(readme) : project.description },
     maintainers: data.maintainers,
     branches: branchSummaries(project, all),
     readme,
