@@ -37,7 +37,7 @@ export function projectBody(data: ProjectPageData, visits?: Map<string, number>)
   const { project } = data;
   return html`<p class="muted">${project.type}${project.status !== 'published' ? html` · ${badge(project.status)}` : ''}</p>
 <h1>${project.title}</h1>
-<p><code>${project.name}</code> · <a href="/project/${project.name}/releases">All ${data.releaseCount} releases</a></p>
+<p><code>${project.name}</code> · <a href="/project/${project.name}/releases">${data.releaseCount === 1 ? 'The release' : `All ${data.releaseCount} releases`}</a></p>
 <div class="grid">
 <div>
 <section aria-labelledby="downloads"><h2 id="downloads">Downloads</h2>
