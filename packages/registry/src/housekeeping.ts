@@ -1,4 +1,4 @@
-import { feeds, usage } from '@packhouse/db';
+import { feeds, sessions, usage } from '@packhouse/db';
 import type { Registry } from './context.ts';
 import { weeksBefore } from './iso-week.ts';
 
@@ -8,9 +8,13 @@ import { weeksBefore } from './iso-week.ts';
  * straddle Monday 00:00 UTC) and feed change rows superseded by a newer one. The workers
  * run it; it is idempotent, so several running it at once is harmless.
  */
-export async function houseKeep(registry: Registry, at = new Date()): Promise<{ usageSites: number; feedChanges: number }> {
+export async function houseKeep(registry: Registry, at = new Date()): Promise<{ usageSites: number; feedChanges: number; sessions: number }> {
   const usageSites = await usage.pruneUsageSites(registry.db, weeksBefore(at, 1));
   const feedChanges = await feeds.pruneFeedChanges(registry.db);
-  if (usageSites + feedChanges > 0) registry.log.info({ usage_sites: usageSites, feed_changes: feedChanges }, 'Pruned rows no longer needed.');
-  return { usageSites, feedChanges };
+  // Expired browser sessions, and sign-in links a day past their expiry.
+  const ended = await sessions.pruneSessions(registry.db);
+  if (usageSites + feedChanges + ended > 0) {
+    registry.log.info({ usage_sites: usageSites, feed_changes: feedChanges, sessions: ended }, 'Pruned rows no longer needed.');
+  }
+  return { usageSites, feedChanges, sessions: ended };
 }

@@ -230,3 +230,31 @@ describe('maintainers in the browser: sign-in, CSRF, forms, offerings', () => {
     expect(again.cookies.has('ph_session')).toBe(false);
   });
 });
+
+describe('sessions behind an https public URL, and their pruning', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ PUBLIC_URL: 'https://packhouse.test', SESSION_HOURS: '1' });
+  });
+  afterAll(() => stack.close());
+
+  it('marks the session and CSRF cookies Secure when the public URL is https', async () => {
+    const token = (await client(stack.app, stack.adminToken)('POST', '/api/v1/users', { name: 'carol' })).body.token;
+    const browser = new SessionClient(stack.app);
+    const form = await browser.get('/sign-in');
+    expect(form.headers['set-cookie']?.[0]).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
+    const signedIn = await browser.request('POST', '/sign-in', { _csrf: csrfOf(form.text), token });
+    const session = signedIn.headers['set-cookie']!.find((line) => line.startsWith('ph_session='))!;
+    expect(session).toMatch(/; Max-Age=3600; HttpOnly; SameSite=Lax; Secure$/);
+  });
+
+  it('prunes expired sessions in the workers housekeeping', async () => {
+    const db = stack.registry.db;
+    const before = await db.selectFrom('sessions').select('tokenHash').execute();
+    expect(before.length).toBeGreaterThan(0);
+    await db.updateTable('sessions').set({ expiresAt: new Date(Date.now() - 1000) }).execute();
+    const { houseKeep } = await import('@packhouse/registry');
+    expect((await houseKeep(stack.registry)).sessions).toBe(before.length);
+    expect(await db.selectFrom('sessions').select('tokenHash').execute()).toEqual([]);
+  });
+});
