@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import { isoWeekStart } from '@packhouse/registry';
 import { client, createRepo, eventually, startStack, type Stack, type TestRepo } from '@packhouse/testing';
 import { chromium, type Browser, type Page } from 'playwright-core';
