@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderNotFound, renderReleaseHistory, type FeedProject, type FeedRelease, type FeedSelector } from '@packhouse/feeds';
+import { renderNotFound, renderReleaseHistory, type FeedProject, type FeedRelease, type FeedSelector } from '@packhouse/update-status';
 import { readLikeDrupal } from './drupal-reader.ts';
 import { FILE_ORDER, followsOrder, PROJECT_ORDER, RELEASE_ORDER } from './element-order.ts';
 import { child, childNames, parseXml } from './mini-xml.ts';

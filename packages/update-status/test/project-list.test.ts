@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderProjectList } from '@packhouse/feeds';
+import { renderProjectList } from '@packhouse/update-status';
 import { child, childNames, parseXml } from './mini-xml.ts';
 import { project } from './sample.ts';
 

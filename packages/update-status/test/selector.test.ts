@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSelector, selectReleases } from '@packhouse/feeds';
+import { parseSelector, selectReleases } from '@packhouse/update-status';
 import { release, releases } from './sample.ts';
 
 describe('parseSelector', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderReleaseHistory, type FeedRelease } from '@packhouse/feeds';
+import { renderReleaseHistory, type FeedRelease } from '@packhouse/update-status';
 import { readLikeDrupal } from './drupal-reader.ts';
 import { project, release } from './sample.ts';
 
