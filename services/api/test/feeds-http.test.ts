@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { client, eventually, startStack, type Stack } from '@packhouse/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLikeDrupal } from '../../../packages/update-status/test/drupal-reader.ts';
+import { readLikeDrupal } from '@packhouse/testing/update-status';
 import { seedRelease } from './feed-seed.ts';
 
 type Api = ReturnType<typeof client>;
