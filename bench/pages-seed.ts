@@ -1,3 +1,4 @@
+import { summaryOf } from '@packhouse/registry';
 import pg from 'pg';
 
 /** A README of about 3 KB: headings, a list, a code block, links. */
@@ -42,7 +43,8 @@ export async function seedPageData(url: string): Promise<void> {
        WHERE r.version = '2.1.0-rc1'`,
       [README],
     );
-    await client.query(`UPDATE projects SET description = 'A Drupal module that does one useful thing well, with the configuration a site builder expects.'`);
+    // As the first page view leaves it: the README's first paragraph (no write on the first render).
+    await client.query(`UPDATE projects SET description = replace($1, 'Project', title)`, [summaryOf({ fileName: 'README.md', body: README })]);
     await client.query(
       `INSERT INTO usage_counts (project_id, week, version, sites)
        SELECT p.id, date_trunc('week', now())::date - w * 7, v, 100 + (p.id % 50) * 3 + (11 - w) * 7

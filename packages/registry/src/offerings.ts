@@ -1,7 +1,7 @@
 import { offerings, type OfferingKind, type OfferingRow } from '@packhouse/db';
 import type { Actor, Registry } from './context.ts';
 import { invalid, notFound } from './errors.ts';
-import { isoWeekLabel, isoWeekStart, weeksBefore } from './iso-week.ts';
+import { isoWeekLabel, isoWeekStart, weeksBefore } from './usage/iso-week.ts';
 import { requireMaintainedProject, requireProject } from './projects.ts';
 
 export const OFFERING_KINDS = ['support', 'hosting', 'training', 'administration', 'other'] as const satisfies readonly OfferingKind[];

@@ -2,7 +2,7 @@ import { builds, ChangeListener, files, offerings, pages, projects, releases, sn
 import { branchOf, compareForFeed, parseVersion } from '@packhouse/versions';
 import type { Registry } from './context.ts';
 import { invalid, notFound } from './errors.ts';
-import { isoWeekLabel, weeksBefore } from './iso-week.ts';
+import { isoWeekLabel, weeksBefore } from './usage/iso-week.ts';
 import { releaseReadme, summaryOf } from './readme.ts';
 import { fileView, type BuildView, type FileView } from './views.ts';
 

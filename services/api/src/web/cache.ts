@@ -1,24 +1,30 @@
 import { listenForPageChanges, type Registry } from '@packhouse/registry';
-/** Usage and visit counts change without a notification: no page is older than this. */
-const MAX_AGE_MS = 60_000;
+/** Usage and visit counts change without a notification: a page older than this is rendered again. */
+const REFRESH_AFTER_MS = 60_000;
 const MAX_ENTRIES = 20_000;
 
 export interface CachedPage {
   body: Buffer;
   etag: string;
   storedAt: number;
+  /** A background render of this key is under way. */
+  refreshing?: boolean;
 }
 
 /**
  * Pages as anonymous visitors see them, rendered once and kept per API process, with the
  * feeds' freshness guarantee: a Postgres trigger notifies every write that changes a
  * project's pages, and every lookup first passes the listener's barrier, so no page is
- * served from before a write that committed before the request arrived. Project pages are
- * keyed under `/project/{name}`; the home page and searches list every project, so any
- * change drops them. Signed-in views are never cached.
+ * served from before a write that committed before the request arrived. Pages of a project
+ * are indexed under its name; the home page and searches list every project, so any change
+ * drops them. What changes without a notification (usage and visit counts) is refreshed in
+ * the background once a page is a minute old, the old page served meanwhile. Signed-in
+ * views are never cached.
  */
 export class PageCache {
   private readonly entries = new Map<string, CachedPage>();
+  private readonly byProject = new Map<string, Set<string>>();
+  private readonly listings = new Set<string>();
   private readonly listener: ReturnType<typeof listenForPageChanges>;
   /** Bumped by every eviction: a render that overlapped one is served but not stored. */
   private generation = 0;
@@ -48,30 +54,41 @@ export class PageCache {
   }
 
   get(key: string): CachedPage | undefined {
-    const entry = this.entries.get(key);
-    if (entry && this.clock() - entry.storedAt > MAX_AGE_MS) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry;
+    return this.entries.get(key);
   }
 
-  set(key: string, page: Omit<CachedPage, 'storedAt'>, renderedAtGeneration: number): void {
+  /** Whether a cached page should be rendered again in the background (and nobody is yet). */
+  claimRefresh(page: CachedPage): boolean {
+    if (page.refreshing || this.clock() - page.storedAt < REFRESH_AFTER_MS) return false;
+    page.refreshing = true;
+    return true;
+  }
+
+  /** Stores a render started at `renderedAtGeneration`; `project` names the project it shows, null for listings. */
+  set(key: string, project: string | null, page: { body: Buffer; etag: string }, renderedAtGeneration: number): void {
     if (renderedAtGeneration !== this.generation) return;
-    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    if (!this.entries.has(key) && this.entries.size >= MAX_ENTRIES) this.reset();
     this.entries.set(key, { ...page, storedAt: this.clock() });
+    if (project === null) this.listings.add(key);
+    else {
+      let keys = this.byProject.get(project);
+      if (!keys) this.byProject.set(project, (keys = new Set()));
+      keys.add(key);
+    }
   }
 
   private changed(project: string): void {
     this.generation++;
-    const prefix = `/project/${project}`;
-    for (const key of this.entries.keys()) {
-      if (!key.startsWith('/project/') || key === prefix || key.startsWith(`${prefix}/`) || key.startsWith(`${prefix}?`)) this.entries.delete(key);
-    }
+    for (const key of this.byProject.get(project) ?? []) this.entries.delete(key);
+    this.byProject.delete(project);
+    for (const key of this.listings) this.entries.delete(key);
+    this.listings.clear();
   }
 
   private reset(): void {
     this.generation++;
     this.entries.clear();
+    this.byProject.clear();
+    this.listings.clear();
   }
 }

@@ -29,18 +29,26 @@ type Render = (viewer: SessionActor | null) => Promise<Omit<PageShell, 'viewer'>
 export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAsyncTypebox {
   const canonical = (path: string) => `${registry.config.publicUrl}${path}`;
 
-  async function serve(request: FastifyRequest, reply: FastifyReply, key: string, render: Render): Promise<FastifyReply> {
+  async function serve(request: FastifyRequest, reply: FastifyReply, key: string, project: string | null, render: Render): Promise<FastifyReply> {
     if (hasSessionCookie(request)) {
       const viewer = await viewerOf(registry, request);
       if (viewer) return sendPage(request, reply, pageOf(layout({ ...(await render(viewer)), viewer })), { personal: true });
     }
     const fresh = await cache.synced();
     const hit = fresh ? cache.get(key) : undefined;
-    if (hit) return sendPage(request, reply, hit, { personal: false });
+    if (hit) {
+      if (cache.claimRefresh(hit)) void renderAnonymous(key, project, render).catch((error: Error) => request.log.warn({ err: error, key }, 'Page refresh failed.')).finally(() => (hit.refreshing = false));
+      return sendPage(request, reply, hit, { personal: false });
+    }
+    return sendPage(request, reply, await renderAnonymous(key, fresh ? project : undefined, render), { personal: false });
+  }
+
+  /** Renders the anonymous view and keeps it, unless `project` is undefined (freshness unknown). */
+  async function renderAnonymous(key: string, project: string | null | undefined, render: Render) {
     const generation = cache.generationNow;
     const rendered = pageOf(layout({ ...(await render(null)), viewer: null }));
-    if (fresh) cache.set(key, rendered, generation);
-    return sendPage(request, reply, rendered, { personal: false });
+    if (project !== undefined) cache.set(key, project, rendered, generation);
+    return rendered;
   }
 
   return async (app) => {
@@ -62,7 +70,7 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
     app.get(SCRIPT_PATH, { schema: { hide: true } }, async (request, reply) => asset(request, reply, SCRIPT, SCRIPT_ETAG, 'text/javascript; charset=utf-8'));
 
     app.get('/', { schema: page('Home: search, newest releases, most-used projects.') }, (request, reply) =>
-      serve(request, reply, '/', async () => ({
+      serve(request, reply, '/', null, async () => ({
         title: 'Drupal projects',
         canonical: canonical('/'),
         description: 'Drupal projects packaged from their git tags into reproducible, checksummed archives.',
@@ -82,7 +90,7 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
         const q = request.query.q ?? '';
         const pageNumber = Number(request.query.page ?? 1);
         const key = `/search?q=${encodeURIComponent(q)}&page=${pageNumber}`;
-        return serve(request, reply, key, async () => ({
+        return serve(request, reply, key, null, async () => ({
           title: q ? `Search: ${q}` : 'Search',
           canonical: canonical(`/search?q=${encodeURIComponent(q)}${pageNumber > 1 ? `&page=${pageNumber}` : ''}`),
           body: searchBody(await searchPage(registry, q, pageNumber)),
@@ -92,7 +100,7 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
 
     app.get('/project/:name', { schema: page('A project: downloads per supported branch, README, maintainers, usage, offerings.', { params: Type.Object({ name: MachineName }) }) }, (request, reply) => {
       const { name } = request.params;
-      return serve(request, reply, `/project/${name}`, async (viewer) => {
+      return serve(request, reply, `/project/${name}`, name, async (viewer) => {
         const data = await projectPage(registry, name);
         const maintains = viewer !== null && (viewer.isAdmin || data.maintainers.includes(viewer.name));
         const visits = maintains ? await visitTotals(registry, viewer, name) : undefined;
@@ -118,7 +126,7 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
         const { name } = request.params;
         const branch = request.query.branch || undefined;
         const query = branch ? `?branch=${encodeURIComponent(branch)}` : '';
-        return serve(request, reply, `/project/${name}/releases${query}`, async () => {
+        return serve(request, reply, `/project/${name}/releases${query}`, name, async () => {
           const data = await releasesPage(registry, name, branch);
           return {
             title: `Releases of ${data.project.title}`,
@@ -135,7 +143,7 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
       { schema: page("A release: files with sizes and checksums, commit, notes, dev build history.", { params: Type.Object({ name: MachineName, version: Version }) }) },
       (request, reply) => {
         const { name, version } = request.params;
-        return serve(request, reply, `/project/${name}/releases/${version}`, async (viewer) => {
+        return serve(request, reply, `/project/${name}/releases/${version}`, name, async (viewer) => {
           const data = await releasePage(registry, name, version);
           const maintains = viewer !== null && (viewer.isAdmin || (await projectPage(registry, name)).maintainers.includes(viewer.name));
           return {
