@@ -27,6 +27,7 @@ export {
 export { githubSignature, gitlabToken, receivePush, type HookOutcome, type PushEvent } from './webhooks.ts';
 export { rotateWebhookSecret } from './projects.ts';
 export {
+  canMaintain,
   homePage,
   listenForPageChanges,
   projectPage,

@@ -281,3 +281,10 @@ const PAGES_CHANNEL = 'packhouse_pages';
 export function listenForPageChanges(registry: Registry, handlers: { onChange(project: string): void; onReset(): void }): ChangeListener {
   return new ChangeListener({ databaseUrl: registry.config.databaseUrl, channel: PAGES_CHANNEL, log: registry.log, ...handlers });
 }
+
+/** Whether the signed-in user may use the maintainer forms of the project (as the API decides). */
+export async function canMaintain(registry: Registry, actor: { id: string; isAdmin: boolean }, name: string): Promise<boolean> {
+  if (actor.isAdmin) return true;
+  const project = await projects.findProjectByName(registry.db, name);
+  return project !== undefined && (await projects.isMaintainer(registry.db, project.id, actor.id));
+}

@@ -1,6 +1,9 @@
 import { listenForPageChanges, type Registry } from '@packhouse/registry';
-/** Usage and visit counts change without a notification: a page older than this is rendered again. */
-const REFRESH_AFTER_MS = 60_000;
+/**
+ * Usage counts change without a notification (they are weekly figures, flushed every few
+ * seconds): a page older than this is rendered again in the background.
+ */
+const REFRESH_AFTER_MS = 10 * 60_000;
 const MAX_ENTRIES = 20_000;
 
 export interface CachedPage {
@@ -18,7 +21,7 @@ export interface CachedPage {
  * served from before a write that committed before the request arrived. Pages of a project
  * are indexed under its name; the home page and searches list every project, so any change
  * drops them. What changes without a notification (usage and visit counts) is refreshed in
- * the background once a page is a minute old, the old page served meanwhile. Signed-in
+ * the background once a page is ten minutes old, the old page served meanwhile. Signed-in
  * views are never cached.
  */
 export class PageCache {
@@ -28,6 +31,7 @@ export class PageCache {
   private readonly listener: ReturnType<typeof listenForPageChanges>;
   /** Bumped by every eviction: a render that overlapped one is served but not stored. */
   private generation = 0;
+  private closed = false;
 
   constructor(registry: Registry, private readonly clock = Date.now) {
     this.listener = listenForPageChanges(registry, {
@@ -41,6 +45,7 @@ export class PageCache {
   }
 
   close(): Promise<void> {
+    this.closed = true;
     return this.listener.close();
   }
 
@@ -59,7 +64,7 @@ export class PageCache {
 
   /** Whether a cached page should be rendered again in the background (and nobody is yet). */
   claimRefresh(page: CachedPage): boolean {
-    if (page.refreshing || this.clock() - page.storedAt < REFRESH_AFTER_MS) return false;
+    if (this.closed || page.refreshing || this.clock() - page.storedAt < REFRESH_AFTER_MS) return false;
     page.refreshing = true;
     return true;
   }

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DomainError, homePage, offeringVisits, projectPage, releasePage, releasesPage, searchPage, visitOffering, type Registry, type SessionActor } from '@packhouse/registry';
+import { canMaintain, DomainError, homePage, offeringVisits, projectPage, releasePage, releasesPage, searchPage, visitOffering, type Registry, type SessionActor } from '@packhouse/registry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SCRIPT, SCRIPT_ETAG, SCRIPT_PATH, STYLE, STYLE_ETAG, STYLE_PATH } from './assets.ts';
 import type { PageCache } from './cache.ts';
@@ -145,7 +145,7 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
         const { name, version } = request.params;
         return serve(request, reply, `/project/${name}/releases/${version}`, name, async (viewer) => {
           const data = await releasePage(registry, name, version);
-          const maintains = viewer !== null && (viewer.isAdmin || (await projectPage(registry, name)).maintainers.includes(viewer.name));
+          const maintains = viewer !== null && (await canMaintain(registry, viewer, name));
           return {
             title: `${data.project.title} ${version}`,
             canonical: canonical(`/project/${name}/releases/${encodeURIComponent(version)}`),
