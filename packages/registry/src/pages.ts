@@ -279,7 +279,13 @@ const PAGES_CHANNEL = 'packhouse_pages';
 
 /** A listener for changes to a project's pages, for the API's page cache. */
 export function listenForPageChanges(registry: Registry, handlers: { onChange(project: string): void; onReset(): void }): ChangeListener {
-  return new ChangeListener({ databaseUrl: registry.config.databaseUrl, channel: PAGES_CHANNEL, log: registry.log, ...handlers });
+  return new ChangeListener({
+    databaseUrl: registry.config.databaseUrl,
+    channel: PAGES_CHANNEL,
+    applicationName: 'packhouse-page-listener',
+    log: registry.log,
+    ...handlers,
+  });
 }
 
 /** Whether the signed-in user may use the maintainer forms of the project (as the API decides). */

@@ -170,4 +170,16 @@ describe('pages for people: every page, its headers, and escaping', () => {
     expect(after.headers.etag).not.toBe(before.headers.etag);
     expect(after.text).toContain('Covered by the security advisory policy.');
   });
+
+  it('stays fresh when its listener connection drops: pages are rendered from Postgres until it is back', async () => {
+    await anonymous().get('/project/hostile');
+    const { sql } = await import('kysely');
+    const db = stack.registry.db;
+    const { rows } = await sql<{ ok: boolean }>`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'packhouse-page-listener' AND datname = current_database()`.execute(db);
+    expect(rows).toHaveLength(1);
+    await db.updateTable('projects').set({ title: 'Renamed while the listener is down' }).where('name', '=', 'hostile').execute();
+    expect((await anonymous().get('/project/hostile')).text).toContain('<h1>Renamed while the listener is down</h1>');
+    await db.updateTable('projects').set({ title: 'Renamed again' }).where('name', '=', 'hostile').execute();
+    await eventually(async () => ((await anonymous().get('/project/hostile')).text.includes('<h1>Renamed again</h1>') ? true : undefined), 10_000);
+  });
 });
