@@ -28,11 +28,16 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 
 /** Drops the database named in the URL, closing its connections (tests and benchmarks). */
 export async function dropDatabase(databaseUrl: string): Promise<void> {
-  await onServer(databaseUrl, (client, name) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
+  await onServer(databaseUrl, (client, name) =>
+    client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`),
+  );
 }
 
 /** Runs `work` on the server's `postgres` database, given the name of the URL's own. */
-async function onServer(databaseUrl: string, work: (client: pg.Client, name: string) => Promise<unknown>): Promise<void> {
+async function onServer(
+  databaseUrl: string,
+  work: (client: pg.Client, name: string) => Promise<unknown>,
+): Promise<void> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';
@@ -67,7 +72,10 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
     );
     await client.query('ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text');
     for (const file of files) {
-      await client.query('UPDATE schema_migrations SET checksum = $2 WHERE name = $1 AND checksum IS NULL', [file.name, file.checksum]);
+      await client.query('UPDATE schema_migrations SET checksum = $2 WHERE name = $1 AND checksum IS NULL', [
+        file.name,
+        file.checksum,
+      ]);
     }
     const done = await appliedMigrations(client);
     assertUnedited(done, files);

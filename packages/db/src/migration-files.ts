@@ -38,7 +38,9 @@ function isTransactional(name: string, sql: string): boolean {
   const directive = DIRECTIVE.exec(firstLine);
   if (!directive) return true;
   if (directive[1] === NO_TRANSACTION) return false;
-  throw new Error(`migration ${name} has an unknown directive "${directive[1]}": the only one is "-- migrate: ${NO_TRANSACTION}"`);
+  throw new Error(
+    `migration ${name} has an unknown directive "${directive[1]}": the only one is "-- migrate: ${NO_TRANSACTION}"`,
+  );
 }
 
 export interface AppliedMigration {
@@ -53,7 +55,9 @@ export interface AppliedMigration {
  */
 export function assertUnedited(applied: AppliedMigration[], files: MigrationFile[]): void {
   const byName = new Map(files.map((file) => [file.name, file]));
-  const edited = applied.filter((row) => row.checksum !== null && byName.has(row.name) && byName.get(row.name)!.checksum !== row.checksum);
+  const edited = applied.filter(
+    (row) => row.checksum !== null && byName.has(row.name) && byName.get(row.name)!.checksum !== row.checksum,
+  );
   if (edited.length === 0) return;
   const names = edited.map((row) => row.name).join(', ');
   throw new MigrationEdited(

@@ -22,7 +22,8 @@ describe('migrate', () => {
     }
   };
   const write = (name: string, sql: string) => writeFile(path.join(dir, name), sql);
-  const recorded = () => query<{ name: string; checksum: string | null }>('SELECT name, checksum FROM schema_migrations ORDER BY name');
+  const recorded = () =>
+    query<{ name: string; checksum: string | null }>('SELECT name, checksum FROM schema_migrations ORDER BY name');
 
   beforeEach(async () => {
     const server = new URL(await postgresUrl());
@@ -75,7 +76,9 @@ describe('migrate', () => {
     await write('001_a.sql', 'CREATE TABLE a (id integer);');
     await write('002_b.sql', 'CREATE TABLE b (id integer);');
     // What the runner wrote before checksums existed.
-    await query('CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    await query(
+      'CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
     await query('CREATE TABLE a (id integer)');
     await query("INSERT INTO schema_migrations (name) VALUES ('001_a.sql')");
     await expect(verifyMigrations(url, dir)).resolves.toBeUndefined();
@@ -100,7 +103,10 @@ describe('migrate', () => {
 
   it('runs each file in one transaction, whatever words its comments hold', async () => {
     // The old runner skipped the transaction for any file that said CONCURRENTLY anywhere.
-    await write('001_a.sql', '-- Not CREATE INDEX CONCURRENTLY: a plain table.\nCREATE TABLE a (id integer);\nSELECT 1/0;');
+    await write(
+      '001_a.sql',
+      '-- Not CREATE INDEX CONCURRENTLY: a plain table.\nCREATE TABLE a (id integer);\nSELECT 1/0;',
+    );
     await expect(migrate(url, dir)).rejects.toThrow(/^migration 001_a\.sql failed: division by zero/);
     expect(await query("SELECT 1 FROM pg_tables WHERE tablename = 'a'")).toEqual([]);
     expect(await recorded()).toEqual([]);
@@ -108,7 +114,10 @@ describe('migrate', () => {
 
   it('runs a file marked "-- migrate: no-transaction" outside a transaction', async () => {
     await write('001_a.sql', 'CREATE TABLE a (id integer);');
-    await write('002_index.sql', '-- migrate: no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a_id ON a (id);\n');
+    await write(
+      '002_index.sql',
+      '-- migrate: no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a_id ON a (id);\n',
+    );
     expect(await migrate(url, dir)).toEqual(['001_a.sql', '002_index.sql']);
     expect(await query("SELECT indexname FROM pg_indexes WHERE tablename = 'a'")).toEqual([{ indexname: 'a_id' }]);
   });
