@@ -134,7 +134,9 @@ class FeedConnection {
     const poll = end + HEAD_END.length <= MAX_HEAD ? parsePoll(pending.toString('latin1', 0, end)) : null;
     if (poll === null) return this.handOff();
     this.busy = true;
-    this.door.updateStatus.cache.lookup(poll.key, (representation) => this.answer(poll, end + HEAD_END.length, representation));
+    this.door.updateStatus.cache.lookup(poll.key, (representation) =>
+      this.answer(poll, end + HEAD_END.length, representation),
+    );
   }
 
   private answer(poll: Poll, length: number, representation: FeedRepresentation | undefined): void {
@@ -342,7 +344,8 @@ class DateLines {
     if (now !== this.second || this.tails?.keepAliveMs !== keepAliveMs) {
       this.second = now;
       const date = `Date: ${new Date(now * 1000).toUTCString()}\r\n`;
-      const keepAlive = `${date}Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAliveMs / 1000)}\r\n\r\n`;
+      const timeout = Math.floor(keepAliveMs / 1000);
+      const keepAlive = `${date}Connection: keep-alive\r\nKeep-Alive: timeout=${timeout}\r\n\r\n`;
       this.tails = {
         keepAliveMs,
         keepAlive: Buffer.from(keepAlive, 'latin1'),

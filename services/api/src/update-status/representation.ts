@@ -65,7 +65,9 @@ export async function represent(document: FeedDocument, now: Clock = Date.now): 
   // Level 9 once per change is cheap; every response after that is a plain buffer write.
   const gzip = await gzipAsync(body, { level: 9 });
   // Never in the future: a client must be able to send it back as If-Modified-Since.
-  const changed = document.lastModified ? Math.floor(Math.min(document.lastModified.getTime(), now()) / 1000) * 1000 : null;
+  const changed = document.lastModified
+    ? Math.floor(Math.min(document.lastModified.getTime(), now()) / 1000) * 1000
+    : null;
   const readAt = document.readAt?.getTime() ?? 0;
   const settlesAt = changed !== null && readAt < changed + SETTLE_MS ? changed + SETTLE_MS : null;
   const { status, projectId } = document;
