@@ -35,18 +35,26 @@ describe('refuseEditedMigrations', () => {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     // The database ran other text than the file holds now: the file was edited since.
-    await client.query("UPDATE schema_migrations SET checksum = repeat('0', 64) WHERE name = '20261128120000_core.sql'");
+    await client.query(
+      "UPDATE schema_migrations SET checksum = repeat('0', 64) WHERE name = '20261128120000_core.sql'",
+    );
     await client.end();
     const refused = await refuseEditedMigrations(configFor(database.url), log).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(MigrationEdited);
     expect((refused as MigrationEdited).files).toEqual(['20261128120000_core.sql']);
     expect((refused as Error).message).toMatch(/^migration 20261128120000_core\.sql was edited after it was applied/);
-    expect(lines.at(-1)).toMatchObject({ level: 60, msg: expect.stringMatching(/^Refusing to start: migration 20261128120000_core\.sql/) });
+    expect(lines.at(-1)).toMatchObject({
+      level: 60,
+      msg: expect.stringMatching(/^Refusing to start: migration 20261128120000_core\.sql/),
+    });
   });
 
   it('starts anyway when the database cannot be reached, saying the check was skipped', async () => {
     const unreachable = 'postgres://postgres@127.0.0.1:1/packhouse';
     await expect(refuseEditedMigrations(configFor(unreachable), log)).resolves.toBeUndefined();
-    expect(lines.at(-1)).toMatchObject({ level: 40, msg: 'Could not compare the applied migrations with their files; starting anyway.' });
+    expect(lines.at(-1)).toMatchObject({
+      level: 40,
+      msg: 'Could not compare the applied migrations with their files; starting anyway.',
+    });
   });
 });
