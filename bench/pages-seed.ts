@@ -44,7 +44,9 @@ export async function seedPageData(url: string): Promise<void> {
       [README],
     );
     // As the first page view leaves it: the README's first paragraph (no write on the first render).
-    await client.query(`UPDATE projects SET description = replace($1, 'Project', title)`, [summaryOf({ fileName: 'README.md', body: README })]);
+    await client.query(`UPDATE projects SET description = replace($1, 'Project', title)`, [
+      summaryOf({ fileName: 'README.md', body: README }),
+    ]);
     await client.query(
       `INSERT INTO usage_counts (project_id, week, version, sites)
        SELECT p.id, date_trunc('week', now())::date - w * 7, v, 100 + (p.id % 50) * 3 + (11 - w) * 7

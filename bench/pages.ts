@@ -29,22 +29,32 @@ const SERVER = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.
 const running = new Set<Server>();
 let database: string | undefined;
 
-const fmt = (value: number, digits = 2) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (value: number, digits = 2) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 async function main(): Promise<void> {
   ensureTools();
   bundle(ROOT);
   rmSync(WORK, { recursive: true, force: true });
   mkdirSync(WORK, { recursive: true });
-  console.log(`bench:pages: ${RUNS} rounds of ${SECONDS} s runs, ${CONNECTIONS} connections; servers on CPU 0, wrk on CPU 1`);
-  console.log(`load average before: ${os.loadavg().map((l) => fmt(l)).join(' ')} (a shared machine: other work lowers every figure)`);
+  console.log(
+    `bench:pages: ${RUNS} rounds of ${SECONDS} s runs, ${CONNECTIONS} connections; servers on CPU 0, wrk on CPU 1`,
+  );
+  console.log(
+    `load average before: ${os
+      .loadavg()
+      .map((l) => fmt(l))
+      .join(' ')} (a shared machine: other work lowers every figure)`,
+  );
   const url = new URL(SERVER);
   url.pathname = '/packhouse_bench_pages';
   database = url.toString();
   const started = performance.now();
   const seeded = await seedFeedDatabase(database, PROJECTS);
   await seedPageData(database);
-  console.log(`${PROJECTS} projects, ${seeded.releases} releases, ${seeded.files} files seeded in ${fmt((performance.now() - started) / 1000, 1)} s`);
+  console.log(
+    `${PROJECTS} projects, ${seeded.releases} releases, ${seeded.files} files seeded in ${fmt((performance.now() - started) / 1000, 1)} s`,
+  );
 
   const api = await startApi(ROOT, 18_180, {
     DATABASE_URL: database,
@@ -58,7 +68,9 @@ async function main(): Promise<void> {
   const bodies = new Map<string, Buffer>();
   const coldRps = await fetchAll(api.url, paths, {}, 16, (p, body) => bodies.set(p, body));
   const sizes = [...bodies.values()].map((body) => body.length);
-  console.log(`first render of every project page (cache misses, 16 in flight): ${fmt(coldRps, 0)} req/s; pages ${fmt(Math.min(...sizes) / 1024, 1)}-${fmt(Math.max(...sizes) / 1024, 1)} KB`);
+  console.log(
+    `first render of every project page (cache misses, 16 in flight): ${fmt(coldRps, 0)} req/s; pages ${fmt(Math.min(...sizes) / 1024, 1)}-${fmt(Math.max(...sizes) / 1024, 1)} KB`,
+  );
 
   const dir = path.join(WORK, 'static');
   for (const [p, body] of bodies) {
@@ -68,7 +80,8 @@ async function main(): Promise<void> {
   const nginx = await startNginx(WORK, dir, 18_181);
   running.add(nginx);
   const sample = paths[0]!;
-  if (!(await get(`${nginx.url}${sample}`, {})).body.equals(bodies.get(sample)!)) throw new Error('nginx does not serve the same bytes');
+  if (!(await get(`${nginx.url}${sample}`, {})).body.equals(bodies.get(sample)!))
+    throw new Error('nginx does not serve the same bytes');
 
   const script = wrkScript(WORK, 'pages', paths, 'none');
   const targets = [
@@ -80,7 +93,8 @@ async function main(): Promise<void> {
   for (let round = 0; round < RUNS; round++) {
     for (const [i, target] of targets.entries()) {
       const result = await runWrk(target.url, script, { seconds: SECONDS, connections: CONNECTIONS });
-      if (result.errors > 0 || result.badStatus > 0) throw new Error(`${target.label}: ${result.errors} socket errors, ${result.badStatus} bad statuses`);
+      if (result.errors > 0 || result.badStatus > 0)
+        throw new Error(`${target.label}: ${result.errors} socket errors, ${result.badStatus} bad statuses`);
       runs[i]!.push(result);
     }
   }
@@ -101,7 +115,10 @@ Summary
   p99 of the best run: ${fmt(packhouse.best.p99Ms)} ms   [< 50 ms: ${verdict(packhouse.best.p99Ms < 50)}]
   against nginx serving the same bytes: ${fmt(packhouse.best.rps / statics.best.rps)}x
   API resident memory: ${fmt(api.rssMb(), 0)} MB
-  load average now: ${os.loadavg().map((l) => fmt(l)).join(' ')} (other work on this machine lowers every figure)`);
+  load average now: ${os
+    .loadavg()
+    .map((l) => fmt(l))
+    .join(' ')} (other work on this machine lowers every figure)`);
 }
 
 async function cleanUp(): Promise<void> {
@@ -114,7 +131,8 @@ const deadline = setTimeout(() => {
   console.error('bench:pages ran for more than 15 minutes; stopping.');
   void cleanUp().finally(() => process.exit(1));
 }, 15 * 60_000);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
 
 main()
   .catch((error) => {

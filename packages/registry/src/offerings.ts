@@ -4,7 +4,13 @@ import { invalid, notFound } from './errors.ts';
 import { isoWeekLabel, isoWeekStart, weeksBefore } from './usage/iso-week.ts';
 import { requireMaintainedProject, requireProject } from './projects.ts';
 
-export const OFFERING_KINDS = ['support', 'hosting', 'training', 'administration', 'other'] as const satisfies readonly OfferingKind[];
+export const OFFERING_KINDS = [
+  'support',
+  'hosting',
+  'training',
+  'administration',
+  'other',
+] as const satisfies readonly OfferingKind[];
 
 /** A commercial offering of an organisation behind a project, as the API returns it. */
 export interface OfferingView {
@@ -88,10 +94,19 @@ export async function getOffering(registry: Registry, name: string, id: string):
   return view(registry.config.publicUrl, name, row);
 }
 
-export async function createOffering(registry: Registry, actor: Actor, name: string, input: OfferingInput): Promise<OfferingView> {
+export async function createOffering(
+  registry: Registry,
+  actor: Actor,
+  name: string,
+  input: OfferingInput,
+): Promise<OfferingView> {
   const project = await requireMaintainedProject(registry, actor, name);
   const fields = clean(input) as OfferingInput;
-  const row = await offerings.insertOffering(registry.db, { projectId: project.id, ...fields, description: fields.description ?? '' });
+  const row = await offerings.insertOffering(registry.db, {
+    projectId: project.id,
+    ...fields,
+    description: fields.description ?? '',
+  });
   registry.log.info({ project: { name }, offering: { id: row.id }, user: { name: actor.name } }, 'Offering added.');
   return view(registry.config.publicUrl, name, row);
 }
@@ -131,7 +146,13 @@ export interface OfferingVisits {
 }
 
 /** Visits per offering over the last `weeks` ISO weeks (maintainers only). */
-export async function offeringVisits(registry: Registry, actor: Actor, name: string, weeks = 12, at = new Date()): Promise<OfferingVisits[]> {
+export async function offeringVisits(
+  registry: Registry,
+  actor: Actor,
+  name: string,
+  weeks = 12,
+  at = new Date(),
+): Promise<OfferingVisits[]> {
   const project = await requireMaintainedProject(registry, actor, name);
   const since = weeksBefore(at, weeks - 1);
   const rows = await offerings.weeklyVisits(registry.db, project.id, since);

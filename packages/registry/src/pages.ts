@@ -1,4 +1,20 @@
-import { builds, ChangeListener, files, offerings, pages, projects, releases, snapshot, usage, type NewRelease, type ProjectListing, type ProjectRow, type Readme, type ReleaseFileRow, type ReleaseRow } from '@packhouse/db';
+import {
+  builds,
+  ChangeListener,
+  files,
+  offerings,
+  pages,
+  projects,
+  releases,
+  snapshot,
+  usage,
+  type NewRelease,
+  type ProjectListing,
+  type ProjectRow,
+  type Readme,
+  type ReleaseFileRow,
+  type ReleaseRow,
+} from '@packhouse/db';
 import { branchOf, compareForFeed, parseVersion } from '@packhouse/versions';
 import type { Registry } from './context.ts';
 import { invalid, notFound } from './errors.ts';
@@ -78,14 +94,25 @@ export async function projectPage(registry: Registry, name: string, at = new Dat
       usage.weeklyUsage(tx, project.id, weeksBefore(at, USAGE_WEEKS - 1)),
       offerings.listOfferings(tx, project.id),
     ]);
-    const fileRows = await files.listFiles(tx, rows.map((row) => row.id));
+    const fileRows = await files.listFiles(
+      tx,
+      rows.map((row) => row.id),
+    );
     return { maintainers, rows, usageRows, offeringRows, fileRows };
   });
   const all = pageReleases(registry, project, data.rows, data.fileRows);
-  const latest = all.filter((release) => release.kind === 'tag' && release.buildStatus === 'published').sort(byVersion)[0];
+  const latest = all
+    .filter((release) => release.kind === 'tag' && release.buildStatus === 'published')
+    .sort(byVersion)[0];
   const latestRow = latest && data.rows.find((row) => row.version === latest.version);
   const readme = latestRow
-    ? await releaseReadme(registry, project.id, latestRow.id, data.fileRows.find((f) => f.releaseId === latestRow.id && f.archiveType === 'tar.gz'), true)
+    ? await releaseReadme(
+        registry,
+        project.id,
+        latestRow.id,
+        data.fileRows.find((f) => f.releaseId === latestRow.id && f.archiveType === 'tar.gz'),
+        true,
+      )
     : { fileName: null, body: null };
   return {
     // The description shown is the README's, just read: the row may predate it.
@@ -95,7 +122,13 @@ export async function projectPage(registry: Registry, name: string, at = new Dat
     readme,
     releaseCount: all.length,
     usage: usageByMajor(data.usageRows, at),
-    offerings: data.offeringRows.map(({ id, provider, kind, title, description }) => ({ id, provider, kind, title, description })),
+    offerings: data.offeringRows.map(({ id, provider, kind, title, description }) => ({
+      id,
+      provider,
+      kind,
+      title,
+      description,
+    })),
     advisories: [],
     usedBy: [],
   };
@@ -112,14 +145,24 @@ export async function releasesPage(registry: Registry, name: string, branch?: st
   const project = await requireVisible(registry, name);
   const { rows, fileRows } = await snapshot(registry.db, async (tx) => {
     const rows = await releases.listReleases(tx, project.id);
-    return { rows, fileRows: await files.listFiles(tx, rows.map((row) => row.id)) };
+    return {
+      rows,
+      fileRows: await files.listFiles(
+        tx,
+        rows.map((row) => row.id),
+      ),
+    };
   });
   const all = pageReleases(registry, project, rows, fileRows).sort(byVersion);
   const branches = [...new Set(all.map((release) => release.branch))];
   if (branch !== undefined && !branches.includes(branch)) {
     throw notFound(`${name} has no branch "${branch}"; its branches are ${branches.join(', ') || 'none yet'}.`);
   }
-  return { project: pageProject(project), branches, releases: branch === undefined ? all : all.filter((release) => release.branch === branch) };
+  return {
+    project: pageProject(project),
+    branches,
+    releases: branch === undefined ? all : all.filter((release) => release.branch === branch),
+  };
 }
 
 export interface ReleasePageData {
@@ -151,7 +194,9 @@ export async function releasePage(registry: Registry, name: string, version: str
         error: build.error,
         createdAt: build.createdAt.toISOString(),
         publishedAt: build.publishedAt?.toISOString() ?? null,
-        files: fileRows.filter((file) => file.buildId === build.id).map((file) => fileView(registry.config.publicUrl, file)),
+        files: fileRows
+          .filter((file) => file.buildId === build.id)
+          .map((file) => fileView(registry.config.publicUrl, file)),
       })),
       billOfMaterials: [],
     };
@@ -164,7 +209,10 @@ export interface HomePageData {
 }
 
 export async function homePage(registry: Registry): Promise<HomePageData> {
-  const [newest, mostUsed] = await Promise.all([pages.newestReleases(registry.db, 10), pages.mostUsedProjects(registry.db, 10)]);
+  const [newest, mostUsed] = await Promise.all([
+    pages.newestReleases(registry.db, 10),
+    pages.mostUsedProjects(registry.db, 10),
+  ]);
   return { newest, mostUsed };
 }
 
@@ -174,7 +222,10 @@ export async function searchPage(registry: Registry, query: string, page: number
   const q = query.trim();
   if (q.length > 200) throw invalid('q: a search is at most 200 characters');
   if (q === '') return { query: q, page, hits: [], total: 0, pageSize: SEARCH_PAGE_SIZE };
-  const found = await pages.searchProjects(registry.db, q, { limit: SEARCH_PAGE_SIZE, offset: (page - 1) * SEARCH_PAGE_SIZE });
+  const found = await pages.searchProjects(registry.db, q, {
+    limit: SEARCH_PAGE_SIZE,
+    offset: (page - 1) * SEARCH_PAGE_SIZE,
+  });
   return { query: q, page, pageSize: SEARCH_PAGE_SIZE, ...found };
 }
 
@@ -186,10 +237,24 @@ async function requireVisible(registry: Registry, name: string): Promise<Project
 
 function pageProject(project: ProjectRow): PageProject {
   const { name, title, type, description, status, securityCoverage, gitUrl } = project;
-  return { name, title, type, description, status, securityCoverage, gitUrl, createdAt: project.createdAt.toISOString() };
+  return {
+    name,
+    title,
+    type,
+    description,
+    status,
+    securityCoverage,
+    gitUrl,
+    createdAt: project.createdAt.toISOString(),
+  };
 }
 
-function pageReleases(registry: Registry, project: ProjectRow, rows: ReleaseRow[], fileRows: ReleaseFileRow[]): PageRelease[] {
+function pageReleases(
+  registry: Registry,
+  project: ProjectRow,
+  rows: ReleaseRow[],
+  fileRows: ReleaseFileRow[],
+): PageRelease[] {
   const branches = supportedBranches(project, rows);
   return rows.map((row) => {
     const version = parseVersion(row.version);
@@ -223,7 +288,9 @@ function pageReleases(registry: Registry, project: ProjectRow, rows: ReleaseRow[
 /** The maintainer's choice, or (as the feeds do) every branch with a published release. */
 function supportedBranches(project: ProjectRow, rows: ReleaseRow[]): string[] {
   if (project.supportedBranches.length > 0) return project.supportedBranches;
-  return [...new Set(rows.filter((row) => row.status === 'published').map((row) => branchOf(parseVersion(row.version))))];
+  return [
+    ...new Set(rows.filter((row) => row.status === 'published').map((row) => branchOf(parseVersion(row.version)))),
+  ];
 }
 
 const byVersion = (a: PageRelease, b: PageRelease) => compareForFeed(parseVersion(a.version), parseVersion(b.version));
@@ -235,7 +302,12 @@ function branchSummaries(project: ProjectRow, all: PageRelease[]): BranchSummary
     .sort((a, b) => compareForFeed(parseVersion(`${a}x-dev`), parseVersion(`${b}x-dev`)));
   return branches.map((branch) => {
     const candidates = published
-      .filter((release) => release.version.startsWith(branch) && release.statuses.includes('published') && !release.statuses.includes('insecure'))
+      .filter(
+        (release) =>
+          release.version.startsWith(branch) &&
+          release.statuses.includes('published') &&
+          !release.statuses.includes('insecure'),
+      )
       .sort(byVersion);
     const tagged = candidates.filter((release) => release.kind === 'tag');
     const stable = tagged.find((release) => parseVersion(release.version).preRelease === null);
@@ -270,7 +342,9 @@ function usageByMajor(rows: { week: string; version: string; sites: number }[], 
   }
   return {
     weeks: starts.map(isoWeekLabel),
-    series: [...series].map(([major, sites]) => ({ major, sites })).sort((a, b) => b.sites.reduce((x, y) => x + y, 0) - a.sites.reduce((x, y) => x + y, 0)),
+    series: [...series]
+      .map(([major, sites]) => ({ major, sites }))
+      .sort((a, b) => b.sites.reduce((x, y) => x + y, 0) - a.sites.reduce((x, y) => x + y, 0)),
   };
 }
 
@@ -278,7 +352,10 @@ function usageByMajor(rows: { week: string; version: string; sites: number }[], 
 const PAGES_CHANNEL = 'packhouse_pages';
 
 /** A listener for changes to a project's pages, for the API's page cache. */
-export function listenForPageChanges(registry: Registry, handlers: { onChange(project: string): void; onReset(): void }): ChangeListener {
+export function listenForPageChanges(
+  registry: Registry,
+  handlers: { onChange(project: string): void; onReset(): void },
+): ChangeListener {
   return new ChangeListener({
     databaseUrl: registry.config.databaseUrl,
     channel: PAGES_CHANNEL,
@@ -289,7 +366,11 @@ export function listenForPageChanges(registry: Registry, handlers: { onChange(pr
 }
 
 /** Whether the signed-in user may use the maintainer forms of the project (as the API decides). */
-export async function canMaintain(registry: Registry, actor: { id: string; isAdmin: boolean }, name: string): Promise<boolean> {
+export async function canMaintain(
+  registry: Registry,
+  actor: { id: string; isAdmin: boolean },
+  name: string,
+): Promise<boolean> {
   if (actor.isAdmin) return true;
   const project = await projects.findProjectByName(registry.db, name);
   return project !== undefined && (await projects.isMaintainer(registry.db, project.id, actor.id));

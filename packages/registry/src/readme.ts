@@ -14,7 +14,13 @@ const README = /^[^/]+\/(readme(?:\.md|\.markdown|\.txt)?)$/i;
  * description follows the README of its latest release. Read lazily on the first page view:
  * packaging needs no change, and releases published before pages existed get one too.
  */
-export async function releaseReadme(registry: Registry, projectId: string, releaseId: string, tarball: ReleaseFileRow | undefined, latest: boolean): Promise<Readme> {
+export async function releaseReadme(
+  registry: Registry,
+  projectId: string,
+  releaseId: string,
+  tarball: ReleaseFileRow | undefined,
+  latest: boolean,
+): Promise<Readme> {
   const stored = await pages.findReadme(registry.db, releaseId);
   if (stored) return stored;
   const readme = tarball ? await extractReadme(registry, tarball.storageKey) : { fileName: null, body: null };
@@ -49,7 +55,10 @@ async function extractReadme(registry: Registry, storageKey: string): Promise<Re
         if (size < MAX_README_BYTES) chunks.push(chunk);
         size += chunk.length;
       }
-      const body = Buffer.concat(chunks).subarray(0, MAX_README_BYTES).toString('utf8').replace(/\uFFFD$/, '');
+      const body = Buffer.concat(chunks)
+        .subarray(0, MAX_README_BYTES)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '');
       return { fileName: match[1]!, body };
     }
     return { fileName: null, body: null };

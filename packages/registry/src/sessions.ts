@@ -39,7 +39,11 @@ export async function signInWithToken(registry: Registry, apiToken: string): Pro
 }
 
 /** An administrator issues a short-lived, single-use sign-in link for a user. */
-export async function issueSignInLink(registry: Registry, actor: Actor, userName: string): Promise<{ url: string; expiresAt: string }> {
+export async function issueSignInLink(
+  registry: Registry,
+  actor: Actor,
+  userName: string,
+): Promise<{ url: string; expiresAt: string }> {
   if (!actor.isAdmin) throw forbidden('Only an administrator can issue sign-in links.');
   const user = await users.findUserByName(registry.db, userName);
   if (!user) throw notFound(`No user named "${userName}".`);
@@ -57,7 +61,11 @@ export async function signInWithLink(registry: Registry, linkToken: string): Pro
   const userId = await sessions.consumeSignInLink(registry.db, hashToken(linkToken));
   const user = userId ? await users.findUserById(registry.db, userId) : undefined;
   if (!user) {
-    throw new DomainError('sign_in_link_invalid', 401, 'This sign-in link is unknown, already used or expired; ask for a new one.');
+    throw new DomainError(
+      'sign_in_link_invalid',
+      401,
+      'This sign-in link is unknown, already used or expired; ask for a new one.',
+    );
   }
   return startSession(registry, { id: user.id, name: user.name, isAdmin: user.isAdmin });
 }

@@ -32,7 +32,11 @@ export function updateOffering(
 }
 
 export async function deleteOffering(db: Executor, projectId: string, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('offerings').where('id', '=', id).where('projectId', '=', projectId).executeTakeFirst();
+  const result = await db
+    .deleteFrom('offerings')
+    .where('id', '=', id)
+    .where('projectId', '=', projectId)
+    .executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
 

@@ -57,7 +57,12 @@ export function newestReleases(db: Executor, limit: number): Promise<NewRelease[
   return db
     .selectFrom('releases')
     .innerJoin('projects', 'projects.id', 'releases.projectId')
-    .select(['projects.name as project', 'projects.title', 'releases.version', sql<Date>`releases.published_at`.as('publishedAt')])
+    .select([
+      'projects.name as project',
+      'projects.title',
+      'releases.version',
+      sql<Date>`releases.published_at`.as('publishedAt'),
+    ])
     .where('releases.status', '=', 'published')
     .where('releases.kind', '=', 'tag')
     .where('releases.feedStatus', '=', 'published')
@@ -71,7 +76,13 @@ export function mostUsedProjects(db: Executor, limit: number): Promise<(ProjectL
   return db
     .selectFrom('usageCounts')
     .innerJoin('projects', 'projects.id', 'usageCounts.projectId')
-    .select(['projects.name', 'projects.title', 'projects.type', 'projects.description', sql<number>`sum(usage_counts.sites)::integer`.as('sites')])
+    .select([
+      'projects.name',
+      'projects.title',
+      'projects.type',
+      'projects.description',
+      sql<number>`sum(usage_counts.sites)::integer`.as('sites'),
+    ])
     .where('usageCounts.week', '=', sql<string>`(SELECT max(week) FROM usage_counts)`)
     .groupBy(['projects.id'])
     .orderBy('sites', 'desc')
@@ -86,7 +97,11 @@ export interface Readme {
 }
 
 export function findReadme(db: Executor, releaseId: string): Promise<Readme | undefined> {
-  return db.selectFrom('releaseReadmes').select(['fileName', 'body']).where('releaseId', '=', releaseId).executeTakeFirst();
+  return db
+    .selectFrom('releaseReadmes')
+    .select(['fileName', 'body'])
+    .where('releaseId', '=', releaseId)
+    .executeTakeFirst();
 }
 
 /** Stores a release's README once (immutable, like the archive it came from). */
@@ -99,5 +114,10 @@ export async function saveReadme(db: Executor, releaseId: string, readme: Readme
 }
 
 export async function setDescription(db: Executor, projectId: string, description: string): Promise<void> {
-  await db.updateTable('projects').set({ description }).where('id', '=', projectId).where('description', '<>', description).execute();
+  await db
+    .updateTable('projects')
+    .set({ description })
+    .where('id', '=', projectId)
+    .where('description', '<>', description)
+    .execute();
 }

@@ -45,15 +45,28 @@ export async function deleteUserSessions(db: Executor, userId: string): Promise<
 }
 
 export async function pruneSessions(db: Executor): Promise<number> {
-  const result = await db.deleteFrom('sessions').where('expiresAt', '<', sql<Date>`now()`).executeTakeFirst();
-  const links = await db.deleteFrom('signInLinks').where('expiresAt', '<', sql<Date>`now() - interval '1 day'`).executeTakeFirst();
+  const result = await db
+    .deleteFrom('sessions')
+    .where('expiresAt', '<', sql<Date>`now()`)
+    .executeTakeFirst();
+  const links = await db
+    .deleteFrom('signInLinks')
+    .where('expiresAt', '<', sql<Date>`now() - interval '1 day'`)
+    .executeTakeFirst();
   return Number(result.numDeletedRows) + Number(links.numDeletedRows);
 }
 
-export async function insertSignInLink(db: Executor, link: { tokenHash: Buffer; userId: string; ttlMs: number }): Promise<Date> {
+export async function insertSignInLink(
+  db: Executor,
+  link: { tokenHash: Buffer; userId: string; ttlMs: number },
+): Promise<Date> {
   const row = await db
     .insertInto('signInLinks')
-    .values({ tokenHash: link.tokenHash, userId: link.userId, expiresAt: sql<Date>`now() + make_interval(secs => ${link.ttlMs / 1000})` })
+    .values({
+      tokenHash: link.tokenHash,
+      userId: link.userId,
+      expiresAt: sql<Date>`now() + make_interval(secs => ${link.ttlMs / 1000})`,
+    })
     .returning('expiresAt')
     .executeTakeFirstOrThrow();
   return row.expiresAt;

@@ -33,7 +33,10 @@ export class PageCache {
   private generation = 0;
   private closed = false;
 
-  constructor(registry: Registry, private readonly clock = Date.now) {
+  constructor(
+    registry: Registry,
+    private readonly clock = Date.now,
+  ) {
     this.listener = listenForPageChanges(registry, {
       onChange: (project) => this.changed(project),
       onReset: () => this.reset(),

@@ -11,14 +11,51 @@ const marked = new Marked({ gfm: true, async: false });
  * page's own.
  */
 export function renderReadme(fileName: string | null, body: string): Html {
-  const markup = fileName && /\.txt$/i.test(fileName) ? `<pre>${escapeHtml(body)}</pre>` : (marked.parse(body) as string);
+  const markup =
+    fileName && /\.txt$/i.test(fileName) ? `<pre>${escapeHtml(body)}</pre>` : (marked.parse(body) as string);
   return trusted(
     sanitizeHtml(markup, {
       allowedTags: [
-        'h3', 'h4', 'h5', 'h6', 'p', 'a', 'ul', 'ol', 'li', 'blockquote', 'pre', 'code', 'em', 'strong', 'del', 'hr', 'br',
-        'table', 'thead', 'tbody', 'tr', 'th', 'td', 'img', 'dl', 'dt', 'dd', 'kbd', 'sup', 'sub', 'details', 'summary',
+        'h3',
+        'h4',
+        'h5',
+        'h6',
+        'p',
+        'a',
+        'ul',
+        'ol',
+        'li',
+        'blockquote',
+        'pre',
+        'code',
+        'em',
+        'strong',
+        'del',
+        'hr',
+        'br',
+        'table',
+        'thead',
+        'tbody',
+        'tr',
+        'th',
+        'td',
+        'img',
+        'dl',
+        'dt',
+        'dd',
+        'kbd',
+        'sup',
+        'sub',
+        'details',
+        'summary',
       ],
-      allowedAttributes: { a: ['href', 'title', 'rel'], img: ['src', 'alt', 'title', 'width', 'height'], th: ['align'], td: ['align'], code: ['class'] },
+      allowedAttributes: {
+        a: ['href', 'title', 'rel'],
+        img: ['src', 'alt', 'title', 'width', 'height'],
+        th: ['align'],
+        td: ['align'],
+        code: ['class'],
+      },
       allowedSchemes: ['http', 'https', 'mailto'],
       allowedSchemesByTag: { img: ['https'] },
       allowProtocolRelative: false,

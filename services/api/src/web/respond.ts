@@ -30,7 +30,10 @@ export function sendPage(
     .header('vary', 'Cookie')
     .header('etag', page.etag)
     .header('x-content-type-options', 'nosniff')
-    .header('content-security-policy', "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+    .header(
+      'content-security-policy',
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    )
     .header('referrer-policy', 'same-origin')
     .type('text/html; charset=utf-8');
   if (status === 200 && matches(request.headers['if-none-match'], page.etag)) return reply.code(304).send();

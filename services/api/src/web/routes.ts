@@ -1,5 +1,17 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { canMaintain, DomainError, homePage, offeringVisits, projectPage, releasePage, releasesPage, searchPage, visitOffering, type Registry, type SessionActor } from '@packhouse/registry';
+import {
+  canMaintain,
+  DomainError,
+  homePage,
+  offeringVisits,
+  projectPage,
+  releasePage,
+  releasesPage,
+  searchPage,
+  visitOffering,
+  type Registry,
+  type SessionActor,
+} from '@packhouse/registry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SCRIPT, SCRIPT_ETAG, SCRIPT_PATH, STYLE, STYLE_ETAG, STYLE_PATH } from './assets.ts';
 import type { PageCache } from './cache.ts';
@@ -29,18 +41,30 @@ type Render = (viewer: SessionActor | null) => Promise<Omit<PageShell, 'viewer'>
 export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAsyncTypebox {
   const canonical = (path: string) => `${registry.config.publicUrl}${path}`;
 
-  async function serve(request: FastifyRequest, reply: FastifyReply, key: string, project: string | null, render: Render): Promise<FastifyReply> {
+  async function serve(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    key: string,
+    project: string | null,
+    render: Render,
+  ): Promise<FastifyReply> {
     if (hasSessionCookie(request)) {
       const viewer = await viewerOf(registry, request);
-      if (viewer) return sendPage(request, reply, pageOf(layout({ ...(await render(viewer)), viewer })), { personal: true });
+      if (viewer)
+        return sendPage(request, reply, pageOf(layout({ ...(await render(viewer)), viewer })), { personal: true });
     }
     const fresh = await cache.synced();
     const hit = fresh ? cache.get(key) : undefined;
     if (hit) {
-      if (cache.claimRefresh(hit)) void renderAnonymous(key, project, render).catch((error: Error) => request.log.warn({ err: error, key }, 'Page refresh failed.')).finally(() => (hit.refreshing = false));
+      if (cache.claimRefresh(hit))
+        void renderAnonymous(key, project, render)
+          .catch((error: Error) => request.log.warn({ err: error, key }, 'Page refresh failed.'))
+          .finally(() => (hit.refreshing = false));
       return sendPage(request, reply, hit, { personal: false });
     }
-    return sendPage(request, reply, await renderAnonymous(key, fresh ? project : undefined, render), { personal: false });
+    return sendPage(request, reply, await renderAnonymous(key, fresh ? project : undefined, render), {
+      personal: false,
+    });
   }
 
   /** Renders the anonymous view and keeps it, unless `project` is undefined (freshness unknown). */
@@ -61,13 +85,19 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
         title: status === 404 ? 'Not found' : 'Error',
         canonical: canonical(request.url.split('?')[0]!),
         viewer,
-        body: html`<h1>${status === 404 ? 'Not found' : 'That did not work'}</h1><p role="alert">${message}</p><p><a href="/">Home</a></p>`,
+        body: html`<h1>${status === 404 ? 'Not found' : 'That did not work'}</h1>
+          <p role="alert">${message}</p>
+          <p><a href="/">Home</a></p>`,
       });
       return sendPage(request, reply, pageOf(body), { personal: true, status });
     });
 
-    app.get(STYLE_PATH, { schema: { hide: true } }, async (request, reply) => asset(request, reply, STYLE, STYLE_ETAG, 'text/css; charset=utf-8'));
-    app.get(SCRIPT_PATH, { schema: { hide: true } }, async (request, reply) => asset(request, reply, SCRIPT, SCRIPT_ETAG, 'text/javascript; charset=utf-8'));
+    app.get(STYLE_PATH, { schema: { hide: true } }, async (request, reply) =>
+      asset(request, reply, STYLE, STYLE_ETAG, 'text/css; charset=utf-8'),
+    );
+    app.get(SCRIPT_PATH, { schema: { hide: true } }, async (request, reply) =>
+      asset(request, reply, SCRIPT, SCRIPT_ETAG, 'text/javascript; charset=utf-8'),
+    );
 
     app.get('/', { schema: page('Home: search, newest releases, most-used projects.') }, (request, reply) =>
       serve(request, reply, '/', null, async () => ({
@@ -83,7 +113,10 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
       '/search',
       {
         schema: page('Project search over name, title and description, ranked, 20 a page.', {
-          querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })), page: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })) }),
+          querystring: Type.Object({
+            q: Type.Optional(Type.String({ maxLength: 200 })),
+            page: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })),
+          }),
         }),
       },
       (request, reply) => {
@@ -98,21 +131,29 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
       },
     );
 
-    app.get('/project/:name', { schema: page('A project: downloads per supported branch, README, maintainers, usage, offerings.', { params: Type.Object({ name: MachineName }) }) }, (request, reply) => {
-      const { name } = request.params;
-      return serve(request, reply, `/project/${name}`, name, async (viewer) => {
-        const data = await projectPage(registry, name);
-        const maintains = viewer !== null && (viewer.isAdmin || data.maintainers.includes(viewer.name));
-        const visits = maintains ? await visitTotals(registry, viewer, name) : undefined;
-        return {
-          title: data.project.title,
-          canonical: canonical(`/project/${name}`),
-          description: data.project.description || `${data.project.title}, a Drupal ${data.project.type}.`,
-          feeds: [{ title: `${data.project.title} releases`, href: `/project/${name}/releases.atom` }],
-          body: html`${maintains ? html`<p><a class="button" href="/project/${name}/manage">Manage this project</a></p>` : ''}${projectBody(data, visits)}`,
-        };
-      });
-    });
+    app.get(
+      '/project/:name',
+      {
+        schema: page('A project: downloads per supported branch, README, maintainers, usage, offerings.', {
+          params: Type.Object({ name: MachineName }),
+        }),
+      },
+      (request, reply) => {
+        const { name } = request.params;
+        return serve(request, reply, `/project/${name}`, name, async (viewer) => {
+          const data = await projectPage(registry, name);
+          const maintains = viewer !== null && (viewer.isAdmin || data.maintainers.includes(viewer.name));
+          const visits = maintains ? await visitTotals(registry, viewer, name) : undefined;
+          return {
+            title: data.project.title,
+            canonical: canonical(`/project/${name}`),
+            description: data.project.description || `${data.project.title}, a Drupal ${data.project.type}.`,
+            feeds: [{ title: `${data.project.title} releases`, href: `/project/${name}/releases.atom` }],
+            body: html`${maintains ? html`<p><a class="button" href="/project/${name}/manage">Manage this project</a></p>` : ''}${projectBody(data, visits)}`,
+          };
+        });
+      },
+    );
 
     app.get(
       '/project/:name/releases',
@@ -140,7 +181,11 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
 
     app.get(
       '/project/:name/releases/:version',
-      { schema: page("A release: files with sizes and checksums, commit, notes, dev build history.", { params: Type.Object({ name: MachineName, version: Version }) }) },
+      {
+        schema: page('A release: files with sizes and checksums, commit, notes, dev build history.', {
+          params: Type.Object({ name: MachineName, version: Version }),
+        }),
+      },
       (request, reply) => {
         const { name, version } = request.params;
         return serve(request, reply, `/project/${name}/releases/${version}`, name, async (viewer) => {
@@ -160,15 +205,19 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
       '/go/:offeringId',
       {
         schema: {
-          summary: "Counts a visit to an offering (per week; nothing about the visitor is kept, no cookie is set) and redirects to it.",
+          summary:
+            'Counts a visit to an offering (per week; nothing about the visitor is kept, no cookie is set) and redirects to it.',
           tags: ['offerings'],
           params: Type.Object({ offeringId: Type.String({ maxLength: 20 }) }),
-          
         },
       },
       async (request, reply) => {
         const url = await visitOffering(registry, request.params.offeringId);
-        return reply.code(302).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').redirect(url, 302);
+        return reply
+          .code(302)
+          .header('cache-control', 'no-store')
+          .header('referrer-policy', 'no-referrer')
+          .redirect(url, 302);
       },
     );
 

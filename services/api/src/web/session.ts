@@ -27,7 +27,10 @@ export function viewerOf(registry: Registry, request: FastifyRequest): Promise<S
   let viewer = viewers.get(request);
   if (!viewer) {
     const token = parseCookies(request.headers.cookie).get(SESSION_COOKIE);
-    viewer = token && /^phs_[A-Za-z0-9_-]{43}$/.test(token) ? sessionActor(registry, token).then((found) => found ?? null) : Promise.resolve(null);
+    viewer =
+      token && /^phs_[A-Za-z0-9_-]{43}$/.test(token)
+        ? sessionActor(registry, token).then((found) => found ?? null)
+        : Promise.resolve(null);
     viewers.set(request, viewer);
   }
   return viewer;
@@ -69,19 +72,25 @@ function same(a: string | undefined, b: string | undefined): boolean {
 }
 
 const csrfFailed = () =>
-  new DomainError('csrf_failed', 403, "The form's CSRF token is missing or does not match your session; reload the page and submit it again.");
+  new DomainError(
+    'csrf_failed',
+    403,
+    "The form's CSRF token is missing or does not match your session; reload the page and submit it again.",
+  );
 
 /** A signed-in form: the session's CSRF token must come back with it. */
 export async function requireFormViewer(registry: Registry, request: FastifyRequest): Promise<SessionActor> {
   const viewer = await viewerOf(registry, request);
-  if (!viewer) throw new DomainError('unauthorized', 401, 'Sign in first: your session has ended or you are not signed in.');
+  if (!viewer)
+    throw new DomainError('unauthorized', 401, 'Sign in first: your session has ended or you are not signed in.');
   if (!same(formField(request, '_csrf'), viewer.csrfToken)) throw csrfFailed();
   return viewer;
 }
 
 /** A sign-in form: its token must equal the browser's sign-in CSRF cookie. */
 export function requireSignInCsrf(request: FastifyRequest): void {
-  if (!same(formField(request, '_csrf'), parseCookies(request.headers.cookie).get(SIGN_IN_CSRF_COOKIE))) throw csrfFailed();
+  if (!same(formField(request, '_csrf'), parseCookies(request.headers.cookie).get(SIGN_IN_CSRF_COOKIE)))
+    throw csrfFailed();
 }
 
 export function formField(request: FastifyRequest, name: string): string | undefined {

@@ -44,20 +44,39 @@ describe('pages in a real browser', () => {
     const alice = client(stack.app, aliceToken);
     repo = await createRepo({
       'pathauto.info.yml': 'name: Pathauto\ntype: module\ncore_version_requirement: ^10 || ^11\n',
-      'README.md': '# Pathauto\n\nGenerates URL aliases for content automatically, from patterns.\n\n- Tokens\n- Bulk updates\n',
+      'README.md':
+        '# Pathauto\n\nGenerates URL aliases for content automatically, from patterns.\n\n- Tokens\n- Bulk updates\n',
     });
     repo.tag('8.x-1.0');
     repo.tag('8.x-1.1');
     await alice('POST', '/api/v1/projects', { name: 'pathauto', title: 'Pathauto', type: 'module', gitUrl: repo.url });
     await alice('POST', '/api/v1/projects/pathauto/releases', { tag: '8.x-1.0' });
-    await eventually(async () => ((await alice('GET', '/api/v1/projects/pathauto/releases/8.x-1.0')).body.status === 'published' ? true : undefined));
-    await alice('POST', '/api/v1/projects/pathauto/offerings', { provider: 'Acme', kind: 'support', title: 'Pathauto support with an SLA', url: 'https://acme.example/support' });
+    await eventually(async () =>
+      (await alice('GET', '/api/v1/projects/pathauto/releases/8.x-1.0')).body.status === 'published' ? true : undefined,
+    );
+    await alice('POST', '/api/v1/projects/pathauto/offerings', {
+      provider: 'Acme',
+      kind: 'support',
+      title: 'Pathauto support with an SLA',
+      url: 'https://acme.example/support',
+    });
     // Twelve weeks of usage as sites would have reported it, for the chart in the screenshot.
-    const project = await stack.registry.db.selectFrom('projects').select('id').where('name', '=', 'pathauto').executeTakeFirstOrThrow();
+    const project = await stack.registry.db
+      .selectFrom('projects')
+      .select('id')
+      .where('name', '=', 'pathauto')
+      .executeTakeFirstOrThrow();
     const monday = Date.parse(isoWeekStart(new Date()));
     await stack.registry.db
       .insertInto('usageCounts')
-      .values(Array.from({ length: 12 }, (_, i) => ({ projectId: project.id, week: new Date(monday - (11 - i) * 7 * 86_400_000).toISOString().slice(0, 10), version: '8.x-1.0', sites: 40 + i * 9 + (i % 3) * 5 })))
+      .values(
+        Array.from({ length: 12 }, (_, i) => ({
+          projectId: project.id,
+          week: new Date(monday - (11 - i) * 7 * 86_400_000).toISOString().slice(0, 10),
+          version: '8.x-1.0',
+          sites: 40 + i * 9 + (i % 3) * 5,
+        })),
+      )
       .execute();
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   }, 60_000);
@@ -73,7 +92,11 @@ describe('pages in a real browser', () => {
       const url = new URL(route.request().url());
       if (url.origin === origin) return route.continue();
       if (url.host === 'packhouse.test') return route.continue({ url: `${origin}${url.pathname}${url.search}` });
-      return route.fulfill({ status: 200, contentType: 'text/html', body: `<!doctype html><title>outside</title><p>${url.href}</p>` });
+      return route.fulfill({
+        status: 200,
+        contentType: 'text/html',
+        body: `<!doctype html><title>outside</title><p>${url.href}</p>`,
+      });
     });
     return context.newPage();
   }
@@ -81,8 +104,15 @@ describe('pages in a real browser', () => {
   async function expectAccessible(page: Page, label: string) {
     const results = await new AxeBuilder({ page }).analyze();
     expect(results.passes.length).toBeGreaterThan(10); // axe ran its rules on this page
-    const bad = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-    expect(bad.map((violation) => `${label}: ${violation.id} (${violation.impact}) ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)).toEqual([]);
+    const bad = results.violations.filter(
+      (violation) => violation.impact === 'serious' || violation.impact === 'critical',
+    );
+    expect(
+      bad.map(
+        (violation) =>
+          `${label}: ${violation.id} (${violation.impact}) ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+      ),
+    ).toEqual([]);
   }
 
   it('browses from the home page to a project and a release, downloads the archive and checks its sha256 against the page', async () => {
@@ -100,7 +130,10 @@ describe('pages in a real browser', () => {
     await expectAccessible(page, 'release');
     await page.screenshot({ path: path.join(OUTPUT, 'release.png'), fullPage: true });
     const shown = await page.locator('#sha256-tar\\.gz').textContent();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'pathauto-8.x-1.0.tar.gz' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'pathauto-8.x-1.0.tar.gz' }).click(),
+    ]);
     const bytes = await readFile((await download.path())!);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(shown);
 
@@ -162,7 +195,6 @@ describe('pages in a real browser', () => {
     expect(visits.body[0].total).toBe(1);
   });
 });
-
 
 async function heading(page: Page): Promise<string | null> {
   await page.waitForLoadState();

@@ -31,17 +31,34 @@ describe('pages for people: every page, its headers, and escaping', () => {
     stack = await startStack();
     stack.startWorker();
     alice = await signUp(stack, 'alice');
-    repo = await createRepo({ 'hostile.info.yml': 'name: Hostile\ntype: module\ncore_version_requirement: ^10 || ^11\n', 'README.md': README });
+    repo = await createRepo({
+      'hostile.info.yml': 'name: Hostile\ntype: module\ncore_version_requirement: ^10 || ^11\n',
+      'README.md': README,
+    });
     repo.tag('1.0.0');
     repo.tag('1.0.1');
-    expect((await alice('POST', '/api/v1/projects', { name: 'hostile', title: HOSTILE_TITLE, type: 'module', gitUrl: repo.url })).status).toBe(201);
+    expect(
+      (
+        await alice('POST', '/api/v1/projects', {
+          name: 'hostile',
+          title: HOSTILE_TITLE,
+          type: 'module',
+          gitUrl: repo.url,
+        })
+      ).status,
+    ).toBe(201);
     for (const tag of ['1.0.0', '1.0.1']) await alice('POST', '/api/v1/projects/hostile/releases', { tag });
     await eventually(async () => {
       const { body } = await alice('GET', '/api/v1/projects/hostile');
       return body.releases.every((r: { status: string }) => r.status === 'published') ? true : undefined;
     });
     for (let i = 1; i <= 25; i++) {
-      await alice('POST', '/api/v1/projects', { name: `lighthouse_${i}`, title: `Lighthouse keeper ${i}`, type: 'module', gitUrl: `file:///srv/l${i}.git` });
+      await alice('POST', '/api/v1/projects', {
+        name: `lighthouse_${i}`,
+        title: `Lighthouse keeper ${i}`,
+        type: 'module',
+        gitUrl: `file:///srv/l${i}.git`,
+      });
     }
   }, 60_000);
   afterAll(() => stack.close());
@@ -63,22 +80,31 @@ describe('pages for people: every page, its headers, and escaping', () => {
     ['/project/hostile/releases?branch=1.0.', 'http://packhouse.test/project/hostile/releases?branch=1.0.'],
     ['/project/hostile/releases/1.0.1', 'http://packhouse.test/project/hostile/releases/1.0.1'],
     ['/search?q=lighthouse', 'http://packhouse.test/search?q=lighthouse'],
-  ])('%s: 200, HTML, canonical URL, caching headers, 304 on its ETag, under 100 KB with its CSS', async (path, canonical) => {
-    const browser = anonymous();
-    const response = await browser.get(path);
-    expectPageHeaders(response);
-    expect(response.text).toContain(`<link rel="canonical" href="${canonical.replace(/&/g, '&amp;')}">`);
-    const stylesheet = /<link rel="stylesheet" href="([^"]+)">/.exec(response.text)![1]!;
-    const css = await browser.get(stylesheet);
-    expect(css.headers['cache-control']).toBe('public, max-age=31536000, immutable');
-    expect(Buffer.byteLength(response.text) + Buffer.byteLength(css.text)).toBeLessThan(100 * 1024);
-    const again = await browser.get(path, { 'if-none-match': String(response.headers.etag) });
-    expect(again.status).toBe(304);
-    expect(again.text).toBe('');
-  });
+  ])(
+    '%s: 200, HTML, canonical URL, caching headers, 304 on its ETag, under 100 KB with its CSS',
+    async (path, canonical) => {
+      const browser = anonymous();
+      const response = await browser.get(path);
+      expectPageHeaders(response);
+      expect(response.text).toContain(`<link rel="canonical" href="${canonical.replace(/&/g, '&amp;')}">`);
+      const stylesheet = /<link rel="stylesheet" href="([^"]+)">/.exec(response.text)![1]!;
+      const css = await browser.get(stylesheet);
+      expect(css.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(Buffer.byteLength(response.text) + Buffer.byteLength(css.text)).toBeLessThan(100 * 1024);
+      const again = await browser.get(path, { 'if-none-match': String(response.headers.etag) });
+      expect(again.status).toBe(304);
+      expect(again.text).toBe('');
+    },
+  );
 
   it('escapes a hostile title and sanitises the README: no script, handler, iframe, form or javascript: URL survives', async () => {
-    for (const path of ['/project/hostile', '/project/hostile/releases', '/project/hostile/releases/1.0.1', '/search?q=zebrafish', '/']) {
+    for (const path of [
+      '/project/hostile',
+      '/project/hostile/releases',
+      '/project/hostile/releases/1.0.1',
+      '/search?q=zebrafish',
+      '/',
+    ]) {
       const { text } = await anonymous().get(path);
       const withoutOwnScript = text.replace(/<script src="\/static\/copy\.[0-9a-f]{12}\.js" defer><\/script>/, '');
       expect(withoutOwnScript, path).not.toMatch(/<script/i);
@@ -108,10 +134,14 @@ describe('pages for people: every page, its headers, and escaping', () => {
   it('draws weekly usage by major as an SVG with a data table', async () => {
     await alice('GET', '/release-history/hostile/current?site_key=site-a&version=1.0.0');
     await alice('GET', '/release-history/hostile/current?site_key=site-b&version=1.0.1');
-    await eventually(async () => ((await alice('GET', '/api/v1/projects/hostile/usage')).body.weeks?.[0]?.sites === 2 ? true : undefined));
+    await eventually(async () =>
+      (await alice('GET', '/api/v1/projects/hostile/usage')).body.weeks?.[0]?.sites === 2 ? true : undefined,
+    );
     // The usage flush sends no notification: a signed-in view renders fresh.
     const maintainer = anonymous();
-    await maintainer.signIn((await client(stack.app, stack.adminToken)('POST', '/api/v1/users', { name: 'usage_viewer' })).body.token);
+    await maintainer.signIn(
+      (await client(stack.app, stack.adminToken)('POST', '/api/v1/users', { name: 'usage_viewer' })).body.token,
+    );
     const { text } = await maintainer.get('/project/hostile');
     expect(text).toMatch(/<svg viewBox="0 0 640 220" role="img" aria-hidden="true"/);
     expect(text).toMatch(/<table><caption class="sr-only">Sites reporting .* per week, by major version<\/caption>/);
@@ -123,7 +153,9 @@ describe('pages for people: every page, its headers, and escaping', () => {
     await alice('PATCH', '/api/v1/projects/hostile/releases/1.0.0', { insecure: true, releaseTypes: ['security'] });
     const { text } = await anonymous().get('/project/hostile/releases');
     expect(text.indexOf('>1.0.1</a>')).toBeLessThan(text.indexOf('>1.0.0</a>'));
-    expect(text).toMatch(/>1\.0\.0<\/a><\/td><td><span class="badge published">published<\/span><span class="badge insecure">insecure<\/span><\/td><td>security<\/td>/);
+    expect(text).toMatch(
+      />1\.0\.0<\/a><\/td><td><span class="badge published">published<\/span><span class="badge insecure">insecure<\/span><\/td><td>security<\/td>/,
+    );
     expect(text).toContain('<code>^10 || ^11</code>');
     const missing = await anonymous().get('/project/hostile/releases?branch=9.9.');
     expect(missing.status).toBe(404);
@@ -175,11 +207,23 @@ describe('pages for people: every page, its headers, and escaping', () => {
     await anonymous().get('/project/hostile');
     const { sql } = await import('kysely');
     const db = stack.registry.db;
-    const { rows } = await sql<{ ok: boolean }>`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'packhouse-page-listener' AND datname = current_database()`.execute(db);
+    const { rows } = await sql<{
+      ok: boolean;
+    }>`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'packhouse-page-listener' AND datname = current_database()`.execute(
+      db,
+    );
     expect(rows).toHaveLength(1);
-    await db.updateTable('projects').set({ title: 'Renamed while the listener is down' }).where('name', '=', 'hostile').execute();
+    await db
+      .updateTable('projects')
+      .set({ title: 'Renamed while the listener is down' })
+      .where('name', '=', 'hostile')
+      .execute();
     expect((await anonymous().get('/project/hostile')).text).toContain('<h1>Renamed while the listener is down</h1>');
     await db.updateTable('projects').set({ title: 'Renamed again' }).where('name', '=', 'hostile').execute();
-    await eventually(async () => ((await anonymous().get('/project/hostile')).text.includes('<h1>Renamed again</h1>') ? true : undefined), 10_000);
+    await eventually(
+      async () =>
+        (await anonymous().get('/project/hostile')).text.includes('<h1>Renamed again</h1>') ? true : undefined,
+      10_000,
+    );
   });
 });

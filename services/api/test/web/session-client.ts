@@ -17,12 +17,18 @@ export class SessionClient {
 
   constructor(private readonly app: TestApp) {}
 
-  request(method: 'GET' | 'POST', path: string, form?: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<PageResponse> {
+  request(
+    method: 'GET' | 'POST',
+    path: string,
+    form?: Record<string, string | string[]>,
+    headers: Record<string, string> = {},
+  ): Promise<PageResponse> {
     const { port } = this.app.server.address() as AddressInfo;
     let body: string | undefined;
     if (form) {
       const params = new URLSearchParams();
-      for (const [key, value] of Object.entries(form)) for (const one of Array.isArray(value) ? value : [value]) params.append(key, one);
+      for (const [key, value] of Object.entries(form))
+        for (const one of Array.isArray(value) ? value : [value]) params.append(key, one);
       body = params.toString();
     }
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
@@ -51,7 +57,11 @@ export class SessionClient {
               if (/Max-Age=0/.test(line) || value === '') this.cookies.delete(name);
               else this.cookies.set(name, value);
             }
-            resolve({ status: response.statusCode!, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') });
+            resolve({
+              status: response.statusCode!,
+              headers: response.headers,
+              text: Buffer.concat(chunks).toString('utf8'),
+            });
           });
           response.once('error', reject);
         },
