@@ -23,36 +23,16 @@ export function usageChart(usage: UsageByMajor, caption: string): Html {
   const y = (v: number) => PAD.top + plotH - (v / max) * plotH;
   const ticks = [0, Math.round(max / 2), max];
   const svg = html`<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-hidden="true" focusable="false">
-    ${ticks.map((t) => html`<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(t)}" y2="${y(t)}" stroke="#d0d7de" /><text x="${PAD.left - 6}" y="${y(t) + 4}" text-anchor="end" font-size="11" fill="#57606a">${t}</text>`)}
-    ${usage.weeks.map((week, i) => (i % 3 === usage.weeks.length % 3 || i === usage.weeks.length - 1 ? html`<text x="${x(i)}" y="${HEIGHT - 18}" text-anchor="middle" font-size="11" fill="#57606a">${week.slice(5)}</text>` : ''))}
-    ${series.map((s, n) => html`<polyline fill="none" stroke="${COLOURS[n]!}" stroke-width="2.5" stroke-dasharray="${DASHES[n]!}" points="${s.sites.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}" />`)}
-    ${series.map((s, n) => html`<g><line x1="${PAD.left + n * 100}" x2="${PAD.left + n * 100 + 24}" y1="${HEIGHT - 4}" y2="${HEIGHT - 4}" stroke="${COLOURS[n]!}" stroke-width="2.5" stroke-dasharray="${DASHES[n]!}" /><text x="${PAD.left + n * 100 + 28}" y="${HEIGHT - 1}" font-size="11" fill="#1b1f24">${s.major}</text></g>`)}
-  </svg>`;
-  return html`<figure class="chart">
-    ${svg}
-    <figcaption>${caption}</figcaption>
-    <details>
-      <summary>Usage as a table</summary>
-      <table>
-        <caption class="sr-only">
-          ${caption}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Week</th>
-            ${series.map((s) => html`<th scope="col">${s.major}</th>`)}
-          </tr>
-        </thead>
-        <tbody>
-          ${usage.weeks.map(
-            (week, i) =>
-              html`<tr>
-                <th scope="row">${week}</th>
-                ${series.map((s) => html`<td>${s.sites[i]!}</td>`)}
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-    </details>
-  </figure>`;
+${ticks.map((t) => html`<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(t)}" y2="${y(t)}" stroke="#d0d7de"/><text x="${PAD.left - 6}" y="${y(t) + 4}" text-anchor="end" font-size="11" fill="#57606a">${t}</text>`)}
+${usage.weeks.map((week, i) => (i % 3 === usage.weeks.length % 3 || i === usage.weeks.length - 1 ? html`<text x="${x(i)}" y="${HEIGHT - 18}" text-anchor="middle" font-size="11" fill="#57606a">${week.slice(5)}</text>` : ''))}
+${series.map((s, n) => html`<polyline fill="none" stroke="${COLOURS[n]!}" stroke-width="2.5" stroke-dasharray="${DASHES[n]!}" points="${s.sites.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`)}
+${series.map((s, n) => html`<g><line x1="${PAD.left + n * 100}" x2="${PAD.left + n * 100 + 24}" y1="${HEIGHT - 4}" y2="${HEIGHT - 4}" stroke="${COLOURS[n]!}" stroke-width="2.5" stroke-dasharray="${DASHES[n]!}"/><text x="${PAD.left + n * 100 + 28}" y="${HEIGHT - 1}" font-size="11" fill="#1b1f24">${s.major}</text></g>`)}
+</svg>`;
+  return html`<figure class="chart">${svg}
+<figcaption>${caption}</figcaption>
+<details><summary>Usage as a table</summary>
+<table><caption class="sr-only">${caption}</caption>
+<thead><tr><th scope="col">Week</th>${series.map((s) => html`<th scope="col">${s.major}</th>`)}</tr></thead>
+<tbody>${usage.weeks.map((week, i) => html`<tr><th scope="row">${week}</th>${series.map((s) => html`<td>${s.sites[i]!}</td>`)}</tr>`)}</tbody>
+</table></details></figure>`;
 }

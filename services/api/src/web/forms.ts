@@ -128,12 +128,10 @@ export function formRoutes(registry: Registry): FastifyPluginAsyncTypebox {
           '/sign-in',
           await viewerOf(registry, request),
           html`<h1>Sign in</h1>
-            <form method="post" action="/sign-in" class="stack">
-              <input type="hidden" name="_csrf" value="${token}" /> <label for="token">API token</label
-              ><input id="token" type="password" name="token" required autocomplete="current-password" />
-              <button type="submit" class="primary">Sign in</button>
-            </form>
-            <p class="muted">An administrator can also give you a short-lived sign-in link.</p>`,
+<form method="post" action="/sign-in" class="stack"><input type="hidden" name="_csrf" value="${token}">
+<label for="token">API token</label><input id="token" type="password" name="token" required autocomplete="current-password">
+<button type="submit" class="primary">Sign in</button></form>
+<p class="muted">An administrator can also give you a short-lived sign-in link.</p>`,
         );
       },
     );
@@ -167,11 +165,8 @@ export function formRoutes(registry: Registry): FastifyPluginAsyncTypebox {
           '/sign-in',
           null,
           html`<h1>Sign in</h1>
-            <form method="post" action="/sign-in/link/${request.params.token}" class="stack">
-              <input type="hidden" name="_csrf" value="${csrf}" />
-              <p>This link signs you in once, in this browser.</p>
-              <button type="submit" class="primary">Sign in</button>
-            </form>`,
+<form method="post" action="/sign-in/link/${request.params.token}" class="stack"><input type="hidden" name="_csrf" value="${csrf}">
+<p>This link signs you in once, in this browser.</p><button type="submit" class="primary">Sign in</button></form>`,
         );
       },
     );
@@ -217,21 +212,14 @@ export function formRoutes(registry: Registry): FastifyPluginAsyncTypebox {
           '/account',
           viewer,
           html`<h1>Signed in as ${viewer.name}</h1>
-            <p><a class="button primary" href="/projects/new">Create a project</a></p>
-            <form method="post" action="/sign-out/everywhere">
-              ${csrfField(viewer)}<button type="submit" class="danger">Sign out everywhere</button>
-            </form>
-            ${
-              viewer.isAdmin
-                ? html`<h2>Sign-in link</h2>
-                    <form method="post" action="/account/sign-in-links" class="stack">
-                      ${csrfField(viewer)} <label for="link-user">User name</label
-                      ><input id="link-user" type="text" name="user" required /><button type="submit">
-                        Issue a sign-in link
-                      </button>
-                    </form>`
-                : ''
-            }`,
+<p><a class="button primary" href="/projects/new">Create a project</a></p>
+<form method="post" action="/sign-out/everywhere">${csrfField(viewer)}<button type="submit" class="danger">Sign out everywhere</button></form>
+${
+  viewer.isAdmin
+    ? html`<h2>Sign-in link</h2><form method="post" action="/account/sign-in-links" class="stack">${csrfField(viewer)}
+<label for="link-user">User name</label><input id="link-user" type="text" name="user" required><button type="submit">Issue a sign-in link</button></form>`
+    : ''
+}`,
         );
       },
     );
@@ -249,8 +237,7 @@ export function formRoutes(registry: Registry): FastifyPluginAsyncTypebox {
           '/account',
           viewer,
           html`<h1>Sign-in link for ${request.body.user}</h1>
-            <p>Valid once, until <time datetime="${link.expiresAt}">${link.expiresAt}</time>; shown only now.</p>
-            <p><code class="secret">${link.url}</code></p>`,
+<p>Valid once, until <time datetime="${link.expiresAt}">${link.expiresAt}</time>; shown only now.</p><p><code class="secret">${link.url}</code></p>`,
         );
       },
     );
@@ -267,20 +254,12 @@ export function formRoutes(registry: Registry): FastifyPluginAsyncTypebox {
           '/projects/new',
           viewer,
           html`<h1>Create a project</h1>
-            <form method="post" action="/projects/new" class="stack">
-              ${csrfField(viewer)} <label for="name">Machine name</label
-              ><input id="name" type="text" name="name" required pattern="[a-z][a-z0-9_]{1,63}" />
-              <label for="title">Title</label><input id="title" type="text" name="title" required maxlength="255" />
-              <label for="type">Type</label
-              ><select id="type" name="type">
-                <option>module</option>
-                <option>theme</option>
-                <option>distribution</option>
-                <option>core</option>
-              </select>
-              <label for="gitUrl">Git URL</label><input id="gitUrl" type="text" name="gitUrl" required />
-              <button type="submit" class="primary">Create project</button>
-            </form>`,
+<form method="post" action="/projects/new" class="stack">${csrfField(viewer)}
+<label for="name">Machine name</label><input id="name" type="text" name="name" required pattern="[a-z][a-z0-9_]{1,63}">
+<label for="title">Title</label><input id="title" type="text" name="title" required maxlength="255">
+<label for="type">Type</label><select id="type" name="type"><option>module</option><option>theme</option><option>distribution</option><option>core</option></select>
+<label for="gitUrl">Git URL</label><input id="gitUrl" type="text" name="gitUrl" required>
+<button type="submit" class="primary">Create project</button></form>`,
         );
       },
     );
@@ -310,8 +289,7 @@ export function formRoutes(registry: Registry): FastifyPluginAsyncTypebox {
           `Created ${name}`,
           `/project/${name}/manage`,
           viewer,
-          html`<h1>${created.title} is created</h1>
-            ${secretBody(name, created.webhookSecret)}`,
+          html`<h1>${created.title} is created</h1>${secretBody(name, created.webhookSecret)}`,
         );
       },
     );

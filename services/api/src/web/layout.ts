@@ -22,55 +22,45 @@ export interface PageShell {
 
 export function layout(shell: PageShell): Html {
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${shell.title} · Packhouse</title>
-        <link rel="canonical" href="${shell.canonical}" />
-        ${shell.description ? html`<meta name="description" content="${shell.description}" />` : ''}
-        ${(shell.feeds ?? []).map((feed) => html`<link rel="alternate" type="application/atom+xml" title="${feed.title}" href="${feed.href}" /> `)}
-        <link rel="stylesheet" href="${STYLE_PATH}" />
-        <script src="${SCRIPT_PATH}" defer></script>
-      </head>
-      <body>
-        <a class="skip" href="#main">Skip to content</a>
-        <header class="site">
-          <div class="bar">
-            <a class="brand" href="/">Packhouse</a>
-            <form class="search" role="search" action="/search" method="get">
-              <label class="sr-only" for="site-search">Search projects</label>
-              <input id="site-search" type="search" name="q" placeholder="Search projects" />
-              <button type="submit">Search</button>
-            </form>
-            <nav aria-label="Account">
-              ${
-                shell.viewer
-                  ? html`<a href="/account">${shell.viewer.name}</a>
-                      <form class="inline" method="post" action="/sign-out">
-                        ${csrfField(shell.viewer)}<button type="submit">Sign out</button>
-                      </form>`
-                  : html`<a href="/sign-in">Sign in</a>`
-              }
-            </nav>
-          </div>
-        </header>
-        <main id="main">
-          ${shell.flash ? html`<p class="flash ${shell.flash.kind}" role="${shell.flash.kind === 'error' ? 'alert' : 'status'}">${shell.flash.message}</p>` : ''}
-          ${shell.body}
-        </main>
-        <footer class="site">
-          <p>
-            Packhouse packages Drupal projects from their git tags into reproducible, checksummed archives.
-            <a href="/docs/json">API</a>
-          </p>
-        </footer>
-      </body>
-    </html> `;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${shell.title} · Packhouse</title>
+<link rel="canonical" href="${shell.canonical}">
+${shell.description ? html`<meta name="description" content="${shell.description}">` : ''}
+${(shell.feeds ?? []).map((feed) => html`<link rel="alternate" type="application/atom+xml" title="${feed.title}" href="${feed.href}">\n`)}
+<link rel="stylesheet" href="${STYLE_PATH}">
+<script src="${SCRIPT_PATH}" defer></script>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="site"><div class="bar">
+<a class="brand" href="/">Packhouse</a>
+<form class="search" role="search" action="/search" method="get">
+<label class="sr-only" for="site-search">Search projects</label>
+<input id="site-search" type="search" name="q" placeholder="Search projects">
+<button type="submit">Search</button>
+</form>
+<nav aria-label="Account">${
+    shell.viewer
+      ? html`<a href="/account">${shell.viewer.name}</a>
+<form class="inline" method="post" action="/sign-out">${csrfField(shell.viewer)}<button type="submit">Sign out</button></form>`
+      : html`<a href="/sign-in">Sign in</a>`
+  }</nav>
+</div></header>
+<main id="main">
+${shell.flash ? html`<p class="flash ${shell.flash.kind}" role="${shell.flash.kind === 'error' ? 'alert' : 'status'}">${shell.flash.message}</p>` : ''}
+${shell.body}
+</main>
+<footer class="site"><p>Packhouse packages Drupal projects from their git tags into reproducible, checksummed archives. <a href="/docs/json">API</a></p></footer>
+</body>
+</html>
+`;
 }
 
 export function csrfField(viewer: { csrfToken: string }): Html {
-  return html`<input type="hidden" name="_csrf" value="${viewer.csrfToken}" />`;
+  return html`<input type="hidden" name="_csrf" value="${viewer.csrfToken}">`;
 }
 
 export function badge(status: string): Html {

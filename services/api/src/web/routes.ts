@@ -85,9 +85,7 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
         title: status === 404 ? 'Not found' : 'Error',
         canonical: canonical(request.url.split('?')[0]!),
         viewer,
-        body: html`<h1>${status === 404 ? 'Not found' : 'That did not work'}</h1>
-          <p role="alert">${message}</p>
-          <p><a href="/">Home</a></p>`,
+        body: html`<h1>${status === 404 ? 'Not found' : 'That did not work'}</h1><p role="alert">${message}</p><p><a href="/">Home</a></p>`,
       });
       return sendPage(request, reply, pageOf(body), { personal: true, status });
     });
