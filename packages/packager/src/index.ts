@@ -13,3 +13,4 @@ export {
 } from './info.ts';
 export type { Checkout, GitOptions, ProjectType, Release, SourceLimits, TreeEntry } from './types.ts';
 export { checkGitUrl } from './source.ts';
+export { composerJsonRequire, composerMetadata, type ComposerMetadata } from './composer-metadata.ts';
