@@ -26,13 +26,14 @@ export async function buildRelease(registry: Registry, releaseId: string, { last
   try {
     const source = await fetchSource(registry, project, { tag: release.tag });
     const fetched = performance.now();
-    const { stored, coreCompatibility } = await packageSource(registry, project, source, release.version, `${project.name}-${release.version}`, written);
+    const { stored, coreCompatibility, composer } = await packageSource(registry, project, source, release.version, `${project.name}-${release.version}`, written);
     const packaged = performance.now();
     published = await db.transaction().execute(async (tx) => {
       const won = await releases.markPublished(tx, releaseId, {
         commit: source.commit,
         commitTime: new Date(source.commitTime * 1000),
         coreCompatibility,
+        composer,
       });
       if (!won) return false;
       await files.insertFiles(tx, fileRows(releaseId, stored));

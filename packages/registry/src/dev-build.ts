@@ -2,7 +2,7 @@ import { builds, events, files, projects, releases } from '@packhouse/db';
 import { SourceRefused } from '@packhouse/packager';
 import type { BuildOutcome } from './build.ts';
 import type { Registry } from './context.ts';
-import { BuildRefused, coreCompatibilityOf, eventFiles, fetchSource, fileRows, packageSource, removeObjects } from './packaging.ts';
+import { BuildRefused, metadataOf, eventFiles, fetchSource, fileRows, packageSource, removeObjects } from './packaging.ts';
 
 /**
  * Packages one snapshot of a dev branch. Every build is a new set of immutable objects
@@ -30,20 +30,20 @@ export async function buildDevSnapshot(registry: Registry, buildId: string, { la
     const earlier = await builds.findPublishedBuildOf(db, release.id, source.commit);
     if (earlier) {
       // Back to a commit built before: point at that build's files (their names are the commit's).
-      const coreCompatibility = await coreCompatibilityOf(project, source, release.version);
+      const { coreCompatibility, composer } = await metadataOf(project, source, release.version);
       await db.transaction().execute(async (tx) => {
         if (!(await builds.finishBuild(tx, buildId, { status: 'unchanged', commit: source.commit, commitTime }))) return;
-        await builds.makeCurrent(tx, release.id, { id: earlier.id, commit: source.commit, commitTime, coreCompatibility }, buildId);
+        await builds.makeCurrent(tx, release.id, { id: earlier.id, commit: source.commit, commitTime, coreCompatibility, composer }, buildId);
       });
       log.info({ ...logFields, commit: source.commit, reused: earlier.id }, 'Dev branch is back on a commit built before; its build is current again.');
       return 'unchanged';
     }
     const fileBase = `${project.name}-${release.version}-${source.commit.slice(0, 12)}`;
-    const { stored, coreCompatibility } = await packageSource(registry, project, source, release.version, fileBase, written);
+    const { stored, coreCompatibility, composer } = await packageSource(registry, project, source, release.version, fileBase, written);
     published = await db.transaction().execute(async (tx) => {
       if (!(await builds.finishBuild(tx, buildId, { status: 'published', commit: source.commit, commitTime }))) return false;
       await files.insertFiles(tx, fileRows(release.id, stored, buildId));
-      await builds.makeCurrent(tx, release.id, { id: buildId, commit: source.commit, commitTime, coreCompatibility }, buildId);
+      await builds.makeCurrent(tx, release.id, { id: buildId, commit: source.commit, commitTime, coreCompatibility, composer }, buildId);
       await events.appendEvent(tx, {
         kind: 'release.dev-build-published',
         project: project.name,
