@@ -11,6 +11,8 @@ export type { BuildRow } from './repositories/builds.ts';
 export * as feeds from './repositories/feeds.ts';
 export * as support from './repositories/support.ts';
 export * as usage from './repositories/usage.ts';
+export * as composer from './repositories/composer.ts';
+export type { ComposerAdvisoryRow, ComposerReleaseRow, ComposerSourceRow } from './repositories/composer.ts';
 export type { FeedFileRow, FeedListRow, FeedReleaseRow, FeedSourceRow } from './repositories/feeds.ts';
 export type { UsageHit, WeeklyVersionCount } from './repositories/usage.ts';
 export { ChangeListener, type ChangeListenerOptions, type Synced } from './listener.ts';

@@ -7,6 +7,7 @@ import { FrontDoor } from './feeds/front-door.ts';
 import auth from './plugins/auth.ts';
 import errors from './plugins/errors.ts';
 import openapi from './plugins/openapi.ts';
+import { composerRoutes } from './routes/composer.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -51,5 +52,6 @@ export async function buildApp(registry: Registry) {
     await app.register(routes, { registry });
   }
   await app.register(feedRoutes, { registry, feeds });
+  await app.register(composerRoutes, { registry, feeds });
   return app;
 }

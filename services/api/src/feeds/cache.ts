@@ -57,7 +57,7 @@ export class FeedCache {
       const render: Promise<FeedRepresentation> = load()
         .then(represent)
         .then((representation) => {
-          if (this.epoch === epoch) this.store(key, project, representation);
+          if (this.epoch === epoch) this.store(key, representation.scope === undefined ? project : representation.scope, representation);
           return representation;
         })
         .finally(() => {

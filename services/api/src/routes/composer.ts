@@ -1,0 +1,73 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { composerPackage, composerRoot, parseP2Name, COMPOSER_JSON, type Registry } from '@packhouse/registry';
+import type { FastifyReply } from 'fastify';
+import type { Feeds } from '../feeds/feeds.ts';
+import { represent, type CacheState, type FeedRepresentation } from '../feeds/representation.ts';
+import { respond } from '../feeds/respond.ts';
+
+const json = (description: string) => ({ description, content: { 'application/json': { schema: Type.Object({}, { additionalProperties: true }) } } });
+const P2Responses = {
+  200: json('Composer v2 metadata of one package, minified (`"minified": "composer/2.0"`).'),
+  304: Type.Null({ description: 'Not modified since the ETag or date the client has; no body.' }),
+  404: json('No such package: Composer takes it as "not in this repository".'),
+};
+
+/**
+ * The Composer v2 repository the stock `composer` client reads: the root `packages.json`
+ * and one p2 file per package and stability, served from the feed cache (fresh after every
+ * committed change in any process, see feeds/cache.ts), with Last-Modified / If-Modified-
+ * Since, strong ETags and gzip.
+ */
+export const composerRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; feeds: Feeds }> = async (app, { registry, feeds }) => {
+  const { cache } = feeds;
+  const root = await represent({
+    status: 200,
+    projectId: null,
+    xml: JSON.stringify(composerRoot(registry)),
+    lastModified: null,
+    readAt: null,
+    contentType: COMPOSER_JSON,
+    cacheControl: 'public, max-age=300',
+  });
+  const missing = await represent({
+    status: 404,
+    projectId: null,
+    xml: JSON.stringify({ error: { code: 'not_found', message: 'No such package in this repository.' } }),
+    lastModified: null,
+    readAt: null,
+    contentType: COMPOSER_JSON,
+  });
+
+  app.get(
+    '/composer/packages.json',
+    { logLevel: 'warn', schema: { summary: "The Composer repository's root: metadata URL, package patterns, advisories API, notify-batch.", tags: ['composer'], response: { 200: json('packages.json'), 304: P2Responses[304] } } },
+    async (request, reply) => send(reply, root, 'hit'),
+  );
+
+  app.get(
+    '/composer/p2/drupal/:file',
+    {
+      logLevel: 'warn',
+      schema: {
+        summary: "A package's Composer metadata: `{name}.json` (tagged releases, and its security advisories) or `{name}~dev.json` (dev branches).",
+        tags: ['composer'],
+        params: Type.Object({ file: Type.String({ maxLength: 80 }) }),
+        response: P2Responses,
+      },
+    },
+    async (request, reply) => {
+      const { file } = request.params;
+      const parsed = parseP2Name(file);
+      // Names that cannot exist are answered without a lookup, and never fill the cache.
+      if (!parsed) return send(reply, missing, 'bypass');
+      const { representation, state } = await cache.get(`composer/${file}`, null, () => composerPackage(registry, parsed.name, parsed.dev));
+      return send(reply, representation, state);
+    },
+  );
+};
+
+function send(reply: FastifyReply, representation: FeedRepresentation, state: CacheState) {
+  reply.hijack();
+  respond(reply.request.raw, reply.raw, representation, state);
+  return reply;
+}
