@@ -26,7 +26,7 @@ export interface Stack {
  * A whole Packhouse on real services, isolated per test file: its own database, queue
  * prefix, S3 folder and bucket, git cache. Extra environment overrides the defaults.
  */
-export async function startStack(env: Record<string, string> = {}, { ensureBucket = true } = {}): Promise<Stack> {
+export async function startStack(env: Record<string, string> = {}, { ensureBucket = true, port = 0 } = {}): Promise<Stack> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'packhouse-test-'));
   const database = await createTestDatabase();
   const id = randomBytes(4).toString('hex');
@@ -50,7 +50,7 @@ export async function startStack(env: Record<string, string> = {}, { ensureBucke
   if (ensureBucket) await connected.registry.storage.ensureBucket();
   await ensureAdmin(connected.registry.db, adminToken);
   const app = await buildApp(connected.registry);
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port, host: '127.0.0.1' });
   const workers: RunningWorker[] = [];
 
   return {

@@ -96,7 +96,9 @@ function packageVersion(project: ComposerProjectInput, name: string, release: Co
     support: { source: project.gitUrl },
     extra,
   };
-  if (Object.keys(release.require).length > 0) data.require = release.require;
+  // Sorted: the stored order is Postgres's (jsonb), not the maintainer's.
+  const require = Object.entries(release.require).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (require.length > 0) data.require = Object.fromEntries(require);
   if (project.abandoned) data.abandoned = true;
   return data;
 }
