@@ -1,7 +1,7 @@
 import { composer, type ComposerSourceRow } from '@packhouse/db';
-import { renderMetapackage, renderPackage, type ComposerProjectInput, type ComposerReleaseInput } from '@packhouse/feeds';
+import { renderMetapackage, renderPackage, type ComposerProjectInput, type ComposerReleaseInput } from '@packhouse/composer';
 import type { Registry } from './context.ts';
-import type { FeedDocument } from './feeds.ts';
+import type { FeedDocument } from './update-status.ts';
 import { MACHINE_NAME } from './projects.ts';
 import { downloadUrl } from './views.ts';
 

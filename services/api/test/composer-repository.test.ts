@@ -1,4 +1,4 @@
-import { expand } from '@packhouse/feeds';
+import { expand } from '@packhouse/composer';
 import { client, createRepo, eventually, signUp, startStack, type Stack, type TestRepo } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

@@ -1,9 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { composerPackage, composerRoot, parseP2Name, COMPOSER_JSON, type Registry } from '@packhouse/registry';
 import type { FastifyReply } from 'fastify';
-import type { Feeds } from '../feeds/feeds.ts';
-import { represent, type CacheState, type FeedRepresentation } from '../feeds/representation.ts';
-import { respond } from '../feeds/respond.ts';
+import { represent, type CacheState, type FeedRepresentation } from '../update-status/representation.ts';
+import { respond } from '../update-status/respond.ts';
+import type { UpdateStatus } from '../update-status/service.ts';
 
 const json = (description: string) => ({ description, content: { 'application/json': { schema: Type.Object({}, { additionalProperties: true }) } } });
 const P2Responses = {
@@ -15,11 +15,12 @@ const P2Responses = {
 /**
  * The Composer v2 repository the stock `composer` client reads: the root `packages.json`
  * and one p2 file per package and stability, served from the feed cache (fresh after every
- * committed change in any process, see feeds/cache.ts), with Last-Modified / If-Modified-
+ * committed change in any process, see update-status/cache.ts), with Last-Modified / If-Modified-
  * Since, strong ETags and gzip.
  */
-export const composerRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; feeds: Feeds }> = async (app, { registry, feeds }) => {
-  const { cache } = feeds;
+export const composerRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; updateStatus: UpdateStatus }> = async (app, { registry, updateStatus }) => {
+  // The update feeds' cache: one freshness mechanism for every document built from releases.
+  const { cache } = updateStatus;
   const root = await represent({
     status: 200,
     projectId: null,
