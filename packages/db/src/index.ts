@@ -12,6 +12,8 @@ export * as updateStatus from './repositories/update-status.ts';
 export * as support from './repositories/support.ts';
 export * as usage from './repositories/usage.ts';
 export * as composer from './repositories/composer.ts';
+export * as advisories from './repositories/advisories.ts';
+export type { AdvisoryRow } from './repositories/advisories.ts';
 export type { ComposerAdvisoryRow, ComposerReleaseRow, ComposerSourceRow } from './repositories/composer.ts';
 export type { FeedFileRow, FeedListRow, FeedReleaseRow, FeedSourceRow } from './repositories/update-status.ts';
 export type { UsageHit, WeeklyVersionCount } from './repositories/usage.ts';

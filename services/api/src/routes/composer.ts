@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { composerPackage, composerRoot, parseP2Name, COMPOSER_JSON, type Registry } from '@packhouse/registry';
+import { composerAdvisories, composerPackage, composerRoot, parseP2Name, recordComposerInstalls, COMPOSER_JSON, type Registry } from '@packhouse/registry';
 import type { FastifyReply } from 'fastify';
 import { represent, type CacheState, type FeedRepresentation } from '../update-status/representation.ts';
 import { respond } from '../update-status/respond.ts';
@@ -65,7 +65,53 @@ export const composerRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; upd
       return send(reply, representation, state);
     },
   );
+
+  // Composer posts its form-encoded package list; only these routes parse such bodies.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_request, body, done) =>
+    done(null, new URLSearchParams(body as string)),
+  );
+  const AdvisoriesAnswer = Type.Object(
+    { advisories: Type.Record(Type.String(), Type.Array(Type.Object({}, { additionalProperties: true }))) },
+    { description: "Packagist's shape: every asked package that exists, with its published advisories (possibly none)." },
+  );
+  const advisoriesSchema = (method: string) => ({
+    summary: `Composer's security-advisories API (${method} \`packages[]\`), as \`composer audit\` calls it.`,
+    tags: ['composer'],
+    response: { 200: AdvisoriesAnswer },
+  });
+  app.get('/composer/api/security-advisories', { schema: advisoriesSchema('GET') }, async (request) =>
+    composerAdvisories(registry, packageNames(new URLSearchParams(request.url.split('?')[1] ?? ''))),
+  );
+  app.post('/composer/api/security-advisories', { schema: { ...advisoriesSchema('POST'), body: Type.Unknown() } }, async (request) =>
+    composerAdvisories(registry, request.body instanceof URLSearchParams ? packageNames(request.body) : []),
+  );
+
+  app.post(
+    '/composer/downloads',
+    {
+      logLevel: 'warn',
+      schema: {
+        summary: 'notify-batch: Composer reports the packages it installed; counted per package and version.',
+        tags: ['composer'],
+        body: Type.Object({
+          downloads: Type.Array(Type.Object({ name: Type.String({ maxLength: 255 }), version: Type.String({ maxLength: 255 }) }), { maxItems: 1000 }),
+        }),
+        response: { 200: Type.Object({ status: Type.Literal('success'), counted: Type.Integer() }) },
+      },
+    },
+    async (request) => ({ status: 'success' as const, counted: await recordComposerInstalls(registry, request.body.downloads) }),
+  );
 };
+
+/**
+ * `packages[]` from Composer's form body (`http_build_query`: `packages[0]=drupal/a`) or
+ * from the query string (`?packages[]=drupal/a`), as Packagist's API takes them.
+ */
+function packageNames(form: URLSearchParams): string[] {
+  const names: string[] = [];
+  for (const [key, value] of form) if (/^packages(\[\d*\])?$/.test(key)) names.push(value);
+  return names.slice(0, 1000);
+}
 
 function send(reply: FastifyReply, representation: FeedRepresentation, state: CacheState) {
   reply.hijack();
