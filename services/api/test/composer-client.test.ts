@@ -22,6 +22,17 @@ const PATHAUTO_INFO = [
   '',
 ].join('\n');
 
+/** Reads a p2 file's `security-advisories` with Composer's own classes: class, id, and whether 1.2.0 / 1.3.0 are affected. */
+const PARSE_P2_ADVISORIES = `
+require '/usr/share/php/Composer/autoload.php';
+$document = json_decode(file_get_contents('php://stdin'), true);
+$parser = new Composer\\Semver\\VersionParser();
+$affects = fn ($advisory, $version) => $advisory->affectedVersions->matches(new Composer\\Semver\\Constraint\\Constraint('==', $parser->normalize($version)));
+foreach ($document['security-advisories'] as $data) {
+  $advisory = Composer\\Advisory\\PartialSecurityAdvisory::create('drupal/token', $data, $parser);
+  echo json_encode([get_class($advisory), $advisory->advisoryId, $affects($advisory, '1.2.0'), $affects($advisory, '1.3.0')]), "\\n";
+}`;
+
 function hasComposer(): boolean {
   try {
     execFileSync('composer', ['--version'], { stdio: 'ignore', env: { ...process.env, COMPOSER_ALLOW_SUPERUSER: '1' } });
@@ -96,6 +107,42 @@ describe.runIf(hasComposer() || process.env.CI)('the real composer installs from
       const zip = zipOf(await published(project!, version!));
       expect(locked.get(name!).dist).toMatchObject({ type: 'zip', url: zip.url, shasum: zip.sha1 });
     }
+  });
+
+  it('reports installs through notify-batch, shown beside update-status usage', async () => {
+    const usage = await eventually(async () => {
+      const answer = await anonymous('GET', '/api/v1/projects/pathauto/usage');
+      return answer.body.composer.length > 0 ? answer.body : undefined;
+    }, 10_000, 'counted installs');
+    expect(usage.composer[0]).toMatchObject({ installs: 1, versions: [{ version: '1.0.0', installs: 1 }] });
+    expect(usage.weeks).toEqual([]);
+  });
+
+  it('makes composer audit fail naming a Packhouse advisory', async () => {
+    const composer = site();
+    await composer.ok('require', 'drupal/token:^1.2');
+    expect((await composer.run('audit', '--format=json')).code).toBe(0);
+    const advisory = await alice('POST', '/api/v1/projects/token/advisories', {
+      title: 'Access bypass in token',
+      severity: 'critical',
+      affectedVersions: '<=8.x-1.2',
+      description: 'Tokens leaked private fields.',
+    });
+    expect(advisory.status).toBe(201);
+    const audit = await composer.run('audit', '--format=json');
+    expect(audit.code).not.toBe(0);
+    const report = JSON.parse(audit.stdout);
+    expect(report.advisories['drupal/token']).toEqual([
+      expect.objectContaining({ advisoryId: advisory.body.id, affectedVersions: '<=1.2.0', title: 'Access bypass in token' }),
+    ]);
+    // Composer 2.9 blocks affected versions on update from the p2 file's entries: Debian's 2.5
+    // has no such blocking, but its own PartialSecurityAdvisory parses those entries here.
+    const p2 = (await anonymous('GET', '/composer/p2/drupal/token.json')).raw.toString('utf8');
+    const parsed = execFileSync('php', ['-r', PARSE_P2_ADVISORIES], { input: p2 }).toString().trim().split('\n').map((line) => JSON.parse(line));
+    expect(parsed).toEqual([['Composer\\Advisory\\SecurityAdvisory', advisory.body.id, true, false]]);
+    // Withdrawn: the same lock audits clean again.
+    await alice('PATCH', `/api/v1/projects/token/advisories/${advisory.body.id}`, { status: 'withdrawn' });
+    expect((await composer.run('audit', '--format=json')).code).toBe(0);
   });
 
   it('round-trips the minified metadata through composer show -a', async () => {
