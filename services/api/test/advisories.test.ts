@@ -111,7 +111,7 @@ describe('security advisories reach the update feed, Composer and OSV from one a
       [advisoryId, '<1.3.0'],
       [`PH-SA-${new Date().getUTCFullYear()}-0002`, '1.1.0'],
     ]);
-    expect(expand(p2.packages['drupal/token']).map((version: { version: string }) => version.version)).toEqual(['1.3.0', '1.2.0', '1.1.0']);
+    expect(expand(p2.packages['drupal/token']).map((version) => version.version)).toEqual(['1.3.0', '1.2.0', '1.1.0']);
   });
 
   it('exports OSV 1.6, one record and all.zip, that osv tooling reads', async () => {

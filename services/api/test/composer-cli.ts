@@ -23,11 +23,12 @@ export interface ComposerRun {
 
 /**
  * The real `composer` (Debian's) in a site folder of its own, with its own COMPOSER_HOME
- * and cache, packagist.org switched off and plain http allowed (Packhouse on loopback).
+ * and cache (or a `home` shared between sites), packagist.org switched off and plain http
+ * allowed (Packhouse on loopback).
  */
-export function composerSite(dir: string, repositoryUrl: string) {
-  const home = path.join(dir, '.composer-home');
+export function composerSite(dir: string, repositoryUrl: string, home = path.join(dir, '.composer-home')) {
   mkdirSync(home, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   writeFileSync(
     path.join(dir, 'composer.json'),
     JSON.stringify(
