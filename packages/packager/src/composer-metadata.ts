@@ -103,5 +103,5 @@ function sorted(map: Record<string, string>): Record<string, string> {
 }
 
 function refused(detail: string): SourceRefused {
-  return new SourceRefused('composer-json-invalid', `${quote('composer.json')} ${detail}`, 'composer.json');
+  return new SourceRefused('composer_json_invalid', `${quote('composer.json')} ${detail}`, 'composer.json');
 }

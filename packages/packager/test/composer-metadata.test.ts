@@ -64,17 +64,17 @@ describe('Composer metadata captured at packaging time', () => {
     ['a bad package name', '{"require": {"Token": "^1"}}', /requires "Token", which is not a package name/],
     ['a bad constraint', '{"require": {"drupal/token": "^^1"}}', /requires drupal\/token at "\^\^1", which Composer cannot parse/],
     ['a constraint that is not a string', '{"require": {"drupal/token": 1}}', /requires drupal\/token at 1/],
-  ])('refuses a composer.json with %s (rule composer-json-invalid)', async (_, json, message) => {
+  ])('refuses a composer.json with %s (rule composer_json_invalid)', async (_, json, message) => {
     const error = await refusal({ 'foo.info.yml': 'name: Foo\n', 'composer.json': json });
-    expect(error.rule).toBe('composer-json-invalid');
+    expect(error.rule).toBe('composer_json_invalid');
     expect(error.path).toBe('composer.json');
     expect(error.message).toMatch(message);
-    expect(error.message).toMatch(/\(rule composer-json-invalid\)$/);
+    expect(error.message).toMatch(/\(rule composer_json_invalid\)$/);
   });
 
   it('refuses a composer.json that is not text', async () => {
     const error = await refusal({ 'composer.json': Buffer.from([0x7b, 0, 0x7d]) });
-    expect(error.rule).toBe('composer-json-invalid');
+    expect(error.rule).toBe('composer_json_invalid');
   });
 
   it('accepts dev branch constraints and platform packages', () => {

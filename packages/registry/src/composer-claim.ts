@@ -21,7 +21,7 @@ export function composerVersionTaken(project: string, version: string, holder: s
     'composer_version_taken',
     409,
     `${project} ${version} would be Composer version ${claimed}, which ${project} ${holder} already is: a project cannot release both ` +
-      `a Drupal 8 legacy version and the semantic version it translates to (rule composer-version-taken).`,
+      `a Drupal 8 legacy version and the semantic version it translates to (rule composer_version_taken).`,
   );
 }
 

@@ -58,10 +58,10 @@ describe('security advisories reach the update feed, Composer and OSV from one a
   it('refuses a constraint that does not parse, and one that matches no release, naming the rule', async () => {
     const unparsable = await alice('POST', '/api/v1/projects/token/advisories', { ...body, affectedVersions: '<<1.0 or so' });
     expect(unparsable.status).toBe(422);
-    expect(unparsable.body.error).toMatchObject({ code: 'advisory_constraint_invalid', message: expect.stringMatching(/is not a Composer version constraint.*\(rule advisory-constraint-invalid\)\.$/) });
+    expect(unparsable.body.error).toMatchObject({ code: 'advisory_constraint_invalid', message: expect.stringMatching(/is not a Composer version constraint.*\(rule advisory_constraint_invalid\)\.$/) });
     const nothing = await alice('POST', '/api/v1/projects/token/advisories', { ...body, affectedVersions: '>=2.0.0' });
     expect(nothing.status).toBe(422);
-    expect(nothing.body.error).toMatchObject({ code: 'advisory_constraint_matches_nothing', message: expect.stringMatching(/matches no published release of token.*\(rule advisory-constraint-matches-nothing\)\.$/) });
+    expect(nothing.body.error).toMatchObject({ code: 'advisory_constraint_matches_nothing', message: expect.stringMatching(/matches no published release of token.*\(rule advisory_constraint_matches_nothing\)\.$/) });
     expect((await anonymous('GET', '/api/v1/projects/token/advisories')).body).toEqual([]);
   });
 

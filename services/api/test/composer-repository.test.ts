@@ -130,12 +130,12 @@ describe('the Composer repository', () => {
     expect(gzipped.headers['content-encoding']).toBe('gzip');
   });
 
-  it('refuses a release whose Composer version another release already is (rule composer-version-taken)', async () => {
+  it('refuses a release whose Composer version another release already is (rule composer_version_taken)', async () => {
     token.tag('1.2.0');
     const refused = await alice('POST', '/api/v1/projects/token/releases', { tag: '1.2.0' });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('composer_version_taken');
-    expect(refused.body.error.message).toMatch(/token 1\.2\.0 would be Composer version 1\.2\.0, which token 8\.x-1\.2 already is.*\(rule composer-version-taken\)/);
+    expect(refused.body.error.message).toMatch(/token 1\.2\.0 would be Composer version 1\.2\.0, which token 8\.x-1\.2 already is.*\(rule composer_version_taken\)/);
   });
 
   it('shows a new dev branch as dev-1.x aliased 1.x-dev in the ~dev file, in the very next answer', async () => {
