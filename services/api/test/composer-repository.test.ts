@@ -1,4 +1,5 @@
 import { expand } from '@packhouse/composer';
+import { buildApp } from '@packhouse/api';
 import { client, createRepo, eventually, signUp, startStack, type Stack, type TestRepo } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -165,5 +166,22 @@ describe('the Composer repository', () => {
     expect((await alice('PATCH', '/api/v1/projects/token', { status: 'unsupported' })).status).toBe(200);
     const abandoned = versionsOf((await anonymous('GET', '/composer/p2/drupal/token.json')).body, 'drupal/token');
     expect(abandoned.get('1.3.0').abandoned).toBe(true);
+  });
+
+  it('is fresh in every API process: a change through one shows in the very next answer of another that had it cached', async () => {
+    const other = await buildApp(stack.registry);
+    await other.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const elsewhere = client(other);
+      const file = '/composer/p2/drupal/token.json';
+      await elsewhere('GET', file);
+      expect((await elsewhere('GET', file)).headers['x-packhouse-cache']).toBe('hit');
+      expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.2', { status: 'published' })).status).toBe(200);
+      expect([...versionsOf((await elsewhere('GET', file)).body, 'drupal/token').keys()]).toEqual(['1.3.0', '1.2.0']);
+      expect((await alice('PATCH', '/api/v1/projects/token', { status: 'published' })).status).toBe(200);
+      expect(versionsOf((await elsewhere('GET', file)).body, 'drupal/token').get('1.3.0').abandoned).toBeUndefined();
+    } finally {
+      await other.close();
+    }
   });
 });
