@@ -32,6 +32,14 @@ export function composerRoot(registry: Registry): Record<string, unknown> {
   };
 }
 
+/**
+ * The feed cache's key of a p2 file: `:` appears in no update-status key
+ * (`{project}/{selector}`), so neither can ever be served for the other.
+ */
+export function composerCacheKey(file: string): string {
+  return `composer:${file}`;
+}
+
 /** The name part of a p2 path, `foo` or `foo~dev`; anything else answers 404. */
 export function parseP2Name(file: string): { name: string; dev: boolean } | null {
   const match = /^([a-z][a-z0-9_]*)(~dev)?\.json$/.exec(file);

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { composerAdvisories, composerPackage, composerRoot, parseP2Name, recordComposerInstalls, COMPOSER_JSON, type Registry } from '@packhouse/registry';
+import { composerAdvisories, composerCacheKey, composerPackage, composerRoot, parseP2Name, recordComposerInstalls, COMPOSER_JSON, type Registry } from '@packhouse/registry';
 import type { FastifyReply } from 'fastify';
 import { represent, type CacheState, type FeedRepresentation } from '../update-status/representation.ts';
 import { respond } from '../update-status/respond.ts';
@@ -61,7 +61,7 @@ export const composerRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; upd
       const parsed = parseP2Name(file);
       // Names that cannot exist are answered without a lookup, and never fill the cache.
       if (!parsed) return send(reply, missing, 'bypass');
-      const { representation, state } = await cache.get(`composer/${file}`, null, () => composerPackage(registry, parsed.name, parsed.dev));
+      const { representation, state } = await cache.get(composerCacheKey(file), null, () => composerPackage(registry, parsed.name, parsed.dev));
       return send(reply, representation, state);
     },
   );
