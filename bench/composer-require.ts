@@ -20,9 +20,16 @@ export async function composerRequireWallTime(count: number): Promise<{ coldSeco
     const anonymous = client(stack.app);
     const names = Array.from({ length: count }, (_, i) => `bench_dep_${String(i + 1).padStart(2, '0')}`);
     const rootInfo = `name: Root\ntype: module\ncore_version_requirement: '^10'\ndependencies:\n${names.map((name) => `  - ${name}:${name}\n`).join('')}`;
-    const projects = [...names.map((name) => ({ name, info: `name: ${name}\ntype: module\n` })), { name: 'bench_root', info: rootInfo }];
+    const projects = [
+      ...names.map((name) => ({ name, info: `name: ${name}\ntype: module\n` })),
+      { name: 'bench_root', info: rootInfo },
+    ];
     for (const { name, info } of projects) {
-      const repo = await createRepo({ [`${name}.info.yml`]: info, 'src/Plugin.php': `<?php\n// ${name}\n`, 'README.md': `# ${name}\n` });
+      const repo = await createRepo({
+        [`${name}.info.yml`]: info,
+        'src/Plugin.php': `<?php\n// ${name}\n`,
+        'README.md': `# ${name}\n`,
+      });
       repo.tag('1.0.0');
       await alice('POST', '/api/v1/projects', { name, title: name, type: 'module', gitUrl: repo.url });
       await alice('POST', `/api/v1/projects/${name}/releases`, { tag: '1.0.0' });
@@ -32,10 +39,17 @@ export async function composerRequireWallTime(count: number): Promise<{ coldSeco
     await alice('POST', '/api/v1/projects', { name: 'drupal', title: 'Drupal core', type: 'core', gitUrl: core.url });
     await alice('POST', '/api/v1/projects/drupal/releases', { tag: '10.3.0' });
     for (const name of [...projects.map((project) => project.name), 'drupal']) {
-      await eventually(async () => {
-        const release = await anonymous('GET', `/api/v1/projects/${name}/releases/${name === 'drupal' ? '10.3.0' : '1.0.0'}`);
-        return release.body?.status === 'published' ? true : undefined;
-      }, 300_000, `${name} published`);
+      await eventually(
+        async () => {
+          const release = await anonymous(
+            'GET',
+            `/api/v1/projects/${name}/releases/${name === 'drupal' ? '10.3.0' : '1.0.0'}`,
+          );
+          return release.body?.status === 'published' ? true : undefined;
+        },
+        300_000,
+        `${name} published`,
+      );
     }
     const repositoryUrl = `http://127.0.0.1:${port}/composer`;
     const home = mkdtempSync(path.join(tmpdir(), 'packhouse-bench-composer-'));

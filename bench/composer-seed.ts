@@ -7,7 +7,10 @@ import { seedFeedDatabase } from './feed-seed.ts';
  * release's Composer version (7.x ones claim none and are not in the repository), a
  * `require` on drupal/core, and the dev branch as a dev release.
  */
-export async function seedComposerDatabase(url: string, projects: number): Promise<{ releases: number; files: number }> {
+export async function seedComposerDatabase(
+  url: string,
+  projects: number,
+): Promise<{ releases: number; files: number }> {
   const seeded = await seedFeedDatabase(url, projects);
   const client = new pg.Client({ connectionString: url });
   await client.connect();

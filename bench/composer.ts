@@ -49,7 +49,8 @@ interface Prepared {
   files: P2File[];
 }
 
-const fmt = (value: number, digits = 2) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (value: number, digits = 2) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function databaseUrl(name: string): string {
   const url = new URL(SERVER);
@@ -68,7 +69,12 @@ async function fetchFiles(api: Server, paths: string[]): Promise<P2File[]> {
         const gzip = await get(`${api.url}${p}`, { 'accept-encoding': 'gzip' });
         const plain = await get(`${api.url}${p}`);
         if (gzip.status !== 200 || plain.status !== 200) throw new Error(`${p}: HTTP ${gzip.status}`);
-        files.push({ path: p, lastModified: String(gzip.headers['last-modified'] ?? ''), gzip: gzip.body, plain: plain.body });
+        files.push({
+          path: p,
+          lastModified: String(gzip.headers['last-modified'] ?? ''),
+          gzip: gzip.body,
+          plain: plain.body,
+        });
       }
     }),
   );
@@ -80,7 +86,9 @@ async function prepare(name: string, projects: number, port: number): Promise<Pr
   databases.push(url);
   const started = performance.now();
   const seeded = await seedComposerDatabase(url, projects);
-  console.log(`${name}: ${projects} projects, ${seeded.releases} releases seeded in ${fmt((performance.now() - started) / 1000, 1)} s`);
+  console.log(
+    `${name}: ${projects} projects, ${seeded.releases} releases seeded in ${fmt((performance.now() - started) / 1000, 1)} s`,
+  );
   const api = await startApi(ROOT, port, {
     DATABASE_URL: url,
     PUBLIC_URL: 'https://packhouse.example.org',
@@ -93,7 +101,9 @@ async function prepare(name: string, projects: number, port: number): Promise<Pr
   const paths = Array.from({ length: projects }, (_, i) => `/composer/p2/drupal/${projectName(i + 1)}.json`);
   const cold = performance.now();
   await fetchFiles(api, paths);
-  console.log(`  first render of every p2 file (cache misses, 16 in flight): ${fmt(paths.length / ((performance.now() - cold) / 1000), 0)} req/s`);
+  console.log(
+    `  first render of every p2 file (cache misses, 16 in flight): ${fmt(paths.length / ((performance.now() - cold) / 1000), 0)} req/s`,
+  );
   // A Last-Modified is sent once its second is over (and a margin): wait, then read them.
   await new Promise((resolve) => setTimeout(resolve, 2_500));
   const files = await fetchFiles(api, paths);
@@ -119,19 +129,26 @@ async function staticCopy(prepared: Prepared, port: number): Promise<Server> {
   const sample = prepared.files[0]!;
   const served = await get(`${nginx.url}${sample.path}`, { 'accept-encoding': 'gzip' });
   if (!served.body.equals(sample.gzip)) throw new Error('nginx does not serve the same bytes as Packhouse');
-  const revalidated = await get(`${nginx.url}${sample.path}`, { 'accept-encoding': 'gzip', 'if-modified-since': sample.lastModified });
-  if (revalidated.status !== 304) throw new Error(`nginx answers If-Modified-Since with ${revalidated.status}, not 304`);
+  const revalidated = await get(`${nginx.url}${sample.path}`, {
+    'accept-encoding': 'gzip',
+    'if-modified-since': sample.lastModified,
+  });
+  if (revalidated.status !== 304)
+    throw new Error(`nginx answers If-Modified-Since with ${revalidated.status}, not 304`);
   return nginx;
 }
 
 /** Alternating rounds; the best run is the closest to capacity on a shared machine, the median beside it. */
-async function measure(targets: { label: string; url: string; script: string }[]): Promise<{ best: LoadResult; median: LoadResult }[]> {
+async function measure(
+  targets: { label: string; url: string; script: string }[],
+): Promise<{ best: LoadResult; median: LoadResult }[]> {
   for (const { url, script } of targets) await runWrk(url, script, { seconds: 3, connections: CONNECTIONS });
   const runs: LoadResult[][] = targets.map(() => []);
   for (let round = 0; round < RUNS; round++) {
     for (const [i, { label, url, script }] of targets.entries()) {
       const result = await runWrk(url, script, { seconds: SECONDS, connections: CONNECTIONS });
-      if (result.errors > 0 || result.badStatus > 0) throw new Error(`${label}: ${result.errors} socket errors, ${result.badStatus} bad statuses`);
+      if (result.errors > 0 || result.badStatus > 0)
+        throw new Error(`${label}: ${result.errors} socket errors, ${result.badStatus} bad statuses`);
       runs[i]!.push(result);
     }
   }
@@ -149,17 +166,40 @@ async function main(): Promise<void> {
   ensureTools();
   bundle(ROOT);
   mkdirSync(WORK, { recursive: true });
-  console.log(`bench:composer: ${RUNS} rounds of ${SECONDS} s runs, ${CONNECTIONS} connections, gzip, half If-Modified-Since; servers on CPU 0, wrk on CPU 1`);
-  console.log(`load average before: ${os.loadavg().map((l) => fmt(l)).join(' ')}`);
+  console.log(
+    `bench:composer: ${RUNS} rounds of ${SECONDS} s runs, ${CONNECTIONS} connections, gzip, half If-Modified-Since; servers on CPU 0, wrk on CPU 1`,
+  );
+  console.log(
+    `load average before: ${os
+      .loadavg()
+      .map((l) => fmt(l))
+      .join(' ')}`,
+  );
   const large = await prepare('large', 10_000, 18_180);
   const small = await prepare('small', 100, 18_190);
   const nginx = await staticCopy(large, 18_181);
   const few = small.files.length;
   const [many, statics, largeFew, smallFew] = await measure([
-    { label: `Packhouse, ${large.files.length} packages`, url: large.api.url, script: composerScript(WORK, 'large', large.files) },
-    { label: 'nginx, the same bytes as static files', url: nginx.url, script: composerScript(WORK, 'large', large.files) },
-    { label: `Packhouse, ${few} packages of ${large.releases} releases`, url: large.api.url, script: composerScript(WORK, 'large-few', large.files.slice(0, few)) },
-    { label: `Packhouse, ${few} packages of ${small.releases} releases`, url: small.api.url, script: composerScript(WORK, 'small', small.files) },
+    {
+      label: `Packhouse, ${large.files.length} packages`,
+      url: large.api.url,
+      script: composerScript(WORK, 'large', large.files),
+    },
+    {
+      label: 'nginx, the same bytes as static files',
+      url: nginx.url,
+      script: composerScript(WORK, 'large', large.files),
+    },
+    {
+      label: `Packhouse, ${few} packages of ${large.releases} releases`,
+      url: large.api.url,
+      script: composerScript(WORK, 'large-few', large.files.slice(0, few)),
+    },
+    {
+      label: `Packhouse, ${few} packages of ${small.releases} releases`,
+      url: small.api.url,
+      script: composerScript(WORK, 'small', small.files),
+    },
   ]);
   console.log(`  API resident memory: ${fmt(large.api.rssMb(), 0)} MB (${large.releases} releases)`);
   await cleanUp();
@@ -177,8 +217,14 @@ Summary (best runs)
   p99, worst of the Packhouse runs: ${fmt(p99)} ms   [< 20 ms: ${verdict(p99 < 20)}]
   ${large.releases} vs ${small.releases} releases in the database: ${fmt(largeFew!.best.rps, 0)} vs ${fmt(smallFew!.best.rps, 0)} req/s, ratio ${fmt(sizeRatio)}   [within 15%: ${verdict(Math.abs(1 - sizeRatio) <= 0.15)}]
   composer require, 21 packages, cold cache: ${fmt(require.coldSeconds)} s (warm metadata cache: ${fmt(require.warmSeconds)} s)
-  load average now: ${os.loadavg().map((l) => fmt(l)).join(' ')} (other work on this machine lowers every figure)`);
-  writeFileSync(path.join(WORK, 'results.json'), `${JSON.stringify({ seconds: SECONDS, runs: RUNS, connections: CONNECTIONS, many, statics, largeFew, smallFew, require }, null, 2)}\n`);
+  load average now: ${os
+    .loadavg()
+    .map((l) => fmt(l))
+    .join(' ')} (other work on this machine lowers every figure)`);
+  writeFileSync(
+    path.join(WORK, 'results.json'),
+    `${JSON.stringify({ seconds: SECONDS, runs: RUNS, connections: CONNECTIONS, many, statics, largeFew, smallFew, require }, null, 2)}\n`,
+  );
 }
 
 async function cleanUp(): Promise<void> {
@@ -191,7 +237,8 @@ const deadline = setTimeout(() => {
   console.error('bench:composer ran for more than 20 minutes; stopping.');
   void cleanUp().finally(() => process.exit(1));
 }, 20 * 60_000);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
 
 main()
   .catch((error) => {

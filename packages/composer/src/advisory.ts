@@ -33,7 +33,11 @@ export interface ComposerAdvisory {
 
 export const ADVISORY_SOURCE = 'Packhouse';
 
-export function composerAdvisory(packageName: string, advisory: ComposerAdvisoryInput, repositoryUrl: string): ComposerAdvisory {
+export function composerAdvisory(
+  packageName: string,
+  advisory: ComposerAdvisoryInput,
+  repositoryUrl: string,
+): ComposerAdvisory {
   return {
     advisoryId: advisory.id,
     packageName,

@@ -1,4 +1,10 @@
-import { compareVersions, composerVersion, inComposerRepository, parseVersion, type Version } from '@packhouse/versions';
+import {
+  compareVersions,
+  composerVersion,
+  inComposerRepository,
+  parseVersion,
+  type Version,
+} from '@packhouse/versions';
 import { composerAdvisory, type ComposerAdvisory, type ComposerAdvisoryInput } from './advisory.ts';
 import { minify, type ComposerVersionData } from './minify.ts';
 
@@ -37,7 +43,12 @@ export interface P2Document {
   'security-advisories'?: ComposerAdvisory[];
 }
 
-const TYPES = { core: 'drupal-core', module: 'drupal-module', theme: 'drupal-theme', distribution: 'drupal-profile' } as const;
+const TYPES = {
+  core: 'drupal-core',
+  module: 'drupal-module',
+  theme: 'drupal-theme',
+  distribution: 'drupal-profile',
+} as const;
 
 /** The Composer package name of a project: the core project is `drupal/core`. */
 export function composerPackageName(project: Pick<ComposerProjectInput, 'name' | 'type'>): string {
@@ -67,11 +78,17 @@ export function renderPackage(
   const name = composerPackageName(project);
   const versions = offered(releases, dev).map(({ release, parsed }) => packageVersion(project, name, release, parsed));
   const document: P2Document = { packages: { [name]: minify(versions) }, minified: 'composer/2.0' };
-  if (!dev) document['security-advisories'] = advisories.map((advisory) => composerAdvisory(name, advisory, repositoryUrl));
+  if (!dev)
+    document['security-advisories'] = advisories.map((advisory) => composerAdvisory(name, advisory, repositoryUrl));
   return document;
 }
 
-function packageVersion(project: ComposerProjectInput, name: string, release: ComposerReleaseInput, parsed: Version): ComposerVersionData {
+function packageVersion(
+  project: ComposerProjectInput,
+  name: string,
+  release: ComposerReleaseInput,
+  parsed: Version,
+): ComposerVersionData {
   const translated = composerVersion(parsed)!;
   const covered = project.securityCoverage && !parsed.isDev && parsed.extra === null;
   const extra: Record<string, unknown> = {};
@@ -81,7 +98,13 @@ function packageVersion(project: ComposerProjectInput, name: string, release: Co
     datestamp: String(release.datestamp),
     'security-coverage': covered
       ? { status: 'covered', message: "Covered by Packhouse's security advisory policy" }
-      : { status: 'not-covered', message: parsed.isDev || parsed.extra !== null ? 'Dev and pre-releases are not covered by security advisories' : 'Project has not opted into security advisory coverage' },
+      : {
+          status: 'not-covered',
+          message:
+            parsed.isDev || parsed.extra !== null
+              ? 'Dev and pre-releases are not covered by security advisories'
+              : 'Project has not opted into security advisory coverage',
+        },
   };
   const data: ComposerVersionData = {
     name,
@@ -108,7 +131,12 @@ function packageVersion(project: ComposerProjectInput, name: string, release: Co
  * ships it, requiring the parent at that very version, as packages.drupal.org publishes
  * sub-modules, so that `composer require drupal/{submodule}` installs the parent.
  */
-export function renderMetapackage(submodule: string, project: ComposerProjectInput, releases: ComposerReleaseInput[], { dev }: { dev: boolean }): P2Document {
+export function renderMetapackage(
+  submodule: string,
+  project: ComposerProjectInput,
+  releases: ComposerReleaseInput[],
+  { dev }: { dev: boolean },
+): P2Document {
   const name = `drupal/${submodule}`;
   const parent = composerPackageName(project);
   const versions = offered(releases, dev)

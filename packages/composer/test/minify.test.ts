@@ -3,8 +3,19 @@ import { expand, minify } from '../src/index.ts';
 
 describe("minify, as Composer's MetadataMinifier::minify", () => {
   const versions = [
-    { name: 'drupal/a', version: '1.1.0', require: { 'drupal/core': '^10' }, extra: { drupal: { version: '8.x-1.1' } } },
-    { name: 'drupal/a', version: '1.0.0', require: { 'drupal/core': '^10' }, extra: { drupal: { version: '8.x-1.0' } }, abandoned: true },
+    {
+      name: 'drupal/a',
+      version: '1.1.0',
+      require: { 'drupal/core': '^10' },
+      extra: { drupal: { version: '8.x-1.1' } },
+    },
+    {
+      name: 'drupal/a',
+      version: '1.0.0',
+      require: { 'drupal/core': '^10' },
+      extra: { drupal: { version: '8.x-1.0' } },
+      abandoned: true,
+    },
     { name: 'drupal/a', version: '0.9.0', extra: { drupal: { version: '8.x-0.9' } } },
   ];
 

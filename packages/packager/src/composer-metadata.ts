@@ -31,7 +31,8 @@ export interface ComposerSources {
 
 // composer/composer's schema for package names, and the platform packages it knows.
 const PACKAGE_NAME = /^[a-z0-9]([_.-]?[a-z0-9]+)*\/[a-z0-9](([_.]|-{1,2})?[a-z0-9]+)*$/;
-const PLATFORM_PACKAGE = /^(?:php(?:-64bit|-ipv6|-zts|-debug)?|hhvm|(?:ext|lib)-[a-z0-9](?:[_.-]?[a-z0-9]+)*|composer(?:-plugin|-runtime)?-api|composer)$/i;
+const PLATFORM_PACKAGE =
+  /^(?:php(?:-64bit|-ipv6|-zts|-debug)?|hhvm|(?:ext|lib)-[a-z0-9](?:[_.-]?[a-z0-9]+)*|composer(?:-plugin|-runtime)?-api|composer)$/i;
 const DEV_BRANCH = /^dev-[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 const MACHINE_NAME = /^[a-z][a-z0-9_]*$/;
 
@@ -45,7 +46,10 @@ export function composerMetadata(sources: ComposerSources): ComposerMetadata {
   }
   if (sources.coreCompatibility !== null && sources.type !== 'core') require['drupal/core'] = sources.coreCompatibility;
   Object.assign(require, own);
-  return { require: sorted(require), submodules: sources.type === 'core' ? [] : submodules(sources.entries, sources.project) };
+  return {
+    require: sorted(require),
+    submodules: sources.type === 'core' ? [] : submodules(sources.entries, sources.project),
+  };
 }
 
 /** The `require` of a composer.json, checked as Composer's schema would; anything else is refused. */
@@ -56,15 +60,20 @@ export function composerJsonRequire(text: string): Record<string, string> {
   } catch (error) {
     throw refused(`is not valid JSON: ${(error as Error).message}`);
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw refused('is not a JSON object');
+  if (typeof document !== 'object' || document === null || Array.isArray(document))
+    throw refused('is not a JSON object');
   const require = (document as Record<string, unknown>).require;
   if (require === undefined) return {};
-  if (typeof require !== 'object' || require === null || Array.isArray(require)) throw refused('has a "require" that is not an object of package names to constraints');
+  if (typeof require !== 'object' || require === null || Array.isArray(require))
+    throw refused('has a "require" that is not an object of package names to constraints');
   const result: Record<string, string> = {};
   for (const [name, constraint] of Object.entries(require)) {
-    if (!PACKAGE_NAME.test(name) && !PLATFORM_PACKAGE.test(name)) throw refused(`requires ${JSON.stringify(name)}, which is not a package name (vendor/name, lowercase)`);
+    if (!PACKAGE_NAME.test(name) && !PLATFORM_PACKAGE.test(name))
+      throw refused(`requires ${JSON.stringify(name)}, which is not a package name (vendor/name, lowercase)`);
     if (typeof constraint !== 'string' || !(isVersionConstraint(constraint) || DEV_BRANCH.test(constraint.trim()))) {
-      throw refused(`requires ${name} at ${JSON.stringify(constraint)}, which Composer cannot parse as a version constraint`);
+      throw refused(
+        `requires ${name} at ${JSON.stringify(constraint)}, which Composer cannot parse as a version constraint`,
+      );
     }
     result[name.toLowerCase()] = constraint.trim();
   }

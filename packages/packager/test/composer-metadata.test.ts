@@ -8,7 +8,13 @@ afterAll(cleanUp);
 async function metadataOf(files: Record<string, FileSpec>, type: 'module' | 'core' = 'module') {
   const repo = await createRepo(files);
   repo.tag('8.x-1.0');
-  const co = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: '8.x-1.0' }, git: gitOptions(), limits: LIMITS });
+  const co = await checkout({
+    project: 'foo',
+    gitUrl: repo.url,
+    ref: { tag: '8.x-1.0' },
+    git: gitOptions(),
+    limits: LIMITS,
+  });
   const built = await archives(co, { project: 'foo', version: '8.x-1.0', type });
   built.tarGz.destroy();
   built.zip.destroy();
@@ -38,13 +44,22 @@ describe('Composer metadata captured at packaging time', () => {
   it('merges composer.json require, info dependencies on other projects and core_version_requirement as drupal/core', async () => {
     const composer = await metadataOf({
       'foo.info.yml': INFO,
-      'composer.json': JSON.stringify({ name: 'drupal/foo', require: { 'php': '>=8.1', 'drupal/token': '^1.5', 'ext-json': '*' } }),
+      'composer.json': JSON.stringify({
+        name: 'drupal/foo',
+        require: { php: '>=8.1', 'drupal/token': '^1.5', 'ext-json': '*' },
+      }),
       'modules/foo_helper/foo_helper.info.yml': 'name: Helper\n',
       'modules/foo_ui/foo_ui.info.yml': 'name: UI\n',
       'tests/modules/foo_test/foo_test.info.yml': 'name: Test\n',
     });
     // drupal:node and the project itself add nothing; a bare module names no project; composer.json wins on token.
-    expect(composer.require).toEqual({ 'drupal/core': '^10 || ^11', 'drupal/ctools': '*', 'drupal/token': '^1.5', 'ext-json': '*', 'php': '>=8.1' });
+    expect(composer.require).toEqual({
+      'drupal/core': '^10 || ^11',
+      'drupal/ctools': '*',
+      'drupal/token': '^1.5',
+      'ext-json': '*',
+      php: '>=8.1',
+    });
     expect(composer.submodules).toEqual(['foo_helper', 'foo_ui']);
   });
 
@@ -53,7 +68,10 @@ describe('Composer metadata captured at packaging time', () => {
   });
 
   it('gives core no metapackages and does not make core require itself', async () => {
-    const composer = await metadataOf({ 'foo.info.yml': "name: Core\ncore_version_requirement: '^10'\n", 'modules/node/node.info.yml': 'name: Node\n' }, 'core');
+    const composer = await metadataOf(
+      { 'foo.info.yml': "name: Core\ncore_version_requirement: '^10'\n", 'modules/node/node.info.yml': 'name: Node\n' },
+      'core',
+    );
     expect(composer).toEqual({ require: {}, submodules: [] });
   });
 
@@ -62,7 +80,11 @@ describe('Composer metadata captured at packaging time', () => {
     ['not an object', '[1, 2]', /`composer.json` is not a JSON object/],
     ['a require that is a list', '{"require": ["drupal/token"]}', /has a "require" that is not an object/],
     ['a bad package name', '{"require": {"Token": "^1"}}', /requires "Token", which is not a package name/],
-    ['a bad constraint', '{"require": {"drupal/token": "^^1"}}', /requires drupal\/token at "\^\^1", which Composer cannot parse/],
+    [
+      'a bad constraint',
+      '{"require": {"drupal/token": "^^1"}}',
+      /requires drupal\/token at "\^\^1", which Composer cannot parse/,
+    ],
     ['a constraint that is not a string', '{"require": {"drupal/token": 1}}', /requires drupal\/token at 1/],
   ])('refuses a composer.json with %s (rule composer_json_invalid)', async (_, json, message) => {
     const error = await refusal({ 'foo.info.yml': 'name: Foo\n', 'composer.json': json });
@@ -78,7 +100,9 @@ describe('Composer metadata captured at packaging time', () => {
   });
 
   it('accepts dev branch constraints and platform packages', () => {
-    expect(composerJsonRequire('{"require": {"drupal/x": "dev-main", "lib-libxml": "*", "composer-plugin-api": "^2"}}')).toEqual({
+    expect(
+      composerJsonRequire('{"require": {"drupal/x": "dev-main", "lib-libxml": "*", "composer-plugin-api": "^2"}}'),
+    ).toEqual({
       'drupal/x': 'dev-main',
       'lib-libxml': '*',
       'composer-plugin-api': '^2',

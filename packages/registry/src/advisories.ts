@@ -1,5 +1,15 @@
 import { composerAdvisory, composerPackageName, renderOsv, type ComposerAdvisory } from '@packhouse/composer';
-import { advisories, composer, events, releases, type AdvisoryRow, type AdvisorySeverity, type AdvisoryStatus, type ProjectRow, type Tx } from '@packhouse/db';
+import {
+  advisories,
+  composer,
+  events,
+  releases,
+  type AdvisoryRow,
+  type AdvisorySeverity,
+  type AdvisoryStatus,
+  type ProjectRow,
+  type Tx,
+} from '@packhouse/db';
 import { zipBuffer } from '@packhouse/packager';
 import { composerConstraintMatcher, translateLegacyConstraint } from '@packhouse/versions';
 import { composerRepositoryUrl } from './composer.ts';
@@ -43,7 +53,12 @@ export interface AdvisoryView {
   withdrawnAt: string | null;
 }
 
-export async function publishAdvisory(registry: Registry, actor: Actor, projectName: string, input: AdvisoryInput): Promise<AdvisoryView> {
+export async function publishAdvisory(
+  registry: Registry,
+  actor: Actor,
+  projectName: string,
+  input: AdvisoryInput,
+): Promise<AdvisoryView> {
   const project = await requireMaintainedProject(registry, actor, projectName);
   const affected = await affectedReleases(registry, project, input.affectedVersions);
   const id = await registry.db.transaction().execute(async (tx) => {
@@ -64,7 +79,10 @@ export async function publishAdvisory(registry: Registry, actor: Actor, projectN
     await recordEvent(tx, project, id, 'advisory.published', affected.versions);
     return id;
   });
-  registry.log.info({ project: { name: project.name }, advisory: { id }, affected: affected.versions }, 'Security advisory published.');
+  registry.log.info(
+    { project: { name: project.name }, advisory: { id }, affected: affected.versions },
+    'Security advisory published.',
+  );
   return getAdvisory(registry, projectName, id);
 }
 
@@ -78,7 +96,8 @@ export async function updateAdvisory(
   const project = await requireMaintainedProject(registry, actor, projectName);
   const current = await advisories.findAdvisory(registry.db, id);
   if (!current || current.projectId !== project.id) throw notFound(`${projectName} has no advisory ${id}.`);
-  const affected = changes.affectedVersions === undefined ? null : await affectedReleases(registry, project, changes.affectedVersions);
+  const affected =
+    changes.affectedVersions === undefined ? null : await affectedReleases(registry, project, changes.affectedVersions);
   await registry.db.transaction().execute(async (tx) => {
     const { affectedVersions: _, status, ...fields } = changes;
     await advisories.updateAdvisory(tx, id, {
@@ -90,7 +109,10 @@ export async function updateAdvisory(
     const kind = status === 'withdrawn' && current.status !== 'withdrawn' ? 'advisory.withdrawn' : 'advisory.updated';
     await recordEvent(tx, project, id, kind, affected?.versions ?? current.affectedReleases);
   });
-  registry.log.info({ project: { name: project.name }, advisory: { id }, status: changes.status ?? current.status }, 'Security advisory updated.');
+  registry.log.info(
+    { project: { name: project.name }, advisory: { id }, status: changes.status ?? current.status },
+    'Security advisory updated.',
+  );
   return getAdvisory(registry, projectName, id);
 }
 
@@ -110,10 +132,19 @@ export async function getAdvisory(registry: Registry, projectName: string, id: s
  * of the `drupal/*` packages asked for, every name asked for present (an empty list says
  * "none known", so Composer does not ask elsewhere).
  */
-export async function composerAdvisories(registry: Registry, packageNames: string[]): Promise<{ advisories: Record<string, ComposerAdvisory[]> }> {
-  const wanted = [...new Set(packageNames.map((name) => name.toLowerCase()))].filter((name) => /^drupal\/[a-z][a-z0-9_]*$/.test(name));
+export async function composerAdvisories(
+  registry: Registry,
+  packageNames: string[],
+): Promise<{ advisories: Record<string, ComposerAdvisory[]> }> {
+  const wanted = [...new Set(packageNames.map((name) => name.toLowerCase()))].filter((name) =>
+    /^drupal\/[a-z][a-z0-9_]*$/.test(name),
+  );
   const machineNames = new Map<string, string>();
-  for (const name of wanted) machineNames.set(name === 'drupal/core' ? ((await composer.findCoreProjectName(registry.db)) ?? '') : name.slice('drupal/'.length), name);
+  for (const name of wanted)
+    machineNames.set(
+      name === 'drupal/core' ? ((await composer.findCoreProjectName(registry.db)) ?? '') : name.slice('drupal/'.length),
+      name,
+    );
   const ids = await composer.projectIdsByName(registry.db, [...machineNames.keys()].filter(Boolean));
   const rows = await advisories.listPublishedForProjects(registry.db, [...ids.values()]);
   const result: Record<string, ComposerAdvisory[]> = {};
@@ -122,7 +153,11 @@ export async function composerAdvisories(registry: Registry, packageNames: strin
   for (const row of rows) {
     const packageName = machineNames.get(row.project)!;
     result[packageName]!.push(
-      composerAdvisory(packageName, { ...row, reportedAt: row.createdAt.toISOString().slice(0, 19).replace('T', ' ') }, repositoryUrl),
+      composerAdvisory(
+        packageName,
+        { ...row, reportedAt: row.createdAt.toISOString().slice(0, 19).replace('T', ' ') },
+        repositoryUrl,
+      ),
     );
   }
   return { advisories: result };
@@ -138,7 +173,10 @@ export async function osvAdvisory(registry: Registry, id: string): Promise<Recor
 /** Every advisory as `{id}.json` in one zip, as OSV's bulk exports are laid out. */
 export async function osvArchive(registry: Registry): Promise<Buffer> {
   const rows = await advisories.listAllAdvisories(registry.db);
-  const files = rows.map((row) => ({ name: `${row.id}.json`, content: Buffer.from(`${JSON.stringify(osvOf(registry, row), null, 2)}\n`) }));
+  const files = rows.map((row) => ({
+    name: `${row.id}.json`,
+    content: Buffer.from(`${JSON.stringify(osvOf(registry, row), null, 2)}\n`),
+  }));
   const newest = rows.reduce((latest, row) => Math.max(latest, row.updatedAt.getTime()), 0);
   return zipBuffer(files, Math.floor(newest / 1000));
 }
@@ -173,7 +211,11 @@ async function affectedReleases(registry: Registry, project: ProjectRow, input: 
     );
   }
   const matched = (await releases.listReleases(registry.db, project.id)).filter(
-    (release) => release.status === 'published' && release.kind === 'tag' && release.composerVersion !== null && matches(release.composerVersion),
+    (release) =>
+      release.status === 'published' &&
+      release.kind === 'tag' &&
+      release.composerVersion !== null &&
+      matches(release.composerVersion),
   );
   if (matched.length === 0) {
     throw new DomainError(
@@ -182,11 +224,20 @@ async function affectedReleases(registry: Registry, project: ProjectRow, input: 
       `affectedVersions ${JSON.stringify(input)} (Composer: ${JSON.stringify(constraint)}) matches no published release of ${project.name}; an advisory must affect at least one (rule advisory_constraint_matches_nothing).`,
     );
   }
-  return { constraint, releaseIds: matched.map((release) => release.id), versions: matched.map((release) => release.version) };
+  return {
+    constraint,
+    releaseIds: matched.map((release) => release.id),
+    versions: matched.map((release) => release.version),
+  };
 }
 
 async function recordEvent(tx: Tx, project: ProjectRow, id: string, kind: string, versions: string[]): Promise<void> {
-  await events.appendEvent(tx, { kind, project: project.name, version: null, payload: { advisory: id, releases: versions } });
+  await events.appendEvent(tx, {
+    kind,
+    project: project.name,
+    version: null,
+    payload: { advisory: id, releases: versions },
+  });
 }
 
 function advisoryView(row: AdvisoryRow): AdvisoryView {

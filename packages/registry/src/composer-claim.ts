@@ -26,7 +26,12 @@ export function composerVersionTaken(project: string, version: string, holder: s
 }
 
 /** Runs an insert that sets `composer_version`, refusing with the rule when a concurrent release won the claim. */
-export async function insertClaiming<T>(project: ProjectRow, version: string, claimed: string | null, insert: () => Promise<T>): Promise<T> {
+export async function insertClaiming<T>(
+  project: ProjectRow,
+  version: string,
+  claimed: string | null,
+  insert: () => Promise<T>,
+): Promise<T> {
   try {
     return await insert();
   } catch (error) {

@@ -1,5 +1,10 @@
 import { composer, type ComposerSourceRow } from '@packhouse/db';
-import { renderMetapackage, renderPackage, type ComposerProjectInput, type ComposerReleaseInput } from '@packhouse/composer';
+import {
+  renderMetapackage,
+  renderPackage,
+  type ComposerProjectInput,
+  type ComposerReleaseInput,
+} from '@packhouse/composer';
 import type { Registry } from './context.ts';
 import type { FeedDocument } from './update-status.ts';
 import { MACHINE_NAME } from './projects.ts';
@@ -48,7 +53,15 @@ export function parseP2Name(file: string): { name: string; dev: boolean } | null
 
 function notFound(): FeedDocument {
   const body = JSON.stringify({ error: { code: 'not_found', message: 'No such package in this repository.' } });
-  return { status: 404, projectId: null, xml: body, lastModified: null, readAt: null, contentType: COMPOSER_JSON, scope: null };
+  return {
+    status: 404,
+    projectId: null,
+    xml: body,
+    lastModified: null,
+    readAt: null,
+    contentType: COMPOSER_JSON,
+    scope: null,
+  };
 }
 
 /**
@@ -71,7 +84,10 @@ export async function composerPackage(registry: Registry, name: string, dev: boo
   const releases = releaseInputs(registry, source);
   const document =
     submodule === null
-      ? renderPackage(project, releases, advisoryInputs(source), { dev, repositoryUrl: composerRepositoryUrl(registry) })
+      ? renderPackage(project, releases, advisoryInputs(source), {
+          dev,
+          repositoryUrl: composerRepositoryUrl(registry),
+        })
       : renderMetapackage(submodule, project, releases, { dev });
   return {
     status: 200,

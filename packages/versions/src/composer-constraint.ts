@@ -24,10 +24,16 @@ interface Normalized {
   explicitStability: boolean;
 }
 
-const VERSION = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.(\d+))?(?:[._-]?(stable|beta|b|rc|alpha|a|patch|pl|p)(?:[.-]?(\d+))?)?(?:[.-]?(dev))?$/i;
+const VERSION =
+  /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.(\d+))?(?:[._-]?(stable|beta|b|rc|alpha|a|patch|pl|p)(?:[.-]?(\d+))?)?(?:[.-]?(dev))?$/i;
 
 function normalize(text: string): Normalized | null {
-  const match = VERSION.exec(text.trim().replace(/\+\S*$/, '').replace(/@\w+$/, ''));
+  const match = VERSION.exec(
+    text
+      .trim()
+      .replace(/\+\S*$/, '')
+      .replace(/@\w+$/, ''),
+  );
   if (!match) return null;
   const numbers = [1, 2, 3, 4].map((i) => Number(match[i] ?? 0)) as Normalized['numbers'];
   const given = [1, 2, 3, 4].filter((i) => match[i] !== undefined).length;
@@ -67,9 +73,18 @@ function bump(version: Normalized, position: number): Normalized {
 }
 
 type Bound = (v: Normalized) => boolean;
-const atLeast = (floor: Normalized): Bound => (v) => compare(v, floor) >= 0;
-const below = (ceiling: Normalized): Bound => (v) => compare(v, ceiling) < 0;
-const both = (a: Bound, b: Bound): Bound => (v) => a(v) && b(v);
+const atLeast =
+  (floor: Normalized): Bound =>
+  (v) =>
+    compare(v, floor) >= 0;
+const below =
+  (ceiling: Normalized): Bound =>
+  (v) =>
+    compare(v, ceiling) < 0;
+const both =
+  (a: Bound, b: Bound): Bound =>
+  (v) =>
+    a(v) && b(v);
 
 const FLAG = /@(?:stable|rc|beta|alpha|dev)$/i;
 const WILDCARD = /^v?(\d+(?:\.\d+){0,2})(?:\.[xX*])+$/;
@@ -82,7 +97,9 @@ function term(raw: string): Bound | null {
   if (text.startsWith('~') || text.startsWith('^')) {
     const version = normalize(text.slice(1));
     if (!version) return null;
-    const floor = version.explicitStability ? version : { ...version, stability: STABILITY_RANK.dev, stabilityNumber: 0 };
+    const floor = version.explicitStability
+      ? version
+      : { ...version, stability: STABILITY_RANK.dev, stabilityNumber: 0 };
     if (text.startsWith('~')) return both(atLeast(floor), below(bump(version, Math.max(0, version.given - 2))));
     const firstNonZero = version.numbers.slice(0, version.given).findIndex((n) => n !== 0);
     return both(atLeast(floor), below(bump(version, firstNonZero === -1 ? version.given - 1 : firstNonZero)));
@@ -107,7 +124,10 @@ function term(raw: string): Bound | null {
   if (comparison[2]!.startsWith('dev-')) return () => false;
   const version = normalize(comparison[2]!);
   if (!version) return null;
-  const edge = (operator === '<' || operator === '>=') && !version.explicitStability ? { ...version, stability: STABILITY_RANK.dev, stabilityNumber: 0 } : version;
+  const edge =
+    (operator === '<' || operator === '>=') && !version.explicitStability
+      ? { ...version, stability: STABILITY_RANK.dev, stabilityNumber: 0 }
+      : version;
   switch (operator) {
     case '<':
       return (v) => compare(v, edge) < 0;
@@ -149,5 +169,8 @@ export function composerConstraintMatcher(constraint: string): VersionMatcher | 
  * `<1.3.0`, as the release is published to Composer.
  */
 export function translateLegacyConstraint(constraint: string): string {
-  return constraint.replace(/\b8\.x-(\d+)\.(\d+)(-(?:alpha|beta|rc)\d+)?(?![\d.])/g, (_, major: string, minor: string, extra = '') => `${major}.${minor}.0${extra}`);
+  return constraint.replace(
+    /\b8\.x-(\d+)\.(\d+)(-(?:alpha|beta|rc)\d+)?(?![\d.])/g,
+    (_, major: string, minor: string, extra = '') => `${major}.${minor}.0${extra}`,
+  );
 }

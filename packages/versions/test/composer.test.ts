@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { composerConstraintMatcher, composerIdentity, composerVersion, translateLegacyConstraint } from '@packhouse/versions';
+import {
+  composerConstraintMatcher,
+  composerIdentity,
+  composerVersion,
+  translateLegacyConstraint,
+} from '@packhouse/versions';
 
 describe('composerVersion translates as packages.drupal.org does', () => {
   it.each([
@@ -76,9 +81,12 @@ describe('composerConstraintMatcher evaluates constraints as composer/semver doe
     expect(composerConstraintMatcher('<9.0.0')!('dev-1.x')).toBe(false);
   });
 
-  it.each(['', 'not a constraint', '>=1.0 <', '1.0 as 2.0', '<<1.0'])('returns null for %j, which Composer cannot parse', (constraint) => {
-    expect(composerConstraintMatcher(constraint)).toBeNull();
-  });
+  it.each(['', 'not a constraint', '>=1.0 <', '1.0 as 2.0', '<<1.0'])(
+    'returns null for %j, which Composer cannot parse',
+    (constraint) => {
+      expect(composerConstraintMatcher(constraint)).toBeNull();
+    },
+  );
 });
 
 describe('translateLegacyConstraint', () => {

@@ -19,13 +19,20 @@ describe('security advisories reach the update feed, Composer and OSV from one a
   let advisoryId: string;
 
   const published = (version: string) =>
-    eventually(async () => {
-      const release = await anonymous('GET', `/api/v1/projects/token/releases/${version}`);
-      return release.body?.status === 'published' ? release.body : undefined;
-    }, 60_000, `token ${version} published`);
+    eventually(
+      async () => {
+        const release = await anonymous('GET', `/api/v1/projects/token/releases/${version}`);
+        return release.body?.status === 'published' ? release.body : undefined;
+      },
+      60_000,
+      `token ${version} published`,
+    );
   const insecureInFeed = async () => {
     const feed = readLikeDrupal((await anonymous('GET', '/release-history/token/current')).raw.toString('utf8'));
-    return [...feed.releases.values()].filter((release) => (release.terms['Release type'] ?? []).includes('Insecure')).map((release) => release.fields.version).sort();
+    return [...feed.releases.values()]
+      .filter((release) => (release.terms['Release type'] ?? []).includes('Insecure'))
+      .map((release) => release.fields.version)
+      .sort();
   };
   const body = {
     title: 'Cross-site scripting in token replacement',
@@ -50,18 +57,30 @@ describe('security advisories reach the update feed, Composer and OSV from one a
     repo.commit({ 'token.info.yml': INFO, 'fix.txt': 'fixed again\n' }, TIME + 120);
     repo.tag('8.x-1.3');
     await alice('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: repo.url });
-    for (const tag of ['8.x-1.1', '8.x-1.2', '8.x-1.3']) await alice('POST', '/api/v1/projects/token/releases', { tag });
+    for (const tag of ['8.x-1.1', '8.x-1.2', '8.x-1.3'])
+      await alice('POST', '/api/v1/projects/token/releases', { tag });
     await Promise.all(['8.x-1.1', '8.x-1.2', '8.x-1.3'].map(published));
   }, 120_000);
   afterAll(() => stack?.close());
 
   it('refuses a constraint that does not parse, and one that matches no release, naming the rule', async () => {
-    const unparsable = await alice('POST', '/api/v1/projects/token/advisories', { ...body, affectedVersions: '<<1.0 or so' });
+    const unparsable = await alice('POST', '/api/v1/projects/token/advisories', {
+      ...body,
+      affectedVersions: '<<1.0 or so',
+    });
     expect(unparsable.status).toBe(422);
-    expect(unparsable.body.error).toMatchObject({ code: 'advisory_constraint_invalid', message: expect.stringMatching(/is not a Composer version constraint.*\(rule advisory_constraint_invalid\)\.$/) });
+    expect(unparsable.body.error).toMatchObject({
+      code: 'advisory_constraint_invalid',
+      message: expect.stringMatching(/is not a Composer version constraint.*\(rule advisory_constraint_invalid\)\.$/),
+    });
     const nothing = await alice('POST', '/api/v1/projects/token/advisories', { ...body, affectedVersions: '>=2.0.0' });
     expect(nothing.status).toBe(422);
-    expect(nothing.body.error).toMatchObject({ code: 'advisory_constraint_matches_nothing', message: expect.stringMatching(/matches no published release of token.*\(rule advisory_constraint_matches_nothing\)\.$/) });
+    expect(nothing.body.error).toMatchObject({
+      code: 'advisory_constraint_matches_nothing',
+      message: expect.stringMatching(
+        /matches no published release of token.*\(rule advisory_constraint_matches_nothing\)\.$/,
+      ),
+    });
     expect((await anonymous('GET', '/api/v1/projects/token/advisories')).body).toEqual([]);
   });
 
@@ -76,12 +95,26 @@ describe('security advisories reach the update feed, Composer and OSV from one a
     expect(created.status).toBe(201);
     advisoryId = created.body.id;
     expect(advisoryId).toBe(`PH-SA-${new Date().getUTCFullYear()}-0001`);
-    expect(created.body).toMatchObject({ package: 'drupal/token', affectedVersionsInput: '<8.x-1.3', affectedVersions: '<1.3.0', affectedReleases: ['1.1.0', '1.2.0'], status: 'published' });
+    expect(created.body).toMatchObject({
+      package: 'drupal/token',
+      affectedVersionsInput: '<8.x-1.3',
+      affectedVersions: '<1.3.0',
+      affectedReleases: ['1.1.0', '1.2.0'],
+      status: 'published',
+    });
     expect(await insecureInFeed()).toEqual(['8.x-1.1', '8.x-1.2']);
     // An administrator may publish too; ids count up.
-    const second = await admin('POST', '/api/v1/projects/token/advisories', { ...body, title: 'Second', affectedVersions: '1.1.0', cve: undefined, link: undefined });
+    const second = await admin('POST', '/api/v1/projects/token/advisories', {
+      ...body,
+      title: 'Second',
+      affectedVersions: '1.1.0',
+      cve: undefined,
+      link: undefined,
+    });
     expect(second.body.id).toBe(`PH-SA-${new Date().getUTCFullYear()}-0002`);
-    expect((await anonymous('GET', '/api/v1/projects/token/advisories')).body.map((advisory: { id: string }) => advisory.id)).toEqual([advisoryId, second.body.id]);
+    expect(
+      (await anonymous('GET', '/api/v1/projects/token/advisories')).body.map((advisory: { id: string }) => advisory.id),
+    ).toEqual([advisoryId, second.body.id]);
   });
 
   it("answers Composer's advisories API in Packagist's shape, by GET and by form POST", async () => {
@@ -99,15 +132,25 @@ describe('security advisories reach the update feed, Composer and OSV from one a
       severity: 'high',
       sources: [{ name: 'Packhouse', remoteId: advisoryId }],
     };
-    const got = await anonymous('GET', '/composer/api/security-advisories?packages[]=drupal/token&packages[]=drupal/unknown');
+    const got = await anonymous(
+      'GET',
+      '/composer/api/security-advisories?packages[]=drupal/token&packages[]=drupal/unknown',
+    );
     expect(Object.keys(got.body.advisories)).toEqual(['drupal/token']);
     expect(got.body.advisories['drupal/token'][0]).toEqual(expected);
-    const posted = await anonymous('POST', '/composer/api/security-advisories', 'packages%5B0%5D=drupal%2Ftoken', { 'content-type': 'application/x-www-form-urlencoded' });
+    const posted = await anonymous('POST', '/composer/api/security-advisories', 'packages%5B0%5D=drupal%2Ftoken', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(posted.status).toBe(200);
     expect(posted.body.advisories['drupal/token'][0]).toEqual(expected);
     // And in the p2 file, as Composer 2.9 reads them to block affected versions on update.
     const p2 = (await anonymous('GET', '/composer/p2/drupal/token.json')).body;
-    expect(p2['security-advisories'].map((advisory: { advisoryId: string; affectedVersions: string }) => [advisory.advisoryId, advisory.affectedVersions])).toEqual([
+    expect(
+      p2['security-advisories'].map((advisory: { advisoryId: string; affectedVersions: string }) => [
+        advisory.advisoryId,
+        advisory.affectedVersions,
+      ]),
+    ).toEqual([
       [advisoryId, '<1.3.0'],
       [`PH-SA-${new Date().getUTCFullYear()}-0002`, '1.1.0'],
     ]);
@@ -122,8 +165,16 @@ describe('security advisories reach the update feed, Composer and OSV from one a
       aliases: ['CVE-2026-12345'],
       summary: body.title,
       details: body.description,
-      affected: [{ package: { ecosystem: 'Packagist', name: 'drupal/token', purl: 'pkg:composer/drupal/token' }, versions: ['1.1.0', '1.2.0'] }],
-      references: [{ type: 'ADVISORY', url: `http://packhouse.test/api/v1/projects/token/advisories/${advisoryId}` }, { type: 'WEB', url: body.link }],
+      affected: [
+        {
+          package: { ecosystem: 'Packagist', name: 'drupal/token', purl: 'pkg:composer/drupal/token' },
+          versions: ['1.1.0', '1.2.0'],
+        },
+      ],
+      references: [
+        { type: 'ADVISORY', url: `http://packhouse.test/api/v1/projects/token/advisories/${advisoryId}` },
+        { type: 'WEB', url: body.link },
+      ],
       database_specific: { severity: 'HIGH' },
     });
     expect(Date.parse(osv.body.published)).not.toBeNaN();
@@ -147,13 +198,22 @@ describe('security advisories reach the update feed, Composer and OSV from one a
     const withdrawn = await alice('PATCH', `/api/v1/projects/token/advisories/${advisoryId}`, { status: 'withdrawn' });
     expect(withdrawn.body).toMatchObject({ status: 'withdrawn', withdrawnAt: expect.any(String) });
     expect(await insecureInFeed()).toEqual([]);
-    expect((await anonymous('GET', '/composer/api/security-advisories?packages[]=drupal/token')).body).toEqual({ advisories: { 'drupal/token': [] } });
+    expect((await anonymous('GET', '/composer/api/security-advisories?packages[]=drupal/token')).body).toEqual({
+      advisories: { 'drupal/token': [] },
+    });
     expect((await anonymous('GET', '/composer/p2/drupal/token.json')).body['security-advisories']).toEqual([]);
-    expect((await anonymous('GET', `/api/v1/advisories/osv/${advisoryId}.json`)).body.withdrawn).toBe(withdrawn.body.withdrawnAt);
+    expect((await anonymous('GET', `/api/v1/advisories/osv/${advisoryId}.json`)).body.withdrawn).toBe(
+      withdrawn.body.withdrawnAt,
+    );
     // Republished, with a narrower constraint: the feed follows.
-    const narrowed = await alice('PATCH', `/api/v1/projects/token/advisories/${advisoryId}`, { status: 'published', affectedVersions: '<1.2.0' });
+    const narrowed = await alice('PATCH', `/api/v1/projects/token/advisories/${advisoryId}`, {
+      status: 'published',
+      affectedVersions: '<1.2.0',
+    });
     expect(narrowed.body).toMatchObject({ affectedReleases: ['1.1.0'], withdrawnAt: null });
     expect(await insecureInFeed()).toEqual(['8.x-1.1']);
-    expect((await alice('PATCH', `/api/v1/projects/token/advisories/${advisoryId}`, { affectedVersions: '>=9' })).status).toBe(422);
+    expect(
+      (await alice('PATCH', `/api/v1/projects/token/advisories/${advisoryId}`, { affectedVersions: '>=9' })).status,
+    ).toBe(422);
   });
 });

@@ -38,7 +38,12 @@ export function composerSite(dir: string, repositoryUrl: string, home = path.joi
         repositories: [{ type: 'composer', url: repositoryUrl }, { 'packagist.org': false }],
         'minimum-stability': 'dev',
         'prefer-stable': true,
-        config: { 'secure-http': false, 'preferred-install': 'dist', 'allow-plugins': false, 'audit': { abandoned: 'ignore' } },
+        config: {
+          'secure-http': false,
+          'preferred-install': 'dist',
+          'allow-plugins': false,
+          audit: { abandoned: 'ignore' },
+        },
       },
       null,
       2,
@@ -58,16 +63,22 @@ export function composerSite(dir: string, repositoryUrl: string, home = path.joi
     dir,
     run(...args: string[]): Promise<ComposerRun> {
       return new Promise((resolve) => {
-        execFile('composer', [...args, '--no-ansi', '--no-interaction'], { cwd: dir, env, timeout: 120_000, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-          resolve({ code, stdout, stderr });
-        });
+        execFile(
+          'composer',
+          [...args, '--no-ansi', '--no-interaction'],
+          { cwd: dir, env, timeout: 120_000, maxBuffer: 32 * 1024 * 1024 },
+          (error, stdout, stderr) => {
+            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+            resolve({ code, stdout, stderr });
+          },
+        );
       });
     },
     /** Runs composer and fails with its output unless it succeeds. */
     async ok(...args: string[]): Promise<ComposerRun> {
       const result = await this.run(...args);
-      if (result.code !== 0) throw new Error(`composer ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+      if (result.code !== 0)
+        throw new Error(`composer ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
       return result;
     },
     lock(): { packages: any[] } {

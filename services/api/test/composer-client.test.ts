@@ -35,7 +35,10 @@ foreach ($document['security-advisories'] as $data) {
 
 function hasComposer(): boolean {
   try {
-    execFileSync('composer', ['--version'], { stdio: 'ignore', env: { ...process.env, COMPOSER_ALLOW_SUPERUSER: '1' } });
+    execFileSync('composer', ['--version'], {
+      stdio: 'ignore',
+      env: { ...process.env, COMPOSER_ALLOW_SUPERUSER: '1' },
+    });
     return true;
   } catch {
     return false;
@@ -56,17 +59,28 @@ describe.runIf(hasComposer() || process.env.CI)('the real composer installs from
     return composerSite(dir, repositoryUrl);
   };
   const published = (project: string, version: string) =>
-    eventually(async () => {
-      const release = await anonymous('GET', `/api/v1/projects/${project}/releases/${version}`);
-      if (release.body?.status === 'failed') throw new Error(`${project} ${version} failed: ${release.body.error}`);
-      return release.body?.status === 'published' ? release.body : undefined;
-    }, 60_000, `${project} ${version} published`);
-  const zipOf = (release: { files: { archiveType: string; url: string; sha1: string }[] }) => release.files.find((file) => file.archiveType === 'zip')!;
+    eventually(
+      async () => {
+        const release = await anonymous('GET', `/api/v1/projects/${project}/releases/${version}`);
+        if (release.body?.status === 'failed') throw new Error(`${project} ${version} failed: ${release.body.error}`);
+        return release.body?.status === 'published' ? release.body : undefined;
+      },
+      60_000,
+      `${project} ${version} published`,
+    );
+  const zipOf = (release: { files: { archiveType: string; url: string; sha1: string }[] }) =>
+    release.files.find((file) => file.archiveType === 'zip')!;
   const builds = (count: number) =>
-    eventually(async () => {
-      const body = (await anonymous('GET', '/api/v1/projects/pathauto/releases/1.x-dev')).body;
-      return body.builds?.filter((build: { status: string }) => build.status === 'published').length === count ? body : undefined;
-    }, 60_000, `${count} builds`);
+    eventually(
+      async () => {
+        const body = (await anonymous('GET', '/api/v1/projects/pathauto/releases/1.x-dev')).body;
+        return body.builds?.filter((build: { status: string }) => build.status === 'published').length === count
+          ? body
+          : undefined;
+      },
+      60_000,
+      `${count} builds`,
+    );
 
   beforeAll(async () => {
     const port = await freePort();
@@ -78,12 +92,22 @@ describe.runIf(hasComposer() || process.env.CI)('the real composer installs from
 
     const core = await createRepo({ 'drupal.info.yml': 'name: Drupal\n', 'core/lib/Drupal.php': '<?php\n' }, TIME);
     core.tag('10.3.0');
-    const token = await createRepo({ 'token.info.yml': "name: Token\ntype: module\ncore_version_requirement: '^10'\n" }, TIME);
+    const token = await createRepo(
+      { 'token.info.yml': "name: Token\ntype: module\ncore_version_requirement: '^10'\n" },
+      TIME,
+    );
     token.tag('8.x-1.2');
-    pathauto = await createRepo({ 'pathauto.info.yml': PATHAUTO_INFO, 'modules/pathauto_extra/pathauto_extra.info.yml': 'name: Extra\n' }, TIME);
+    pathauto = await createRepo(
+      { 'pathauto.info.yml': PATHAUTO_INFO, 'modules/pathauto_extra/pathauto_extra.info.yml': 'name: Extra\n' },
+      TIME,
+    );
     pathauto.tag('1.0.0');
     pathauto.git('branch', '1.x');
-    for (const [name, type, repo] of [['drupal', 'core', core], ['token', 'module', token], ['pathauto', 'module', pathauto]] as const) {
+    for (const [name, type, repo] of [
+      ['drupal', 'core', core],
+      ['token', 'module', token],
+      ['pathauto', 'module', pathauto],
+    ] as const) {
       await alice('POST', '/api/v1/projects', { name, title: name, type, gitUrl: repo.url });
     }
     await alice('POST', '/api/v1/projects/drupal/releases', { tag: '10.3.0' });
@@ -103,17 +127,25 @@ describe.runIf(hasComposer() || process.env.CI)('the real composer installs from
     expect([...locked.keys()].sort()).toEqual(['drupal/core', 'drupal/pathauto', 'drupal/token']);
     expect(locked.get('drupal/token').version).toBe('1.2.0');
     expect(locked.get('drupal/core')).toMatchObject({ version: '10.3.0', type: 'drupal-core' });
-    for (const [project, version, name] of [['pathauto', '1.0.0', 'drupal/pathauto'], ['token', '8.x-1.2', 'drupal/token'], ['drupal', '10.3.0', 'drupal/core']]) {
+    for (const [project, version, name] of [
+      ['pathauto', '1.0.0', 'drupal/pathauto'],
+      ['token', '8.x-1.2', 'drupal/token'],
+      ['drupal', '10.3.0', 'drupal/core'],
+    ]) {
       const zip = zipOf(await published(project!, version!));
       expect(locked.get(name!).dist).toMatchObject({ type: 'zip', url: zip.url, shasum: zip.sha1 });
     }
   });
 
   it('reports installs through notify-batch, shown beside update-status usage', async () => {
-    const usage = await eventually(async () => {
-      const answer = await anonymous('GET', '/api/v1/projects/pathauto/usage');
-      return answer.body.composer.length > 0 ? answer.body : undefined;
-    }, 10_000, 'counted installs');
+    const usage = await eventually(
+      async () => {
+        const answer = await anonymous('GET', '/api/v1/projects/pathauto/usage');
+        return answer.body.composer.length > 0 ? answer.body : undefined;
+      },
+      10_000,
+      'counted installs',
+    );
     expect(usage.composer[0]).toMatchObject({ installs: 1, versions: [{ version: '1.0.0', installs: 1 }] });
     expect(usage.weeks).toEqual([]);
   });
@@ -133,12 +165,20 @@ describe.runIf(hasComposer() || process.env.CI)('the real composer installs from
     expect(audit.code).not.toBe(0);
     const report = JSON.parse(audit.stdout);
     expect(report.advisories['drupal/token']).toEqual([
-      expect.objectContaining({ advisoryId: advisory.body.id, affectedVersions: '<=1.2.0', title: 'Access bypass in token' }),
+      expect.objectContaining({
+        advisoryId: advisory.body.id,
+        affectedVersions: '<=1.2.0',
+        title: 'Access bypass in token',
+      }),
     ]);
     // Composer 2.9 blocks affected versions on update from the p2 file's entries: Debian's 2.5
     // has no such blocking, but its own PartialSecurityAdvisory parses those entries here.
     const p2 = (await anonymous('GET', '/composer/p2/drupal/token.json')).raw.toString('utf8');
-    const parsed = execFileSync('php', ['-r', PARSE_P2_ADVISORIES], { input: p2 }).toString().trim().split('\n').map((line) => JSON.parse(line));
+    const parsed = execFileSync('php', ['-r', PARSE_P2_ADVISORIES], { input: p2 })
+      .toString()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(parsed).toEqual([['Composer\\Advisory\\SecurityAdvisory', advisory.body.id, true, false]]);
     // Withdrawn: the same lock audits clean again.
     await alice('PATCH', `/api/v1/projects/token/advisories/${advisory.body.id}`, { status: 'withdrawn' });
@@ -168,7 +208,11 @@ describe.runIf(hasComposer() || process.env.CI)('the real composer installs from
     const composer = site();
     await composer.ok('require', 'drupal/pathauto_extra');
     const locked = new Map(composer.lock().packages.map((entry) => [entry.name, entry]));
-    expect(locked.get('drupal/pathauto_extra')).toMatchObject({ type: 'metapackage', version: '1.0.0', require: { 'drupal/pathauto': '1.0.0' } });
+    expect(locked.get('drupal/pathauto_extra')).toMatchObject({
+      type: 'metapackage',
+      version: '1.0.0',
+      require: { 'drupal/pathauto': '1.0.0' },
+    });
     expect(locked.get('drupal/pathauto').version).toBe('1.0.0');
   });
 
@@ -178,7 +222,10 @@ describe.runIf(hasComposer() || process.env.CI)('the real composer installs from
     const composer = site();
     await composer.ok('require', 'drupal/pathauto:1.x-dev');
     const locked = () => composer.lock().packages.find((entry) => entry.name === 'drupal/pathauto');
-    expect(locked()).toMatchObject({ version: 'dev-1.x', dist: { url: zipOf(first).url, reference: first.commit, shasum: zipOf(first).sha1 } });
+    expect(locked()).toMatchObject({
+      version: 'dev-1.x',
+      dist: { url: zipOf(first).url, reference: first.commit, shasum: zipOf(first).sha1 },
+    });
     expect(locked().extra['branch-alias']).toEqual({ 'dev-1.x': '1.x-dev' });
 
     pathauto.git('checkout', '-q', '1.x');
@@ -187,13 +234,19 @@ describe.runIf(hasComposer() || process.env.CI)('the real composer installs from
     const second = await builds(2);
     expect(second.commit).not.toBe(first.commit);
     await composer.ok('update', 'drupal/pathauto');
-    expect(locked().dist).toMatchObject({ url: zipOf(second).url, reference: second.commit, shasum: zipOf(second).sha1 });
+    expect(locked().dist).toMatchObject({
+      url: zipOf(second).url,
+      reference: second.commit,
+      shasum: zipOf(second).sha1,
+    });
   });
 
   it('keeps installing an unpublished release from an existing lock file, while new resolutions no longer get it', async () => {
     const composer = site();
     await composer.ok('require', 'drupal/token:^1.2');
-    expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.2', { status: 'unpublished' })).status).toBe(200);
+    expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.2', { status: 'unpublished' })).status).toBe(
+      200,
+    );
     rmSync(path.join(composer.dir, 'vendor'), { recursive: true, force: true });
     await composer.ok('install');
     expect(composer.lock().packages.find((entry) => entry.name === 'drupal/token').version).toBe('1.2.0');

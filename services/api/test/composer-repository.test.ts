@@ -21,11 +21,15 @@ describe('the Composer repository', () => {
   let core: TestRepo;
 
   const published = (project: string, version: string) =>
-    eventually(async () => {
-      const release = await anonymous('GET', `/api/v1/projects/${project}/releases/${version}`);
-      if (release.body?.status === 'failed') throw new Error(`${project} ${version} failed: ${release.body.error}`);
-      return release.body?.status === 'published' ? release.body : undefined;
-    }, 60_000, `${project} ${version} published`);
+    eventually(
+      async () => {
+        const release = await anonymous('GET', `/api/v1/projects/${project}/releases/${version}`);
+        if (release.body?.status === 'failed') throw new Error(`${project} ${version} failed: ${release.body.error}`);
+        return release.body?.status === 'published' ? release.body : undefined;
+      },
+      60_000,
+      `${project} ${version} published`,
+    );
 
   beforeAll(async () => {
     stack = await startStack();
@@ -39,7 +43,8 @@ describe('the Composer repository', () => {
     await alice('POST', '/api/v1/projects/drupal/releases', { tag: '10.3.0' });
 
     const files = {
-      'token.info.yml': "name: Token\ntype: module\ncore_version_requirement: '^10 || ^11'\ndependencies:\n  - drupal:node\n  - ctools:ctools\n",
+      'token.info.yml':
+        "name: Token\ntype: module\ncore_version_requirement: '^10 || ^11'\ndependencies:\n  - drupal:node\n  - ctools:ctools\n",
       'composer.json': JSON.stringify({ name: 'drupal/token', require: { php: '>=8.1' } }),
       'modules/token_ui/token_ui.info.yml': 'name: Token UI\n',
     };
@@ -90,12 +95,17 @@ describe('the Composer repository', () => {
         drupal: {
           version: '8.x-1.2',
           datestamp: String(TIME),
-          'security-coverage': { status: 'not-covered', message: 'Project has not opted into security advisory coverage' },
+          'security-coverage': {
+            status: 'not-covered',
+            message: 'Project has not opted into security advisory coverage',
+          },
         },
       },
     });
     // Minified: the second version carries only what changed.
-    expect(Object.keys(answer.body.packages['drupal/token'][1]).sort()).toEqual(expect.arrayContaining(['dist', 'extra', 'source', 'version']));
+    expect(Object.keys(answer.body.packages['drupal/token'][1]).sort()).toEqual(
+      expect.arrayContaining(['dist', 'extra', 'source', 'version']),
+    );
     expect(answer.body.packages['drupal/token'][1]).not.toHaveProperty('name');
     expect(answer.body.packages['drupal/token'][1]).not.toHaveProperty('require');
     expect(answer.body['security-advisories']).toEqual([]);
@@ -110,7 +120,11 @@ describe('the Composer repository', () => {
 
   it('publishes sub-modules as metapackages requiring the parent at the same version', async () => {
     const versions = versionsOf((await anonymous('GET', '/composer/p2/drupal/token_ui.json')).body, 'drupal/token_ui');
-    expect(versions.get('1.3.0')).toMatchObject({ name: 'drupal/token_ui', type: 'metapackage', require: { 'drupal/token': '1.3.0' } });
+    expect(versions.get('1.3.0')).toMatchObject({
+      name: 'drupal/token_ui',
+      type: 'metapackage',
+      require: { 'drupal/token': '1.3.0' },
+    });
   });
 
   it('answers unknown and impossible names with a fast 404', async () => {
@@ -120,13 +134,26 @@ describe('the Composer repository', () => {
   });
 
   it('answers 304 to If-Modified-Since and If-None-Match, gzip on request', async () => {
-    const settled = await eventually(async () => {
-      const answer = await anonymous('GET', '/composer/p2/drupal/core.json');
-      return answer.headers['last-modified'] ? answer : undefined;
-    }, 10_000, 'a settled Last-Modified');
+    const settled = await eventually(
+      async () => {
+        const answer = await anonymous('GET', '/composer/p2/drupal/core.json');
+        return answer.headers['last-modified'] ? answer : undefined;
+      },
+      10_000,
+      'a settled Last-Modified',
+    );
     expect(settled.headers.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
-    expect((await anonymous('GET', '/composer/p2/drupal/core.json', undefined, { 'if-modified-since': settled.headers['last-modified']! })).status).toBe(304);
-    expect((await anonymous('GET', '/composer/p2/drupal/core.json', undefined, { 'if-none-match': settled.headers.etag! })).status).toBe(304);
+    expect(
+      (
+        await anonymous('GET', '/composer/p2/drupal/core.json', undefined, {
+          'if-modified-since': settled.headers['last-modified']!,
+        })
+      ).status,
+    ).toBe(304);
+    expect(
+      (await anonymous('GET', '/composer/p2/drupal/core.json', undefined, { 'if-none-match': settled.headers.etag! }))
+        .status,
+    ).toBe(304);
     const gzipped = await anonymous('HEAD', '/composer/p2/drupal/core.json', undefined, { 'accept-encoding': 'gzip' });
     expect(gzipped.headers['content-encoding']).toBe('gzip');
   });
@@ -136,7 +163,9 @@ describe('the Composer repository', () => {
     const refused = await alice('POST', '/api/v1/projects/token/releases', { tag: '1.2.0' });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('composer_version_taken');
-    expect(refused.body.error.message).toMatch(/token 1\.2\.0 would be Composer version 1\.2\.0, which token 8\.x-1\.2 already is.*\(rule composer_version_taken\)/);
+    expect(refused.body.error.message).toMatch(
+      /token 1\.2\.0 would be Composer version 1\.2\.0, which token 8\.x-1\.2 already is.*\(rule composer_version_taken\)/,
+    );
   });
 
   it('shows a new dev branch as dev-1.x aliased 1.x-dev in the ~dev file, in the very next answer', async () => {
@@ -152,13 +181,17 @@ describe('the Composer repository', () => {
       extra: { 'branch-alias': { 'dev-1.x': '1.x-dev' } },
     });
     // The tags' file does not list branches.
-    expect(versionsOf((await anonymous('GET', '/composer/p2/drupal/token.json')).body, 'drupal/token').has('dev-1.x')).toBe(false);
+    expect(
+      versionsOf((await anonymous('GET', '/composer/p2/drupal/token.json')).body, 'drupal/token').has('dev-1.x'),
+    ).toBe(false);
   });
 
   it('stops offering an unpublished release at once while its zip stays downloadable, and marks abandoned projects', async () => {
     const before = versionsOf((await anonymous('GET', '/composer/p2/drupal/token.json')).body, 'drupal/token');
     const zipUrl = new URL(before.get('1.2.0').dist.url).pathname;
-    expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.2', { status: 'unpublished' })).status).toBe(200);
+    expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.2', { status: 'unpublished' })).status).toBe(
+      200,
+    );
     const after = versionsOf((await anonymous('GET', '/composer/p2/drupal/token.json')).body, 'drupal/token');
     expect([...after.keys()]).toEqual(['1.3.0']);
     expect((await anonymous('GET', zipUrl)).status).toBe(200);
@@ -176,7 +209,9 @@ describe('the Composer repository', () => {
       const file = '/composer/p2/drupal/token.json';
       await elsewhere('GET', file);
       expect((await elsewhere('GET', file)).headers['x-packhouse-cache']).toBe('hit');
-      expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.2', { status: 'published' })).status).toBe(200);
+      expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.2', { status: 'published' })).status).toBe(
+        200,
+      );
       expect([...versionsOf((await elsewhere('GET', file)).body, 'drupal/token').keys()]).toEqual(['1.3.0', '1.2.0']);
       expect((await alice('PATCH', '/api/v1/projects/token', { status: 'published' })).status).toBe(200);
       expect(versionsOf((await elsewhere('GET', file)).body, 'drupal/token').get('1.3.0').abandoned).toBeUndefined();

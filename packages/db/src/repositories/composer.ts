@@ -47,11 +47,18 @@ export interface ComposerAdvisoryRow {
 }
 
 // Projects that predate the change log fall back to their own timestamps.
-const changedAt = sql<Date>`coalesce((SELECT max(c.changed_at) FROM feed_changes c WHERE c.project_id = p.id), p.updated_at)`.as('changedAt');
+const changedAt =
+  sql<Date>`coalesce((SELECT max(c.changed_at) FROM feed_changes c WHERE c.project_id = p.id), p.updated_at)`.as(
+    'changedAt',
+  );
 const readAt = sql<Date>`transaction_timestamp()`.as('readAt');
 
 /** A project by name, or by the name of a sub-module one of its releases ships (`bySubmodule`). */
-export function findComposerSource(db: Executor, name: string, { bySubmodule = false } = {}): Promise<ComposerSourceRow | undefined> {
+export function findComposerSource(
+  db: Executor,
+  name: string,
+  { bySubmodule = false } = {},
+): Promise<ComposerSourceRow | undefined> {
   let query = db
     .selectFrom('projects as p')
     .select(['p.id', 'p.name', 'p.title', 'p.type', 'p.status', 'p.gitUrl', 'p.securityCoverage', changedAt, readAt])
@@ -66,9 +73,25 @@ export function findComposerSource(db: Executor, name: string, { bySubmodule = f
               // A dev release offers its current build only.
               .on(sql<boolean>`f.build_id IS NOT DISTINCT FROM r.current_build_id`),
           )
-          .select(['r.version', 'r.tag', 'r.kind', 'r.commit', 'r.feedStatus', 'r.composerRequire', 'r.submodules', 'f.name as zipName', 'f.sha1 as zipSha1'])
-          .select(sql<string>`to_char(r.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')`.as('publishedAt'))
-          .select(sql<number>`floor(extract(epoch FROM coalesce(r.commit_time, r.published_at)))::bigint`.as('datestamp'))
+          .select([
+            'r.version',
+            'r.tag',
+            'r.kind',
+            'r.commit',
+            'r.feedStatus',
+            'r.composerRequire',
+            'r.submodules',
+            'f.name as zipName',
+            'f.sha1 as zipSha1',
+          ])
+          .select(
+            sql<string>`to_char(r.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')`.as(
+              'publishedAt',
+            ),
+          )
+          .select(
+            sql<number>`floor(extract(epoch FROM coalesce(r.commit_time, r.published_at)))::bigint`.as('datestamp'),
+          )
           .whereRef('r.projectId', '=', 'p.id')
           .where('r.status', '=', 'published')
           .where('r.composerVersion', 'is not', null),
@@ -86,7 +109,16 @@ export function findComposerSource(db: Executor, name: string, { bySubmodule = f
   if (bySubmodule) {
     // The newest project shipping it wins, should two ever ship a sub-module of one name.
     query = query
-      .where((eb) => eb.exists(eb.selectFrom('releases as s').select(sql`1`.as('one')).whereRef('s.projectId', '=', 'p.id').where('s.status', '=', 'published').where(sql<boolean>`s.submodules @> ARRAY[${name}]::text[]`)))
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('releases as s')
+            .select(sql`1`.as('one'))
+            .whereRef('s.projectId', '=', 'p.id')
+            .where('s.status', '=', 'published')
+            .where(sql<boolean>`s.submodules @> ARRAY[${name}]::text[]`),
+        ),
+      )
       .orderBy('p.id', 'desc')
       .limit(1);
   } else {
@@ -97,7 +129,13 @@ export function findComposerSource(db: Executor, name: string, { bySubmodule = f
 
 /** The machine name of the core project (type `core`), published as `drupal/core`; the oldest if several. */
 export async function findCoreProjectName(db: Executor): Promise<string | undefined> {
-  const row = await db.selectFrom('projects').select('name').where('type', '=', 'core').orderBy('id').limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom('projects')
+    .select('name')
+    .where('type', '=', 'core')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
   return row?.name;
 }
 
@@ -109,18 +147,32 @@ export async function projectIdsByName(db: Executor, names: string[]): Promise<M
 }
 
 /** Adds Composer installs for one week; input sorted so concurrent writers lock rows in one order. */
-export async function addInstalls(db: Executor, week: string, counts: { projectId: string; version: string; installs: number }[]): Promise<void> {
+export async function addInstalls(
+  db: Executor,
+  week: string,
+  counts: { projectId: string; version: string; installs: number }[],
+): Promise<void> {
   if (counts.length === 0) return;
-  const sortedCounts = [...counts].sort((a, b) => (a.projectId === b.projectId ? (a.version < b.version ? -1 : 1) : Number(a.projectId) - Number(b.projectId)));
+  const sortedCounts = [...counts].sort((a, b) =>
+    a.projectId === b.projectId ? (a.version < b.version ? -1 : 1) : Number(a.projectId) - Number(b.projectId),
+  );
   await db
     .insertInto('composerInstalls')
     .values(sortedCounts.map((count) => ({ ...count, week })))
-    .onConflict((oc) => oc.columns(['projectId', 'week', 'version']).doUpdateSet({ installs: sql`composer_installs.installs + excluded.installs` }))
+    .onConflict((oc) =>
+      oc
+        .columns(['projectId', 'week', 'version'])
+        .doUpdateSet({ installs: sql`composer_installs.installs + excluded.installs` }),
+    )
     .execute();
 }
 
 /** Installs per week and version, newest week first, over the `weeks` latest weeks. */
-export function listInstalls(db: Executor, projectId: string, sinceWeek: string): Promise<{ week: string; version: string; installs: string }[]> {
+export function listInstalls(
+  db: Executor,
+  projectId: string,
+  sinceWeek: string,
+): Promise<{ week: string; version: string; installs: string }[]> {
   return db
     .selectFrom('composerInstalls')
     .select([sql<string>`to_char(week, 'YYYY-MM-DD')`.as('week'), 'version', 'installs'])

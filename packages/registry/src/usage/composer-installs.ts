@@ -24,13 +24,22 @@ const MAX_PER_BATCH = 1_000;
  * turned back into the Composer version a release claims; names and versions Packhouse
  * does not publish (metapackages, other repositories' packages) are ignored.
  */
-export async function recordComposerInstalls(registry: Registry, installs: ComposerInstall[], at = new Date()): Promise<number> {
+export async function recordComposerInstalls(
+  registry: Registry,
+  installs: ComposerInstall[],
+  at = new Date(),
+): Promise<number> {
   const wanted = installs.slice(0, MAX_PER_BATCH).flatMap((install) => {
     const match = /^drupal\/([a-z][a-z0-9_]*)$/.exec(install.name.toLowerCase());
     return match ? [{ project: match[1]!, version: prettyVersion(install.version) }] : [];
   });
-  const core = wanted.some((install) => install.project === 'core') ? await composer.findCoreProjectName(registry.db) : undefined;
-  const named = wanted.map((install) => ({ ...install, project: install.project === 'core' && core ? core : install.project }));
+  const core = wanted.some((install) => install.project === 'core')
+    ? await composer.findCoreProjectName(registry.db)
+    : undefined;
+  const named = wanted.map((install) => ({
+    ...install,
+    project: install.project === 'core' && core ? core : install.project,
+  }));
   const ids = await composer.projectIdsByName(registry.db, [...new Set(named.map((install) => install.project))]);
   const counts = new Map<string, { projectId: string; version: string; installs: number }>();
   for (const install of named) {
@@ -54,13 +63,19 @@ function prettyVersion(normalized: string): string {
   return match ? `${match[1]}${match[2] ? `-${match[2].toLowerCase()}${match[3]}` : ''}` : normalized;
 }
 
-export async function getComposerInstalls(registry: Registry, name: string, weeks = 12, at = new Date()): Promise<InstallsWeek[]> {
+export async function getComposerInstalls(
+  registry: Registry,
+  name: string,
+  weeks = 12,
+  at = new Date(),
+): Promise<InstallsWeek[]> {
   const project = await requireProject(registry, name);
   const rows = await composer.listInstalls(registry.db, project.id, weeksBefore(at, weeks - 1));
   const byWeek = new Map<string, InstallsWeek>();
   for (const row of rows) {
     let week = byWeek.get(row.week);
-    if (!week) byWeek.set(row.week, (week = { week: isoWeekLabel(row.week), weekStart: row.week, installs: 0, versions: [] }));
+    if (!week)
+      byWeek.set(row.week, (week = { week: isoWeekLabel(row.week), weekStart: row.week, installs: 0, versions: [] }));
     week.installs += Number(row.installs);
     week.versions.push({ version: row.version, installs: Number(row.installs) });
   }

@@ -1,9 +1,24 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { getAdvisory, listAdvisories, osvAdvisory, osvArchive, publishAdvisory, updateAdvisory, type Registry } from '@packhouse/registry';
+import {
+  getAdvisory,
+  listAdvisories,
+  osvAdvisory,
+  osvArchive,
+  publishAdvisory,
+  updateAdvisory,
+  type Registry,
+} from '@packhouse/registry';
 import { bearer, errors, MachineName } from '../schemas.ts';
 
-const Severity = Type.Union([Type.Literal('critical'), Type.Literal('high'), Type.Literal('medium'), Type.Literal('low')]);
-const AdvisoryStatus = Type.Union([Type.Literal('published'), Type.Literal('withdrawn')], { description: 'Withdrawing is a status: advisories are never deleted.' });
+const Severity = Type.Union([
+  Type.Literal('critical'),
+  Type.Literal('high'),
+  Type.Literal('medium'),
+  Type.Literal('low'),
+]);
+const AdvisoryStatus = Type.Union([Type.Literal('published'), Type.Literal('withdrawn')], {
+  description: 'Withdrawing is a status: advisories are never deleted.',
+});
 const AdvisoryId = Type.String({ pattern: '^PH-SA-[0-9]{4}-[0-9]{4,}$', description: 'e.g. `PH-SA-2026-0001`.' });
 
 const fields = {
@@ -12,7 +27,8 @@ const fields = {
   affectedVersions: Type.String({
     minLength: 1,
     maxLength: 1000,
-    description: 'A Composer constraint over the package\'s Composer versions (`<1.3.2`, `>=2.0.0 <2.1.4 || <1.9.5`); Drupal 8 legacy versions may be written as they are (`<8.x-1.3`).',
+    description:
+      "A Composer constraint over the package's Composer versions (`<1.3.2`, `>=2.0.0 <2.1.4 || <1.9.5`); Drupal 8 legacy versions may be written as they are (`<8.x-1.3`).",
   }),
   cve: Type.Union([Type.String({ pattern: '^CVE-[0-9]{4}-[0-9]{4,}$' }), Type.Null()]),
   link: Type.Union([Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 }), Type.Null()]),
@@ -27,7 +43,9 @@ const Advisory = Type.Object({
   severity: Type.String(),
   affectedVersionsInput: Type.String(),
   affectedVersions: Type.String({ description: 'As Composer reads it.' }),
-  affectedReleases: Type.Array(Type.String(), { description: 'Composer versions of the releases it matched when saved (Insecure in the update feed).' }),
+  affectedReleases: Type.Array(Type.String(), {
+    description: 'Composer versions of the releases it matched when saved (Insecure in the update feed).',
+  }),
   cve: Type.Union([Type.String(), Type.Null()]),
   link: Type.Union([Type.String(), Type.Null()]),
   description: Type.String(),
@@ -45,29 +63,52 @@ export const advisoryRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> =
     '/api/v1/projects/:name/advisories',
     {
       schema: {
-        summary: 'Publish a security advisory (maintainers and administrators): the update feed, Composer and OSV show it at once.',
+        summary:
+          'Publish a security advisory (maintainers and administrators): the update feed, Composer and OSV show it at once.',
         tags: ['advisories'],
         security: bearer,
         params: ProjectParams,
         body: Type.Object(
-          { title: fields.title, severity: fields.severity, affectedVersions: fields.affectedVersions, cve: Type.Optional(fields.cve), link: Type.Optional(fields.link), description: fields.description },
+          {
+            title: fields.title,
+            severity: fields.severity,
+            affectedVersions: fields.affectedVersions,
+            cve: Type.Optional(fields.cve),
+            link: Type.Optional(fields.link),
+            description: fields.description,
+          },
           { additionalProperties: false },
         ),
         response: { 201: Advisory, ...errors(400, 401, 403, 404, 422) },
       },
     },
-    async (request, reply) => reply.code(201).send(await publishAdvisory(registry, await request.actor(), request.params.name, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await publishAdvisory(registry, await request.actor(), request.params.name, request.body)),
   );
 
   app.get(
     '/api/v1/projects/:name/advisories',
-    { schema: { summary: "A project's advisories, withdrawn ones included.", tags: ['advisories'], params: ProjectParams, response: { 200: Type.Array(Advisory), ...errors(400, 404) } } },
+    {
+      schema: {
+        summary: "A project's advisories, withdrawn ones included.",
+        tags: ['advisories'],
+        params: ProjectParams,
+        response: { 200: Type.Array(Advisory), ...errors(400, 404) },
+      },
+    },
     async (request) => listAdvisories(registry, request.params.name),
   );
 
   app.get(
     '/api/v1/projects/:name/advisories/:id',
-    { schema: { summary: 'One advisory.', tags: ['advisories'], params: AdvisoryParams, response: { 200: Advisory, ...errors(400, 404) } } },
+    {
+      schema: {
+        summary: 'One advisory.',
+        tags: ['advisories'],
+        params: AdvisoryParams,
+        response: { 200: Advisory, ...errors(400, 404) },
+      },
+    },
     async (request) => getAdvisory(registry, request.params.name, request.params.id),
   );
 
@@ -94,18 +135,26 @@ export const advisoryRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> =
         response: { 200: Advisory, ...errors(400, 401, 403, 404, 422) },
       },
     },
-    async (request) => updateAdvisory(registry, await request.actor(), request.params.name, request.params.id, request.body),
+    async (request) =>
+      updateAdvisory(registry, await request.actor(), request.params.name, request.params.id, request.body),
   );
 
   app.get(
     '/api/v1/advisories/osv/:file',
     {
       schema: {
-        summary: 'OSV 1.6 export: `{id}.json` for one advisory, `all.zip` for every one (withdrawn ones marked `withdrawn`).',
+        summary:
+          'OSV 1.6 export: `{id}.json` for one advisory, `all.zip` for every one (withdrawn ones marked `withdrawn`).',
         tags: ['advisories'],
         params: Type.Object({ file: Type.String({ pattern: '^(all\\.zip|PH-SA-[0-9]{4}-[0-9]{4,}\\.json)$' }) }),
         response: {
-          200: { description: 'An OSV record (`application/json`) or a zip of them (`application/zip`).', content: { 'application/json': { schema: Type.Object({}, { additionalProperties: true }) }, 'application/zip': { schema: Type.String({ format: 'binary' }) } } },
+          200: {
+            description: 'An OSV record (`application/json`) or a zip of them (`application/zip`).',
+            content: {
+              'application/json': { schema: Type.Object({}, { additionalProperties: true }) },
+              'application/zip': { schema: Type.String({ format: 'binary' }) },
+            },
+          },
           ...errors(400, 404),
         },
       },
@@ -113,7 +162,10 @@ export const advisoryRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> =
     async (request, reply) => {
       const { file } = request.params;
       if (file === 'all.zip') {
-        return reply.type('application/zip').header('content-disposition', 'attachment; filename="all.zip"').send(await osvArchive(registry));
+        return reply
+          .type('application/zip')
+          .header('content-disposition', 'attachment; filename="all.zip"')
+          .send(await osvArchive(registry));
       }
       return reply.type('application/json').send(await osvAdvisory(registry, file.slice(0, -'.json'.length)));
     },

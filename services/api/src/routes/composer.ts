@@ -1,11 +1,23 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { composerAdvisories, composerCacheKey, composerPackage, composerRoot, parseP2Name, recordComposerInstalls, COMPOSER_JSON, type Registry } from '@packhouse/registry';
+import {
+  composerAdvisories,
+  composerCacheKey,
+  composerPackage,
+  composerRoot,
+  parseP2Name,
+  recordComposerInstalls,
+  COMPOSER_JSON,
+  type Registry,
+} from '@packhouse/registry';
 import type { FastifyReply } from 'fastify';
 import { represent, type CacheState, type FeedRepresentation } from '../update-status/representation.ts';
 import { respond } from '../update-status/respond.ts';
 import type { UpdateStatus } from '../update-status/service.ts';
 
-const json = (description: string) => ({ description, content: { 'application/json': { schema: Type.Object({}, { additionalProperties: true }) } } });
+const json = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: Type.Object({}, { additionalProperties: true }) } },
+});
 const P2Responses = {
   200: json('Composer v2 metadata of one package, minified (`"minified": "composer/2.0"`).'),
   304: Type.Null({ description: 'Not modified since the ETag or date the client has; no body.' }),
@@ -18,7 +30,10 @@ const P2Responses = {
  * committed change in any process, see update-status/cache.ts), with Last-Modified / If-Modified-
  * Since, strong ETags and gzip.
  */
-export const composerRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; updateStatus: UpdateStatus }> = async (app, { registry, updateStatus }) => {
+export const composerRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; updateStatus: UpdateStatus }> = async (
+  app,
+  { registry, updateStatus },
+) => {
   // The update feeds' cache: one freshness mechanism for every document built from releases.
   const { cache } = updateStatus;
   const root = await represent({
@@ -41,7 +56,14 @@ export const composerRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; upd
 
   app.get(
     '/composer/packages.json',
-    { logLevel: 'warn', schema: { summary: "The Composer repository's root: metadata URL, package patterns, advisories API, notify-batch.", tags: ['composer'], response: { 200: json('packages.json'), 304: P2Responses[304] } } },
+    {
+      logLevel: 'warn',
+      schema: {
+        summary: "The Composer repository's root: metadata URL, package patterns, advisories API, notify-batch.",
+        tags: ['composer'],
+        response: { 200: json('packages.json'), 304: P2Responses[304] },
+      },
+    },
     async (request, reply) => send(reply, root, 'hit'),
   );
 
@@ -50,7 +72,8 @@ export const composerRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; upd
     {
       logLevel: 'warn',
       schema: {
-        summary: "A package's Composer metadata: `{name}.json` (tagged releases, and its security advisories) or `{name}~dev.json` (dev branches).",
+        summary:
+          "A package's Composer metadata: `{name}.json` (tagged releases, and its security advisories) or `{name}~dev.json` (dev branches).",
         tags: ['composer'],
         params: Type.Object({ file: Type.String({ maxLength: 80 }) }),
         response: P2Responses,
@@ -61,18 +84,24 @@ export const composerRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; upd
       const parsed = parseP2Name(file);
       // Names that cannot exist are answered without a lookup, and never fill the cache.
       if (!parsed) return send(reply, missing, 'bypass');
-      const { representation, state } = await cache.get(composerCacheKey(file), null, () => composerPackage(registry, parsed.name, parsed.dev));
+      const { representation, state } = await cache.get(composerCacheKey(file), null, () =>
+        composerPackage(registry, parsed.name, parsed.dev),
+      );
       return send(reply, representation, state);
     },
   );
 
   // Composer posts its form-encoded package list; only these routes parse such bodies.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_request, body, done) =>
-    done(null, new URLSearchParams(body as string)),
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 256 * 1024 },
+    (_request, body, done) => done(null, new URLSearchParams(body as string)),
   );
   const AdvisoriesAnswer = Type.Object(
     { advisories: Type.Record(Type.String(), Type.Array(Type.Object({}, { additionalProperties: true }))) },
-    { description: "Packagist's shape: every asked package that exists, with its published advisories (possibly none)." },
+    {
+      description: "Packagist's shape: every asked package that exists, with its published advisories (possibly none).",
+    },
   );
   const advisoriesSchema = (method: string) => ({
     summary: `Composer's security-advisories API (${method} \`packages[]\`), as \`composer audit\` calls it.`,
@@ -82,8 +111,11 @@ export const composerRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; upd
   app.get('/composer/api/security-advisories', { schema: advisoriesSchema('GET') }, async (request) =>
     composerAdvisories(registry, packageNames(new URLSearchParams(request.url.split('?')[1] ?? ''))),
   );
-  app.post('/composer/api/security-advisories', { schema: { ...advisoriesSchema('POST'), body: Type.Unknown() } }, async (request) =>
-    composerAdvisories(registry, request.body instanceof URLSearchParams ? packageNames(request.body) : []),
+  app.post(
+    '/composer/api/security-advisories',
+    { schema: { ...advisoriesSchema('POST'), body: Type.Unknown() } },
+    async (request) =>
+      composerAdvisories(registry, request.body instanceof URLSearchParams ? packageNames(request.body) : []),
   );
 
   app.post(
@@ -94,12 +126,18 @@ export const composerRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; upd
         summary: 'notify-batch: Composer reports the packages it installed; counted per package and version.',
         tags: ['composer'],
         body: Type.Object({
-          downloads: Type.Array(Type.Object({ name: Type.String({ maxLength: 255 }), version: Type.String({ maxLength: 255 }) }), { maxItems: 1000 }),
+          downloads: Type.Array(
+            Type.Object({ name: Type.String({ maxLength: 255 }), version: Type.String({ maxLength: 255 }) }),
+            { maxItems: 1000 },
+          ),
         }),
         response: { 200: Type.Object({ status: Type.Literal('success'), counted: Type.Integer() }) },
       },
     },
-    async (request) => ({ status: 'success' as const, counted: await recordComposerInstalls(registry, request.body.downloads) }),
+    async (request) => ({
+      status: 'success' as const,
+      counted: await recordComposerInstalls(registry, request.body.downloads),
+    }),
   );
 };
 
