@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dropDatabase } from '@packhouse/db';
 import { composerScript } from './composer-load.ts';
+import { freePort } from '../services/api/test/composer-cli.ts';
 import { composerRequireWallTime } from './composer-require.ts';
 import { seedComposerDatabase } from './composer-seed.ts';
 import { runWrk, type LoadResult } from './feed-load.ts';
@@ -175,9 +176,10 @@ async function main(): Promise<void> {
       .map((l) => fmt(l))
       .join(' ')}`,
   );
-  const large = await prepare('large', 10_000, 18_180);
-  const small = await prepare('small', 100, 18_190);
-  const nginx = await staticCopy(large, 18_181);
+  // Free ports, not fixed ones: other benchmarks may run on this machine at the same time.
+  const large = await prepare('large', 10_000, await freePort());
+  const small = await prepare('small', 100, await freePort());
+  const nginx = await staticCopy(large, await freePort());
   const few = small.files.length;
   const [many, statics, largeFew, smallFew] = await measure([
     {
