@@ -59,7 +59,10 @@ export interface ReleasesTable {
   insecure: ColumnType<boolean, boolean | undefined, boolean>;
   /** Composer repository (migration 20261129160100): the Composer version this release claims in its project. */
   composerVersion: ColumnType<string | null, string | null | undefined, string | null>;
-  /** The `require` published to Composer, read from the tree at packaging time. */
+  /**
+   * The `require` published to Composer, read from the tree at packaging time. Read it as
+   * text: the CamelCasePlugin renames the keys of jsonb objects it returns.
+   */
   composerRequire: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
   /** Names of the sub-modules published as metapackages. */
   submodules: ColumnType<string[], string[] | undefined, string[]>;

@@ -127,7 +127,7 @@ function releaseInputs(registry: Registry, source: ComposerSourceRow): ComposerR
       kind: row.kind,
       commit: row.commit!,
       unpublished: row.feedStatus === 'unpublished',
-      require: row.composerRequire ?? {},
+      require: row.composerRequire === null ? {} : (JSON.parse(row.composerRequire) as Record<string, string>),
       submodules: row.submodules,
       time: row.publishedAt,
       datestamp: Number(row.datestamp),

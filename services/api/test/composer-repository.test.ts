@@ -44,8 +44,8 @@ describe('the Composer repository', () => {
 
     const files = {
       'token.info.yml':
-        "name: Token\ntype: module\ncore_version_requirement: '^10 || ^11'\ndependencies:\n  - drupal:node\n  - ctools:ctools\n",
-      'composer.json': JSON.stringify({ name: 'drupal/token', require: { php: '>=8.1' } }),
+        "name: Token\ntype: module\ncore_version_requirement: '^10 || ^11'\ndependencies:\n  - drupal:node\n  - ctools:ctools\n  - entity_api:entity_api\n",
+      'composer.json': JSON.stringify({ name: 'drupal/token', require: { php: '>=8.1', 'drupal/search_api': '^1.30' } }),
       'modules/token_ui/token_ui.info.yml': 'name: Token UI\n',
     };
     token = await createRepo(files, TIME);
@@ -90,7 +90,8 @@ describe('the Composer repository', () => {
       dist: { type: 'zip', url: zip.url, reference: release.body.commit, shasum: zip.sha1 },
       source: { type: 'git', url: token.url, reference: '8.x-1.2' },
       support: { source: token.url },
-      require: { 'drupal/core': '^10 || ^11', 'drupal/ctools': '*', php: '>=8.1' },
+      // Package names with underscores come back as written (stored as jsonb, read as text).
+      require: { 'drupal/core': '^10 || ^11', 'drupal/ctools': '*', 'drupal/entity_api': '*', 'drupal/search_api': '^1.30', php: '>=8.1' },
       extra: {
         drupal: {
           version: '8.x-1.2',

@@ -25,7 +25,8 @@ export interface ComposerReleaseRow {
   kind: 'tag' | 'dev';
   commit: string | null;
   feedStatus: FeedStatus;
-  composerRequire: Record<string, string> | null;
+  /** The `require` object as JSON text (see the query). */
+  composerRequire: string | null;
   submodules: string[];
   /** ISO 8601: when the release (a dev release: its current build) was published. */
   publishedAt: string;
@@ -79,11 +80,13 @@ export function findComposerSource(
             'r.kind',
             'r.commit',
             'r.feedStatus',
-            'r.composerRequire',
             'r.submodules',
             'f.name as zipName',
             'f.sha1 as zipSha1',
           ])
+          // As text: the CamelCasePlugin would rename the package names, which are keys of the
+          // jsonb object (`drupal/bench_dep` → `drupal/benchDep`).
+          .select(sql<string | null>`r.composer_require::text`.as('composerRequire'))
           .select(
             sql<string>`to_char(r.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')`.as(
               'publishedAt',
