@@ -24,9 +24,13 @@ export interface Stack {
 
 /**
  * A whole Packhouse on real services, isolated per test file: its own database, queue
- * prefix, S3 folder and bucket, git cache. Extra environment overrides the defaults.
+ * prefix, S3 folder and bucket, git cache. Extra environment overrides the defaults; `now`
+ * is the feed cache's clock (see testClock); `port` a fixed one to listen on.
  */
-export async function startStack(env: Record<string, string> = {}, { ensureBucket = true, port = 0 } = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  { ensureBucket = true, now, port = 0 }: { ensureBucket?: boolean; now?: () => number; port?: number } = {},
+): Promise<Stack> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'packhouse-test-'));
   const database = await createTestDatabase();
   const id = randomBytes(4).toString('hex');
@@ -49,7 +53,8 @@ export async function startStack(env: Record<string, string> = {}, { ensureBucke
   const connected = await connectRegistry(config, log, 'api');
   if (ensureBucket) await connected.registry.storage.ensureBucket();
   await ensureAdmin(connected.registry.db, adminToken);
-  const app = await buildApp(connected.registry);
+  const app = await buildApp(connected.registry, { now });
+  // A fixed port when the stack's PUBLIC_URL must name it (the Composer client tests).
   await app.listen({ port, host: '127.0.0.1' });
   const workers: RunningWorker[] = [];
 
