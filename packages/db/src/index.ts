@@ -1,4 +1,4 @@
-export { createDb, snapshot, type Db, type Executor, type Tx } from './connection.ts';
+export { createDb, isDatabaseUnavailable, poolStats, snapshot, type Db, type Executor, type Tx } from './connection.ts';
 export { dropDatabase, ensureDatabase, migrate, MIGRATIONS_DIR } from './migrate.ts';
 export type * from './schema.ts';
 export * as users from './repositories/users.ts';
@@ -11,6 +11,7 @@ export type { BuildRow } from './repositories/builds.ts';
 export * as feeds from './repositories/feeds.ts';
 export * as support from './repositories/support.ts';
 export * as usage from './repositories/usage.ts';
+export * as orphans from './repositories/orphans.ts';
 export type { FeedFileRow, FeedListRow, FeedReleaseRow, FeedSourceRow } from './repositories/feeds.ts';
 export type { UsageHit, WeeklyVersionCount } from './repositories/usage.ts';
 export { ChangeListener, type ChangeListenerOptions, type Synced } from './listener.ts';

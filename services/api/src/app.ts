@@ -7,9 +7,11 @@ import { FrontDoor } from './feeds/front-door.ts';
 import auth from './plugins/auth.ts';
 import errors from './plugins/errors.ts';
 import openapi from './plugins/openapi.ts';
+import requestMetrics from './plugins/request-metrics.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { hookRoutes } from './routes/hooks.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { releaseRoutes } from './routes/releases.ts';
@@ -44,10 +46,11 @@ export async function buildApp(registry: Registry) {
   app.addHook('onClose', () => feeds.close());
 
   await app.register(errors);
+  await app.register(requestMetrics, { registry });
   await app.register(openapi, { publicUrl: registry.config.publicUrl });
   await app.register(auth, { registry });
 
-  for (const routes of [healthRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes, supportRoutes, usageRoutes]) {
+  for (const routes of [healthRoutes, metricsRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes, supportRoutes, usageRoutes]) {
     await app.register(routes, { registry });
   }
   await app.register(feedRoutes, { registry, feeds });

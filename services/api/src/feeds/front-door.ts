@@ -141,6 +141,7 @@ class FeedConnection {
       const pending = this.pending!;
       this.pending = length === pending.length ? null : pending.subarray(length);
       this.door.feeds.countPoll(representation, poll.siteKey, poll.version);
+      this.door.feeds.served('hit');
       const close = poll.close || this.door.closing;
       writeResponse(this.socket, poll, representation, close, this.door.server.keepAliveTimeout);
       if (close) {
