@@ -26,9 +26,12 @@ export interface Stack {
  * A whole Packhouse on real services, isolated per test file: its own database, queue
  * prefix, S3 folder and bucket, git cache. Extra environment overrides the defaults.
  */
-export async function startStack(env: Record<string, string> = {}, { ensureBucket = true } = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  { ensureBucket = true, postgresUrl }: { ensureBucket?: boolean; postgresUrl?: string } = {},
+): Promise<Stack> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'packhouse-test-'));
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(postgresUrl);
   const id = randomBytes(4).toString('hex');
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const config = loadConfig({

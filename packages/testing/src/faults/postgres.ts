@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from './ports.ts';
+
+export interface PrivatePostgres {
+  /** The server's URL (database `postgres`), for createTestDatabase. */
+  url: string;
+  stop(): void;
+  start(): void;
+  destroy(): void;
+}
+
+/**
+ * A Postgres cluster of this test's own, in a temp folder on a free port, made with
+ * Debian's binaries (/usr/lib/postgresql/N/bin): a fault test may stop and restart it while
+ * other tests keep using the machine's server. As root, it runs as the postgres user
+ * (initdb refuses root).
+ */
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(a) - Number(b));
+  if (versions.length === 0) throw new Error('No Postgres binaries under /usr/lib/postgresql: install Debian\'s postgresql package (.ci/run does).');
+  const bin = `/usr/lib/postgresql/${versions.at(-1)}/bin`;
+  const dir = mkdtempSync(path.join(tmpdir(), 'packhouse-fault-pg-'));
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) chownSync(dir, uidOf('postgres'), gidOf('postgres'));
+  const run = (tool: string, args: string[]) =>
+    execFileSync(asRoot ? 'runuser' : `${bin}/${tool}`, asRoot ? ['-u', 'postgres', '--', `${bin}/${tool}`, ...args] : args, { stdio: 'pipe', cwd: dir });
+  const data = path.join(dir, 'data');
+  const port = await freePort();
+  run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=100`;
+  const start = () => void run('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start']);
+  start();
+  let destroyed = false;
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: () => void run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
+    start,
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } catch {
+        // Already stopped.
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function uidOf(user: string): number {
+  return Number(execFileSync('id', ['-u', user]).toString().trim());
+}
+
+function gidOf(user: string): number {
+  return Number(execFileSync('id', ['-g', user]).toString().trim());
+}
