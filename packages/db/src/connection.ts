@@ -18,6 +18,10 @@ export function createDb(
   // An idle connection killed by the server (restart, failover) is dropped from the pool
   // and replaced on demand; unheard, pg's 'error' event would crash the process.
   pool.on('error', onIdleError);
+  // A connection checked out between two statements (inside a transaction) has no listener
+  // of the pool's: the server going away then emits an 'error' nobody hears, which would
+  // crash the process. The next statement on it fails anyway, and the pool drops it.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
   pools.set(db, pool);
   return db;
