@@ -11,7 +11,7 @@ import {
 import { createRepo } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const TAGS = Array.from({ length: 60 }, (_, i) => `1.0.${i}`);
+const TAGS = Array.from({ length: 30 }, (_, i) => `1.0.${i}`);
 const CLIENTS = 4;
 const DOWN_MS = 3_000;
 
@@ -60,10 +60,10 @@ describe('fault: Postgres restarts while the API is under release requests', () 
     };
     const clients = Promise.all(Array.from({ length: CLIENTS }, client));
     await eventually(async () => (accepted.length >= 5 ? true : undefined), 30_000, 'a few releases accepted');
-    postgres.stop();
     const stopped = performance.now();
+    await postgres.stop();
     await new Promise((resolve) => setTimeout(resolve, DOWN_MS));
-    postgres.start();
+    await postgres.start();
     restarted = performance.now();
     await clients;
 
@@ -80,7 +80,7 @@ describe('fault: Postgres restarts while the API is under release requests', () 
     expect(settled).toMatchObject({ published: TAGS.length, failed: 0 });
     console.log(
       `[faults] Postgres restarted (${DOWN_MS / 1000} s down) under ${CLIENTS} clients: answers ${JSON.stringify(Object.fromEntries(answers))}; ` +
-        `requests accepted again ${secondsSince(restarted) - secondsSince(recovered)} s after the restart; ` +
+        `requests accepted again ${Math.round((recovered - restarted) / 100) / 10} s after the restart; ` +
         `all ${TAGS.length} releases published ${seconds} s after the stop`,
     );
   });

@@ -33,10 +33,13 @@ describe('fault: two workers race on one release after a stalled-job handover', 
     await first.waitForLine((line) => logFields(line)?.msg === 'Release was published by another worker.', 120_000);
     const lost = secondsSince(thawed);
 
-    // The loser cleaned up after itself: before any sweep, only the published objects are stored.
-    const stored = await registry.storage.list(ARCHIVES_PREFIX);
-    const named = (await registry.db.selectFrom('releaseFiles').select('storageKey').execute()).map((row) => row.storageKey);
-    expect(stored.sort()).toEqual(named.sort());
+    // The loser cleans up after itself (right after that line): before any sweep, only the
+    // published objects stay stored.
+    const named = (await registry.db.selectFrom('releaseFiles').select('storageKey').execute()).map((row) => row.storageKey).sort();
+    await eventually(async () => {
+      const stored = (await registry.storage.list(ARCHIVES_PREFIX)).sort();
+      return JSON.stringify(stored) === JSON.stringify(named) ? true : undefined;
+    }, 30_000, 'the losing worker to remove its objects');
     const settled = await assertSettled(registry);
     expect(settled).toEqual({ published: 1, failed: 0, swept: 0 });
     const row = await registry.db.selectFrom('releases').select('attempts').executeTakeFirstOrThrow();

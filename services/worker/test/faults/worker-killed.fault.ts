@@ -7,7 +7,7 @@ describe('fault: a worker is killed (SIGKILL) in the middle of uploading a large
 
   beforeAll(async () => {
     world = await startFaultWorld();
-    const repo = await largeModuleRepo('bulky', 24, ['1.0.0']);
+    const repo = await largeModuleRepo('bulky', 16, ['1.0.0']);
     await world.maintainer('POST', '/api/v1/projects', { name: 'bulky', title: 'Bulky', type: 'module', gitUrl: repo.url });
   });
   afterAll(() => world.close());
