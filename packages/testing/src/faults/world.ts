@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createRepo, type TestRepo } from '../git.ts';
-import { signUp } from '../http.ts';
+import { client } from '../http.ts';
 import { startStack, type Stack } from '../stack.ts';
 import { logFields, startChild, type Child } from './children.ts';
 import { startS3Server, type S3Server } from './s3-server.ts';
@@ -15,7 +15,7 @@ export interface WorkerProcess extends Child {
 export interface FaultWorld {
   stack: Stack;
   s3: S3Server;
-  maintainer: Awaited<ReturnType<typeof signUp>>;
+  maintainer: ReturnType<typeof client>;
   /** A worker as a separate process (`services/worker/src/main.ts`) against this world. */
   startWorker(env?: Record<string, string>): Promise<WorkerProcess>;
   close(): Promise<void>;
@@ -31,7 +31,10 @@ const WORKER_MAIN = path.join(import.meta.dirname, '../../../../services/worker/
 export async function startFaultWorld({ redisUrl, postgresUrl }: { redisUrl?: string; postgresUrl?: string } = {}): Promise<FaultWorld> {
   const s3 = await startS3Server();
   const stack = await startStack({ S3_ENDPOINT: s3.endpoint, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) }, { postgresUrl });
-  const maintainer = await signUp(stack, 'maintainer');
+  // A connection per request: a kept-alive one may be closed by the server just as a
+  // request goes out after a long pause, which no case is about.
+  const created = await client(stack.app, stack.adminToken, { keepAlive: false })('POST', '/api/v1/users', { name: 'maintainer' });
+  const maintainer = client(stack.app, created.body.token as string, { keepAlive: false });
   const workers: WorkerProcess[] = [];
   const { config } = stack.registry;
 
