@@ -24,6 +24,11 @@ export async function serveMetrics(metrics: Metrics, port: number, host = '0.0.0
   await once(server, 'listening');
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // A scraper's kept-alive connection must not hold the process's shutdown up.
+        server.closeAllConnections();
+      }),
   };
 }
