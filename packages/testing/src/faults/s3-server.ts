@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startChild, type Child } from './children.ts';
@@ -16,6 +16,8 @@ export interface S3Server {
   kill(): Promise<void>;
   /** Starts it again on the same port over the same data. */
   start(): Promise<void>;
+  /** Kills it and deletes its data. */
+  destroy(): Promise<void>;
 }
 
 const ENTRY = path.join(import.meta.dirname, 's3-child.ts');
@@ -64,5 +66,9 @@ export async function startS3Server(): Promise<S3Server> {
     },
     kill: () => child!.stop(),
     start,
+    async destroy() {
+      await child!.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { createRepo, type TestRepo } from '../git.ts';
+import { createRepo, removeRepos, type TestRepo } from '../git.ts';
 import { client } from '../http.ts';
 import { startStack, type Stack } from '../stack.ts';
 import { logFields, startChild, type Child } from './children.ts';
@@ -72,7 +72,8 @@ export async function startFaultWorld({ redisUrl, postgresUrl }: { redisUrl?: st
     async close() {
       await Promise.all(workers.map((worker) => worker.stop()));
       await stack.close();
-      await s3.kill();
+      await s3.destroy();
+      removeRepos();
     },
   };
 }
