@@ -83,6 +83,8 @@ export function createMetrics({ processMetrics = true } = {}) {
     registers: [registry],
     async collect() {
       const snapshot = await readQueue();
+      // Redis unreachable: no series rather than the last values seen.
+      this.reset();
       for (const [state, count] of Object.entries(snapshot?.counts ?? {})) this.set({ state }, count);
     },
   });
@@ -92,7 +94,8 @@ export function createMetrics({ processMetrics = true } = {}) {
     registers: [registry],
     async collect() {
       const snapshot = await readQueue();
-      if (snapshot) this.set(snapshot.oldestWaitingSeconds);
+      // Unknown (Redis unreachable) is NaN, not a reassuring 0.
+      this.set(snapshot ? snapshot.oldestWaitingSeconds : Number.NaN);
     },
   });
   new Gauge({
