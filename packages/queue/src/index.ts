@@ -8,4 +8,4 @@ export {
 } from './catalog.ts';
 export { redisConnection } from './connection.ts';
 export { createPackagingQueue, createPackagingWorker, isLastAttempt, postpone, type PackagingQueue } from './packaging.ts';
-export { UnrecoverableError, type Job } from 'bullmq';
+export { DelayedError, UnrecoverableError, type Job } from 'bullmq';

@@ -1,4 +1,4 @@
-import { isLastAttempt, packageDevBuild, postpone, UnrecoverableError, type Job, type PackagingJob } from '@packhouse/queue';
+import { DelayedError, isLastAttempt, packageDevBuild, postpone, UnrecoverableError, type Job, type PackagingJob } from '@packhouse/queue';
 import { buildDevSnapshot, buildRelease, BuildRefused, unreachable, type BuildOutcome, type Registry } from '@packhouse/registry';
 
 /** How long a job waits before trying again while Postgres or S3 is down. */
@@ -16,6 +16,11 @@ export function packagingProcessor(registry: Registry) {
     const started = performance.now();
     const done = (outcome: string) => metrics.job(job.name, outcome, (performance.now() - started) / 1000);
     try {
+      // The last attempt marks the job failed when it fails: never spend it during an outage.
+      if (token && isLastAttempt(job) && (await outage(registry)).length > 0) {
+        done('waiting');
+        return await postpone(job, token, OUTAGE_WAIT_MS);
+      }
       const outcome = await run(registry, job);
       done(outcome);
       return outcome;
@@ -24,7 +29,8 @@ export function packagingProcessor(registry: Registry) {
         done('refused');
         throw new UnrecoverableError(error.message);
       }
-      const down = error instanceof UnrecoverableError || !token ? [] : (await unreachable(registry)).filter((name) => name !== 'redis');
+      if (error instanceof DelayedError) throw error;
+      const down = error instanceof UnrecoverableError || !token ? [] : await outage(registry);
       if (down.length > 0) {
         done('waiting');
         log.warn({ job: { id: job.id, name: job.name }, unreachable: down, err: error }, 'Packaging waits: a service it needs is unreachable.');
@@ -34,6 +40,11 @@ export function packagingProcessor(registry: Registry) {
       throw error;
     }
   };
+}
+
+/** The services a packaging attempt needs that do not answer (Redis carries the job itself). */
+async function outage(registry: Registry): Promise<string[]> {
+  return (await unreachable(registry)).filter((name) => name !== 'redis');
 }
 
 function run(registry: Registry, job: Job<PackagingJob>): Promise<BuildOutcome> {
