@@ -6,5 +6,9 @@ import { pino, type Logger } from 'pino';
  */
 export function createLogger(name: string, level: string, { pretty = process.stdout.isTTY === true } = {}): Logger {
   if (!pretty) return pino({ name, level });
-  return pino({ name, level, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
+  return pino({
+    name,
+    level,
+    transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
+  });
 }

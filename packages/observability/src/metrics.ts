@@ -55,7 +55,11 @@ export function createMetrics({ processMetrics = true } = {}) {
     registers: [registry],
   });
   // Bound once: a cache hit is the hottest path of the API.
-  const feedCacheBy = { hit: feedCache.labels('hit'), miss: feedCache.labels('miss'), bypass: feedCache.labels('bypass') };
+  const feedCacheBy = {
+    hit: feedCache.labels('hit'),
+    miss: feedCache.labels('miss'),
+    bypass: feedCache.labels('bypass'),
+  };
   const jobDuration = new Histogram({
     name: 'packhouse_job_duration_seconds',
     help: 'Packaging job attempts by job type and outcome (published, unchanged, already-finished, lost-race, refused, failed, waiting)',
@@ -122,7 +126,10 @@ export function createMetrics({ processMetrics = true } = {}) {
   let reading: Promise<QueueSnapshot | undefined> | null = null;
   function readQueue(): Promise<QueueSnapshot | undefined> {
     if (!sources.queue) return Promise.resolve(undefined);
-    reading ??= sources.queue().catch(() => undefined).finally(() => setImmediate(() => (reading = null)));
+    reading ??= sources
+      .queue()
+      .catch(() => undefined)
+      .finally(() => setImmediate(() => (reading = null)));
     return reading;
   }
 

@@ -16,7 +16,8 @@ export async function serveMetrics(metrics: Metrics, port: number, host = '0.0.0
       return;
     }
     metrics.render().then(
-      ({ contentType, body }) => response.writeHead(200, { 'content-type': contentType }).end(request.method === 'HEAD' ? undefined : body),
+      ({ contentType, body }) =>
+        response.writeHead(200, { 'content-type': contentType }).end(request.method === 'HEAD' ? undefined : body),
       () => response.writeHead(500, { 'content-type': 'text/plain' }).end('Could not collect metrics.\n'),
     );
   });

@@ -16,7 +16,11 @@ function run(viaTerminal: boolean): string {
   const [command, args] = viaTerminal
     ? ['script', ['-qec', node.map((part) => `'${part.replaceAll("'", "'\\''")}'`).join(' '), '/dev/null']]
     : [node[0]!, node.slice(1)];
-  return execFileSync(command as string, args as string[], { encoding: 'utf8', timeout: 30_000, cwd: path.join(import.meta.dirname, '..') });
+  return execFileSync(command as string, args as string[], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    cwd: path.join(import.meta.dirname, '..'),
+  });
 }
 
 describe('the process logger', () => {

@@ -22,11 +22,19 @@ export function createPackagingQueue(connection: Redis, prefix: string, onError:
     queue,
     async enqueue(releaseId: string): Promise<void> {
       await ready();
-      await queue.add(packageRelease.name, { releaseId }, { ...packageRelease.options, jobId: packageRelease.jobId(releaseId) });
+      await queue.add(
+        packageRelease.name,
+        { releaseId },
+        { ...packageRelease.options, jobId: packageRelease.jobId(releaseId) },
+      );
     },
     async enqueueDevBuild(buildId: string): Promise<void> {
       await ready();
-      await queue.add(packageDevBuild.name, { buildId }, { ...packageDevBuild.options, jobId: packageDevBuild.jobId(buildId) });
+      await queue.add(
+        packageDevBuild.name,
+        { buildId },
+        { ...packageDevBuild.options, jobId: packageDevBuild.jobId(buildId) },
+      );
     },
     /** Jobs by state and the age of the oldest waiting one (for metrics). */
     async snapshot(): Promise<{ counts: Record<string, number>; oldestWaitingSeconds: number }> {
@@ -59,7 +67,13 @@ export function createPackagingWorker(
   { concurrency, lockMs }: { concurrency: number; lockMs: number },
   processor: Processor<PackagingJob>,
 ): Worker<PackagingJob> {
-  return new Worker<PackagingJob>(PACKAGING_QUEUE, processor, { connection, prefix, concurrency, lockDuration: lockMs, stalledInterval: lockMs });
+  return new Worker<PackagingJob>(PACKAGING_QUEUE, processor, {
+    connection,
+    prefix,
+    concurrency,
+    lockDuration: lockMs,
+    stalledInterval: lockMs,
+  });
 }
 
 /**

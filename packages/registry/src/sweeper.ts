@@ -14,11 +14,13 @@ export async function sweepOrphans(registry: Registry, olderThanMs: number, now 
   const cutoff = now.getTime() - olderThanMs;
   let removed = 0;
   for await (const page of storage.listPages(ARCHIVES_PREFIX)) {
-    const candidates = page.filter((object) => object.lastModified.getTime() <= cutoff).flatMap(({ key }) => {
-      const owner = keys.archiveOwner(key);
-      // A key Packhouse did not write is not ours to delete.
-      return owner ? [{ key, ...owner }] : [];
-    });
+    const candidates = page
+      .filter((object) => object.lastModified.getTime() <= cutoff)
+      .flatMap(({ key }) => {
+        const owner = keys.archiveOwner(key);
+        // A key Packhouse did not write is not ours to delete.
+        return owner ? [{ key, ...owner }] : [];
+      });
     const orphaned = await unreferenced(db, candidates);
     for (const key of orphaned) await storage.remove(key);
     removed += orphaned.length;

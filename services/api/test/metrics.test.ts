@@ -31,10 +31,14 @@ describe('metrics', () => {
     expect(sample(text, 'packhouse_queue_oldest_waiting_seconds')).toBeGreaterThanOrEqual(1);
 
     stack.startWorker();
-    const release = await eventually(async () => {
-      const { body } = await anonymous('GET', '/api/v1/projects/token/releases/1.0.0');
-      return body.status === 'published' ? body : undefined;
-    }, 60_000, '1.0.0 to publish');
+    const release = await eventually(
+      async () => {
+        const { body } = await anonymous('GET', '/api/v1/projects/token/releases/1.0.0');
+        return body.status === 'published' ? body : undefined;
+      },
+      60_000,
+      '1.0.0 to publish',
+    );
     for (let i = 0; i < 3; i++) await anonymous('GET', '/release-history/token/current?site_key=site-a&version=1.0.0');
     expect((await anonymous('GET', '/api/v1/projects/nope')).status).toBe(404);
 
@@ -42,11 +46,21 @@ describe('metrics', () => {
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     text = response.raw.toString();
-    expect(sample(text, 'packhouse_http_requests_total{method="POST",route="/api/v1/projects/:name/releases",status="202"}')).toBe(1);
-    expect(sample(text, 'packhouse_http_requests_total{method="GET",route="/api/v1/projects/:name",status="404"}')).toBe(1);
-    expect(sample(text, 'packhouse_http_request_duration_seconds_count{method="POST",route="/api/v1/projects/:name/releases",status="202"}')).toBe(1);
+    expect(
+      sample(text, 'packhouse_http_requests_total{method="POST",route="/api/v1/projects/:name/releases",status="202"}'),
+    ).toBe(1);
+    expect(
+      sample(text, 'packhouse_http_requests_total{method="GET",route="/api/v1/projects/:name",status="404"}'),
+    ).toBe(1);
+    expect(
+      sample(
+        text,
+        'packhouse_http_request_duration_seconds_count{method="POST",route="/api/v1/projects/:name/releases",status="202"}',
+      ),
+    ).toBe(1);
     expect(sample(text, 'packhouse_job_duration_seconds_count{type="package-release",outcome="published"}')).toBe(1);
-    const bytes = (type: string) => release.files.find((file: { archiveType: string }) => file.archiveType === type).size;
+    const bytes = (type: string) =>
+      release.files.find((file: { archiveType: string }) => file.archiveType === type).size;
     expect(sample(text, 'packhouse_packaged_bytes_total{archive_type="tar.gz"}')).toBe(bytes('tar.gz'));
     expect(sample(text, 'packhouse_packaged_bytes_total{archive_type="zip"}')).toBe(bytes('zip'));
     expect(sample(text, 'packhouse_git_fetch_duration_seconds_count{outcome="ok"}')).toBe(1);

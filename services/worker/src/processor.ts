@@ -1,5 +1,20 @@
-import { DelayedError, isLastAttempt, packageDevBuild, postpone, UnrecoverableError, type Job, type PackagingJob } from '@packhouse/queue';
-import { buildDevSnapshot, buildRelease, BuildRefused, unreachable, type BuildOutcome, type Registry } from '@packhouse/registry';
+import {
+  DelayedError,
+  isLastAttempt,
+  packageDevBuild,
+  postpone,
+  UnrecoverableError,
+  type Job,
+  type PackagingJob,
+} from '@packhouse/queue';
+import {
+  buildDevSnapshot,
+  buildRelease,
+  BuildRefused,
+  unreachable,
+  type BuildOutcome,
+  type Registry,
+} from '@packhouse/registry';
 
 /** How long a job waits before trying again while Postgres or S3 is down. */
 const OUTAGE_WAIT_MS = 5_000;
@@ -33,7 +48,10 @@ export function packagingProcessor(registry: Registry) {
       const down = error instanceof UnrecoverableError || !token ? [] : await outage(registry);
       if (down.length > 0) {
         done('waiting');
-        log.warn({ job: { id: job.id, name: job.name }, unreachable: down, err: error }, 'Packaging waits: a service it needs is unreachable.');
+        log.warn(
+          { job: { id: job.id, name: job.name }, unreachable: down, err: error },
+          'Packaging waits: a service it needs is unreachable.',
+        );
         return await postpone(job, token!, OUTAGE_WAIT_MS);
       }
       done('failed');
@@ -49,7 +67,8 @@ async function outage(registry: Registry): Promise<string[]> {
 
 function run(registry: Registry, job: Job<PackagingJob>): Promise<BuildOutcome> {
   const options = { lastAttempt: isLastAttempt(job) };
-  if (job.name === packageDevBuild.name && 'buildId' in job.data) return buildDevSnapshot(registry, job.data.buildId, options);
+  if (job.name === packageDevBuild.name && 'buildId' in job.data)
+    return buildDevSnapshot(registry, job.data.buildId, options);
   if ('releaseId' in job.data) return buildRelease(registry, job.data.releaseId, options);
   throw new UnrecoverableError(`job ${job.name} carries no release or build id`);
 }

@@ -24,17 +24,23 @@ export function startWorker(registry: Registry, timers: WorkerTimers = {}): Runn
   worker.on('failed', (job, error) => {
     // Refusals were logged where they were decided; this logs the transient failures.
     if (error.name === 'UnrecoverableError') return;
-    log.warn({ job: { id: job?.id, name: job?.name }, attempt: job?.attemptsMade, err: error }, 'Packaging attempt failed.');
+    log.warn(
+      { job: { id: job?.id, name: job?.name }, attempt: job?.attemptsMade, err: error },
+      'Packaging attempt failed.',
+    );
   });
   worker.on('error', (error) => log.error({ err: error }, 'Worker error.'));
 
-  const tick = () => reconcile(registry, config.worker.reconcileAfterMs).catch((error) => log.warn({ err: error }, 'Reconcile failed.'));
+  const tick = () =>
+    reconcile(registry, config.worker.reconcileAfterMs).catch((error) => log.warn({ err: error }, 'Reconcile failed.'));
   const timer = setInterval(tick, reconcileEveryMs);
   timer.unref();
   void tick();
   const keep = async () => {
     await houseKeep(registry).catch((error) => log.warn({ err: error }, 'Housekeeping failed.'));
-    await sweepOrphans(registry, config.worker.orphanAfterMs).catch((error) => log.warn({ err: error }, 'Sweeping orphaned archive objects failed.'));
+    await sweepOrphans(registry, config.worker.orphanAfterMs).catch((error) =>
+      log.warn({ err: error }, 'Sweeping orphaned archive objects failed.'),
+    );
   };
   const keeping = setInterval(keep, houseKeepEveryMs);
   keeping.unref();

@@ -47,7 +47,11 @@ export function startChild(entry: string, env: Record<string, string>, onMessage
       const seen = lines.find(match);
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => done(new Error(`timed out waiting for a line from ${entry}; it printed:\n${lines.slice(-20).join('\n')}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            done(new Error(`timed out waiting for a line from ${entry}; it printed:\n${lines.slice(-20).join('\n')}`)),
+          timeoutMs,
+        );
         const watcher = (line: string) => match(line) && done(undefined, line);
         const done = (error?: Error, line?: string) => {
           clearTimeout(timer);
@@ -56,7 +60,13 @@ export function startChild(entry: string, env: Record<string, string>, onMessage
           else resolve(line!);
         };
         watchers.add(watcher);
-        void exit.then(() => done(new Error(`${entry} exited (${child.exitCode ?? child.signalCode}); it printed:\n${lines.slice(-20).join('\n')}`)));
+        void exit.then(() =>
+          done(
+            new Error(
+              `${entry} exited (${child.exitCode ?? child.signalCode}); it printed:\n${lines.slice(-20).join('\n')}`,
+            ),
+          ),
+        );
       });
     },
     signal(signal) {

@@ -27,30 +27,51 @@ export async function allFinished(registry: Registry): Promise<boolean> {
  */
 export async function assertSettled(registry: Registry): Promise<Settled> {
   const { db, storage } = registry;
-  const releases = await db.selectFrom('releases').innerJoin('projects', 'projects.id', 'releases.projectId')
-    .select(['releases.id', 'releases.version', 'releases.status', 'projects.name']).execute();
+  const releases = await db
+    .selectFrom('releases')
+    .innerJoin('projects', 'projects.id', 'releases.projectId')
+    .select(['releases.id', 'releases.version', 'releases.status', 'projects.name'])
+    .execute();
   const files = await db.selectFrom('releaseFiles').selectAll().execute();
-  const events = await db.selectFrom('events').select(['kind', 'project', 'version']).where('kind', '=', 'release.published').execute();
+  const events = await db
+    .selectFrom('events')
+    .select(['kind', 'project', 'version'])
+    .where('kind', '=', 'release.published')
+    .execute();
   let published = 0;
   for (const release of releases) {
     const what = `${release.name} ${release.version}`;
     if (!FINAL.has(release.status)) throw new Error(`${what} is still ${release.status}`);
     const own = files.filter((file) => file.releaseId === release.id);
-    const announced = events.filter((event) => event.project === release.name && event.version === release.version).length;
+    const announced = events.filter(
+      (event) => event.project === release.name && event.version === release.version,
+    ).length;
     if (release.status === 'failed') {
-      if (own.length > 0 || announced > 0) throw new Error(`${what} failed but has ${own.length} files and ${announced} publish events`);
+      if (own.length > 0 || announced > 0)
+        throw new Error(`${what} failed but has ${own.length} files and ${announced} publish events`);
       continue;
     }
     published++;
-    const types = own.map((file) => file.archiveType).sort().join(',');
-    if (types !== 'tar.gz,zip') throw new Error(`${what} is published with files [${types}], not one tar.gz and one zip`);
+    const types = own
+      .map((file) => file.archiveType)
+      .sort()
+      .join(',');
+    if (types !== 'tar.gz,zip')
+      throw new Error(`${what} is published with files [${types}], not one tar.gz and one zip`);
     if (announced !== 1) throw new Error(`${what} is published with ${announced} publish events`);
     for (const file of own) {
       const object = await storage.get(file.storageKey);
       if (!object) throw new Error(`${what}: ${file.storageKey} is published but not in S3`);
       const stored = await digest(object.body);
-      const expected = { size: Number(file.size), md5: file.md5, sha1: file.sha1, sha256: file.sha256, sha512: file.sha512 };
-      if (JSON.stringify(stored) !== JSON.stringify(expected)) throw new Error(`${what}: the bytes of ${file.storageKey} do not match the published hashes`);
+      const expected = {
+        size: Number(file.size),
+        md5: file.md5,
+        sha1: file.sha1,
+        sha256: file.sha256,
+        sha512: file.sha512,
+      };
+      if (JSON.stringify(stored) !== JSON.stringify(expected))
+        throw new Error(`${what}: the bytes of ${file.storageKey} do not match the published hashes`);
     }
   }
   const swept = await sweepOrphans(registry, 0);

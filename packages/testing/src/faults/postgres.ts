@@ -22,7 +22,10 @@ export interface PrivatePostgres {
  */
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(a) - Number(b));
-  if (versions.length === 0) throw new Error('No Postgres binaries under /usr/lib/postgresql: install Debian\'s postgresql package (.ci/run does).');
+  if (versions.length === 0)
+    throw new Error(
+      "No Postgres binaries under /usr/lib/postgresql: install Debian's postgresql package (.ci/run does).",
+    );
   const bin = `/usr/lib/postgresql/${versions.at(-1)}/bin`;
   const dir = mkdtempSync(path.join(tmpdir(), 'packhouse-fault-pg-'));
   const asRoot = process.getuid?.() === 0;
@@ -31,7 +34,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     asRoot ? ['runuser', ['-u', 'postgres', '--', `${bin}/${tool}`, ...args]] : [`${bin}/${tool}`, args];
   const run = (tool: string, args: string[]) => execFileSync(...command(tool, args), { stdio: 'pipe', cwd: dir });
   // The API under test runs in this process: stopping and starting must not block it.
-  const runAsync = async (tool: string, args: string[]) => void (await promisify(execFile)(...command(tool, args), { cwd: dir }));
+  const runAsync = async (tool: string, args: string[]) =>
+    void (await promisify(execFile)(...command(tool, args), { cwd: dir }));
   const data = path.join(dir, 'data');
   const port = await freePort();
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);

@@ -6,8 +6,16 @@ import S3rver from 's3rver';
 // like a real store going away. Tells its parent over IPC when it is up and each time a
 // multipart part arrives and each multipart upload completes, which is how a test knows an upload is under way.
 mkdirSync(process.env.S3_DIR!, { recursive: true });
-const server = new S3rver({ address: '127.0.0.1', port: Number(process.env.S3_PORT), directory: process.env.S3_DIR!, silent: true });
-type Middleware = (ctx: { method: string; querystring: string; path: string }, next: () => Promise<void>) => Promise<void>;
+const server = new S3rver({
+  address: '127.0.0.1',
+  port: Number(process.env.S3_PORT),
+  directory: process.env.S3_DIR!,
+  silent: true,
+});
+type Middleware = (
+  ctx: { method: string; querystring: string; path: string },
+  next: () => Promise<void>,
+) => Promise<void>;
 (server as unknown as { middleware: Middleware[] }).middleware.unshift(async (ctx, next) => {
   if (ctx.method === 'PUT' && /(^|&)partNumber=/.test(ctx.querystring)) process.send?.({ part: ctx.path });
   await next();

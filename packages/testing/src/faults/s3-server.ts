@@ -54,7 +54,13 @@ export async function startS3Server(): Promise<S3Server> {
     waitFor(event, count, timeoutMs = 60_000) {
       if (counts[event] >= count) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => (waiters.delete(check), reject(new Error(`timed out waiting for ${count} S3 events "${event}" (${counts[event]} so far)`))), timeoutMs);
+        const timer = setTimeout(
+          () => (
+            waiters.delete(check),
+            reject(new Error(`timed out waiting for ${count} S3 events "${event}" (${counts[event]} so far)`))
+          ),
+          timeoutMs,
+        );
         const check = () => {
           if (counts[event] < count) return;
           clearTimeout(timer);

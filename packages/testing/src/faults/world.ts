@@ -28,12 +28,20 @@ const WORKER_MAIN = path.join(import.meta.dirname, '../../../../services/worker/
  * API in this process, workers as child processes; Postgres and Redis are the machine's
  * unless the case brings its own. Locks and the reconciler run on seconds, not minutes.
  */
-export async function startFaultWorld({ redisUrl, postgresUrl }: { redisUrl?: string; postgresUrl?: string } = {}): Promise<FaultWorld> {
+export async function startFaultWorld({
+  redisUrl,
+  postgresUrl,
+}: { redisUrl?: string; postgresUrl?: string } = {}): Promise<FaultWorld> {
   const s3 = await startS3Server();
-  const stack = await startStack({ S3_ENDPOINT: s3.endpoint, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) }, { postgresUrl });
+  const stack = await startStack(
+    { S3_ENDPOINT: s3.endpoint, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
+    { postgresUrl },
+  );
   // A connection per request: a kept-alive one may be closed by the server just as a
   // request goes out after a long pause, which no case is about.
-  const created = await client(stack.app, stack.adminToken, { keepAlive: false })('POST', '/api/v1/users', { name: 'maintainer' });
+  const created = await client(stack.app, stack.adminToken, { keepAlive: false })('POST', '/api/v1/users', {
+    name: 'maintainer',
+  });
   const maintainer = client(stack.app, created.body.token as string, { keepAlive: false });
   const workers: WorkerProcess[] = [];
   const { config } = stack.registry;
@@ -80,7 +88,9 @@ export async function startFaultWorld({ redisUrl, postgresUrl }: { redisUrl?: st
 
 /** A module whose archives are `megabytes` of incompressible bytes each: uploads take many parts. */
 export async function largeModuleRepo(name: string, megabytes: number, tags: string[]): Promise<TestRepo> {
-  const files: Record<string, Buffer | string> = { [`${name}.info.yml`]: `name: ${name}\ntype: module\ncore_version_requirement: ^10\n` };
+  const files: Record<string, Buffer | string> = {
+    [`${name}.info.yml`]: `name: ${name}\ntype: module\ncore_version_requirement: ^10\n`,
+  };
   for (let i = 0; i < megabytes; i++) files[`assets/blob-${i}.bin`] = randomBytes(1024 * 1024);
   const repo = await createRepo(files);
   for (const tag of tags) repo.tag(tag);

@@ -25,7 +25,12 @@ describe('fault: Postgres restarts while the API is under release requests', () 
     world = await startFaultWorld({ postgresUrl: postgres.url });
     const repo = await createRepo({ 'small.info.yml': 'name: Small\ntype: module\ncore_version_requirement: ^10\n' });
     for (const tag of TAGS) repo.tag(tag);
-    await world.maintainer('POST', '/api/v1/projects', { name: 'small', title: 'Small', type: 'module', gitUrl: repo.url });
+    await world.maintainer('POST', '/api/v1/projects', {
+      name: 'small',
+      title: 'Small',
+      type: 'module',
+      gitUrl: repo.url,
+    });
   });
   afterAll(async () => {
     await world?.close();
@@ -42,7 +47,7 @@ describe('fault: Postgres restarts while the API is under release requests', () 
     const pending = [...TAGS];
     // Each client requests the next tag; one answered 503 is asked again, as a client would.
     const client = async () => {
-      for (let tag = pending.shift(); tag !== undefined; ) {
+      for (let tag = pending.shift(); tag !== undefined;) {
         const { status, body } = await world.maintainer('POST', '/api/v1/projects/small/releases', { tag });
         answers.set(status, (answers.get(status) ?? 0) + 1);
         if (status === 503) {
@@ -69,7 +74,11 @@ describe('fault: Postgres restarts while the API is under release requests', () 
 
     expect(answers.get(503)).toBeGreaterThan(0);
     expect([...answers.keys()].sort()).toEqual(expect.arrayContaining([202, 503]));
-    await eventually(async () => ((await allFinished(registry)) ? true : undefined), 120_000, 'every release to finish');
+    await eventually(
+      async () => ((await allFinished(registry)) ? true : undefined),
+      120_000,
+      'every release to finish',
+    );
     const seconds = secondsSince(stopped);
     const rows = await registry.db.selectFrom('releases').select(['version', 'status']).execute();
     // None lost: every tag accepted is published, and each tag exists once.

@@ -22,7 +22,12 @@ describe('fault: Redis loses every key (FLUSHALL) while releases are queued and 
     redis = await startPrivateRedis();
     world = await startFaultWorld({ redisUrl: redis.url });
     const repo = await largeModuleRepo('bulky', 8, TAGS);
-    await world.maintainer('POST', '/api/v1/projects', { name: 'bulky', title: 'Bulky', type: 'module', gitUrl: repo.url });
+    await world.maintainer('POST', '/api/v1/projects', {
+      name: 'bulky',
+      title: 'Bulky',
+      type: 'module',
+      gitUrl: repo.url,
+    });
   });
   afterAll(async () => {
     await world?.close();
@@ -35,18 +40,28 @@ describe('fault: Redis loses every key (FLUSHALL) while releases are queued and 
     for (const tag of TAGS) {
       expect((await world.maintainer('POST', '/api/v1/projects/bulky/releases', { tag })).status).toBe(202);
     }
-    await eventually(async () => {
-      const statuses = (await registry.db.selectFrom('releases').select('status').execute()).map((row) => row.status);
-      return statuses.includes('building') && statuses.includes('queued') ? true : undefined;
-    }, 60_000, 'one release building while others wait');
+    await eventually(
+      async () => {
+        const statuses = (await registry.db.selectFrom('releases').select('status').execute()).map((row) => row.status);
+        return statuses.includes('building') && statuses.includes('queued') ? true : undefined;
+      },
+      60_000,
+      'one release building while others wait',
+    );
     await redis.flushAll();
     const flushed = performance.now();
     expect(await registry.queue.queue.getJobCounts('waiting', 'active')).toEqual({ waiting: 0, active: 0 });
 
-    await eventually(async () => ((await allFinished(registry)) ? true : undefined), 120_000, 'every release to finish');
+    await eventually(
+      async () => ((await allFinished(registry)) ? true : undefined),
+      120_000,
+      'every release to finish',
+    );
     const seconds = secondsSince(flushed);
     const settled = await assertSettled(registry);
     expect(settled).toMatchObject({ published: TAGS.length, failed: 0 });
-    console.log(`[faults] Redis FLUSHALL with ${TAGS.length} releases queued/building: all published ${seconds} s after the flush`);
+    console.log(
+      `[faults] Redis FLUSHALL with ${TAGS.length} releases queued/building: all published ${seconds} s after the flush`,
+    );
   });
 });

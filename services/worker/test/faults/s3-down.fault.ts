@@ -1,5 +1,12 @@
 import { eventually } from '@packhouse/testing';
-import { allFinished, assertSettled, largeModuleRepo, secondsSince, startFaultWorld, type FaultWorld } from '@packhouse/testing/faults';
+import {
+  allFinished,
+  assertSettled,
+  largeModuleRepo,
+  secondsSince,
+  startFaultWorld,
+  type FaultWorld,
+} from '@packhouse/testing/faults';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const OUTAGE_MS = 60_000;
@@ -15,7 +22,12 @@ describe('fault: the S3 server is stopped mid-upload and started again a minute 
   beforeAll(async () => {
     world = await startFaultWorld();
     const repo = await largeModuleRepo('bulky', 16, ['1.0.0', '1.0.1']);
-    await world.maintainer('POST', '/api/v1/projects', { name: 'bulky', title: 'Bulky', type: 'module', gitUrl: repo.url });
+    await world.maintainer('POST', '/api/v1/projects', {
+      name: 'bulky',
+      title: 'Bulky',
+      type: 'module',
+      gitUrl: repo.url,
+    });
   });
   afterAll(() => world.close());
 
@@ -31,16 +43,24 @@ describe('fault: the S3 server is stopped mid-upload and started again a minute 
     // Throughout the outage no release fails: the jobs wait, using no attempt.
     const statuses = new Set<string>();
     while (performance.now() - stopped < OUTAGE_MS) {
-      for (const row of await world.stack.registry.db.selectFrom('releases').select('status').execute()) statuses.add(row.status);
+      for (const row of await world.stack.registry.db.selectFrom('releases').select('status').execute())
+        statuses.add(row.status);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
     expect([...statuses].filter((status) => status !== 'queued' && status !== 'building')).toEqual([]);
-    const waited = sample(await worker.metrics(), 'packhouse_job_duration_seconds_count{type="package-release",outcome="waiting"}');
+    const waited = sample(
+      await worker.metrics(),
+      'packhouse_job_duration_seconds_count{type="package-release",outcome="waiting"}',
+    );
     expect(waited).toBeGreaterThan(0);
 
     await world.s3.start();
     const restarted = performance.now();
-    await eventually(async () => ((await allFinished(world.stack.registry)) ? true : undefined), 120_000, 'the releases to finish');
+    await eventually(
+      async () => ((await allFinished(world.stack.registry)) ? true : undefined),
+      120_000,
+      'the releases to finish',
+    );
     const seconds = secondsSince(restarted);
     const settled = await assertSettled(world.stack.registry);
     expect(settled).toMatchObject({ published: 2, failed: 0 });
