@@ -44,8 +44,10 @@ describe('loadConfig', () => {
   });
 
   it('reads the worker operations settings, an hour before an orphan object is swept', () => {
-    expect(loadConfig({}).worker).toMatchObject({ metricsPort: 9464, lockMs: 30_000, reconcileEveryMs: 15_000, orphanAfterMs: 3_600_000 });
-    expect(loadConfig({ WORKER_METRICS_PORT: '0', ORPHAN_SWEEP_AFTER_MS: '0' }).worker).toMatchObject({ metricsPort: 0, orphanAfterMs: 0 });
+    const defaults = { metricsPort: 9464, lockMs: 30_000, reconcileEveryMs: 15_000, orphanAfterMs: 3_600_000 };
+    expect(loadConfig({}).worker).toMatchObject(defaults);
+    const forTests = loadConfig({ WORKER_METRICS_PORT: '0', ORPHAN_SWEEP_AFTER_MS: '0' }).worker;
+    expect(forTests).toMatchObject({ metricsPort: 0, orphanAfterMs: 0 });
   });
 
   it('reads lists of allowed git sources', () => {

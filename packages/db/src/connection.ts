@@ -45,11 +45,13 @@ export function snapshot<T>(db: Db, read: (tx: Tx) => Promise<T>): Promise<T> {
 
 // Connection failures and server shutdown/startup (SQLSTATE classes 08 and 57P): the
 // statement never ran or its transaction was rolled back, so the caller may try again.
+const UNAVAILABLE_MESSAGES =
+  /^Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect/;
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03']);
 
 /** True when an error means Postgres could not be reached or went away, not that a statement was wrong. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
-  return typeof message === 'string' && /^Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect/.test(message);
+  return typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message);
 }

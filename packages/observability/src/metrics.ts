@@ -37,7 +37,9 @@ export function createMetrics({ processMetrics = true } = {}) {
   const httpLabels = ['method', 'route', 'status'] as const;
   const httpRequests = new Counter({
     name: 'packhouse_http_requests_total',
-    help: 'HTTP requests answered by the API (feed cache hits answered by the front door are in packhouse_feed_cache_requests_total)',
+    help:
+      'HTTP requests answered by the API ' +
+      '(feed cache hits answered by the front door are in packhouse_feed_cache_requests_total)',
     labelNames: httpLabels,
     registers: [registry],
   });
@@ -62,7 +64,9 @@ export function createMetrics({ processMetrics = true } = {}) {
   };
   const jobDuration = new Histogram({
     name: 'packhouse_job_duration_seconds',
-    help: 'Packaging job attempts by job type and outcome (published, unchanged, already-finished, lost-race, refused, failed, waiting)',
+    help:
+      'Packaging job attempts by job type and outcome ' +
+      '(published, unchanged, already-finished, lost-race, refused, failed, waiting)',
     labelNames: ['type', 'outcome'] as const,
     buckets: JOB_BUCKETS,
     registers: [registry],

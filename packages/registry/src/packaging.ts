@@ -20,12 +20,17 @@ export interface Packaged {
   coreCompatibility: string | null;
 }
 
-export async function fetchSource(registry: Registry, project: ProjectRow, ref: { tag: string } | { branch: string }): Promise<Checkout> {
+export async function fetchSource(
+  registry: Registry,
+  project: ProjectRow,
+  ref: { tag: string } | { branch: string },
+): Promise<Checkout> {
   const { config, metrics } = registry;
   const started = performance.now();
   let outcome: 'ok' | 'error' = 'error';
   try {
-    const source = await checkout({ project: project.name, gitUrl: project.gitUrl, ref, git: config.git, limits: config.limits });
+    const { git, limits } = config;
+    const source = await checkout({ project: project.name, gitUrl: project.gitUrl, ref, git, limits });
     outcome = 'ok';
     return source;
   } finally {

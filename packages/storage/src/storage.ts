@@ -104,7 +104,8 @@ export function createStorage(options: StorageOptions) {
       let ContinuationToken: string | undefined;
       do {
         const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken }));
-        yield (page.Contents ?? []).flatMap((item) => (item.Key ? [{ key: item.Key, lastModified: item.LastModified ?? new Date(0) }] : []));
+        const contents = page.Contents ?? [];
+        yield contents.flatMap((item) => (item.Key ? [{ key: item.Key, lastModified: item.LastModified ?? new Date(0) }] : []));
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken);
     },

@@ -29,7 +29,8 @@ export function client(app: TestApp, token?: string, { keepAlive = true } = {}) 
     };
     return new Promise((resolve, reject) => {
       const agent = keepAlive ? undefined : false;
-      const outgoing = http.request({ host: '127.0.0.1', port: address.port, method, path: url, headers: sent, agent }, (response) => {
+      const target = { host: '127.0.0.1', port: address.port, method, path: url, headers: sent, agent };
+      const outgoing = http.request(target, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.once('error', reject);

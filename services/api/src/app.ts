@@ -50,7 +50,8 @@ export async function buildApp(registry: Registry) {
   await app.register(openapi, { publicUrl: registry.config.publicUrl });
   await app.register(auth, { registry });
 
-  for (const routes of [healthRoutes, metricsRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes, supportRoutes, usageRoutes]) {
+  const resources = [healthRoutes, metricsRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes];
+  for (const routes of [...resources, supportRoutes, usageRoutes]) {
     await app.register(routes, { registry });
   }
   await app.register(updateStatusRoutes, { registry, updateStatus });

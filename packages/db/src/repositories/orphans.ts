@@ -15,10 +15,12 @@ export interface ArchiveObject {
  */
 export async function keysToKeep(db: Executor, objects: ArchiveObject[]): Promise<Set<string>> {
   if (objects.length === 0) return new Set();
+  const keys = objects.map((o) => o.key);
+  const projects = objects.map((o) => o.project);
+  const versions = objects.map((o) => o.version);
   const { rows } = await sql<{ key: string }>`
     SELECT o.key
-    FROM unnest(${objects.map((o) => o.key)}::text[], ${objects.map((o) => o.project)}::text[], ${objects.map((o) => o.version)}::text[])
-      AS o(key, project, version)
+    FROM unnest(${keys}::text[], ${projects}::text[], ${versions}::text[]) AS o(key, project, version)
     WHERE EXISTS (SELECT 1 FROM release_files f WHERE f.storage_key = o.key)
        OR EXISTS (
          SELECT 1 FROM releases r JOIN projects p ON p.id = r.project_id

@@ -39,7 +39,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const data = path.join(dir, 'data');
   const port = await freePort();
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=100`;
+  const settings = 'listen_addresses=127.0.0.1 fsync=off full_page_writes=off max_connections=100';
+  const options = [`-p ${port}`, `-k ${dir}`, ...settings.split(' ').map((setting) => `-c ${setting}`)].join(' ');
   const startArgs = ['-D', data, '-o', options, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start'];
   run('pg_ctl', startArgs);
   let destroyed = false;

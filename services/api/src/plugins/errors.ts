@@ -20,7 +20,7 @@ export default fp(
         return reply
           .code(503)
           .header('retry-after', '5')
-          .send({ error: { code: 'database_unavailable', message: 'The database is unavailable; try again in a few seconds.' } });
+          .send({ error: { code: 'database_unavailable', message: 'The database is unavailable; try again shortly.' } });
       }
       const status = error.statusCode ?? 500;
       if (status < 500) {
