@@ -1,4 +1,5 @@
 import {
+  advisories,
   builds,
   ChangeListener,
   files,
@@ -78,8 +79,9 @@ export interface ProjectPageData {
   releaseCount: number;
   usage: UsageByMajor;
   offerings: { id: string; provider: string; kind: string; title: string; description: string }[];
-  /** Extension points: filled once advisories and distributions exist. */
-  advisories: { id: string; title: string; url: string }[];
+  /** Published security advisories, newest first. */
+  advisories: { id: string; title: string; severity: string; url: string }[];
+  /** Extension point: filled once distributions exist. */
   usedBy: { name: string; title: string }[];
 }
 
@@ -88,17 +90,18 @@ const USAGE_WEEKS = 12;
 export async function projectPage(registry: Registry, name: string, at = new Date()): Promise<ProjectPageData> {
   const project = await requireVisible(registry, name);
   const data = await snapshot(registry.db, async (tx) => {
-    const [maintainers, rows, usageRows, offeringRows] = await Promise.all([
+    const [maintainers, rows, usageRows, offeringRows, advisoryRows] = await Promise.all([
       projects.listMaintainerNames(tx, project.id),
       releases.listReleases(tx, project.id),
       usage.weeklyUsage(tx, project.id, weeksBefore(at, USAGE_WEEKS - 1)),
       offerings.listOfferings(tx, project.id),
+      advisories.listProjectAdvisories(tx, project.id),
     ]);
     const fileRows = await files.listFiles(
       tx,
       rows.map((row) => row.id),
     );
-    return { maintainers, rows, usageRows, offeringRows, fileRows };
+    return { maintainers, rows, usageRows, offeringRows, advisoryRows, fileRows };
   });
   const all = pageReleases(registry, project, data.rows, data.fileRows);
   const latest = all
@@ -129,7 +132,15 @@ export async function projectPage(registry: Registry, name: string, at = new Dat
       title,
       description,
     })),
-    advisories: [],
+    advisories: data.advisoryRows
+      .filter((row) => row.status === 'published')
+      .reverse()
+      .map(({ id, title, severity, link }) => ({
+        id,
+        title,
+        severity,
+        url: link ?? `${registry.config.publicUrl}/api/v1/projects/${project.name}/advisories/${id}`,
+      })),
     usedBy: [],
   };
 }

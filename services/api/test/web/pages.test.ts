@@ -226,4 +226,18 @@ describe('pages for people: every page, its headers, and escaping', () => {
       10_000,
     );
   });
+
+  it('lists published advisories on the project page, on the very next view', async () => {
+    expect((await anonymous().get('/project/hostile')).text).toContain('No open advisories.');
+    const published = await alice('POST', '/api/v1/projects/hostile/advisories', {
+      title: 'Access bypass <script>alert(1)</script>',
+      severity: 'high',
+      affectedVersions: '<1.0.1',
+      description: 'Fixed in 1.0.1.',
+    });
+    expect(published.status).toBe(201);
+    const { text } = await anonymous().get('/project/hostile');
+    expect(text).toContain(`${published.body.id}: Access bypass &lt;script&gt;alert(1)&lt;/script&gt;</a>`);
+    expect(text).toContain('<span class="badge insecure">high</span>');
+  });
 });

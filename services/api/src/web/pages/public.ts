@@ -65,7 +65,7 @@ ${branch.dev ? html`<p>Development snapshot: <a href="/project/${project.name}/r
 <section aria-labelledby="maintainers"><h2 id="maintainers">Maintainers</h2><ul>${data.maintainers.map((m) => html`<li>${m}</li>`)}</ul></section>
 <section aria-labelledby="security"><h2 id="security">Security coverage</h2>
 <p>${project.securityCoverage ? 'Covered by the security advisory policy.' : 'Not covered by the security advisory policy: use at your own risk.'}</p>
-${data.advisories.length > 0 ? html`<ul>${data.advisories.map((a) => html`<li><a href="${a.url}">${a.title}</a></li>`)}</ul>` : html`<p class="muted">No open advisories.</p>`}
+${data.advisories.length > 0 ? html`<ul>${data.advisories.map((a) => html`<li><span class="badge insecure">${a.severity}</span> <a href="${a.url}">${a.id}: ${a.title}</a></li>`)}</ul>` : html`<p class="muted">No open advisories.</p>`}
 </section>
 <section aria-labelledby="offerings"><h2 id="offerings">Commercial offerings</h2>
 ${data.offerings.length === 0 ? html`<p class="muted">No offerings listed.</p>` : ''}
