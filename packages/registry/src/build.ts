@@ -1,7 +1,8 @@
-import { events, files, projects, releases } from '@packhouse/db';
+import { files, projects, releases } from '@packhouse/db';
 import { SourceRefused } from '@packhouse/packager';
+import { recordReleaseChange } from './changes.ts';
 import type { Registry } from './context.ts';
-import { BuildRefused, eventFiles, fetchSource, fileRows, packageSource, removeObjects } from './packaging.ts';
+import { BuildRefused, fetchSource, fileRows, packageSource, removeObjects } from './packaging.ts';
 
 export { BuildRefused } from './packaging.ts';
 
@@ -36,12 +37,7 @@ export async function buildRelease(registry: Registry, releaseId: string, { last
       });
       if (!won) return false;
       await files.insertFiles(tx, fileRows(releaseId, stored));
-      await events.appendEvent(tx, {
-        kind: 'release.published',
-        project: project.name,
-        version: release.version,
-        payload: { commit: source.commit, files: eventFiles(stored) },
-      });
+      await recordReleaseChange(registry, tx, releaseId, 'release.published');
       return true;
     });
     log.info(

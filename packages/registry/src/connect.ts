@@ -5,6 +5,7 @@ import { createStorage, startEmbeddedS3, type EmbeddedS3 } from '@packhouse/stor
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from './context.ts';
+import { loadSigning } from './signing.ts';
 
 export interface Connected {
   registry: Registry;
@@ -31,8 +32,9 @@ export async function connectRegistry(config: Readonly<Config>, log: Logger, rol
   const warn = (error: Error) => log.warn({ err: error }, 'Redis connection error.');
   redis.on('error', warn);
   const queue = createPackagingQueue(redis, config.queuePrefix, warn);
+  const signing = await loadSigning(config, db, log);
   return {
-    registry: { db, queue, storage, config, log },
+    registry: { db, queue, storage, config, log, signing },
     async close() {
       await queue.close();
       redis.disconnect();

@@ -3,6 +3,7 @@ import type { Db } from '@packhouse/db';
 import type { PackagingQueue } from '@packhouse/queue';
 import type { Storage } from '@packhouse/storage';
 import type { Logger } from 'pino';
+import type { Signing } from './signing.ts';
 
 /** What the domain services need; built once per process by the service that hosts them. */
 export interface Registry {
@@ -11,6 +12,8 @@ export interface Registry {
   storage: Storage;
   config: Readonly<Config>;
   log: Logger;
+  /** Signs release statements and the change feed (signing.ts). */
+  signing: Signing;
 }
 
 /** Who is calling: resolved from the bearer token by the transport. */

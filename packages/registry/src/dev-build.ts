@@ -1,8 +1,9 @@
-import { builds, events, files, projects, releases } from '@packhouse/db';
+import { builds, files, projects, releases } from '@packhouse/db';
 import { SourceRefused } from '@packhouse/packager';
 import type { BuildOutcome } from './build.ts';
+import { recordReleaseChange } from './changes.ts';
 import type { Registry } from './context.ts';
-import { BuildRefused, coreCompatibilityOf, eventFiles, fetchSource, fileRows, packageSource, removeObjects } from './packaging.ts';
+import { BuildRefused, coreCompatibilityOf, fetchSource, fileRows, packageSource, removeObjects } from './packaging.ts';
 
 /**
  * Packages one snapshot of a dev branch. Every build is a new set of immutable objects
@@ -33,7 +34,9 @@ export async function buildDevSnapshot(registry: Registry, buildId: string, { la
       const coreCompatibility = await coreCompatibilityOf(project, source, release.version);
       await db.transaction().execute(async (tx) => {
         if (!(await builds.finishBuild(tx, buildId, { status: 'unchanged', commit: source.commit, commitTime }))) return;
-        await builds.makeCurrent(tx, release.id, { id: earlier.id, commit: source.commit, commitTime, coreCompatibility }, buildId);
+        if (await builds.makeCurrent(tx, release.id, { id: earlier.id, commit: source.commit, commitTime, coreCompatibility }, buildId)) {
+          await recordReleaseChange(registry, tx, release.id, 'release.updated');
+        }
       });
       log.info({ ...logFields, commit: source.commit, reused: earlier.id }, 'Dev branch is back on a commit built before; its build is current again.');
       return 'unchanged';
@@ -43,13 +46,10 @@ export async function buildDevSnapshot(registry: Registry, buildId: string, { la
     published = await db.transaction().execute(async (tx) => {
       if (!(await builds.finishBuild(tx, buildId, { status: 'published', commit: source.commit, commitTime }))) return false;
       await files.insertFiles(tx, fileRows(release.id, stored, buildId));
-      await builds.makeCurrent(tx, release.id, { id: buildId, commit: source.commit, commitTime, coreCompatibility }, buildId);
-      await events.appendEvent(tx, {
-        kind: 'release.dev-build-published',
-        project: project.name,
-        version: release.version,
-        payload: { build: buildId, commit: source.commit, files: eventFiles(stored) },
-      });
+      // Its files are published either way; the release points at them unless a newer job decided otherwise.
+      if (await builds.makeCurrent(tx, release.id, { id: buildId, commit: source.commit, commitTime, coreCompatibility }, buildId)) {
+        await recordReleaseChange(registry, tx, release.id, 'release.updated');
+      }
       return true;
     });
     log.info({ ...logFields, commit: source.commit }, published ? 'Dev snapshot published.' : 'Dev snapshot was published by another worker.');
