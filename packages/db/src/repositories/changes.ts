@@ -76,7 +76,7 @@ export async function currentHorizon(db: Executor): Promise<{ epoch: Epoch; hori
 export async function listChanges(db: Executor, epoch: number, after: Position, horizon: string, limit: number): Promise<ChangeRow[]> {
   const { rows } = await sql<ChangeRow>`
     SELECT txid::text, id, type, project, version, revision, files,
-           to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS published_at, detail, signature, at
+           to_char(date_trunc('milliseconds', published_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS published_at, detail, signature, at
       FROM changes
      WHERE epoch = ${epoch}
        AND (txid, id) > (${after.txid}::xid8, ${after.id}::bigint)
@@ -179,7 +179,7 @@ export async function readSnapshot(db: Executor): Promise<SnapshotProjectRow[]> 
            coalesce((SELECT jsonb_agg(jsonb_build_object(
                       'id', r.id::text, 'version', r.version, 'revision', r.revision, 'feedStatus', r.feed_status,
                       'insecure', r.insecure, 'releaseTypes', to_jsonb(r.release_types),
-                      'publishedAt', to_char(r.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                      'publishedAt', to_char(date_trunc('milliseconds', r.published_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                       'signature', r.signature,
                       'files', coalesce((SELECT jsonb_agg(jsonb_build_object('name', f.name, 'size', f.size, 'sha256', f.sha256) ORDER BY f.name)
                                            FROM release_files f
@@ -204,7 +204,7 @@ export async function readReleaseState(tx: Tx, releaseId: string) {
     files: { name: string; size: number; sha256: string }[];
   }>`
     SELECT p.name AS project, r.version, r.status, r.feed_status, r.insecure, r.release_types,
-           to_char(r.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS published_at,
+           to_char(date_trunc('milliseconds', r.published_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS published_at,
            coalesce((SELECT jsonb_agg(jsonb_build_object('name', f.name, 'size', f.size, 'sha256', f.sha256) ORDER BY f.name)
                        FROM release_files f
                       WHERE f.release_id = r.id AND f.build_id IS NOT DISTINCT FROM r.current_build_id), '[]'::jsonb) AS files
