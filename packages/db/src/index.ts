@@ -20,3 +20,4 @@ export type { ProjectRow } from './repositories/projects.ts';
 export type { ReleaseRow } from './repositories/releases.ts';
 export type { ReleaseFileRow } from './repositories/files.ts';
 export type { UserRow } from './repositories/users.ts';
+export * as recentReleases from './repositories/recent-releases.ts';

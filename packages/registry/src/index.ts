@@ -28,3 +28,4 @@ export { rotateWebhookSecret } from './projects.ts';
 export { recordProjectChange, recordReleaseChange, type ProjectChangeType, type ReleaseChangeType } from './changes.ts';
 export { listKeys, readChanges, readSnapshot, SIGNED_METADATA_TTL_MS, type ChangeEvent, type ChangesPage, type Snapshot } from './change-feed.ts';
 export { loadSigning, type Signing } from './signing.ts';
+export { allReleasesAtom, projectReleasesAtom } from './atom-feeds.ts';
