@@ -14,6 +14,8 @@ export interface ChangeEvent {
   version: string | null;
   revision: number;
   at: string;
+  /** Release events: the publication time the signed statement holds. */
+  publishedAt: string | null;
   files: { name: string; url: string; size: number; sha256: string }[];
   /** The feed's view of a release (status, insecure, releaseTypes) or of a project (title, status). */
   detail: Record<string, unknown>;
@@ -72,6 +74,7 @@ async function toEvent(registry: Registry, row: ChangeRow): Promise<ChangeEvent>
     version: row.version,
     revision: row.revision,
     at: row.at.toISOString(),
+    publishedAt: row.publishedAt,
     files: row.files.map((file) => ({ name: file.name, url: downloadUrl(registry.config.publicUrl, file.name), size: Number(file.size), sha256: file.sha256 })),
     detail: row.detail,
     signature,

@@ -67,7 +67,8 @@ describe('the change feed', () => {
 
     const release = (await anonymous('GET', '/api/v1/projects/token/releases/8.x-1.0')).body;
     for (const event of token.filter((e) => e.version)) {
-      const statement = releaseStatement({ project: event.project, version: event.version, revision: event.revision, files: event.files, publishedAt: release.publishedAt });
+      expect(event.publishedAt).toBe(release.publishedAt);
+      const statement = releaseStatement(event);
       expect(verifySignature(statement, event.signature, keys), `revision ${event.revision}`).toBe(true);
       // The same statement with other bytes does not verify.
       const forged = { ...statement, files: statement.files.map((file) => ({ ...file, sha256: '0'.repeat(64) })) };

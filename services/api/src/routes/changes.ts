@@ -21,6 +21,7 @@ const ChangeEvent = Type.Object({
   version: Type.Union([Type.String(), Type.Null()]),
   revision: Type.Integer({ description: 'Counts up with each change of the release (or project): apply an event only if newer.' }),
   at: Type.String({ format: 'date-time' }),
+  publishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Release events: as the signed statement holds it.' }),
   files: Type.Array(EventFile),
   detail: Detail,
   signature: Type.Union([Type.Ref('Signature'), Type.Null()], { description: "Over the release's statement; null for project events." }),
