@@ -63,11 +63,26 @@ export async function appendChange(tx: Tx, change: NewChange): Promise<void> {
     .execute();
 }
 
-/** The current epoch and the horizon below which every transaction has finished. */
+/**
+ * The current epoch and the horizon: the oldest transaction of this database still running
+ * in the reader's snapshot (or the snapshot's xmax when none is), so every transaction below it
+ * has finished. Transaction ids are cluster-wide; pg_snapshot_xmin alone would let a long
+ * transaction in another database of the cluster hold the feed back, so in-progress ids are
+ * skipped when pg_stat_activity positively places them in another database (an id it cannot
+ * place, say of another role's session, still holds the horizon: late, never wrong).
+ */
 export async function currentHorizon(db: Executor): Promise<{ epoch: Epoch; horizon: string }> {
   const { rows } = await sql<{ id: number; token: string; prunedTxid: string; prunedId: string; horizon: string }>`
-    SELECT id, token, pruned_txid::text, pruned_id, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
-      FROM change_feed_epochs ORDER BY id DESC LIMIT 1`.execute(db);
+    WITH snap AS (SELECT pg_current_snapshot() AS s),
+    elsewhere AS (
+      SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+       WHERE backend_xid IS NOT NULL AND datid <> (SELECT oid FROM pg_database WHERE datname = current_database())
+    )
+    SELECT e.id, e.token, e.pruned_txid::text, e.pruned_id,
+           coalesce((SELECT min(x) FROM pg_snapshot_xip((SELECT s FROM snap)) AS x
+                      WHERE (x::text::numeric % 4294967296)::bigint NOT IN (SELECT xid FROM elsewhere)),
+                    pg_snapshot_xmax((SELECT s FROM snap)))::text AS horizon
+      FROM change_feed_epochs e ORDER BY e.id DESC LIMIT 1`.execute(db);
   const row = rows[0]!;
   return { epoch: { id: row.id, token: row.token, pruned: { txid: row.prunedTxid, id: String(row.prunedId) } }, horizon: row.horizon };
 }
