@@ -139,7 +139,7 @@ describe('a mirror converges on a verified copy of the origin', () => {
       tamper: (url, body) => {
         if (url !== `/files/projects/${victim}`) return body;
         const forged = Buffer.from(body);
-        forged[forged.length - 1] ^= 0xff;
+        forged[forged.length - 1]! ^= 0xff;
         return forged;
       },
     });

@@ -22,7 +22,7 @@ export async function startProxy(target: string, options: ProxyOptions = {}) {
         const chunks: Buffer[] = [];
         upstream.on('data', (chunk: Buffer) => chunks.push(chunk));
         upstream.on('end', () => {
-          let body = Buffer.concat(chunks);
+          let body: Buffer = Buffer.concat(chunks);
           if (options.tamper) body = options.tamper(path, body);
           const headers = { ...upstream.headers, 'content-length': String(body.length) };
           delete headers['transfer-encoding'];
