@@ -1,5 +1,5 @@
 import { recentReleases } from '@packhouse/db';
-import { renderAtom } from '@packhouse/feeds';
+import { renderAtom } from '@packhouse/update-status';
 import type { Registry } from './context.ts';
 import { requireProject } from './projects.ts';
 import { downloadUrl } from './views.ts';

@@ -1,6 +1,6 @@
-import { changes, feeds, usage } from '@packhouse/db';
+import { changes, updateStatus, usage } from '@packhouse/db';
 import type { Registry } from './context.ts';
-import { weeksBefore } from './iso-week.ts';
+import { weeksBefore } from './usage/iso-week.ts';
 
 /**
  * Drops rows that would otherwise only grow: per-site usage rows of weeks before last week
@@ -11,7 +11,7 @@ import { weeksBefore } from './iso-week.ts';
  */
 export async function houseKeep(registry: Registry, at = new Date()): Promise<{ usageSites: number; feedChanges: number; changes: number }> {
   const usageSites = await usage.pruneUsageSites(registry.db, weeksBefore(at, 1));
-  const feedChanges = await feeds.pruneFeedChanges(registry.db);
+  const feedChanges = await updateStatus.pruneFeedChanges(registry.db);
   const retained = new Date(at.getTime() - registry.config.mirrors.changeRetentionDays * 24 * 60 * 60 * 1000);
   const changeRows = await changes.pruneChanges(registry.db, retained);
   if (usageSites + feedChanges + changeRows > 0) {

@@ -4,7 +4,7 @@ import { checkGitUrl, SourceRefused, type ProjectType } from '@packhouse/package
 import { recordProjectChange } from './changes.ts';
 import type { Actor, Registry } from './context.ts';
 import { conflict, forbidden, invalid, notFound } from './errors.ts';
-import { isoWeekLabel } from './iso-week.ts';
+import { isoWeekLabel } from './usage/iso-week.ts';
 import { releaseView, type ProjectView } from './views.ts';
 
 /** A Drupal machine name: what a project may be called. */

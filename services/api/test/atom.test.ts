@@ -1,6 +1,6 @@
 import { client, startStack, type Stack } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { child, parseXml, type XmlNode } from '../../../packages/feeds/test/mini-xml.ts';
+import { child, parseXml, type XmlNode } from '@packhouse/testing/update-status';
 import { seedRelease } from './feed-seed.ts';
 
 const T = 1_764_288_000;
