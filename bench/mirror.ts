@@ -12,7 +12,8 @@
  *    (`dist/mirror.mjs --once`, verifying size, sha256 and signatures, fsync + rename per file)
  *    and curl (`--parallel`, writing the same files) with the same concurrency, both on
  *    CPU 1, each into an empty folder. Target: mirror >= 0.8x curl's files per second.
- * BENCH_RUNS (default 3), BENCH_REQUESTS (default 300) and BENCH_CONCURRENCY (default 8) tune it.
+ * BENCH_RUNS (default 3), BENCH_REQUESTS (default 300) and BENCH_CONCURRENCY (default 8) tune it;
+ * BENCH_PART=pages or BENCH_PART=mirror runs one half.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
@@ -33,6 +34,7 @@ const WORK = path.join(ROOT, 'bench', '.work', 'mirror');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const PART = process.env.BENCH_PART ?? 'all';
 const EVENTS = 200_000;
 const ARCHIVES = 2_000;
 const SERVER = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
@@ -181,7 +183,7 @@ async function compareWithCurl(api: Server, names: string[]): Promise<void> {
 
     const config = path.join(WORK, 'curl.config');
     writeFileSync(config, names.map((name) => `url = "${api.url}/files/projects/${name}"\noutput = "${path.join(curlDir, name)}"\n`).join(''));
-    const curlSeconds = await timed('curl', ['--silent', '--fail', '--parallel', '--parallel-max', String(CONCURRENCY), '--config', config]);
+    const curlSeconds = await timed('curl', ['--silent', '--no-progress-meter', '--fail', '--parallel', '--parallel-max', String(CONCURRENCY), '--config', config]);
     rates.curl.push(names.length / curlSeconds);
     console.log(`  run ${run + 1}: mirror ${fmt(names.length / seconds, 0)} files/s (${fmt(seconds, 2)} s)   curl ${fmt(names.length / curlSeconds, 0)} files/s (${fmt(curlSeconds, 2)} s)`);
   }
@@ -198,8 +200,14 @@ async function main(): Promise<void> {
   bundle(ROOT);
   console.log('Shared machine: every figure below is noisy; compare within a run.');
 
+  if (PART !== 'mirror') await benchPages();
+  if (PART !== 'pages') await benchMirror();
+  rmSync(WORK, { recursive: true, force: true });
+}
+
+async function benchPages(): Promise<void> {
   const pagesUrl = dbUrl('packhouse_bench_mirror_pages');
-  let started = performance.now();
+  const started = performance.now();
   await seedEvents(pagesUrl);
   console.log(`Seeded ${EVENTS.toLocaleString('en')} changes in ${fmt((performance.now() - started) / 1000)} s`);
   const pagesApi = await startApi(ROOT, 3311, apiEnv(pagesUrl, 'pages'));
@@ -208,9 +216,11 @@ async function main(): Promise<void> {
   await pagesApi.stop();
   running.delete(pagesApi);
   await dropDatabase(pagesUrl);
+}
 
+async function benchMirror(): Promise<void> {
   const filesUrl = dbUrl('packhouse_bench_mirror_files');
-  started = performance.now();
+  const started = performance.now();
   const names = await seedArchives(filesUrl);
   console.log(`\nSeeded ${names.length.toLocaleString('en')} archives of 4 KB in ${fmt((performance.now() - started) / 1000)} s`);
   const filesApi = await startApi(ROOT, 3312, apiEnv(filesUrl, 'files'));
@@ -220,7 +230,6 @@ async function main(): Promise<void> {
   await filesApi.stop();
   running.delete(filesApi);
   await dropDatabase(filesUrl);
-  rmSync(WORK, { recursive: true, force: true });
 }
 
 try {

@@ -10,12 +10,23 @@ export function canonicalJson(value: unknown): string {
     if (!Number.isSafeInteger(value)) throw new TypeError(`canonical JSON holds only safe integers, got ${value}`);
     return String(value);
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, child]) => child !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, child]) => `${JSON.stringify(key)}:${canonicalJson(child)}`).join(',')}}`;
+    // Array.prototype.sort's default order compares UTF-16 code units, as RFC 8785 asks.
+    const keys = Object.keys(value).sort();
+    let out = '{';
+    let first = true;
+    for (const key of keys) {
+      const child = (value as Record<string, unknown>)[key];
+      if (child === undefined) continue;
+      out += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(child)}`;
+      first = false;
+    }
+    return `${out}}`;
   }
   throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
 }

@@ -104,19 +104,26 @@ export class Mirror {
     progress.start();
     try {
       await this.retryParked(progress, result);
+      // The next page is fetched while this one's archives download; it is applied only after.
+      let prefetched: { since: string | null; page: Promise<ChangesPage> } | undefined;
       while (!this.stopping) {
         let page: ChangesPage;
         const since = this.state.cursor;
         try {
-          const query = new URLSearchParams({ limit: String(this.options.pageSize), ...(since ? { since } : {}) });
-          page = await this.origin.json<ChangesPage>(`/api/v1/changes?${query}`);
+          page = prefetched?.since === since ? await prefetched.page : await this.fetchPage(since);
         } catch (error) {
           if (error instanceof OriginError && error.status === 410) {
             this.log.warn({ reason: error.message }, 'The origin no longer has the changes after our cursor; resynchronizing from its snapshot.');
+            prefetched = undefined;
             await this.resync(progress, result);
             continue;
           }
           throw error;
+        }
+        prefetched = undefined;
+        if (page.hasMore) {
+          prefetched = { since: page.next, page: this.fetchPage(page.next) };
+          prefetched.page.catch(() => {}); // handled when awaited
         }
         await this.trust.checkPage(page, since);
         await this.applyEvents(page.events, progress, result);
@@ -137,6 +144,11 @@ export class Mirror {
     result.parked = Object.keys(this.state.parked);
     if (result.parked.length > 0) this.log.error({ parked: this.state.parked }, `${result.parked.length} objects are parked; they are retried at every pass.`);
     return result;
+  }
+
+  private fetchPage(since: string | null): Promise<ChangesPage> {
+    const query = new URLSearchParams({ limit: String(this.options.pageSize), ...(since ? { since } : {}) });
+    return this.origin.json<ChangesPage>(`/api/v1/changes?${query}`);
   }
 
   private async applyEvents(events: ChangeEvent[], progress: Progress, result: PassResult): Promise<void> {

@@ -57,9 +57,8 @@ export class Store {
     return { sha256: hash.digest('hex'), size };
   }
 
-  /** Moves a fsynced temporary file to its final name. */
+  /** Moves a fsynced temporary file to its final name (in a folder that exists). */
   async commit(temp: string, final: string): Promise<void> {
-    await mkdir(path.dirname(final), { recursive: true });
     await rename(temp, final);
   }
 
@@ -73,6 +72,7 @@ export class Store {
     } finally {
       await handle.close();
     }
+    await mkdir(path.dirname(final), { recursive: true });
     await this.commit(temp, final);
     await syncDir(path.dirname(final));
   }

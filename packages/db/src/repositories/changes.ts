@@ -92,11 +92,12 @@ export async function listChanges(db: Executor, epoch: number, after: Position, 
   const { rows } = await sql<ChangeRow>`
     SELECT txid::text, id, type, project, version, revision, files,
            to_char(date_trunc('milliseconds', published_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS published_at, detail, signature, at
-      FROM changes
-     WHERE epoch = ${epoch}
-       AND (txid, id) > (${after.txid}::xid8, ${after.id}::bigint)
-       AND txid < ${horizon}::xid8
-     ORDER BY txid, id
+      FROM changes c
+     WHERE c.epoch = ${epoch}
+       AND (c.txid, c.id) > (${after.txid}::xid8, ${after.id}::bigint)
+       AND c.txid < ${horizon}::xid8
+     -- Qualified: a bare txid would name the text output column, and sort as text, without the index.
+     ORDER BY c.txid, c.id
      LIMIT ${limit}`.execute(db);
   return rows.map((row) => ({ ...row, id: String(row.id) }));
 }
@@ -128,9 +129,9 @@ export async function pruneChanges(db: Executor, before: Date): Promise<number> 
   return db.transaction().execute(async (tx) => {
     const old = await sql`DELETE FROM changes WHERE epoch < change_feed_epoch()`.execute(tx);
     const { rows } = await sql<{ txid: string; id: string }>`
-      SELECT txid::text, id FROM changes
-       WHERE epoch = change_feed_epoch() AND at < ${before}
-       ORDER BY txid DESC, id DESC LIMIT 1`.execute(tx);
+      SELECT c.txid::text, c.id FROM changes c
+       WHERE c.epoch = change_feed_epoch() AND c.at < ${before}
+       ORDER BY c.txid DESC, c.id DESC LIMIT 1`.execute(tx);
     const mark = rows[0];
     if (!mark) return Number(old.numAffectedRows ?? 0n);
     await sql`UPDATE change_feed_epochs SET pruned_txid = ${mark.txid}::xid8, pruned_id = ${mark.id}
