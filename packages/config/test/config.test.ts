@@ -35,6 +35,8 @@ describe('loadConfig', () => {
     [{ GIT_ALLOWED_SOURCES: 'ext::sh' }, 'GIT_ALLOWED_SOURCES'],
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ SIGNING_KEY: 'not-a-key' }, 'SIGNING_KEY'],
+    [{ CHANGE_RETENTION_DAYS: '0' }, 'CHANGE_RETENTION_DAYS'],
   ])('refuses %j naming the variable', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));
@@ -45,5 +47,11 @@ describe('loadConfig', () => {
       'https://git.example.org/',
       'file://',
     ]);
+  });
+
+  it('reads the signing key and the change feed retention for mirrors', () => {
+    expect(loadConfig({}).mirrors).toEqual({ signingKey: undefined, signingKeyFile: './data/signing-key', changeRetentionDays: 90 });
+    const seed = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ SIGNING_KEY: seed, CHANGE_RETENTION_DAYS: '30' }).mirrors).toMatchObject({ signingKey: seed, changeRetentionDays: 30 });
   });
 });
