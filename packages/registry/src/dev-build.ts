@@ -66,7 +66,8 @@ const devSnapshot: JobType<ClaimedBuild, Checkout> = {
   },
   async publish(registry, tx, { build, release }, source, { stored, coreCompatibility }) {
     const commitTime = new Date(source.commitTime * 1000);
-    if (!(await builds.finishBuild(tx, build.id, { status: 'published', commit: source.commit, commitTime }))) return false;
+    if (!(await builds.finishBuild(tx, build.id, { status: 'published', commit: source.commit, commitTime })))
+      return false;
     await files.insertFiles(tx, fileRows(release.id, stored, build.id));
     // Its files are published either way; the release points at them unless a newer job decided otherwise.
     const current = { id: build.id, commit: source.commit, commitTime, coreCompatibility };
