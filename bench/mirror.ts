@@ -93,12 +93,17 @@ async function timePages(api: Server, url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const { rows } = await client.query(`SELECT token FROM change_feed_epochs ORDER BY id DESC LIMIT 1`);
-  const near = await client.query(`SELECT txid::text, id::text FROM changes ORDER BY txid, id OFFSET ${EVENTS - 1500} LIMIT 1`);
+  const near = await client.query(
+    `SELECT txid::text, id::text FROM changes ORDER BY txid, id OFFSET ${EVENTS - 1500} LIMIT 1`,
+  );
   await client.end();
   const first = JSON.parse((await get(`${api.url}/api/v1/changes?limit=1000`)).body.toString('utf8'));
   const cursors = {
     'far back (event 1,000 of 200,000)': first.next as string,
-    'near the head (event 198,500)': encodeCursor({ epoch: rows[0].token, position: { txid: near.rows[0].txid, id: near.rows[0].id } }),
+    'near the head (event 198,500)': encodeCursor({
+      epoch: rows[0].token,
+      position: { txid: near.rows[0].txid, id: near.rows[0].id },
+    }),
   };
   const times = new Map<string, number[]>(Object.keys(cursors).map((name) => [name, []]));
   for (const [name, cursor] of Object.entries(cursors)) {
@@ -114,11 +119,15 @@ async function timePages(api: Server, url: string): Promise<void> {
       if (i >= 20) times.get(name)!.push(elapsed);
     }
   }
-  console.log(`\nChange feed: a page of 1,000 events with ${EVENTS.toLocaleString('en')} in the table (${REQUESTS} requests each, alternating)`);
+  console.log(
+    `\nChange feed: a page of 1,000 events with ${EVENTS.toLocaleString('en')} in the table (${REQUESTS} requests each, alternating)`,
+  );
   for (const [name, values] of times) {
     values.sort((a, b) => a - b);
     const p99 = quantile(values, 0.99);
-    console.log(`  ${name.padEnd(36)} median ${fmt(quantile(values, 0.5))} ms   p99 ${fmt(p99)} ms   ${p99 < 50 ? 'meets' : 'MISSES'} p99 < 50 ms`);
+    console.log(
+      `  ${name.padEnd(36)} median ${fmt(quantile(values, 0.5))} ms   p99 ${fmt(p99)} ms   ${p99 < 50 ? 'meets' : 'MISSES'} p99 < 50 ms`,
+    );
   }
 }
 
@@ -132,8 +141,14 @@ async function seedArchives(url: string): Promise<string[]> {
     await registry.storage.ensureBucket();
     await ensureAdmin(registry.db, newToken());
     const admin = (await users.findUserByName(registry.db, 'admin'))!;
-    await createProject(registry, { id: admin.id, name: admin.name, isAdmin: true }, { name: 'bench', title: 'Bench', type: 'module', gitUrl: 'https://git.example.org/bench.git' });
-    const project = (await registry.db.selectFrom('projects').select('id').where('name', '=', 'bench').executeTakeFirstOrThrow()).id;
+    await createProject(
+      registry,
+      { id: admin.id, name: admin.name, isAdmin: true },
+      { name: 'bench', title: 'Bench', type: 'module', gitUrl: 'https://git.example.org/bench.git' },
+    );
+    const project = (
+      await registry.db.selectFrom('projects').select('id').where('name', '=', 'bench').executeTakeFirstOrThrow()
+    ).id;
     const names: string[] = [];
     let next = 0;
     const seedOne = async () => {
@@ -145,8 +160,27 @@ async function seedArchives(url: string): Promise<string[]> {
         await registry.storage.upload(key, name, Readable.from([bytes]));
         const digest = (algorithm: string) => createHash(algorithm).update(bytes).digest('hex');
         await registry.db.transaction().execute(async (tx) => {
-          const release = (await releases.insertRelease(tx, { projectId: project, version, tag: version, status: 'published', commit: digest('sha1'), publishedAt: new Date() }))!;
-          await files.insertFiles(tx, [{ releaseId: release.id, name, archiveType: 'tar.gz', storageKey: key, size: bytes.length, md5: digest('md5'), sha1: digest('sha1'), sha256: digest('sha256'), sha512: digest('sha512') }]);
+          const release = (await releases.insertRelease(tx, {
+            projectId: project,
+            version,
+            tag: version,
+            status: 'published',
+            commit: digest('sha1'),
+            publishedAt: new Date(),
+          }))!;
+          await files.insertFiles(tx, [
+            {
+              releaseId: release.id,
+              name,
+              archiveType: 'tar.gz',
+              storageKey: key,
+              size: bytes.length,
+              md5: digest('md5'),
+              sha1: digest('sha1'),
+              sha256: digest('sha256'),
+              sha512: digest('sha512'),
+            },
+          ]);
           await recordReleaseChange(registry, tx, release.id, 'release.published');
         });
         names.push(name);
@@ -164,7 +198,9 @@ function timed(command: string, args: string[]): Promise<number> {
   const started = performance.now();
   const child = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   return new Promise((resolve, reject) =>
-    child.once('exit', (code) => (code === 0 ? resolve((performance.now() - started) / 1000) : reject(new Error(`${command} exited with ${code}`)))),
+    child.once('exit', (code) =>
+      code === 0 ? resolve((performance.now() - started) / 1000) : reject(new Error(`${command} exited with ${code}`)),
+    ),
   );
 }
 
@@ -176,16 +212,41 @@ async function compareWithCurl(api: Server, names: string[]): Promise<void> {
     rmSync(mirrorDir, { recursive: true, force: true });
     rmSync(path.dirname(path.dirname(curlDir)), { recursive: true, force: true });
     mkdirSync(curlDir, { recursive: true });
-    const seconds = await timed(process.execPath, ['dist/mirror.mjs', '--origin', api.url, '--dir', mirrorDir, '--once', '--concurrency', String(CONCURRENCY)]);
+    const seconds = await timed(process.execPath, [
+      'dist/mirror.mjs',
+      '--origin',
+      api.url,
+      '--dir',
+      mirrorDir,
+      '--once',
+      '--concurrency',
+      String(CONCURRENCY),
+    ]);
     const mirrored = readdirSync(path.join(mirrorDir, 'files', 'projects')).length;
     if (mirrored !== names.length) throw new Error(`the mirror holds ${mirrored} archives, not ${names.length}`);
     rates.mirror.push(names.length / seconds);
 
     const config = path.join(WORK, 'curl.config');
-    writeFileSync(config, names.map((name) => `url = "${api.url}/files/projects/${name}"\noutput = "${path.join(curlDir, name)}"\n`).join(''));
-    const curlSeconds = await timed('curl', ['--silent', '--no-progress-meter', '--fail', '--parallel', '--parallel-max', String(CONCURRENCY), '--config', config]);
+    writeFileSync(
+      config,
+      names
+        .map((name) => `url = "${api.url}/files/projects/${name}"\noutput = "${path.join(curlDir, name)}"\n`)
+        .join(''),
+    );
+    const curlSeconds = await timed('curl', [
+      '--silent',
+      '--no-progress-meter',
+      '--fail',
+      '--parallel',
+      '--parallel-max',
+      String(CONCURRENCY),
+      '--config',
+      config,
+    ]);
     rates.curl.push(names.length / curlSeconds);
-    console.log(`  run ${run + 1}: mirror ${fmt(names.length / seconds, 0)} files/s (${fmt(seconds, 2)} s)   curl ${fmt(names.length / curlSeconds, 0)} files/s (${fmt(curlSeconds, 2)} s)`);
+    console.log(
+      `  run ${run + 1}: mirror ${fmt(names.length / seconds, 0)} files/s (${fmt(seconds, 2)} s)   curl ${fmt(names.length / curlSeconds, 0)} files/s (${fmt(curlSeconds, 2)} s)`,
+    );
   }
   const ratio = median(rates.mirror) / median(rates.curl);
   console.log(
@@ -194,7 +255,8 @@ async function compareWithCurl(api: Server, names: string[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (spawnSync('sh', ['-c', 'command -v curl']).status !== 0) throw new Error('curl is missing: apt-get install -y curl');
+  if (spawnSync('sh', ['-c', 'command -v curl']).status !== 0)
+    throw new Error('curl is missing: apt-get install -y curl');
   rmSync(WORK, { recursive: true, force: true });
   mkdirSync(WORK, { recursive: true });
   bundle(ROOT);
@@ -222,10 +284,14 @@ async function benchMirror(): Promise<void> {
   const filesUrl = dbUrl('packhouse_bench_mirror_files');
   const started = performance.now();
   const names = await seedArchives(filesUrl);
-  console.log(`\nSeeded ${names.length.toLocaleString('en')} archives of 4 KB in ${fmt((performance.now() - started) / 1000)} s`);
+  console.log(
+    `\nSeeded ${names.length.toLocaleString('en')} archives of 4 KB in ${fmt((performance.now() - started) / 1000)} s`,
+  );
   const filesApi = await startApi(ROOT, 3312, apiEnv(filesUrl, 'files'));
   running.add(filesApi);
-  console.log(`Mirror vs curl: ${names.length} archives on loopback, concurrency ${CONCURRENCY}, ${RUNS} alternating runs`);
+  console.log(
+    `Mirror vs curl: ${names.length} archives on loopback, concurrency ${CONCURRENCY}, ${RUNS} alternating runs`,
+  );
   await compareWithCurl(filesApi, names);
   await filesApi.stop();
   running.delete(filesApi);

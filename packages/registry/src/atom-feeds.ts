@@ -10,7 +10,11 @@ const ENTRIES = 50;
 export async function allReleasesAtom(registry: Registry): Promise<string> {
   const { publicUrl } = registry.config;
   const rows = await recentReleases.listRecentReleases(registry.db, { limit: ENTRIES });
-  return render(registry, rows, { id: `${publicUrl}/feeds/releases.atom`, title: 'Packhouse: new releases', selfUrl: `${publicUrl}/feeds/releases.atom` });
+  return render(registry, rows, {
+    id: `${publicUrl}/feeds/releases.atom`,
+    title: 'Packhouse: new releases',
+    selfUrl: `${publicUrl}/feeds/releases.atom`,
+  });
 }
 
 /** `/project/{name}/releases.atom`: one project's newest releases; 404 for an unknown project. */

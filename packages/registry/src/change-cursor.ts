@@ -16,7 +16,12 @@ export function encodeCursor(cursor: Cursor): string {
 
 export function decodeCursor(text: string): Cursor {
   const match = /^1\.([0-9a-f]{32})\.(\d{1,20})\.(\d{1,19})$/.exec(Buffer.from(text, 'base64url').toString('latin1'));
-  if (!match) throw new DomainError('invalid_cursor', 400, 'since: not a cursor this server issued; use the `next` of a page, or start without `since`.');
+  if (!match)
+    throw new DomainError(
+      'invalid_cursor',
+      400,
+      'since: not a cursor this server issued; use the `next` of a page, or start without `since`.',
+    );
   return { epoch: match[1]!, position: { txid: match[2]!, id: match[3]! } };
 }
 

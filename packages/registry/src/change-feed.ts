@@ -1,5 +1,12 @@
 import { changes, signingKeys, snapshot, type ChangeRow, type Position } from '@packhouse/db';
-import { headStatement, releaseStatement, sha256OfCanonical, snapshotStatement, type PublicKeyInfo, type Signature } from '@packhouse/signing';
+import {
+  headStatement,
+  releaseStatement,
+  sha256OfCanonical,
+  snapshotStatement,
+  type PublicKeyInfo,
+  type Signature,
+} from '@packhouse/signing';
 import { comparePositions, decodeCursor, encodeCursor } from './change-cursor.ts';
 import type { Registry } from './context.ts';
 import { DomainError } from './errors.ts';
@@ -28,13 +35,25 @@ export interface ChangesPage {
   next: string;
   hasMore: boolean;
   /** Signed over headStatement: this page's range, its events' digest, and `expires`. */
-  head: { epoch: string; since: string | null; next: string; hasMore: boolean; eventsSha256: string; expires: string; signature: Signature };
+  head: {
+    epoch: string;
+    since: string | null;
+    next: string;
+    hasMore: boolean;
+    eventsSha256: string;
+    expires: string;
+    signature: Signature;
+  };
 }
 
 const START: Position = { txid: '0', id: '0' };
 
 const gone = (why: string) =>
-  new DomainError('cursor_gone', 410, `${why}; resynchronize from GET /api/v1/snapshot, which gives every project at one point and the cursor to continue from.`);
+  new DomainError(
+    'cursor_gone',
+    410,
+    `${why}; resynchronize from GET /api/v1/snapshot, which gives every project at one point and the cursor to continue from.`,
+  );
 
 /**
  * One page of changes after `since`: only changes of transactions that finished before this
@@ -42,13 +61,18 @@ const gone = (why: string) =>
  * last event's position on a full page, otherwise the horizon itself: it moves past every
  * finished transaction even when the page is empty.
  */
-export async function readChanges(registry: Registry, { since, limit }: { since?: string; limit: number }): Promise<ChangesPage> {
+export async function readChanges(
+  registry: Registry,
+  { since, limit }: { since?: string; limit: number },
+): Promise<ChangesPage> {
   const { epoch, horizon } = await changes.currentHorizon(registry.db);
   const cursor = since === undefined ? undefined : decodeCursor(since);
-  if (cursor && cursor.epoch !== epoch.token) throw gone('This cursor belongs to another history of the change feed (the database was restored)');
+  if (cursor && cursor.epoch !== epoch.token)
+    throw gone('This cursor belongs to another history of the change feed (the database was restored)');
   const after = cursor?.position ?? START;
   // Every change at or before the low-water mark was pruned; a cursor before it (or none) would miss them.
-  if (comparePositions(after, epoch.pruned) < 0) throw gone('Changes after this cursor are older than the retained history');
+  if (comparePositions(after, epoch.pruned) < 0)
+    throw gone('Changes after this cursor are older than the retained history');
   const rows = await changes.listChanges(registry.db, epoch.id, after, horizon, limit + 1);
   const hasMore = rows.length > limit;
   const page = hasMore ? rows.slice(0, limit) : rows;
@@ -57,7 +81,14 @@ export async function readChanges(registry: Registry, { since, limit }: { since?
   if (comparePositions(end, after) < 0) end = after;
   const events = await Promise.all(page.map((row) => toEvent(registry, row)));
   const next = encodeCursor({ epoch: epoch.token, position: end });
-  const head = { epoch: epoch.token, since: since ?? null, next, hasMore, eventsSha256: sha256OfCanonical(events), expires: expiresAt() };
+  const head = {
+    epoch: epoch.token,
+    since: since ?? null,
+    next,
+    hasMore,
+    eventsSha256: sha256OfCanonical(events),
+    expires: expiresAt(),
+  };
   return { events, next, hasMore, head: { ...head, signature: registry.signing.signer.sign(headStatement(head)) } };
 }
 
@@ -66,7 +97,15 @@ async function toEvent(registry: Registry, row: ChangeRow): Promise<ChangeEvent>
   if (!signature && row.version !== null) {
     // Backfilled history (migration 20261129150100) was written without the key: sign it now.
     await registry.signing.ready();
-    signature = registry.signing.signer.sign(releaseStatement({ project: row.project, version: row.version, revision: row.revision, files: row.files, publishedAt: row.publishedAt }));
+    signature = registry.signing.signer.sign(
+      releaseStatement({
+        project: row.project,
+        version: row.version,
+        revision: row.revision,
+        files: row.files,
+        publishedAt: row.publishedAt,
+      }),
+    );
   }
   return {
     type: row.type,
@@ -75,7 +114,12 @@ async function toEvent(registry: Registry, row: ChangeRow): Promise<ChangeEvent>
     revision: row.revision,
     at: row.at.toISOString(),
     publishedAt: row.publishedAt,
-    files: row.files.map((file) => ({ name: file.name, url: downloadUrl(registry.config.publicUrl, file.name), size: Number(file.size), sha256: file.sha256 })),
+    files: row.files.map((file) => ({
+      name: file.name,
+      url: downloadUrl(registry.config.publicUrl, file.name),
+      size: Number(file.size),
+      sha256: file.sha256,
+    })),
     detail: row.detail,
     signature,
   };
@@ -137,10 +181,22 @@ export async function readSnapshot(registry: Registry): Promise<Snapshot> {
       insecure: release.insecure,
       releaseTypes: release.releaseTypes,
       publishedAt: release.publishedAt,
-      files: release.files.map((file) => ({ ...file, size: Number(file.size), url: downloadUrl(registry.config.publicUrl, file.name) })),
+      files: release.files.map((file) => ({
+        ...file,
+        size: Number(file.size),
+        url: downloadUrl(registry.config.publicUrl, file.name),
+      })),
       signature:
         release.signature ??
-        signer.sign(releaseStatement({ project: project.name, version: release.version, revision: release.revision, files: release.files, publishedAt: release.publishedAt })),
+        signer.sign(
+          releaseStatement({
+            project: project.name,
+            version: release.version,
+            revision: release.revision,
+            files: release.files,
+            publishedAt: release.publishedAt,
+          }),
+        ),
     })),
   }));
   const document = {

@@ -14,7 +14,12 @@ export type ProjectChangeType = 'project.updated' | 'project.deleted';
  * commits or vanishes with the change itself. Releases not (yet) built are not in any
  * feed, so they record nothing.
  */
-export async function recordReleaseChange(registry: Pick<Registry, 'signing'>, tx: Tx, releaseId: string, type: ReleaseChangeType): Promise<void> {
+export async function recordReleaseChange(
+  registry: Pick<Registry, 'signing'>,
+  tx: Tx,
+  releaseId: string,
+  type: ReleaseChangeType,
+): Promise<void> {
   const state = await changes.readReleaseState(tx, releaseId);
   if (!state || state.status !== 'published') return;
   await registry.signing.ready();

@@ -21,7 +21,9 @@ export interface Signing {
  * `npm start` (and processes sharing its data folder) keep one key across restarts.
  */
 export async function loadSigning(config: Readonly<Config>, db: Db, log: Logger): Promise<Signing> {
-  const signer = Signer.fromText(config.mirrors.signingKey ?? (await readOrCreateKeyFile(config.mirrors.signingKeyFile, log)));
+  const signer = Signer.fromText(
+    config.mirrors.signingKey ?? (await readOrCreateKeyFile(config.mirrors.signingKeyFile, log)),
+  );
   let done: Promise<void> | undefined;
   return {
     signer,
@@ -29,7 +31,9 @@ export async function loadSigning(config: Readonly<Config>, db: Db, log: Logger)
       done ??= (async () => {
         await signingKeys.registerSigningKey(db, signer.keyid, signer.publicKey);
         if (await changes.startEpochIfRestored(db)) {
-          log.warn('Transaction ids went back behind the change feed (a restored database): a new change feed epoch began; mirrors resync from the snapshot.');
+          log.warn(
+            'Transaction ids went back behind the change feed (a restored database): a new change feed epoch began; mirrors resync from the snapshot.',
+          );
         }
       })().catch((error: unknown) => {
         done = undefined;

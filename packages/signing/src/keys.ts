@@ -1,4 +1,12 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { canonicalJson } from './canonical-json.ts';
 
 /** A detached signature over a document's canonical JSON. */
@@ -41,11 +49,13 @@ export class Signer {
     try {
       if (trimmed.startsWith('-----BEGIN')) {
         const key = createPrivateKey(trimmed);
-        if (key.asymmetricKeyType !== 'ed25519') throw new SigningKeyError(`is a ${key.asymmetricKeyType} key, not Ed25519`);
+        if (key.asymmetricKeyType !== 'ed25519')
+          throw new SigningKeyError(`is a ${key.asymmetricKeyType} key, not Ed25519`);
         return new Signer(key);
       }
       const seed = Buffer.from(trimmed, 'base64');
-      if (seed.length !== 32) throw new SigningKeyError(`must be a PEM private key or the base64 of 32 bytes, got ${seed.length} bytes`);
+      if (seed.length !== 32)
+        throw new SigningKeyError(`must be a PEM private key or the base64 of 32 bytes, got ${seed.length} bytes`);
       return new Signer(createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }));
     } catch (error) {
       if (error instanceof SigningKeyError) throw error;
@@ -60,7 +70,10 @@ export class Signer {
   }
 
   sign(document: unknown): Signature {
-    return { keyid: this.keyid, sig: sign(null, Buffer.from(canonicalJson(document)), this.privateKey).toString('base64') };
+    return {
+      keyid: this.keyid,
+      sig: sign(null, Buffer.from(canonicalJson(document)), this.privateKey).toString('base64'),
+    };
   }
 }
 
@@ -69,10 +82,18 @@ export function keyIdOf(rawPublicKey: Buffer): string {
 }
 
 /** True when `signature` was made over `document` by one of `keys` (looked up by keyid). */
-export function verifySignature(document: unknown, signature: Signature | null | undefined, keys: ReadonlyMap<string, PublicKeyInfo>): boolean {
+export function verifySignature(
+  document: unknown,
+  signature: Signature | null | undefined,
+  keys: ReadonlyMap<string, PublicKeyInfo>,
+): boolean {
   if (!signature || typeof signature.sig !== 'string') return false;
   const key = keys.get(signature.keyid);
   if (!key || key.algorithm !== 'ed25519') return false;
-  const publicKey = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, Buffer.from(key.publicKey, 'base64')]), format: 'der', type: 'spki' });
+  const publicKey = createPublicKey({
+    key: Buffer.concat([SPKI_PREFIX, Buffer.from(key.publicKey, 'base64')]),
+    format: 'der',
+    type: 'spki',
+  });
   return verify(null, Buffer.from(canonicalJson(document)), publicKey, Buffer.from(signature.sig, 'base64'));
 }

@@ -12,7 +12,13 @@ export interface FileDigest {
 }
 
 /** A published release as its maintainer released it: the bytes of every file. */
-export function releaseStatement(release: { project: string; version: string; revision: number; files: FileDigest[]; publishedAt: string | null }) {
+export function releaseStatement(release: {
+  project: string;
+  version: string;
+  revision: number;
+  files: FileDigest[];
+  publishedAt: string | null;
+}) {
   return {
     statement: 'packhouse.release/v1',
     project: release.project,
@@ -26,12 +32,25 @@ export function releaseStatement(release: { project: string; version: string; re
 }
 
 /** A page of the change feed: where it starts and ends, the digest of its events, and until when it may be trusted. */
-export function headStatement(head: { epoch: string; since: string | null; next: string; hasMore: boolean; eventsSha256: string; expires: string }) {
+export function headStatement(head: {
+  epoch: string;
+  since: string | null;
+  next: string;
+  hasMore: boolean;
+  eventsSha256: string;
+  expires: string;
+}) {
   return { statement: 'packhouse.changes/v1', ...head };
 }
 
 /** The snapshot: the digest of its projects, the cursor to continue from, and its expiry. */
-export function snapshotStatement(snapshot: { epoch: string; cursor: string; at: string; projectsSha256: string; expires: string }) {
+export function snapshotStatement(snapshot: {
+  epoch: string;
+  cursor: string;
+  at: string;
+  projectsSha256: string;
+  expires: string;
+}) {
   return { statement: 'packhouse.snapshot/v1', ...snapshot };
 }
 

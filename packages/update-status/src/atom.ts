@@ -29,7 +29,10 @@ export interface AtomFeed {
 }
 
 export function renderAtom(feed: AtomFeed): string {
-  const updated = feed.releases.reduce((latest, release) => (release.updatedAt > latest ? release.updatedAt : latest), new Date(0));
+  const updated = feed.releases.reduce(
+    (latest, release) => (release.updatedAt > latest ? release.updatedAt : latest),
+    new Date(0),
+  );
   return renderDocument({
     name: 'feed',
     attributes: { xmlns: ATOM_NAMESPACE },
@@ -58,7 +61,10 @@ function entry(release: AtomRelease): XmlElement {
       textElement('published', release.publishedAt.toISOString()),
       textElement('updated', release.updatedAt.toISOString()),
       { name: 'link', attributes: { rel: 'alternate', type: 'application/json', href: release.link } },
-      ...release.files.map((file): XmlElement => ({ name: 'link', attributes: { rel: 'enclosure', href: file.url, length: String(file.size) } })),
+      ...release.files.map((file): XmlElement => ({
+        name: 'link',
+        attributes: { rel: 'enclosure', href: file.url, length: String(file.size) },
+      })),
       { name: 'category', attributes: { term: release.project } },
       { name: 'summary', attributes: { type: 'text' }, text: summary },
     ],

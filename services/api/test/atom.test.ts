@@ -15,10 +15,25 @@ describe('Atom feeds of releases', () => {
     stack = await startStack();
     anonymous = client(stack.app);
     const admin = client(stack.app, stack.adminToken);
-    await admin('POST', '/api/v1/projects', { name: 'token', title: 'Token & Co', type: 'module', gitUrl: 'file:///srv/token' });
-    await admin('POST', '/api/v1/projects', { name: 'views', title: 'Views', type: 'module', gitUrl: 'file:///srv/views' });
+    await admin('POST', '/api/v1/projects', {
+      name: 'token',
+      title: 'Token & Co',
+      type: 'module',
+      gitUrl: 'file:///srv/token',
+    });
+    await admin('POST', '/api/v1/projects', {
+      name: 'views',
+      title: 'Views',
+      type: 'module',
+      gitUrl: 'file:///srv/views',
+    });
     await seedRelease(stack.registry, 'token', { version: '8.x-1.0', commitTime: T });
-    await seedRelease(stack.registry, 'views', { version: '3.0.0', commitTime: T + 60, insecure: true, releaseTypes: ['security'] });
+    await seedRelease(stack.registry, 'views', {
+      version: '3.0.0',
+      commitTime: T + 60,
+      insecure: true,
+      releaseTypes: ['security'],
+    });
     await seedRelease(stack.registry, 'token', { version: '8.x-1.1', commitTime: T + 120 });
     await seedRelease(stack.registry, 'token', { version: '8.x-1.2', commitTime: T + 180, feedStatus: 'unpublished' });
     await seedRelease(stack.registry, 'token', { version: '8.x-1.3', commitTime: T + 240, status: 'failed' });
@@ -32,7 +47,11 @@ describe('Atom feeds of releases', () => {
     const feed = parseXml(response.raw.toString('utf8'));
     expect(feed.name).toBe('feed');
     expect(feed.attributes.xmlns).toBe('http://www.w3.org/2005/Atom');
-    expect(entries(feed).map((entry) => text(entry, 'title'))).toEqual(['Token & Co 8.x-1.1', 'Views 3.0.0', 'Token & Co 8.x-1.0']);
+    expect(entries(feed).map((entry) => text(entry, 'title'))).toEqual([
+      'Token & Co 8.x-1.1',
+      'Views 3.0.0',
+      'Token & Co 8.x-1.0',
+    ]);
     expect(text(feed, 'updated')).toBe(text(entries(feed)[0]!, 'updated'));
     const views = entries(feed)[1]!;
     expect(text(views, 'id')).toBe('urn:packhouse:release:views:3.0.0');

@@ -42,14 +42,25 @@ describe('the change feed', () => {
     repo.tag('8.x-1.0');
     await alice('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: repo.url });
     await alice('POST', '/api/v1/projects/token/releases', { tag: '8.x-1.0' });
-    await eventually(async () => ((await anonymous('GET', '/api/v1/projects/token/releases/8.x-1.0')).body.status === 'published' ? true : undefined), 60_000, 'the release');
-    keys = new Map(((await anonymous('GET', '/api/v1/keys')).body.keys as PublicKeyInfo[]).map((key) => [key.keyid, key]));
+    await eventually(
+      async () =>
+        (await anonymous('GET', '/api/v1/projects/token/releases/8.x-1.0')).body.status === 'published'
+          ? true
+          : undefined,
+      60_000,
+      'the release',
+    );
+    keys = new Map(
+      ((await anonymous('GET', '/api/v1/keys')).body.keys as PublicKeyInfo[]).map((key) => [key.keyid, key]),
+    );
   });
   afterAll(() => stack.close());
 
   it('records a publish, each later change of the release and of its project, in order, each release event signed', async () => {
     expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.0', { insecure: true })).status).toBe(200);
-    expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.0', { status: 'unpublished' })).status).toBe(200);
+    expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.0', { status: 'unpublished' })).status).toBe(
+      200,
+    );
     expect((await alice('PUT', '/api/v1/projects/token/supported-branches', ['8.x-1.'])).status).toBe(200);
     const { events } = await drain();
     const token = events.filter((event) => event.project === 'token');
@@ -76,7 +87,13 @@ describe('the change feed', () => {
     }
     // The release JSON carries the latest statement's signature.
     expect(release.revision).toBe(3);
-    const statement = releaseStatement({ project: 'token', version: '8.x-1.0', revision: 3, files: release.files, publishedAt: release.publishedAt });
+    const statement = releaseStatement({
+      project: 'token',
+      version: '8.x-1.0',
+      revision: 3,
+      files: release.files,
+      publishedAt: release.publishedAt,
+    });
     expect(verifySignature(statement, release.signature, keys)).toBe(true);
   });
 
@@ -114,8 +131,18 @@ describe('the change feed', () => {
   it('never hands out a cursor that a later commit can land behind (commits out of order)', async () => {
     const { cursor: start } = await drain();
     const db = stack.registry.db;
-    await alice('POST', '/api/v1/projects', { name: 'early', title: 'Early', type: 'module', gitUrl: 'file:///srv/early' });
-    await alice('POST', '/api/v1/projects', { name: 'late', title: 'Late', type: 'module', gitUrl: 'file:///srv/late' });
+    await alice('POST', '/api/v1/projects', {
+      name: 'early',
+      title: 'Early',
+      type: 'module',
+      gitUrl: 'file:///srv/early',
+    });
+    await alice('POST', '/api/v1/projects', {
+      name: 'late',
+      title: 'Late',
+      type: 'module',
+      gitUrl: 'file:///srv/late',
+    });
     const { cursor } = await drain(start);
     const early = (await projects.findProjectByName(db, 'early'))!;
     const late = (await projects.findProjectByName(db, 'late'))!;
@@ -133,7 +160,12 @@ describe('the change feed', () => {
     await db.transaction().execute((tx) => recordProjectChange(stack.registry, tx, late));
 
     // `late` is committed and visible, but a page may not pass `early`, which is still open.
-    const visible = await db.selectFrom('changes').select('project').where('project', '=', 'late').where('revision', '=', 2).execute();
+    const visible = await db
+      .selectFrom('changes')
+      .select('project')
+      .where('project', '=', 'late')
+      .where('revision', '=', 2)
+      .execute();
     expect(visible).toHaveLength(1);
     const during = await page(cursor);
     expect(during.events).toEqual([]);
@@ -153,7 +185,8 @@ describe('the change feed', () => {
     const WRITERS = 8;
     const ROUNDS = 20;
     const names = Array.from({ length: WRITERS }, (_, i) => `busy${i}`);
-    for (const name of names) await alice('POST', '/api/v1/projects', { name, title: name, type: 'module', gitUrl: `file:///srv/${name}` });
+    for (const name of names)
+      await alice('POST', '/api/v1/projects', { name, title: name, type: 'module', gitUrl: `file:///srv/${name}` });
     const rows = await Promise.all(names.map(async (name) => (await projects.findProjectByName(db, name))!));
 
     let writing = true;
@@ -231,9 +264,17 @@ describe('the change feed', () => {
     expect(verifySignature(snapshotStatement(document), signature, keys)).toBe(true);
     expect(sha256OfCanonical(list)).toBe(document.projectsSha256);
     const token = list.find((project: any) => project.name === 'token');
-    expect(token.releases.map((release: any) => [release.version, release.revision, release.status])).toEqual([['8.x-1.0', 3, 'unpublished']]);
+    expect(token.releases.map((release: any) => [release.version, release.revision, release.status])).toEqual([
+      ['8.x-1.0', 3, 'unpublished'],
+    ]);
     const release = token.releases[0];
-    const statement = releaseStatement({ project: 'token', version: '8.x-1.0', revision: 3, files: release.files, publishedAt: release.publishedAt });
+    const statement = releaseStatement({
+      project: 'token',
+      version: '8.x-1.0',
+      revision: 3,
+      files: release.files,
+      publishedAt: release.publishedAt,
+    });
     expect(verifySignature(statement, release.signature, keys)).toBe(true);
     // A release seeded without a change (as before the feed existed) is still signed in the snapshot.
     const seeded = list.find((project: any) => project.name === 'early').releases[0];
@@ -241,6 +282,8 @@ describe('the change feed', () => {
 
     expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.0', { status: 'published' })).status).toBe(200);
     const after = await drain(snapshot.cursor);
-    expect(after.events.map((event) => [event.project, event.type, event.revision])).toEqual([['token', 'release.updated', 4]]);
+    expect(after.events.map((event) => [event.project, event.type, event.revision])).toEqual([
+      ['token', 'release.updated', 4],
+    ]);
   });
 });

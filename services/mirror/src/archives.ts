@@ -22,12 +22,19 @@ export type ArchiveOutcome = { kind: 'present' } | { kind: 'downloaded'; bytes: 
  * bytes is a Conflict. Otherwise the body streams into a temporary file while it is hashed,
  * is fsynced, checked against size and sha256, and only then renamed into place.
  */
-export async function ensureArchive(origin: Origin, store: Store, file: OriginFile, onBytes: (n: number) => void): Promise<ArchiveOutcome> {
+export async function ensureArchive(
+  origin: Origin,
+  store: Store,
+  file: OriginFile,
+  onBytes: (n: number) => void,
+): Promise<ArchiveOutcome> {
   const final = store.archivePath(file.name);
   const existing = await store.digestOf(final);
   if (existing) {
     if (existing.sha256 === file.sha256 && existing.size === file.size) return { kind: 'present' };
-    throw new Conflict(`${file.name} is mirrored with sha256 ${existing.sha256}; the origin now says ${file.sha256}. A verified archive is never overwritten.`);
+    throw new Conflict(
+      `${file.name} is mirrored with sha256 ${existing.sha256}; the origin now says ${file.sha256}. A verified archive is never overwritten.`,
+    );
   }
   const temp = store.tempPath();
   const handle = await open(temp, 'w', 0o644);
@@ -48,8 +55,12 @@ export async function ensureArchive(origin: Origin, store: Store, file: OriginFi
       onBytes(bytes.length);
     }
     const sha256 = hash.digest('hex');
-    if (size !== file.size) throw new Mismatch(`${file.name}: the origin sent ${size} bytes, its metadata says ${file.size}`);
-    if (sha256 !== file.sha256) throw new Mismatch(`${file.name}: the origin sent bytes with sha256 ${sha256}, its signed metadata says ${file.sha256}`);
+    if (size !== file.size)
+      throw new Mismatch(`${file.name}: the origin sent ${size} bytes, its metadata says ${file.size}`);
+    if (sha256 !== file.sha256)
+      throw new Mismatch(
+        `${file.name}: the origin sent bytes with sha256 ${sha256}, its signed metadata says ${file.sha256}`,
+      );
     await handle.sync();
     await handle.close();
     closed = true;

@@ -27,10 +27,16 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 try {
   const result = await mirror.run();
   log.info({ ...result, parked: result.parked.length }, 'Mirror pass finished.');
-  if (terminal) process.stderr.write(`downloaded ${result.downloaded}, already present ${result.present}, parked ${result.parked.length}\n`);
+  if (terminal)
+    process.stderr.write(
+      `downloaded ${result.downloaded}, already present ${result.present}, parked ${result.parked.length}\n`,
+    );
   // Exit 2 when objects stay parked, so a scheduler notices.
   process.exitCode = result.parked.length > 0 ? 2 : 0;
 } catch (error) {
-  log.fatal({ err: error }, error instanceof Untrusted ? `Refused the origin's metadata: ${(error as Error).message}` : 'The mirror stopped.');
+  log.fatal(
+    { err: error },
+    error instanceof Untrusted ? `Refused the origin's metadata: ${(error as Error).message}` : 'The mirror stopped.',
+  );
   process.exitCode = 1;
 }

@@ -71,9 +71,16 @@ export class Mirror {
   /** Passes until stopped (or one, with --once); returns the last pass's result. */
   async run(): Promise<PassResult> {
     await this.store.open();
-    this.state = (await this.store.readState<MirrorState>()) ?? { origin: this.options.origin, epoch: null, cursor: null, parked: {} };
+    this.state = (await this.store.readState<MirrorState>()) ?? {
+      origin: this.options.origin,
+      epoch: null,
+      cursor: null,
+      parked: {},
+    };
     if (this.state.origin !== this.options.origin) {
-      throw new Error(`${this.options.dir} mirrors ${this.state.origin}, not ${this.options.origin}; use another folder.`);
+      throw new Error(
+        `${this.options.dir} mirrors ${this.state.origin}, not ${this.options.origin}; use another folder.`,
+      );
     }
     await this.trust.refresh();
     try {
@@ -100,7 +107,15 @@ export class Mirror {
 
   async pass(): Promise<PassResult> {
     const progress = new Progress(this.terminal);
-    const result: PassResult = { pages: 0, events: 0, downloaded: 0, present: 0, bytes: 0, parked: [], resynced: false };
+    const result: PassResult = {
+      pages: 0,
+      events: 0,
+      downloaded: 0,
+      present: 0,
+      bytes: 0,
+      parked: [],
+      resynced: false,
+    };
     progress.start();
     try {
       await this.retryParked(progress, result);
@@ -113,7 +128,10 @@ export class Mirror {
           page = prefetched?.since === since ? await prefetched.page : await this.fetchPage(since);
         } catch (error) {
           if (error instanceof OriginError && error.status === 410) {
-            this.log.warn({ reason: error.message }, 'The origin no longer has the changes after our cursor; resynchronizing from its snapshot.');
+            this.log.warn(
+              { reason: error.message },
+              'The origin no longer has the changes after our cursor; resynchronizing from its snapshot.',
+            );
             prefetched = undefined;
             await this.resync(progress, result);
             continue;
@@ -134,7 +152,15 @@ export class Mirror {
         result.pages++;
         result.events += page.events.length;
         if (page.events.length > 0 || !this.terminal) {
-          this.log.info({ events: page.events.length, has_more: page.hasMore, parked: Object.keys(this.state.parked).length, progress: progress.line() }, 'Page applied; cursor saved.');
+          this.log.info(
+            {
+              events: page.events.length,
+              has_more: page.hasMore,
+              parked: Object.keys(this.state.parked).length,
+              progress: progress.line(),
+            },
+            'Page applied; cursor saved.',
+          );
         }
         if (!page.hasMore) break;
       }
@@ -142,7 +168,11 @@ export class Mirror {
       progress.stop();
     }
     result.parked = Object.keys(this.state.parked);
-    if (result.parked.length > 0) this.log.error({ parked: this.state.parked }, `${result.parked.length} objects are parked; they are retried at every pass.`);
+    if (result.parked.length > 0)
+      this.log.error(
+        { parked: this.state.parked },
+        `${result.parked.length} objects are parked; they are retried at every pass.`,
+      );
     return result;
   }
 
@@ -162,7 +192,14 @@ export class Mirror {
       else deleted.delete(event.project);
       if (event.version === null) continue;
       versions.add(event.version);
-      releases.push({ project: event.project, version: event.version, revision: event.revision, publishedAt: event.publishedAt, files: event.files, signature: event.signature });
+      releases.push({
+        project: event.project,
+        version: event.version,
+        revision: event.revision,
+        publishedAt: event.publishedAt,
+        files: event.files,
+        signature: event.signature,
+      });
     }
     await this.applyReleases(releases, progress, result);
     for (const project of deleted) {
@@ -178,14 +215,22 @@ export class Mirror {
     for (const release of releases) {
       const key = `release:${release.project}:${release.version}:${release.revision}`;
       if (!(await this.trust.checkRelease(release))) {
-        this.refuse(key, { kind: 'release', release, reason: 'its signature does not verify against any key the origin publishes' }, progress);
+        this.refuse(
+          key,
+          { kind: 'release', release, reason: 'its signature does not verify against any key the origin publishes' },
+          progress,
+        );
         continue;
       }
       delete this.state.parked[key];
       for (const file of release.files) {
         const seen = files.get(file.name);
         if (seen && seen.sha256 !== file.sha256) {
-          this.refuse(`archive:${file.name}`, { kind: 'archive', file, reason: `announced with two different sha256 (${seen.sha256}, ${file.sha256})` }, progress);
+          this.refuse(
+            `archive:${file.name}`,
+            { kind: 'archive', file, reason: `announced with two different sha256 (${seen.sha256}, ${file.sha256})` },
+            progress,
+          );
           continue;
         }
         files.set(file.name, file);
@@ -195,7 +240,10 @@ export class Mirror {
   }
 
   private async fetchAll(files: OriginFile[], progress: Progress, result: PassResult): Promise<void> {
-    progress.plan(files.length, files.reduce((sum, file) => sum + file.size, 0));
+    progress.plan(
+      files.length,
+      files.reduce((sum, file) => sum + file.size, 0),
+    );
     let next = 0;
     const worker = async () => {
       while (next < files.length) {
@@ -207,7 +255,12 @@ export class Mirror {
   }
 
   /** One archive with its own retries and backoff; parked when they run out, never thrown. */
-  private async fetchOne(file: OriginFile, progress: Progress, result: PassResult, attempts = this.options.attempts): Promise<boolean> {
+  private async fetchOne(
+    file: OriginFile,
+    progress: Progress,
+    result: PassResult,
+    attempts = this.options.attempts,
+  ): Promise<boolean> {
     const key = `archive:${file.name}`;
     let reason = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -231,7 +284,11 @@ export class Mirror {
         progress.bytesDone -= sent;
         reason = (error as Error).message;
         if (error instanceof Conflict) break;
-        if (error instanceof Mismatch) this.log.error({ file: file.name, reason }, 'Refused an archive whose bytes do not match the signed metadata.');
+        if (error instanceof Mismatch)
+          this.log.error(
+            { file: file.name, reason },
+            'Refused an archive whose bytes do not match the signed metadata.',
+          );
         else this.log.warn({ file: file.name, attempt, reason }, 'Archive download failed; retrying.');
         if (attempt < attempts) await sleep(this.options.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
       }
@@ -278,16 +335,26 @@ export class Mirror {
   }
 
   private async writeFeed(project: string, selector: string): Promise<void> {
-    const bytes = await this.origin.bytes(`/release-history/${encodeURIComponent(project)}/${encodeURIComponent(selector)}`);
+    const bytes = await this.origin.bytes(
+      `/release-history/${encodeURIComponent(project)}/${encodeURIComponent(selector)}`,
+    );
     const file = this.store.feedPath(project, selector);
     if (bytes === null) await this.store.removeProjectFeeds(project);
     else await this.store.writeAtomic(file, bytes);
   }
 
   /** Parks an object (or keeps it parked), reported loudly. */
-  private refuse(key: string, parked: Omit<Parked, 'since' | 'passes'> & Partial<Parked>, progress: Progress | null): void {
+  private refuse(
+    key: string,
+    parked: Omit<Parked, 'since' | 'passes'> & Partial<Parked>,
+    progress: Progress | null,
+  ): void {
     const before = this.state.parked[key];
-    this.state.parked[key] = { ...parked, since: before?.since ?? new Date().toISOString(), passes: (before?.passes ?? 0) + 1 } as Parked;
+    this.state.parked[key] = {
+      ...parked,
+      since: before?.since ?? new Date().toISOString(),
+      passes: (before?.passes ?? 0) + 1,
+    } as Parked;
     if (progress) progress.parked++;
     this.log.error({ object: key, reason: parked.reason }, `Parked ${key}: ${parked.reason}`);
   }
@@ -302,7 +369,8 @@ export class Mirror {
       if (item.kind === 'archive') await this.fetchOne(item.file, progress, result, 1);
       else if (item.kind === 'release') await this.applyReleases([item.release], progress, result);
       else await this.refreshProjectFeeds(item.project, item.versions);
-      if (this.state.parked[key]) this.state.parked[key] = { ...this.state.parked[key]!, since: item.since, passes: item.passes + 1 };
+      if (this.state.parked[key])
+        this.state.parked[key] = { ...this.state.parked[key]!, since: item.since, passes: item.passes + 1 };
     }
     await this.store.syncArchives();
     await this.store.writeState(this.state);
@@ -316,17 +384,26 @@ export class Mirror {
   private async resync(progress: Progress, result: PassResult): Promise<void> {
     const snapshot = await this.origin.json<Snapshot>('/api/v1/snapshot');
     await this.trust.checkSnapshot(snapshot);
-    const releases = snapshot.projects.flatMap((project) => project.releases.map((release) => ({ ...release, project: project.name })));
+    const releases = snapshot.projects.flatMap((project) =>
+      project.releases.map((release) => ({ ...release, project: project.name })),
+    );
     await this.applyReleases(releases, progress, result);
     const names = new Set(snapshot.projects.map((project) => project.name));
-    for (const project of await this.store.listFeedProjects()) if (!names.has(project)) await this.store.removeProjectFeeds(project);
-    await this.refreshFeeds(new Map(snapshot.projects.map((project) => [project.name, new Set(project.releases.map((r) => r.version))])), true);
+    for (const project of await this.store.listFeedProjects())
+      if (!names.has(project)) await this.store.removeProjectFeeds(project);
+    await this.refreshFeeds(
+      new Map(snapshot.projects.map((project) => [project.name, new Set(project.releases.map((r) => r.version))])),
+      true,
+    );
     await this.store.syncArchives();
     this.state.cursor = snapshot.cursor;
     this.state.epoch = snapshot.epoch;
     await this.store.writeState(this.state);
     result.resynced = true;
-    this.log.info({ projects: snapshot.projects.length, releases: releases.length }, 'Resynchronized from the snapshot; cursor saved.');
+    this.log.info(
+      { projects: snapshot.projects.length, releases: releases.length },
+      'Resynchronized from the snapshot; cursor saved.',
+    );
   }
 }
 

@@ -50,7 +50,8 @@ export function parseOptions(argv: string[]): MirrorOptions {
   } catch {
     throw new UsageError(`--origin must be a URL, got "${values.origin}".`);
   }
-  if (origin.protocol !== 'http:' && origin.protocol !== 'https:') throw new UsageError(`--origin must use http or https, got "${origin.protocol}".`);
+  if (origin.protocol !== 'http:' && origin.protocol !== 'https:')
+    throw new UsageError(`--origin must use http or https, got "${origin.protocol}".`);
   return {
     origin: origin.href.replace(/\/+$/, ''),
     dir: values.dir,
@@ -65,6 +66,7 @@ export function parseOptions(argv: string[]): MirrorOptions {
 
 function whole(name: string, value: string, min: number, max: number): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got "${value}".`);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got "${value}".`);
   return n;
 }

@@ -33,9 +33,16 @@ export class Origin {
   async json<T>(path: string): Promise<T> {
     const response = await this.get(path);
     const body = await readAll(response);
-    const parsed = body.length > 0 && response.headers['content-type']?.startsWith('application/json') ? JSON.parse(body.toString('utf8')) : undefined;
+    const parsed =
+      body.length > 0 && response.headers['content-type']?.startsWith('application/json')
+        ? JSON.parse(body.toString('utf8'))
+        : undefined;
     if (response.statusCode !== 200) {
-      throw new OriginError(response.statusCode!, `GET ${path} answered ${response.statusCode}${parsed?.error ? `: ${parsed.error.message}` : ''}`, parsed);
+      throw new OriginError(
+        response.statusCode!,
+        `GET ${path} answered ${response.statusCode}${parsed?.error ? `: ${parsed.error.message}` : ''}`,
+        parsed,
+      );
     }
     return parsed as T;
   }
@@ -45,7 +52,8 @@ export class Origin {
     const response = await this.get(path);
     const body = await readAll(response);
     if (response.statusCode === 404) return null;
-    if (response.statusCode !== 200) throw new OriginError(response.statusCode!, `GET ${path} answered ${response.statusCode}`);
+    if (response.statusCode !== 200)
+      throw new OriginError(response.statusCode!, `GET ${path} answered ${response.statusCode}`);
     return body;
   }
 
@@ -65,7 +73,11 @@ export class Origin {
 
   private get(path: string): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const request = this.transport.get(`${this.base}${path}`, { agent: this.agent, headers: { accept: 'application/json, */*' } }, resolve);
+      const request = this.transport.get(
+        `${this.base}${path}`,
+        { agent: this.agent, headers: { accept: 'application/json, */*' } },
+        resolve,
+      );
       request.setTimeout(60_000, () => request.destroy(new Error(`GET ${path} timed out`)));
       request.once('error', reject);
     });

@@ -22,7 +22,8 @@ export class Store {
   /** Creates the layout and drops temporary files a killed run left behind. */
   async open(): Promise<void> {
     await rm(this.tmpDir, { recursive: true, force: true });
-    for (const dir of [this.tmpDir, this.archiveDir(), path.join(this.root, 'release-history')]) await mkdir(dir, { recursive: true });
+    for (const dir of [this.tmpDir, this.archiveDir(), path.join(this.root, 'release-history')])
+      await mkdir(dir, { recursive: true });
   }
 
   archiveDir(): string {
@@ -124,6 +125,7 @@ export async function syncDir(dir: string): Promise<void> {
 
 /** A path segment from the origin: a file name, never a way out of the mirror folder. */
 export function safeName(name: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name) || name.includes('..')) throw new Error(`refusing the unsafe name "${name}"`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name) || name.includes('..'))
+    throw new Error(`refusing the unsafe name "${name}"`);
   return name;
 }

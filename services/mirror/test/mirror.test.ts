@@ -32,14 +32,21 @@ describe('a mirror converges on a verified copy of the origin', () => {
     return dir;
   };
   const mirrorOnce = (originUrl: string, dir: string, extra: string[] = []) =>
-    new Mirror(parseOptions(['--origin', originUrl, '--dir', dir, '--once', '--backoff-ms', '10', '--attempts', '2', ...extra]), pino({ level: 'silent' })).run();
+    new Mirror(
+      parseOptions(['--origin', originUrl, '--dir', dir, '--once', '--backoff-ms', '10', '--attempts', '2', ...extra]),
+      pino({ level: 'silent' }),
+    ).run();
   const publish = async (project: string, tag: string) => {
     await alice('POST', `/api/v1/projects/${project}/releases`, { tag });
-    await eventually(async () => {
-      const { body } = await anonymous('GET', `/api/v1/projects/${project}/releases/${tag}`);
-      if (body.status === 'failed') throw new Error(body.error);
-      return body.status === 'published' ? true : undefined;
-    }, 60_000, `${project} ${tag}`);
+    await eventually(
+      async () => {
+        const { body } = await anonymous('GET', `/api/v1/projects/${project}/releases/${tag}`);
+        if (body.status === 'failed') throw new Error(body.error);
+        return body.status === 'published' ? true : undefined;
+      },
+      60_000,
+      `${project} ${tag}`,
+    );
   };
 
   /** Every archive the origin lists and every feed the mirror holds, byte for byte. */
@@ -59,10 +66,14 @@ describe('a mirror converges on a verified copy of the origin', () => {
       expect(selectors).toEqual(expect.arrayContaining(['all', 'current']));
       for (const selector of selectors) {
         const mirrored = await readFile(path.join(dir, 'release-history', project.name, selector), 'utf8');
-        expect(mirrored, `${project.name}/${selector}`).toBe((await anonymous('GET', `/release-history/${project.name}/${selector}`)).raw.toString('utf8'));
+        expect(mirrored, `${project.name}/${selector}`).toBe(
+          (await anonymous('GET', `/release-history/${project.name}/${selector}`)).raw.toString('utf8'),
+        );
       }
     }
-    expect(await readFile(path.join(dir, 'release-history/project-list/all'), 'utf8')).toBe((await anonymous('GET', '/release-history/project-list/all')).raw.toString('utf8'));
+    expect(await readFile(path.join(dir, 'release-history/project-list/all'), 'utf8')).toBe(
+      (await anonymous('GET', '/release-history/project-list/all')).raw.toString('utf8'),
+    );
     expect((await readdir(path.join(dir, 'files/projects'))).sort()).toEqual(expect.arrayContaining(names.sort()));
     // Nothing half-written is left under a final name or in the temporary folder.
     expect(await readdir(path.join(dir, '.mirror/tmp'))).toEqual([]);
@@ -76,9 +87,15 @@ describe('a mirror converges on a verified copy of the origin', () => {
     origin = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
     alice = await signUp(stack, 'alice');
     anonymous = client(stack.app);
-    repo = await createRepo({ 'ctools.info.yml': 'name: Chaos tools\ntype: module\ncore_version_requirement: ^10\n', 'src/a.php': '<?php\n' });
+    repo = await createRepo({
+      'ctools.info.yml': 'name: Chaos tools\ntype: module\ncore_version_requirement: ^10\n',
+      'src/a.php': '<?php\n',
+    });
     for (const tag of ['8.x-1.0', '8.x-1.1', '7.x-1.0']) repo.tag(tag);
-    repo.commit({ 'ctools.info.yml': 'name: Chaos tools\ntype: module\ncore_version_requirement: ^10\n', 'src/a.php': '<?php\n// 2\n' });
+    repo.commit({
+      'ctools.info.yml': 'name: Chaos tools\ntype: module\ncore_version_requirement: ^10\n',
+      'src/a.php': '<?php\n// 2\n',
+    });
     for (const tag of ['8.x-1.2', '2.0.0', '2.0.1']) repo.tag(tag);
     await alice('POST', '/api/v1/projects', { name: 'ctools', title: 'Chaos tools', type: 'module', gitUrl: repo.url });
     await alice('POST', '/api/v1/projects', { name: 'empty', title: 'Nothing yet', type: 'theme', gitUrl: repo.url });
@@ -108,16 +125,28 @@ describe('a mirror converges on a verified copy of the origin', () => {
   it('a mirror killed mid-sync and restarted ends identical, without downloading again what it had verified', async () => {
     const dir = await newDir();
     const slow = await startProxy(origin, { filesDelayMs: 300 });
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--origin', slow.url, '--dir', dir, '--once', '--concurrency', '2'], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', MAIN, '--origin', slow.url, '--dir', dir, '--once', '--concurrency', '2'],
+      { stdio: 'ignore' },
+    );
     const archives = path.join(dir, 'files/projects');
-    await eventually(async () => (existsSync(archives) && (await readdir(archives)).length >= 3 ? true : undefined), 30_000, 'a few archives');
+    await eventually(
+      async () => (existsSync(archives) && (await readdir(archives)).length >= 3 ? true : undefined),
+      30_000,
+      'a few archives',
+    );
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     const before = await readdir(archives);
     expect(before.length).toBeGreaterThanOrEqual(3);
     expect(before.length).toBeLessThan(12);
     const snapshot = (await anonymous('GET', '/api/v1/snapshot')).body;
-    const expected = new Map<string, string>(snapshot.projects.flatMap((p: any) => p.releases.flatMap((r: any) => r.files.map((f: any) => [f.name, f.sha256]))));
+    const expected = new Map<string, string>(
+      snapshot.projects.flatMap((p: any) =>
+        p.releases.flatMap((r: any) => r.files.map((f: any) => [f.name, f.sha256])),
+      ),
+    );
     // Whatever stands under a final name is whole and verified.
     for (const name of before) expect(sha256(await readFile(path.join(archives, name))), name).toBe(expected.get(name));
     await slow.close();
@@ -126,7 +155,9 @@ describe('a mirror converges on a verified copy of the origin', () => {
     const resumed = await mirrorOnce(counting.url, dir);
     await counting.close();
     expect(resumed.parked).toEqual([]);
-    const downloads = counting.requests.filter((url) => url.startsWith('/files/')).map((url) => decodeURIComponent(url.slice('/files/projects/'.length)));
+    const downloads = counting.requests
+      .filter((url) => url.startsWith('/files/'))
+      .map((url) => decodeURIComponent(url.slice('/files/projects/'.length)));
     for (const name of before) expect(downloads, `${name} was downloaded again`).not.toContain(name);
     expect(downloads.sort()).toEqual([...expected.keys()].filter((name) => !before.includes(name)).sort());
     await expectIdentical(dir);
@@ -186,7 +217,9 @@ describe('a mirror converges on a verified copy of the origin', () => {
     const result = await mirrorOnce(origin, dir);
     expect(result.parked).toEqual(['archive:ctools-2.0.0.tar.gz']);
     expect(await readFile(victim, 'utf8')).toBe('bytes this mirror verified under another origin\n');
-    const parked = JSON.parse(await readFile(path.join(dir, '.mirror/state.json'), 'utf8')).parked['archive:ctools-2.0.0.tar.gz'];
+    const parked = JSON.parse(await readFile(path.join(dir, '.mirror/state.json'), 'utf8')).parked[
+      'archive:ctools-2.0.0.tar.gz'
+    ];
     expect(parked.reason).toContain('A verified archive is never overwritten');
   });
 
@@ -208,7 +241,9 @@ describe('a mirror converges on a verified copy of the origin', () => {
     await alice('PATCH', '/api/v1/projects/ctools/releases/2.0.2', { status: 'unpublished' });
     const followed = await mirrorOnce(origin, dir);
     expect([followed.resynced, followed.events, followed.downloaded]).toEqual([false, 1, 0]);
-    expect(await readFile(path.join(dir, 'release-history/ctools/current'), 'utf8')).toContain('<status>unpublished</status>');
+    expect(await readFile(path.join(dir, 'release-history/ctools/current'), 'utf8')).toContain(
+      '<status>unpublished</status>',
+    );
     await expectIdentical(dir);
   });
 });

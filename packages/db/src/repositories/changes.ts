@@ -84,11 +84,20 @@ export async function currentHorizon(db: Executor): Promise<{ epoch: Epoch; hori
                     pg_snapshot_xmax((SELECT s FROM snap)))::text AS horizon
       FROM change_feed_epochs e ORDER BY e.id DESC LIMIT 1`.execute(db);
   const row = rows[0]!;
-  return { epoch: { id: row.id, token: row.token, pruned: { txid: row.prunedTxid, id: String(row.prunedId) } }, horizon: row.horizon };
+  return {
+    epoch: { id: row.id, token: row.token, pruned: { txid: row.prunedTxid, id: String(row.prunedId) } },
+    horizon: row.horizon,
+  };
 }
 
 /** Changes of the epoch after `after` and below `horizon`, in position order. */
-export async function listChanges(db: Executor, epoch: number, after: Position, horizon: string, limit: number): Promise<ChangeRow[]> {
+export async function listChanges(
+  db: Executor,
+  epoch: number,
+  after: Position,
+  horizon: string,
+  limit: number,
+): Promise<ChangeRow[]> {
   const { rows } = await sql<ChangeRow>`
     SELECT txid::text, id, type, project, version, revision, files,
            to_char(date_trunc('milliseconds', published_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS published_at, detail, signature, at
@@ -135,7 +144,9 @@ export async function pruneChanges(db: Executor, before: Date): Promise<number> 
     const mark = rows[0];
     if (!mark) return Number(old.numAffectedRows ?? 0n);
     await sql`UPDATE change_feed_epochs SET pruned_txid = ${mark.txid}::xid8, pruned_id = ${mark.id}
-               WHERE id = change_feed_epoch() AND (pruned_txid, pruned_id) < (${mark.txid}::xid8, ${mark.id}::bigint)`.execute(tx);
+               WHERE id = change_feed_epoch() AND (pruned_txid, pruned_id) < (${mark.txid}::xid8, ${mark.id}::bigint)`.execute(
+      tx,
+    );
     const pruned = await sql`DELETE FROM changes WHERE epoch = change_feed_epoch()
                               AND (txid, id) <= (${mark.txid}::xid8, ${mark.id}::bigint)`.execute(tx);
     return Number(old.numAffectedRows ?? 0n) + Number(pruned.numAffectedRows ?? 0n);
@@ -164,7 +175,11 @@ export async function bumpProjectRevision(tx: Tx, projectId: string): Promise<nu
 }
 
 export async function setReleaseSignature(tx: Tx, releaseId: string, signature: SignatureJson): Promise<void> {
-  await tx.updateTable('releases').set({ signature: JSON.stringify(signature) }).where('id', '=', releaseId).execute();
+  await tx
+    .updateTable('releases')
+    .set({ signature: JSON.stringify(signature) })
+    .where('id', '=', releaseId)
+    .execute();
 }
 
 export interface SnapshotProjectRow {

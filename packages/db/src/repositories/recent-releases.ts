@@ -13,7 +13,10 @@ export interface RecentReleaseRow {
 }
 
 /** The newest published releases shown in feeds (of one project, or of all), newest first. */
-export async function listRecentReleases(db: Executor, { project, limit }: { project?: string; limit: number }): Promise<RecentReleaseRow[]> {
+export async function listRecentReleases(
+  db: Executor,
+  { project, limit }: { project?: string; limit: number },
+): Promise<RecentReleaseRow[]> {
   const { rows } = await sql<RecentReleaseRow>`
     SELECT p.name AS project, p.title AS project_title, r.version, r.published_at, r.updated_at, r.insecure, r.release_types,
            coalesce((SELECT jsonb_agg(jsonb_build_object('name', f.name, 'size', f.size, 'sha256', f.sha256) ORDER BY f.name)

@@ -2,7 +2,10 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { allReleasesAtom, projectReleasesAtom, type Registry } from '@packhouse/registry';
 import { errors, MachineName } from '../schemas.ts';
 
-const atom = { description: 'An Atom feed (RFC 4287), newest release first.', content: { 'application/atom+xml': { schema: Type.String() } } };
+const atom = {
+  description: 'An Atom feed (RFC 4287), newest release first.',
+  content: { 'application/atom+xml': { schema: Type.String() } },
+};
 const ATOM_TYPE = 'application/atom+xml; charset=utf-8';
 
 /** Atom feeds of new releases, for people and feed readers (mirrors use /api/v1/changes). */
@@ -10,7 +13,11 @@ export const atomRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
   app.get(
     '/feeds/releases.atom',
     { schema: { summary: 'The newest releases of every project.', tags: ['feeds'], response: { 200: atom } } },
-    async (_request, reply) => reply.type(ATOM_TYPE).header('cache-control', 'public, max-age=60').send(await allReleasesAtom(registry)),
+    async (_request, reply) =>
+      reply
+        .type(ATOM_TYPE)
+        .header('cache-control', 'public, max-age=60')
+        .send(await allReleasesAtom(registry)),
   );
 
   app.get(
@@ -24,6 +31,9 @@ export const atomRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
       },
     },
     async (request, reply) =>
-      reply.type(ATOM_TYPE).header('cache-control', 'public, max-age=60').send(await projectReleasesAtom(registry, request.params.name)),
+      reply
+        .type(ATOM_TYPE)
+        .header('cache-control', 'public, max-age=60')
+        .send(await projectReleasesAtom(registry, request.params.name)),
   );
 };

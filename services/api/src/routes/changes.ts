@@ -3,10 +3,18 @@ import { listKeys, readChanges, readSnapshot, type Registry } from '@packhouse/r
 import { errors } from '../schemas.ts';
 
 const Signature = Type.Object(
-  { keyid: Type.String(), sig: Type.String({ description: 'Ed25519 over the canonical JSON of the statement, base64.' }) },
+  {
+    keyid: Type.String(),
+    sig: Type.String({ description: 'Ed25519 over the canonical JSON of the statement, base64.' }),
+  },
   { $id: 'Signature' },
 );
-const EventFile = Type.Object({ name: Type.String(), url: Type.String({ format: 'uri' }), size: Type.Integer(), sha256: Type.String() });
+const EventFile = Type.Object({
+  name: Type.String(),
+  url: Type.String({ format: 'uri' }),
+  size: Type.Integer(),
+  sha256: Type.String(),
+});
 const Detail = Type.Object({}, { additionalProperties: true });
 
 const ChangeEvent = Type.Object({
@@ -19,12 +27,18 @@ const ChangeEvent = Type.Object({
   ]),
   project: Type.String(),
   version: Type.Union([Type.String(), Type.Null()]),
-  revision: Type.Integer({ description: 'Counts up with each change of the release (or project): apply an event only if newer.' }),
+  revision: Type.Integer({
+    description: 'Counts up with each change of the release (or project): apply an event only if newer.',
+  }),
   at: Type.String({ format: 'date-time' }),
-  publishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Release events: as the signed statement holds it.' }),
+  publishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'Release events: as the signed statement holds it.',
+  }),
   files: Type.Array(EventFile),
   detail: Detail,
-  signature: Type.Union([Type.Ref('Signature'), Type.Null()], { description: "Over the release's statement; null for project events." }),
+  signature: Type.Union([Type.Ref('Signature'), Type.Null()], {
+    description: "Over the release's statement; null for project events.",
+  }),
 });
 
 const Head = Type.Object({
@@ -72,7 +86,9 @@ const Key = Type.Object({
   algorithm: Type.Literal('ed25519'),
   publicKey: Type.String({ description: 'The raw 32-byte public key, base64.' }),
   validFrom: Type.String({ format: 'date-time' }),
-  validUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Set once rotated out; its earlier signatures stay valid.' }),
+  validUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'Set once rotated out; its earlier signatures stay valid.',
+  }),
 });
 
 /** The change feed, the snapshot to resynchronize from, and the keys that sign them (for mirrors). */
@@ -97,7 +113,12 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = a
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({ events: Type.Array(ChangeEvent), next: Type.String(), hasMore: Type.Boolean(), head: Head }),
+          200: Type.Object({
+            events: Type.Array(ChangeEvent),
+            next: Type.String(),
+            hasMore: Type.Boolean(),
+            head: Head,
+          }),
           ...errors(400, 410),
         },
       },
@@ -112,7 +133,8 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = a
     '/api/v1/snapshot',
     {
       schema: {
-        summary: 'Every project and its published releases at one consistent point, signed, with the cursor to continue the change feed from.',
+        summary:
+          'Every project and its published releases at one consistent point, signed, with the cursor to continue the change feed from.',
         tags: ['mirrors'],
         response: { 200: SnapshotBody },
       },
