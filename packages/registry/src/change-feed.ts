@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { changes, signingKeys, snapshot, type ChangeRow, type Position } from '@packhouse/db';
 import {
+  canonicalJson,
   headStatement,
   releaseStatement,
   sha256OfCanonical,
@@ -31,6 +33,8 @@ export interface ChangeEvent {
 }
 
 export interface ChangesPage {
+  /** The whole page as the JSON body to send: its events exactly as their digest was taken. */
+  json: string;
   events: ChangeEvent[];
   next: string;
   hasMore: boolean;
@@ -79,24 +83,33 @@ export async function readChanges(
   const last = page.at(-1);
   let end: Position = hasMore && last ? { txid: last.txid, id: last.id } : { txid: horizon, id: '0' };
   if (comparePositions(end, after) < 0) end = after;
-  const events = await Promise.all(page.map((row) => toEvent(registry, row)));
+  // Backfilled history (migration 20261129150100) was written without the key: it is signed now.
+  if (page.some((row) => !row.signature && row.version !== null)) await registry.signing.ready();
+  const events = page.map((row) => toEvent(registry, row));
   const next = encodeCursor({ epoch: epoch.token, position: end });
+  // Canonical JSON is JSON: written once, it is both what the digest covers and what is sent.
+  const eventsJson = canonicalJson(events);
   const head = {
     epoch: epoch.token,
     since: since ?? null,
     next,
     hasMore,
-    eventsSha256: sha256OfCanonical(events),
+    eventsSha256: createHash('sha256').update(eventsJson).digest('hex'),
     expires: expiresAt(),
   };
-  return { events, next, hasMore, head: { ...head, signature: registry.signing.signer.sign(headStatement(head)) } };
+  const signed = { ...head, signature: registry.signing.signer.sign(headStatement(head)) };
+  return {
+    events,
+    next,
+    hasMore,
+    head: signed,
+    json: `{"events":${eventsJson},"next":${JSON.stringify(next)},"hasMore":${hasMore},"head":${canonicalJson(signed)}}`,
+  };
 }
 
-async function toEvent(registry: Registry, row: ChangeRow): Promise<ChangeEvent> {
+function toEvent(registry: Registry, row: ChangeRow): ChangeEvent {
   let signature = row.signature;
   if (!signature && row.version !== null) {
-    // Backfilled history (migration 20261129150100) was written without the key: sign it now.
-    await registry.signing.ready();
     signature = registry.signing.signer.sign(
       releaseStatement({
         project: row.project,
