@@ -125,7 +125,7 @@ function toEvent(registry: Registry, row: ChangeRow): ChangeEvent {
     project: row.project,
     version: row.version,
     revision: row.revision,
-    at: row.at.toISOString(),
+    at: row.at,
     publishedAt: row.publishedAt,
     files: row.files.map((file) => ({
       name: file.name,
