@@ -279,6 +279,9 @@ describe('the change feed', () => {
     // A release seeded without a change (as before the feed existed) is still signed in the snapshot.
     const seeded = list.find((project: any) => project.name === 'early').releases[0];
     expect(verifySignature(releaseStatement({ project: 'early', ...seeded }), seeded.signature, keys)).toBe(true);
+    // And so is its release JSON.
+    const json = (await anonymous('GET', '/api/v1/projects/early/releases/1.0.0')).body;
+    expect(verifySignature(releaseStatement(json), json.signature, keys)).toBe(true);
 
     expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.0', { status: 'published' })).status).toBe(200);
     const after = await drain(snapshot.cursor);
