@@ -71,19 +71,19 @@ export class Mirror {
   /** Passes until stopped (or one, with --once); returns the last pass's result. */
   async run(): Promise<PassResult> {
     await this.store.open();
-    this.state = (await this.store.readState<MirrorState>()) ?? {
-      origin: this.options.origin,
-      epoch: null,
-      cursor: null,
-      parked: {},
-    };
-    if (this.state.origin !== this.options.origin) {
-      throw new Error(
-        `${this.options.dir} mirrors ${this.state.origin}, not ${this.options.origin}; use another folder.`,
-      );
-    }
-    await this.trust.refresh();
     try {
+      this.state = (await this.store.readState<MirrorState>()) ?? {
+        origin: this.options.origin,
+        epoch: null,
+        cursor: null,
+        parked: {},
+      };
+      if (this.state.origin !== this.options.origin) {
+        throw new Error(
+          `${this.options.dir} mirrors ${this.state.origin}, not ${this.options.origin}; use another folder.`,
+        );
+      }
+      await this.trust.refresh();
       for (;;) {
         const result = await this.pass();
         if (this.options.once || this.stopping) return result;
@@ -96,6 +96,7 @@ export class Mirror {
       }
     } finally {
       this.origin.close();
+      await this.store.close();
     }
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -19,8 +19,23 @@ export class Store {
     this.tmpDir = path.join(this.stateDir, 'tmp');
   }
 
-  /** Creates the layout and drops temporary files a killed run left behind. */
+  /**
+   * Takes the folder (one mirror per folder: `.mirror/lock` holds its pid; a lock whose
+   * process is gone, as after a kill, is taken over), creates the layout and drops the
+   * temporary files a killed run left behind.
+   */
   async open(): Promise<void> {
+    await mkdir(this.stateDir, { recursive: true });
+    const lock = path.join(this.stateDir, 'lock');
+    try {
+      await writeFile(lock, String(process.pid), { flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(await readFile(lock, 'utf8'));
+      if (holder !== process.pid && isAlive(holder))
+        throw new Error(`another mirror (pid ${holder}) is using ${this.root}`);
+      await writeFile(lock, String(process.pid));
+    }
     await rm(this.tmpDir, { recursive: true, force: true });
     for (const dir of [this.tmpDir, this.archiveDir(), path.join(this.root, 'release-history')])
       await mkdir(dir, { recursive: true });
@@ -111,6 +126,21 @@ export class Store {
 
   async listFeedProjects(): Promise<string[]> {
     return (await readdir(path.join(this.root, 'release-history'))).filter((name) => name !== 'project-list');
+  }
+
+  /** Gives the folder back (the end of run()). */
+  async close(): Promise<void> {
+    await rm(path.join(this.stateDir, 'lock'), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -120,6 +120,12 @@ describe('a mirror converges on a verified copy of the origin', () => {
 
     const second = await mirrorOnce(origin, dir);
     expect([second.downloaded, second.events]).toEqual([0, 0]);
+    // One mirror per folder: a live process's lock refuses a second; a dead one's is taken over.
+    await writeFile(path.join(dir, '.mirror/lock'), String(process.ppid));
+    await expect(mirrorOnce(origin, dir)).rejects.toThrow(`another mirror (pid ${process.ppid}) is using ${dir}`);
+    await writeFile(path.join(dir, '.mirror/lock'), '2147483646');
+    expect((await mirrorOnce(origin, dir)).parked).toEqual([]);
+    expect(existsSync(path.join(dir, '.mirror/lock'))).toBe(false);
   });
 
   it('a mirror killed mid-sync and restarted ends identical, without downloading again what it had verified', async () => {
