@@ -3,7 +3,7 @@ import type { Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
 import { recordReleaseChange } from './changes.ts';
 import type { Registry } from './context.ts';
-import { coreCompatibilityOf, fetchSource, fileRows, packageSource } from './packaging.ts';
+import { fetchSource, fileRows, metadataOf, packageSource } from './packaging.ts';
 
 interface ClaimedBuild {
   build: BuildRow;
@@ -51,11 +51,13 @@ const devSnapshot: JobType<ClaimedBuild, Checkout> = {
     const earlier = await builds.findPublishedBuildOf(db, release.id, source.commit);
     if (!earlier) return null;
     // Back to a commit built before: point at that build's files (their names are the commit's).
-    const coreCompatibility = await coreCompatibilityOf(project, source, release.version);
+    const { coreCompatibility, composer } = await metadataOf(project, source, release.version);
     await db.transaction().execute(async (tx) => {
       if (!(await builds.finishBuild(tx, build.id, { status: 'unchanged', commit: source.commit, commitTime }))) return;
-      const current = { id: earlier.id, commit: source.commit, commitTime, coreCompatibility };
-      if (await builds.makeCurrent(tx, release.id, current, build.id)) await recordReleaseChange(registry, tx, release.id, 'release.updated');
+      const current = { id: earlier.id, commit: source.commit, commitTime, coreCompatibility, composer };
+      if (await builds.makeCurrent(tx, release.id, current, build.id)) {
+        await recordReleaseChange(registry, tx, release.id, 'release.updated');
+      }
     });
     log.info({ reused: earlier.id }, 'Dev branch is back on a commit built before; its build is current again.');
     return 'unchanged';
@@ -64,14 +66,16 @@ const devSnapshot: JobType<ClaimedBuild, Checkout> = {
     const fileBase = `${project.name}-${release.version}-${source.commit.slice(0, 12)}`;
     return packageSource(registry, project, source, release.version, fileBase, written);
   },
-  async publish(registry, tx, { build, release }, source, { stored, coreCompatibility }) {
+  async publish(registry, tx, { build, release }, source, { stored, coreCompatibility, composer }) {
     const commitTime = new Date(source.commitTime * 1000);
     if (!(await builds.finishBuild(tx, build.id, { status: 'published', commit: source.commit, commitTime })))
       return false;
     await files.insertFiles(tx, fileRows(release.id, stored, build.id));
     // Its files are published either way; the release points at them unless a newer job decided otherwise.
-    const current = { id: build.id, commit: source.commit, commitTime, coreCompatibility };
-    if (await builds.makeCurrent(tx, release.id, current, build.id)) await recordReleaseChange(registry, tx, release.id, 'release.updated');
+    const current = { id: build.id, commit: source.commit, commitTime, coreCompatibility, composer };
+    if (await builds.makeCurrent(tx, release.id, current, build.id)) {
+      await recordReleaseChange(registry, tx, release.id, 'release.updated');
+    }
     return true;
   },
   async fail({ db }, { build, release }, message) {

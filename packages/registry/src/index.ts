@@ -38,3 +38,16 @@ export { recordProjectChange, recordReleaseChange, type ProjectChangeType, type 
 export { listKeys, readChanges, readSnapshot, SIGNED_METADATA_TTL_MS, type ChangeEvent, type ChangesPage, type Snapshot } from './change-feed.ts';
 export { loadSigning, type Signing } from './signing.ts';
 export { allReleasesAtom, projectReleasesAtom } from './atom-feeds.ts';
+export { composerCacheKey, composerPackage, composerRoot, composerRepositoryUrl, parseP2Name, COMPOSER_JSON } from './composer.ts';
+export {
+  composerAdvisories,
+  getAdvisory,
+  listAdvisories,
+  osvAdvisory,
+  osvArchive,
+  publishAdvisory,
+  updateAdvisory,
+  type AdvisoryInput,
+  type AdvisoryView,
+} from './advisories.ts';
+export { getComposerInstalls, recordComposerInstalls, type ComposerInstall, type InstallsWeek } from './usage/composer-installs.ts';

@@ -240,7 +240,10 @@ export async function readReleaseState(tx: Tx, releaseId: string) {
     publishedAt: string | null;
     files: { name: string; size: number; sha256: string }[];
   }>`
-    SELECT p.name AS project, r.version, r.status, r.feed_status, r.insecure, r.release_types,
+    SELECT p.name AS project, r.version, r.status, r.feed_status, r.release_types,
+           -- As the update feed reads it: marked by a maintainer, or affected by a published advisory.
+           r.insecure OR EXISTS (SELECT 1 FROM advisory_releases ar JOIN advisories a ON a.id = ar.advisory_id
+                                  WHERE ar.release_id = r.id AND a.status = 'published') AS insecure,
            to_char(date_trunc('milliseconds', r.published_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS published_at,
            coalesce((SELECT jsonb_agg(jsonb_build_object('name', f.name, 'size', f.size, 'sha256', f.sha256) ORDER BY f.name)
                        FROM release_files f
