@@ -288,5 +288,18 @@ describe('the change feed', () => {
     expect(after.events.map((event) => [event.project, event.type, event.revision])).toEqual([
       ['token', 'release.updated', 4],
     ]);
+
+    // A security advisory changes what the feed says of the releases it affects: each gets a change.
+    const advisory = await alice('POST', '/api/v1/projects/token/advisories', {
+      title: 'Access bypass',
+      severity: 'high',
+      affectedVersions: '<8.x-1.1',
+      description: 'Anyone could.',
+    });
+    expect(advisory.status, JSON.stringify(advisory.body)).toBe(201);
+    const advised = await drain(after.cursor);
+    expect(advised.events.map((event) => [event.project, event.type, event.revision, event.detail.insecure])).toEqual([
+      ['token', 'release.updated', 5, true],
+    ]);
   });
 });
