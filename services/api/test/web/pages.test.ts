@@ -128,6 +128,8 @@ describe('pages for people: every page, its headers, and escaping', () => {
     expect(text).toContain('Not covered by the security advisory policy');
     expect(text).toContain('<link rel="alternate" type="application/atom+xml"');
     expect(text).toContain('href="/project/hostile/releases.atom"');
+    expect((await anonymous().get('/project/hostile/releases.atom')).status).toBe(200);
+    expect((await anonymous().get('/feeds/releases.atom')).status).toBe(200);
     expect(text).toContain('No site has reported using it');
   });
 
