@@ -8,6 +8,7 @@ import {
   snapshotStatement,
   type PublicKeyInfo,
   type Signature,
+  type SignedPageHead,
 } from '@packhouse/signing';
 import { comparePositions, decodeCursor, encodeCursor } from './change-cursor.ts';
 import type { Registry } from './context.ts';
@@ -39,15 +40,7 @@ export interface ChangesPage {
   next: string;
   hasMore: boolean;
   /** Signed over headStatement: this page's range, its events' digest, and `expires`. */
-  head: {
-    epoch: string;
-    since: string | null;
-    next: string;
-    hasMore: boolean;
-    eventsSha256: string;
-    expires: string;
-    signature: Signature;
-  };
+  head: SignedPageHead;
 }
 
 const START: Position = { txid: '0', id: '0' };

@@ -3,6 +3,8 @@ export { keyIdOf, Signer, SigningKeyError, verifySignature, type PublicKeyInfo, 
 export {
   headStatement,
   releaseStatement,
+  type PageHead,
+  type SignedPageHead,
   sha256OfCanonical,
   snapshotStatement,
   type FileDigest,

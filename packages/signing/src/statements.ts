@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.ts';
+import type { Signature } from './keys.ts';
 
 /**
  * What is signed. Each statement names its kind, so a signature over one kind of document
@@ -32,14 +33,21 @@ export function releaseStatement(release: {
 }
 
 /** A page of the change feed: where it starts and ends, the digest of its events, and until when it may be trusted. */
-export function headStatement(head: {
+export interface PageHead {
   epoch: string;
   since: string | null;
   next: string;
   hasMore: boolean;
   eventsSha256: string;
   expires: string;
-}) {
+}
+
+/** A page head as the origin sends it and a mirror checks it: signed over headStatement. */
+export interface SignedPageHead extends PageHead {
+  signature: Signature;
+}
+
+export function headStatement(head: PageHead) {
   return { statement: 'packhouse.changes/v1', ...head };
 }
 

@@ -1,4 +1,4 @@
-import type { PublicKeyInfo, Signature } from '@packhouse/signing';
+import type { PublicKeyInfo, Signature, SignedPageHead } from '@packhouse/signing';
 
 /** The origin's answers, as the mirror reads them (services/api/src/routes/changes.ts). */
 export interface OriginFile {
@@ -20,15 +20,8 @@ export interface ChangeEvent {
   signature: Signature | null;
 }
 
-export interface PageHead {
-  epoch: string;
-  since: string | null;
-  next: string;
-  hasMore: boolean;
-  eventsSha256: string;
-  expires: string;
-  signature: Signature;
-}
+/** The signed head of a change-feed page: one shape with the origin's (packages/signing). */
+export type PageHead = SignedPageHead;
 
 export interface ChangesPage {
   events: ChangeEvent[];

@@ -97,6 +97,21 @@ export async function largeModuleRepo(name: string, megabytes: number, tags: str
   return repo;
 }
 
+/** Registers a large module (see largeModuleRepo) as the world's maintainer's project, tagged `tags`. */
+export async function addLargeModule(
+  world: FaultWorld,
+  { name, megabytes, tags }: { name: string; megabytes: number; tags: string[] },
+): Promise<void> {
+  const repo = await largeModuleRepo(name, megabytes, tags);
+  const created = await world.maintainer('POST', '/api/v1/projects', {
+    name,
+    title: name[0]!.toUpperCase() + name.slice(1),
+    type: 'module',
+    gitUrl: repo.url,
+  });
+  if (created.status !== 201) throw new Error(`registering ${name} answered ${created.status}`);
+}
+
 /** Seconds since `started` (performance.now()), to one decimal. */
 export function secondsSince(started: number): number {
   return Math.round((performance.now() - started) / 100) / 10;

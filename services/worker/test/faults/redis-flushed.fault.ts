@@ -1,8 +1,8 @@
 import { eventually } from '@packhouse/testing';
 import {
+  addLargeModule,
   allFinished,
   assertSettled,
-  largeModuleRepo,
   secondsSince,
   startFaultWorld,
   startPrivateRedis,
@@ -21,13 +21,7 @@ describe('fault: Redis loses every key (FLUSHALL) while releases are queued and 
     // A Redis of this case's own: FLUSHALL must not touch the one other tests share.
     redis = await startPrivateRedis();
     world = await startFaultWorld({ redisUrl: redis.url });
-    const repo = await largeModuleRepo('bulky', 8, TAGS);
-    await world.maintainer('POST', '/api/v1/projects', {
-      name: 'bulky',
-      title: 'Bulky',
-      type: 'module',
-      gitUrl: repo.url,
-    });
+    await addLargeModule(world, { name: 'bulky', megabytes: 8, tags: TAGS });
   });
   afterAll(async () => {
     await world?.close();

@@ -1,8 +1,8 @@
 import { eventually } from '@packhouse/testing';
 import {
+  addLargeModule,
   allFinished,
   assertSettled,
-  largeModuleRepo,
   secondsSince,
   startFaultWorld,
   type FaultWorld,
@@ -21,13 +21,7 @@ describe('fault: the S3 server is stopped mid-upload and started again a minute 
 
   beforeAll(async () => {
     world = await startFaultWorld();
-    const repo = await largeModuleRepo('bulky', 16, ['1.0.0', '1.0.1']);
-    await world.maintainer('POST', '/api/v1/projects', {
-      name: 'bulky',
-      title: 'Bulky',
-      type: 'module',
-      gitUrl: repo.url,
-    });
+    await addLargeModule(world, { name: 'bulky', megabytes: 16, tags: ['1.0.0', '1.0.1'] });
   });
   afterAll(() => world.close());
 

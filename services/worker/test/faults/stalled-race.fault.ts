@@ -1,8 +1,8 @@
 import { ARCHIVES_PREFIX } from '@packhouse/storage';
 import { eventually } from '@packhouse/testing';
 import {
+  addLargeModule,
   assertSettled,
-  largeModuleRepo,
   logFields,
   secondsSince,
   startFaultWorld,
@@ -15,13 +15,7 @@ describe('fault: two workers race on one release after a stalled-job handover', 
 
   beforeAll(async () => {
     world = await startFaultWorld();
-    const repo = await largeModuleRepo('bulky', 16, ['1.0.0']);
-    await world.maintainer('POST', '/api/v1/projects', {
-      name: 'bulky',
-      title: 'Bulky',
-      type: 'module',
-      gitUrl: repo.url,
-    });
+    await addLargeModule(world, { name: 'bulky', megabytes: 16, tags: ['1.0.0'] });
   });
   afterAll(() => world.close());
 
