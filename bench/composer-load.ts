@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { WRK_REPORT } from './feed-load.ts';
 
 /**
  * A wrk script of Composer-like clients asking for p2 files: a random package each time,
@@ -26,13 +27,7 @@ request = function()
   if math.random(2) == 1 then headers["If-Modified-Since"] = dates[i] end
   return wrk.format("GET", paths[i], headers)
 end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT %d %d %d %d %f %f %f\\n", summary.requests, summary.duration,
-    e.connect + e.read + e.write + e.timeout, e.status,
-    latency:percentile(50), latency:percentile(99), latency.max))
-end
-`,
+${WRK_REPORT}`,
   );
   return script;
 }

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { connectClient } from './lib/database.ts';
 import { seedFeedDatabase } from './feed-seed.ts';
 
 /**
@@ -12,8 +12,7 @@ export async function seedComposerDatabase(
   projects: number,
 ): Promise<{ releases: number; files: number }> {
   const seeded = await seedFeedDatabase(url, projects);
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const client = await connectClient(url);
   try {
     await client.query('BEGIN');
     await client.query('SET LOCAL session_replication_role = replica');

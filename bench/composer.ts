@@ -15,7 +15,6 @@
  * BENCH_SECONDS (default 5), BENCH_RUNS (default 3), BENCH_CONNECTIONS (default 50).
  */
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dropDatabase } from '@packhouse/db';
@@ -23,16 +22,14 @@ import { composerScript } from './composer-load.ts';
 import { freePort } from '../services/api/test/composer-cli.ts';
 import { composerRequireWallTime } from './composer-require.ts';
 import { seedComposerDatabase } from './composer-seed.ts';
-import { runWrk, type LoadResult } from './feed-load.ts';
 import { projectName } from './feed-seed.ts';
 import { bundle, ensureTools, get, startApi, startNginx, type Server } from './feed-servers.ts';
+import { benchDatabaseUrl } from './lib/database.ts';
+import { CONNECTIONS, fmt, loadAverage, measureRounds, RUNS, SECONDS } from './lib/rounds.ts';
+import { runBench } from './lib/run.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(ROOT, 'bench', '.work', 'composer');
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const SERVER = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const running = new Set<Server>();
 const databases: string[] = [];
 
@@ -48,15 +45,6 @@ interface Prepared {
   releases: number;
   api: Server;
   files: P2File[];
-}
-
-const fmt = (value: number, digits = 2) =>
-  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-function databaseUrl(name: string): string {
-  const url = new URL(SERVER);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 /** Fetches every p2 file twice (gzip and plain) once its Last-Modified has settled. */
@@ -83,7 +71,7 @@ async function fetchFiles(api: Server, paths: string[]): Promise<P2File[]> {
 }
 
 async function prepare(name: string, projects: number, port: number): Promise<Prepared> {
-  const url = databaseUrl(`packhouse_bench_composer_${name}`);
+  const url = benchDatabaseUrl(`packhouse_bench_composer_${name}`);
   databases.push(url);
   const started = performance.now();
   const seeded = await seedComposerDatabase(url, projects);
@@ -139,30 +127,6 @@ async function staticCopy(prepared: Prepared, port: number): Promise<Server> {
   return nginx;
 }
 
-/** Alternating rounds; the best run is the closest to capacity on a shared machine, the median beside it. */
-async function measure(
-  targets: { label: string; url: string; script: string }[],
-): Promise<{ best: LoadResult; median: LoadResult }[]> {
-  for (const { url, script } of targets) await runWrk(url, script, { seconds: 3, connections: CONNECTIONS });
-  const runs: LoadResult[][] = targets.map(() => []);
-  for (let round = 0; round < RUNS; round++) {
-    for (const [i, { label, url, script }] of targets.entries()) {
-      const result = await runWrk(url, script, { seconds: SECONDS, connections: CONNECTIONS });
-      if (result.errors > 0 || result.badStatus > 0)
-        throw new Error(`${label}: ${result.errors} socket errors, ${result.badStatus} bad statuses`);
-      runs[i]!.push(result);
-    }
-  }
-  console.log(`\n  ${''.padEnd(46)} best req/s (p99)      median req/s (p99)`);
-  return targets.map(({ label }, i) => {
-    const sorted = [...runs[i]!].sort((a, b) => a.rps - b.rps);
-    const figures = { median: sorted[Math.floor(sorted.length / 2)]!, best: sorted[sorted.length - 1]! };
-    const show = (r: LoadResult) => `${fmt(r.rps, 0).padStart(7)} (${fmt(r.p99Ms)} ms)`;
-    console.log(`  ${label.padEnd(46)} ${show(figures.best).padEnd(22)} ${show(figures.median)}`);
-    return figures;
-  });
-}
-
 async function main(): Promise<void> {
   ensureTools();
   bundle(ROOT);
@@ -170,39 +134,37 @@ async function main(): Promise<void> {
   console.log(
     `bench:composer: ${RUNS} rounds of ${SECONDS} s runs, ${CONNECTIONS} connections, gzip, half If-Modified-Since; servers on CPU 0, wrk on CPU 1`,
   );
-  console.log(
-    `load average before: ${os
-      .loadavg()
-      .map((l) => fmt(l))
-      .join(' ')}`,
-  );
+  console.log(`load average before: ${loadAverage()}`);
   // Free ports, not fixed ones: other benchmarks may run on this machine at the same time.
   const large = await prepare('large', 10_000, await freePort());
   const small = await prepare('small', 100, await freePort());
   const nginx = await staticCopy(large, await freePort());
   const few = small.files.length;
-  const [many, statics, largeFew, smallFew] = await measure([
-    {
-      label: `Packhouse, ${large.files.length} packages`,
-      url: large.api.url,
-      script: composerScript(WORK, 'large', large.files),
-    },
-    {
-      label: 'nginx, the same bytes as static files',
-      url: nginx.url,
-      script: composerScript(WORK, 'large', large.files),
-    },
-    {
-      label: `Packhouse, ${few} packages of ${large.releases} releases`,
-      url: large.api.url,
-      script: composerScript(WORK, 'large-few', large.files.slice(0, few)),
-    },
-    {
-      label: `Packhouse, ${few} packages of ${small.releases} releases`,
-      url: small.api.url,
-      script: composerScript(WORK, 'small', small.files),
-    },
-  ]);
+  const [many, statics, largeFew, smallFew] = await measureRounds(
+    [
+      {
+        label: `Packhouse, ${large.files.length} packages`,
+        url: large.api.url,
+        script: composerScript(WORK, 'large', large.files),
+      },
+      {
+        label: 'nginx, the same bytes as static files',
+        url: nginx.url,
+        script: composerScript(WORK, 'large', large.files),
+      },
+      {
+        label: `Packhouse, ${few} packages of ${large.releases} releases`,
+        url: large.api.url,
+        script: composerScript(WORK, 'large-few', large.files.slice(0, few)),
+      },
+      {
+        label: `Packhouse, ${few} packages of ${small.releases} releases`,
+        url: small.api.url,
+        script: composerScript(WORK, 'small', small.files),
+      },
+    ],
+    46,
+  );
   console.log(`  API resident memory: ${fmt(large.api.rssMb(), 0)} MB (${large.releases} releases)`);
   await cleanUp();
 
@@ -219,10 +181,7 @@ Summary (best runs)
   p99, worst of the Packhouse runs: ${fmt(p99)} ms   [< 20 ms: ${verdict(p99 < 20)}]
   ${large.releases} vs ${small.releases} releases in the database: ${fmt(largeFew!.best.rps, 0)} vs ${fmt(smallFew!.best.rps, 0)} req/s, ratio ${fmt(sizeRatio)}   [within 15%: ${verdict(Math.abs(1 - sizeRatio) <= 0.15)}]
   composer require, 22 packages (the module, its 20 dependencies, drupal/core), cold cache: ${fmt(require.coldSeconds)} s (warm metadata cache: ${fmt(require.warmSeconds)} s)
-  load average now: ${os
-    .loadavg()
-    .map((l) => fmt(l))
-    .join(' ')} (other work on this machine lowers every figure)`);
+  load average now: ${loadAverage()} (other work on this machine lowers every figure)`);
   writeFileSync(
     path.join(WORK, 'results.json'),
     `${JSON.stringify({ seconds: SECONDS, runs: RUNS, connections: CONNECTIONS, many, statics, largeFew, smallFew, require }, null, 2)}\n`,
@@ -235,19 +194,4 @@ async function cleanUp(): Promise<void> {
   for (const url of databases.splice(0)) await dropDatabase(url).catch(() => {});
 }
 
-const deadline = setTimeout(() => {
-  console.error('bench:composer ran for more than 20 minutes; stopping.');
-  void cleanUp().finally(() => process.exit(1));
-}, 20 * 60_000);
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
-
-main()
-  .catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    clearTimeout(deadline);
-    await cleanUp();
-  });
+runBench('bench:composer', 20, main, cleanUp);

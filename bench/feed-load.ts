@@ -42,6 +42,15 @@ export function dailyWarmUp(paths: string[]): string[] {
 
 const query = (siteKey: string) => `?site_key=${siteKey}&version=8.x-1.4&list=x`;
 
+/** The end of every wrk script: the one line runWrk reads its figures from. */
+export const WRK_REPORT = `done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %d %f %f %f\\n", summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end
+`;
+
 /**
  * A wrk script that asks for a random path of `paths` each time, with Accept-Encoding gzip as
  * Drupal's HTTP client (Guzzle over curl) sends it, and the query a site adds to be counted
@@ -76,13 +85,7 @@ request = function()
   end
   return wrk.format("GET", p, { ["Accept-Encoding"] = "gzip" })
 end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT %d %d %d %d %f %f %f\\n", summary.requests, summary.duration,
-    e.connect + e.read + e.write + e.timeout, e.status,
-    latency:percentile(50), latency:percentile(99), latency.max))
-end
-`,
+${WRK_REPORT}`,
   );
   return script;
 }

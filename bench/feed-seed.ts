@@ -1,5 +1,4 @@
-import { dropDatabase, ensureDatabase, migrate } from '@packhouse/db';
-import pg from 'pg';
+import { connectClient, recreateDatabase } from './lib/database.ts';
 
 /** Twenty releases per project: legacy 7.x and 8.x, semantic, a pre-release and a dev snapshot. */
 export const VERSIONS = [
@@ -20,11 +19,8 @@ export function projectName(i: number): string {
  * feed triggers off for the load: no API process listens yet).
  */
 export async function seedFeedDatabase(url: string, projects: number): Promise<{ releases: number; files: number }> {
-  await dropDatabase(url);
-  await ensureDatabase(url);
-  await migrate(url);
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  await recreateDatabase(url);
+  const client = await connectClient(url);
   try {
     await client.query('BEGIN');
     await client.query('SET LOCAL session_replication_role = replica');
@@ -67,8 +63,7 @@ export async function seedFeedDatabase(url: string, projects: number): Promise<{
 
 /** How many (site, project) pairs the database has counted, all weeks together. */
 export async function countedSites(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const client = await connectClient(url);
   try {
     return (await client.query<{ n: number }>('SELECT count(*)::integer AS n FROM usage_sites')).rows[0]!.n;
   } finally {

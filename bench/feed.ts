@@ -14,20 +14,18 @@
  * tune the runs.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dailyWarmUp, fetchAll, MODULES, runWrk, SITES, wrkScript, type LoadResult, type Polling } from './feed-load.ts';
+import { dailyWarmUp, fetchAll, MODULES, SITES, wrkScript, type Polling } from './feed-load.ts';
 import { dropDatabase } from '@packhouse/db';
 import { countedSites, projectName, seedFeedDatabase } from './feed-seed.ts';
 import { bundle, ensureTools, get, startApi, startNginx, type Server } from './feed-servers.ts';
+import { benchDatabaseUrl } from './lib/database.ts';
+import { CONNECTIONS, fmt, loadAverage, measureRounds, RUNS, SECONDS } from './lib/rounds.ts';
+import { runBench } from './lib/run.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(ROOT, 'bench', '.work', 'feed');
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const SERVER = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const running = new Set<Server>();
 const databases: string[] = [];
 
@@ -41,33 +39,9 @@ interface Prepared {
   coldRps: number;
 }
 
-interface Target {
-  label: string;
-  url: string;
-  script: string;
-  /** Pause after each run: usage counted during a site_key run is written to Postgres
-   * within USAGE_FLUSH_MS (2 s) after it, and must not weigh on the next run. */
-  settleMs?: number;
-}
-
-interface Figures {
-  median: LoadResult;
-  best: LoadResult;
-}
-
-function databaseUrl(name: string): string {
-  const url = new URL(SERVER);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-function fmt(value: number, digits = 2): string {
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
 /** A seeded database, its API process, and every feed fetched once (rendered, then cached). */
 async function prepare(name: string, projects: number, port: number): Promise<Prepared> {
-  const url = databaseUrl(`packhouse_bench_feed_${name}`);
+  const url = benchDatabaseUrl(`packhouse_bench_feed_${name}`);
   databases.push(url);
   const started = performance.now();
   const seeded = await seedFeedDatabase(url, projects);
@@ -123,41 +97,12 @@ async function warmUpDailySites(prepared: Prepared): Promise<void> {
   console.log(`  ${SITES} sites x ${MODULES} projects polled once and counted (${fmt(rps, 0)} req/s), in ${fmt((performance.now() - started) / 1000, 1)} s`);
 }
 
-/**
- * Runs alternate between all targets, round after round, so that noise on a shared machine
- * falls on every server alike. Noise only ever slows a run down, so the best run is the
- * closest to each server's capacity; the median is printed beside it.
- */
-async function measure(targets: Target[]): Promise<Figures[]> {
-  for (const { url, script, settleMs = 0 } of targets) {
-    await runWrk(url, script, { seconds: 3, connections: CONNECTIONS }); // JIT, caches
-    await new Promise((resolve) => setTimeout(resolve, settleMs));
-  }
-  const runs: LoadResult[][] = targets.map(() => []);
-  for (let round = 0; round < RUNS; round++) {
-    for (const [i, { label, url, script, settleMs = 0 }] of targets.entries()) {
-      const result = await runWrk(url, script, { seconds: SECONDS, connections: CONNECTIONS });
-      if (result.errors > 0 || result.badStatus > 0) throw new Error(`${label}: ${result.errors} socket errors, ${result.badStatus} bad statuses`);
-      runs[i]!.push(result);
-      await new Promise((resolve) => setTimeout(resolve, settleMs));
-    }
-  }
-  console.log(`\n  ${''.padEnd(44)} best req/s (p99)      median req/s (p99)`);
-  return targets.map(({ label }, i) => {
-    const sorted = [...runs[i]!].sort((a, b) => a.rps - b.rps);
-    const figures = { median: sorted[Math.floor(sorted.length / 2)]!, best: sorted[sorted.length - 1]! };
-    const show = (r: LoadResult) => `${fmt(r.rps, 0).padStart(7)} (${fmt(r.p99Ms)} ms)`;
-    console.log(`  ${label.padEnd(44)} ${show(figures.best).padEnd(22)} ${show(figures.median)}`);
-    return figures;
-  });
-}
-
 async function main(): Promise<void> {
   ensureTools();
   bundle(ROOT);
   mkdirSync(WORK, { recursive: true });
   console.log(`bench:feed: ${RUNS} rounds of ${SECONDS} s runs, ${CONNECTIONS} connections, gzip; servers on CPU 0, wrk on CPU 1`);
-  console.log(`load average before: ${os.loadavg().map((l) => fmt(l)).join(' ')}`);
+  console.log(`load average before: ${loadAverage()}`);
   const large = await prepare('large', 10_000, 18_080);
   const small = await prepare('small', 100, 18_090);
   const nginx = await staticCopy(large, 18_081);
@@ -166,14 +111,19 @@ async function main(): Promise<void> {
   await warmUpDailySites(large);
   const few = small.paths.length;
   // The database-size comparison polls the same projects (identical feeds) in both databases.
-  const [many, daily, newSites, statics, largeFew, smallFew] = (await measure([
-    { label: `Packhouse, ${large.paths.length} projects`, url: large.api.url, script: script(large, 'none') },
-    { label: `  with site_key, sites polling daily`, url: large.api.url, script: script(large, 'daily'), settleMs: 4_000 },
-    { label: `  with site_key, every poll a new site`, url: large.api.url, script: script(large, 'new-sites'), settleMs: 4_000 },
-    { label: `nginx, the same bytes as static files`, url: nginx.url, script: script(large, 'none') },
-    { label: `Packhouse, ${few} projects of ${large.releases} releases`, url: large.api.url, script: script(large, 'none', few) },
-    { label: `Packhouse, ${few} projects of ${small.releases} releases`, url: small.api.url, script: script(small, 'none') },
-  ])) as Figures[];
+  // Runs with site_key settle 4 s: the usage they count is written to Postgres within
+  // USAGE_FLUSH_MS (2 s) after them, and must not weigh on the next run.
+  const [many, daily, newSites, statics, largeFew, smallFew] = await measureRounds(
+    [
+      { label: `Packhouse, ${large.paths.length} projects`, url: large.api.url, script: script(large, 'none') },
+      { label: `  with site_key, sites polling daily`, url: large.api.url, script: script(large, 'daily'), settleMs: 4_000 },
+      { label: `  with site_key, every poll a new site`, url: large.api.url, script: script(large, 'new-sites'), settleMs: 4_000 },
+      { label: `nginx, the same bytes as static files`, url: nginx.url, script: script(large, 'none') },
+      { label: `Packhouse, ${few} projects of ${large.releases} releases`, url: large.api.url, script: script(large, 'none', few) },
+      { label: `Packhouse, ${few} projects of ${small.releases} releases`, url: small.api.url, script: script(small, 'none') },
+    ],
+    44,
+  );
   console.log(`  API resident memory: ${fmt(large.api.rssMb(), 0)} MB (${large.releases} releases), ${fmt(small.api.rssMb(), 0)} MB (${small.releases})`);
 
   const ratio = many!.best.rps / statics!.best.rps;
@@ -190,7 +140,7 @@ Summary (best runs)
   ${large.releases} vs ${small.releases} releases in the database: ${fmt(largeFew!.best.rps, 0)} vs ${fmt(smallFew!.best.rps, 0)} req/s, ratio ${fmt(sizeRatio)}   [within 15%: ${verdict(Math.abs(1 - sizeRatio) <= 0.15)}]
   worst case, every poll a site new this week: ${fmt(ratioNew)} of nginx, p99 ${fmt(newSites!.best.p99Ms)} ms
     (a week of daily checks has one such poll in seven; each costs Postgres a new row and a count)
-  load average now: ${os.loadavg().map((l) => fmt(l)).join(' ')} (other work on this machine lowers every figure)`);
+  load average now: ${loadAverage()} (other work on this machine lowers every figure)`);
   writeFileSync(
     path.join(WORK, 'results.json'),
     `${JSON.stringify({ seconds: SECONDS, runs: RUNS, connections: CONNECTIONS, many, daily, newSites, statics, largeFew, smallFew }, null, 2)}\n`,
@@ -203,19 +153,4 @@ async function cleanUp(): Promise<void> {
   for (const url of databases.splice(0)) await dropDatabase(url).catch(() => {});
 }
 
-// Bounded in time whatever happens: a stuck run stops the whole benchmark.
-const deadline = setTimeout(() => {
-  console.error('bench:feed ran for more than 20 minutes; stopping.');
-  void cleanUp().finally(() => process.exit(1));
-}, 20 * 60_000);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
-
-main()
-  .catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    clearTimeout(deadline);
-    await cleanUp();
-  });
+runBench('bench:feed', 20, main, cleanUp);

@@ -23,12 +23,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@packhouse/config';
-import { dropDatabase, ensureDatabase, files, migrate, releases, users } from '@packhouse/db';
+import { dropDatabase, files, releases, users } from '@packhouse/db';
 import { connectRegistry, createProject, ensureAdmin, newToken, recordReleaseChange } from '@packhouse/registry';
-import pg from 'pg';
 import { pino } from 'pino';
 import { encodeCursor } from '../packages/registry/src/change-cursor.ts';
 import { bundle, get, pinned, startApi, type Server } from './feed-servers.ts';
+import { benchDatabaseUrl, connectClient, recreateDatabase } from './lib/database.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(ROOT, 'bench', '.work', 'mirror');
@@ -38,14 +38,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const PART = process.env.BENCH_PART ?? 'all';
 const EVENTS = 200_000;
 const ARCHIVES = 2_000;
-const SERVER = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const running = new Set<Server>();
 
-const dbUrl = (name: string) => {
-  const url = new URL(SERVER);
-  url.pathname = `/${name}`;
-  return url.href;
-};
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -63,11 +57,8 @@ function apiEnv(database: string, name: string) {
 }
 
 async function seedEvents(url: string): Promise<void> {
-  await dropDatabase(url);
-  await ensureDatabase(url);
-  await migrate(url);
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  await recreateDatabase(url);
+  const client = await connectClient(url);
   try {
     // One transaction id per ten changes, as many publishing transactions would leave them.
     await client.query(`
@@ -91,8 +82,7 @@ async function seedEvents(url: string): Promise<void> {
 }
 
 async function timePages(api: Server, url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const client = await connectClient(url);
   const { rows } = await client.query(`SELECT token FROM change_feed_epochs ORDER BY id DESC LIMIT 1`);
   const near = await client.query(
     `SELECT txid::text, id::text FROM changes ORDER BY txid, id OFFSET ${EVENTS - 1500} LIMIT 1`,
@@ -145,9 +135,7 @@ function cpuMs(pid: number): number {
 }
 
 async function seedArchives(url: string): Promise<string[]> {
-  await dropDatabase(url);
-  await ensureDatabase(url);
-  await migrate(url);
+  await recreateDatabase(url);
   const config = loadConfig({ ...process.env, ...apiEnv(url, 'files') });
   const { registry, close } = await connectRegistry(config, pino({ level: 'warn' }), 'api');
   try {
@@ -281,7 +269,7 @@ async function main(): Promise<void> {
 }
 
 async function benchPages(): Promise<void> {
-  const pagesUrl = dbUrl('packhouse_bench_mirror_pages');
+  const pagesUrl = benchDatabaseUrl('packhouse_bench_mirror_pages');
   const started = performance.now();
   await seedEvents(pagesUrl);
   console.log(`Seeded ${EVENTS.toLocaleString('en')} changes in ${fmt((performance.now() - started) / 1000)} s`);
@@ -294,7 +282,7 @@ async function benchPages(): Promise<void> {
 }
 
 async function benchMirror(): Promise<void> {
-  const filesUrl = dbUrl('packhouse_bench_mirror_files');
+  const filesUrl = benchDatabaseUrl('packhouse_bench_mirror_files');
   const started = performance.now();
   const names = await seedArchives(filesUrl);
   console.log(

@@ -1,5 +1,5 @@
 import { summaryOf } from '@packhouse/registry';
-import pg from 'pg';
+import { connectClient } from './lib/database.ts';
 
 /** A README of about 3 KB: headings, a list, a code block, links. */
 const README = `# Project
@@ -32,8 +32,7 @@ ${'Visit the settings page and choose the options that fit your site. '.repeat(1
  * it from the archive), twelve weeks of usage over two majors, and two offerings.
  */
 export async function seedPageData(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const client = await connectClient(url);
   try {
     await client.query('BEGIN');
     await client.query('SET LOCAL session_replication_role = replica');

@@ -10,27 +10,22 @@
  * BENCH_SECONDS (default 5), BENCH_RUNS (default 3), BENCH_CONNECTIONS (default 50).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dropDatabase } from '@packhouse/db';
-import { fetchAll, runWrk, wrkScript, type LoadResult } from './feed-load.ts';
+import { fetchAll, wrkScript } from './feed-load.ts';
 import { projectName, seedFeedDatabase } from './feed-seed.ts';
 import { bundle, ensureTools, get, startApi, startNginx, type Server } from './feed-servers.ts';
+import { benchDatabaseUrl } from './lib/database.ts';
+import { CONNECTIONS, fmt, loadAverage, measureRounds, RUNS, SECONDS, type Figures } from './lib/rounds.ts';
+import { runBench } from './lib/run.ts';
 import { seedPageData } from './pages-seed.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(ROOT, 'bench', '.work', 'pages');
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const PROJECTS = 10_000;
-const SERVER = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const running = new Set<Server>();
 let database: string | undefined;
-
-const fmt = (value: number, digits = 2) =>
-  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 async function main(): Promise<void> {
   ensureTools();
@@ -40,15 +35,8 @@ async function main(): Promise<void> {
   console.log(
     `bench:pages: ${RUNS} rounds of ${SECONDS} s runs, ${CONNECTIONS} connections; servers on CPU 0, wrk on CPU 1`,
   );
-  console.log(
-    `load average before: ${os
-      .loadavg()
-      .map((l) => fmt(l))
-      .join(' ')} (a shared machine: other work lowers every figure)`,
-  );
-  const url = new URL(SERVER);
-  url.pathname = '/packhouse_bench_pages';
-  database = url.toString();
+  console.log(`load average before: ${loadAverage()} (a shared machine: other work lowers every figure)`);
+  database = benchDatabaseUrl('packhouse_bench_pages');
   const started = performance.now();
   const seeded = await seedFeedDatabase(database, PROJECTS);
   await seedPageData(database);
@@ -88,26 +76,11 @@ async function main(): Promise<void> {
     { label: `Packhouse /project/{name}, ${PROJECTS} projects`, url: api.url },
     { label: 'nginx, the same bytes as static files', url: nginx.url },
   ];
-  for (const target of targets) await runWrk(target.url, script, { seconds: 3, connections: CONNECTIONS }); // JIT, caches
-  const runs: LoadResult[][] = targets.map(() => []);
-  for (let round = 0; round < RUNS; round++) {
-    for (const [i, target] of targets.entries()) {
-      const result = await runWrk(target.url, script, { seconds: SECONDS, connections: CONNECTIONS });
-      if (result.errors > 0 || result.badStatus > 0)
-        throw new Error(`${target.label}: ${result.errors} socket errors, ${result.badStatus} bad statuses`);
-      runs[i]!.push(result);
-    }
-  }
-  console.log(`\n  ${''.padEnd(48)} best req/s (p99)      median req/s (p99)`);
-  const figures = targets.map((target, i) => {
-    const sorted = [...runs[i]!].sort((a, b) => a.rps - b.rps);
-    const median = sorted[Math.floor(sorted.length / 2)]!;
-    const best = sorted[sorted.length - 1]!;
-    const show = (r: LoadResult) => `${fmt(r.rps, 0).padStart(7)} (${fmt(r.p99Ms)} ms)`;
-    console.log(`  ${target.label.padEnd(48)} ${show(best).padEnd(22)} ${show(median)}`);
-    return { best, median };
-  });
-  const [packhouse, statics] = figures as [{ best: LoadResult; median: LoadResult }, { best: LoadResult }];
+  const figures = await measureRounds(
+    targets.map((target) => ({ ...target, script })),
+    48,
+  );
+  const [packhouse, statics] = figures as [Figures, Figures];
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   console.log(`
 Summary
@@ -115,10 +88,7 @@ Summary
   p99 of the best run: ${fmt(packhouse.best.p99Ms)} ms   [< 50 ms: ${verdict(packhouse.best.p99Ms < 50)}]
   against nginx serving the same bytes: ${fmt(packhouse.best.rps / statics.best.rps)}x
   API resident memory: ${fmt(api.rssMb(), 0)} MB
-  load average now: ${os
-    .loadavg()
-    .map((l) => fmt(l))
-    .join(' ')} (other work on this machine lowers every figure)`);
+  load average now: ${loadAverage()} (other work on this machine lowers every figure)`);
 }
 
 async function cleanUp(): Promise<void> {
@@ -127,19 +97,4 @@ async function cleanUp(): Promise<void> {
   if (database) await dropDatabase(database).catch(() => {});
 }
 
-const deadline = setTimeout(() => {
-  console.error('bench:pages ran for more than 15 minutes; stopping.');
-  void cleanUp().finally(() => process.exit(1));
-}, 15 * 60_000);
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
-
-main()
-  .catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    clearTimeout(deadline);
-    await cleanUp();
-  });
+runBench('bench:pages', 15, main, cleanUp);
