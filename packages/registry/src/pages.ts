@@ -21,7 +21,7 @@ import type { Registry } from './context.ts';
 import { invalid, notFound } from './errors.ts';
 import { isoWeekLabel, weeksBefore } from './usage/iso-week.ts';
 import { releaseReadme, summaryOf } from './readme.ts';
-import { fileView, type BuildView, type FileView } from './views.ts';
+import { buildView, fileView, type BuildView, type FileView } from './views.ts';
 
 /**
  * What the pages for people show, read in one snapshot per page. Sections that other work
@@ -198,17 +198,7 @@ export async function releasePage(registry: Registry, name: string, version: str
       project: pageProject(project),
       release: release!,
       notes: null,
-      builds: history.map((build) => ({
-        id: build.id,
-        status: build.status,
-        commit: build.commit,
-        error: build.error,
-        createdAt: build.createdAt.toISOString(),
-        publishedAt: build.publishedAt?.toISOString() ?? null,
-        files: fileRows
-          .filter((file) => file.buildId === build.id)
-          .map((file) => fileView(registry.config.publicUrl, file)),
-      })),
+      builds: history.map((build) => buildView(registry.config.publicUrl, build, fileRows)),
       billOfMaterials: [],
     };
   });

@@ -65,6 +65,19 @@ export function fileView(publicUrl: string, file: ReleaseFileRow): FileView {
   return { name, archiveType, url: downloadUrl(publicUrl, name), size: Number(size), md5, sha1, sha256, sha512 };
 }
 
+/** One build of a dev release, with its files among `files` (the release's). */
+export function buildView(publicUrl: string, build: BuildRow, files: ReleaseFileRow[]): BuildView {
+  return {
+    id: build.id,
+    status: build.status,
+    commit: build.commit,
+    error: build.error,
+    createdAt: build.createdAt.toISOString(),
+    publishedAt: build.publishedAt?.toISOString() ?? null,
+    files: files.filter((file) => file.buildId === build.id).map((file) => fileView(publicUrl, file)),
+  };
+}
+
 export function releaseView(
   publicUrl: string,
   project: string,
@@ -87,16 +100,6 @@ export function releaseView(
     files: own.filter((file) => file.buildId === release.currentBuildId).map((file) => fileView(publicUrl, file)),
     revision: release.revision,
     signature: release.status === 'published' ? release.signature : null,
-    ...(history && {
-      builds: history.map((build) => ({
-        id: build.id,
-        status: build.status,
-        commit: build.commit,
-        error: build.error,
-        createdAt: build.createdAt.toISOString(),
-        publishedAt: build.publishedAt?.toISOString() ?? null,
-        files: own.filter((file) => file.buildId === build.id).map((file) => fileView(publicUrl, file)),
-      })),
-    }),
+    ...(history && { builds: history.map((build) => buildView(publicUrl, build, own)) }),
   };
 }

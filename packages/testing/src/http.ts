@@ -57,6 +57,19 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
   }
 }
 
+/** The release's JSON once it is published; fails at once, with its error, if it failed. */
+export function releasePublished(api: ReturnType<typeof client>, project: string, version: string, timeoutMs = 60_000) {
+  return eventually(
+    async () => {
+      const release = await api('GET', `/api/v1/projects/${project}/releases/${version}`);
+      if (release.body?.status === 'failed') throw new Error(`${project} ${version} failed: ${release.body.error}`);
+      return release.body?.status === 'published' ? release.body : undefined;
+    },
+    timeoutMs,
+    `${project} ${version} published`,
+  );
+}
+
 /** A new user made by the stack's administrator, and a client that calls as them. */
 export async function signUp(stack: { app: TestApp; adminToken: string }, name: string) {
   const created = await client(stack.app, stack.adminToken)('POST', '/api/v1/users', { name });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expand } from '@packhouse/composer';
-import { client, createRepo, eventually, signUp, startStack, type Stack } from '@packhouse/testing';
+import { client, createRepo, releasePublished, signUp, startStack, type Stack } from '@packhouse/testing';
 import { readLikeDrupal } from '@packhouse/testing/update-status';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -18,15 +18,7 @@ describe('security advisories reach the update feed, Composer and OSV from one a
   let anonymous: ReturnType<typeof client>;
   let advisoryId: string;
 
-  const published = (version: string) =>
-    eventually(
-      async () => {
-        const release = await anonymous('GET', `/api/v1/projects/token/releases/${version}`);
-        return release.body?.status === 'published' ? release.body : undefined;
-      },
-      60_000,
-      `token ${version} published`,
-    );
+  const published = (version: string) => releasePublished(anonymous, 'token', version);
   const insecureInFeed = async () => {
     const feed = readLikeDrupal((await anonymous('GET', '/release-history/token/current')).raw.toString('utf8'));
     return [...feed.releases.values()]

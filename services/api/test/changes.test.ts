@@ -1,6 +1,6 @@
 import { changes as changesRepo, projects } from '@packhouse/db';
 import { recordProjectChange } from '@packhouse/registry';
-import { headStatement, releaseStatement, verifySignature, type PublicKeyInfo } from '@packhouse/signing';
+import { headStatement, releaseStatement, verifySignature, type FileDigest, type PublicKeyInfo, type Signature } from '@packhouse/signing';
 import { client, createRepo, eventually, signUp, startStack, type Stack } from '@packhouse/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,13 @@ describe('the change feed', () => {
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     return response.body as { events: any[]; next: string; hasMore: boolean; head: any };
   };
+  /** Whether `release` (token 8.x-1.0 at revision 3, as an answer carries it) holds a valid signature of its statement. */
+  const signedAsToken3 = (release: { files: FileDigest[]; publishedAt: string | null; signature: Signature }) =>
+    verifySignature(
+      releaseStatement({ project: 'token', version: '8.x-1.0', revision: 3, files: release.files, publishedAt: release.publishedAt }),
+      release.signature,
+      keys,
+    );
   /** Follows `next` until a page is not full; returns every event and the last cursor. */
   const drain = async (since?: string, limit = 1000) => {
     const events: any[] = [];
@@ -87,14 +94,7 @@ describe('the change feed', () => {
     }
     // The release JSON carries the latest statement's signature.
     expect(release.revision).toBe(3);
-    const statement = releaseStatement({
-      project: 'token',
-      version: '8.x-1.0',
-      revision: 3,
-      files: release.files,
-      publishedAt: release.publishedAt,
-    });
-    expect(verifySignature(statement, release.signature, keys)).toBe(true);
+    expect(signedAsToken3(release)).toBe(true);
   });
 
   it('signs each page head with its range, the digest of its events and an expiry an hour ahead', async () => {
@@ -267,15 +267,7 @@ describe('the change feed', () => {
     expect(token.releases.map((release: any) => [release.version, release.revision, release.status])).toEqual([
       ['8.x-1.0', 3, 'unpublished'],
     ]);
-    const release = token.releases[0];
-    const statement = releaseStatement({
-      project: 'token',
-      version: '8.x-1.0',
-      revision: 3,
-      files: release.files,
-      publishedAt: release.publishedAt,
-    });
-    expect(verifySignature(statement, release.signature, keys)).toBe(true);
+    expect(signedAsToken3(token.releases[0])).toBe(true);
     // A release seeded without a change (as before the feed existed) is still signed in the snapshot.
     const seeded = list.find((project: any) => project.name === 'early').releases[0];
     expect(verifySignature(releaseStatement({ project: 'early', ...seeded }), seeded.signature, keys)).toBe(true);

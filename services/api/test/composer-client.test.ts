@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expand } from '@packhouse/composer';
-import { client, createRepo, eventually, signUp, startStack, type Stack, type TestRepo } from '@packhouse/testing';
+import { client, createRepo, eventually, releasePublished, signUp, startStack, type Stack, type TestRepo } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composerSite, freePort } from './composer-cli.ts';
 
@@ -58,16 +58,7 @@ describe.runIf(hasComposer() || process.env.CI)('the real composer installs from
     sites.push(dir);
     return composerSite(dir, repositoryUrl);
   };
-  const published = (project: string, version: string) =>
-    eventually(
-      async () => {
-        const release = await anonymous('GET', `/api/v1/projects/${project}/releases/${version}`);
-        if (release.body?.status === 'failed') throw new Error(`${project} ${version} failed: ${release.body.error}`);
-        return release.body?.status === 'published' ? release.body : undefined;
-      },
-      60_000,
-      `${project} ${version} published`,
-    );
+  const published = (project: string, version: string) => releasePublished(anonymous, project, version);
   const zipOf = (release: { files: { archiveType: string; url: string; sha1: string }[] }) =>
     release.files.find((file) => file.archiveType === 'zip')!;
   const builds = (count: number) =>

@@ -1,6 +1,6 @@
 import { expand } from '@packhouse/composer';
 import { buildApp } from '@packhouse/api';
-import { client, createRepo, eventually, signUp, startStack, type Stack, type TestRepo } from '@packhouse/testing';
+import { client, createRepo, eventually, releasePublished, signUp, startStack, type Stack, type TestRepo } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const TIME = 1_764_288_000;
@@ -20,16 +20,7 @@ describe('the Composer repository', () => {
   let token: TestRepo;
   let core: TestRepo;
 
-  const published = (project: string, version: string) =>
-    eventually(
-      async () => {
-        const release = await anonymous('GET', `/api/v1/projects/${project}/releases/${version}`);
-        if (release.body?.status === 'failed') throw new Error(`${project} ${version} failed: ${release.body.error}`);
-        return release.body?.status === 'published' ? release.body : undefined;
-      },
-      60_000,
-      `${project} ${version} published`,
-    );
+  const published = (project: string, version: string) => releasePublished(anonymous, project, version);
 
   beforeAll(async () => {
     stack = await startStack();
