@@ -17,7 +17,6 @@
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dropDatabase } from '@packhouse/db';
 import { composerScript } from './composer-load.ts';
 import { freePort } from '../services/api/test/composer-cli.ts';
 import { composerRequireWallTime } from './composer-require.ts';
@@ -26,12 +25,11 @@ import { projectName } from './feed-seed.ts';
 import { bundle, ensureTools, get, startApi, startNginx, type Server } from './feed-servers.ts';
 import { benchDatabaseUrl } from './lib/database.ts';
 import { CONNECTIONS, fmt, loadAverage, measureRounds, RUNS, SECONDS } from './lib/rounds.ts';
-import { runBench } from './lib/run.ts';
+import { BenchResources, runBench } from './lib/run.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(ROOT, 'bench', '.work', 'composer');
-const running = new Set<Server>();
-const databases: string[] = [];
+const resources = new BenchResources();
 
 interface P2File {
   path: string;
@@ -72,7 +70,7 @@ async function fetchFiles(api: Server, paths: string[]): Promise<P2File[]> {
 
 async function prepare(name: string, projects: number, port: number): Promise<Prepared> {
   const url = benchDatabaseUrl(`packhouse_bench_composer_${name}`);
-  databases.push(url);
+  resources.databases.push(url);
   const started = performance.now();
   const seeded = await seedComposerDatabase(url, projects);
   console.log(
@@ -86,7 +84,7 @@ async function prepare(name: string, projects: number, port: number): Promise<Pr
     S3_DATA_DIR: path.join(WORK, 's3'),
     FEED_CACHE_MB: '2048',
   });
-  running.add(api);
+  resources.servers.add(api);
   const paths = Array.from({ length: projects }, (_, i) => `/composer/p2/drupal/${projectName(i + 1)}.json`);
   const cold = performance.now();
   await fetchFiles(api, paths);
@@ -114,7 +112,7 @@ async function staticCopy(prepared: Prepared, port: number): Promise<Server> {
     utimesSync(`${target}.gz`, mtime, mtime);
   }
   const nginx = await startNginx(WORK, dir, port);
-  running.add(nginx);
+  resources.servers.add(nginx);
   const sample = prepared.files[0]!;
   const served = await get(`${nginx.url}${sample.path}`, { 'accept-encoding': 'gzip' });
   if (!served.body.equals(sample.gzip)) throw new Error('nginx does not serve the same bytes as Packhouse');
@@ -166,7 +164,7 @@ async function main(): Promise<void> {
     46,
   );
   console.log(`  API resident memory: ${fmt(large.api.rssMb(), 0)} MB (${large.releases} releases)`);
-  await cleanUp();
+  await resources.cleanUp();
 
   console.log('\ncomposer require of a module with 20 Packhouse dependencies (packaging them first)...');
   const require = await composerRequireWallTime(20);
@@ -188,10 +186,4 @@ Summary (best runs)
   );
 }
 
-async function cleanUp(): Promise<void> {
-  await Promise.all([...running].map((server) => server.stop().catch(() => {})));
-  running.clear();
-  for (const url of databases.splice(0)) await dropDatabase(url).catch(() => {});
-}
-
-runBench('bench:composer', 20, main, cleanUp);
+runBench('bench:composer', 20, main, () => resources.cleanUp());

@@ -17,17 +17,15 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dailyWarmUp, fetchAll, MODULES, SITES, wrkScript, type Polling } from './feed-load.ts';
-import { dropDatabase } from '@packhouse/db';
 import { countedSites, projectName, seedFeedDatabase } from './feed-seed.ts';
 import { bundle, ensureTools, get, startApi, startNginx, type Server } from './feed-servers.ts';
 import { benchDatabaseUrl } from './lib/database.ts';
 import { CONNECTIONS, fmt, loadAverage, measureRounds, RUNS, SECONDS } from './lib/rounds.ts';
-import { runBench } from './lib/run.ts';
+import { BenchResources, runBench } from './lib/run.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(ROOT, 'bench', '.work', 'feed');
-const running = new Set<Server>();
-const databases: string[] = [];
+const resources = new BenchResources();
 
 interface Prepared {
   name: string;
@@ -42,7 +40,7 @@ interface Prepared {
 /** A seeded database, its API process, and every feed fetched once (rendered, then cached). */
 async function prepare(name: string, projects: number, port: number): Promise<Prepared> {
   const url = benchDatabaseUrl(`packhouse_bench_feed_${name}`);
-  databases.push(url);
+  resources.databases.push(url);
   const started = performance.now();
   const seeded = await seedFeedDatabase(url, projects);
   console.log(`${name}: ${projects} projects, ${seeded.releases} releases, ${seeded.files} files seeded in ${fmt((performance.now() - started) / 1000, 1)} s`);
@@ -54,7 +52,7 @@ async function prepare(name: string, projects: number, port: number): Promise<Pr
     S3_DATA_DIR: path.join(WORK, 's3'),
     FEED_CACHE_MB: '2048',
   });
-  running.add(api);
+  resources.servers.add(api);
   const paths = Array.from({ length: projects }, (_, i) => `/release-history/${projectName(i + 1)}/current`);
   const bodies = new Map<string, { gzip?: Buffer; plain?: Buffer }>();
   const keep = (kind: 'gzip' | 'plain') => (p: string, body: Buffer) => bodies.set(p, { ...bodies.get(p), [kind]: body });
@@ -74,7 +72,7 @@ async function staticCopy(prepared: Prepared, port: number): Promise<Server> {
     writeFileSync(path.join(dir, `${p}.gz`), body.gzip!);
   }
   const nginx = await startNginx(WORK, dir, port);
-  running.add(nginx);
+  resources.servers.add(nginx);
   for (const sample of [prepared.paths[0]!, prepared.paths[prepared.paths.length - 1]!]) {
     const served = await get(`${nginx.url}${sample}`, { 'accept-encoding': 'gzip' });
     if (!served.body.equals(prepared.bodies.get(sample)!.gzip!)) throw new Error('nginx does not serve the same bytes as Packhouse');
@@ -147,10 +145,4 @@ Summary (best runs)
   );
 }
 
-async function cleanUp(): Promise<void> {
-  await Promise.all([...running].map((server) => server.stop().catch(() => {})));
-  running.clear();
-  for (const url of databases.splice(0)) await dropDatabase(url).catch(() => {});
-}
-
-runBench('bench:feed', 20, main, cleanUp);
+runBench('bench:feed', 20, main, () => resources.cleanUp());

@@ -12,20 +12,18 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dropDatabase } from '@packhouse/db';
 import { fetchAll, wrkScript } from './feed-load.ts';
 import { projectName, seedFeedDatabase } from './feed-seed.ts';
-import { bundle, ensureTools, get, startApi, startNginx, type Server } from './feed-servers.ts';
+import { bundle, ensureTools, get, startApi, startNginx } from './feed-servers.ts';
 import { benchDatabaseUrl } from './lib/database.ts';
 import { CONNECTIONS, fmt, loadAverage, measureRounds, RUNS, SECONDS, type Figures } from './lib/rounds.ts';
-import { runBench } from './lib/run.ts';
+import { BenchResources, runBench } from './lib/run.ts';
 import { seedPageData } from './pages-seed.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(ROOT, 'bench', '.work', 'pages');
 const PROJECTS = 10_000;
-const running = new Set<Server>();
-let database: string | undefined;
+const resources = new BenchResources();
 
 async function main(): Promise<void> {
   ensureTools();
@@ -36,7 +34,8 @@ async function main(): Promise<void> {
     `bench:pages: ${RUNS} rounds of ${SECONDS} s runs, ${CONNECTIONS} connections; servers on CPU 0, wrk on CPU 1`,
   );
   console.log(`load average before: ${loadAverage()} (a shared machine: other work lowers every figure)`);
-  database = benchDatabaseUrl('packhouse_bench_pages');
+  const database = benchDatabaseUrl('packhouse_bench_pages');
+  resources.databases.push(database);
   const started = performance.now();
   const seeded = await seedFeedDatabase(database, PROJECTS);
   await seedPageData(database);
@@ -51,7 +50,7 @@ async function main(): Promise<void> {
     QUEUE_PREFIX: 'bench-pages',
     S3_DATA_DIR: path.join(WORK, 's3'),
   });
-  running.add(api);
+  resources.servers.add(api);
   const paths = Array.from({ length: PROJECTS }, (_, i) => `/project/${projectName(i + 1)}`);
   const bodies = new Map<string, Buffer>();
   const coldRps = await fetchAll(api.url, paths, {}, 16, (p, body) => bodies.set(p, body));
@@ -66,7 +65,7 @@ async function main(): Promise<void> {
     writeFileSync(path.join(dir, p), body);
   }
   const nginx = await startNginx(WORK, dir, 18_181);
-  running.add(nginx);
+  resources.servers.add(nginx);
   const sample = paths[0]!;
   if (!(await get(`${nginx.url}${sample}`, {})).body.equals(bodies.get(sample)!))
     throw new Error('nginx does not serve the same bytes');
@@ -91,10 +90,4 @@ Summary
   load average now: ${loadAverage()} (other work on this machine lowers every figure)`);
 }
 
-async function cleanUp(): Promise<void> {
-  await Promise.all([...running].map((server) => server.stop().catch(() => {})));
-  running.clear();
-  if (database) await dropDatabase(database).catch(() => {});
-}
-
-runBench('bench:pages', 15, main, cleanUp);
+runBench('bench:pages', 15, main, () => resources.cleanUp());

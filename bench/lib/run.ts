@@ -1,3 +1,17 @@
+import { dropDatabase } from '@packhouse/db';
+
+/** What a benchmark started: servers to stop and databases to drop, whatever happens. */
+export class BenchResources {
+  readonly servers = new Set<{ stop(): Promise<void> }>();
+  readonly databases: string[] = [];
+
+  async cleanUp(): Promise<void> {
+    await Promise.all([...this.servers].map((server) => server.stop().catch(() => {})));
+    this.servers.clear();
+    for (const url of this.databases.splice(0)) await dropDatabase(url).catch(() => {});
+  }
+}
+
 /**
  * Runs a benchmark's `main`, bounded in time whatever happens (a stuck run stops the whole
  * benchmark), and cleans up after it: at its end, on SIGINT/SIGTERM, or at the deadline.
