@@ -5,7 +5,8 @@ export { addMaintainer, createProject, getProject, MACHINE_NAME, removeMaintaine
 export { getRelease, requestRelease, retryRelease, RELEASE_TYPES, type ReleaseType } from './releases.ts';
 export { buildBranch, registerBranch, type DevBuildRequest } from './dev-releases.ts';
 export { buildDevSnapshot } from './dev-build.ts';
-export { buildRelease, BuildRefused, type BuildOutcome } from './build.ts';
+export { buildRelease, BuildRefused } from './build.ts';
+export { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
 export { findDownload, type Download } from './downloads.ts';
 export { reconcile } from './reconcile.ts';
 export { houseKeep } from './housekeeping.ts';
