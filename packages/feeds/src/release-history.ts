@@ -55,7 +55,8 @@ function supportElements(project: FeedProject, selector: FeedSelector): XmlEleme
 }
 
 function releaseElement(project: FeedProject, release: FeedRelease, version: Version, selector: FeedSelector): XmlElement {
-  const tarball = release.files.find((file) => file.archiveType === 'tar.gz');
+  // A distribution's download link is its profile-only tarball, as on updates.drupal.org.
+  const tarball = release.files.find((file) => file.archiveType === 'tar.gz' && file.variant === undefined);
   const types = releaseTypeTerms(project, release, version);
   const security = securityCoverage(project, version);
   const children: XmlElement[] = [

@@ -3,6 +3,7 @@ import { InvalidVersion, parseVersion } from '@packhouse/versions';
 import type { Actor, Registry } from './context.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import { requireMaintainedProject, requireProject } from './projects.ts';
+import { distributionView } from './distribution/view.ts';
 import { releaseView, type ReleaseView } from './views.ts';
 
 export const RELEASE_TYPES = ['security', 'bugfix', 'feature'] as const;
@@ -67,7 +68,8 @@ export async function getRelease(registry: Registry, projectName: string, versio
     if (!release) throw notFound(`${projectName} has no release ${version}.`);
     const rows = await files.listFiles(tx, [release.id]);
     const history = release.kind === 'dev' ? await builds.listBuilds(tx, release.id) : undefined;
-    return releaseView(registry.config.publicUrl, projectName, release, rows, history);
+    const distribution = project.type === 'distribution' ? await distributionView(tx, release.id) : undefined;
+    return releaseView(registry.config.publicUrl, projectName, release, rows, history, distribution);
   });
 }
 
