@@ -30,11 +30,11 @@ export async function archives(checkout: Checkout, release: Release): Promise<Ar
     throw new Error(`invalid version ${JSON.stringify(release.version)}`);
   }
   const ctx: GitContext = { options: checkout.git, gitDir: checkout.repoDir };
-  const plan = planArchive(checkout, release);
+  const plan = planArchive(checkout, release, ctx);
   return {
     baseName: `${release.project}-${release.version}`,
-    tarGz: lazily(() => tarGz(ctx, plan)),
-    zip: lazily(() => zip(ctx, plan)),
+    tarGz: lazily(() => tarGz(plan)),
+    zip: lazily(() => zip(plan)),
     coreCompatibility: await readCoreCompatibility(ctx, checkout, release.project),
   };
 }
@@ -47,7 +47,7 @@ async function readCoreCompatibility(ctx: GitContext, checkout: Checkout, projec
 }
 
 /** A Readable that builds its source (and spawns git) on the first read. */
-function lazily(start: () => Readable): Readable {
+export function lazily(start: () => Readable): Readable {
   let source: Readable | undefined;
   const output = new Readable({
     read() {

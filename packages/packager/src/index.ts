@@ -13,3 +13,10 @@ export {
 } from './info.ts';
 export type { Checkout, GitOptions, ProjectType, Release, SourceLimits, TreeEntry } from './types.ts';
 export { checkGitUrl } from './source.ts';
+export { lazily } from './archives.ts';
+export { tarGz } from './tar.ts';
+export { zip } from './zip.ts';
+export type { ArchivePlan } from './layout.ts';
+export { listDirectory, planDirectory } from './directory.ts';
+export { sniffArchive, unpackTarGz, unpackZip, type ArchiveKind, type UnpackOptions } from './unpack.ts';
+export { readTreeFile } from './read-tree-file.ts';
