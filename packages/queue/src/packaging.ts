@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Queue, Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { PACKAGING_QUEUE, packageDevBuild, packageRelease, type PackagingJob } from './catalog.ts';
+import { buildDistribution, PACKAGING_QUEUE, packageDevBuild, packageRelease, type PackagingJob } from './catalog.ts';
 
 export type PackagingQueue = ReturnType<typeof createPackagingQueue>;
 
@@ -27,6 +27,14 @@ export function createPackagingQueue(connection: Redis, prefix: string, onError:
     async enqueueDevBuild(buildId: string): Promise<void> {
       await ready();
       await queue.add(packageDevBuild.name, { buildId }, { ...packageDevBuild.options, jobId: packageDevBuild.jobId(buildId) });
+    },
+    async enqueueDistribution(distributionBuildId: string): Promise<void> {
+      await ready();
+      await queue.add(
+        buildDistribution.name,
+        { distributionBuildId },
+        { ...buildDistribution.options, jobId: buildDistribution.jobId(distributionBuildId) },
+      );
     },
     async ping(): Promise<void> {
       await connection.ping();

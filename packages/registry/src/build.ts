@@ -1,7 +1,8 @@
-import { events, files, projects, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import { distributions, events, files, projects, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
 import type { Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
 import type { Registry } from './context.ts';
+import { enqueueDistributionBuild } from './distribution/queue.ts';
 import { eventFiles, fetchSource, fileRows, packageSource } from './packaging.ts';
 
 export { BuildRefused } from './packaging.ts';
@@ -43,6 +44,8 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
     });
     if (!won) return false;
     await files.insertFiles(tx, fileRows(release.id, stored));
+    // A distribution's make file is built next, by its own job (committed with the profile).
+    if (project.type === 'distribution') await distributions.ensureBuild(tx, release.id);
     await events.appendEvent(tx, {
       kind: 'release.published',
       project: project.name,
@@ -55,6 +58,8 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
 };
 
 /** Packages one tagged release (see `attempt.ts` for the lifecycle and its guarantees). */
-export function buildRelease(registry: Registry, releaseId: string, options?: AttemptOptions): Promise<BuildOutcome> {
-  return runAttempt(registry, taggedRelease, releaseId, options);
+export async function buildRelease(registry: Registry, releaseId: string, options?: AttemptOptions): Promise<BuildOutcome> {
+  const outcome = await runAttempt(registry, taggedRelease, releaseId, options);
+  if (outcome === 'published') await enqueueDistributionBuild(registry, releaseId);
+  return outcome;
 }

@@ -28,3 +28,4 @@ export { githubSignature, gitlabToken, receivePush, type HookOutcome, type PushE
 export { rotateWebhookSecret } from './projects.ts';
 export { getAllowlist, getAllowlistAsAdmin, setAllowlist, type AllowlistView } from './distribution/allowlist.ts';
 export { listUsedBy, type UsedByView } from './distribution/used-by.ts';
+export { buildDistributionRelease } from './distribution/job.ts';

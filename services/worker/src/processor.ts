@@ -1,5 +1,5 @@
-import { isLastAttempt, packageDevBuild, UnrecoverableError, type Job, type PackagingJob } from '@packhouse/queue';
-import { buildDevSnapshot, buildRelease, BuildRefused, type BuildOutcome, type Registry } from '@packhouse/registry';
+import { buildDistribution, isLastAttempt, packageDevBuild, UnrecoverableError, type Job, type PackagingJob } from '@packhouse/queue';
+import { buildDevSnapshot, buildDistributionRelease, buildRelease, BuildRefused, type BuildOutcome, type Registry } from '@packhouse/registry';
 
 /** The packaging jobs: each re-reads Postgres and converges; a refused source is never retried. */
 export function packagingProcessor(registry: Registry) {
@@ -8,6 +8,9 @@ export function packagingProcessor(registry: Registry) {
     try {
       if (job.name === packageDevBuild.name && 'buildId' in job.data) {
         return await buildDevSnapshot(registry, job.data.buildId, options);
+      }
+      if (job.name === buildDistribution.name && 'distributionBuildId' in job.data) {
+        return await buildDistributionRelease(registry, job.data.distributionBuildId, options);
       }
       if ('releaseId' in job.data) return await buildRelease(registry, job.data.releaseId, options);
       throw new UnrecoverableError(`job ${job.name} carries no release or build id`);
