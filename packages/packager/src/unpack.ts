@@ -48,6 +48,8 @@ class Unpacker {
     let name = raw.toString('utf8');
     while (name.endsWith('/')) name = name.slice(0, -1);
     if (name.startsWith('./')) name = name.slice(2);
+    // `tar -C dir .` writes the folder itself as `./`.
+    if (name === '.' || name === '') return null;
     const strip = this.options.strip;
     if (strip !== undefined) {
       if (name === strip) return null;
@@ -121,7 +123,7 @@ export async function unpackTarGz(source: Readable, dest: string, options: Unpac
       if (relative !== null) await unpacker.directory(relative);
       entry.resume();
     } else if (relative === null) {
-      throw new SourceRefused('archive-layout', `the archive's top folder ${quote(options.strip!)} is not a folder`);
+      throw new SourceRefused('archive-layout', `the archive's top entry ${quote(header.name)} is not a folder`);
     } else if (header.type === 'file' || header.type === 'contiguous-file') {
       await unpacker.file(relative, header.size ?? 0, ((header.mode ?? 0) & 0o111) !== 0, entry as AsyncIterable<Buffer>);
     } else if (header.type === 'symlink') {
