@@ -74,6 +74,10 @@ export async function listDirectory(root: string, limits: SourceLimits): Promise
 /** Reads staged files from disk; a file whose size changed since it was listed is an error. */
 class FileReader implements ContentReader {
   async *blob(file: string, size: number): AsyncGenerator<Buffer> {
+    if (size <= 1024 * 1024) {
+      yield await this.readAll(file, size);
+      return;
+    }
     let read = 0;
     for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) {
       read += (chunk as Buffer).length;

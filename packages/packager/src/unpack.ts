@@ -1,6 +1,5 @@
-import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, symlink } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,6 +12,8 @@ import { checkPath } from './tree.ts';
 import type { SourceLimits, TreeEntry } from './types.ts';
 
 export type ArchiveKind = 'tar.gz' | 'zip';
+
+const SMALL_FILE = 1024 * 1024;
 
 /** What the first bytes of a download say it is; null for a plain file. */
 export function sniffArchive(head: Buffer): ArchiveKind | null {
@@ -36,6 +37,8 @@ export interface UnpackOptions {
 class Unpacker {
   private readonly entries: TreeEntry[] = [];
   private readonly seen = new Set<string>();
+  /** Folders already made: 9,000 files need far fewer than 9,000 mkdir calls. */
+  private readonly made = new Set<string>();
   private total = 0;
 
   constructor(
@@ -69,7 +72,13 @@ class Unpacker {
 
   async directory(relative: string): Promise<void> {
     this.entries.push({ path: relative, kind: 'directory', oid: '', size: 0 });
-    await mkdir(path.join(this.dest, relative), { recursive: true });
+    await this.folder(path.join(this.dest, relative));
+  }
+
+  private async folder(absolute: string): Promise<void> {
+    if (this.made.has(absolute)) return;
+    await mkdir(absolute, { recursive: true });
+    this.made.add(absolute);
   }
 
   async file(relative: string, size: number, executable: boolean, content: AsyncIterable<Buffer>): Promise<void> {
@@ -79,7 +88,20 @@ class Unpacker {
     if (this.total > maxTotalBytes) throw new SourceRefused('tree-too-large', `the archive unpacks to over ${maxTotalBytes} bytes`);
     this.entries.push({ path: relative, kind: executable ? 'executable' : 'file', oid: '', size });
     const target = path.join(this.dest, relative);
-    await mkdir(path.dirname(target), { recursive: true });
+    await this.folder(path.dirname(target));
+    const mode = executable ? 0o755 : 0o644;
+    if (size <= SMALL_FILE) {
+      // Most files are small: one write costs less than a stream per file.
+      const chunks: Buffer[] = [];
+      let read = 0;
+      for await (const chunk of content) {
+        read += chunk.length;
+        if (read > size) throw new SourceRefused('file-too-large', `file ${quote(relative)} holds more bytes than its header says`, relative);
+        chunks.push(chunk);
+      }
+      await writeFile(target, Buffer.concat(chunks, read), { flag: 'wx', mode });
+      return;
+    }
     let written = 0;
     const counted = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
@@ -87,8 +109,7 @@ class Unpacker {
         callback(written > size ? new SourceRefused('file-too-large', `file ${quote(relative)} holds more bytes than its header says`, relative) : null, chunk);
       },
     });
-    await pipeline(content, counted, createWriteStream(target, { flags: 'wx', mode: executable ? 0o755 : 0o644 }));
-    if (executable) await chmod(target, 0o755);
+    await pipeline(content, counted, createWriteStream(target, { flags: 'wx', mode }));
   }
 
   link(relative: string, target: Buffer): void {
@@ -150,13 +171,19 @@ export async function unpackZip(file: string, dest: string, options: UnpackOptio
       error ? reject(refusal(error)) : resolve(opened),
     ),
   );
+  // One set of listeners for the whole walk: each readEntry() settles the next pending read.
+  let pending: { resolve: (entry: yauzl.Entry | null) => void; reject: (error: Error) => void } | undefined;
+  zip.on('entry', (entry: yauzl.Entry) => pending?.resolve(entry));
+  zip.on('end', () => pending?.resolve(null));
+  zip.on('error', (error: Error) => pending?.reject(refusal(error)));
+  const nextEntry = () =>
+    new Promise<yauzl.Entry | null>((resolve, reject) => {
+      pending = { resolve, reject };
+      zip.readEntry();
+    });
   try {
     for (;;) {
-      const next = once(zip, 'entry').then(([entry]) => entry as yauzl.Entry);
-      const ended = once(zip, 'end').then(() => null);
-      const failed = once(zip, 'error').then(([error]) => Promise.reject(refusal(error as Error)));
-      zip.readEntry();
-      const entry = await Promise.race([next, ended, failed]);
+      const entry = await nextEntry();
       if (entry === null) break;
       const raw = entry.fileName as unknown as Buffer;
       const mode = (entry.externalFileAttributes >>> 16) & 0xffff;

@@ -95,6 +95,7 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
   },
 
   async package(registry, { release, project }, resolved, written) {
+    const started = performance.now();
     const work = await mkdtemp(path.join(tmpdir(), 'packhouse-distribution-'));
     try {
       const assembled = await assemble(registry, {
@@ -104,6 +105,7 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
         projects: resolved.projects,
         libraries: resolved.plan.libraries,
       });
+      const assembledAt = performance.now();
       const time = Math.floor((release.commitTime ?? new Date()).getTime() / 1000);
       const sbom = cycloneDx(
         {
@@ -121,6 +123,10 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
         { profileDir: assembled.profileDir, siteDir: assembled.siteDir },
         sbom,
         written,
+      );
+      registry.log.info(
+        { assemble_ms: Math.round(assembledAt - started), archive_ms: Math.round(performance.now() - assembledAt), components: assembled.components.length },
+        'Distribution assembled and archived.',
       );
       return { stored: [], coreCompatibility: release.coreCompatibility, files: stored, components: assembled.components };
     } finally {

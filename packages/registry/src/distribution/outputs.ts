@@ -47,12 +47,18 @@ export async function storeOutputs(
     [`${base}-core.zip`, 'zip', 'full', () => zip(full)],
     [`${base}.cdx.json`, 'cdx.json', 'sbom', () => Readable.from([Buffer.from(sbom, 'utf8')])],
   ];
-  const settled = await Promise.allSettled(
-    uploads.map(([name, archiveType, variant, body]) => store(registry, keys.archive(project, version, buildId, name), name, archiveType, variant, lazily(body), written)),
-  );
-  const failure = settled.find((result) => result.status === 'rejected');
-  if (failure) throw failure.reason;
-  return settled.map((result) => (result as PromiseFulfilledResult<StoredFile>).value);
+  // One tree at a time, its tar.gz and zip side by side (as a single project is packaged):
+  // four writers at once would not go faster on the thread pool, only hold more memory.
+  const stored: StoredFile[] = [];
+  for (const batch of [uploads.slice(0, 2), uploads.slice(2)]) {
+    const settled = await Promise.allSettled(
+      batch.map(([name, archiveType, variant, body]) => store(registry, keys.archive(project, version, buildId, name), name, archiveType, variant, lazily(body), written)),
+    );
+    const failure = settled.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
+    stored.push(...settled.map((result) => (result as PromiseFulfilledResult<StoredFile>).value));
+  }
+  return stored;
 }
 
 async function store(
