@@ -45,7 +45,13 @@ const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const bench = await benchEnvironment(WORK, 'warn');
 const env = { ...bench.env, DOWNLOAD_INSECURE_ORIGINS: origin, DISTRIBUTION_CACHE_DIR: path.join(DISTRO, `cache-${bench.env.QUEUE_PREFIX}`) };
 const config = loadConfig(env);
-const worker = startStandaloneWorker(ROOT, env);
+// The worker's own timings of each distribution job, printed beside the end-to-end figure.
+const worker = startStandaloneWorker(ROOT, { ...env, LOG_LEVEL: 'info' }, (line) => {
+  if (!line.includes('Distribution')) return;
+  const { msg, fetch_ms, package_ms, publish_ms, assemble_ms, archive_ms } = JSON.parse(line) as Record<string, unknown>;
+  const figures = Object.entries({ fetch_ms, package_ms, publish_ms, assemble_ms, archive_ms }).filter(([, v]) => v !== undefined);
+  console.log(`    worker: ${msg} ${figures.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+});
 const harness = await setUpProject(config, pino({ level: 'warn' }), corpus.url);
 
 function median(values: number[]): number {
