@@ -120,7 +120,9 @@ class Unpacker {
     checkSymlinks(this.entries);
     for (const entry of this.entries) {
       if (entry.kind !== 'symlink') continue;
-      // A folder made for a later entry where the link should be: the archive wrote through it.
+      // Its folder may have no entry of its own. A folder made for a later entry where the
+      // link should be means the archive wrote through it: a conflict, never followed.
+      await this.folder(path.dirname(path.join(this.dest, entry.path)));
       await symlink(entry.linkTarget!, path.join(this.dest, entry.path)).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'EEXIST' || error.code === 'ENOENT' || error.code === 'ENOTDIR') {
           throw new SourceRefused('path-conflict', `symlink ${quote(entry.path)} collides with other entries`, entry.path);

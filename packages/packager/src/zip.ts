@@ -81,7 +81,9 @@ async function* zipChunks(plan: ArchivePlan): AsyncGenerator<Buffer> {
 
 async function* write(prepared: Prepared, reader: ContentReader, directory: ZipDirectory, time: ReturnType<typeof zipTime>): AsyncGenerator<Buffer> {
   const { item } = prepared;
-  const name = Buffer.from(item.name, 'utf8');
+  // The directory keeps every name to the end: a pooled Buffer would pin its whole 8 KB slab
+  // (with whatever else was cut from it) per entry, hundreds of MB over 9,000 files.
+  const name = unpooled(Buffer.from(item.name, 'utf8'));
   const offset = directory.offset;
   if (prepared.kind === 'stream') {
     const { oid, size } = item.entry!;
@@ -123,4 +125,10 @@ async function* write(prepared: Prepared, reader: ContentReader, directory: ZipD
 /** A symlink target is stored, not deflated; only its CRC-32 is needed. */
 function stored(content: Buffer): Deflated {
   return { data: content, crc32: crc32(content), size: content.length };
+}
+
+function unpooled(bytes: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(copy);
+  return copy;
 }

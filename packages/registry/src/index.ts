@@ -29,3 +29,4 @@ export { rotateWebhookSecret } from './projects.ts';
 export { getAllowlist, getAllowlistAsAdmin, setAllowlist, type AllowlistView } from './distribution/allowlist.ts';
 export { listUsedBy, type UsedByView } from './distribution/used-by.ts';
 export { buildDistributionRelease } from './distribution/job.ts';
+export { retryDistribution } from './distribution/retry.ts';

@@ -68,7 +68,7 @@ export async function getRelease(registry: Registry, projectName: string, versio
     if (!release) throw notFound(`${projectName} has no release ${version}.`);
     const rows = await files.listFiles(tx, [release.id]);
     const history = release.kind === 'dev' ? await builds.listBuilds(tx, release.id) : undefined;
-    const distribution = project.type === 'distribution' ? await distributionView(tx, release.id) : undefined;
+    const distribution = project.type === 'distribution' ? await distributionView(tx, release) : undefined;
     return releaseView(registry.config.publicUrl, projectName, release, rows, history, distribution);
   });
 }

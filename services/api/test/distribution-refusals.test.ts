@@ -190,4 +190,23 @@ describe('distribution builds: every policy refusal, with its make-file line, no
     );
     await expectNothingBuilt(release);
   });
+
+  it('queues a failed build again for its maintainers, and only a failed one', async () => {
+    const version = `1.0.${tag}`;
+    const failed = (await anonymous('GET', `/api/v1/projects/atrium/releases/${version}`)).body.distribution;
+    expect(failed.status).toBe('failed');
+    const bob = await signUp(stack, 'bob');
+    expect((await bob('POST', `/api/v1/projects/atrium/releases/${version}/distribution/retry`)).status).toBe(403);
+    const retried = await alice('POST', `/api/v1/projects/atrium/releases/${version}/distribution/retry`);
+    expect(retried.status).toBe(202);
+    expect(retried.body).toEqual({ status: 'queued', error: null, componentsInsecure: [] });
+    const again = await alice('POST', `/api/v1/projects/atrium/releases/${version}/distribution/retry`);
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toMatch(new RegExp(`^The distribution build of atrium ${version.replace(/\./g, '\\.')} is (queued|building|failed); only a failed one can be retried\\.$`));
+    // The tag did not change: the same patch fails the same way.
+    const release = await distributionOf(anonymous, 'atrium', version);
+    expect(release.distribution.status).toBe('failed');
+    expect(release.distribution.error).toBe(failed.error);
+    expect((await alice('POST', '/api/v1/projects/views/releases/8.x-3.18/distribution/retry')).status).toBe(409);
+  });
 });

@@ -1,10 +1,16 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { getAllowlist, getAllowlistAsAdmin, listUsedBy, setAllowlist, type Registry } from '@packhouse/registry';
+import { getAllowlist, getAllowlistAsAdmin, listUsedBy, retryDistribution, setAllowlist, type Registry } from '@packhouse/registry';
 import { bearer, errors, MachineName } from '../schemas.ts';
 
 const Allowlist = Type.Object({
   patterns: Type.Array(Type.String(), { description: 'Regular expressions, each anchored with ^; a library or patch URL must match one.' }),
   updatedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+const Distribution = Type.Object({
+  status: Type.Union([Type.Literal('queued'), Type.Literal('building'), Type.Literal('published'), Type.Literal('failed')]),
+  error: Type.Union([Type.String(), Type.Null()]),
+  componentsInsecure: Type.Array(Type.Object({ project: Type.String(), version: Type.String() })),
 });
 
 const UsedBy = Type.Object({
@@ -63,6 +69,23 @@ export const distributionRoutes: FastifyPluginAsyncTypebox<{ registry: Registry 
     async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=60');
       return getAllowlist(registry);
+    },
+  );
+
+  app.post(
+    '/api/v1/projects/:name/releases/:version/distribution/retry',
+    {
+      schema: {
+        summary: 'Queue a failed distribution build again (maintainers only).',
+        tags: ['distributions'],
+        security: bearer,
+        params: Type.Object({ name: MachineName, version: Type.String({ maxLength: 128 }) }),
+        response: { 202: Distribution, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const view = await retryDistribution(registry, await request.actor(), request.params.name, request.params.version);
+      return reply.code(202).send(view);
     },
   );
 
