@@ -14,6 +14,7 @@ import type { SourceLimits, TreeEntry } from './types.ts';
 export type ArchiveKind = 'tar.gz' | 'zip';
 
 const SMALL_FILE = 1024 * 1024;
+const WRITES_IN_FLIGHT = 32;
 
 /** What the first bytes of a download say it is; null for a plain file. */
 export function sniffArchive(head: Buffer): ArchiveKind | null {
@@ -39,6 +40,9 @@ class Unpacker {
   private readonly seen = new Set<string>();
   /** Folders already made: 9,000 files need far fewer than 9,000 mkdir calls. */
   private readonly made = new Set<string>();
+  /** Small files being written while the archive is read on: the thread pool works in parallel. */
+  private readonly writing = new Set<Promise<void>>();
+  private failure: unknown;
   private total = 0;
 
   constructor(
@@ -99,7 +103,7 @@ class Unpacker {
         if (read > size) throw new SourceRefused('file-too-large', `file ${quote(relative)} holds more bytes than its header says`, relative);
         chunks.push(chunk);
       }
-      await writeFile(target, Buffer.concat(chunks, read), { flag: 'wx', mode });
+      await this.write(target, Buffer.concat(chunks, read), mode);
       return;
     }
     let written = 0;
@@ -112,11 +116,31 @@ class Unpacker {
     await pipeline(content, counted, createWriteStream(target, { flags: 'wx', mode }));
   }
 
+  private async write(target: string, content: Buffer, mode: number): Promise<void> {
+    if (this.failure) throw this.failure;
+    const writing: Promise<void> = writeFile(target, content, { flag: 'wx', mode }).then(
+      () => void this.writing.delete(writing),
+      (error: unknown) => {
+        this.writing.delete(writing);
+        this.failure ??= error;
+      },
+    );
+    this.writing.add(writing);
+    if (this.writing.size >= WRITES_IN_FLIGHT) await Promise.race(this.writing);
+  }
+
+  /** Waits for every write; the first failure, if any, is the archive's. */
+  async settle(): Promise<void> {
+    await Promise.all(this.writing);
+    if (this.failure) throw this.failure;
+  }
+
   link(relative: string, target: Buffer): void {
     this.entries.push({ path: relative, kind: 'symlink', oid: '', size: 0, linkTarget: decodeLinkTarget(relative, target) });
   }
 
   async finish(): Promise<void> {
+    await this.settle();
     checkSymlinks(this.entries);
     for (const entry of this.entries) {
       if (entry.kind !== 'symlink') continue;
@@ -136,6 +160,16 @@ class Unpacker {
 /** Unpacks a gzip'd tarball from a stream into `dest` (which must exist and be empty). */
 export async function unpackTarGz(source: Readable, dest: string, options: UnpackOptions): Promise<void> {
   const unpacker = new Unpacker(dest, options);
+  try {
+    await readTarGz(source, unpacker, options);
+  } finally {
+    // No write may outlive a failed unpack (its folder is about to be removed).
+    await unpacker.settle().catch(() => {});
+  }
+  await unpacker.finish();
+}
+
+async function readTarGz(source: Readable, unpacker: Unpacker, options: UnpackOptions): Promise<void> {
   const extract = tar.extract();
   const feeding = pipeline(source, createGunzip(), extract);
   feeding.catch(() => {}); // surfaces through the iteration below
@@ -157,7 +191,6 @@ export async function unpackTarGz(source: Readable, dest: string, options: Unpac
     }
   }
   await feeding;
-  await unpacker.finish();
 }
 
 const S_IFMT = 0o170000;
@@ -207,6 +240,7 @@ export async function unpackZip(file: string, dest: string, options: UnpackOptio
     }
   } finally {
     zip.close();
+    await unpacker.settle().catch(() => {});
   }
   await unpacker.finish();
 }
