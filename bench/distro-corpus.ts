@@ -23,7 +23,13 @@ const GIT_ENV = {
 };
 
 function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'gc.auto=0', ...args], { cwd: dir, env: { ...process.env, ...GIT_ENV }, stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim();
+  return execFileSync('git', ['-c', 'gc.auto=0', ...args], {
+    cwd: dir,
+    env: { ...process.env, ...GIT_ENV },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .toString()
+    .trim();
 }
 
 function filler(seed: number, bytes: number): string {
@@ -56,7 +62,10 @@ function repo(dir: string, files: Record<string, string>, tag: string): string {
 export function moduleRepos(root: string): Array<{ name: string; url: string; tag: string }> {
   return Array.from({ length: MODULES }, (_, i) => {
     const name = `contrib${i}`;
-    const files: Record<string, string> = { [`${name}.info.yml`]: `name: Contrib ${i}\ntype: module\ncore_version_requirement: ^10\n`, [`${name}.module`]: '<?php\n' };
+    const files: Record<string, string> = {
+      [`${name}.info.yml`]: `name: Contrib ${i}\ntype: module\ncore_version_requirement: ^10\n`,
+      [`${name}.module`]: '<?php\n',
+    };
     for (let f = 0; f < 40; f++) files[`src/Plugin/P${f}.php`] = filler(i * 100 + f, 3000 + ((i * 37 + f * 11) % 9000));
     return { name, url: repo(path.join(root, 'modules', name), files, '1.0.0'), tag: '1.0.0' };
   });
@@ -82,7 +91,12 @@ export function libraries(root: string): Library[] {
         writeFileSync(target, filler(i * 1000 + f, 8000).replace('<?php', '/* js */'));
       }
       if (kind === 'zip') execFileSync('zip', ['-qrX', file, name], { cwd: dir });
-      else execFileSync('bash', ['-c', `tar --sort=name --owner=0 --group=0 --mtime=@1764288000 -cf - ${name} | gzip -9 -n > "${file}"`], { cwd: dir });
+      else
+        execFileSync(
+          'bash',
+          ['-c', `tar --sort=name --owner=0 --group=0 --mtime=@1764288000 -cf - ${name} | gzip -9 -n > "${file}"`],
+          { cwd: dir },
+        );
     }
     const bytes = readFileSync(file);
     return { name, file: `/${name}.${kind}`, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
@@ -112,7 +126,10 @@ export function profileRepo(root: string, make: string, tags: string[]): string 
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   git(dir, 'init', '-q', '-b', 'main');
-  writeFileSync(path.join(dir, 'benchdist.info.yml'), 'name: Bench distribution\ntype: profile\ncore_version_requirement: ^10\n');
+  writeFileSync(
+    path.join(dir, 'benchdist.info.yml'),
+    'name: Bench distribution\ntype: profile\ncore_version_requirement: ^10\n',
+  );
   writeFileSync(path.join(dir, 'benchdist.profile'), '<?php\n');
   writeFileSync(path.join(dir, 'drupal-org.make'), make);
   git(dir, 'add', '-A');

@@ -31,7 +31,9 @@ mkdirSync(DISTRO, { recursive: true });
 const corpus = ensureCorpus(WORK);
 const modules = moduleRepos(DISTRO);
 const libs = libraries(DISTRO);
-console.log(`core: ${corpus.files} files (~${Math.round(corpus.bytes / 1048576)} MB); ${modules.length} modules; ${libs.length} libraries`);
+console.log(
+  `core: ${corpus.files} files (~${Math.round(corpus.bytes / 1048576)} MB); ${modules.length} modules; ${libs.length} libraries`,
+);
 
 const served = new Map(libs.map((lib) => [lib.file, lib.bytes]));
 const server = http.createServer((req, res) => {
@@ -43,13 +45,22 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 const bench = await benchEnvironment(WORK, 'warn');
-const env = { ...bench.env, DOWNLOAD_INSECURE_ORIGINS: origin, DISTRIBUTION_CACHE_DIR: path.join(DISTRO, `cache-${bench.env.QUEUE_PREFIX}`) };
+const env = {
+  ...bench.env,
+  DOWNLOAD_INSECURE_ORIGINS: origin,
+  DISTRIBUTION_CACHE_DIR: path.join(DISTRO, `cache-${bench.env.QUEUE_PREFIX}`),
+};
 const config = loadConfig(env);
 // The worker's own timings of each distribution job, printed beside the end-to-end figure.
 const worker = startStandaloneWorker(ROOT, { ...env, LOG_LEVEL: 'info' }, (line) => {
   if (!line.includes('Distribution')) return;
-  const { msg, fetch_ms, package_ms, publish_ms, assemble_ms, archive_ms } = JSON.parse(line) as Record<string, unknown>;
-  const figures = Object.entries({ fetch_ms, package_ms, publish_ms, assemble_ms, archive_ms }).filter(([, v]) => v !== undefined);
+  const { msg, fetch_ms, package_ms, publish_ms, assemble_ms, archive_ms } = JSON.parse(line) as Record<
+    string,
+    unknown
+  >;
+  const figures = Object.entries({ fetch_ms, package_ms, publish_ms, assemble_ms, archive_ms }).filter(
+    ([, v]) => v !== undefined,
+  );
   console.log(`    worker: ${msg} ${figures.map(([k, v]) => `${k}=${v}`).join(' ')}`);
 });
 const harness = await setUpProject(config, pino({ level: 'warn' }), corpus.url);
@@ -80,8 +91,14 @@ async function buildDistribution(version: string): Promise<number> {
 /** Copies a published tarball out of S3, for the baseline to start from the same inputs. */
 async function fetchInput(project: string, version: string, to: string): Promise<void> {
   const release = await getRelease(harness.registry, project, version);
-  const file = release.files.find((f) => f.archiveType === 'tar.gz' && (f.variant === null || f.variant === 'profile-only'))!;
-  const row = await harness.registry.db.selectFrom('releaseFiles').select('storageKey').where('name', '=', file.name).executeTakeFirstOrThrow();
+  const file = release.files.find(
+    (f) => f.archiveType === 'tar.gz' && (f.variant === null || f.variant === 'profile-only'),
+  )!;
+  const row = await harness.registry.db
+    .selectFrom('releaseFiles')
+    .select('storageKey')
+    .where('name', '=', file.name)
+    .executeTakeFirstOrThrow();
   const object = (await harness.registry.storage.get(row.storageKey))!;
   await pipeline(object.body, createWriteStream(to));
 }
@@ -98,7 +115,10 @@ function baseline(version: string, inputs: string): number {
     `sha256sum "${inputs}"/*.tar.gz "${DISTRO}"/libraries/*.zip "${DISTRO}"/libraries/*.tar.gz > /dev/null`,
     `tar -xzf "${inputs}/drupal.tar.gz" -C "${site}" --strip-components=1`,
     `tar -xzf "${inputs}/benchdist.tar.gz" -C "${profile}" --strip-components=1`,
-    ...modules.map((m) => `mkdir -p "${profile}/modules/contrib/${m.name}" && tar -xzf "${inputs}/${m.name}.tar.gz" -C "${profile}/modules/contrib/${m.name}" --strip-components=1`),
+    ...modules.map(
+      (m) =>
+        `mkdir -p "${profile}/modules/contrib/${m.name}" && tar -xzf "${inputs}/${m.name}.tar.gz" -C "${profile}/modules/contrib/${m.name}" --strip-components=1`,
+    ),
     ...libs.map((l) =>
       l.file.endsWith('.zip')
         ? `unzip -q "${DISTRO}/libraries${l.file}" -d "${out}/unzip" && mv "${out}/unzip/${l.name}" "${profile}/libraries/${l.name}"`
@@ -122,12 +142,23 @@ function baseline(version: string, inputs: string): number {
 try {
   console.log('\nSetting up: core, 30 modules, the allowlist, the profile (not timed)');
   await publishAndWait(harness, '10.0.0');
-  for (const m of modules) await createProject(harness.registry, harness.actor, { name: m.name, title: m.name, type: 'module', gitUrl: m.url });
+  for (const m of modules)
+    await createProject(harness.registry, harness.actor, {
+      name: m.name,
+      title: m.name,
+      type: 'module',
+      gitUrl: m.url,
+    });
   for (const m of modules) await requestRelease(harness.registry, harness.actor, m.name, { tag: m.tag });
   for (const m of modules) await released(harness, m.name, m.tag, false);
   await setAllowlist(harness.registry, harness.actor, [`^${origin.replace(/[.]/g, '\\.')}/`]);
   const profileUrl = profileRepo(DISTRO, makeFile(origin, modules, libs), TAGS);
-  await createProject(harness.registry, harness.actor, { name: 'benchdist', title: 'Bench distribution', type: 'distribution', gitUrl: profileUrl });
+  await createProject(harness.registry, harness.actor, {
+    name: 'benchdist',
+    title: 'Bench distribution',
+    type: 'distribution',
+    gitUrl: profileUrl,
+  });
 
   console.log('\nPackhouse (worker process, end to end: release request → every archive published):');
   const cold = await buildDistribution(TAGS[0]!);
@@ -154,7 +185,9 @@ try {
   const shell = median(base);
   console.log('\nResult');
   console.log(`  baseline median (extract + tar|gzip -9 -n + zip + sha256sum, no upload): ${shell.toFixed(0)} ms`);
-  console.log(`  Packhouse warm median (profile job + distribution job, uploads and publish included): ${packhouse.toFixed(0)} ms   (cold ${cold.toFixed(0)} ms)`);
+  console.log(
+    `  Packhouse warm median (profile job + distribution job, uploads and publish included): ${packhouse.toFixed(0)} ms   (cold ${cold.toFixed(0)} ms)`,
+  );
   console.log(`  ratio Packhouse/baseline: ${(packhouse / shell).toFixed(2)}  (target ≤ 1.00)`);
   console.log(`  worker peak RSS: ${(peakKb / 1024).toFixed(0)} MB  (target ≤ 300 MB)`);
 } finally {

@@ -14,7 +14,9 @@ describe('distribution settings', () => {
   });
 
   it('accepts origins for local library servers and names a bad one', () => {
-    expect(loadConfig({ DOWNLOAD_INSECURE_ORIGINS: 'http://127.0.0.1:8080' }).distributions.insecureOrigins).toEqual(['http://127.0.0.1:8080']);
+    expect(loadConfig({ DOWNLOAD_INSECURE_ORIGINS: 'http://127.0.0.1:8080' }).distributions.insecureOrigins).toEqual([
+      'http://127.0.0.1:8080',
+    ]);
     expect(() => loadConfig({ DOWNLOAD_INSECURE_ORIGINS: 'http://127.0.0.1:8080/path' })).toThrow(
       'DOWNLOAD_INSECURE_ORIGINS: "http://127.0.0.1:8080/path" must be an origin such as http://127.0.0.1:8080',
     );

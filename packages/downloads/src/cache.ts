@@ -38,10 +38,18 @@ export async function download(url: string, expected: Expected, options: Downloa
   try {
     const fetched = await fetchToFile(url, temporary, options);
     if (expected.sha256 && fetched.sha256 !== expected.sha256) {
-      throw new DownloadRefused('checksum-mismatch', url, `has sha256 ${fetched.sha256}, the make file declares ${expected.sha256}`);
+      throw new DownloadRefused(
+        'checksum_mismatch',
+        url,
+        `has sha256 ${fetched.sha256}, the make file declares ${expected.sha256}`,
+      );
     }
     if (expected.md5 && fetched.md5 !== expected.md5) {
-      throw new DownloadRefused('checksum-mismatch', url, `has md5 ${fetched.md5}, the make file declares ${expected.md5}`);
+      throw new DownloadRefused(
+        'checksum_mismatch',
+        url,
+        `has md5 ${fetched.md5}, the make file declares ${expected.md5}`,
+      );
     }
     const file = path.join(store, fetched.sha256);
     // Same name, same bytes: a concurrent build renaming over it changes nothing.

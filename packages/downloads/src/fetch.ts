@@ -37,7 +37,8 @@ export async function fetchToFile(url: string, file: string, options: DownloadOp
       const status = response.statusCode ?? 0;
       if (status >= 300 && status < 400 && response.headers.location) {
         response.resume();
-        if (hop >= options.maxRedirects) throw new DownloadRefused('too-many-redirects', url, `redirects more than ${options.maxRedirects} times`);
+        if (hop >= options.maxRedirects)
+          throw new DownloadRefused('too_many_redirects', url, `redirects more than ${options.maxRedirects} times`);
         current = new URL(response.headers.location, current).toString();
         continue;
       }
@@ -45,7 +46,9 @@ export async function fetchToFile(url: string, file: string, options: DownloadOp
         response.resume();
         const error = new Error(`${url}: the server answered ${status}`);
         // A missing file will not appear by retrying; a server error may go away.
-        throw status >= 400 && status < 500 ? new DownloadRefused('download-failed', url, `the server answered ${status}`) : error;
+        throw status >= 400 && status < 500
+          ? new DownloadRefused('download_failed', url, `the server answered ${status}`)
+          : error;
       }
       return await save(response, url, current, file, options);
     }
@@ -57,37 +60,48 @@ export async function fetchToFile(url: string, file: string, options: DownloadOp
   }
 }
 
-async function request(target: string, original: string, options: DownloadOptions, signal: AbortSignal): Promise<http.IncomingMessage> {
+async function request(
+  target: string,
+  original: string,
+  options: DownloadOptions,
+  signal: AbortSignal,
+): Promise<http.IncomingMessage> {
   let parsed: URL;
   try {
     parsed = new URL(target);
   } catch {
-    throw new DownloadRefused('url-invalid', original, `${JSON.stringify(target)} is not a URL`);
+    throw new DownloadRefused('url_invalid', original, `${JSON.stringify(target)} is not a URL`);
   }
   const insecure = options.insecureOrigins.includes(parsed.origin);
   if (parsed.protocol !== 'https:' && !(insecure && parsed.protocol === 'http:')) {
-    throw new DownloadRefused('url-not-https', original, `${via(target, original)}must use https`);
+    throw new DownloadRefused('url_not_https', original, `${via(target, original)}must use https`);
   }
-  if (parsed.username || parsed.password) throw new DownloadRefused('url-credentials', original, `${via(target, original)}must not carry credentials`);
+  if (parsed.username || parsed.password)
+    throw new DownloadRefused('url_credentials', original, `${via(target, original)}must not carry credentials`);
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   let address: string;
   try {
     [address] = (await resolvePublicHost(host, { allowLoopback: insecure })) as [string];
   } catch (error) {
-    if (error instanceof EgressError && error.rule === 'address-forbidden') {
-      throw new DownloadRefused('address-forbidden', original, `${via(target, original)}is refused: ${error.message}`);
+    if (error instanceof EgressError && error.rule === 'address_forbidden') {
+      throw new DownloadRefused('address_forbidden', original, `${via(target, original)}is refused: ${error.message}`);
     }
     throw error;
   }
   // Connect to the address just checked, whatever DNS says now; TLS still verifies the name.
   const lookup: LookupFunction = (_hostname, lookupOptions, callback) => {
     const family = isIP(address);
-    if ((lookupOptions as { all?: boolean }).all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
+    if ((lookupOptions as { all?: boolean }).all)
+      (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
     else callback(null, address, family);
   };
   const client = parsed.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const outgoing = client.get(parsed, { lookup, signal, headers: { 'user-agent': 'Packhouse distribution builder', accept: '*/*' } }, resolve);
+    const outgoing = client.get(
+      parsed,
+      { lookup, signal, headers: { 'user-agent': 'Packhouse distribution builder', accept: '*/*' } },
+      resolve,
+    );
     outgoing.once('error', reject);
   });
 }
@@ -96,9 +110,15 @@ function via(target: string, original: string): string {
   return target === original ? '' : `the redirect to ${target} `;
 }
 
-async function save(response: http.IncomingMessage, url: string, finalUrl: string, file: string, options: DownloadOptions): Promise<Fetched> {
+async function save(
+  response: http.IncomingMessage,
+  url: string,
+  finalUrl: string,
+  file: string,
+  options: DownloadOptions,
+): Promise<Fetched> {
   const declared = Number(response.headers['content-length'] ?? NaN);
-  const tooLarge = () => new DownloadRefused('download-too-large', url, `is larger than ${options.maxBytes} bytes`);
+  const tooLarge = () => new DownloadRefused('download_too_large', url, `is larger than ${options.maxBytes} bytes`);
   if (declared > options.maxBytes) {
     response.destroy();
     throw tooLarge();

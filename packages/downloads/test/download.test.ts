@@ -37,8 +37,10 @@ describe('downloads: hostile network input', () => {
         res.write(Buffer.alloc(3000));
         return void res.end(Buffer.alloc(3000));
       }
-      if (req.url === '/to-inside') return void res.writeHead(302, { location: `http://127.0.0.1:${insidePort}/latest/meta-data` }).end();
-      if (req.url === '/to-inside-https') return void res.writeHead(302, { location: `https://127.0.0.1:${insidePort}/` }).end();
+      if (req.url === '/to-inside')
+        return void res.writeHead(302, { location: `http://127.0.0.1:${insidePort}/latest/meta-data` }).end();
+      if (req.url === '/to-inside-https')
+        return void res.writeHead(302, { location: `https://127.0.0.1:${insidePort}/` }).end();
       if (req.url === '/to-lib') return void res.writeHead(301, { location: '/lib.zip' }).end();
       if (req.url === '/loop') return void res.writeHead(302, { location: '/loop' }).end();
       res.writeHead(404).end();
@@ -73,39 +75,57 @@ describe('downloads: hostile network input', () => {
     await expect(download(`${origin}/lib.zip`, { sha256: wrong, md5: null }, options)).rejects.toThrow(
       `${origin}/lib.zip: has sha256 ${sha256(BODY)}, the make file declares ${wrong}`,
     );
-    await expect(download(`${origin}/lib.zip`, { sha256: null, md5: '0'.repeat(32) }, options)).rejects.toMatchObject({ rule: 'checksum-mismatch' });
+    await expect(download(`${origin}/lib.zip`, { sha256: null, md5: '0'.repeat(32) }, options)).rejects.toMatchObject({
+      rule: 'checksum_mismatch',
+    });
   });
 
   it('refuses a redirect into the network (SSRF) without connecting to it', async () => {
     const error = await download(`${origin}/to-inside`, { sha256: null, md5: null }, options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DownloadRefused);
-    expect((error as DownloadRefused).rule).toBe('url-not-https');
+    expect((error as DownloadRefused).rule).toBe('url_not_https');
     expect((error as Error).message).toContain('the redirect to http://127.0.0.1:');
     // Over https the address itself is refused: loopback is only for the trusted test origin.
-    const viaHttps = await download(`${origin}/to-inside-https`, { sha256: null, md5: null }, options).catch((e: unknown) => e);
-    expect(viaHttps).toMatchObject({ rule: 'address-forbidden' });
+    const viaHttps = await download(`${origin}/to-inside-https`, { sha256: null, md5: null }, options).catch(
+      (e: unknown) => e,
+    );
+    expect(viaHttps).toMatchObject({ rule: 'address_forbidden' });
     expect((viaHttps as Error).message).toMatch(/the redirect to https:\/\/127\.0\.0\.1:\d+\/ is refused: .*loopback/);
     expect(insideHits).toBe(0);
   });
 
   it('refuses loopback and plain http when no origin is trusted (production)', async () => {
     const strict = { ...options, insecureOrigins: [] };
-    await expect(download(`${origin}/lib.zip`, { sha256: null, md5: null }, strict)).rejects.toMatchObject({ rule: 'url-not-https' });
-    const literal = await download('https://127.0.0.1:1/lib.zip', { sha256: null, md5: null }, strict).catch((e: unknown) => e);
-    expect(literal).toMatchObject({ rule: 'address-forbidden' });
+    await expect(download(`${origin}/lib.zip`, { sha256: null, md5: null }, strict)).rejects.toMatchObject({
+      rule: 'url_not_https',
+    });
+    const literal = await download('https://127.0.0.1:1/lib.zip', { sha256: null, md5: null }, strict).catch(
+      (e: unknown) => e,
+    );
+    expect(literal).toMatchObject({ rule: 'address_forbidden' });
     expect((literal as Error).message).toMatch(/loopback/);
     for (const host of ['169.254.169.254', '10.0.0.1', '[::1]', '2130706433']) {
-      await expect(download(`https://${host}/x`, { sha256: null, md5: null }, strict)).rejects.toMatchObject({ rule: 'address-forbidden' });
+      await expect(download(`https://${host}/x`, { sha256: null, md5: null }, strict)).rejects.toMatchObject({
+        rule: 'address_forbidden',
+      });
     }
   });
 
   it('cuts off bodies over the size cap, declared or streamed', async () => {
-    await expect(download(`${origin}/big`, { sha256: null, md5: null }, { ...options, maxBytes: 1000 })).rejects.toMatchObject({ rule: 'download-too-large' });
-    await expect(download(`${origin}/chunked-big`, { sha256: null, md5: null }, options)).rejects.toMatchObject({ rule: 'download-too-large' });
+    await expect(
+      download(`${origin}/big`, { sha256: null, md5: null }, { ...options, maxBytes: 1000 }),
+    ).rejects.toMatchObject({ rule: 'download_too_large' });
+    await expect(download(`${origin}/chunked-big`, { sha256: null, md5: null }, options)).rejects.toMatchObject({
+      rule: 'download_too_large',
+    });
   });
 
   it('refuses endless redirects and missing files', async () => {
-    await expect(download(`${origin}/loop`, { sha256: null, md5: null }, options)).rejects.toMatchObject({ rule: 'too-many-redirects' });
-    await expect(download(`${origin}/missing`, { sha256: null, md5: null }, options)).rejects.toMatchObject({ rule: 'download-failed' });
+    await expect(download(`${origin}/loop`, { sha256: null, md5: null }, options)).rejects.toMatchObject({
+      rule: 'too_many_redirects',
+    });
+    await expect(download(`${origin}/missing`, { sha256: null, md5: null }, options)).rejects.toMatchObject({
+      rule: 'download_failed',
+    });
   });
 });

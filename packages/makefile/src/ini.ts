@@ -23,7 +23,10 @@ export function parseIni(text: string, file: string): { tree: Branch | null; pro
     }
     const path = keyPath(match[1]!);
     if (!path) {
-      problems.push({ origin, message: `The key ${JSON.stringify(match[1])} is not a name followed by [bracketed] parts.` });
+      problems.push({
+        origin,
+        message: `The key ${JSON.stringify(match[1])} is not a name followed by [bracketed] parts.`,
+      });
       return;
     }
     const value = match[2] ?? match[3] ?? match[4] ?? '';
@@ -58,12 +61,14 @@ function assign(tree: Branch, path: string[], value: string, origin: Node['origi
     const last = i === path.length - 1;
     const existing = node.entries.get(key);
     if (last) {
-      if (existing?.kind === 'branch') return `${written(path, i)} already has attributes; it cannot also be given a value.`;
+      if (existing?.kind === 'branch')
+        return `${written(path, i)} already has attributes; it cannot also be given a value.`;
       // A later line wins, as in PHP; the entry keeps the line it was first written on.
       node.entries.set(key, { kind: 'leaf', value, origin: existing?.origin ?? origin });
       return null;
     }
-    if (existing?.kind === 'leaf') return `${written(path, i)} already has a value; it cannot also be given attributes.`;
+    if (existing?.kind === 'leaf')
+      return `${written(path, i)} already has a value; it cannot also be given attributes.`;
     const next = existing ?? branch(origin, path[i + 1] === '');
     node.entries.set(key, next);
     node = next;

@@ -1,5 +1,14 @@
 import type { Branch, Leaf, Node } from './tree.ts';
-import type { MakeDownload, MakeFile, MakeLibrary, MakePatch, MakeProject, Origin, Problem, ProjectType } from './types.ts';
+import type {
+  MakeDownload,
+  MakeFile,
+  MakeLibrary,
+  MakePatch,
+  MakeProject,
+  Origin,
+  Problem,
+  ProjectType,
+} from './types.ts';
 
 /**
  * Turns a parsed (and include-merged) tree into the typed model, refusing every key drush
@@ -37,18 +46,24 @@ export function interpret(tree: Branch, files: string[]): { makeFile: MakeFile; 
 
   const coreNode = tree.entries.get('core');
   const core = text(coreNode, "The top-level attribute 'core'");
-  if (coreNode === undefined) problem(tree.origin, "The top-level attribute 'core' is required (a core line such as 7.x or 10.x).");
-  else if (core !== null && !/^[1-9][0-9]*\.x$/.test(core)) problem(coreNode.origin, `The core attribute must be a core line such as 7.x or 10.x, not '${core}'.`);
+  if (coreNode === undefined)
+    problem(tree.origin, "The top-level attribute 'core' is required (a core line such as 7.x or 10.x).");
+  else if (core !== null && !/^[1-9][0-9]*\.x$/.test(core))
+    problem(coreNode.origin, `The core attribute must be a core line such as 7.x or 10.x, not '${core}'.`);
 
   const defaults = readDefaults(tree.entries.get('defaults'), problem);
-  const projects = entriesOf(tree.entries.get('projects'), "The top-level attribute 'projects'", problem).flatMap(([key, node]) => {
-    const project = readProject(key, node, problem, text);
-    return project ? [project] : [];
-  });
-  const libraries = entriesOf(tree.entries.get('libraries'), "The top-level attribute 'libraries'", problem).flatMap(([name, node]) => {
-    const library = readLibrary(name, node, problem, text);
-    return library ? [library] : [];
-  });
+  const projects = entriesOf(tree.entries.get('projects'), "The top-level attribute 'projects'", problem).flatMap(
+    ([key, node]) => {
+      const project = readProject(key, node, problem, text);
+      return project ? [project] : [];
+    },
+  );
+  const libraries = entriesOf(tree.entries.get('libraries'), "The top-level attribute 'libraries'", problem).flatMap(
+    ([name, node]) => {
+      const library = readLibrary(name, node, problem, text);
+      return library ? [library] : [];
+    },
+  );
 
   return {
     makeFile: {
@@ -83,8 +98,10 @@ function readDefaults(node: Node | undefined, problem: Report): MakeFile['defaul
       continue;
     }
     for (const [attribute, value] of entriesOf(child, "The attribute 'defaults[projects]'", problem)) {
-      if (attribute !== 'subdir') problem(value.origin, `The defaults attribute 'projects[${attribute}]' is not allowed.`);
-      else if (value.kind === 'leaf' && checkPath(value, 'defaults[projects][subdir]', problem)) defaults.projects.subdir = value.value;
+      if (attribute !== 'subdir')
+        problem(value.origin, `The defaults attribute 'projects[${attribute}]' is not allowed.`);
+      else if (value.kind === 'leaf' && checkPath(value, 'defaults[projects][subdir]', problem))
+        defaults.projects.subdir = value.value;
     }
   }
   return defaults;
@@ -131,7 +148,8 @@ function readProject(key: string, node: Node, problem: Report, text: Text): Make
         else text(value, `The attribute 'subdir' ${of}`);
         break;
       case 'directory_name':
-        if (value.kind === 'leaf' && checkSegment(value, `the directory_name ${of}`, problem)) project.directoryName = value.value;
+        if (value.kind === 'leaf' && checkSegment(value, `the directory_name ${of}`, problem))
+          project.directoryName = value.value;
         else text(value, `The attribute 'directory_name' ${of}`);
         break;
       case 'patch':
@@ -157,9 +175,11 @@ function readPatches(node: Node, of: string, problem: Report): MakePatch[] {
     const patch: MakePatch = { url: '', key: named, md5: null, sha256: null, origin: entry.origin };
     for (const [attribute, value] of entry.entries) {
       if (!PATCH.includes(attribute)) problem(value.origin, `The patch attribute '${attribute}' ${of} is not allowed.`);
-      else if (value.kind !== 'leaf') problem(value.origin, `The patch attribute '${attribute}' ${of} must be a single value.`);
+      else if (value.kind !== 'leaf')
+        problem(value.origin, `The patch attribute '${attribute}' ${of} must be a single value.`);
       else if (attribute === 'url') patch.url = value.value;
-      else if (checkDigest(value, attribute as 'md5' | 'sha256', `a patch ${of}`, problem)) patch[attribute as 'md5' | 'sha256'] = value.value.toLowerCase();
+      else if (checkDigest(value, attribute as 'md5' | 'sha256', `a patch ${of}`, problem))
+        patch[attribute as 'md5' | 'sha256'] = value.value.toLowerCase();
     }
     if (patch.url === '') problem(entry.origin, `A patch ${of} has no url.`);
     else patches.push(patch);
@@ -199,16 +219,21 @@ function readLibrary(name: string, node: Node, problem: Report, text: Text): Mak
   const library: MakeLibrary = { name, download: null, destination: null, directoryName: null, origin: node.origin };
   const of = `of library '${name}'`;
   if (node.kind === 'leaf') {
-    problem(node.origin, `The library '${name}' must list attributes (download, destination, directory_name), not a single value.`);
+    problem(
+      node.origin,
+      `The library '${name}' must list attributes (download, destination, directory_name), not a single value.`,
+    );
     return library;
   }
   for (const [attribute, value] of node.entries) {
     if (!LIBRARY.includes(attribute)) problem(value.origin, `The attribute '${attribute}' ${of} is not allowed.`);
     else if (attribute === 'download') library.download = readDownload(value, LIBRARY_DOWNLOAD, of, problem);
     else if (attribute === 'destination') {
-      if (value.kind === 'leaf' && checkPath(value, `the destination ${of}`, problem)) library.destination = value.value.replace(/\/+$/, '');
+      if (value.kind === 'leaf' && checkPath(value, `the destination ${of}`, problem))
+        library.destination = value.value.replace(/\/+$/, '');
       else text(value, `The attribute 'destination' ${of}`);
-    } else if (value.kind === 'leaf' && checkSegment(value, `the directory_name ${of}`, problem)) library.directoryName = value.value;
+    } else if (value.kind === 'leaf' && checkSegment(value, `the directory_name ${of}`, problem))
+      library.directoryName = value.value;
     else text(value, `The attribute 'directory_name' ${of}`);
   }
   return library;
@@ -218,7 +243,10 @@ function readLibrary(name: string, node: Node, problem: Report, text: Text): Mak
 function checkPath(leaf: Leaf, what: string, problem: Report): boolean {
   const parts = leaf.value.replace(/\/+$/, '').split('/');
   if (leaf.value !== '' && parts.every((part) => SEGMENT.test(part) && part !== '..' && part !== '.')) return true;
-  problem(leaf.origin, `${capitalize(what)} must be a relative folder inside the build (no '..', no leading '/'), not '${leaf.value}'.`);
+  problem(
+    leaf.origin,
+    `${capitalize(what)} must be a relative folder inside the build (no '..', no leading '/'), not '${leaf.value}'.`,
+  );
   return false;
 }
 
@@ -231,7 +259,10 @@ function checkSegment(leaf: Leaf, what: string, problem: Report): boolean {
 function checkDigest(leaf: Leaf, kind: 'md5' | 'sha256', what: string, problem: Report): boolean {
   const pattern = kind === 'md5' ? /^[0-9a-fA-F]{32}$/ : /^[0-9a-fA-F]{64}$/;
   if (pattern.test(leaf.value)) return true;
-  problem(leaf.origin, `The ${kind} of ${what} must be ${kind === 'md5' ? 32 : 64} hexadecimal digits, not '${leaf.value}'.`);
+  problem(
+    leaf.origin,
+    `The ${kind} of ${what} must be ${kind === 'md5' ? 32 : 64} hexadecimal digits, not '${leaf.value}'.`,
+  );
   return false;
 }
 

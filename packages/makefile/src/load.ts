@@ -50,7 +50,13 @@ async function load(
 ): Promise<Branch | null> {
   const text = await read(path);
   if (text === null) {
-    problems.push({ origin: from, message: stack.length === 0 ? `The make file '${path}' does not exist.` : `The included make file '${path}' does not exist in the tree.` });
+    problems.push({
+      origin: from,
+      message:
+        stack.length === 0
+          ? `The make file '${path}' does not exist.`
+          : `The included make file '${path}' does not exist in the tree.`,
+    });
     return null;
   }
   files.push(path);
@@ -63,16 +69,25 @@ async function load(
   for (const include of includeLeaves(includes, problems)) {
     const target = resolveInclude(path, include.value);
     if (target === null) {
-      problems.push({ origin: include.origin, message: `The include '${include.value}' must be a relative path to a make file inside the same tree.` });
+      problems.push({
+        origin: include.origin,
+        message: `The include '${include.value}' must be a relative path to a make file inside the same tree.`,
+      });
       continue;
     }
     const chain = [...stack, path];
     if (chain.includes(target)) {
-      problems.push({ origin: include.origin, message: `The include '${include.value}' makes a cycle: ${[...chain, target].join(' → ')}.` });
+      problems.push({
+        origin: include.origin,
+        message: `The include '${include.value}' makes a cycle: ${[...chain, target].join(' → ')}.`,
+      });
       continue;
     }
     if (chain.length > MAX_INCLUDE_DEPTH) {
-      problems.push({ origin: include.origin, message: `The include '${include.value}' nests deeper than ${MAX_INCLUDE_DEPTH} levels of includes.` });
+      problems.push({
+        origin: include.origin,
+        message: `The include '${include.value}' nests deeper than ${MAX_INCLUDE_DEPTH} levels of includes.`,
+      });
       continue;
     }
     const included = await load(target, read, chain, include.origin, problems, files);
@@ -93,7 +108,8 @@ function includeLeaves(node: Node | undefined, problems: Problem[]) {
 
 /** The tree path an include names, or null when it is absolute, a URL or leaves the tree. */
 export function resolveInclude(from: string, include: string): string | null {
-  if (include === '' || include.startsWith('/') || include.includes('\\') || /^[a-z][a-z0-9+.-]*:/i.test(include)) return null;
+  if (include === '' || include.startsWith('/') || include.includes('\\') || /^[a-z][a-z0-9+.-]*:/i.test(include))
+    return null;
   const target = posix.normalize(posix.join(posix.dirname(from), include));
   if (target === '..' || target.startsWith('../') || target.startsWith('/')) return null;
   return target;

@@ -28,15 +28,27 @@ export function checkPolicy(makeFile: MakeFile, options: PolicyOptions): Problem
   for (const project of makeFile.projects) {
     const name = project.name;
     if (project.version === null || project.version === '') {
-      problem(project.origin, `Project '${name}' is not pinned to a version; set projects[${name}][version] to one of its releases.`);
+      problem(
+        project.origin,
+        `Project '${name}' is not pinned to a version; set projects[${name}][version] to one of its releases.`,
+      );
     } else if (!isExact(project.version)) {
-      problem(project.origin, `Project '${name}' is pinned to '${project.version}', which is not an exact release (no -dev, no .x).`);
+      problem(
+        project.origin,
+        `Project '${name}' is pinned to '${project.version}', which is not an exact release (no -dev, no .x).`,
+      );
     }
     if (project.download) {
-      problem(project.download.origin, `Project '${name}' sets a download; projects come from their published releases, pinned with [version].`);
+      problem(
+        project.download.origin,
+        `Project '${name}' sets a download; projects come from their published releases, pinned with [version].`,
+      );
     }
     if (project.type === 'profile') {
-      problem(project.origin, `Project '${name}' is an install profile; a distribution bundles modules, themes and libraries, not other profiles.`);
+      problem(
+        project.origin,
+        `Project '${name}' is an install profile; a distribution bundles modules, themes and libraries, not other profiles.`,
+      );
     }
     for (const patch of project.patches) url(patch.origin, patch.url, 'patch', `of project '${name}'`);
   }
@@ -47,7 +59,10 @@ export function checkPolicy(makeFile: MakeFile, options: PolicyOptions): Problem
       continue;
     }
     if (download.type !== null && download.type !== 'file' && download.type !== 'get') {
-      problem(download.origin, `Library '${library.name}' uses the download type '${download.type}'; only 'file' downloads are allowed.`);
+      problem(
+        download.origin,
+        `Library '${library.name}' uses the download type '${download.type}'; only 'file' downloads are allowed.`,
+      );
     }
     url(download.origin, download.url, 'download', `of library '${library.name}'`);
   }
@@ -56,7 +71,11 @@ export function checkPolicy(makeFile: MakeFile, options: PolicyOptions): Problem
 
 /** A released version: `7.x-3.1`, `3.1`, `2.0.4`, `1.0-beta2`; not `3.x`, not `1.x-dev`. */
 export function isExact(version: string): boolean {
-  return !/(^|[.-])x(-|$)/.test(version.replace(/^\d+\.x-/, '')) && !version.endsWith('-dev') && /^[0-9][0-9A-Za-z.+-]*$/.test(version);
+  return (
+    !/(^|[.-])x(-|$)/.test(version.replace(/^\d+\.x-/, '')) &&
+    !version.endsWith('-dev') &&
+    /^[0-9][0-9A-Za-z.+-]*$/.test(version)
+  );
 }
 
 function urlRefusal(value: string, options: PolicyOptions): string | null {

@@ -11,13 +11,22 @@ import type { Origin, Problem } from './types.ts';
 export function parseYaml(text: string, file: string): { tree: Branch | null; problems: Problem[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { schema: 'failsafe', lineCounter, uniqueKeys: true, prettyErrors: false });
-  const at = (offset: number | undefined): Origin => ({ file, line: offset === undefined ? 1 : lineCounter.linePos(offset).line });
-  const problems: Problem[] = doc.errors.map((error) => ({ origin: at(error.pos[0]), message: `This is not valid YAML: ${firstLine(error.message)}` }));
+  const at = (offset: number | undefined): Origin => ({
+    file,
+    line: offset === undefined ? 1 : lineCounter.linePos(offset).line,
+  });
+  const problems: Problem[] = doc.errors.map((error) => ({
+    origin: at(error.pos[0]),
+    message: `This is not valid YAML: ${firstLine(error.message)}`,
+  }));
   if (problems.length > 0) return { tree: null, problems };
   if (doc.contents === null) return { tree: branch({ file, line: 1 }), problems };
   const tree = convert(doc.contents as YamlNode, at, problems);
   if (tree?.kind !== 'branch' || tree.list) {
-    problems.push({ origin: at(doc.contents.range?.[0]), message: 'A YAML make file must be a mapping of keys to values.' });
+    problems.push({
+      origin: at(doc.contents.range?.[0]),
+      message: 'A YAML make file must be a mapping of keys to values.',
+    });
     return { tree: null, problems };
   }
   return { tree, problems };
@@ -43,7 +52,10 @@ function convert(node: YamlNode, at: (offset: number | undefined) => Origin, pro
         problems.push({ origin: keyOrigin, message: 'Keys must be plain names, not lists or mappings.' });
         continue;
       }
-      const child = pair.value === null ? { kind: 'leaf' as const, value: '', origin: keyOrigin } : convert(pair.value as YamlNode, at, problems);
+      const child =
+        pair.value === null
+          ? { kind: 'leaf' as const, value: '', origin: keyOrigin }
+          : convert(pair.value as YamlNode, at, problems);
       // The entry starts where its key is written.
       if (child) map.entries.set(String(keyNode.value), { ...child, origin: keyOrigin });
     }

@@ -86,7 +86,11 @@ export function treeOf(files: Record<string, string>) {
 export function withoutOrigins(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutOrigins);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'origin' && key !== 'files').map(([key, v]) => [key, withoutOrigins(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => key !== 'origin' && key !== 'files')
+        .map(([key, v]) => [key, withoutOrigins(v)]),
+    );
   }
   return value;
 }

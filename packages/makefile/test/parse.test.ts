@@ -17,24 +17,50 @@ describe('make files: INI and YAML read as one model', () => {
     ]);
     const views = makeFile.projects[1]!;
     expect(views.patches).toEqual([
-      { url: 'https://libs.example.org/patches/views-fix.patch', key: null, md5: null, sha256: null, origin: { file: 'drupal-org.make', line: 11 } },
+      {
+        url: 'https://libs.example.org/patches/views-fix.patch',
+        key: null,
+        md5: null,
+        sha256: null,
+        origin: { file: 'drupal-org.make', line: 11 },
+      },
     ]);
     const theme = makeFile.projects[3]!;
     expect(theme).toMatchObject({ type: 'theme', subdir: 'custom', directoryName: 'admin' });
     expect(theme.patches).toEqual([
-      { url: 'https://libs.example.org/patches/1234.patch', key: '1234', md5: null, sha256: 'a'.repeat(64), origin: { file: 'drupal-org.make', line: 19 } },
+      {
+        url: 'https://libs.example.org/patches/1234.patch',
+        key: '1234',
+        md5: null,
+        sha256: 'a'.repeat(64),
+        origin: { file: 'drupal-org.make', line: 19 },
+      },
     ]);
     expect(makeFile.libraries).toEqual([
       {
         name: 'ckeditor',
-        download: { type: 'file', url: 'https://libs.example.org/ckeditor_4.5.zip', sha256: 'b'.repeat(64), md5: null, subtree: null, origin: { file: 'drupal-org.make', line: 22 } },
+        download: {
+          type: 'file',
+          url: 'https://libs.example.org/ckeditor_4.5.zip',
+          sha256: 'b'.repeat(64),
+          md5: null,
+          subtree: null,
+          origin: { file: 'drupal-org.make', line: 22 },
+        },
         destination: null,
         directoryName: 'ckeditor',
         origin: { file: 'drupal-org.make', line: 22 },
       },
       {
         name: 'chosen',
-        download: { type: 'file', url: 'https://libs.example.org/chosen.tar.gz', sha256: null, md5: 'c'.repeat(32), subtree: 'chosen/dist', origin: { file: 'drupal-org.make', line: 26 } },
+        download: {
+          type: 'file',
+          url: 'https://libs.example.org/chosen.tar.gz',
+          sha256: null,
+          md5: 'c'.repeat(32),
+          subtree: 'chosen/dist',
+          origin: { file: 'drupal-org.make', line: 26 },
+        },
         destination: 'libraries/js',
         directoryName: null,
         origin: { file: 'drupal-org.make', line: 26 },
@@ -63,7 +89,10 @@ describe('make files: INI and YAML read as one model', () => {
   });
 
   it('reads the shorthand forms: projects[] = name and projects[name] = version', () => {
-    const { makeFile, problems } = parseMakeText('api = 2\ncore = 8.x\nprojects[] = token\nprojects[pathauto] = 1.8\n', 'a.make');
+    const { makeFile, problems } = parseMakeText(
+      'api = 2\ncore = 8.x\nprojects[] = token\nprojects[pathauto] = 1.8\n',
+      'a.make',
+    );
     expect(problems).toEqual([]);
     expect(makeFile.projects.map((p) => [p.name, p.version])).toEqual([
       ['token', null],
@@ -72,7 +101,10 @@ describe('make files: INI and YAML read as one model', () => {
   });
 
   it('lets a later INI line win, keeping the line the entry was first written on', () => {
-    const { makeFile } = parseMakeText('api = 2\ncore = 7.x\nprojects[views][version] = 3.1\nprojects[views][version] = 3.2\n', 'a.make');
+    const { makeFile } = parseMakeText(
+      'api = 2\ncore = 7.x\nprojects[views][version] = 3.1\nprojects[views][version] = 3.2\n',
+      'a.make',
+    );
     expect(makeFile.projects[0]).toMatchObject({ version: '3.2', origin: { line: 3 } });
   });
 });
@@ -98,14 +130,16 @@ describe('make files: refusals, all at once, each with its line', () => {
       "5: The attribute 'revision' of project 'views' is not allowed.",
       "6: The download attribute 'branch' of project 'views' is not allowed.",
       "7: The patch attribute 'checksum' of project 'views' is not allowed.",
-      '7: A patch of project \'views\' has no url.',
+      "7: A patch of project 'views' has no url.",
       "9: The attribute 'overwrite' of library 'jquery' is not allowed.",
     ]);
   });
 
   it('refuses the same unknown key in YAML at its own line', () => {
     const { problems } = parseMakeText('api: 2\ncore: 7.x\nformat: tar\n', 'drupal-org.make.yml');
-    expect(problems).toEqual([{ origin: { file: 'drupal-org.make.yml', line: 3 }, message: "The top-level attribute 'format' is not allowed." }]);
+    expect(problems).toEqual([
+      { origin: { file: 'drupal-org.make.yml', line: 3 }, message: "The top-level attribute 'format' is not allowed." },
+    ]);
   });
 
   it('requires api 2 and a core line', () => {
@@ -143,7 +177,10 @@ describe('make files: refusals, all at once, each with its line', () => {
   });
 
   it('names lines that are not key = value, and keys given both a value and attributes', () => {
-    const { problems } = parseMakeText('api = 2\ncore = 7.x\nthis is not a line\nprojects[views] = 3.1\nprojects[views][type] = module\n', 'a.make');
+    const { problems } = parseMakeText(
+      'api = 2\ncore = 7.x\nthis is not a line\nprojects[views] = 3.1\nprojects[views][type] = module\n',
+      'a.make',
+    );
     expect(problems.map((p) => `${p.origin.line}: ${p.message}`)).toEqual([
       '3: This line is not a "key = value" line: "this is not a line".',
       "5: 'projects[views]' already has a value; it cannot also be given attributes.",
@@ -167,7 +204,8 @@ describe('make files: includes', () => {
   it('merges relative includes inside the tree, the including file winning', async () => {
     const read = treeOf({
       'drupal-org.make': 'api = 2\ncore = 7.x\nincludes[] = make/contrib.make\nprojects[views][version] = 3.20\n',
-      'make/contrib.make': 'includes[] = "libraries.make.yml"\nprojects[views][version] = 3.18\nprojects[views][patch][] = https://x.example/a.patch\nprojects[ctools][version] = 1.14\n',
+      'make/contrib.make':
+        'includes[] = "libraries.make.yml"\nprojects[views][version] = 3.18\nprojects[views][patch][] = https://x.example/a.patch\nprojects[ctools][version] = 1.14\n',
       'make/libraries.make.yml': 'libraries:\n  chosen:\n    download:\n      url: https://x.example/chosen.zip\n',
     });
     const { makeFile, problems } = await parseMakeFile('drupal-org.make', read);
@@ -183,11 +221,15 @@ describe('make files: includes', () => {
 
   it('appends to lists across includes rather than overwriting them', async () => {
     const read = treeOf({
-      'a.make': 'api = 2\ncore = 7.x\nincludes[] = b.make\nprojects[views][version] = 3.1\nprojects[views][patch][] = https://x.example/2.patch\n',
+      'a.make':
+        'api = 2\ncore = 7.x\nincludes[] = b.make\nprojects[views][version] = 3.1\nprojects[views][patch][] = https://x.example/2.patch\n',
       'b.make': 'projects[views][patch][] = https://x.example/1.patch\n',
     });
     const { makeFile } = await parseMakeFile('a.make', read);
-    expect(makeFile.projects[0]!.patches.map((p) => p.url)).toEqual(['https://x.example/1.patch', 'https://x.example/2.patch']);
+    expect(makeFile.projects[0]!.patches.map((p) => p.url)).toEqual([
+      'https://x.example/1.patch',
+      'https://x.example/2.patch',
+    ]);
   });
 
   it('refuses cycles, naming the chain', async () => {
@@ -198,7 +240,10 @@ describe('make files: includes', () => {
     });
     const { problems } = await parseMakeFile('drupal-org.make', read);
     expect(problems).toEqual([
-      { origin: { file: 'b.make', line: 1 }, message: "The include './drupal-org.make' makes a cycle: drupal-org.make → a.make → b.make → drupal-org.make." },
+      {
+        origin: { file: 'b.make', line: 1 },
+        message: "The include './drupal-org.make' makes a cycle: drupal-org.make → a.make → b.make → drupal-org.make.",
+      },
     ]);
   });
 
@@ -211,13 +256,19 @@ describe('make files: includes', () => {
       'm4.make': 'projects[ctools] = 1.0\n',
     });
     const { makeFile, problems } = await parseMakeFile('m0.make', read);
-    expect(problems).toEqual([{ origin: { file: 'm3.make', line: 1 }, message: "The include 'm4.make' nests deeper than 3 levels of includes." }]);
+    expect(problems).toEqual([
+      {
+        origin: { file: 'm3.make', line: 1 },
+        message: "The include 'm4.make' nests deeper than 3 levels of includes.",
+      },
+    ]);
     expect(makeFile.projects.map((p) => p.name)).toEqual(['views']);
   });
 
   it('refuses includes that are absolute, URLs, leave the tree, or are missing', async () => {
     const read = treeOf({
-      'sub/main.make': 'api = 2\ncore = 7.x\nincludes[] = /etc/passwd\nincludes[] = https://example.org/x.make\nincludes[] = ../../outside.make\nincludes[] = missing.make\n',
+      'sub/main.make':
+        'api = 2\ncore = 7.x\nincludes[] = /etc/passwd\nincludes[] = https://example.org/x.make\nincludes[] = ../../outside.make\nincludes[] = missing.make\n',
     });
     const { problems } = await parseMakeFile('sub/main.make', read);
     expect(problems.map((p) => `${p.origin.line}: ${p.message}`)).toEqual([

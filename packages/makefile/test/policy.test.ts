@@ -43,17 +43,26 @@ describe('make-file policy (drupal.org packaging rules decidable from the file a
     ]);
     const error = new MakeFileInvalid(problems);
     expect(error.message.split('\n')[0]).toBe('The make file breaks 9 rules:');
-    expect(error.message).toContain("\n  drupal-org.make:9: The patch URL 'https://evil.example.com/p.patch' of project 'panels' is not on the library allowlist.");
+    expect(error.message).toContain(
+      "\n  drupal-org.make:9: The patch URL 'https://evil.example.com/p.patch' of project 'panels' is not on the library allowlist.",
+    );
   });
 
   it('lets plain http through only when told to (tests with a loopback library server)', () => {
-    const { makeFile } = parseMakeText('api = 2\ncore = 7.x\nlibraries[a][download][url] = http://127.0.0.1:9/a.zip\n', 'a.make');
+    const { makeFile } = parseMakeText(
+      'api = 2\ncore = 7.x\nlibraries[a][download][url] = http://127.0.0.1:9/a.zip\n',
+      'a.make',
+    );
     expect(checkPolicy(makeFile, { allowlist: [/^http:\/\/127\.0\.0\.1:9\//], allowHttp: true })).toEqual([]);
-    expect(checkPolicy(makeFile, { allowlist: [/^http:\/\/127\.0\.0\.1:9\//], allowHttp: false })[0]!.message).toMatch(/must use https\.$/);
+    expect(checkPolicy(makeFile, { allowlist: [/^http:\/\/127\.0\.0\.1:9\//], allowHttp: false })[0]!.message).toMatch(
+      /must use https\.$/,
+    );
   });
 
   it('knows an exact release from a branch', () => {
-    for (const version of ['3.1', '7.x-3.1', '2.0.4', '1.0-beta2', '8.x-1.0-rc1', '10.2.1']) expect(isExact(version), version).toBe(true);
-    for (const version of ['3.x', '7.x-3.x', '1.x-dev', '7.x-1.x-dev', '2.0.x-dev', 'x', 'latest', '']) expect(isExact(version), version).toBe(false);
+    for (const version of ['3.1', '7.x-3.1', '2.0.4', '1.0-beta2', '8.x-1.0-rc1', '10.2.1'])
+      expect(isExact(version), version).toBe(true);
+    for (const version of ['3.x', '7.x-3.x', '1.x-dev', '7.x-1.x-dev', '2.0.x-dev', 'x', 'latest', ''])
+      expect(isExact(version), version).toBe(false);
   });
 });

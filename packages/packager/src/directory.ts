@@ -15,13 +15,19 @@ import type { SourceLimits, TreeEntry } from './types.ts';
  * the tree; `top` is the archive's top folder. Files are read from disk when archived, so
  * nothing is held in memory but the listing.
  */
-export async function planDirectory(root: string, top: string, mtime: number, limits: SourceLimits): Promise<ArchivePlan> {
+export async function planDirectory(
+  root: string,
+  top: string,
+  mtime: number,
+  limits: SourceLimits,
+): Promise<ArchivePlan> {
   const entries = await listDirectory(root, limits);
   checkSymlinks(entries);
   const items: ArchiveItem[] = [{ name: `${top}/`, type: 'directory', mode: 0o755, info: false }];
   for (const entry of entries) {
     const name = `${top}/${entry.path}`;
-    if (entry.kind === 'directory') items.push({ name: `${name}/`, type: 'directory', mode: 0o755, entry, info: false });
+    if (entry.kind === 'directory')
+      items.push({ name: `${name}/`, type: 'directory', mode: 0o755, entry, info: false });
     else if (entry.kind === 'symlink') items.push({ name, type: 'symlink', mode: 0o777, entry, info: false });
     else items.push({ name, type: 'file', mode: entry.kind === 'executable' ? 0o755 : 0o644, entry, info: false });
   }
@@ -47,7 +53,7 @@ export async function listDirectory(root: string, limits: SourceLimits): Promise
       const absolute = path.join(folder, name);
       const stat = await lstat(absolute);
       if (entries.length + 1 > limits.maxFiles) {
-        throw new SourceRefused('too-many-files', `the build has more than ${limits.maxFiles} files and folders`);
+        throw new SourceRefused('too_many_files', `the build has more than ${limits.maxFiles} files and folders`);
       }
       if (stat.isDirectory()) {
         entries.push({ path: relative, kind: 'directory', oid: absolute, size: 0 });
@@ -57,13 +63,27 @@ export async function listDirectory(root: string, limits: SourceLimits): Promise
         entries.push({ path: relative, kind: 'symlink', oid: absolute, size: 0, linkTarget: target });
       } else if (stat.isFile()) {
         if (stat.size > limits.maxFileBytes) {
-          throw new SourceRefused('file-too-large', `file ${quote(relative)} is over ${limits.maxFileBytes} bytes`, relative);
+          throw new SourceRefused(
+            'file_too_large',
+            `file ${quote(relative)} is over ${limits.maxFileBytes} bytes`,
+            relative,
+          );
         }
         total += stat.size;
-        if (total > limits.maxTotalBytes) throw new SourceRefused('tree-too-large', `the build is over ${limits.maxTotalBytes} bytes`);
-        entries.push({ path: relative, kind: stat.mode & 0o111 ? 'executable' : 'file', oid: absolute, size: stat.size });
+        if (total > limits.maxTotalBytes)
+          throw new SourceRefused('tree_too_large', `the build is over ${limits.maxTotalBytes} bytes`);
+        entries.push({
+          path: relative,
+          kind: stat.mode & 0o111 ? 'executable' : 'file',
+          oid: absolute,
+          size: stat.size,
+        });
       } else {
-        throw new SourceRefused('mode-invalid', `${quote(relative)} is neither a file, a folder nor a symlink`, relative);
+        throw new SourceRefused(
+          'mode_invalid',
+          `${quote(relative)} is neither a file, a folder nor a symlink`,
+          relative,
+        );
       }
     }
   };

@@ -61,15 +61,20 @@ class Unpacker {
     if (strip !== undefined) {
       if (name === strip) return null;
       if (!name.startsWith(`${strip}/`)) {
-        throw new SourceRefused('archive-layout', `entry ${quote(name)} is not inside the archive's top folder ${quote(strip)}`, name);
+        throw new SourceRefused(
+          'archive_layout',
+          `entry ${quote(name)} is not inside the archive's top folder ${quote(strip)}`,
+          name,
+        );
       }
       name = name.slice(strip.length + 1);
     }
     const relative = checkPath(Buffer.from(name, 'utf8'));
-    if (this.seen.has(relative)) throw new SourceRefused('path-conflict', `entry ${quote(relative)} appears twice`, relative);
+    if (this.seen.has(relative))
+      throw new SourceRefused('path_conflict', `entry ${quote(relative)} appears twice`, relative);
     this.seen.add(relative);
     if (this.seen.size > this.options.limits.maxFiles) {
-      throw new SourceRefused('too-many-files', `the archive has more than ${this.options.limits.maxFiles} entries`);
+      throw new SourceRefused('too_many_files', `the archive has more than ${this.options.limits.maxFiles} entries`);
     }
     return relative;
   }
@@ -87,9 +92,11 @@ class Unpacker {
 
   async file(relative: string, size: number, executable: boolean, content: AsyncIterable<Buffer>): Promise<void> {
     const { maxFileBytes, maxTotalBytes } = this.options.limits;
-    if (size > maxFileBytes) throw new SourceRefused('file-too-large', `file ${quote(relative)} is over ${maxFileBytes} bytes`, relative);
+    if (size > maxFileBytes)
+      throw new SourceRefused('file_too_large', `file ${quote(relative)} is over ${maxFileBytes} bytes`, relative);
     this.total += size;
-    if (this.total > maxTotalBytes) throw new SourceRefused('tree-too-large', `the archive unpacks to over ${maxTotalBytes} bytes`);
+    if (this.total > maxTotalBytes)
+      throw new SourceRefused('tree_too_large', `the archive unpacks to over ${maxTotalBytes} bytes`);
     this.entries.push({ path: relative, kind: executable ? 'executable' : 'file', oid: '', size });
     const target = path.join(this.dest, relative);
     await this.folder(path.dirname(target));
@@ -100,7 +107,12 @@ class Unpacker {
       let read = 0;
       for await (const chunk of content) {
         read += chunk.length;
-        if (read > size) throw new SourceRefused('file-too-large', `file ${quote(relative)} holds more bytes than its header says`, relative);
+        if (read > size)
+          throw new SourceRefused(
+            'file_too_large',
+            `file ${quote(relative)} holds more bytes than its header says`,
+            relative,
+          );
         chunks.push(chunk);
       }
       await this.write(target, Buffer.concat(chunks, read), mode);
@@ -110,7 +122,16 @@ class Unpacker {
     const counted = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         written += chunk.length;
-        callback(written > size ? new SourceRefused('file-too-large', `file ${quote(relative)} holds more bytes than its header says`, relative) : null, chunk);
+        callback(
+          written > size
+            ? new SourceRefused(
+                'file_too_large',
+                `file ${quote(relative)} holds more bytes than its header says`,
+                relative,
+              )
+            : null,
+          chunk,
+        );
       },
     });
     await pipeline(content, counted, createWriteStream(target, { flags: 'wx', mode }));
@@ -136,7 +157,13 @@ class Unpacker {
   }
 
   link(relative: string, target: Buffer): void {
-    this.entries.push({ path: relative, kind: 'symlink', oid: '', size: 0, linkTarget: decodeLinkTarget(relative, target) });
+    this.entries.push({
+      path: relative,
+      kind: 'symlink',
+      oid: '',
+      size: 0,
+      linkTarget: decodeLinkTarget(relative, target),
+    });
   }
 
   async finish(): Promise<void> {
@@ -149,7 +176,11 @@ class Unpacker {
       await this.folder(path.dirname(path.join(this.dest, entry.path)));
       await symlink(entry.linkTarget!, path.join(this.dest, entry.path)).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'EEXIST' || error.code === 'ENOENT' || error.code === 'ENOTDIR') {
-          throw new SourceRefused('path-conflict', `symlink ${quote(entry.path)} collides with other entries`, entry.path);
+          throw new SourceRefused(
+            'path_conflict',
+            `symlink ${quote(entry.path)} collides with other entries`,
+            entry.path,
+          );
         }
         throw error;
       });
@@ -180,14 +211,23 @@ async function readTarGz(source: Readable, unpacker: Unpacker, options: UnpackOp
       if (relative !== null) await unpacker.directory(relative);
       entry.resume();
     } else if (relative === null) {
-      throw new SourceRefused('archive-layout', `the archive's top entry ${quote(header.name)} is not a folder`);
+      throw new SourceRefused('archive_layout', `the archive's top entry ${quote(header.name)} is not a folder`);
     } else if (header.type === 'file' || header.type === 'contiguous-file') {
-      await unpacker.file(relative, header.size ?? 0, ((header.mode ?? 0) & 0o111) !== 0, entry as AsyncIterable<Buffer>);
+      await unpacker.file(
+        relative,
+        header.size ?? 0,
+        ((header.mode ?? 0) & 0o111) !== 0,
+        entry as AsyncIterable<Buffer>,
+      );
     } else if (header.type === 'symlink') {
       unpacker.link(relative, Buffer.from(header.linkname ?? '', 'utf8'));
       entry.resume();
     } else {
-      throw new SourceRefused('mode-invalid', `entry ${quote(relative)} is a ${header.type}; only files, folders and symlinks are allowed`, relative);
+      throw new SourceRefused(
+        'mode_invalid',
+        `entry ${quote(relative)} is a ${header.type}; only files, folders and symlinks are allowed`,
+        relative,
+      );
     }
   }
   await feeding;
@@ -202,8 +242,10 @@ export async function unpackZip(file: string, dest: string, options: UnpackOptio
   const unpacker = new Unpacker(dest, options);
   // decodeStrings off: names stay bytes, checked (UTF-8, no traversal) by the same rules as git paths.
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: true }, (error, opened) =>
-      error ? reject(refusal(error)) : resolve(opened),
+    yauzl.open(
+      file,
+      { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: true },
+      (error, opened) => (error ? reject(refusal(error)) : resolve(opened)),
     ),
   );
   // One set of listeners for the whole walk: each readEntry() settles the next pending read.
@@ -229,7 +271,9 @@ export async function unpackZip(file: string, dest: string, options: UnpackOptio
         await unpacker.directory(relative);
         continue;
       }
-      const content = await new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, (error, stream) => (error ? reject(refusal(error)) : resolve(stream))));
+      const content = await new Promise<Readable>((resolve, reject) =>
+        zip.openReadStream(entry, (error, stream) => (error ? reject(refusal(error)) : resolve(stream))),
+      );
       if ((mode & S_IFMT) === S_IFLNK) {
         const chunks: Buffer[] = [];
         for await (const chunk of content) chunks.push(chunk as Buffer);
@@ -246,5 +290,7 @@ export async function unpackZip(file: string, dest: string, options: UnpackOptio
 }
 
 function refusal(error: Error): Error {
-  return error instanceof SourceRefused ? error : new SourceRefused('archive-invalid', `the zip archive is not valid: ${error.message}`);
+  return error instanceof SourceRefused
+    ? error
+    : new SourceRefused('archive_invalid', `the zip archive is not valid: ${error.message}`);
 }

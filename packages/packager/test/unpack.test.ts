@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
@@ -12,7 +21,13 @@ import { cleanUp, LIMITS, tempDir } from './git-fixtures.ts';
 
 afterAll(cleanUp);
 
-type Entry = { name: string; type?: 'file' | 'directory' | 'symlink' | 'link' | 'character-device'; content?: string; linkname?: string; mode?: number };
+type Entry = {
+  name: string;
+  type?: 'file' | 'directory' | 'symlink' | 'link' | 'character-device';
+  content?: string;
+  linkname?: string;
+  mode?: number;
+};
 
 /** A tar.gz written entry by entry, hostile ones included, as an attacker would. */
 async function tarball(entries: Entry[]): Promise<Buffer> {
@@ -27,7 +42,10 @@ async function tarball(entries: Entry[]): Promise<Buffer> {
 
 async function unpackRefusal(entries: Entry[], strip?: string): Promise<SourceRefused> {
   const dest = tempDir();
-  const error = await unpackTarGz(Readable.from([await tarball(entries)]), dest, { limits: LIMITS, ...(strip && { strip }) }).then(
+  const error = await unpackTarGz(Readable.from([await tarball(entries)]), dest, {
+    limits: LIMITS,
+    ...(strip && { strip }),
+  }).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -46,19 +64,47 @@ describe('unpacking archives under the git-source rules', () => {
     ]);
     await unpackTarGz(Readable.from([bytes]), dest, { limits: LIMITS, strip: 'views' });
     expect(readFileSync(path.join(dest, 'views.info.yml'), 'utf8')).toBe('name: Views\n');
-    expect(execFileSync('stat', ['-c', '%a', path.join(dest, 'bin/run.sh')]).toString().trim()).toBe('755');
+    expect(
+      execFileSync('stat', ['-c', '%a', path.join(dest, 'bin/run.sh')])
+        .toString()
+        .trim(),
+    ).toBe('755');
     expect(readlinkSync(path.join(dest, 'docs/link.md'))).toBe('../views.info.yml');
   });
 
   it.each([
-    ['path-traversal', [{ name: 'views/../../evil.php' }], 'path `../../evil.php` has a `..` component'],
-    ['archive-layout', [{ name: '/etc/cron.d/evil' }], 'entry `/etc/cron.d/evil` is not inside the archive\'s top folder `views`'],
-    ['symlink-escape', [{ name: 'views/link', type: 'symlink', linkname: '../../../etc/passwd' }], 'symlink `link` -> `../../../etc/passwd` points outside the tree'],
-    ['symlink-escape', [{ name: 'views/abs', type: 'symlink', linkname: '/etc' }], 'symlink `abs` -> `/etc` points outside the tree'],
-    ['path-git-dir', [{ name: 'views/.git/hooks/post-checkout' }], 'path `.git/hooks/post-checkout` has a `.git` component'],
-    ['mode-invalid', [{ name: 'views/hard', type: 'link', linkname: 'views/a' }], 'entry `hard` is a link; only files, folders and symlinks are allowed'],
-    ['mode-invalid', [{ name: 'views/dev', type: 'character-device' }], 'entry `dev` is a character-device; only files, folders and symlinks are allowed'],
-    ['path-conflict', [{ name: 'views/a' }, { name: 'views/a' }], 'entry `a` appears twice'],
+    ['path_traversal', [{ name: 'views/../../evil.php' }], 'path `../../evil.php` has a `..` component'],
+    [
+      'archive_layout',
+      [{ name: '/etc/cron.d/evil' }],
+      "entry `/etc/cron.d/evil` is not inside the archive's top folder `views`",
+    ],
+    [
+      'symlink_escape',
+      [{ name: 'views/link', type: 'symlink', linkname: '../../../etc/passwd' }],
+      'symlink `link` -> `../../../etc/passwd` points outside the tree',
+    ],
+    [
+      'symlink_escape',
+      [{ name: 'views/abs', type: 'symlink', linkname: '/etc' }],
+      'symlink `abs` -> `/etc` points outside the tree',
+    ],
+    [
+      'path_git_dir',
+      [{ name: 'views/.git/hooks/post-checkout' }],
+      'path `.git/hooks/post-checkout` has a `.git` component',
+    ],
+    [
+      'mode_invalid',
+      [{ name: 'views/hard', type: 'link', linkname: 'views/a' }],
+      'entry `hard` is a link; only files, folders and symlinks are allowed',
+    ],
+    [
+      'mode_invalid',
+      [{ name: 'views/dev', type: 'character-device' }],
+      'entry `dev` is a character-device; only files, folders and symlinks are allowed',
+    ],
+    ['path_conflict', [{ name: 'views/a' }, { name: 'views/a' }], 'entry `a` appears twice'],
   ] as Array<[string, Entry[], string]>)('refuses %s: %s', async (rule, entries, detail) => {
     const error = await unpackRefusal(entries, 'views');
     expect(error.rule).toBe(rule);
@@ -74,16 +120,23 @@ describe('unpacking archives under the git-source rules', () => {
       { name: 'lib/x.js', content: 'x' },
     ]);
     const error = await unpackTarGz(Readable.from([bytes]), dest, { limits: LIMITS }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ rule: 'path-conflict', message: 'refused: symlink `lib` collides with other entries (rule path-conflict)' });
+    expect(error).toMatchObject({
+      rule: 'path_conflict',
+      message: 'refused: symlink `lib` collides with other entries (rule path_conflict)',
+    });
     expect(existsSync(path.join(dest, 'sub/x.js'))).toBe(false);
   });
 
   it('enforces the size and count limits while unpacking', async () => {
     const dest = tempDir();
     const bytes = await tarball([{ name: 'a.bin', content: 'x'.repeat(2000) }]);
-    await expect(unpackTarGz(Readable.from([bytes]), dest, { limits: { ...LIMITS, maxFileBytes: 1000 } })).rejects.toMatchObject({ rule: 'file-too-large' });
+    await expect(
+      unpackTarGz(Readable.from([bytes]), dest, { limits: { ...LIMITS, maxFileBytes: 1000 } }),
+    ).rejects.toMatchObject({ rule: 'file_too_large' });
     const many = await tarball(Array.from({ length: 5 }, (_, i) => ({ name: `f${i}` })));
-    await expect(unpackTarGz(Readable.from([many]), tempDir(), { limits: { ...LIMITS, maxFiles: 3 } })).rejects.toMatchObject({ rule: 'too-many-files' });
+    await expect(
+      unpackTarGz(Readable.from([many]), tempDir(), { limits: { ...LIMITS, maxFiles: 3 } }),
+    ).rejects.toMatchObject({ rule: 'too_many_files' });
   });
 
   it('unpacks a zip made by the zip tool and refuses a zip-slip entry', async () => {
@@ -100,14 +153,19 @@ describe('unpacking archives under the git-source rules', () => {
     writeFileSync(path.join(work, 'deep/evil.php'), '<?php evil();\n');
     execFileSync('zip', ['-q', path.join(work, 'slip.zip'), '../evil.php'], { cwd: path.join(work, 'deep/inner') });
     const error = await unpackZip(path.join(work, 'slip.zip'), tempDir(), { limits: LIMITS }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ rule: 'path-traversal' });
+    expect(error).toMatchObject({ rule: 'path_traversal' });
   });
 });
 
 describe('archiving a folder on disk', () => {
   function tree(order: string[]): string {
     const dir = tempDir();
-    const files: Record<string, string> = { 'b/z.txt': 'z\n', 'a.txt': 'a\n', 'b/a.php': '<?php\n', 'run.sh': '#!/bin/sh\n' };
+    const files: Record<string, string> = {
+      'b/z.txt': 'z\n',
+      'a.txt': 'a\n',
+      'b/a.php': '<?php\n',
+      'run.sh': '#!/bin/sh\n',
+    };
     for (const name of order) {
       mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
       writeFileSync(path.join(dir, name), files[name]!);
@@ -123,7 +181,8 @@ describe('archiving a folder on disk', () => {
   it('writes the same bytes whatever order, times and modes the files were created with', async () => {
     const one = await planDirectory(tree(['a.txt', 'b/z.txt', 'b/a.php', 'run.sh']), 'site', 1_764_288_000, LIMITS);
     const two = await planDirectory(tree(['run.sh', 'b/a.php', 'b/z.txt', 'a.txt']), 'site', 1_764_288_000, LIMITS);
-    for (const kind of ['tar', 'zip'] as const) expect((await bytes(one, kind)).equals(await bytes(two, kind))).toBe(true);
+    for (const kind of ['tar', 'zip'] as const)
+      expect((await bytes(one, kind)).equals(await bytes(two, kind))).toBe(true);
     const entries = await readTarGz(await bytes(one, 'tar'));
     expect(entries.map((e) => [e.name, e.mode, e.mtime])).toEqual([
       ['site/', 0o755, 1_764_288_000],
@@ -141,6 +200,6 @@ describe('archiving a folder on disk', () => {
   it('refuses a symlink that leaves the folder', async () => {
     const dir = tempDir();
     symlinkSync('../../etc/passwd', path.join(dir, 'link'));
-    await expect(planDirectory(dir, 'site', 0, LIMITS)).rejects.toMatchObject({ rule: 'symlink-escape' });
+    await expect(planDirectory(dir, 'site', 0, LIMITS)).rejects.toMatchObject({ rule: 'symlink_escape' });
   });
 });

@@ -70,25 +70,33 @@ export async function publishProject(
 }
 
 export function releaseOf(api: Api, name: string, version: string) {
-  return eventually(async () => {
-    const { body } = await api('GET', `/api/v1/projects/${name}/releases/${version}`);
-    if (body.status === 'failed') throw new Error(`${name} ${version} failed: ${body.error}`);
-    return body.status === 'published' ? body : undefined;
-  }, 60_000, `${name} ${version} to publish`);
+  return eventually(
+    async () => {
+      const { body } = await api('GET', `/api/v1/projects/${name}/releases/${version}`);
+      if (body.status === 'failed') throw new Error(`${name} ${version} failed: ${body.error}`);
+      return body.status === 'published' ? body : undefined;
+    },
+    60_000,
+    `${name} ${version} to publish`,
+  );
 }
 
 /** The distribution release once its build has finished (published or failed). */
 export function distributionOf(api: Api, name: string, version: string) {
-  return eventually(async () => {
-    const { body } = await api('GET', `/api/v1/projects/${name}/releases/${version}`);
-    if (body.status === 'failed') throw new Error(`${name} ${version} failed: ${body.error}`);
-    const status = body.distribution?.status;
-    return status === 'published' || status === 'failed' ? body : undefined;
-  }, 90_000, `${name} ${version}'s distribution build`);
+  return eventually(
+    async () => {
+      const { body } = await api('GET', `/api/v1/projects/${name}/releases/${version}`);
+      if (body.status === 'failed') throw new Error(`${name} ${version} failed: ${body.error}`);
+      const status = body.distribution?.status;
+      return status === 'published' || status === 'failed' ? body : undefined;
+    },
+    90_000,
+    `${name} ${version}'s distribution build`,
+  );
 }
 
 export const CORE_FILES = {
-  'index.php': "<?php\n// Drupal front controller.\n",
+  'index.php': '<?php\n// Drupal front controller.\n',
   'core/lib/Drupal.php': '<?php\nclass Drupal {}\n',
   'core/modules/system/system.info.yml': 'name: System\ntype: module\npackage: Core\nversion: VERSION\n',
   'core/profiles/standard/standard.info.yml': 'name: Standard\ntype: profile\n',
@@ -111,10 +119,20 @@ export const VIEWS_PATCH = `diff --git a/src/ViewsTitle.php b/src/ViewsTitle.php
 +const TITLE = 'Patched title';
 `;
 
-export const TOKEN_FILES = { 'token.info.yml': 'name: Token\ntype: module\ncore_version_requirement: ^10\n', 'token.module': '<?php\n' };
-export const THEME_FILES = { 'olivero_plus.info.yml': 'name: Olivero plus\ntype: theme\ncore_version_requirement: ^10\n', 'css/style.css': 'body {}\n' };
+export const TOKEN_FILES = {
+  'token.info.yml': 'name: Token\ntype: module\ncore_version_requirement: ^10\n',
+  'token.module': '<?php\n',
+};
+export const THEME_FILES = {
+  'olivero_plus.info.yml': 'name: Olivero plus\ntype: theme\ncore_version_requirement: ^10\n',
+  'css/style.css': 'body {}\n',
+};
 
-export function profileFiles(makeName: string, makeText: string, extra: Record<string, string> = {}): Record<string, string> {
+export function profileFiles(
+  makeName: string,
+  makeText: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     'atrium.info.yml': 'name: Atrium\ntype: profile\ncore_version_requirement: ^10\n',
     'atrium.profile': '<?php\n',

@@ -1,7 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { client, COMMIT_TIME, readTarGz, readZip, removeRepos, signUp, startStack, type ArchiveEntry, type Stack } from '@packhouse/testing';
+import {
+  client,
+  COMMIT_TIME,
+  readTarGz,
+  readZip,
+  removeRepos,
+  signUp,
+  startStack,
+  type ArchiveEntry,
+  type Stack,
+} from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   archiveOf,
@@ -21,7 +31,11 @@ import {
 type Api = ReturnType<typeof client>;
 
 const CHOSEN_ZIP = archiveOf('zip', { 'chosen/chosen.jquery.js': '/* chosen 1.8 */\n', 'chosen/LICENSE.md': 'MIT\n' });
-const PURIFY_TGZ = archiveOf('tar.gz', { 'dist/purify.min.js': '/* purify */\n', 'src/purify.js': '// source\n', 'README.md': '# DOMPurify\n' });
+const PURIFY_TGZ = archiveOf('tar.gz', {
+  'dist/purify.min.js': '/* purify */\n',
+  'src/purify.js': '// source\n',
+  'README.md': '# DOMPurify\n',
+});
 const MARKED_JS = Buffer.from('/* marked.min.js */\n');
 
 function iniMakeFile(origin: string): { main: string; libraries: string } {
@@ -140,7 +154,9 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
     admin = client(stack.app, stack.adminToken);
     alice = await signUp(stack, 'alice');
     anonymous = client(stack.app);
-    await admin('PUT', '/api/v1/admin/library-allowlist', { patterns: [`^${library.origin.replace(/[.]/g, '\\.')}/(libs|patches)/`] });
+    await admin('PUT', '/api/v1/admin/library-allowlist', {
+      patterns: [`^${library.origin.replace(/[.]/g, '\\.')}/(libs|patches)/`],
+    });
 
     await publishProject(alice, 'drupal', 'core', [{ tag: '10.2.1', files: CORE_FILES }]);
     await publishProject(alice, 'views', 'module', [{ tag: '8.x-3.18', files: VIEWS_FILES }]);
@@ -150,8 +166,14 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
     const iniFiles = iniMakeFile(library.origin);
     const yamlFiles = yamlMakeFile(library.origin);
     await publishProject(alice, 'atrium', 'distribution', [
-      { tag: '1.0.0', files: profileFiles('drupal-org.make', iniFiles.main, { 'make/libraries.make': iniFiles.libraries }) },
-      { tag: '1.0.1', files: profileFiles('drupal-org.make.yml', yamlFiles.main, { 'make/libraries.make.yml': yamlFiles.libraries }) },
+      {
+        tag: '1.0.0',
+        files: profileFiles('drupal-org.make', iniFiles.main, { 'make/libraries.make': iniFiles.libraries }),
+      },
+      {
+        tag: '1.0.1',
+        files: profileFiles('drupal-org.make.yml', yamlFiles.main, { 'make/libraries.make.yml': yamlFiles.libraries }),
+      },
     ]);
     ini = await distributionOf(anonymous, 'atrium', '1.0.0');
     yaml = await distributionOf(anonymous, 'atrium', '1.0.1');
@@ -180,7 +202,9 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
       expect(bytes.length).toBe(file.size);
       expect(sha256(bytes)).toBe(file.sha256);
     }
-    expect((await anonymous('GET', '/files/projects/atrium-1.0.0.cdx.json')).headers['content-type']).toBe('application/vnd.cyclonedx+json');
+    expect((await anonymous('GET', '/files/projects/atrium-1.0.0.cdx.json')).headers['content-type']).toBe(
+      'application/vnd.cyclonedx+json',
+    );
   });
 
   it('unpacks -core into an installable site: core at the top, the profile with its projects, patches and libraries', async () => {
@@ -193,8 +217,12 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
     expect(text('core/modules/system/system.info.yml')).toContain("version: '10.2.1'");
     expect(text('profiles/atrium/atrium.info.yml')).toContain("version: '1.0.0'\nproject: 'atrium'");
     expect(text('profiles/atrium/atrium.profile')).toBe('<?php\n');
-    expect(text('profiles/atrium/modules/contrib/views/views.info.yml')).toContain("version: '8.x-3.18'\nproject: 'views'");
-    expect(text('profiles/atrium/modules/contrib/views/src/ViewsTitle.php')).toBe("<?php\nconst TITLE = 'Patched title';\n");
+    expect(text('profiles/atrium/modules/contrib/views/views.info.yml')).toContain(
+      "version: '8.x-3.18'\nproject: 'views'",
+    );
+    expect(text('profiles/atrium/modules/contrib/views/src/ViewsTitle.php')).toBe(
+      "<?php\nconst TITLE = 'Patched title';\n",
+    );
     expect(text('profiles/atrium/modules/contrib/token/token.info.yml')).toContain("version: '1.14.0'");
     expect(text('profiles/atrium/themes/contrib/olivero_plus/css/style.css')).toBe('body {}\n');
     // A zip holding one folder is that folder; a subtree keeps only itself; a plain file keeps its name.
@@ -218,7 +246,9 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
 
   it('unpacks -no-core into the profile with its projects and libraries, exactly the -core profile folder', async () => {
     const core = byPath(await readTarGz(await download('atrium-1.0.0-core.tar.gz')), 'atrium-1.0.0');
-    const profileOnly = [...core].filter(([path]) => path.startsWith('profiles/atrium/')).map(([path, entry]) => [path.slice('profiles/atrium/'.length), entry.content.toString('base64')]);
+    const profileOnly = [...core]
+      .filter(([path]) => path.startsWith('profiles/atrium/'))
+      .map(([path, entry]) => [path.slice('profiles/atrium/'.length), entry.content.toString('base64')]);
     for (const name of ['atrium-1.0.0-no-core.tar.gz', 'atrium-1.0.0-no-core.zip']) {
       const bytes = await download(name);
       const entries = byPath(name.endsWith('.zip') ? await readZip(bytes) : await readTarGz(bytes), 'atrium');
@@ -247,7 +277,12 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
     expect(sbom.serialNumber).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(sbom.metadata.component).toMatchObject({ name: 'atrium', version: '1.0.0' });
     const property = (component: any, name: string) => component.properties.find((p: any) => p.name === name)?.value;
-    const summary = sbom.components.map((c: any) => [property(c, 'packhouse:kind'), c.name, c.version ?? null, property(c, 'packhouse:make-file')]);
+    const summary = sbom.components.map((c: any) => [
+      property(c, 'packhouse:kind'),
+      c.name,
+      c.version ?? null,
+      property(c, 'packhouse:make-file'),
+    ]);
     expect(summary).toEqual([
       ['core', 'drupal', '10.2.1', 'drupal-org.make:7'],
       ['project', 'olivero_plus', '1.0.0', 'drupal-org.make:14'],
@@ -260,7 +295,12 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
     ]);
     const hash = (c: any) => c.hashes.find((h: any) => h.alg === 'SHA-256').content;
     // Projects: the sha256 of the very archive Packhouse published for that release.
-    for (const [name, version] of [['drupal', '10.2.1'], ['views', '8.x-3.18'], ['token', '1.14.0'], ['olivero_plus', '1.0.0']]) {
+    for (const [name, version] of [
+      ['drupal', '10.2.1'],
+      ['views', '8.x-3.18'],
+      ['token', '1.14.0'],
+      ['olivero_plus', '1.0.0'],
+    ]) {
       const release = (await anonymous('GET', `/api/v1/projects/${name}/releases/${version}`)).body;
       const tarball = release.files.find((f: any) => f.archiveType === 'tar.gz');
       const component = sbom.components.find((c: any) => c.name === name);
@@ -269,14 +309,21 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
       expect(component.externalReferences[0].url).toBe(tarball.url);
     }
     // Libraries and patches: the sha256 of the bytes their URLs serve.
-    const served: Array<[string, string]> = [['chosen', '/libs/chosen-1.8.zip'], ['dompurify', '/libs/dompurify.tar.gz'], ['marked', '/libs/marked.min.js'], ['title', '/patches/views-title.patch']];
+    const served: Array<[string, string]> = [
+      ['chosen', '/libs/chosen-1.8.zip'],
+      ['dompurify', '/libs/dompurify.tar.gz'],
+      ['marked', '/libs/marked.min.js'],
+      ['title', '/patches/views-title.patch'],
+    ];
     for (const [name, path] of served) {
       const component = sbom.components.find((c: any) => c.name === name);
       expect(hash(component)).toBe(sha256(library.files.get(path)!));
       expect(component.externalReferences[0].url).toBe(`${library.origin}${path}`);
     }
     const views = sbom.components.find((c: any) => c.name === 'views');
-    expect(views.pedigree.patches).toEqual([{ type: 'unofficial', diff: { url: `${library.origin}/patches/views-title.patch` } }]);
+    expect(views.pedigree.patches).toEqual([
+      { type: 'unofficial', diff: { url: `${library.origin}/patches/views-title.patch` } },
+    ]);
     expect(hash(sbom.metadata.component)).toBe(ini.files.find((f: any) => f.name === 'atrium-1.0.0.tar.gz').sha256);
   });
 
@@ -285,7 +332,10 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
     const release = feed.slice(feed.indexOf('<version>1.0.0</version>'));
     const first = release.slice(0, release.indexOf('</release>'));
     expect(first).toContain('<download_link>http://packhouse.test/files/projects/atrium-1.0.0.tar.gz</download_link>');
-    const files = [...first.matchAll(/<file>(.*?)<\/file>/gs)].map((m) => [/<url>(.*?)<\/url>/.exec(m[1]!)![1], /<variant>(.*?)<\/variant>/.exec(m[1]!)?.[1] ?? null]);
+    const files = [...first.matchAll(/<file>(.*?)<\/file>/gs)].map((m) => [
+      /<url>(.*?)<\/url>/.exec(m[1]!)![1],
+      /<variant>(.*?)<\/variant>/.exec(m[1]!)?.[1] ?? null,
+    ]);
     expect(files).toEqual([
       ['http://packhouse.test/files/projects/atrium-1.0.0.tar.gz', null],
       ['http://packhouse.test/files/projects/atrium-1.0.0.zip', null],
@@ -311,6 +361,11 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
     expect(release.distribution.componentsInsecure).toEqual([{ project: 'views', version: '8.x-3.18' }]);
     expect((await anonymous('GET', '/api/v1/projects/views/used-by')).body.usedBy[0].componentInsecure).toBe(true);
     expect((await anonymous('GET', '/api/v1/projects/nope/used-by')).status).toBe(404);
+    const retry = await alice('POST', '/api/v1/projects/atrium/releases/1.0.0/distribution/retry');
+    expect(retry.status).toBe(409);
+    expect(retry.body.error.message).toBe(
+      'The distribution build of atrium 1.0.0 is published; only a failed one can be retried.',
+    );
   });
 
   it('downloads a library with a declared sha256 once: the next build takes it from the cache', () => {
@@ -326,9 +381,13 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
       code: 'forbidden',
       message: 'Only an administrator can manage the library allowlist.',
     });
-    const bad = await admin('PUT', '/api/v1/admin/library-allowlist', { patterns: ['https://github\\.com/', '^https://(x/'] });
+    const bad = await admin('PUT', '/api/v1/admin/library-allowlist', {
+      patterns: ['https://github\\.com/', '^https://(x/'],
+    });
     expect(bad.status).toBe(422);
-    expect(bad.body.error.message).toMatch(/^The allowlist was not changed: pattern 1 \("https:\/\/github\\\\.com\/"\) must be anchored at the start with \^; pattern 2 .* is not a valid regular expression/);
+    expect(bad.body.error.message).toMatch(
+      /^The allowlist was not changed: pattern 1 \("https:\/\/github\\\\.com\/"\) must be anchored at the start with \^; pattern 2 .* is not a valid regular expression/,
+    );
     const current = (await admin('GET', '/api/v1/admin/library-allowlist')).body;
     expect(current.patterns).toHaveLength(1);
     const published = await anonymous('GET', '/packaging-allowlist.json');

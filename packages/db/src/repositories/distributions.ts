@@ -7,7 +7,11 @@ export type ComponentRow = Selectable<DistributionComponentsTable>;
 
 /** Queues the distribution build of a release; a second call finds the first (idempotent). */
 export async function ensureBuild(db: Executor, releaseId: string): Promise<DistributionBuildRow> {
-  await db.insertInto('distributionBuilds').values({ releaseId }).onConflict((oc) => oc.column('releaseId').doNothing()).execute();
+  await db
+    .insertInto('distributionBuilds')
+    .values({ releaseId })
+    .onConflict((oc) => oc.column('releaseId').doNothing())
+    .execute();
   return db.selectFrom('distributionBuilds').selectAll().where('releaseId', '=', releaseId).executeTakeFirstOrThrow();
 }
 
@@ -61,7 +65,11 @@ export function requeueFailed(db: Executor, releaseId: string): Promise<Distribu
     .executeTakeFirst();
 }
 
-export function listStalled(db: Executor, olderThanMs: number, limit = 500): Promise<Pick<DistributionBuildRow, 'id'>[]> {
+export function listStalled(
+  db: Executor,
+  olderThanMs: number,
+  limit = 500,
+): Promise<Pick<DistributionBuildRow, 'id'>[]> {
   return db
     .selectFrom('distributionBuilds')
     .select('id')
@@ -101,7 +109,12 @@ export function listUsedBy(db: Executor, projectId: string) {
     .innerJoin('releases as component', 'component.id', 'c.componentReleaseId')
     .innerJoin('releases as d', 'd.id', 'c.releaseId')
     .innerJoin('projects as dp', 'dp.id', 'd.projectId')
-    .select(['dp.name as distribution', 'd.version', 'component.version as componentVersion', 'component.insecure as componentInsecure'])
+    .select([
+      'dp.name as distribution',
+      'd.version',
+      'component.version as componentVersion',
+      'component.insecure as componentInsecure',
+    ])
     .where('component.projectId', '=', projectId)
     .where('d.status', '=', 'published')
     .orderBy('dp.name')

@@ -51,7 +51,8 @@ export async function assemble(registry: Registry, input: AssembleInput): Promis
   await mkdir(siteDir);
   components.push(await unpackRelease(registry, input.core, siteDir, 'core'));
   await patchProject(input.core, siteDir, fetched, components);
-  if (await exists(profileDir)) throw new SourceRefused('path-conflict', `Drupal core already has a profile named ${input.profile.name}`);
+  if (await exists(profileDir))
+    throw new SourceRefused('path_conflict', `Drupal core already has a profile named ${input.profile.name}`);
   await mkdir(profileDir, { recursive: true });
   await unpackStored(registry, input.profile.tarball, profileDir, input.profile.name);
 
@@ -64,7 +65,13 @@ export async function assemble(registry: Registry, input: AssembleInput): Promis
   for (const library of input.libraries) {
     const got = fetched.get(library.download!.url!)!;
     const relative = `${library.destination ?? 'libraries'}/${library.directoryName ?? library.name}`;
-    await placeLibrary(library, got.file, path.join(input.work, `library-${library.name}`), path.join(profileDir, relative), registry);
+    await placeLibrary(
+      library,
+      got.file,
+      path.join(input.work, `library-${library.name}`),
+      path.join(profileDir, relative),
+      registry,
+    );
     components.push({
       kind: 'library',
       name: library.name,
@@ -101,7 +108,8 @@ async function fetchAll(input: AssembleInput, options: DownloadOptions): Promise
     wanted.set(url!, { origin: library.download!.origin, sha256, md5 });
   }
   for (const project of [input.core, ...input.projects]) {
-    for (const patch of project.make.patches) wanted.set(patch.url, { origin: patch.origin, sha256: patch.sha256, md5: patch.md5 });
+    for (const patch of project.make.patches)
+      wanted.set(patch.url, { origin: patch.origin, sha256: patch.sha256, md5: patch.md5 });
   }
   const fetched: Fetched = new Map();
   const problems: Problem[] = [];
@@ -119,10 +127,19 @@ async function fetchAll(input: AssembleInput, options: DownloadOptions): Promise
   return fetched;
 }
 
-async function patchProject(project: ResolvedProject, dir: string, fetched: Fetched, components: Component[]): Promise<void> {
+async function patchProject(
+  project: ResolvedProject,
+  dir: string,
+  fetched: Fetched,
+  components: Component[],
+): Promise<void> {
   for (const patch of project.make.patches) {
     const got = fetched.get(patch.url)!;
-    await applyPatch(dir, got.file, { patch: patch.url, project: project.make.name, line: `${patch.origin.file}:${patch.origin.line}` });
+    await applyPatch(dir, got.file, {
+      patch: patch.url,
+      project: project.make.name,
+      line: `${patch.origin.file}:${patch.origin.line}`,
+    });
     components.push({
       kind: 'patch',
       name: patch.key ?? path.posix.basename(new URL(patch.url).pathname),
@@ -137,7 +154,12 @@ async function patchProject(project: ResolvedProject, dir: string, fetched: Fetc
   }
 }
 
-async function unpackRelease(registry: Registry, resolved: ResolvedProject, dir: string, kind: 'core' | 'project'): Promise<Component> {
+async function unpackRelease(
+  registry: Registry,
+  resolved: ResolvedProject,
+  dir: string,
+  kind: 'core' | 'project',
+): Promise<Component> {
   const { project, release, tarball } = resolved;
   const top = project.type === 'core' ? `${project.name}-${release.version}` : project.name;
   await unpackStored(registry, tarball, dir, top);
@@ -155,7 +177,12 @@ async function unpackRelease(registry: Registry, resolved: ResolvedProject, dir:
 }
 
 /** Streams a published tarball out of S3 into `dir`, its sha256 checked against the index. */
-async function unpackStored(registry: Registry, file: { storageKey: string; sha256: string; name: string }, dir: string, top: string): Promise<void> {
+async function unpackStored(
+  registry: Registry,
+  file: { storageKey: string; sha256: string; name: string },
+  dir: string,
+  top: string,
+): Promise<void> {
   const object = await registry.storage.get(file.storageKey);
   if (!object) throw new Error(`${file.name} is missing from storage (${file.storageKey})`);
   const hash = createHash('sha256');
@@ -168,7 +195,10 @@ async function unpackStored(registry: Registry, file: { storageKey: string; sha2
   await unpackTarGz(object.body.pipe(hashing), dir, { limits: registry.config.limits, strip: top });
   const actual = hash.digest('hex');
   if (actual !== file.sha256) {
-    throw new SourceRefused('component-checksum-mismatch', `${file.name} read from storage has sha256 ${actual}, the index says ${file.sha256}`);
+    throw new SourceRefused(
+      'component_checksum_mismatch',
+      `${file.name} read from storage has sha256 ${actual}, the index says ${file.sha256}`,
+    );
   }
 }
 
@@ -176,15 +206,27 @@ async function unpackStored(registry: Registry, file: { storageKey: string; sha2
  * Puts a library in place: an archive is unpacked (its `subtree` only, or the single
  * folder it holds, as drush make did); any other file is kept under its own name.
  */
-async function placeLibrary(library: MakeLibrary, file: string, scratch: string, target: string, registry: Registry): Promise<void> {
-  if (await exists(target)) throw new SourceRefused('path-conflict', `library '${library.name}' would overwrite ${path.basename(target)}`);
+async function placeLibrary(
+  library: MakeLibrary,
+  file: string,
+  scratch: string,
+  target: string,
+  registry: Registry,
+): Promise<void> {
+  if (await exists(target))
+    throw new SourceRefused('path_conflict', `library '${library.name}' would overwrite ${path.basename(target)}`);
   await mkdir(path.dirname(target), { recursive: true });
   const head = Buffer.alloc(4);
   const handle = await open(file, 'r');
   await handle.read(head, 0, 4, 0).finally(() => handle.close());
   const kind = sniffArchive(head);
   const refuse = (error: unknown): never => {
-    if (error instanceof SourceRefused) throw new SourceRefused(error.rule, `library '${library.name}' (${library.origin.file}:${library.origin.line}): ${error.message}`, error.path);
+    if (error instanceof SourceRefused)
+      throw new SourceRefused(
+        error.rule,
+        `library '${library.name}' (${library.origin.file}:${library.origin.line}): ${error.message}`,
+        error.path,
+      );
     throw error;
   };
   if (kind === null) {
@@ -195,13 +237,18 @@ async function placeLibrary(library: MakeLibrary, file: string, scratch: string,
   }
   await mkdir(scratch);
   const options = { limits: registry.config.limits };
-  await (kind === 'zip' ? unpackZip(file, scratch, options) : unpackTarGz(createReadStream(file), scratch, options)).catch(refuse);
+  await (
+    kind === 'zip' ? unpackZip(file, scratch, options) : unpackTarGz(createReadStream(file), scratch, options)
+  ).catch(refuse);
   let root = scratch;
   const subtree = library.download!.subtree;
   if (subtree) {
     root = path.join(scratch, subtree);
     if (!(await stat(root).catch(() => null))?.isDirectory()) {
-      throw new SourceRefused('library-subtree-missing', `library '${library.name}' has no folder ${subtree} in its archive`);
+      throw new SourceRefused(
+        'library_subtree_missing',
+        `library '${library.name}' has no folder ${subtree} in its archive`,
+      );
     }
   } else {
     const top = await readdir(scratch);
@@ -230,5 +277,10 @@ async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Prom
 /** Core, then projects, libraries and patches, each by name: the order of the bill of materials. */
 function order(components: Component[]): Component[] {
   const rank = { core: 0, project: 1, library: 2, patch: 3 } as const;
-  return components.sort((a, b) => rank[a.kind] - rank[b.kind] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.appliedTo ?? '').localeCompare(b.appliedTo ?? ''));
+  return components.sort(
+    (a, b) =>
+      rank[a.kind] - rank[b.kind] ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
+      (a.appliedTo ?? '').localeCompare(b.appliedTo ?? ''),
+  );
 }

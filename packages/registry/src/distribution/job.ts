@@ -2,11 +2,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { distributions, events, files, projects, releases, type DistributionBuildRow, type ProjectRow, type ReleaseFileRow, type ReleaseRow } from '@packhouse/db';
+import {
+  distributions,
+  events,
+  files,
+  projects,
+  releases,
+  type DistributionBuildRow,
+  type ProjectRow,
+  type ReleaseFileRow,
+  type ReleaseRow,
+} from '@packhouse/db';
 import { SourceRefused, type Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from '../attempt.ts';
 import type { Registry } from '../context.ts';
-import { fetchSource, type Packaged } from '../packaging.ts';
+import { fetchSource } from '../packaging.ts';
 import { downloadUrl } from '../views.ts';
 import { compiledAllowlist } from './allowlist.ts';
 import { assemble } from './assemble.ts';
@@ -32,8 +42,8 @@ interface Resolved {
 }
 
 /** The profile's archives were stored by the release job; this one stores the rest. */
-interface BuiltDistribution extends Packaged {
-  files: StoredFile[];
+interface BuiltDistribution {
+  stored: StoredFile[];
   components: Component[];
 }
 
@@ -71,7 +81,10 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
   async fetch(registry, { release, project }) {
     const checkout = await fetchSource(registry, project, { tag: release.tag });
     if (checkout.commit !== release.commit) {
-      throw new SourceRefused('tag-moved', `tag ${release.tag} now points at ${checkout.commit}, but the profile was packaged from ${release.commit}`);
+      throw new SourceRefused(
+        'tag_moved',
+        `tag ${release.tag} now points at ${checkout.commit}, but the profile was packaged from ${release.commit}`,
+      );
     }
     const allowlist = await compiledAllowlist(registry);
     const insecure = registry.config.distributions.insecureOrigins.length > 0;
@@ -82,12 +95,16 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
       const all = [...problems, ...resolution.problems];
       if (all.length > 0) throw refuseProblems(all);
       if (resolution.waiting.length === 0) {
-        const profileTarball = (await files.listFiles(registry.db, [release.id])).find((f) => f.archiveType === 'tar.gz' && f.variant === null);
+        const profileTarball = (await files.listFiles(registry.db, [release.id])).find(
+          (f) => f.archiveType === 'tar.gz' && f.variant === null,
+        );
         if (!profileTarball) throw new Error(`${project.name} ${release.version} has no profile tarball`);
         return { checkout, plan, core: resolution.core!, projects: resolution.projects, profileTarball };
       }
       if (Date.now() >= deadline) {
-        throw new Error(`pinned releases still not published after ${registry.config.distributions.waitForReleasesMs} ms: ${resolution.waiting.join(', ')}`);
+        throw new Error(
+          `pinned releases still not published after ${registry.config.distributions.waitForReleasesMs} ms: ${resolution.waiting.join(', ')}`,
+        );
       }
       registry.log.info({ waiting: resolution.waiting }, 'Waiting for pinned releases to be published.');
       await sleep(WAIT_STEP_MS);
@@ -113,7 +130,10 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
           version: release.version,
           commit: resolved.checkout.commit,
           time,
-          profile: { url: downloadUrl(registry.config.publicUrl, resolved.profileTarball.name), sha256: resolved.profileTarball.sha256 },
+          profile: {
+            url: downloadUrl(registry.config.publicUrl, resolved.profileTarball.name),
+            sha256: resolved.profileTarball.sha256,
+          },
         },
         assembled.components,
       );
@@ -125,10 +145,14 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
         written,
       );
       registry.log.info(
-        { assemble_ms: Math.round(assembledAt - started), archive_ms: Math.round(performance.now() - assembledAt), components: assembled.components.length },
+        {
+          assemble_ms: Math.round(assembledAt - started),
+          archive_ms: Math.round(performance.now() - assembledAt),
+          components: assembled.components.length,
+        },
         'Distribution assembled and archived.',
       );
-      return { stored: [], coreCompatibility: release.coreCompatibility, files: stored, components: assembled.components };
+      return { stored, components: assembled.components };
     } finally {
       await rm(work, { recursive: true, force: true });
     }
@@ -138,7 +162,14 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
     if (!(await distributions.markPublished(tx, build.id))) return false;
     await files.insertFiles(
       tx,
-      built.files.map(({ name, archiveType, variant, key, digests }) => ({ releaseId: release.id, name, archiveType, variant, storageKey: key, ...digests })),
+      built.stored.map(({ name, archiveType, variant, key, digests }) => ({
+        releaseId: release.id,
+        name,
+        archiveType,
+        variant,
+        storageKey: key,
+        ...digests,
+      })),
     );
     await distributions.insertComponents(
       tx,
@@ -159,7 +190,7 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
       kind: 'release.distribution-published',
       project: project.name,
       version: release.version,
-      payload: { files: built.files.map(({ name, variant, digests }) => ({ name, variant, ...digests })) },
+      payload: { files: built.stored.map(({ name, variant, digests }) => ({ name, variant, ...digests })) },
     });
     return true;
   },
@@ -168,6 +199,10 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
 };
 
 /** Builds one distribution release's make file (see `attempt.ts` for the lifecycle). */
-export function buildDistributionRelease(registry: Registry, distributionBuildId: string, options?: AttemptOptions): Promise<BuildOutcome> {
+export function buildDistributionRelease(
+  registry: Registry,
+  distributionBuildId: string,
+  options?: AttemptOptions,
+): Promise<BuildOutcome> {
   return runAttempt(registry, distributionBuild, distributionBuildId, options);
 }

@@ -1,16 +1,13 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArchiveType, FileVariant } from '@packhouse/db';
-import { digestingStream, lazily, planDirectory, tarGz, zip, type Digests } from '@packhouse/packager';
+import { digestingStream, lazily, planDirectory, tarGz, zip } from '@packhouse/packager';
 import { keys } from '@packhouse/storage';
 import type { Registry } from '../context.ts';
+import type { StoredArchive } from '../packaging.ts';
 
-export interface StoredFile {
-  name: string;
-  archiveType: ArchiveType;
+export interface StoredFile extends StoredArchive {
   variant: FileVariant;
-  key: string;
-  digests: Digests;
 }
 
 export interface Trees {
@@ -52,7 +49,17 @@ export async function storeOutputs(
   const stored: StoredFile[] = [];
   for (const batch of [uploads.slice(0, 2), uploads.slice(2)]) {
     const settled = await Promise.allSettled(
-      batch.map(([name, archiveType, variant, body]) => store(registry, keys.archive(project, version, buildId, name), name, archiveType, variant, lazily(body), written)),
+      batch.map(([name, archiveType, variant, body]) =>
+        store(
+          registry,
+          keys.archive(project, version, buildId, name),
+          name,
+          archiveType,
+          variant,
+          lazily(body),
+          written,
+        ),
+      ),
     );
     const failure = settled.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;

@@ -8,11 +8,18 @@ import { SourceRefused } from '@packhouse/packager';
  * through symlinks. A patch that does not apply fails the build, naming the patch and the
  * project: drush make once skipped them silently (drupal.org bug #1455614).
  */
-export async function applyPatch(dir: string, patchFile: string, what: { patch: string; project: string; line: string }): Promise<void> {
+export async function applyPatch(
+  dir: string,
+  patchFile: string,
+  what: { patch: string; project: string; line: string },
+): Promise<void> {
   const result = await run(['apply', '-p1', '--whitespace=nowarn', patchFile], dir);
   if (result.code !== 0) {
     const reason = result.stderr.trim().split('\n').slice(0, 5).join('; ');
-    throw new SourceRefused('patch-does-not-apply', `patch ${what.patch} (${what.line}) does not apply to project '${what.project}': ${reason}`);
+    throw new SourceRefused(
+      'patch_does_not_apply',
+      `patch ${what.patch} (${what.line}) does not apply to project '${what.project}': ${reason}`,
+    );
   }
 }
 

@@ -9,6 +9,9 @@ export async function enqueueDistributionBuild(registry: Registry, releaseId: st
   const build = await distributions.findBuildOfRelease(registry.db, releaseId);
   if (!build || build.status !== 'queued') return;
   await registry.queue.enqueueDistribution(build.id).catch((error: Error) => {
-    registry.log.warn({ distributionBuild: { id: build.id }, err: error }, 'Could not enqueue the distribution build; the reconciler will.');
+    registry.log.warn(
+      { distributionBuild: { id: build.id }, err: error },
+      'Could not enqueue the distribution build; the reconciler will.',
+    );
   });
 }

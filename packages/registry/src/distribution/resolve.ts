@@ -1,4 +1,12 @@
-import { files, projects, releases, type Executor, type ProjectRow, type ReleaseFileRow, type ReleaseRow } from '@packhouse/db';
+import {
+  files,
+  projects,
+  releases,
+  type Executor,
+  type ProjectRow,
+  type ReleaseFileRow,
+  type ReleaseRow,
+} from '@packhouse/db';
 import type { MakeProject, Problem } from '@packhouse/makefile';
 import type { MakePlan } from './make.ts';
 
@@ -41,12 +49,14 @@ export async function resolveProjects(db: Executor, plan: MakePlan): Promise<Res
       return null;
     }
     const expected = isCore ? 'core' : project.type;
-    if (isCore && project.type !== 'core') problem(make, `Project '${make.name}' is pinned as Drupal core but is a ${project.type}.`);
+    if (isCore && project.type !== 'core')
+      problem(make, `Project '${make.name}' is pinned as Drupal core but is a ${project.type}.`);
     if (!isCore && (project.type === 'core' || project.type === 'distribution')) {
       problem(make, `Project '${make.name}' is a ${project.type}; a distribution bundles modules and themes.`);
       return null;
     }
-    if (make.type !== null && make.type !== expected) problem(make, `Project '${make.name}' is a ${project.type}, not a ${make.type}.`);
+    if (make.type !== null && make.type !== expected)
+      problem(make, `Project '${make.name}' is a ${project.type}, not a ${make.type}.`);
     const candidates = versionsToTry(make.version, plan.makeFile.core);
     let release: ReleaseRow | undefined;
     for (const version of candidates) {
@@ -70,11 +80,15 @@ export async function resolveProjects(db: Executor, plan: MakePlan): Promise<Res
       waiting.push(`${make.name} ${release.version}`);
       return null;
     }
-    const tarball = (await files.listFiles(db, [release.id])).find((f) => f.archiveType === 'tar.gz' && f.buildId === null && f.variant === null);
+    const tarball = (await files.listFiles(db, [release.id])).find(
+      (f) => f.archiveType === 'tar.gz' && f.buildId === null && f.variant === null,
+    );
     if (!tarball) throw new Error(`${make.name} ${release.version} is published without a tarball`);
     const folder = project.type === 'theme' ? 'themes' : 'modules';
     const subdir = make.subdir ?? subdirDefault;
-    const path = isCore ? '' : [folder, subdir, make.directoryName ?? make.name].filter((part) => part !== null).join('/');
+    const path = isCore
+      ? ''
+      : [folder, subdir, make.directoryName ?? make.name].filter((part) => part !== null).join('/');
     return { make, project, release, tarball, path };
   };
 
@@ -92,7 +106,11 @@ export async function resolveProjects(db: Executor, plan: MakePlan): Promise<Res
   for (const library of plan.libraries) {
     const path = `${library.destination ?? 'libraries'}/${library.directoryName ?? library.name}`;
     const taken = places.get(path);
-    if (taken) problems.push({ origin: library.origin, message: `Library '${library.name}' would go in ${path}, where '${taken}' already goes.` });
+    if (taken)
+      problems.push({
+        origin: library.origin,
+        message: `Library '${library.name}' would go in ${path}, where '${taken}' already goes.`,
+      });
     places.set(path, library.name);
   }
   return { core, projects: resolved, problems, waiting };

@@ -19,7 +19,8 @@ export interface SbomSubject {
  */
 export function cycloneDx(subject: SbomSubject, components: Component[]): string {
   const root = `distribution:${subject.name}`;
-  const ref = (component: Component) => `${component.kind}:${component.appliedTo ? `${component.appliedTo}:` : ''}${component.name}`;
+  const ref = (component: Component) =>
+    `${component.kind}:${component.appliedTo ? `${component.appliedTo}:` : ''}${component.name}`;
   const patchesOf = (name: string) => components.filter((c) => c.kind === 'patch' && c.appliedTo === name);
   const document = {
     bomFormat: 'CycloneDX',

@@ -1,14 +1,28 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { getAllowlist, getAllowlistAsAdmin, listUsedBy, retryDistribution, setAllowlist, type Registry } from '@packhouse/registry';
+import {
+  getAllowlist,
+  getAllowlistAsAdmin,
+  listUsedBy,
+  retryDistribution,
+  setAllowlist,
+  type Registry,
+} from '@packhouse/registry';
 import { bearer, errors, MachineName } from '../schemas.ts';
 
 const Allowlist = Type.Object({
-  patterns: Type.Array(Type.String(), { description: 'Regular expressions, each anchored with ^; a library or patch URL must match one.' }),
+  patterns: Type.Array(Type.String(), {
+    description: 'Regular expressions, each anchored with ^; a library or patch URL must match one.',
+  }),
   updatedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 
 const Distribution = Type.Object({
-  status: Type.Union([Type.Literal('queued'), Type.Literal('building'), Type.Literal('published'), Type.Literal('failed')]),
+  status: Type.Union([
+    Type.Literal('queued'),
+    Type.Literal('building'),
+    Type.Literal('published'),
+    Type.Literal('failed'),
+  ]),
   error: Type.Union([Type.String(), Type.Null()]),
   componentsInsecure: Type.Array(Type.Object({ project: Type.String(), version: Type.String() })),
 });
@@ -48,7 +62,9 @@ export const distributionRoutes: FastifyPluginAsyncTypebox<{ registry: Registry 
         tags: ['distributions'],
         security: bearer,
         body: Type.Object(
-          { patterns: Type.Array(Type.String({ minLength: 2, maxLength: 1000 }), { maxItems: 1000, uniqueItems: true }) },
+          {
+            patterns: Type.Array(Type.String({ minLength: 2, maxLength: 1000 }), { maxItems: 1000, uniqueItems: true }),
+          },
           { additionalProperties: false },
         ),
         response: { 200: Allowlist, ...errors(400, 401, 403, 422) },
@@ -84,7 +100,12 @@ export const distributionRoutes: FastifyPluginAsyncTypebox<{ registry: Registry 
       },
     },
     async (request, reply) => {
-      const view = await retryDistribution(registry, await request.actor(), request.params.name, request.params.version);
+      const view = await retryDistribution(
+        registry,
+        await request.actor(),
+        request.params.name,
+        request.params.version,
+      );
       return reply.code(202).send(view);
     },
   );
