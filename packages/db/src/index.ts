@@ -1,4 +1,4 @@
-export { createDb, snapshot, type Db, type Executor, type Tx } from './connection.ts';
+export { createDb, isDatabaseUnavailable, poolStats, snapshot, type Db, type Executor, type Tx } from './connection.ts';
 export { dropDatabase, ensureDatabase, migrate, MIGRATIONS_DIR, verifyMigrations } from './migrate.ts';
 export { checksumOf, MigrationEdited } from './migration-files.ts';
 export type * from './schema.ts';
@@ -15,6 +15,11 @@ export * as usage from './repositories/usage.ts';
 export * as allowlist from './repositories/allowlist.ts';
 export * as distributions from './repositories/distributions.ts';
 export type { ComponentRow, DistributionBuildRow } from './repositories/distributions.ts';
+export * as composer from './repositories/composer.ts';
+export * as advisories from './repositories/advisories.ts';
+export type { AdvisoryRow } from './repositories/advisories.ts';
+export type { ComposerAdvisoryRow, ComposerReleaseRow, ComposerSourceRow } from './repositories/composer.ts';
+export * as orphans from './repositories/orphans.ts';
 export type { FeedFileRow, FeedListRow, FeedReleaseRow, FeedSourceRow } from './repositories/update-status.ts';
 export type { UsageHit, WeeklyVersionCount } from './repositories/usage.ts';
 export { ChangeListener, type ChangeListenerOptions, type Synced } from './listener.ts';

@@ -20,3 +20,5 @@ export type { ArchivePlan } from './layout.ts';
 export { listDirectory, planDirectory } from './directory.ts';
 export { sniffArchive, unpackTarGz, unpackZip, type ArchiveKind, type UnpackOptions } from './unpack.ts';
 export { readTreeFile } from './read-tree-file.ts';
+export { composerJsonRequire, composerMetadata, type ComposerMetadata } from './composer-metadata.ts';
+export { zipBuffer } from './zip-buffer.ts';

@@ -10,6 +10,7 @@ export { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from
 export { findDownload, type Download } from './downloads.ts';
 export { reconcile } from './reconcile.ts';
 export { houseKeep } from './housekeeping.ts';
+export { sweepOrphans } from './sweeper.ts';
 export { unreachable, type Dependency } from './health.ts';
 export type { FileView, ProjectView, ReleaseView } from './views.ts';
 export { connectRegistry, type Connected } from './connect.ts';
@@ -37,3 +38,16 @@ export { getAllowlist, getAllowlistAsAdmin, setAllowlist, type AllowlistView } f
 export { listUsedBy, type UsedByView } from './distribution/used-by.ts';
 export { buildDistributionRelease } from './distribution/job.ts';
 export { retryDistribution } from './distribution/retry.ts';
+export { composerCacheKey, composerPackage, composerRoot, composerRepositoryUrl, parseP2Name, COMPOSER_JSON } from './composer.ts';
+export {
+  composerAdvisories,
+  getAdvisory,
+  listAdvisories,
+  osvAdvisory,
+  osvArchive,
+  publishAdvisory,
+  updateAdvisory,
+  type AdvisoryInput,
+  type AdvisoryView,
+} from './advisories.ts';
+export { getComposerInstalls, recordComposerInstalls, type ComposerInstall, type InstallsWeek } from './usage/composer-installs.ts';
