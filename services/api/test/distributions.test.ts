@@ -327,6 +327,15 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
     expect(hash(sbom.metadata.component)).toBe(ini.files.find((f: any) => f.name === 'atrium-1.0.0.tar.gz').sha256);
   });
 
+  it('offers Composer the profile zip once per release, not its site variants', async () => {
+    const p2 = await anonymous('GET', '/composer/p2/drupal/atrium.json');
+    expect(p2.status).toBe(200);
+    const versions = p2.body.packages['drupal/atrium'].map((v: any) => [v.version, v.dist?.url]);
+    expect(versions.filter(([version]: [string]) => version === '1.0.0')).toEqual([
+      ['1.0.0', 'http://packhouse.test/files/projects/atrium-1.0.0.zip'],
+    ]);
+  });
+
   it('lists the variants in the update feed as updates.drupal.org did', async () => {
     const feed = (await anonymous('GET', '/release-history/atrium/current')).raw.toString('utf8');
     const release = feed.slice(feed.indexOf('<version>1.0.0</version>'));
