@@ -31,6 +31,13 @@ export interface Config {
     /** How long a build waits for a pinned release that is still queued or building. */
     waitForReleasesMs: number;
   };
+  /** Signed release metadata and the change feed (issue 10). */
+  mirrors: {
+    /** SIGNING_KEY: an Ed25519 private key; unset, one is read from (or created in) signingKeyFile. */
+    signingKey: string | undefined;
+    signingKeyFile: string;
+    changeRetentionDays: number;
+  };
   logLevel: string;
 }
 
@@ -127,8 +134,23 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       insecureOrigins,
       waitForReleasesMs: int(env, 'DISTRIBUTION_WAIT_MS', 600_000, { min: 0 }),
     },
+    mirrors: {
+      signingKey: signingKey(env),
+      signingKeyFile: str(env, 'SIGNING_KEY_FILE', './data/signing-key'),
+      changeRetentionDays: int(env, 'CHANGE_RETENTION_DAYS', 90, { min: 1, max: 36_500 }),
+    },
     logLevel,
   });
+}
+
+/** A PKCS#8 PEM or the base64 of a 32-byte seed; the key itself is read by @packhouse/signing. */
+function signingKey(env: Env): string | undefined {
+  const value = optional(env, 'SIGNING_KEY');
+  if (value === undefined || value.startsWith('-----BEGIN PRIVATE KEY-----')) return value;
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(value)) {
+    throw new ConfigError('SIGNING_KEY', 'must be a PEM private key or the base64 of a 32-byte Ed25519 seed');
+  }
+  return value;
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {

@@ -1,9 +1,10 @@
-import { distributions, events, files, projects, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import { distributions, files, projects, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
 import type { Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
+import { recordReleaseChange } from './changes.ts';
 import type { Registry } from './context.ts';
 import { enqueueDistributionBuild } from './distribution/queue.ts';
-import { eventFiles, fetchSource, fileRows, packageSource } from './packaging.ts';
+import { fetchSource, fileRows, packageSource } from './packaging.ts';
 
 export { BuildRefused } from './packaging.ts';
 
@@ -36,7 +37,7 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
   fetch: (registry, { release, project }) => fetchSource(registry, project, { tag: release.tag }),
   package: (registry, { release, project }, source, written) =>
     packageSource(registry, project, source, release.version, `${project.name}-${release.version}`, written),
-  async publish(tx, { release, project }, source, { stored, coreCompatibility, composer }) {
+  async publish(registry, tx, { release, project }, source, { stored, coreCompatibility, composer }) {
     const won = await releases.markPublished(tx, release.id, {
       commit: source.commit,
       commitTime: new Date(source.commitTime * 1000),
@@ -47,12 +48,7 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
     await files.insertFiles(tx, fileRows(release.id, stored));
     // A distribution's make file is built next, by its own job (committed with the profile).
     if (project.type === 'distribution') await distributions.ensureBuild(tx, release.id);
-    await events.appendEvent(tx, {
-      kind: 'release.published',
-      project: project.name,
-      version: release.version,
-      payload: { commit: source.commit, files: eventFiles(stored) },
-    });
+    await recordReleaseChange(registry, tx, release.id, 'release.published');
     return true;
   },
   fail: ({ db }, { release }, message) => releases.markFailed(db, release.id, message),

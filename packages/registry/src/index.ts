@@ -38,6 +38,10 @@ export { getAllowlist, getAllowlistAsAdmin, setAllowlist, type AllowlistView } f
 export { listUsedBy, type UsedByView } from './distribution/used-by.ts';
 export { buildDistributionRelease } from './distribution/job.ts';
 export { retryDistribution } from './distribution/retry.ts';
+export { recordProjectChange, recordReleaseChange, type ProjectChangeType, type ReleaseChangeType } from './changes.ts';
+export { listKeys, readChanges, readSnapshot, SIGNED_METADATA_TTL_MS, type ChangeEvent, type ChangesPage, type Snapshot } from './change-feed.ts';
+export { loadSigning, type Signing } from './signing.ts';
+export { allReleasesAtom, projectReleasesAtom } from './atom-feeds.ts';
 export { composerCacheKey, composerPackage, composerRoot, composerRepositoryUrl, parseP2Name, COMPOSER_JSON } from './composer.ts';
 export {
   composerAdvisories,

@@ -1,4 +1,5 @@
 import { builds, files, releases, snapshot, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import { releaseStatement } from '@packhouse/signing';
 import { InvalidVersion, parseVersion } from '@packhouse/versions';
 import { claimComposerVersion, insertClaiming } from './composer-claim.ts';
 import type { Actor, Registry } from './context.ts';
@@ -74,7 +75,13 @@ export async function getRelease(registry: Registry, projectName: string, versio
     const rows = await files.listFiles(tx, [release.id]);
     const history = release.kind === 'dev' ? await builds.listBuilds(tx, release.id) : undefined;
     const distribution = project.type === 'distribution' ? await distributionView(tx, release) : undefined;
-    return releaseView(registry.config.publicUrl, projectName, release, rows, history, distribution);
+    const view = releaseView(registry.config.publicUrl, projectName, release, rows, history, distribution);
+    // Published before the change feed existed (no statement stored yet): signed as it stands.
+    if (view.status === 'published' && view.signature === null) {
+      await registry.signing.ready();
+      view.signature = registry.signing.signer.sign(releaseStatement(view));
+    }
+    return view;
   });
 }
 

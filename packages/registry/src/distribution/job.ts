@@ -4,7 +4,6 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   distributions,
-  events,
   files,
   projects,
   releases,
@@ -15,6 +14,7 @@ import {
 } from '@packhouse/db';
 import { SourceRefused, type Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from '../attempt.ts';
+import { recordReleaseChange } from '../changes.ts';
 import type { Registry } from '../context.ts';
 import { fetchSource } from '../packaging.ts';
 import { downloadUrl } from '../views.ts';
@@ -158,7 +158,7 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
     }
   },
 
-  async publish(tx, { build, release, project }, _resolved, built) {
+  async publish(registry, tx, { build, release }, _resolved, built) {
     if (!(await distributions.markPublished(tx, build.id))) return false;
     await files.insertFiles(
       tx,
@@ -186,12 +186,8 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
         makeLine: component.origin.line,
       })),
     );
-    await events.appendEvent(tx, {
-      kind: 'release.distribution-published',
-      project: project.name,
-      version: release.version,
-      payload: { files: built.stored.map(({ name, variant, digests }) => ({ name, variant, ...digests })) },
-    });
+    // The release's files changed: a new revision, signed, in the change feed for mirrors.
+    await recordReleaseChange(registry, tx, release.id, 'release.updated');
     return true;
   },
 
