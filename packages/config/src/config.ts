@@ -31,6 +31,8 @@ export interface Config {
     /** How long a build waits for a pinned release that is still queued or building. */
     waitForReleasesMs: number;
   };
+  /** Pages for people: browser sessions and sign-in links. */
+  web: { sessionTtlMs: number; signInLinkTtlMs: number };
   /** Signed release metadata and the change feed (issue 10). */
   mirrors: {
     /** SIGNING_KEY: an Ed25519 private key; unset, one is read from (or created in) signingKeyFile. */
@@ -133,6 +135,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       downloadTimeoutMs: int(env, 'DOWNLOAD_TIMEOUT_MS', 120_000, { min: 1000 }),
       insecureOrigins,
       waitForReleasesMs: int(env, 'DISTRIBUTION_WAIT_MS', 600_000, { min: 0 }),
+    },
+    web: {
+      sessionTtlMs: int(env, 'SESSION_HOURS', 14 * 24, { min: 1, max: 24 * 366 }) * 3_600_000,
+      signInLinkTtlMs: int(env, 'SIGN_IN_LINK_MINUTES', 15, { min: 1, max: 24 * 60 }) * 60_000,
     },
     mirrors: {
       signingKey: signingKey(env),
