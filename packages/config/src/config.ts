@@ -22,6 +22,20 @@ export interface Config {
   /** Update status feeds and usage statistics. */
   updateStatus: { feedCacheBytes: number; usageFlushMs: number; siteKeySecret: string };
   logLevel: string;
+  /** Who may claim names and how hard callers may push (see README "Configuration"). */
+  accounts: AccountsConfig;
+}
+
+export interface AccountsConfig {
+  /** `admin`: a new project's releases wait until an administrator approves the project. */
+  projectApproval: 'off' | 'admin';
+  /** Per window, counted in Redis so they hold across API processes. */
+  rateLimits: {
+    authFailuresPerMinute: number;
+    projectsPerHour: number;
+    releasesPerMinute: number;
+    webhooksPerMinute: number;
+  };
 }
 
 const MB = 1024 * 1024;
@@ -80,7 +94,24 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       siteKeySecret: token(env, 'SITE_KEY_SECRET') ?? 'packhouse-development-site-key-secret',
     },
     logLevel,
+    accounts: loadAccounts(env),
   });
+}
+
+function loadAccounts(env: Env): AccountsConfig {
+  const projectApproval = str(env, 'PROJECT_APPROVAL', 'off');
+  if (projectApproval !== 'off' && projectApproval !== 'admin') {
+    throw new ConfigError('PROJECT_APPROVAL', `must be off or admin, got "${projectApproval}"`);
+  }
+  return {
+    projectApproval,
+    rateLimits: {
+      authFailuresPerMinute: int(env, 'RATE_LIMIT_AUTH_FAILURES', 20, { min: 1 }),
+      projectsPerHour: int(env, 'RATE_LIMIT_PROJECTS', 20, { min: 1 }),
+      releasesPerMinute: int(env, 'RATE_LIMIT_RELEASES', 60, { min: 1 }),
+      webhooksPerMinute: int(env, 'RATE_LIMIT_WEBHOOKS', 300, { min: 1 }),
+    },
+  };
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {

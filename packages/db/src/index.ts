@@ -2,6 +2,8 @@ export { createDb, snapshot, type Db, type Executor, type Tx } from './connectio
 export { dropDatabase, ensureDatabase, migrate, MIGRATIONS_DIR } from './migrate.ts';
 export type * from './schema.ts';
 export * as users from './repositories/users.ts';
+export * as tokens from './repositories/tokens.ts';
+export * as reservedNames from './repositories/reserved-names.ts';
 export * as projects from './repositories/projects.ts';
 export * as releases from './repositories/releases.ts';
 export * as files from './repositories/files.ts';
@@ -18,3 +20,4 @@ export type { ProjectRow } from './repositories/projects.ts';
 export type { ReleaseRow } from './repositories/releases.ts';
 export type { ReleaseFileRow } from './repositories/files.ts';
 export type { UserRow } from './repositories/users.ts';
+export type { CredentialRow, TokenRow } from './repositories/tokens.ts';

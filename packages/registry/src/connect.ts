@@ -32,7 +32,7 @@ export async function connectRegistry(config: Readonly<Config>, log: Logger, rol
   redis.on('error', warn);
   const queue = createPackagingQueue(redis, config.queuePrefix, warn);
   return {
-    registry: { db, queue, storage, config, log },
+    registry: { db, queue, storage, config, log, redis },
     async close() {
       await queue.close();
       redis.disconnect();

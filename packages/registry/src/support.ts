@@ -2,7 +2,8 @@ import { releases, support, type FeedStatus, type ProjectRow, type ProjectStatus
 import { branchOf, InvalidVersion, parseVersion } from '@packhouse/versions';
 import type { Actor, Registry } from './context.ts';
 import { invalid, notFound } from './errors.ts';
-import { requireMaintainedProject, requireProject } from './projects.ts';
+import { requireAccess } from './permissions.ts';
+import { requireProject } from './projects.ts';
 import type { ReleaseType } from './releases.ts';
 
 /** What a project's feeds say about its support, as maintainers set it. */
@@ -28,7 +29,7 @@ export async function getProjectSupport(registry: Registry, name: string): Promi
 
 /** Drives `supported_branches` (current feed) and the majors of legacy feeds. */
 export async function setSupportedBranches(registry: Registry, actor: Actor, name: string, branches: string[]): Promise<ProjectSupportView> {
-  const project = await requireMaintainedProject(registry, actor, name);
+  const project = await requireAccess(registry, actor, name, 'manage');
   const supportedBranches = [...new Set(branches.map(checkBranch))];
   const updated = await support.updateProjectSupport(registry.db, project.id, { supportedBranches });
   registry.log.info({ project: { name }, user: { name: actor.name }, branches: supportedBranches }, 'Supported branches changed.');
@@ -41,7 +42,7 @@ export async function updateProjectSupport(
   name: string,
   changes: { status?: ProjectStatus; securityCoverage?: boolean },
 ): Promise<ProjectSupportView> {
-  const project = await requireMaintainedProject(registry, actor, name);
+  const project = await requireAccess(registry, actor, name, 'manage');
   const updated = await support.updateProjectSupport(registry.db, project.id, changes);
   registry.log.info({ project: { name }, user: { name: actor.name }, changes }, 'Project support changed.');
   return projectSupportView(updated ?? project);
@@ -55,7 +56,7 @@ export async function updateReleaseSupport(
   version: string,
   changes: { status?: FeedStatus; releaseTypes?: ReleaseType[]; insecure?: boolean },
 ): Promise<ReleaseSupportView> {
-  const project = await requireMaintainedProject(registry, actor, name);
+  const project = await requireAccess(registry, actor, name, 'manage');
   const release = await releases.findRelease(registry.db, project.id, version);
   if (!release) throw notFound(`${name} has no release ${version}.`);
   const updated = await support.updateReleaseSupport(registry.db, release.id, {

@@ -7,6 +7,9 @@ import { FrontDoor } from './feeds/front-door.ts';
 import auth from './plugins/auth.ts';
 import errors from './plugins/errors.ts';
 import openapi from './plugins/openapi.ts';
+import rateLimits from './plugins/rate-limits.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -45,9 +48,10 @@ export async function buildApp(registry: Registry) {
 
   await app.register(errors);
   await app.register(openapi, { publicUrl: registry.config.publicUrl });
+  await app.register(rateLimits, { registry });
   await app.register(auth, { registry });
 
-  for (const routes of [healthRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes, supportRoutes, usageRoutes]) {
+  for (const routes of [healthRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes, supportRoutes, usageRoutes, tokenRoutes, adminRoutes]) {
     await app.register(routes, { registry });
   }
   await app.register(feedRoutes, { registry, feeds });

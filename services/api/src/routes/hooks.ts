@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { githubSignature, gitlabToken, receivePush, type PushEvent, type Registry } from '@packhouse/registry';
 import type { FastifyRequest } from 'fastify';
+import { limitOf } from '../plugins/rate-limits.ts';
 import { errors } from '../schemas.ts';
 
 declare module 'fastify' {
@@ -18,7 +19,7 @@ const HookResponse = Type.Object({
   project: Type.Optional(Type.String()),
   version: Type.Optional(Type.String()),
 });
-const responses = { 200: HookResponse, 202: HookResponse, ...errors(400, 401, 415) };
+const responses = { 200: HookResponse, 202: HookResponse, ...errors(400, 401, 415, 429) };
 
 /** Tag and branch pushes from git hosts, authenticated per project; they record and enqueue only. */
 export const hookRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = async (app, { registry }) => {
@@ -35,6 +36,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
   app.post(
     '/api/v1/hooks/gitlab',
     {
+      config: { rateLimit: limitOf(registry, 'webhooks') },
       schema: {
         summary: "GitLab's Tag Push Hook and Push Hook, authenticated by X-Gitlab-Token.",
         tags: ['webhooks'],
@@ -66,6 +68,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
   app.post(
     '/api/v1/hooks/github',
     {
+      config: { rateLimit: limitOf(registry, 'webhooks') },
       schema: {
         summary: "GitHub's push and create (tag) events, authenticated by X-Hub-Signature-256.",
         tags: ['webhooks'],
