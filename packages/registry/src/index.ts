@@ -27,5 +27,5 @@ export {
   type ProjectSupportView,
   type ReleaseSupportView,
 } from './support.ts';
-export { githubSignature, gitlabToken, receivePush, type HookOutcome, type PushEvent } from './webhooks.ts';
+export { authenticateDelivery, githubSignature, gitlabToken, receivePush, type Authenticator, type HookOutcome, type PushEvent } from './webhooks.ts';
 export { rotateWebhookSecret } from './projects.ts';
