@@ -4,8 +4,8 @@ import { checkGitUrl, SourceRefused, type ProjectType } from '@packhouse/package
 import type { Actor, Registry } from './context.ts';
 import { withApproval } from './approval.ts';
 import { conflict, forbidden, invalid, notFound } from './errors.ts';
-import { isoWeekLabel } from './iso-week.ts';
 import { requireAccess } from './permissions.ts';
+import { isoWeekLabel } from './usage/iso-week.ts';
 import { releaseView, type ProjectView } from './views.ts';
 
 /** A Drupal machine name: what a project may be called. */
