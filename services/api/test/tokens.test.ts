@@ -143,6 +143,24 @@ describe('tokens with a lifecycle', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('documents tokens, accounts administration, bearer security and the waiting reason', async () => {
+    const stack = await startStack();
+    try {
+      const doc = (await client(stack.app)('GET', '/docs/json')).body;
+      for (const path of ['/api/v1/tokens', '/api/v1/tokens/{id}', '/api/v1/admin/reserved-names', '/api/v1/admin/projects/{name}/transfer', '/api/v1/admin/projects/{name}/approve', '/api/v1/users/{name}', '/api/v1/projects/{name}/owners/{user}']) {
+        expect(doc.paths[path], path).toBeDefined();
+      }
+      expect(doc.paths['/api/v1/tokens'].post.security).toEqual([{ bearer: [] }]);
+      expect(doc.paths['/api/v1/tokens'].post.responses['429']).toBeDefined();
+      expect(doc.components.schemas.Release.properties.reason).toBeDefined();
+      expect(doc.components.schemas.Project.properties.owners).toBeDefined();
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 describe('tokens issued before named tokens existed', () => {
   it('keep working after the migration, as named tokens with the powers they had', async () => {
     // createTestDatabase applies every migration; this test needs the state before ours.
