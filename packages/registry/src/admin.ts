@@ -14,7 +14,8 @@ export async function getReservedNames(registry: Registry, actor: Actor): Promis
 export async function setReservedNames(registry: Registry, actor: Actor, names: string[]): Promise<string[]> {
   requireAdmin(actor, 'change the reserved names');
   const bad = names.filter((name) => !MACHINE_NAME.test(name));
-  if (bad.length > 0) throw invalid(`Reserved names must be machine names (${MACHINE_NAME.source}): ${bad.join(', ')}.`);
+  if (bad.length > 0)
+    throw invalid(`Reserved names must be machine names (${MACHINE_NAME.source}): ${bad.join(', ')}.`);
   const unique = [...new Set(names)].sort();
   await registry.db.transaction().execute((tx) => reservedNames.replaceReservedNames(tx, unique));
   registry.log.info({ by: { name: actor.name }, count: unique.length }, 'Reserved names replaced.');
@@ -25,7 +26,12 @@ export async function setReservedNames(registry: Registry, actor: Actor, names: 
  * Hands a project to another user, who becomes its only maintainer and owner: how an
  * administrator takes a squatted or abandoned name back.
  */
-export async function transferProject(registry: Registry, actor: Actor, name: string, to: string): Promise<MaintainersView> {
+export async function transferProject(
+  registry: Registry,
+  actor: Actor,
+  name: string,
+  to: string,
+): Promise<MaintainersView> {
   requireAdmin(actor, 'transfer projects');
   const project = await requireProject(registry, name);
   const user = await users.findUserByName(registry.db, to);

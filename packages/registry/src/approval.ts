@@ -20,7 +20,11 @@ export function withApproval<T extends Pick<ReleaseView, 'status' | 'reason'>>(p
   return view.status === 'queued' && !isApproved(project) ? { ...view, reason: 'awaiting-approval' } : view;
 }
 
-export async function approveProject(registry: Registry, actor: Actor, name: string): Promise<{ name: string; approved: true; enqueued: number }> {
+export async function approveProject(
+  registry: Registry,
+  actor: Actor,
+  name: string,
+): Promise<{ name: string; approved: true; enqueued: number }> {
   requireAdmin(actor, 'approve projects');
   const project = await requireProject(registry, name);
   const approved = await projects.approveProject(registry.db, project.id);
@@ -30,7 +34,8 @@ export async function approveProject(registry: Registry, actor: Actor, name: str
     builds.listQueuedOfProject(registry.db, project.id),
   ]);
   // If Redis is down now, the reconciler enqueues them: they are approved and queued in Postgres.
-  const enqueue = async (what: () => Promise<void>) => what().catch((error: Error) => registry.log.warn({ err: error }, 'Could not enqueue; the reconciler will.'));
+  const enqueue = async (what: () => Promise<void>) =>
+    what().catch((error: Error) => registry.log.warn({ err: error }, 'Could not enqueue; the reconciler will.'));
   for (const { id } of waitingReleases) await enqueue(() => registry.queue.enqueue(id));
   for (const { id } of waitingBuilds) await enqueue(() => registry.queue.enqueueDevBuild(id));
   const enqueued = waitingReleases.length + waitingBuilds.length;

@@ -29,7 +29,12 @@ export function roleOf(registry: Registry, actor: Actor, project: ProjectRow): P
 }
 
 /** The project, when the actor may perform `action` on it; 404 or a 403 naming what is missing. */
-export async function requireAccess(registry: Registry, actor: Actor, name: string, action: ProjectAction): Promise<ProjectRow> {
+export async function requireAccess(
+  registry: Registry,
+  actor: Actor,
+  name: string,
+  action: ProjectAction,
+): Promise<ProjectRow> {
   const project = await requireProject(registry, name);
   if (actor.isAdmin) return project;
   const reason = refusal(actor, await roleOf(registry, actor, project), action, name);
@@ -42,7 +47,11 @@ export function requireAdmin(actor: Actor, what: string): void {
   if (!actor.isAdmin) throw forbidden(`Only an administrator (with an admin-scoped token) can ${what}.`);
 }
 
-const SCOPE_OF: Record<ProjectAction, readonly string[]> = { release: ['release', 'manage'], manage: ['manage'], own: ['manage'] };
+const SCOPE_OF: Record<ProjectAction, readonly string[]> = {
+  release: ['release', 'manage'],
+  manage: ['manage'],
+  own: ['manage'],
+};
 
 function refusal(actor: Actor, role: MaintainerRole | null, action: ProjectAction, name: string): string | null {
   if (actor.isAdmin) return null;

@@ -29,11 +29,17 @@ export async function listTokens(registry: Registry, actor: Actor): Promise<Toke
  * A new named token for the caller, shown once. It can hold no more than the token that
  * asked for it: a `release` token (CI) cannot mint a `manage` one, only administrators get `admin`.
  */
-export async function createToken(registry: Registry, actor: Actor, input: NewToken): Promise<TokenView & { token: string }> {
-  if (!actor.scopes.includes('manage') && !actor.isAdmin) throw forbidden('Creating tokens needs a token with the manage scope.');
+export async function createToken(
+  registry: Registry,
+  actor: Actor,
+  input: NewToken,
+): Promise<TokenView & { token: string }> {
+  if (!actor.scopes.includes('manage') && !actor.isAdmin)
+    throw forbidden('Creating tokens needs a token with the manage scope.');
   const scopes = [...new Set(input.scopes)];
   const beyond = scopes.filter((scope) => !actor.scopes.includes(scope) || (scope === 'admin' && !actor.isAdmin));
-  if (beyond.length > 0) throw forbidden(`A token cannot grant scopes its creator's token lacks: ${beyond.join(', ')}.`);
+  if (beyond.length > 0)
+    throw forbidden(`A token cannot grant scopes its creator's token lacks: ${beyond.join(', ')}.`);
   let expiresAt: Date | null = null;
   if (input.expiresAt !== undefined) {
     expiresAt = new Date(input.expiresAt);
@@ -41,7 +47,13 @@ export async function createToken(registry: Registry, actor: Actor, input: NewTo
     if (expiresAt.getTime() <= Date.now()) throw invalid('expiresAt must be in the future.');
   }
   const token = newToken();
-  const row = await tokens.insertToken(registry.db, { userId: actor.id, name: input.name, scopes, expiresAt, tokenHash: hashToken(token) });
+  const row = await tokens.insertToken(registry.db, {
+    userId: actor.id,
+    name: input.name,
+    scopes,
+    expiresAt,
+    tokenHash: hashToken(token),
+  });
   if (!row) throw conflict(`You already have a token named "${input.name}".`);
   registry.log.info({ user: { name: actor.name }, token: { id: row.id, name: row.name, scopes } }, 'Token created.');
   return { ...tokenView(row), token };

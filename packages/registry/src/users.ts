@@ -31,7 +31,8 @@ export async function authenticate(db: Db, token: string): Promise<Actor> {
     throw refused(`The token expired at ${found.expiresAt.toISOString()}.`);
   }
   if (found.disabledAt !== null) throw refused(`The account "${found.userName}" is disabled.`);
-  if (found.lastUsedAt === null || Date.now() - found.lastUsedAt.getTime() > 60_000) await tokens.touchToken(db, found.tokenId);
+  if (found.lastUsedAt === null || Date.now() - found.lastUsedAt.getTime() > 60_000)
+    await tokens.touchToken(db, found.tokenId);
   return {
     id: found.userId,
     name: found.userName,
@@ -47,7 +48,11 @@ export async function ensureAdmin(db: Db, token: string): Promise<void> {
   await tokens.upsertToken(db, { userId: admin.id, ...BOOTSTRAP_TOKEN, tokenHash: hashToken(token) });
 }
 
-export async function createUser(registry: Registry, actor: Actor, name: string): Promise<{ name: string; token: string }> {
+export async function createUser(
+  registry: Registry,
+  actor: Actor,
+  name: string,
+): Promise<{ name: string; token: string }> {
   requireAdmin(actor, 'create users');
   const token = newToken();
   await registry.db.transaction().execute(async (tx) => {
@@ -66,7 +71,12 @@ export interface UserView {
 }
 
 /** Disabling a user stops every one of their tokens at once; enabling gives them back. */
-export async function setUserDisabled(registry: Registry, actor: Actor, name: string, disabled: boolean): Promise<UserView> {
+export async function setUserDisabled(
+  registry: Registry,
+  actor: Actor,
+  name: string,
+  disabled: boolean,
+): Promise<UserView> {
   requireAdmin(actor, 'disable or enable users');
   if (disabled && name === actor.name) throw conflict('An administrator cannot disable their own account.');
   const user = await users.setDisabled(registry.db, name, disabled);

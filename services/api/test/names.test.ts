@@ -1,5 +1,14 @@
 import { reconcile } from '@packhouse/registry';
-import { client, createRepo, eventually, removeRepos, signUp, startStack, type Stack, type TestRepo } from '@packhouse/testing';
+import {
+  client,
+  createRepo,
+  eventually,
+  removeRepos,
+  signUp,
+  startStack,
+  type Stack,
+  type TestRepo,
+} from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 type Client = ReturnType<typeof client>;
@@ -25,7 +34,10 @@ describe('names and who may claim them', () => {
     for (const name of ['drupal', 'my_core']) {
       const refused = await alice('POST', '/api/v1/projects', project(name, 'core'));
       expect(refused.status).toBe(403);
-      expect(refused.body.error).toEqual({ code: 'forbidden', message: 'Only an administrator can create a project of type core.' });
+      expect(refused.body.error).toEqual({
+        code: 'forbidden',
+        message: 'Only an administrator can create a project of type core.',
+      });
     }
     expect((await client(stack.app)('GET', '/api/v1/projects/drupal')).status).toBe(404);
     const created = await admin('POST', '/api/v1/projects', project('drupal', 'core'));
@@ -38,9 +50,13 @@ describe('names and who may claim them', () => {
     expect(listed.body.names).toEqual(expect.arrayContaining(['drupal', 'core']));
     const squat = await alice('POST', '/api/v1/projects', project('core'));
     expect(squat.status).toBe(403);
-    expect(squat.body.error.message).toBe('"core" is a reserved name; only an administrator can create a project with it.');
+    expect(squat.body.error.message).toBe(
+      '"core" is a reserved name; only an administrator can create a project with it.',
+    );
 
-    const replaced = await admin('PUT', '/api/v1/admin/reserved-names', { names: ['drupal', 'core', 'ctools', 'ctools'] });
+    const replaced = await admin('PUT', '/api/v1/admin/reserved-names', {
+      names: ['drupal', 'core', 'ctools', 'ctools'],
+    });
     expect(replaced.body).toEqual({ names: ['core', 'ctools', 'drupal'] });
     expect((await alice('POST', '/api/v1/projects', project('ctools'))).status).toBe(403);
     expect((await admin('POST', '/api/v1/projects', project('ctools'))).status).toBe(201);
@@ -68,7 +84,10 @@ describe('names and who may claim them', () => {
       owners: ['alice'],
     });
     // A plain maintainer may still leave.
-    expect((await bob('DELETE', '/api/v1/projects/pathauto/maintainers/bob_two')).body.maintainers).toEqual(['alice', 'bob']);
+    expect((await bob('DELETE', '/api/v1/projects/pathauto/maintainers/bob_two')).body.maintainers).toEqual([
+      'alice',
+      'bob',
+    ]);
   });
 
   it('lets administrators, and only them, transfer a squatted project to someone else', async () => {
@@ -105,10 +124,19 @@ describe('PROJECT_APPROVAL=admin: releases wait, visibly, until an administrator
   });
 
   const releaseRow = (version: string) =>
-    stack.registry.db.selectFrom('releases').select(['id', 'status', 'attempts']).where('version', '=', version).executeTakeFirstOrThrow();
+    stack.registry.db
+      .selectFrom('releases')
+      .select(['id', 'status', 'attempts'])
+      .where('version', '=', version)
+      .executeTakeFirstOrThrow();
 
-  it('holds a new project\'s releases queued with the reason, however they arrive, and the worker leaves them be', async () => {
-    const created = await alice('POST', '/api/v1/projects', { name: 'hello', title: 'Hello', type: 'module', gitUrl: repo.url });
+  it("holds a new project's releases queued with the reason, however they arrive, and the worker leaves them be", async () => {
+    const created = await alice('POST', '/api/v1/projects', {
+      name: 'hello',
+      title: 'Hello',
+      type: 'module',
+      gitUrl: repo.url,
+    });
     expect(created.body.approved).toBe(false);
     const secret = created.body.webhookSecret as string;
 
@@ -119,18 +147,31 @@ describe('PROJECT_APPROVAL=admin: releases wait, visibly, until an administrator
       method: 'POST',
       url: '/api/v1/hooks/gitlab',
       headers: { 'content-type': 'application/json', 'x-gitlab-token': secret },
-      payload: { object_kind: 'tag_push', ref: 'refs/tags/1.1.0', after: repo.git('rev-parse', '1.1.0'), project: { git_http_url: repo.url } },
+      payload: {
+        object_kind: 'tag_push',
+        ref: 'refs/tags/1.1.0',
+        after: repo.git('rev-parse', '1.1.0'),
+        project: { git_http_url: repo.url },
+      },
     });
     expect(hook.statusCode).toBe(202);
     repo.git('branch', '1.x');
-    expect((await alice('POST', '/api/v1/projects/hello/branches', { branch: '1.x' })).body).toMatchObject({ status: 'queued', reason: 'awaiting-approval' });
+    expect((await alice('POST', '/api/v1/projects/hello/branches', { branch: '1.x' })).body).toMatchObject({
+      status: 'queued',
+      reason: 'awaiting-approval',
+    });
 
     for (const version of ['1.0.0', '1.1.0', '1.x-dev']) {
-      expect((await anonymous()('GET', `/api/v1/projects/hello/releases/${version}`)).body).toMatchObject({ status: 'queued', reason: 'awaiting-approval' });
+      expect((await anonymous()('GET', `/api/v1/projects/hello/releases/${version}`)).body).toMatchObject({
+        status: 'queued',
+        reason: 'awaiting-approval',
+      });
     }
     const page = await anonymous()('GET', '/api/v1/projects/hello');
     expect(page.body.approved).toBe(false);
-    expect(page.body.releases.every((release: { reason?: string }) => release.reason === 'awaiting-approval')).toBe(true);
+    expect(page.body.releases.every((release: { reason?: string }) => release.reason === 'awaiting-approval')).toBe(
+      true,
+    );
 
     // The reconciler does not enqueue them, and a job that reaches the worker anyway claims nothing.
     expect(await reconcile(stack.registry, 0)).toBe(0);
@@ -140,10 +181,16 @@ describe('PROJECT_APPROVAL=admin: releases wait, visibly, until an administrator
     await stack.registry.queue.enqueue(id);
     await stack.registry.queue.enqueueDevBuild(build.id);
     for (const job of [`release-${id}`, `build-${build.id}`]) {
-      await eventually(async () => ((await stack.registry.queue.queue.getJob(job)) ? undefined : true), 30_000, `the stray job ${job}`);
+      await eventually(
+        async () => ((await stack.registry.queue.queue.getJob(job)) ? undefined : true),
+        30_000,
+        `the stray job ${job}`,
+      );
     }
     expect(await releaseRow('1.0.0')).toMatchObject({ status: 'queued', attempts: 0 });
-    expect(await stack.registry.db.selectFrom('builds').select(['status', 'attempts']).executeTakeFirstOrThrow()).toEqual({ status: 'queued', attempts: 0 });
+    expect(
+      await stack.registry.db.selectFrom('builds').select(['status', 'attempts']).executeTakeFirstOrThrow(),
+    ).toEqual({ status: 'queued', attempts: 0 });
     expect(await stack.registry.storage.list()).toEqual([]);
     expect((await anonymous()('GET', '/release-history/hello/current')).raw.toString()).not.toContain('<release>');
   });
@@ -153,10 +200,14 @@ describe('PROJECT_APPROVAL=admin: releases wait, visibly, until an administrator
     const approved = await admin('POST', '/api/v1/admin/projects/hello/approve');
     expect(approved.body).toEqual({ name: 'hello', approved: true, enqueued: 3 });
     for (const version of ['1.0.0', '1.1.0', '1.x-dev']) {
-      const release = await eventually(async () => {
-        const body = (await anonymous()('GET', `/api/v1/projects/hello/releases/${version}`)).body;
-        return body.status === 'published' ? body : undefined;
-      }, 60_000, `${version} published`);
+      const release = await eventually(
+        async () => {
+          const body = (await anonymous()('GET', `/api/v1/projects/hello/releases/${version}`)).body;
+          return body.status === 'published' ? body : undefined;
+        },
+        60_000,
+        `${version} published`,
+      );
       expect(release.reason).toBeUndefined();
     }
     expect((await admin('POST', '/api/v1/admin/projects/hello/approve')).status).toBe(409);
@@ -166,6 +217,15 @@ describe('PROJECT_APPROVAL=admin: releases wait, visibly, until an administrator
   });
 
   it("approves an administrator's own project at once", async () => {
-    expect((await admin('POST', '/api/v1/projects', { name: 'official', title: 'Official', type: 'module', gitUrl: repo.url })).body.approved).toBe(true);
+    expect(
+      (
+        await admin('POST', '/api/v1/projects', {
+          name: 'official',
+          title: 'Official',
+          type: 'module',
+          gitUrl: repo.url,
+        })
+      ).body.approved,
+    ).toBe(true);
   });
 });

@@ -13,7 +13,12 @@ describe('rate limits shared by API instances through Redis', () => {
   let apps: TestApp[];
 
   beforeAll(async () => {
-    stack = await startStack({ RATE_LIMIT_AUTH_FAILURES: '3', RATE_LIMIT_PROJECTS: '2', RATE_LIMIT_RELEASES: '2', RATE_LIMIT_WEBHOOKS: '3' });
+    stack = await startStack({
+      RATE_LIMIT_AUTH_FAILURES: '3',
+      RATE_LIMIT_PROJECTS: '2',
+      RATE_LIMIT_RELEASES: '2',
+      RATE_LIMIT_WEBHOOKS: '3',
+    });
     const connected = await connectRegistry(stack.registry.config, pino({ level: 'silent' }), 'api');
     const app = await buildApp(connected.registry);
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -46,7 +51,8 @@ describe('rate limits shared by API instances through Redis', () => {
   };
 
   it('limits project creation per user across instances', async () => {
-    const aliceToken = (await client(stack.app, stack.adminToken)('POST', '/api/v1/users', { name: 'alice' })).body.token;
+    const aliceToken = (await client(stack.app, stack.adminToken)('POST', '/api/v1/users', { name: 'alice' })).body
+      .token;
     const alice = alternating(aliceToken);
     const project = (name: string) => ({ name, title: name, type: 'module', gitUrl: `file:///srv/${name}` });
     expect((await alice('POST', '/api/v1/projects', project('one'))).status).toBe(201);
@@ -54,7 +60,9 @@ describe('rate limits shared by API instances through Redis', () => {
     const third = await alice('POST', '/api/v1/projects', project('three'));
     expectLimited(third, 3600);
     expect(third.body.error.message).toMatch(/limit is 2/);
-    expect(await stack.registry.db.selectFrom('projects').select('name').where('name', '=', 'three').executeTakeFirst()).toBeUndefined();
+    expect(
+      await stack.registry.db.selectFrom('projects').select('name').where('name', '=', 'three').executeTakeFirst(),
+    ).toBeUndefined();
     // Another user has a count of their own.
     const bob = await signUp(stack, 'bob');
     expect((await bob('POST', '/api/v1/projects', project('bobs'))).status).toBe(201);
@@ -62,7 +70,12 @@ describe('rate limits shared by API instances through Redis', () => {
 
   it('limits release requests per user across instances', async () => {
     const carol = await signUp(stack, 'carol');
-    await carol('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });
+    await carol('POST', '/api/v1/projects', {
+      name: 'token',
+      title: 'Token',
+      type: 'module',
+      gitUrl: 'file:///srv/token',
+    });
     const token = (await carol('POST', '/api/v1/tokens', { name: 'ci', scopes: ['release'] })).body.token;
     const ci = alternating(token);
     expect((await ci('POST', '/api/v1/projects/token/releases', { tag: '1.0.0' })).status).toBe(202);
@@ -74,7 +87,13 @@ describe('rate limits shared by API instances through Redis', () => {
 
   it('limits webhook deliveries per address across instances, signed or not', async () => {
     const anonymous = alternating();
-    const delivery = () => anonymous('POST', '/api/v1/hooks/gitlab', { object_kind: 'tag_push', ref: 'refs/tags/1.0.0' }, { 'x-gitlab-token': 'guess' });
+    const delivery = () =>
+      anonymous(
+        'POST',
+        '/api/v1/hooks/gitlab',
+        { object_kind: 'tag_push', ref: 'refs/tags/1.0.0' },
+        { 'x-gitlab-token': 'guess' },
+      );
     for (let i = 0; i < 3; i++) expect((await delivery()).status).toBe(401);
     expectLimited(await delivery(), 60);
   });

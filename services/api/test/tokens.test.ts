@@ -18,7 +18,12 @@ describe('tokens with a lifecycle', () => {
     stack = await startStack();
     admin = client(stack.app, stack.adminToken);
     alice = await signUp(stack, 'alice');
-    await alice('POST', '/api/v1/projects', { name: 'pathauto', title: 'Pathauto', type: 'module', gitUrl: 'file:///srv/pathauto' });
+    await alice('POST', '/api/v1/projects', {
+      name: 'pathauto',
+      title: 'Pathauto',
+      type: 'module',
+      gitUrl: 'file:///srv/pathauto',
+    });
   });
   afterAll(() => stack.close());
 
@@ -30,7 +35,13 @@ describe('tokens with a lifecycle', () => {
 
   it('creates named tokens shown once, lists them without their values, and records their last use', async () => {
     const ci = await newToken(alice, { name: 'ci', scopes: ['release'] });
-    expect(ci).toMatchObject({ name: 'ci', scopes: ['release'], expiresAt: null, lastUsedAt: null, token: expect.stringMatching(/^ph_/) });
+    expect(ci).toMatchObject({
+      name: 'ci',
+      scopes: ['release'],
+      expiresAt: null,
+      lastUsedAt: null,
+      token: expect.stringMatching(/^ph_/),
+    });
     expect((await alice('POST', '/api/v1/tokens', { name: 'ci', scopes: ['release'] })).status).toBe(409);
 
     await client(stack.app, ci.token)('POST', '/api/v1/projects/pathauto/releases', { tag: '8.x-1.0' });
@@ -42,7 +53,9 @@ describe('tokens with a lifecycle', () => {
     expect(used.lastUsedAt).not.toBeNull();
     // Bob sees only his own.
     const bob = await signUp(stack, 'bob');
-    expect((await bob('GET', '/api/v1/tokens')).body.tokens.map((token: { name: string }) => token.name)).toEqual(['default']);
+    expect((await bob('GET', '/api/v1/tokens')).body.tokens.map((token: { name: string }) => token.name)).toEqual([
+      'default',
+    ]);
     expect((await bob('DELETE', `/api/v1/tokens/${ci.id}`)).status).toBe(404);
   });
 
@@ -62,9 +75,13 @@ describe('tokens with a lifecycle', () => {
       expect(refused.status).toBe(403);
       expect(refused.body.error.code).toBe('forbidden');
     }
-    expect(refusals[0]!.body.error.message).toBe("This token's scopes (release) do not allow this; it needs the manage scope.");
+    expect(refusals[0]!.body.error.message).toBe(
+      "This token's scopes (release) do not allow this; it needs the manage scope.",
+    );
     expect((await alice('GET', '/api/v1/projects/pathauto')).body.webhookSecret).toBeUndefined();
-    expect(await stack.registry.db.selectFrom('projects').select('name').where('name', '=', 'ci_made').executeTakeFirst()).toBeUndefined();
+    expect(
+      await stack.registry.db.selectFrom('projects').select('name').where('name', '=', 'ci_made').executeTakeFirst(),
+    ).toBeUndefined();
 
     // A manage token cannot mint admin, nor an administrator's manage-only token act as one.
     expect((await alice('POST', '/api/v1/tokens', { name: 'root', scopes: ['admin'] })).status).toBe(403);
@@ -85,7 +102,9 @@ describe('tokens with a lifecycle', () => {
 
     const ci = await newToken(alice, { name: 'self-revoking', scopes: ['release'] });
     expect((await client(stack.app, ci.token)('DELETE', `/api/v1/tokens/${ci.id}`)).status).toBe(204);
-    expect((await client(stack.app, ci.token)('POST', '/api/v1/projects/pathauto/releases', { tag: '8.x-1.2' })).status).toBe(401);
+    expect(
+      (await client(stack.app, ci.token)('POST', '/api/v1/projects/pathauto/releases', { tag: '8.x-1.2' })).status,
+    ).toBe(401);
   });
 
   it('refuses an expired token, and an expiry in the past', async () => {
@@ -93,12 +112,22 @@ describe('tokens with a lifecycle', () => {
     const expiring = await newToken(alice, { name: 'expiring', scopes: ['manage'], expiresAt: soon });
     expect((await client(stack.app, expiring.token)('GET', '/api/v1/tokens')).status).toBe(200);
     // The hour passes.
-    await stack.registry.db.updateTable('tokens').set({ expiresAt: new Date(Date.now() - 1000) }).where('id', '=', expiring.id).execute();
-    const refused = await client(stack.app, expiring.token)('POST', '/api/v1/projects/pathauto/releases', { tag: '8.x-1.3' });
+    await stack.registry.db
+      .updateTable('tokens')
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where('id', '=', expiring.id)
+      .execute();
+    const refused = await client(stack.app, expiring.token)('POST', '/api/v1/projects/pathauto/releases', {
+      tag: '8.x-1.3',
+    });
     expect(refused.status).toBe(401);
     expect(refused.body.error.message).toMatch(/^The token expired at /);
 
-    const past = await alice('POST', '/api/v1/tokens', { name: 'past', scopes: ['manage'], expiresAt: '2020-01-01T00:00:00Z' });
+    const past = await alice('POST', '/api/v1/tokens', {
+      name: 'past',
+      scopes: ['manage'],
+      expiresAt: '2020-01-01T00:00:00Z',
+    });
     expect(past.status).toBe(422);
     expect(past.body.error.message).toBe('expiresAt must be in the future.');
   });
@@ -106,7 +135,12 @@ describe('tokens with a lifecycle', () => {
   it('lets an administrator disable a user: every token stops at once, until enabled again', async () => {
     const carol = await signUp(stack, 'carol');
     const carolCi = client(stack.app, (await newToken(carol, { name: 'ci', scopes: ['release'] })).token);
-    await carol('POST', '/api/v1/projects', { name: 'spam_module', title: 'Spam', type: 'module', gitUrl: 'file:///srv/spam' });
+    await carol('POST', '/api/v1/projects', {
+      name: 'spam_module',
+      title: 'Spam',
+      type: 'module',
+      gitUrl: 'file:///srv/spam',
+    });
 
     expect((await alice('PATCH', '/api/v1/users/carol', { disabled: true })).status).toBe(403);
     const disabled = await admin('PATCH', '/api/v1/users/carol', { disabled: true });
@@ -136,10 +170,14 @@ describe('tokens with a lifecycle', () => {
         expect(response.status, what).toBe(401);
         expect(response.body.error.code, what).toBe('unauthorized');
       }
-      expect((await caller('PUT', '/api/v1/admin/reserved-names', '][', { 'content-type': 'application/json' })).status).toBe(401);
+      expect(
+        (await caller('PUT', '/api/v1/admin/reserved-names', '][', { 'content-type': 'application/json' })).status,
+      ).toBe(401);
     }
     // With valid credentials the same bodies reach validation.
-    expect((await alice('POST', '/api/v1/projects', '{"name": ', { 'content-type': 'application/json' })).status).toBe(400);
+    expect((await alice('POST', '/api/v1/projects', '{"name": ', { 'content-type': 'application/json' })).status).toBe(
+      400,
+    );
   });
 });
 
@@ -148,7 +186,15 @@ describe('the OpenAPI document', () => {
     const stack = await startStack();
     try {
       const doc = (await client(stack.app)('GET', '/docs/json')).body;
-      for (const path of ['/api/v1/tokens', '/api/v1/tokens/{id}', '/api/v1/admin/reserved-names', '/api/v1/admin/projects/{name}/transfer', '/api/v1/admin/projects/{name}/approve', '/api/v1/users/{name}', '/api/v1/projects/{name}/owners/{user}']) {
+      for (const path of [
+        '/api/v1/tokens',
+        '/api/v1/tokens/{id}',
+        '/api/v1/admin/reserved-names',
+        '/api/v1/admin/projects/{name}/transfer',
+        '/api/v1/admin/projects/{name}/approve',
+        '/api/v1/users/{name}',
+        '/api/v1/projects/{name}/owners/{user}',
+      ]) {
         expect(doc.paths[path], path).toBeDefined();
       }
       expect(doc.paths['/api/v1/tokens'].post.security).toEqual([{ bearer: [] }]);
@@ -169,8 +215,14 @@ describe('tokens issued before named tokens existed', () => {
     const db = createDb(fresh.url);
     try {
       const hash = (token: string) => createHash('sha256').update(token).digest();
-      await db.insertInto('users').values({ name: 'legacy', tokenHash: hash('ph_legacy-token') }).execute();
-      await db.insertInto('users').values({ name: 'root', tokenHash: hash('ph_legacy-admin'), isAdmin: true }).execute();
+      await db
+        .insertInto('users')
+        .values({ name: 'legacy', tokenHash: hash('ph_legacy-token') })
+        .execute();
+      await db
+        .insertInto('users')
+        .values({ name: 'root', tokenHash: hash('ph_legacy-admin'), isAdmin: true })
+        .execute();
 
       expect(await migrate(fresh.url)).toContain('20261129110100_accounts.sql');
       const legacy = await authenticate(db, 'ph_legacy-token');
@@ -191,7 +243,8 @@ describe('tokens issued before named tokens existed', () => {
 /** A database migrated with every migration before accounts (copied into `dir`). */
 async function createTestDatabaseAt(dir: string) {
   for (const file of await readdir(MIGRATIONS_DIR)) {
-    if (file.endsWith('.sql') && file < '20261129110100') await copyFile(path.join(MIGRATIONS_DIR, file), path.join(dir, file));
+    if (file.endsWith('.sql') && file < '20261129110100')
+      await copyFile(path.join(MIGRATIONS_DIR, file), path.join(dir, file));
   }
   const url = new URL(await postgresUrl());
   url.pathname = `/packhouse_test_${randomBytes(6).toString('hex')}`;

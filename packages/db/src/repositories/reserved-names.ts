@@ -6,11 +6,17 @@ export async function listReservedNames(db: Executor): Promise<string[]> {
 }
 
 export async function isReserved(db: Executor, name: string): Promise<boolean> {
-  return (await db.selectFrom('reservedNames').select('name').where('name', '=', name).executeTakeFirst()) !== undefined;
+  return (
+    (await db.selectFrom('reservedNames').select('name').where('name', '=', name).executeTakeFirst()) !== undefined
+  );
 }
 
 /** Replaces the whole list in one transaction. */
 export async function replaceReservedNames(tx: Tx, names: string[]): Promise<void> {
   await tx.deleteFrom('reservedNames').execute();
-  if (names.length > 0) await tx.insertInto('reservedNames').values(names.map((name) => ({ name }))).execute();
+  if (names.length > 0)
+    await tx
+      .insertInto('reservedNames')
+      .values(names.map((name) => ({ name })))
+      .execute();
 }

@@ -39,7 +39,9 @@ export async function upsertToken(
   await db
     .insertInto('tokens')
     .values(token)
-    .onConflict((oc) => oc.columns(['userId', 'name']).doUpdateSet({ tokenHash: token.tokenHash, scopes: token.scopes, expiresAt: null }))
+    .onConflict((oc) =>
+      oc.columns(['userId', 'name']).doUpdateSet({ tokenHash: token.tokenHash, scopes: token.scopes, expiresAt: null }),
+    )
     .execute();
 }
 

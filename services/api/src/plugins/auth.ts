@@ -37,7 +37,8 @@ export default fp(
         return await authenticate(registry.db, match[1]);
       } catch (error) {
         const counted = await app.authFailures(request);
-        if (counted.remaining === 0) request.log.warn({ ip: request.ip }, 'Too many failed authentications from one address.');
+        if (counted.remaining === 0)
+          request.log.warn({ ip: request.ip }, 'Too many failed authentications from one address.');
         throw error;
       }
     }
@@ -56,7 +57,8 @@ export default fp(
 
     app.addHook('onRoute', (route: RouteOptions) => {
       if (!requiresBearer(route)) return;
-      const hooks = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+      const hooks =
+        route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
       route.onRequest = [async (request: FastifyRequest) => void (await request.actor()), ...hooks];
     });
   },

@@ -6,7 +6,10 @@ import fp from 'fastify-plugin';
 declare module 'fastify' {
   interface FastifyInstance {
     /** Counts a failed authentication from the caller's address; `peek` only reads the count. */
-    authFailures(request: FastifyRequest, options?: { increment: boolean }): Promise<{ remaining: number; ttlInSeconds: number; max: number }>;
+    authFailures(
+      request: FastifyRequest,
+      options?: { increment: boolean },
+    ): Promise<{ remaining: number; ttlInSeconds: number; max: number }>;
   }
 }
 
@@ -26,7 +29,10 @@ export default fp(
       nameSpace: `${registry.config.queuePrefix}:rate-limit:`,
       skipOnError: true,
       errorResponseBuilder: (_request, context) =>
-        rateLimited(`Too many requests: the limit is ${context.max} here; retry in ${context.after}.`, Math.max(1, Math.ceil(context.ttl / 1000))),
+        rateLimited(
+          `Too many requests: the limit is ${context.max} here; retry in ${context.after}.`,
+          Math.max(1, Math.ceil(context.ttl / 1000)),
+        ),
     });
     const limiter = app.createRateLimit({
       max: registry.config.accounts.rateLimits.authFailuresPerMinute,
@@ -35,7 +41,8 @@ export default fp(
     });
     app.decorate('authFailures', async (request: FastifyRequest, options?: { increment: boolean }) => {
       const limit = await limiter(request, options);
-      if (limit.isAllowed) return { remaining: Number.POSITIVE_INFINITY, ttlInSeconds: 0, max: Number.POSITIVE_INFINITY };
+      if (limit.isAllowed)
+        return { remaining: Number.POSITIVE_INFINITY, ttlInSeconds: 0, max: Number.POSITIVE_INFINITY };
       return { remaining: limit.remaining, ttlInSeconds: limit.ttlInSeconds, max: limit.max };
     });
   },

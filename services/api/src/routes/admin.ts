@@ -1,5 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { approveProject, getReservedNames, setReservedNames, transferProject, type Registry } from '@packhouse/registry';
+import {
+  approveProject,
+  getReservedNames,
+  setReservedNames,
+  transferProject,
+  type Registry,
+} from '@packhouse/registry';
 import { bearer, errors, MachineName, Maintainers, UserName } from '../schemas.ts';
 
 const ReservedNames = Type.Object({ names: Type.Array(Type.String()) });
@@ -52,7 +58,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = as
     '/api/v1/admin/projects/:name/approve',
     {
       schema: {
-        summary: 'Approve a project (administrators only; PROJECT_APPROVAL=admin): its waiting releases are queued for packaging.',
+        summary:
+          'Approve a project (administrators only; PROJECT_APPROVAL=admin): its waiting releases are queued for packaging.',
         tags: ['admin'],
         security: bearer,
         params: Type.Object({ name: MachineName }),

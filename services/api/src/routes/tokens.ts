@@ -21,20 +21,25 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = as
     '/api/v1/tokens',
     {
       schema: {
-        summary: 'Create a named token for the caller (shown once); its scopes cannot exceed the calling token\'s.',
+        summary: "Create a named token for the caller (shown once); its scopes cannot exceed the calling token's.",
         description:
-          'Scopes: `release` (request releases and builds only, for CI), `manage` (everything on the caller\'s projects), `admin` (administrators only).',
+          "Scopes: `release` (request releases and builds only, for CI), `manage` (everything on the caller's projects), `admin` (administrators only).",
         tags: ['tokens'],
         security: bearer,
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 64 }),
             scopes: Type.Array(TokenScope, { minItems: 1, uniqueItems: true }),
-            expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'Absent: the token does not expire.' })),
+            expiresAt: Type.Optional(
+              Type.String({ format: 'date-time', description: 'Absent: the token does not expire.' }),
+            ),
           },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Intersect([TokenBody, Type.Object({ token: Type.String() })]), ...errors(400, 401, 403, 409, 422, 429) },
+        response: {
+          201: Type.Intersect([TokenBody, Type.Object({ token: Type.String() })]),
+          ...errors(400, 401, 403, 409, 422, 429),
+        },
       },
     },
     async (request, reply) => reply.code(201).send(await createToken(registry, await request.actor(), request.body)),
@@ -44,7 +49,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = as
     '/api/v1/tokens/:id',
     {
       schema: {
-        summary: 'Revoke one of the caller\'s tokens; it stops working at once.',
+        summary: "Revoke one of the caller's tokens; it stops working at once.",
         tags: ['tokens'],
         security: bearer,
         params: Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,17}$' }) }),

@@ -11,7 +11,10 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
         tags: ['users'],
         security: bearer,
         body: Type.Object({ name: UserName }, { additionalProperties: false }),
-        response: { 201: Type.Object({ name: Type.String(), token: Type.String() }), ...errors(400, 401, 403, 409, 429) },
+        response: {
+          201: Type.Object({ name: Type.String(), token: Type.String() }),
+          ...errors(400, 401, 403, 409, 429),
+        },
       },
     },
     async (request, reply) => {
@@ -24,7 +27,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
     '/api/v1/users/:name',
     {
       schema: {
-        summary: 'Disable a user, stopping every one of their tokens at once, or enable them again (administrators only).',
+        summary:
+          'Disable a user, stopping every one of their tokens at once, or enable them again (administrators only).',
         tags: ['users'],
         security: bearer,
         params: Type.Object({ name: UserName }),
