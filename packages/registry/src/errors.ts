@@ -1,6 +1,6 @@
 /** A refusal the caller can act on: a stable code, the HTTP status it maps to, and a message. */
 export class DomainError extends Error {
-  /** For `rate_limited`: when the caller may try again (sent as Retry-After). */
+  /** For `too_many_requests`: when the caller may try again (sent as Retry-After). */
   retryAfterSeconds?: number;
 
   constructor(
@@ -19,4 +19,4 @@ export const notFound = (message: string) => new DomainError('not_found', 404, m
 export const conflict = (message: string) => new DomainError('conflict', 409, message);
 export const invalid = (message: string) => new DomainError('invalid', 422, message);
 export const rateLimited = (message: string, retryAfterSeconds: number) =>
-  Object.assign(new DomainError('rate_limited', 429, message), { retryAfterSeconds });
+  Object.assign(new DomainError('too_many_requests', 429, message), { retryAfterSeconds });

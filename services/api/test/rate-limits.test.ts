@@ -44,7 +44,7 @@ describe('rate limits shared by API instances through Redis', () => {
 
   const expectLimited = (response: Awaited<ReturnType<Client>>, window: number) => {
     expect(response.status).toBe(429);
-    expect(response.body.error.code).toBe('rate_limited');
+    expect(response.body.error.code).toBe('too_many_requests');
     const retryAfter = Number(response.headers['retry-after']);
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(window);
