@@ -1,4 +1,4 @@
-import { projects, type MaintainerRole, type ProjectRow } from '@packhouse/db';
+import { projects, type MaintainerRole, type ProjectRow, type TokenScope } from '@packhouse/db';
 import type { Actor, Registry } from './context.ts';
 import { forbidden } from './errors.ts';
 import { requireProject } from './projects.ts';
@@ -47,7 +47,7 @@ export function requireAdmin(actor: Actor, what: string): void {
   if (!actor.isAdmin) throw forbidden(`Only an administrator (with an admin-scoped token) can ${what}.`);
 }
 
-const SCOPE_OF: Record<ProjectAction, readonly string[]> = {
+const SCOPE_OF: Record<ProjectAction, readonly TokenScope[]> = {
   release: ['release', 'manage'],
   manage: ['manage'],
   own: ['manage'],
@@ -57,7 +57,7 @@ function refusal(actor: Actor, role: MaintainerRole | null, action: ProjectActio
   if (actor.isAdmin) return null;
   if (role === null) return `Only maintainers of ${name} can do this.`;
   if (action === 'own' && role !== 'owner') return `Only owners of ${name} can change its maintainers.`;
-  if (!SCOPE_OF[action].some((scope) => actor.scopes.includes(scope as Actor['scopes'][number]))) {
+  if (!SCOPE_OF[action].some((scope) => actor.scopes.includes(scope))) {
     return `This token's scopes (${actor.scopes.join(', ')}) do not allow this; it needs the ${SCOPE_OF[action].join(' or ')} scope.`;
   }
   return null;
