@@ -1,7 +1,7 @@
 import type { Tx } from '@packhouse/db';
 import { SourceRefused } from '@packhouse/packager';
 import type { Registry } from './context.ts';
-import { BuildRefused, removeObjects, type Packaged } from './packaging.ts';
+import { BuildRefused, removeObjects, type Packaged, type StoredArchive } from './packaging.ts';
 
 /**
  * One build attempt, the same for every packaging job type (a tagged release, a dev
@@ -23,11 +23,20 @@ import { BuildRefused, removeObjects, type Packaged } from './packaging.ts';
  *
  * Safe to run twice or concurrently: each attempt writes keys of its own and only one
  * transaction can publish. Steps receive the registry with a logger bound to the job's
- * fields. Timings and the outcome are logged once, here, per attempt: the place to count them.
+ * fields. Timings, bytes stored and the outcome are logged once, here, per attempt: the
+ * place to count them.
+ *
+ * A new job type is a `JobType` in a file of its own (see build.ts, dev-build.ts), a
+ * function that calls `runAttempt` with it, and a branch in services/worker's processor.
  */
 export type BuildOutcome = 'published' | 'already-finished' | 'lost-race' | 'unchanged';
 
-export interface JobType<Claimed, Source, Built extends Packaged = Packaged> {
+/** What a job type's package step returns: at least the archives it stored. */
+export interface Built {
+  stored: StoredArchive[];
+}
+
+export interface JobType<Claimed, Source, Archives extends Built = Packaged> {
   /** Names the job type in logs ('release', 'dev-build'). */
   readonly name: string;
   /** Log lines of each outcome, as sentences. */
@@ -39,8 +48,8 @@ export interface JobType<Claimed, Source, Built extends Packaged = Packaged> {
   describeSource(source: Source): Record<string, unknown>;
   fetch(registry: Registry, claimed: Claimed): Promise<Source>;
   shortcut?(registry: Registry, claimed: Claimed, source: Source): Promise<'unchanged' | null>;
-  package(registry: Registry, claimed: Claimed, source: Source, written: string[]): Promise<Built>;
-  publish(tx: Tx, claimed: Claimed, source: Source, built: Built): Promise<boolean>;
+  package(registry: Registry, claimed: Claimed, source: Source, written: string[]): Promise<Archives>;
+  publish(tx: Tx, claimed: Claimed, source: Source, built: Archives): Promise<boolean>;
   /** Records a failure with the message a maintainer reads. */
   fail(registry: Registry, claimed: Claimed, message: string): Promise<void>;
 }
@@ -50,9 +59,9 @@ export interface AttemptOptions {
   lastAttempt?: boolean;
 }
 
-export async function runAttempt<Claimed, Source, Built extends Packaged>(
+export async function runAttempt<Claimed, Source, Archives extends Built>(
   registry: Registry,
-  type: JobType<Claimed, Source, Built>,
+  type: JobType<Claimed, Source, Archives>,
   id: string,
   { lastAttempt = true }: AttemptOptions = {},
 ): Promise<BuildOutcome> {
@@ -77,6 +86,7 @@ export async function runAttempt<Claimed, Source, Built extends Packaged>(
         package_ms: Math.round(packaged - fetched),
         publish_ms: Math.round(performance.now() - packaged),
         duration_ms: Math.round(performance.now() - started),
+        bytes: built.stored.reduce((sum, archive) => sum + archive.digests.size, 0),
       },
       published ? type.messages.published : type.messages.lostRace,
     );

@@ -24,9 +24,13 @@ export interface Stack {
 
 /**
  * A whole Packhouse on real services, isolated per test file: its own database, queue
- * prefix, S3 folder and bucket, git cache. Extra environment overrides the defaults.
+ * prefix, S3 folder and bucket, git cache. Extra environment overrides the defaults; `now`
+ * is the feed cache's clock (see testClock).
  */
-export async function startStack(env: Record<string, string> = {}, { ensureBucket = true } = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  { ensureBucket = true, now }: { ensureBucket?: boolean; now?: () => number } = {},
+): Promise<Stack> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'packhouse-test-'));
   const database = await createTestDatabase();
   const id = randomBytes(4).toString('hex');
@@ -54,7 +58,7 @@ export async function startStack(env: Record<string, string> = {}, { ensureBucke
   const connected = await connectRegistry(config, log, 'api');
   if (ensureBucket) await connected.registry.storage.ensureBucket();
   await ensureAdmin(connected.registry.db, adminToken);
-  const app = await buildApp(connected.registry);
+  const app = await buildApp(connected.registry, { now });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const workers: RunningWorker[] = [];
 

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Registry } from '@packhouse/registry';
 import { createServer } from 'node:http';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { Clock } from './update-status/representation.ts';
 import { startUpdateStatus } from './update-status/service.ts';
 import { FrontDoor } from './update-status/front-door.ts';
 import auth from './plugins/auth.ts';
@@ -20,19 +21,24 @@ import { supportRoutes } from './routes/support.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { userRoutes } from './routes/users.ts';
 
+export interface AppOptions {
+  /** The feed cache's clock (`Date.now`); tests pass time in instead of waiting for it. */
+  now?: Clock;
+}
+
 /**
  * The HTTP application, loaded in one fixed order: cross-cutting plugins, then routes.
  * Routes validate by schema, call one domain service, and map its result. In front of
  * Node's HTTP server, feed cache hits are answered straight off the socket
  * (update-status/front-door.ts).
  */
-export async function buildApp(registry: Registry) {
-  const updateStatus = await startUpdateStatus(registry);
+export async function buildApp(registry: Registry, { now }: AppOptions = {}) {
+  const updateStatus = await startUpdateStatus(registry, now);
   let door: FrontDoor | undefined;
   const app = Fastify({
     serverFactory: (router) => {
       const server = createServer(router);
-      door = new FrontDoor(server, updateStatus, registry.log);
+      door = new FrontDoor(server, updateStatus, registry.log, now);
       return server;
     },
     loggerInstance: registry.log as FastifyBaseLogger,

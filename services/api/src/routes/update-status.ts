@@ -21,7 +21,10 @@ const FeedResponses = {
  * are answered before Node parses them; these routes serve everything else, and are what
  * the OpenAPI document describes.
  */
-export const updateStatusRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; updateStatus: UpdateStatus }> = async (app, { registry, updateStatus }) => {
+export const updateStatusRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; updateStatus: UpdateStatus }> = async (
+  app,
+  { registry, updateStatus },
+) => {
   const { cache } = updateStatus;
 
   app.get(

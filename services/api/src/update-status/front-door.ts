@@ -5,7 +5,7 @@ import { MACHINE_NAME } from '@packhouse/registry';
 import type { Logger } from 'pino';
 import { acceptsGzip, notModified, type Preconditions } from '../conditional.ts';
 import type { UpdateStatus } from './service.ts';
-import type { FeedRepresentation } from './representation.ts';
+import type { Clock, FeedRepresentation } from './representation.ts';
 
 // Node's own limit on a request head (--max-http-header-size).
 const MAX_HEAD = 16 * 1024;
@@ -45,11 +45,16 @@ export class FrontDoor {
   /** Gives a socket to Node's HTTP server, which keeps it from then on. */
   readonly handOff: (socket: Socket) => void;
 
+  /** The Date lines of this door's answers, by its clock. */
+  readonly dates: DateLines;
+
   constructor(
     readonly server: Server,
     readonly updateStatus: UpdateStatus,
     readonly log: Logger,
+    now: Clock = Date.now,
   ) {
+    this.dates = new DateLines(now);
     // Node's HTTP server takes its connections through this event, and documents that
     // emitting it hands a socket over: it is kept for the connections handed off.
     const listeners = server.listeners('connection') as ((socket: Socket) => void)[];
@@ -129,7 +134,9 @@ class FeedConnection {
     const poll = end + HEAD_END.length <= MAX_HEAD ? parsePoll(pending.toString('latin1', 0, end)) : null;
     if (poll === null) return this.handOff();
     this.busy = true;
-    this.door.updateStatus.cache.lookup(poll.key, (representation) => this.answer(poll, end + HEAD_END.length, representation));
+    this.door.updateStatus.cache.lookup(poll.key, (representation) =>
+      this.answer(poll, end + HEAD_END.length, representation),
+    );
   }
 
   private answer(poll: Poll, length: number, representation: FeedRepresentation | undefined): void {
@@ -142,7 +149,7 @@ class FeedConnection {
       this.pending = length === pending.length ? null : pending.subarray(length);
       this.door.updateStatus.countPoll(representation, poll.siteKey, poll.version);
       const close = poll.close || this.door.closing;
-      writeResponse(this.socket, poll, representation, close, this.door.server.keepAliveTimeout);
+      writeResponse(this.socket, poll, representation, close, this.door.server.keepAliveTimeout, this.door.dates);
       if (close) {
         this.stop();
         this.socket.end();
@@ -243,13 +250,20 @@ function withoutOws(line: string, start: number): string {
   return line.slice(start, end);
 }
 
-function writeResponse(socket: Socket, poll: Poll, representation: FeedRepresentation, close: boolean, keepAliveMs: number): void {
+function writeResponse(
+  socket: Socket,
+  poll: Poll,
+  representation: FeedRepresentation,
+  close: boolean,
+  keepAliveMs: number,
+  dates: DateLines,
+): void {
   const gzip = acceptsGzip(poll.acceptEncoding);
   const unchanged = representation.status === 200 && notModified(poll, representation, gzip);
   const body = unchanged || poll.headOnly ? null : gzip ? representation.gzip : representation.body;
   const head = headsOf(representation)[(unchanged ? 2 : 0) + (gzip ? 1 : 0)]!;
-  if (body !== null && !close) return writeWhole(socket, head, body, keepAliveMs);
-  const tail = closingLines(close, keepAliveMs);
+  if (body !== null && !close) return writeWhole(socket, head, body, keepAliveMs, dates);
+  const tail = dates.closingLines(close, keepAliveMs);
   // One buffer, one write: a corked write of three would go through writev, which costs more.
   const response = Buffer.allocUnsafe(head.length + tail.length + (body?.length ?? 0));
   head.copy(response, 0);
@@ -278,8 +292,9 @@ const wholeResponses = new WeakMap<Buffer, WholeResponse>();
  * request. A buffer Node is still writing (the socket's queue was not empty) is never
  * changed again: the next request makes a new one.
  */
-function writeWhole(socket: Socket, head: Buffer, body: Buffer, keepAliveMs: number): void {
-  const tail = closingLines(false, keepAliveMs);
+function writeWhole(socket: Socket, head: Buffer, body: Buffer, keepAliveMs: number, dates: DateLines): void {
+  const tail = dates.closingLines(false, keepAliveMs);
+  const { second } = dates;
   let whole = wholeResponses.get(body);
   if (whole === undefined || whole.head !== head || whole.keepAliveMs !== keepAliveMs) {
     whole = { head, bytes: Buffer.concat([head, tail, body]), dateAt: head.length + DATE_AT, second, keepAliveMs };
@@ -315,20 +330,28 @@ function headsOf(representation: FeedRepresentation): readonly Buffer[] {
 // `Date: ` and an HTTP-date (IMF-fixdate, always 29 characters) open the closing lines.
 const DATE_AT = 'Date: '.length;
 const HTTP_DATE_LENGTH = 29;
-let second = 0;
-let tails: { keepAliveMs: number; keepAlive: Buffer; close: Buffer } | undefined;
 
 /** Date (an HTTP-date, made once a second) and Connection, as Node ends a response head. */
-function closingLines(close: boolean, keepAliveMs: number): Buffer {
-  const now = Math.floor(Date.now() / 1000);
-  if (now !== second || tails?.keepAliveMs !== keepAliveMs) {
-    second = now;
-    const date = `Date: ${new Date(now * 1000).toUTCString()}\r\n`;
-    tails = {
-      keepAliveMs,
-      keepAlive: Buffer.from(`${date}Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAliveMs / 1000)}\r\n\r\n`, 'latin1'),
-      close: Buffer.from(`${date}Connection: close\r\n\r\n`, 'latin1'),
-    };
+class DateLines {
+  /** The second (since the epoch) the lines last made say. */
+  second = 0;
+  private tails: { keepAliveMs: number; keepAlive: Buffer; close: Buffer } | undefined;
+
+  constructor(private readonly now: Clock) {}
+
+  closingLines(close: boolean, keepAliveMs: number): Buffer {
+    const now = Math.floor(this.now() / 1000);
+    if (now !== this.second || this.tails?.keepAliveMs !== keepAliveMs) {
+      this.second = now;
+      const date = `Date: ${new Date(now * 1000).toUTCString()}\r\n`;
+      const timeout = Math.floor(keepAliveMs / 1000);
+      const keepAlive = `${date}Connection: keep-alive\r\nKeep-Alive: timeout=${timeout}\r\n\r\n`;
+      this.tails = {
+        keepAliveMs,
+        keepAlive: Buffer.from(keepAlive, 'latin1'),
+        close: Buffer.from(`${date}Connection: close\r\n\r\n`, 'latin1'),
+      };
+    }
+    return close ? this.tails!.close : this.tails!.keepAlive;
   }
-  return close ? tails!.close : tails!.keepAlive;
 }

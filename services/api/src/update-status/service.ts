@@ -1,6 +1,6 @@
 import { createUsageRecorder, listenForFeedChanges, type Registry } from '@packhouse/registry';
 import { FeedCache } from './cache.ts';
-import type { FeedRepresentation } from './representation.ts';
+import type { Clock, FeedRepresentation } from './representation.ts';
 
 /** One API process's feed machinery: the cache, the listener that keeps it fresh, and usage counting. */
 export interface UpdateStatus {
@@ -10,8 +10,12 @@ export interface UpdateStatus {
   close(): Promise<void>;
 }
 
-export async function startUpdateStatus(registry: Registry): Promise<UpdateStatus> {
-  const cache = new FeedCache({ maxBytes: registry.config.updateStatus.feedCacheBytes, afterSync: (callback) => listener.afterSync(callback) });
+export async function startUpdateStatus(registry: Registry, now?: Clock): Promise<UpdateStatus> {
+  const cache = new FeedCache({
+    maxBytes: registry.config.updateStatus.feedCacheBytes,
+    afterSync: (callback) => listener.afterSync(callback),
+    now,
+  });
   const listener = listenForFeedChanges(registry, {
     onChange: (project) => cache.changed(project),
     onReset: () => cache.reset(),
