@@ -20,6 +20,42 @@ export function withApproval<T extends Pick<ReleaseView, 'status' | 'reason'>>(p
   return view.status === 'queued' && !isApproved(project) ? { ...view, reason: 'awaiting-approval' } : view;
 }
 
+export interface AwaitingProject {
+  name: string;
+  title: string;
+  type: ProjectRow['type'];
+  gitUrl: string;
+  owners: string[];
+  createdAt: string;
+  /** Releases and builds recorded and waiting for the approval. */
+  waiting: number;
+}
+
+/** What an administrator reviews: projects awaiting approval, oldest first. */
+export async function listAwaitingApproval(registry: Registry, actor: Actor): Promise<AwaitingProject[]> {
+  requireAdmin(actor, 'review projects awaiting approval');
+  const rows = await projects.listAwaitingApproval(registry.db);
+  return Promise.all(
+    rows.map(async (project) => {
+      const [owners, waitingReleases, waitingBuilds] = await Promise.all([
+        projects.listOwnerNames(registry.db, project.id),
+        releases.listQueued(registry.db, project.id),
+        builds.listQueuedOfProject(registry.db, project.id),
+      ]);
+      const { name, title, type, gitUrl } = project;
+      return {
+        name,
+        title,
+        type,
+        gitUrl,
+        owners,
+        createdAt: project.createdAt.toISOString(),
+        waiting: waitingReleases.length + waitingBuilds.length,
+      };
+    }),
+  );
+}
+
 export async function approveProject(
   registry: Registry,
   actor: Actor,

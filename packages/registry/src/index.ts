@@ -5,7 +5,7 @@ export { addMaintainer, createProject, getProject, MACHINE_NAME, removeMaintaine
 export { can, canManage, canOwn, canRelease, requireAccess, requireAdmin, roleOf, type ProjectAction } from './permissions.ts';
 export { createToken, listTokens, revokeToken, TOKEN_SCOPES, type NewToken, type TokenView } from './tokens.ts';
 export { getReservedNames, setReservedNames, transferProject } from './admin.ts';
-export { approveProject } from './approval.ts';
+export { approveProject, listAwaitingApproval, type AwaitingProject } from './approval.ts';
 export { getRelease, requestRelease, retryRelease, RELEASE_TYPES, type ReleaseType } from './releases.ts';
 export { buildBranch, registerBranch, type DevBuildRequest } from './dev-releases.ts';
 export { buildDevSnapshot } from './dev-build.ts';

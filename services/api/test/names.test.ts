@@ -197,6 +197,9 @@ describe('PROJECT_APPROVAL=admin: releases wait, visibly, until an administrator
 
   it('packages everything that waited once an administrator approves, and only an administrator may', async () => {
     expect((await alice('POST', '/api/v1/admin/projects/hello/approve')).status).toBe(403);
+    expect((await alice('GET', '/api/v1/admin/projects/awaiting-approval')).status).toBe(403);
+    const awaiting = await admin('GET', '/api/v1/admin/projects/awaiting-approval');
+    expect(awaiting.body.projects).toEqual([expect.objectContaining({ name: 'hello', owners: ['alice'], waiting: 3 })]);
     const approved = await admin('POST', '/api/v1/admin/projects/hello/approve');
     expect(approved.body).toEqual({ name: 'hello', approved: true, enqueued: 3 });
     for (const version of ['1.0.0', '1.1.0', '1.x-dev']) {
@@ -211,6 +214,7 @@ describe('PROJECT_APPROVAL=admin: releases wait, visibly, until an administrator
       expect(release.reason).toBeUndefined();
     }
     expect((await admin('POST', '/api/v1/admin/projects/hello/approve')).status).toBe(409);
+    expect((await admin('GET', '/api/v1/admin/projects/awaiting-approval')).body.projects).toEqual([]);
     // From now on releases go straight to the queue.
     repo.tag('1.2.0');
     expect((await alice('POST', '/api/v1/projects/hello/releases', { tag: '1.2.0' })).body.reason).toBeUndefined();

@@ -73,6 +73,11 @@ export async function replaceMaintainers(tx: Tx, projectId: string, userId: stri
   await addMaintainer(tx, projectId, userId, 'owner');
 }
 
+/** Projects waiting for an administrator's approval, oldest first (a partial index serves it). */
+export function listAwaitingApproval(db: Executor, limit = 500): Promise<ProjectRow[]> {
+  return db.selectFrom('projects').selectAll().where('approvedAt', 'is', null).orderBy('createdAt').limit(limit).execute();
+}
+
 /** Marks an unapproved project approved; undefined when it was approved already. */
 export function approveProject(db: Executor, projectId: string): Promise<ProjectRow | undefined> {
   return db

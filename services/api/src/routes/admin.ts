@@ -2,6 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import {
   approveProject,
   getReservedNames,
+  listAwaitingApproval,
   setReservedNames,
   transferProject,
   type Registry,
@@ -52,6 +53,35 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = as
       },
     },
     async (request) => transferProject(registry, await request.actor(), request.params.name, request.body.to),
+  );
+
+  app.get(
+    '/api/v1/admin/projects/awaiting-approval',
+    {
+      schema: {
+        summary:
+          'Projects waiting for approval, oldest first, with how many releases and builds wait (administrators only).',
+        tags: ['admin'],
+        security: bearer,
+        response: {
+          200: Type.Object({
+            projects: Type.Array(
+              Type.Object({
+                name: Type.String(),
+                title: Type.String(),
+                type: Type.String(),
+                gitUrl: Type.String(),
+                owners: Type.Array(Type.String()),
+                createdAt: Type.String({ format: 'date-time' }),
+                waiting: Type.Integer(),
+              }),
+            ),
+          }),
+          ...errors(401, 403, 429),
+        },
+      },
+    },
+    async (request) => ({ projects: await listAwaitingApproval(registry, await request.actor()) }),
   );
 
   app.post(
