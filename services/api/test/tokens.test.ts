@@ -174,6 +174,22 @@ describe('tokens with a lifecycle', () => {
         (await caller('PUT', '/api/v1/admin/reserved-names', '][', { 'content-type': 'application/json' })).status,
       ).toBe(401);
     }
+    // Every route the OpenAPI document marks as needing a bearer token, this one's and any added later.
+    const doc = (await client(stack.app)('GET', '/docs/json')).body;
+    const secured = Object.entries(doc.paths as Record<string, Record<string, { security?: unknown[] }>>).flatMap(
+      ([path, methods]) =>
+        Object.entries(methods)
+          .filter(([, operation]) => operation.security?.length)
+          .map(([method, _]) => [method.toUpperCase(), path.replace(/\{[^}]+\}/g, 'x')] as const),
+    );
+    expect(secured.length).toBeGreaterThan(15);
+    for (const [method, path] of secured) {
+      const response = await client(stack.app)(method as 'POST', path, '{"garbage', {
+        'content-type': 'application/json',
+        'content-length': '9', // Node's client frames no DELETE body by itself
+      });
+      expect(response.status, `${method} ${path}`).toBe(401);
+    }
     // With valid credentials the same bodies reach validation.
     expect((await alice('POST', '/api/v1/projects', '{"name": ', { 'content-type': 'application/json' })).status).toBe(
       400,
