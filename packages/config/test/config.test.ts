@@ -35,6 +35,9 @@ describe('loadConfig', () => {
     [{ GIT_ALLOWED_SOURCES: 'ext::sh' }, 'GIT_ALLOWED_SOURCES'],
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ WORKER_METRICS_PORT: '-1' }, 'WORKER_METRICS_PORT'],
+    [{ WORKER_LOCK_MS: '10' }, 'WORKER_LOCK_MS'],
+    [{ ORPHAN_SWEEP_AFTER_MS: 'an hour' }, 'ORPHAN_SWEEP_AFTER_MS'],
   ])('refuses %j naming the variable', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));
@@ -50,6 +53,13 @@ describe('loadConfig', () => {
     expect(strict.rateLimits.projectsPerHour).toBe(3);
     expect(() => loadConfig({ PROJECT_APPROVAL: 'yes' })).toThrow(/^PROJECT_APPROVAL: must be off or admin, got "yes"$/);
     expect(() => loadConfig({ RATE_LIMIT_AUTH_FAILURES: '0' })).toThrow(/^RATE_LIMIT_AUTH_FAILURES: /);
+  });
+
+  it('reads the worker operations settings, an hour before an orphan object is swept', () => {
+    const defaults = { metricsPort: 9464, lockMs: 30_000, reconcileEveryMs: 15_000, orphanAfterMs: 3_600_000 };
+    expect(loadConfig({}).worker).toMatchObject(defaults);
+    const forTests = loadConfig({ WORKER_METRICS_PORT: '0', ORPHAN_SWEEP_AFTER_MS: '0' }).worker;
+    expect(forTests).toMatchObject({ metricsPort: 0, orphanAfterMs: 0 });
   });
 
   it('reads lists of allowed git sources', () => {

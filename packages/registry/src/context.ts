@@ -1,5 +1,6 @@
 import type { Config } from '@packhouse/config';
 import type { Db, TokenScope } from '@packhouse/db';
+import type { Metrics } from '@packhouse/observability';
 import type { PackagingQueue } from '@packhouse/queue';
 import type { Storage } from '@packhouse/storage';
 import type { Redis } from 'ioredis';
@@ -12,6 +13,7 @@ export interface Registry {
   storage: Storage;
   config: Readonly<Config>;
   log: Logger;
+  metrics: Metrics;
   /** The process's Redis connection (the API's fails fast): rate limits count in it. */
   redis: Redis;
 }

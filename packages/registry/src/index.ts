@@ -14,6 +14,7 @@ export { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from
 export { findDownload, type Download } from './downloads.ts';
 export { reconcile } from './reconcile.ts';
 export { houseKeep } from './housekeeping.ts';
+export { sweepOrphans } from './sweeper.ts';
 export { unreachable, type Dependency } from './health.ts';
 export type { FileView, ProjectView, ReleaseView } from './views.ts';
 export { connectRegistry, type Connected } from './connect.ts';

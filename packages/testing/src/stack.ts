@@ -29,10 +29,14 @@ export interface Stack {
  */
 export async function startStack(
   env: Record<string, string> = {},
-  { ensureBucket = true, now }: { ensureBucket?: boolean; now?: () => number } = {},
+  {
+    ensureBucket = true,
+    now,
+    postgresUrl,
+  }: { ensureBucket?: boolean; now?: () => number; postgresUrl?: string } = {},
 ): Promise<Stack> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'packhouse-test-'));
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(postgresUrl);
   const id = randomBytes(4).toString('hex');
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const config = loadConfig({

@@ -8,12 +8,14 @@ import { FrontDoor } from './update-status/front-door.ts';
 import auth from './plugins/auth.ts';
 import errors from './plugins/errors.ts';
 import openapi from './plugins/openapi.ts';
+import requestMetrics from './plugins/request-metrics.ts';
 import rateLimits from './plugins/rate-limits.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { updateStatusRoutes } from './routes/update-status.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { hookRoutes } from './routes/hooks.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { releaseRoutes } from './routes/releases.ts';
@@ -53,11 +55,13 @@ export async function buildApp(registry: Registry, { now }: AppOptions = {}) {
   app.addHook('onClose', () => updateStatus.close());
 
   await app.register(errors);
+  await app.register(requestMetrics, { registry });
   await app.register(openapi, { publicUrl: registry.config.publicUrl });
   await app.register(rateLimits, { registry });
   await app.register(auth, { registry });
 
-  for (const routes of [healthRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes, supportRoutes, usageRoutes, tokenRoutes, adminRoutes]) {
+  const resources = [healthRoutes, metricsRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes];
+  for (const routes of [...resources, supportRoutes, usageRoutes, tokenRoutes, adminRoutes]) {
     await app.register(routes, { registry });
   }
   await app.register(updateStatusRoutes, { registry, updateStatus });

@@ -148,6 +148,7 @@ class FeedConnection {
       const pending = this.pending!;
       this.pending = length === pending.length ? null : pending.subarray(length);
       this.door.updateStatus.countPoll(representation, poll.siteKey, poll.version);
+      this.door.updateStatus.served('hit');
       const close = poll.close || this.door.closing;
       writeResponse(this.socket, poll, representation, close, this.door.server.keepAliveTimeout, this.door.dates);
       if (close) {
