@@ -38,3 +38,16 @@ export {
 } from './support.ts';
 export { authenticateDelivery, githubSignature, gitlabToken, receivePush, type Authenticator, type HookOutcome, type PushEvent } from './webhooks.ts';
 export { rotateWebhookSecret } from './projects.ts';
+export { composerCacheKey, composerPackage, composerRoot, composerRepositoryUrl, parseP2Name, COMPOSER_JSON } from './composer.ts';
+export {
+  composerAdvisories,
+  getAdvisory,
+  listAdvisories,
+  osvAdvisory,
+  osvArchive,
+  publishAdvisory,
+  updateAdvisory,
+  type AdvisoryInput,
+  type AdvisoryView,
+} from './advisories.ts';
+export { getComposerInstalls, recordComposerInstalls, type ComposerInstall, type InstallsWeek } from './usage/composer-installs.ts';

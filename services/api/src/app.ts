@@ -8,6 +8,8 @@ import { FrontDoor } from './update-status/front-door.ts';
 import auth from './plugins/auth.ts';
 import errors from './plugins/errors.ts';
 import openapi from './plugins/openapi.ts';
+import { advisoryRoutes } from './routes/advisories.ts';
+import { composerRoutes } from './routes/composer.ts';
 import requestMetrics from './plugins/request-metrics.ts';
 import rateLimits from './plugins/rate-limits.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -61,9 +63,10 @@ export async function buildApp(registry: Registry, { now }: AppOptions = {}) {
   await app.register(auth, { registry });
 
   const resources = [healthRoutes, metricsRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes];
-  for (const routes of [...resources, supportRoutes, usageRoutes, tokenRoutes, adminRoutes]) {
+  for (const routes of [...resources, supportRoutes, usageRoutes, advisoryRoutes, tokenRoutes, adminRoutes]) {
     await app.register(routes, { registry });
   }
   await app.register(updateStatusRoutes, { registry, updateStatus });
+  await app.register(composerRoutes, { registry, updateStatus });
   return app;
 }
