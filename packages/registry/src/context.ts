@@ -5,6 +5,7 @@ import type { PackagingQueue } from '@packhouse/queue';
 import type { Storage } from '@packhouse/storage';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Signing } from './signing.ts';
 
 /** What the domain services need; built once per process by the service that hosts them. */
 export interface Registry {
@@ -14,6 +15,8 @@ export interface Registry {
   config: Readonly<Config>;
   log: Logger;
   metrics: Metrics;
+  /** Signs release statements and the change feed (signing.ts). */
+  signing: Signing;
   /** The process's Redis connection (the API's fails fast): rate limits count in it. */
   redis: Redis;
 }

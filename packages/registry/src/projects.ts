@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { files, projects, releases, reservedNames, snapshot, usage, users, type MaintainerRole, type ProjectRow } from '@packhouse/db';
 import { checkGitUrl, SourceRefused, type ProjectType } from '@packhouse/packager';
+import { recordProjectChange } from './changes.ts';
 import type { Actor, Registry } from './context.ts';
 import { withApproval } from './approval.ts';
 import { conflict, forbidden, invalid, notFound } from './errors.ts';
@@ -48,7 +49,10 @@ export async function createProject(
   const approvedAt = registry.config.accounts.projectApproval === 'off' || actor.isAdmin ? new Date() : null;
   const created = await registry.db.transaction().execute(async (tx) => {
     const project = await projects.insertProject(tx, { ...input, webhookSecret, approvedAt });
-    if (project) await projects.addMaintainer(tx, project.id, actor.id, 'owner');
+    if (project) {
+      await projects.addMaintainer(tx, project.id, actor.id, 'owner');
+      await recordProjectChange(registry, tx, project);
+    }
     return project;
   });
   if (!created) throw conflict(`A project named "${input.name}" already exists.`);
@@ -105,6 +109,7 @@ export async function addMaintainer(
       throw conflict(`"${userName}" is the only owner of ${name}; make another maintainer owner first.`);
     }
     await projects.addMaintainer(tx, project.id, user.id, role);
+    await recordProjectChange(registry, tx, project);
   });
   registry.log.info({ project: { name }, user: { name: userName }, role, by: { name: actor.name } }, 'Maintainer added.');
   return maintainersView(registry, project.id);
@@ -123,6 +128,7 @@ export async function removeMaintainer(registry: Registry, actor: Actor, name: s
       throw conflict(`"${userName}" is the last owner of ${name}; make another maintainer owner first.`);
     }
     await projects.removeMaintainer(tx, project.id, user.id);
+    await recordProjectChange(registry, tx, project);
   });
   registry.log.info({ project: { name }, user: { name: userName }, by: { name: actor.name } }, 'Maintainer removed.');
   return maintainersView(registry, project.id);

@@ -14,6 +14,8 @@ import requestMetrics from './plugins/request-metrics.ts';
 import rateLimits from './plugins/rate-limits.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { atomRoutes } from './routes/atom.ts';
+import { changeRoutes } from './routes/changes.ts';
 import { updateStatusRoutes } from './routes/update-status.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -24,6 +26,9 @@ import { releaseRoutes } from './routes/releases.ts';
 import { supportRoutes } from './routes/support.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { userRoutes } from './routes/users.ts';
+import { offeringRoutes } from './routes/offerings.ts';
+import { PageCache } from './web/cache.ts';
+import { webRoutes } from './web/routes.ts';
 
 export interface AppOptions {
   /** The feed cache's clock (`Date.now`); tests pass time in instead of waiting for it. */
@@ -63,10 +68,16 @@ export async function buildApp(registry: Registry, { now }: AppOptions = {}) {
   await app.register(auth, { registry });
 
   const resources = [healthRoutes, metricsRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes];
-  for (const routes of [...resources, supportRoutes, usageRoutes, advisoryRoutes, tokenRoutes, adminRoutes]) {
+  for (const routes of [...resources, supportRoutes, usageRoutes, advisoryRoutes, changeRoutes, atomRoutes, tokenRoutes, adminRoutes]) {
     await app.register(routes, { registry });
   }
   await app.register(updateStatusRoutes, { registry, updateStatus });
+  // Pages for people, beside the API routes (web/): their own error pages and form parser.
+  const pages = new PageCache(registry);
+  await pages.start();
+  app.addHook('onClose', () => pages.close());
+  await app.register(offeringRoutes, { registry });
+  await app.register(webRoutes(registry, pages));
   await app.register(composerRoutes, { registry, updateStatus });
   return app;
 }

@@ -42,3 +42,7 @@ export function setDisabled(db: Executor, name: string, disabled: boolean): Prom
     .returning(columns)
     .executeTakeFirst();
 }
+
+export function findUserById(db: Executor, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').select(columns).where('id', '=', id).executeTakeFirst();
+}
