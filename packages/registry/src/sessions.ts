@@ -72,7 +72,9 @@ export async function signInWithLink(registry: Registry, linkToken: string): Pro
 }
 
 /** A signed-in person acts with their user's full powers (no token narrows them). */
-function sessionPowers<T extends { id: string; name: string; isAdmin: boolean }>(user: T): T & Pick<Actor, 'scopes' | 'tokenId'> {
+function sessionPowers<T extends { id: string; name: string; isAdmin: boolean }>(
+  user: T,
+): T & Pick<Actor, 'scopes' | 'tokenId'> {
   return {
     ...user,
     scopes: user.isAdmin ? ['release', 'manage', 'admin'] : ['release', 'manage'],
