@@ -38,6 +38,10 @@ export {
 } from './support.ts';
 export { authenticateDelivery, githubSignature, gitlabToken, receivePush, type Authenticator, type HookOutcome, type PushEvent } from './webhooks.ts';
 export { rotateWebhookSecret } from './projects.ts';
+export { getAllowlist, getAllowlistAsAdmin, setAllowlist, type AllowlistView } from './distribution/allowlist.ts';
+export { listUsedBy, type UsedByView } from './distribution/used-by.ts';
+export { buildDistributionRelease } from './distribution/job.ts';
+export { retryDistribution } from './distribution/retry.ts';
 export {
   canMaintain,
   homePage,

@@ -7,6 +7,7 @@ import { conflict, invalid, notFound } from './errors.ts';
 import { isApproved, withApproval } from './approval.ts';
 import { requireAccess } from './permissions.ts';
 import { requireProject } from './projects.ts';
+import { distributionView } from './distribution/view.ts';
 import { releaseView, type ReleaseView } from './views.ts';
 
 export const RELEASE_TYPES = ['security', 'bugfix', 'feature'] as const;
@@ -77,7 +78,8 @@ export async function getRelease(registry: Registry, projectName: string, versio
     if (!release) throw notFound(`${projectName} has no release ${version}.`);
     const rows = await files.listFiles(tx, [release.id]);
     const history = release.kind === 'dev' ? await builds.listBuilds(tx, release.id) : undefined;
-    const view = withApproval(project, releaseView(registry.config.publicUrl, projectName, release, rows, history));
+    const distribution = project.type === 'distribution' ? await distributionView(tx, release) : undefined;
+    const view = withApproval(project, releaseView(registry.config.publicUrl, projectName, release, rows, history, distribution));
     // Published before the change feed existed (no statement stored yet): signed as it stands.
     if (view.status === 'published' && view.signature === null) {
       await registry.signing.ready();
