@@ -43,7 +43,9 @@ function baseline(tag: string): number {
   const script = [
     `git -C "${corpus.dir}" archive --format=tar --prefix=drupal-${tag}/ ${tag} | gzip -9 -n > "${out}/a.tar.gz"`,
     `git -C "${corpus.dir}" archive --format=zip -9 --prefix=drupal-${tag}/ ${tag} > "${out}/a.zip"`,
-    ...['md5sum', 'sha1sum', 'sha256sum', 'sha512sum'].map((tool) => `${tool} "${out}/a.tar.gz" "${out}/a.zip" > /dev/null`),
+    ...['md5sum', 'sha1sum', 'sha256sum', 'sha512sum'].map(
+      (tool) => `${tool} "${out}/a.tar.gz" "${out}/a.zip" > /dev/null`,
+    ),
   ].join(' && ');
   const started = performance.now();
   execFileSync('bash', ['-c', `set -o pipefail; ${script}`], { stdio: 'inherit' });
@@ -102,22 +104,34 @@ try {
   const rssB = worker.peakRssKb() / 1024;
   console.log('\nResult (medians of the warm rounds)');
   console.log(`  shell steps:               ${shell.toFixed(0)} ms`);
-  console.log(`  (a) npm start:             ${median(a).toFixed(0)} ms  ratio ${ratioA.toFixed(2)}  (target ≤ ${TARGET.npmStart})  ${check(ratioA <= TARGET.npmStart)}   cold ${coldA.toFixed(0)} ms`);
-  console.log(`  (b) worker, S3 elsewhere:  ${median(b).toFixed(0)} ms  ratio ${ratioB.toFixed(2)}  (target ≤ ${TARGET.worker})  ${check(ratioB <= TARGET.worker)}   cold ${coldB.toFixed(0)} ms`);
-  console.log(`  (a) peak RSS, everything npm start runs: ${rssA.toFixed(0)} MB  (target ≤ ${TARGET.npmStartRssMb})  ${check(rssA <= TARGET.npmStartRssMb)}`);
-  console.log(`  (b) peak RSS, worker:                    ${rssB.toFixed(0)} MB  (target ≤ ${TARGET.workerRssMb})  ${check(rssB <= TARGET.workerRssMb)}`);
+  console.log(
+    `  (a) npm start:             ${median(a).toFixed(0)} ms  ratio ${ratioA.toFixed(2)}  (target ≤ ${TARGET.npmStart})  ${check(ratioA <= TARGET.npmStart)}   cold ${coldA.toFixed(0)} ms`,
+  );
+  console.log(
+    `  (b) worker, S3 elsewhere:  ${median(b).toFixed(0)} ms  ratio ${ratioB.toFixed(2)}  (target ≤ ${TARGET.worker})  ${check(ratioB <= TARGET.worker)}   cold ${coldB.toFixed(0)} ms`,
+  );
+  console.log(
+    `  (a) peak RSS, everything npm start runs: ${rssA.toFixed(0)} MB  (target ≤ ${TARGET.npmStartRssMb})  ${check(rssA <= TARGET.npmStartRssMb)}`,
+  );
+  console.log(
+    `  (b) peak RSS, worker:                    ${rssB.toFixed(0)} MB  (target ≤ ${TARGET.workerRssMb})  ${check(rssB <= TARGET.workerRssMb)}`,
+  );
 
   // Reproducible: (a) and (b) packaged every tag independently; the bytes must agree.
   const mismatched = [...filesA].filter(([tag, files]) => {
     const other = filesB.get(tag) ?? [];
     return files.some((file) => other.find((o) => o.archiveType === file.archiveType)?.sha256 !== file.sha256);
   });
-  console.log(`  rebuilt archives bit-identical ((a) vs (b), ${filesA.size} tags, sha256): ${mismatched.length === 0 ? 'ok' : `MISSED for ${mismatched.map(([tag]) => tag).join(', ')}`}`);
+  console.log(
+    `  rebuilt archives bit-identical ((a) vs (b), ${filesA.size} tags, sha256): ${mismatched.length === 0 ? 'ok' : `MISSED for ${mismatched.map(([tag]) => tag).join(', ')}`}`,
+  );
   const last = filesB.get(corpus.tags[RUNS]!) ?? [];
   for (const type of ['tar.gz', 'zip'] as const) {
     const size = last.find((file) => file.archiveType === type)?.size ?? 0;
     const ratio = size / shellSizes[type];
-    console.log(`  ${type.padEnd(6)} size: ${mb(size)} MB vs ${type === 'zip' ? 'zip -9 ' : 'gzip -9'} ${mb(shellSizes[type])} MB  (${ratio.toFixed(3)}×, target ≤ ${TARGET.sizeSlack})  ${check(ratio <= TARGET.sizeSlack)}`);
+    console.log(
+      `  ${type.padEnd(6)} size: ${mb(size)} MB vs ${type === 'zip' ? 'zip -9 ' : 'gzip -9'} ${mb(shellSizes[type])} MB  (${ratio.toFixed(3)}×, target ≤ ${TARGET.sizeSlack})  ${check(ratio <= TARGET.sizeSlack)}`,
+    );
   }
 } finally {
   await start.stop();
@@ -134,4 +148,6 @@ const output = execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT
 });
 process.stdout.write(output);
 latencyMedian = Number(/push → published:\s+median (\d+)/.exec(output)?.[1]);
-console.log(`  50-file module push → published median: ${latencyMedian} ms  (target < ${TARGET.latencyMs})  ${check(latencyMedian < TARGET.latencyMs)}`);
+console.log(
+  `  50-file module push → published median: ${latencyMedian} ms  (target < ${TARGET.latencyMs})  ${check(latencyMedian < TARGET.latencyMs)}`,
+);

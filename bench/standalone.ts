@@ -47,7 +47,8 @@ export async function startNpmStart(root: string, work: string) {
       body: body ? JSON.stringify(body) : undefined,
     });
     const json = (await response.json()) as Record<string, unknown>;
-    if (response.status >= 400) throw new Error(`${method} ${url} answered ${response.status}: ${JSON.stringify(json)}`);
+    if (response.status >= 400)
+      throw new Error(`${method} ${url} answered ${response.status}: ${JSON.stringify(json)}`);
     return json;
   };
   return {

@@ -40,7 +40,9 @@ export async function archives(checkout: Checkout, release: Release): Promise<Ar
 }
 
 async function readCoreCompatibility(ctx: GitContext, checkout: Checkout, project: string): Promise<string | null> {
-  const info = checkout.entries.find((e) => e.path === `${project}.info.yml` && (e.kind === 'file' || e.kind === 'executable'));
+  const info = checkout.entries.find(
+    (e) => e.path === `${project}.info.yml` && (e.kind === 'file' || e.kind === 'executable'),
+  );
   if (!info) return null;
   const text = decodeInfoText(await git(ctx, ['cat-file', 'blob', info.oid], { maxBytes: info.size }));
   return text === null ? null : coreCompatibility(text, info.path);

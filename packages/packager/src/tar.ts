@@ -1,9 +1,9 @@
 import { once } from 'node:events';
-import { pipeline, Transform, type Readable } from 'node:stream';
-import { createGzip } from 'node:zlib';
+import { pipeline, type Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { BlobReader } from './blobs.ts';
 import type { GitContext } from './git.ts';
+import { parallelGzip } from './parallel-gzip.ts';
 import { linkTarget, renderInfo, type ArchiveItem, type ArchivePlan } from './layout.ts';
 
 type Header = Parameters<tar.Pack['entry']>[0];
@@ -16,7 +16,7 @@ export const GZIP_LEVEL = 6;
 export function tarGz(ctx: GitContext, plan: ArchivePlan): Readable {
   const pack = tar.pack();
   const reader = BlobReader.open(ctx, plan.blobOids);
-  const output = pipeline(pack, coalesce(), createGzip({ level: GZIP_LEVEL }), unixGzipHeader(), () => reader.close());
+  const output = pipeline(pack, parallelGzip(GZIP_LEVEL), () => reader.close());
   const mtime = new Date(plan.checkout.commitTime * 1000);
 
   (async () => {
@@ -26,7 +26,13 @@ export function tarGz(ctx: GitContext, plan: ArchivePlan): Readable {
   return output;
 }
 
-async function writeItem(pack: tar.Pack, reader: BlobReader, item: ArchiveItem, plan: ArchivePlan, mtime: Date): Promise<void> {
+async function writeItem(
+  pack: tar.Pack,
+  reader: BlobReader,
+  item: ArchiveItem,
+  plan: ArchivePlan,
+  mtime: Date,
+): Promise<void> {
   const header = { name: item.name, mode: item.mode, mtime, uid: 0, gid: 0 };
   if (item.type === 'directory') return entry(pack, { ...header, type: 'directory' });
   if (item.type === 'symlink') return entry(pack, { ...header, type: 'symlink', linkname: linkTarget(item) });
@@ -58,47 +64,4 @@ function entry(pack: tar.Pack, header: Header, content?: Buffer): Promise<void> 
 function quiet(sink: Sink): Sink {
   sink.on('error', () => {});
   return sink;
-}
-
-const BATCH_BYTES = 64 * 1024;
-
-/**
- * tar-stream emits many small buffers (512-byte headers, padding, small files); each write
- * to an async gzip costs a thread-pool round trip, so hand zlib fewer, larger chunks.
- */
-function coalesce(): Transform {
-  let parts: Buffer[] = [];
-  let size = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      parts.push(chunk);
-      size += chunk.length;
-      if (size < BATCH_BYTES) return callback();
-      const batch = Buffer.concat(parts, size);
-      parts = [];
-      size = 0;
-      callback(null, batch);
-    },
-    flush(callback) {
-      callback(null, size > 0 ? Buffer.concat(parts, size) : undefined);
-    },
-  });
-}
-
-/**
- * zlib writes the OS it was built for into byte 9 of the gzip header (3 on Linux, 19 on
- * macOS); pin it to Unix so the bytes do not depend on the packaging machine.
- */
-function unixGzipHeader(): Transform {
-  let offset = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      if (offset <= 9 && offset + chunk.length > 9) {
-        chunk = Buffer.from(chunk);
-        chunk[9 - offset] = 3;
-      }
-      offset += chunk.length;
-      callback(null, chunk);
-    },
-  });
 }
