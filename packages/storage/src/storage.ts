@@ -58,7 +58,13 @@ export function createStorage(options: StorageOptions) {
     async upload(Key: string, fileName: string, body: Readable): Promise<void> {
       await new Upload({
         client,
-        params: { Bucket, Key, Body: body, ContentType: contentTypeOf(fileName), CacheControl: IMMUTABLE_CACHE_CONTROL },
+        params: {
+          Bucket,
+          Key,
+          Body: body,
+          ContentType: contentTypeOf(fileName),
+          CacheControl: IMMUTABLE_CACHE_CONTROL,
+        },
         partSize: 5 * 1024 * 1024,
         queueSize: 1,
       }).done();
