@@ -52,6 +52,7 @@ const memoryTimer = setInterval(() => {
 
 const cpu = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 const selfStart = process.cpuUsage();
+const loopStart = performance.eventLoopUtilization();
 const wallStart = performance.now();
 const checked = await source();
 const afterCheckout = process.cpuUsage(selfStart);
@@ -66,6 +67,7 @@ const sizes = await Promise.all(
 const wall = performance.now() - wallStart;
 clearInterval(memoryTimer);
 const self = process.cpuUsage(selfStart);
+const loop = performance.eventLoopUtilization(loopStart);
 // Children's (git's) CPU time, from the kernel's accounting of reaped children.
 const gitCpu = Number(
   execFileSync('bash', ['-c', `awk '{print ($16+$17)*10}' /proc/${process.pid}/stat`], { encoding: 'utf8' }),
@@ -92,5 +94,6 @@ const MB = (bytes: number) => (bytes / 1048576).toFixed(0);
 console.log(
   `  peak RSS of this process: ${MB(process.resourceUsage().maxRSS * 1024)} MB; at the sampled peak ${MB(peak.rss)} MB: V8 heap ${MB(peak.heapUsed)} MB, buffers ${MB(peak.arrayBuffers)} MB`,
 );
+console.log(`  main thread busy ${loop.active.toFixed(0)} ms of the wall time (the rest of node's CPU is zlib on the thread pool)`);
 console.log(`  shell steps' CPU: ${shellCpu.toFixed(0)} ms  (ratio ${((cpu(self) + gitCpu) / shellCpu).toFixed(2)})`);
 rmSync(cache, { recursive: true, force: true });
