@@ -17,16 +17,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  dailyWarmUp,
-  fetchAll,
-  MODULES,
-  runWrk,
-  SITES,
-  wrkScript,
-  type LoadResult,
-  type Polling,
-} from './feed-load.ts';
+import { dailyWarmUp, fetchAll, MODULES, runWrk, SITES, wrkScript, type LoadResult, type Polling } from './feed-load.ts';
 import { dropDatabase } from '@packhouse/db';
 import { countedSites, projectName, seedFeedDatabase } from './feed-seed.ts';
 import { bundle, ensureTools, get, startApi, startNginx, type Server } from './feed-servers.ts';
@@ -80,9 +71,7 @@ async function prepare(name: string, projects: number, port: number): Promise<Pr
   databases.push(url);
   const started = performance.now();
   const seeded = await seedFeedDatabase(url, projects);
-  console.log(
-    `${name}: ${projects} projects, ${seeded.releases} releases, ${seeded.files} files seeded in ${fmt((performance.now() - started) / 1000, 1)} s`,
-  );
+  console.log(`${name}: ${projects} projects, ${seeded.releases} releases, ${seeded.files} files seeded in ${fmt((performance.now() - started) / 1000, 1)} s`);
   const api = await startApi(ROOT, port, {
     DATABASE_URL: url,
     PUBLIC_URL: 'https://packhouse.example.org',
@@ -94,8 +83,7 @@ async function prepare(name: string, projects: number, port: number): Promise<Pr
   running.add(api);
   const paths = Array.from({ length: projects }, (_, i) => `/release-history/${projectName(i + 1)}/current`);
   const bodies = new Map<string, { gzip?: Buffer; plain?: Buffer }>();
-  const keep = (kind: 'gzip' | 'plain') => (p: string, body: Buffer) =>
-    bodies.set(p, { ...bodies.get(p), [kind]: body });
+  const keep = (kind: 'gzip' | 'plain') => (p: string, body: Buffer) => bodies.set(p, { ...bodies.get(p), [kind]: body });
   const coldRps = await fetchAll(api.url, paths, { 'accept-encoding': 'gzip' }, 16, keep('gzip'));
   await fetchAll(api.url, paths, {}, 16, keep('plain'));
   console.log(`  first render of every feed (cache misses, 16 in flight): ${fmt(coldRps, 0)} req/s`);
@@ -115,8 +103,7 @@ async function staticCopy(prepared: Prepared, port: number): Promise<Server> {
   running.add(nginx);
   for (const sample of [prepared.paths[0]!, prepared.paths[prepared.paths.length - 1]!]) {
     const served = await get(`${nginx.url}${sample}`, { 'accept-encoding': 'gzip' });
-    if (!served.body.equals(prepared.bodies.get(sample)!.gzip!))
-      throw new Error('nginx does not serve the same bytes as Packhouse');
+    if (!served.body.equals(prepared.bodies.get(sample)!.gzip!)) throw new Error('nginx does not serve the same bytes as Packhouse');
   }
   return nginx;
 }
@@ -133,9 +120,7 @@ async function warmUpDailySites(prepared: Prepared): Promise<void> {
     if (performance.now() - started > 120_000) throw new Error(`usage counted ${counted} of ${expected} warm-up sites`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  console.log(
-    `  ${SITES} sites x ${MODULES} projects polled once and counted (${fmt(rps, 0)} req/s), in ${fmt((performance.now() - started) / 1000, 1)} s`,
-  );
+  console.log(`  ${SITES} sites x ${MODULES} projects polled once and counted (${fmt(rps, 0)} req/s), in ${fmt((performance.now() - started) / 1000, 1)} s`);
 }
 
 /**
@@ -152,8 +137,7 @@ async function measure(targets: Target[]): Promise<Figures[]> {
   for (let round = 0; round < RUNS; round++) {
     for (const [i, { label, url, script, settleMs = 0 }] of targets.entries()) {
       const result = await runWrk(url, script, { seconds: SECONDS, connections: CONNECTIONS });
-      if (result.errors > 0 || result.badStatus > 0)
-        throw new Error(`${label}: ${result.errors} socket errors, ${result.badStatus} bad statuses`);
+      if (result.errors > 0 || result.badStatus > 0) throw new Error(`${label}: ${result.errors} socket errors, ${result.badStatus} bad statuses`);
       runs[i]!.push(result);
       await new Promise((resolve) => setTimeout(resolve, settleMs));
     }
@@ -172,15 +156,8 @@ async function main(): Promise<void> {
   ensureTools();
   bundle(ROOT);
   mkdirSync(WORK, { recursive: true });
-  console.log(
-    `bench:feed: ${RUNS} rounds of ${SECONDS} s runs, ${CONNECTIONS} connections, gzip; servers on CPU 0, wrk on CPU 1`,
-  );
-  console.log(
-    `load average before: ${os
-      .loadavg()
-      .map((l) => fmt(l))
-      .join(' ')}`,
-  );
+  console.log(`bench:feed: ${RUNS} rounds of ${SECONDS} s runs, ${CONNECTIONS} connections, gzip; servers on CPU 0, wrk on CPU 1`);
+  console.log(`load average before: ${os.loadavg().map((l) => fmt(l)).join(' ')}`);
   const large = await prepare('large', 10_000, 18_080);
   const small = await prepare('small', 100, 18_090);
   const nginx = await staticCopy(large, 18_081);
@@ -191,33 +168,13 @@ async function main(): Promise<void> {
   // The database-size comparison polls the same projects (identical feeds) in both databases.
   const [many, daily, newSites, statics, largeFew, smallFew] = (await measure([
     { label: `Packhouse, ${large.paths.length} projects`, url: large.api.url, script: script(large, 'none') },
-    {
-      label: `  with site_key, sites polling daily`,
-      url: large.api.url,
-      script: script(large, 'daily'),
-      settleMs: 4_000,
-    },
-    {
-      label: `  with site_key, every poll a new site`,
-      url: large.api.url,
-      script: script(large, 'new-sites'),
-      settleMs: 4_000,
-    },
+    { label: `  with site_key, sites polling daily`, url: large.api.url, script: script(large, 'daily'), settleMs: 4_000 },
+    { label: `  with site_key, every poll a new site`, url: large.api.url, script: script(large, 'new-sites'), settleMs: 4_000 },
     { label: `nginx, the same bytes as static files`, url: nginx.url, script: script(large, 'none') },
-    {
-      label: `Packhouse, ${few} projects of ${large.releases} releases`,
-      url: large.api.url,
-      script: script(large, 'none', few),
-    },
-    {
-      label: `Packhouse, ${few} projects of ${small.releases} releases`,
-      url: small.api.url,
-      script: script(small, 'none'),
-    },
+    { label: `Packhouse, ${few} projects of ${large.releases} releases`, url: large.api.url, script: script(large, 'none', few) },
+    { label: `Packhouse, ${few} projects of ${small.releases} releases`, url: small.api.url, script: script(small, 'none') },
   ])) as Figures[];
-  console.log(
-    `  API resident memory: ${fmt(large.api.rssMb(), 0)} MB (${large.releases} releases), ${fmt(small.api.rssMb(), 0)} MB (${small.releases})`,
-  );
+  console.log(`  API resident memory: ${fmt(large.api.rssMb(), 0)} MB (${large.releases} releases), ${fmt(small.api.rssMb(), 0)} MB (${small.releases})`);
 
   const ratio = many!.best.rps / statics!.best.rps;
   const ratioDaily = daily!.best.rps / statics!.best.rps;
@@ -233,10 +190,7 @@ Summary (best runs)
   ${large.releases} vs ${small.releases} releases in the database: ${fmt(largeFew!.best.rps, 0)} vs ${fmt(smallFew!.best.rps, 0)} req/s, ratio ${fmt(sizeRatio)}   [within 15%: ${verdict(Math.abs(1 - sizeRatio) <= 0.15)}]
   worst case, every poll a site new this week: ${fmt(ratioNew)} of nginx, p99 ${fmt(newSites!.best.p99Ms)} ms
     (a week of daily checks has one such poll in seven; each costs Postgres a new row and a count)
-  load average now: ${os
-    .loadavg()
-    .map((l) => fmt(l))
-    .join(' ')} (other work on this machine lowers every figure)`);
+  load average now: ${os.loadavg().map((l) => fmt(l)).join(' ')} (other work on this machine lowers every figure)`);
   writeFileSync(
     path.join(WORK, 'results.json'),
     `${JSON.stringify({ seconds: SECONDS, runs: RUNS, connections: CONNECTIONS, many, daily, newSites, statics, largeFew, smallFew }, null, 2)}\n`,
@@ -254,8 +208,7 @@ const deadline = setTimeout(() => {
   console.error('bench:feed ran for more than 20 minutes; stopping.');
   void cleanUp().finally(() => process.exit(1));
 }, 20 * 60_000);
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
 
 main()
   .catch((error) => {

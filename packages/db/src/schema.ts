@@ -57,6 +57,15 @@ export interface ReleasesTable {
   /** The maintainer-controlled status printed in the update feed (not the build status). */
   feedStatus: ColumnType<FeedStatus, FeedStatus | undefined, FeedStatus>;
   insecure: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Composer repository (migration 20261129160100): the Composer version this release claims in its project. */
+  composerVersion: ColumnType<string | null, string | null | undefined, string | null>;
+  /**
+   * The `require` published to Composer, read from the tree at packaging time. Read it as
+   * text: the CamelCasePlugin renames the keys of jsonb objects it returns.
+   */
+  composerRequire: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
+  /** Names of the sub-modules published as metapackages. */
+  submodules: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export type FeedStatus = 'published' | 'unpublished';
@@ -124,6 +133,44 @@ export interface EventsTable {
   createdAt: Timestamp;
 }
 
+/** Composer installs reported through notify-batch, per ISO week (Monday) and Composer version. */
+export interface ComposerInstallsTable {
+  projectId: string;
+  week: string;
+  version: string;
+  installs: ColumnType<string, number | string, number | string>;
+}
+
+export type AdvisorySeverity = 'critical' | 'high' | 'medium' | 'low';
+export type AdvisoryStatus = 'published' | 'withdrawn';
+
+export interface AdvisoriesTable {
+  id: string;
+  projectId: string;
+  title: string;
+  severity: AdvisorySeverity;
+  affectedInput: string;
+  affectedVersions: string;
+  cve: string | null;
+  link: string | null;
+  description: string;
+  status: ColumnType<AdvisoryStatus, AdvisoryStatus | undefined, AdvisoryStatus>;
+  createdBy: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  withdrawnAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface AdvisoryReleasesTable {
+  advisoryId: string;
+  releaseId: string;
+}
+
+export interface AdvisorySequencesTable {
+  year: number;
+  last: number;
+}
+
 export interface Database {
   users: UsersTable;
   projects: ProjectsTable;
@@ -135,4 +182,8 @@ export interface Database {
   feedChanges: FeedChangesTable;
   usageSites: UsageSitesTable;
   usageCounts: UsageCountsTable;
+  composerInstalls: ComposerInstallsTable;
+  advisories: AdvisoriesTable;
+  advisoryReleases: AdvisoryReleasesTable;
+  advisorySequences: AdvisorySequencesTable;
 }

@@ -72,10 +72,7 @@ async function resolveCommit(ctx: GitContext, ref: Ref): Promise<string> {
   const oid = peeled.stdout.toString().trim();
   const type = (await git(ctx, ['cat-file', '-t', oid])).toString().trim();
   if (type !== 'commit') {
-    throw new SourceRefused(
-      `${ref.kind}_not_a_commit`,
-      `${ref.kind} ${quote(ref.name)} points at a ${type}, not a commit`,
-    );
+    throw new SourceRefused(`${ref.kind}_not_a_commit`, `${ref.kind} ${quote(ref.name)} points at a ${type}, not a commit`);
   }
   const commit = (await git(ctx, ['rev-parse', '--verify', '--end-of-options', `${oid}^{commit}`])).toString().trim();
   if (!/^[0-9a-f]{40}$/.test(commit)) throw new Error(`git rev-parse printed ${JSON.stringify(commit)}`);
@@ -89,21 +86,14 @@ async function resolveCommit(ctx: GitContext, ref: Ref): Promise<string> {
 async function checkContents(ctx: GitContext, entries: TreeEntry[]): Promise<void> {
   const wanted = entries.filter((e) => e.kind === 'symlink' || (e.kind !== 'directory' && infoFormat(e.path) !== null));
   if (wanted.length === 0) return;
-  const reader = BlobReader.open(
-    ctx,
-    wanted.map((e) => e.oid),
-  );
+  const reader = BlobReader.open(ctx, wanted.map((e) => e.oid));
   try {
     for (const entry of wanted) {
       const bytes = await reader.readAll(entry.oid, entry.size);
       if (entry.kind === 'symlink') {
         entry.linkTarget = decodeLinkTarget(entry.path, bytes);
       } else if (decodeInfoText(bytes) === null) {
-        throw new SourceRefused(
-          'info_file_not_text',
-          `info file ${quote(entry.path)} contains NUL bytes or invalid UTF-8`,
-          entry.path,
-        );
+        throw new SourceRefused('info_file_not_text', `info file ${quote(entry.path)} contains NUL bytes or invalid UTF-8`, entry.path);
       }
     }
   } finally {

@@ -13,3 +13,5 @@ export {
 } from './info.ts';
 export type { Checkout, GitOptions, ProjectType, Release, SourceLimits, TreeEntry } from './types.ts';
 export { checkGitUrl } from './source.ts';
+export { composerJsonRequire, composerMetadata, type ComposerMetadata } from './composer-metadata.ts';
+export { zipBuffer } from './zip-buffer.ts';

@@ -95,12 +95,12 @@ export function coreCompatibility(content: string, path: string): string | null 
   // Numbers are refused although PHP would cast them: `10` pins the single release 10.0.0, and
   // YAML reads `8.10` as 8.1. A list or mapping is no constraint at all.
   if (typeof value !== 'string') throw invalidRequirement(path, `${kindOf(value)}, not a quoted version constraint`);
-  if (!isVersionConstraint(value))
-    throw invalidRequirement(path, `${shorten(value)}, which Composer cannot parse as a version constraint`);
+  if (!isVersionConstraint(value)) throw invalidRequirement(path, `${shorten(value)}, which Composer cannot parse as a version constraint`);
   return value.trim();
 }
 
-function readYaml(content: string, path: string): unknown {
+/** An info.yml read as Drupal reads it; one that is not YAML is refused (`info-file-not-yaml`). */
+export function readYaml(content: string, path: string): unknown {
   // `merge`: Drupal's YAML parser (Symfony's) honours `<<` merge keys.
   const doc = parseDocument(content, { merge: true });
   try {
@@ -114,18 +114,12 @@ function readYaml(content: string, path: string): unknown {
 }
 
 /** Only a top-level key counts; a file that is not a mapping has none. */
-function topLevel(info: unknown, key: string): unknown {
-  return typeof info === 'object' && info !== null && !Array.isArray(info)
-    ? (info as Record<string, unknown>)[key]
-    : undefined;
+export function topLevel(info: unknown, key: string): unknown {
+  return typeof info === 'object' && info !== null && !Array.isArray(info) ? (info as Record<string, unknown>)[key] : undefined;
 }
 
 function invalidRequirement(path: string, what: string): SourceRefused {
-  return new SourceRefused(
-    'core_version_requirement_invalid',
-    `info file ${quote(path)} sets ${CORE_REQUIREMENT} to ${what}`,
-    path,
-  );
+  return new SourceRefused('core_version_requirement_invalid', `info file ${quote(path)} sets ${CORE_REQUIREMENT} to ${what}`, path);
 }
 
 function kindOf(value: unknown): string {

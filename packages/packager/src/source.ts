@@ -13,8 +13,7 @@ export function checkGitUrl(url: string, options: GitOptions): void {
     throw new SourceRefused(URL_RULE, `git URL ${quote(url)} ${why}`);
   };
   if (url.includes('::')) refuse('selects a git transport helper (`::`)');
-  if (url.startsWith('-') || /[\s\x00-\x1f\x7f\\]/.test(url))
-    refuse('contains a leading dash, whitespace, backslashes or control characters');
+  if (url.startsWith('-') || /[\s\x00-\x1f\x7f\\]/.test(url)) refuse('contains a leading dash, whitespace, backslashes or control characters');
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -48,11 +47,7 @@ const REF_COMPONENT = /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/;
  * A stricter subset of git-check-ref-format: names end up in argv and refspecs, so no
  * leading dash, no `..`, no `:`/`^`/`~`/`*` or whitespace, no `.lock` components.
  */
-export function refFor(ref: { tag: string } | { branch: string }): {
-  kind: 'tag' | 'branch';
-  name: string;
-  fullName: string;
-} {
+export function refFor(ref: { tag: string } | { branch: string }): { kind: 'tag' | 'branch'; name: string; fullName: string } {
   const [kind, name] = 'tag' in ref ? (['tag', ref.tag] as const) : (['branch', ref.branch] as const);
   const valid =
     name.length > 0 &&

@@ -17,8 +17,7 @@ const RECORD_HEAD = /^(\d{6}) (blob|tree|commit) ([0-9a-f]{40}|[0-9a-f]{64}) +(-
 export function parseRecord(record: Buffer): TreeRecord {
   const tab = record.indexOf(0x09);
   const head = RECORD_HEAD.exec(record.subarray(0, Math.max(tab, 0)).toString('latin1'));
-  if (tab < 0 || !head)
-    throw new Error(`unexpected git ls-tree output: ${JSON.stringify(record.toString('latin1').slice(0, 200))}`);
+  if (tab < 0 || !head) throw new Error(`unexpected git ls-tree output: ${JSON.stringify(record.toString('latin1').slice(0, 200))}`);
   const [, mode = '', type = '', oid = '', size = '-'] = head;
   return { mode, type, oid, size: size === '-' ? null : Number(size), path: record.subarray(tab + 1) };
 }
@@ -81,11 +80,7 @@ export class TreeValidator {
     }
     if (kind !== 'directory') {
       if (size > this.limits.maxFileBytes) {
-        throw new SourceRefused(
-          'file_too_large',
-          `path ${quote(path)} is ${size} bytes, over the ${this.limits.maxFileBytes} byte limit`,
-          path,
-        );
+        throw new SourceRefused('file_too_large', `path ${quote(path)} is ${size} bytes, over the ${this.limits.maxFileBytes} byte limit`, path);
       }
       this.totalBytes += size;
       if (this.totalBytes > this.limits.maxTotalBytes) {
@@ -110,11 +105,7 @@ export class TreeValidator {
     sorted.forEach((entry, i) => {
       const parent = entry.path.includes('/') ? entry.path.slice(0, entry.path.lastIndexOf('/')) : null;
       if (sorted[i - 1]?.path === entry.path || (parent !== null && !directories.has(parent))) {
-        throw new SourceRefused(
-          'path_conflict',
-          `path ${quote(entry.path)} is listed twice or under a non-directory`,
-          entry.path,
-        );
+        throw new SourceRefused('path_conflict', `path ${quote(entry.path)} is listed twice or under a non-directory`, entry.path);
       }
     });
     return sorted;

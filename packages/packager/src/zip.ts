@@ -18,10 +18,7 @@ const WHOLE_FILE_LIMIT = 4 * 1024 * 1024;
 const AHEAD_ENTRIES = 16;
 const AHEAD_BYTES = 4 * 1024 * 1024;
 
-type Prepared =
-  | { item: ArchiveItem; kind: 'directory' }
-  | { item: ArchiveItem; kind: 'whole'; method: 0 | 8; deflated: Deflated }
-  | { item: ArchiveItem; kind: 'stream' };
+type Prepared = { item: ArchiveItem; kind: 'directory' } | { item: ArchiveItem; kind: 'whole'; method: 0 | 8; deflated: Deflated } | { item: ArchiveItem; kind: 'stream' };
 
 /**
  * Streams `plan` as a zip. Entries are compressed on the thread pool ahead of the output
@@ -61,11 +58,8 @@ async function* zipChunks(ctx: GitContext, plan: ArchivePlan): AsyncGenerator<Bu
   const prepare = async (item: ArchiveItem, streamed: boolean): Promise<Prepared> => {
     if (item.type === 'directory') return { item, kind: 'directory' };
     if (streamed) return { item, kind: 'stream' };
-    if (item.type === 'symlink')
-      return { item, kind: 'whole', method: 0, deflated: stored(Buffer.from(linkTarget(item), 'utf8')) };
-    const read = reads.then(() =>
-      item.info ? renderInfo(reader, item, plan.stamp) : reader.readAll(item.entry!.oid, item.entry!.size),
-    );
+    if (item.type === 'symlink') return { item, kind: 'whole', method: 0, deflated: stored(Buffer.from(linkTarget(item), 'utf8')) };
+    const read = reads.then(() => (item.info ? renderInfo(reader, item, plan.stamp) : reader.readAll(item.entry!.oid, item.entry!.size)));
     reads = read.catch(() => {});
     return { item, kind: 'whole', method: 8, deflated: await deflate(await read) };
   };
@@ -86,27 +80,13 @@ async function* zipChunks(ctx: GitContext, plan: ArchivePlan): AsyncGenerator<Bu
   }
 }
 
-async function* write(
-  prepared: Prepared,
-  reader: BlobReader,
-  directory: ZipDirectory,
-  time: ReturnType<typeof zipTime>,
-): AsyncGenerator<Buffer> {
+async function* write(prepared: Prepared, reader: BlobReader, directory: ZipDirectory, time: ReturnType<typeof zipTime>): AsyncGenerator<Buffer> {
   const { item } = prepared;
   const name = Buffer.from(item.name, 'utf8');
   const offset = directory.offset;
   if (prepared.kind === 'stream') {
     const { oid, size } = item.entry!;
-    const entry: ZipEntry = {
-      name,
-      mode: S_IFREG | item.mode,
-      method: 8,
-      crc32: 0,
-      compressedSize: 0,
-      size,
-      streamed: true,
-      offset,
-    };
+    const entry: ZipEntry = { name, mode: S_IFREG | item.mode, method: 8, crc32: 0, compressedSize: 0, size, streamed: true, offset };
     const header = localHeader(entry, time);
     directory.advance(header.length);
     yield header;

@@ -7,10 +7,7 @@ afterAll(cleanUp);
 
 const TAG = '8.x-1.0';
 
-async function refusal(
-  repo: TestRepo,
-  opts: { limits?: SourceLimits; tag?: string; allowedSources?: string[]; url?: string } = {},
-): Promise<SourceRefused> {
+async function refusal(repo: TestRepo, opts: { limits?: SourceLimits; tag?: string; allowedSources?: string[]; url?: string } = {}): Promise<SourceRefused> {
   const error = await checkout({
     project: 'foo',
     gitUrl: opts.url ?? repo.url,
@@ -33,7 +30,7 @@ async function filesRepo(files: Record<string, FileSpec>): Promise<TestRepo> {
 
 describe('checkout refuses hostile trees', () => {
   it('symlink_escape: absolute target', async () => {
-    const e = await refusal(await filesRepo({ 'a.txt': 'a', link: { symlink: '/etc/passwd' } }));
+    const e = await refusal(await filesRepo({ 'a.txt': 'a', 'link': { symlink: '/etc/passwd' } }));
     expect(e.rule).toBe('symlink_escape');
     expect(e.path).toBe('link');
     expect(e.message).toBe('refused: symlink `link` -> `/etc/passwd` points outside the tree (rule symlink_escape)');
@@ -46,21 +43,17 @@ describe('checkout refuses hostile trees', () => {
 
   it('symlink_escape: through another symlink', async () => {
     // `dir/up` resolves to the root, which is fine; `out` then climbs one level above it.
-    const e = await refusal(
-      await filesRepo({ 'dir/a.txt': 'a', 'dir/up': { symlink: '..' }, out: { symlink: 'dir/up/..' } }),
-    );
+    const e = await refusal(await filesRepo({ 'dir/a.txt': 'a', 'dir/up': { symlink: '..' }, 'out': { symlink: 'dir/up/..' } }));
     expect([e.rule, e.path]).toEqual(['symlink_escape', 'out']);
   });
 
   it('symlink_loop', async () => {
-    const e = await refusal(await filesRepo({ a: { symlink: 'b' }, b: { symlink: 'a' } }));
+    const e = await refusal(await filesRepo({ 'a': { symlink: 'b' }, 'b': { symlink: 'a' } }));
     expect(e.rule).toBe('symlink_loop');
   });
 
   it('symlink_target_invalid: target over 4096 bytes', async () => {
-    const repo = await makeRawRepo((r) =>
-      rawTreeWith(r, [{ name: 'link', mode: '120000', content: 'x/'.repeat(2100) }]),
-    );
+    const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: 'link', mode: '120000', content: 'x/'.repeat(2100) }]));
     expect((await refusal(repo)).rule).toBe('symlink_target_invalid');
   });
 
@@ -85,9 +78,7 @@ describe('checkout refuses hostile trees', () => {
   });
 
   it('path_not_utf8', async () => {
-    const repo = await makeRawRepo((r) =>
-      rawTreeWith(r, [{ name: Buffer.from([0x66, 0xff, 0x2e, 0x74]), content: 'x' }]),
-    );
+    const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: Buffer.from([0x66, 0xff, 0x2e, 0x74]), content: 'x' }]));
     expect((await refusal(repo)).rule).toBe('path_not_utf8');
   });
 
@@ -97,37 +88,23 @@ describe('checkout refuses hostile trees', () => {
   });
 
   it('path_conflict: the same name twice', async () => {
-    const repo = await makeRawRepo((r) =>
-      rawTreeWith(r, [
-        { name: 'a', content: 'x' },
-        { name: 'a', content: 'y' },
-      ]),
-    );
+    const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: 'a', content: 'x' }, { name: 'a', content: 'y' }]));
     expect((await refusal(repo)).rule).toBe('path_conflict');
   });
 
   it('submodule: a gitlink', async () => {
-    const repo = await makeRawRepo((r) =>
-      rawTreeWith(r, [
-        { name: 'a.txt', content: 'a' },
-        { name: 'lib', mode: '160000', oid: '1'.repeat(40) },
-      ]),
-    );
+    const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: 'a.txt', content: 'a' }, { name: 'lib', mode: '160000', oid: '1'.repeat(40) }]));
     const e = await refusal(repo);
     expect([e.rule, e.path]).toEqual(['submodule', 'lib']);
   });
 
   it('file_too_large, from the listed size', async () => {
-    const e = await refusal(await filesRepo({ 'small.txt': 'tiny', 'big.txt': 'x'.repeat(11) }), {
-      limits: { ...LIMITS, maxFileBytes: 10 },
-    });
+    const e = await refusal(await filesRepo({ 'small.txt': 'tiny', 'big.txt': 'x'.repeat(11) }), { limits: { ...LIMITS, maxFileBytes: 10 } });
     expect([e.rule, e.path]).toEqual(['file_too_large', 'big.txt']);
   });
 
   it('tree_too_large', async () => {
-    const e = await refusal(await filesRepo({ 'a.txt': 'x'.repeat(10), 'b.txt': 'x'.repeat(10) }), {
-      limits: { ...LIMITS, maxTotalBytes: 15 },
-    });
+    const e = await refusal(await filesRepo({ 'a.txt': 'x'.repeat(10), 'b.txt': 'x'.repeat(10) }), { limits: { ...LIMITS, maxTotalBytes: 15 } });
     expect(e.rule).toBe('tree_too_large');
   });
 
@@ -155,13 +132,7 @@ describe('checkout refuses hostile trees', () => {
 describe('archives refuses a main info file that Drupal would refuse', () => {
   async function archiveRefusal(files: Record<string, FileSpec>): Promise<SourceRefused> {
     const repo = await filesRepo(files);
-    const co = await checkout({
-      project: 'foo',
-      gitUrl: repo.url,
-      ref: { tag: TAG },
-      git: gitOptions(),
-      limits: LIMITS,
-    });
+    const co = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: TAG }, git: gitOptions(), limits: LIMITS });
     const error = await archives(co, { project: 'foo', version: TAG, type: 'module' }).then(
       () => undefined,
       (e: unknown) => e,
@@ -193,13 +164,7 @@ describe('archives refuses a main info file that Drupal would refuse', () => {
       'foo.info.yml': 'name: Foo\ncore_version_requirement: >-\n  ^10.3 ||\n  ^11\n',
       'modules/sub/sub.info.yml': 'name: Sub\ncore_version_requirement: banana\n',
     });
-    const co = await checkout({
-      project: 'foo',
-      gitUrl: repo.url,
-      ref: { tag: TAG },
-      git: gitOptions(),
-      limits: LIMITS,
-    });
+    const co = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: TAG }, git: gitOptions(), limits: LIMITS });
     const built = await archives(co, { project: 'foo', version: TAG, type: 'module' });
     built.tarGz.destroy();
     built.zip.destroy();
@@ -236,13 +201,10 @@ describe('checkout refuses bad refs', () => {
     expect(e.message).toContain('points at a tree');
   });
 
-  it.each(['-x', '--upload-pack=touch', 'a..b', 'a b', 'x:y', 'v1^{}', 'refs.lock'])(
-    'ref_invalid: %j',
-    async (name) => {
-      const e = await refusal(await filesRepo({ 'a.txt': 'a' }), { tag: name });
-      expect(e.rule).toBe('ref_invalid');
-    },
-  );
+  it.each(['-x', '--upload-pack=touch', 'a..b', 'a b', 'x:y', 'v1^{}', 'refs.lock'])('ref_invalid: %j', async (name) => {
+    const e = await refusal(await filesRepo({ 'a.txt': 'a' }), { tag: name });
+    expect(e.rule).toBe('ref_invalid');
+  });
 });
 
 describe('checkout refuses git URLs outside the allowlist', () => {
@@ -283,13 +245,9 @@ describe('transient failures are plain errors', () => {
 
   it('a timeout', async () => {
     const repo = await filesRepo({ 'a.txt': 'a' });
-    const error = await checkout({
-      project: 'foo',
-      gitUrl: repo.url,
-      ref: { tag: TAG },
-      git: { ...gitOptions(), timeoutMs: 1 },
-      limits: LIMITS,
-    }).catch((e: unknown) => e);
+    const error = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: TAG }, git: { ...gitOptions(), timeoutMs: 1 }, limits: LIMITS }).catch(
+      (e: unknown) => e,
+    );
     expect(error).not.toBeInstanceOf(SourceRefused);
     expect(String(error)).toMatch(/timed out after 1 ms/);
   });

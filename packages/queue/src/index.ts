@@ -7,5 +7,11 @@ export {
   type PackagingJob,
 } from './catalog.ts';
 export { redisConnection } from './connection.ts';
-export { createPackagingQueue, createPackagingWorker, isLastAttempt, type PackagingQueue } from './packaging.ts';
-export { UnrecoverableError, type Job } from 'bullmq';
+export {
+  createPackagingQueue,
+  createPackagingWorker,
+  isLastAttempt,
+  postpone,
+  type PackagingQueue,
+} from './packaging.ts';
+export { DelayedError, UnrecoverableError, type Job } from 'bullmq';

@@ -35,11 +35,12 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
   fetch: (registry, { release, project }) => fetchSource(registry, project, { tag: release.tag }),
   package: (registry, { release, project }, source, written) =>
     packageSource(registry, project, source, release.version, `${project.name}-${release.version}`, written),
-  async publish(tx, { release, project }, source, { stored, coreCompatibility }) {
+  async publish(tx, { release, project }, source, { stored, coreCompatibility, composer }) {
     const won = await releases.markPublished(tx, release.id, {
       commit: source.commit,
       commitTime: new Date(source.commitTime * 1000),
       coreCompatibility,
+      composer,
     });
     if (!won) return false;
     await files.insertFiles(tx, fileRows(release.id, stored));

@@ -11,7 +11,7 @@ import {
 import type { Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
 import type { Registry } from './context.ts';
-import { coreCompatibilityOf, eventFiles, fetchSource, fileRows, packageSource } from './packaging.ts';
+import { eventFiles, metadataOf, fetchSource, fileRows, packageSource } from './packaging.ts';
 
 interface ClaimedBuild {
   build: BuildRow;
@@ -58,10 +58,10 @@ const devSnapshot: JobType<ClaimedBuild, Checkout> = {
     const earlier = await builds.findPublishedBuildOf(db, release.id, source.commit);
     if (!earlier) return null;
     // Back to a commit built before: point at that build's files (their names are the commit's).
-    const coreCompatibility = await coreCompatibilityOf(project, source, release.version);
+    const { coreCompatibility, composer } = await metadataOf(project, source, release.version);
     await db.transaction().execute(async (tx) => {
       if (!(await builds.finishBuild(tx, build.id, { status: 'unchanged', commit: source.commit, commitTime }))) return;
-      const current = { id: earlier.id, commit: source.commit, commitTime, coreCompatibility };
+      const current = { id: earlier.id, commit: source.commit, commitTime, coreCompatibility, composer };
       await builds.makeCurrent(tx, release.id, current, build.id);
     });
     log.info({ reused: earlier.id }, 'Dev branch is back on a commit built before; its build is current again.');
@@ -71,7 +71,7 @@ const devSnapshot: JobType<ClaimedBuild, Checkout> = {
     const fileBase = `${project.name}-${release.version}-${source.commit.slice(0, 12)}`;
     return packageSource(registry, project, source, release.version, fileBase, written);
   },
-  async publish(tx, { build, release, project }, source, { stored, coreCompatibility }) {
+  async publish(tx, { build, release, project }, source, { stored, coreCompatibility, composer }) {
     const commitTime = new Date(source.commitTime * 1000);
     if (!(await builds.finishBuild(tx, build.id, { status: 'published', commit: source.commit, commitTime })))
       return false;
@@ -79,7 +79,7 @@ const devSnapshot: JobType<ClaimedBuild, Checkout> = {
     await builds.makeCurrent(
       tx,
       release.id,
-      { id: build.id, commit: source.commit, commitTime, coreCompatibility },
+      { id: build.id, commit: source.commit, commitTime, coreCompatibility, composer },
       build.id,
     );
     await events.appendEvent(tx, {

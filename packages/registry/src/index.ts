@@ -10,6 +10,7 @@ export { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from
 export { findDownload, type Download } from './downloads.ts';
 export { reconcile } from './reconcile.ts';
 export { houseKeep } from './housekeeping.ts';
+export { sweepOrphans } from './sweeper.ts';
 export { unreachable, type Dependency } from './health.ts';
 export type { FileView, ProjectView, ReleaseView } from './views.ts';
 export { connectRegistry, type Connected } from './connect.ts';
@@ -33,3 +34,16 @@ export {
 } from './support.ts';
 export { githubSignature, gitlabToken, receivePush, type HookOutcome, type PushEvent } from './webhooks.ts';
 export { rotateWebhookSecret } from './projects.ts';
+export { composerCacheKey, composerPackage, composerRoot, composerRepositoryUrl, parseP2Name, COMPOSER_JSON } from './composer.ts';
+export {
+  composerAdvisories,
+  getAdvisory,
+  listAdvisories,
+  osvAdvisory,
+  osvArchive,
+  publishAdvisory,
+  updateAdvisory,
+  type AdvisoryInput,
+  type AdvisoryView,
+} from './advisories.ts';
+export { getComposerInstalls, recordComposerInstalls, type ComposerInstall, type InstallsWeek } from './usage/composer-installs.ts';

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ProjectRow } from '@packhouse/db';
-import { archives, checkout, digestingStream, type Checkout, type Digests } from '@packhouse/packager';
+import { archives, checkout, digestingStream, type Checkout, type ComposerMetadata, type Digests } from '@packhouse/packager';
 import { keys } from '@packhouse/storage';
 import type { Registry } from './context.ts';
 
@@ -18,19 +18,34 @@ export interface StoredArchive {
 export interface Packaged {
   stored: StoredArchive[];
   coreCompatibility: string | null;
+  /** What the Composer repository publishes for this tree (require, sub-modules). */
+  composer: ComposerMetadata;
 }
 
-export function fetchSource(registry: Registry, project: ProjectRow, ref: { tag: string } | { branch: string }): Promise<Checkout> {
-  const { config } = registry;
-  return checkout({ project: project.name, gitUrl: project.gitUrl, ref, git: config.git, limits: config.limits });
+export async function fetchSource(
+  registry: Registry,
+  project: ProjectRow,
+  ref: { tag: string } | { branch: string },
+): Promise<Checkout> {
+  const { config, metrics } = registry;
+  const started = performance.now();
+  let outcome: 'ok' | 'error' = 'error';
+  try {
+    const { git, limits } = config;
+    const source = await checkout({ project: project.name, gitUrl: project.gitUrl, ref, git, limits });
+    outcome = 'ok';
+    return source;
+  } finally {
+    metrics.gitFetched(outcome, (performance.now() - started) / 1000);
+  }
 }
 
-/** The `core_version_requirement` the archives of `source` would carry, without building them. */
-export async function coreCompatibilityOf(project: ProjectRow, source: Checkout, version: string): Promise<string | null> {
+/** The metadata (`core_version_requirement`, Composer's) the archives of `source` would carry, without building them. */
+export async function metadataOf(project: ProjectRow, source: Checkout, version: string): Promise<Omit<Packaged, 'stored'>> {
   const built = await archives(source, { project: project.name, version, type: project.type });
   built.tarGz.destroy();
   built.zip.destroy();
-  return built.coreCompatibility;
+  return { coreCompatibility: built.coreCompatibility, composer: built.composer };
 }
 
 /**
@@ -63,6 +78,7 @@ export async function packageSource(
   return {
     stored: settled.map((result) => (result as PromiseFulfilledResult<StoredArchive>).value),
     coreCompatibility: built.coreCompatibility,
+    composer: built.composer,
   };
 }
 
@@ -78,7 +94,9 @@ async function store(
   const { stream, digests } = digestingStream();
   written.push(key);
   await Promise.all([pipeline(body, stream), registry.storage.upload(key, name, stream)]);
-  return { name, archiveType, key, digests: await digests };
+  const stored = { name, archiveType, key, digests: await digests };
+  registry.metrics.packaged(archiveType, stored.digests.size);
+  return stored;
 }
 
 export function removeObjects(registry: Registry, written: string[]): Promise<unknown> {

@@ -1,5 +1,6 @@
 import { builds, files, releases, snapshot, type ProjectRow, type ReleaseRow } from '@packhouse/db';
 import { InvalidVersion, parseVersion } from '@packhouse/versions';
+import { claimComposerVersion, insertClaiming } from './composer-claim.ts';
 import type { Actor, Registry } from './context.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import { requireMaintainedProject, requireProject } from './projects.ts';
@@ -28,12 +29,16 @@ export async function createTaggedRelease(
   releaseTypes: ReleaseType[],
 ): Promise<ReleaseRow | undefined> {
   const version = versionOfTag(tag);
-  const release = await releases.insertRelease(registry.db, {
-    projectId: project.id,
-    version,
-    tag,
-    releaseTypes: [...new Set(releaseTypes)],
-  });
+  const composerVersion = await claimComposerVersion(registry.db, project, version);
+  const release = await insertClaiming(project, version, composerVersion, () =>
+    releases.insertRelease(registry.db, {
+      projectId: project.id,
+      version,
+      tag,
+      releaseTypes: [...new Set(releaseTypes)],
+      composerVersion,
+    }),
+  );
   if (!release) return undefined;
   await enqueue(registry, release);
   registry.log.info({ release: { id: release.id }, project: { name: project.name }, version }, 'Release queued.');

@@ -25,14 +25,19 @@ export interface Stack {
 /**
  * A whole Packhouse on real services, isolated per test file: its own database, queue
  * prefix, S3 folder and bucket, git cache. Extra environment overrides the defaults; `now`
- * is the feed cache's clock (see testClock).
+ * is the feed cache's clock (see testClock); `port` a fixed one to listen on.
  */
 export async function startStack(
   env: Record<string, string> = {},
-  { ensureBucket = true, now }: { ensureBucket?: boolean; now?: () => number } = {},
+  {
+    ensureBucket = true,
+    now,
+    postgresUrl,
+    port = 0,
+  }: { ensureBucket?: boolean; now?: () => number; postgresUrl?: string; port?: number } = {},
 ): Promise<Stack> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'packhouse-test-'));
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(postgresUrl);
   const id = randomBytes(4).toString('hex');
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const config = loadConfig({
@@ -54,7 +59,8 @@ export async function startStack(
   if (ensureBucket) await connected.registry.storage.ensureBucket();
   await ensureAdmin(connected.registry.db, adminToken);
   const app = await buildApp(connected.registry, { now });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  // A fixed port when the stack's PUBLIC_URL must name it (the Composer client tests).
+  await app.listen({ port, host: '127.0.0.1' });
   const workers: RunningWorker[] = [];
 
   return {

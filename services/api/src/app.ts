@@ -8,9 +8,13 @@ import { FrontDoor } from './update-status/front-door.ts';
 import auth from './plugins/auth.ts';
 import errors from './plugins/errors.ts';
 import openapi from './plugins/openapi.ts';
+import { advisoryRoutes } from './routes/advisories.ts';
+import { composerRoutes } from './routes/composer.ts';
+import requestMetrics from './plugins/request-metrics.ts';
 import { updateStatusRoutes } from './routes/update-status.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { hookRoutes } from './routes/hooks.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { releaseRoutes } from './routes/releases.ts';
@@ -50,12 +54,15 @@ export async function buildApp(registry: Registry, { now }: AppOptions = {}) {
   app.addHook('onClose', () => updateStatus.close());
 
   await app.register(errors);
+  await app.register(requestMetrics, { registry });
   await app.register(openapi, { publicUrl: registry.config.publicUrl });
   await app.register(auth, { registry });
 
-  for (const routes of [healthRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes, supportRoutes, usageRoutes]) {
+  const resources = [healthRoutes, metricsRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes];
+  for (const routes of [...resources, supportRoutes, usageRoutes, advisoryRoutes]) {
     await app.register(routes, { registry });
   }
   await app.register(updateStatusRoutes, { registry, updateStatus });
+  await app.register(composerRoutes, { registry, updateStatus });
   return app;
 }

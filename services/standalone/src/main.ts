@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@packhouse/config';
+import { createLogger } from '@packhouse/observability';
 import { ensureDatabase, migrate } from '@packhouse/db';
 import { buildApp } from '@packhouse/api';
 import { connectRegistry, ensureAdmin, newToken } from '@packhouse/registry';
 import { startEmbeddedS3Process, type EmbeddedS3 } from '@packhouse/storage';
 import { startWorker } from '@packhouse/worker';
-import { pino } from 'pino';
 
 // `npm start`: everything on one machine. Creates the database, applies migrations, starts
 // the embedded S3 server when S3_ENDPOINT is unset, then runs the API and one worker.
 const settings = loadConfig();
-const log = pino({ level: settings.logLevel, name: 'packhouse' });
+const log = createLogger('packhouse', settings.logLevel);
 
 // The embedded S3 server runs in a child process, off the worker's event loop (it would
 // otherwise take its turn on the same core as packaging). Run from source, without the

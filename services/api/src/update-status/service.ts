@@ -1,12 +1,14 @@
 import { createUsageRecorder, listenForFeedChanges, type Registry } from '@packhouse/registry';
 import { FeedCache } from './cache.ts';
-import type { Clock, FeedRepresentation } from './representation.ts';
+import type { CacheState, Clock, FeedRepresentation } from './representation.ts';
 
 /** One API process's feed machinery: the cache, the listener that keeps it fresh, and usage counting. */
 export interface UpdateStatus {
   cache: FeedCache;
   /** Counts a poll that sent both `site_key` and `version` against the feed's project. */
   countPoll(representation: FeedRepresentation, siteKey: string | undefined, version: string | undefined): void;
+  /** Counts how the cache answered a feed request (metrics). */
+  served(state: CacheState): void;
   close(): Promise<void>;
 }
 
@@ -21,11 +23,15 @@ export async function startUpdateStatus(registry: Registry, now?: Clock): Promis
     onReset: () => cache.reset(),
   });
   const usage = createUsageRecorder(registry);
+  registry.metrics.sources.usageBuffer = () => usage.buffered();
   await listener.start();
   return {
     cache,
     countPoll(representation, siteKey, version) {
       if (representation.projectId !== null && siteKey && version) usage.record(representation.projectId, siteKey, version);
+    },
+    served(state) {
+      registry.metrics.feedCache(state);
     },
     async close() {
       await listener.close();
