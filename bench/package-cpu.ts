@@ -95,6 +95,8 @@ const MB = (bytes: number) => (bytes / 1048576).toFixed(0);
 console.log(
   `  peak RSS of this process: ${MB(process.resourceUsage().maxRSS * 1024)} MB; at the sampled peak ${MB(peak.rss)} MB: V8 heap ${MB(peak.heapUsed)} MB, buffers ${MB(peak.arrayBuffers)} MB`,
 );
-console.log(`  main thread busy ${loop.active.toFixed(0)} ms of the wall time (the rest of node's CPU is zlib on the thread pool)`);
+console.log(
+  `  main thread busy ${loop.active.toFixed(0)} ms of the wall time (the rest of node's CPU is zlib on the thread pool)`,
+);
 console.log(`  shell steps' CPU: ${shellCpu.toFixed(0)} ms  (ratio ${((cpu(self) + gitCpu) / shellCpu).toFixed(2)})`);
 rmSync(cache, { recursive: true, force: true });

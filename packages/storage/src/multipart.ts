@@ -34,7 +34,9 @@ export async function uploadStream(client: S3Client, params: UploadParams, body:
 
   const send = async (data: Buffer, PartNumber: number) => {
     uploadId ??= (await client.send(new CreateMultipartUploadCommand(params))).UploadId;
-    const { ETag } = await client.send(new UploadPartCommand({ Bucket: params.Bucket, Key: params.Key, UploadId: uploadId, PartNumber, Body: data }));
+    const { ETag } = await client.send(
+      new UploadPartCommand({ Bucket: params.Bucket, Key: params.Key, UploadId: uploadId, PartNumber, Body: data }),
+    );
     parts.push({ ETag: ETag!, PartNumber });
   };
   // The buffer just filled goes out once the previous part is done (its buffer is then free).
@@ -72,7 +74,10 @@ export async function uploadStream(client: S3Client, params: UploadParams, body:
     );
   } catch (error) {
     await sending?.catch(() => {});
-    if (uploadId) await client.send(new AbortMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId: uploadId })).catch(() => {});
+    if (uploadId)
+      await client
+        .send(new AbortMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId: uploadId }))
+        .catch(() => {});
     throw error;
   }
 }

@@ -48,7 +48,9 @@ describe('storage on the embedded S3 server', () => {
     for (const size of [1000, 2 * PART_BYTES]) {
       const body = Buffer.alloc(size);
       for (let i = 0; i < size; i++) body[i] = (i * 31 + (i >> 12)) & 0xff;
-      const chunks = Array.from({ length: Math.ceil(size / 65_536) }, (_, i) => body.subarray(i * 65_536, (i + 1) * 65_536));
+      const chunks = Array.from({ length: Math.ceil(size / 65_536) }, (_, i) =>
+        body.subarray(i * 65_536, (i + 1) * 65_536),
+      );
       const key = keys.archive('sizes', '1.0.0', keys.newBuildId(), 'sizes-1.0.0.zip');
       await storage.upload(key, 'sizes-1.0.0.zip', Readable.from(chunks));
       const object = await storage.get(key);
@@ -64,7 +66,9 @@ describe('storage on the embedded S3 server', () => {
       yield Buffer.alloc(PART_BYTES + 1024, 1);
       throw new Error('archive writer failed');
     }
-    await expect(storage.upload(key, 'broken-1.0.0.tar.gz', Readable.from(failing()))).rejects.toThrow('archive writer failed');
+    await expect(storage.upload(key, 'broken-1.0.0.tar.gz', Readable.from(failing()))).rejects.toThrow(
+      'archive writer failed',
+    );
     expect(await storage.get(key)).toBeUndefined();
   });
 
