@@ -22,6 +22,7 @@ await build({
     worker: 'services/worker/src/main.ts',
     migrate: 'packages/db/src/cli.ts',
     s3: 'packages/storage/src/embedded-main.ts',
+    mirror: 'services/mirror/src/main.ts',
   },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },

@@ -38,6 +38,8 @@ describe('loadConfig', () => {
     [{ WORKER_METRICS_PORT: '-1' }, 'WORKER_METRICS_PORT'],
     [{ WORKER_LOCK_MS: '10' }, 'WORKER_LOCK_MS'],
     [{ ORPHAN_SWEEP_AFTER_MS: 'an hour' }, 'ORPHAN_SWEEP_AFTER_MS'],
+    [{ SIGNING_KEY: 'not-a-key' }, 'SIGNING_KEY'],
+    [{ CHANGE_RETENTION_DAYS: '0' }, 'CHANGE_RETENTION_DAYS'],
   ])('refuses %j naming the variable', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));
@@ -55,5 +57,11 @@ describe('loadConfig', () => {
       'https://git.example.org/',
       'file://',
     ]);
+  });
+
+  it('reads the signing key and the change feed retention for mirrors', () => {
+    expect(loadConfig({}).mirrors).toEqual({ signingKey: undefined, signingKeyFile: './data/signing-key', changeRetentionDays: 90 });
+    const seed = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ SIGNING_KEY: seed, CHANGE_RETENTION_DAYS: '30' }).mirrors).toMatchObject({ signingKey: seed, changeRetentionDays: 30 });
   });
 });

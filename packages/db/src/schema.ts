@@ -23,6 +23,7 @@ export interface ProjectsTable {
   webhookSecret: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
+  revision: ColumnType<number, number | undefined, number>;
 }
 
 export type ProjectStatus = 'published' | 'unsupported' | 'unpublished' | 'insecure' | 'revoked';
@@ -57,6 +58,10 @@ export interface ReleasesTable {
   /** The maintainer-controlled status printed in the update feed (not the build status). */
   feedStatus: ColumnType<FeedStatus, FeedStatus | undefined, FeedStatus>;
   insecure: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Counts each feed-visible change; the change feed's `revision` (migration 20261129150100). */
+  revision: ColumnType<number, number | undefined, number>;
+  /** The signature of the latest signed release statement, `{keyid, sig}`. */
+  signature: ColumnType<SignatureJson | null, string | null | undefined, string | null>;
   /** Composer repository (migration 20261129160100): the Composer version this release claims in its project. */
   composerVersion: ColumnType<string | null, string | null | undefined, string | null>;
   /**
@@ -133,6 +138,45 @@ export interface EventsTable {
   createdAt: Timestamp;
 }
 
+export interface SignatureJson {
+  keyid: string;
+  sig: string;
+}
+
+export type ChangeType = 'release.published' | 'release.updated' | 'release.unpublished' | 'project.updated' | 'project.deleted';
+
+/** The change feed (migration 20261129150100): positions are (epoch, txid, id). */
+export interface ChangesTable {
+  epoch: ColumnType<number, never, never>;
+  txid: ColumnType<string, never, never>;
+  id: ColumnType<string, never, never>;
+  type: ChangeType;
+  project: string;
+  version: string | null;
+  revision: number;
+  files: ColumnType<{ name: string; size: number; sha256: string }[], string | undefined, never>;
+  publishedAt: ColumnType<Date | null, string | null | undefined, never>;
+  detail: ColumnType<Record<string, unknown>, string | undefined, never>;
+  signature: ColumnType<SignatureJson | null, string | null | undefined, never>;
+  at: ColumnType<Date, never, never>;
+}
+
+export interface ChangeFeedEpochsTable {
+  id: ColumnType<number, never, never>;
+  token: ColumnType<string, never, never>;
+  prunedTxid: ColumnType<string, never, string>;
+  prunedId: ColumnType<string, never, string>;
+  startedAt: ColumnType<Date, never, never>;
+}
+
+export interface SigningKeysTable {
+  keyid: string;
+  algorithm: 'ed25519';
+  publicKey: string;
+  validFrom: ColumnType<Date, Date | undefined, Date>;
+  validUntil: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
 /** Composer installs reported through notify-batch, per ISO week (Monday) and Composer version. */
 export interface ComposerInstallsTable {
   projectId: string;
@@ -179,6 +223,9 @@ export interface Database {
   releaseFiles: ReleaseFilesTable;
   builds: BuildsTable;
   events: EventsTable;
+  changes: ChangesTable;
+  changeFeedEpochs: ChangeFeedEpochsTable;
+  signingKeys: SigningKeysTable;
   feedChanges: FeedChangesTable;
   usageSites: UsageSitesTable;
   usageCounts: UsageCountsTable;

@@ -2,7 +2,6 @@ import { composerAdvisory, composerPackageName, renderOsv, type ComposerAdvisory
 import {
   advisories,
   composer,
-  events,
   releases,
   type AdvisoryRow,
   type AdvisorySeverity,
@@ -12,6 +11,7 @@ import {
 } from '@packhouse/db';
 import { zipBuffer } from '@packhouse/packager';
 import { composerConstraintMatcher, translateLegacyConstraint } from '@packhouse/versions';
+import { recordReleaseChange } from './changes.ts';
 import { composerRepositoryUrl } from './composer.ts';
 import type { Actor, Registry } from './context.ts';
 import { DomainError, notFound } from './errors.ts';
@@ -76,7 +76,7 @@ export async function publishAdvisory(
       createdBy: actor.id,
     });
     await advisories.setAffectedReleases(tx, id, affected.releaseIds);
-    await recordEvent(tx, project, id, 'advisory.published', affected.versions);
+    await recordInsecureChanges(registry, tx, affected.releaseIds);
     return id;
   });
   registry.log.info(
@@ -99,6 +99,7 @@ export async function updateAdvisory(
   const affected =
     changes.affectedVersions === undefined ? null : await affectedReleases(registry, project, changes.affectedVersions);
   await registry.db.transaction().execute(async (tx) => {
+    const before = await advisories.listAffectedReleaseIds(tx, id);
     const { affectedVersions: _, status, ...fields } = changes;
     await advisories.updateAdvisory(tx, id, {
       ...fields,
@@ -106,8 +107,7 @@ export async function updateAdvisory(
       ...(status ? { status, withdrawnAt: status === 'withdrawn' ? (current.withdrawnAt ?? new Date()) : null } : {}),
     });
     if (affected) await advisories.setAffectedReleases(tx, id, affected.releaseIds);
-    const kind = status === 'withdrawn' && current.status !== 'withdrawn' ? 'advisory.withdrawn' : 'advisory.updated';
-    await recordEvent(tx, project, id, kind, affected?.versions ?? current.affectedReleases);
+    await recordInsecureChanges(registry, tx, [...new Set([...before, ...(affected?.releaseIds ?? [])])]);
   });
   registry.log.info(
     { project: { name: project.name }, advisory: { id }, status: changes.status ?? current.status },
@@ -231,13 +231,12 @@ async function affectedReleases(registry: Registry, project: ProjectRow, input: 
   };
 }
 
-async function recordEvent(tx: Tx, project: ProjectRow, id: string, kind: string, versions: string[]): Promise<void> {
-  await events.appendEvent(tx, {
-    kind,
-    project: project.name,
-    version: null,
-    payload: { advisory: id, releases: versions },
-  });
+/**
+ * An advisory changes whether its releases read as insecure in the update feed: each gets a
+ * `release.updated` change for mirrors, in the advisory's transaction (registry/changes.ts).
+ */
+async function recordInsecureChanges(registry: Registry, tx: Tx, releaseIds: string[]): Promise<void> {
+  for (const releaseId of releaseIds) await recordReleaseChange(registry, tx, releaseId, 'release.updated');
 }
 
 function advisoryView(row: AdvisoryRow): AdvisoryView {

@@ -49,7 +49,8 @@ export interface JobType<Claimed, Source, Archives extends Built = Packaged> {
   fetch(registry: Registry, claimed: Claimed): Promise<Source>;
   shortcut?(registry: Registry, claimed: Claimed, source: Source): Promise<'unchanged' | null>;
   package(registry: Registry, claimed: Claimed, source: Source, written: string[]): Promise<Archives>;
-  publish(tx: Tx, claimed: Claimed, source: Source, built: Archives): Promise<boolean>;
+  /** In the publishing transaction; records the release's change (changes.ts) in it. */
+  publish(registry: Registry, tx: Tx, claimed: Claimed, source: Source, built: Archives): Promise<boolean>;
   /** Records a failure with the message a maintainer reads. */
   fail(registry: Registry, claimed: Claimed, message: string): Promise<void>;
 }
@@ -79,7 +80,7 @@ export async function runAttempt<Claimed, Source, Archives extends Built>(
     if (shortcut) return shortcut;
     const built = await type.package(scoped, claimed, source, written);
     const packaged = performance.now();
-    published = await registry.db.transaction().execute((tx) => type.publish(tx, claimed, source, built));
+    published = await registry.db.transaction().execute((tx) => type.publish(scoped, tx, claimed, source, built));
     scoped.log.info(
       {
         fetch_ms: Math.round(fetched - started),

@@ -107,6 +107,3 @@ export function fileRows(releaseId: string, stored: StoredArchive[], buildId: st
   return stored.map(({ name, archiveType, key, digests }) => ({ releaseId, buildId, name, archiveType, storageKey: key, ...digests }));
 }
 
-export function eventFiles(stored: StoredArchive[]) {
-  return stored.map(({ name, digests }) => ({ name, ...digests }));
-}

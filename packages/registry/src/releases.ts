@@ -1,4 +1,5 @@
 import { builds, files, releases, snapshot, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import { releaseStatement } from '@packhouse/signing';
 import { InvalidVersion, parseVersion } from '@packhouse/versions';
 import { claimComposerVersion, insertClaiming } from './composer-claim.ts';
 import type { Actor, Registry } from './context.ts';
@@ -72,7 +73,13 @@ export async function getRelease(registry: Registry, projectName: string, versio
     if (!release) throw notFound(`${projectName} has no release ${version}.`);
     const rows = await files.listFiles(tx, [release.id]);
     const history = release.kind === 'dev' ? await builds.listBuilds(tx, release.id) : undefined;
-    return releaseView(registry.config.publicUrl, projectName, release, rows, history);
+    const view = releaseView(registry.config.publicUrl, projectName, release, rows, history);
+    // Published before the change feed existed (no statement stored yet): signed as it stands.
+    if (view.status === 'published' && view.signature === null) {
+      await registry.signing.ready();
+      view.signature = registry.signing.signer.sign(releaseStatement(view));
+    }
+    return view;
   });
 }
 

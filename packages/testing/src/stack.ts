@@ -47,6 +47,7 @@ export async function startStack(
     S3_BUCKET: `test-${id}`,
     S3_DATA_DIR: path.join(tmp, 's3'),
     GIT_CACHE_DIR: path.join(tmp, 'git-cache'),
+    SIGNING_KEY_FILE: path.join(tmp, 'signing-key'),
     GIT_ALLOWED_SOURCES: 'file://',
     GIT_TIMEOUT_MS: '30000',
     PUBLIC_URL: 'http://packhouse.test',

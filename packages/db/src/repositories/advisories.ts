@@ -32,6 +32,12 @@ export async function updateAdvisory(tx: Tx, id: string, changes: Updateable<Adv
 }
 
 /** Replaces the releases an advisory affects (the Insecure term in the update feed). */
+/** The releases an advisory affects now (their feed changes when it does). */
+export async function listAffectedReleaseIds(db: Executor, advisoryId: string): Promise<string[]> {
+  const rows = await db.selectFrom('advisoryReleases').select('releaseId').where('advisoryId', '=', advisoryId).execute();
+  return rows.map((row) => row.releaseId);
+}
+
 export async function setAffectedReleases(tx: Tx, advisoryId: string, releaseIds: string[]): Promise<void> {
   await tx.deleteFrom('advisoryReleases').where('advisoryId', '=', advisoryId).execute();
   if (releaseIds.length > 0)
