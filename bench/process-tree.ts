@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 export function sampleTree(rootPid: number) {
   let peakTreeKb = 0;
   let peakRootKb = 0;
+  let peakParts: string[] = [];
   const sample = () => {
     const parents = new Map<number, number[]>();
     for (const name of readdirSync('/proc')) {
@@ -22,25 +23,33 @@ export function sampleTree(rootPid: number) {
       }
     }
     let total = 0;
+    const parts: string[] = [];
     const queue = [rootPid];
     while (queue.length > 0) {
       const pid = queue.pop()!;
       try {
         const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-        total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        total += rss;
+        parts.push(`${/Name:\s+(\S+)/.exec(status)?.[1]} ${Math.round(rss / 1024)}`);
         if (pid === rootPid) peakRootKb = Math.max(peakRootKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
       } catch {
         continue;
       }
       queue.push(...(parents.get(pid) ?? []));
     }
-    peakTreeKb = Math.max(peakTreeKb, total);
+    if (total > peakTreeKb) {
+      peakTreeKb = total;
+      peakParts = parts;
+    }
   };
   const timer = setInterval(sample, 50);
   return {
     /** Peak of the whole tree's summed RSS, and never below the root's own peak. */
     peakTreeKb: () => (sample(), Math.max(peakTreeKb, peakRootKb)),
     peakRootKb: () => (sample(), peakRootKb),
+    /** The processes at the tree's peak: "name MB" each. */
+    peakParts: () => peakParts.join(', '),
     stop: () => clearInterval(timer),
   };
 }
