@@ -114,6 +114,9 @@ try {
     `  (a) peak RSS, everything npm start runs: ${rssA.toFixed(0)} MB  (target ≤ ${TARGET.npmStartRssMb})  ${check(rssA <= TARGET.npmStartRssMb)}`,
   );
   console.log(
+    `      at that peak (MB): ${start.memory.peakParts()}; its node process alone peaked at ${(start.memory.peakRootKb() / 1024).toFixed(0)} MB`,
+  );
+  console.log(
     `  (b) peak RSS, worker:                    ${rssB.toFixed(0)} MB  (target ≤ ${TARGET.workerRssMb})  ${check(rssB <= TARGET.workerRssMb)}`,
   );
 
