@@ -13,5 +13,12 @@ export {
 } from './info.ts';
 export type { Checkout, GitOptions, ProjectType, Release, SourceLimits, TreeEntry } from './types.ts';
 export { checkGitUrl } from './source.ts';
+export { lazily } from './archives.ts';
+export { tarGz } from './tar.ts';
+export { zip } from './zip.ts';
+export type { ArchivePlan } from './layout.ts';
+export { listDirectory, planDirectory } from './directory.ts';
+export { sniffArchive, unpackTarGz, unpackZip, type ArchiveKind, type UnpackOptions } from './unpack.ts';
+export { readTreeFile } from './read-tree-file.ts';
 export { composerJsonRequire, composerMetadata, type ComposerMetadata } from './composer-metadata.ts';
 export { zipBuffer } from './zip-buffer.ts';

@@ -8,6 +8,7 @@ import { FrontDoor } from './update-status/front-door.ts';
 import auth from './plugins/auth.ts';
 import errors from './plugins/errors.ts';
 import openapi from './plugins/openapi.ts';
+import { distributionRoutes } from './routes/distributions.ts';
 import { advisoryRoutes } from './routes/advisories.ts';
 import { composerRoutes } from './routes/composer.ts';
 import requestMetrics from './plugins/request-metrics.ts';
@@ -23,6 +24,9 @@ import { releaseRoutes } from './routes/releases.ts';
 import { supportRoutes } from './routes/support.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { userRoutes } from './routes/users.ts';
+import { offeringRoutes } from './routes/offerings.ts';
+import { PageCache } from './web/cache.ts';
+import { webRoutes } from './web/routes.ts';
 
 export interface AppOptions {
   /** The feed cache's clock (`Date.now`); tests pass time in instead of waiting for it. */
@@ -61,10 +65,16 @@ export async function buildApp(registry: Registry, { now }: AppOptions = {}) {
   await app.register(auth, { registry });
 
   const resources = [healthRoutes, metricsRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes];
-  for (const routes of [...resources, supportRoutes, usageRoutes, advisoryRoutes, changeRoutes, atomRoutes]) {
+  for (const routes of [...resources, supportRoutes, usageRoutes, advisoryRoutes, changeRoutes, atomRoutes, distributionRoutes]) {
     await app.register(routes, { registry });
   }
   await app.register(updateStatusRoutes, { registry, updateStatus });
+  // Pages for people, beside the API routes (web/): their own error pages and form parser.
+  const pages = new PageCache(registry);
+  await pages.start();
+  app.addHook('onClose', () => pages.close());
+  await app.register(offeringRoutes, { registry });
+  await app.register(webRoutes(registry, pages));
   await app.register(composerRoutes, { registry, updateStatus });
   return app;
 }
