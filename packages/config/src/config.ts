@@ -41,6 +41,20 @@ export interface Config {
     changeRetentionDays: number;
   };
   logLevel: string;
+  /** Who may claim names and how hard callers may push (see README "Configuration"). */
+  accounts: AccountsConfig;
+}
+
+export interface AccountsConfig {
+  /** `admin`: a new project's releases wait until an administrator approves the project. */
+  projectApproval: 'off' | 'admin';
+  /** Per window, counted in Redis so they hold across API processes. */
+  rateLimits: {
+    authFailuresPerMinute: number;
+    projectsPerHour: number;
+    releasesPerMinute: number;
+    webhooksPerMinute: number;
+  };
 }
 
 /** How a worker process is watched and how fast it takes over what others left behind. */
@@ -146,7 +160,24 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       changeRetentionDays: int(env, 'CHANGE_RETENTION_DAYS', 90, { min: 1, max: 36_500 }),
     },
     logLevel,
+    accounts: loadAccounts(env),
   });
+}
+
+function loadAccounts(env: Env): AccountsConfig {
+  const projectApproval = str(env, 'PROJECT_APPROVAL', 'off');
+  if (projectApproval !== 'off' && projectApproval !== 'admin') {
+    throw new ConfigError('PROJECT_APPROVAL', `must be off or admin, got "${projectApproval}"`);
+  }
+  return {
+    projectApproval,
+    rateLimits: {
+      authFailuresPerMinute: int(env, 'RATE_LIMIT_AUTH_FAILURES', 20, { min: 1 }),
+      projectsPerHour: int(env, 'RATE_LIMIT_PROJECTS', 20, { min: 1 }),
+      releasesPerMinute: int(env, 'RATE_LIMIT_RELEASES', 60, { min: 1 }),
+      webhooksPerMinute: int(env, 'RATE_LIMIT_WEBHOOKS', 300, { min: 1 }),
+    },
+  };
 }
 
 /** A PKCS#8 PEM or the base64 of a 32-byte seed; the key itself is read by @packhouse/signing. */

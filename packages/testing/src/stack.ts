@@ -53,6 +53,11 @@ export async function startStack(
     PUBLIC_URL: 'http://packhouse.test',
     ADMIN_TOKEN: adminToken,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Tests make many requests from one address and user; rate-limits.test.ts sets its own limits.
+    RATE_LIMIT_PROJECTS: '100000',
+    RATE_LIMIT_RELEASES: '100000',
+    RATE_LIMIT_WEBHOOKS: '100000',
+    RATE_LIMIT_AUTH_FAILURES: '100000',
     ...env,
   });
   const log = pino({ level: config.logLevel });
