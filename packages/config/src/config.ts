@@ -1,4 +1,4 @@
-import { ConfigError, type Env, int, list, optional, str, token, url } from './env.ts';
+import { ConfigError, type Env, int, list, onOff, optional, str, token, url } from './env.ts';
 
 export interface Config {
   port: number;
@@ -22,6 +22,8 @@ export interface Config {
   /** Update status feeds and usage statistics. */
   updateStatus: { feedCacheBytes: number; usageFlushMs: number; siteKeySecret: string };
   logLevel: string;
+  /** Transport hardening: the feed front door, and whether X-Forwarded-* headers are believed. */
+  http: { feedFrontDoor: boolean; trustProxy: boolean };
 }
 
 const MB = 1024 * 1024;
@@ -80,6 +82,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       siteKeySecret: token(env, 'SITE_KEY_SECRET') ?? 'packhouse-development-site-key-secret',
     },
     logLevel,
+    http: {
+      feedFrontDoor: onOff(env, 'FEED_FRONT_DOOR', true),
+      // Only behind a proxy that sets X-Forwarded-For itself: otherwise any client names its own address.
+      trustProxy: onOff(env, 'TRUST_PROXY', false),
+    },
   });
 }
 

@@ -46,4 +46,10 @@ describe('loadConfig', () => {
       'file://',
     ]);
   });
+
+  it('keeps the feed front door on and X-Forwarded-* unbelieved unless told otherwise', () => {
+    expect(loadConfig({}).http).toEqual({ feedFrontDoor: true, trustProxy: false });
+    expect(loadConfig({ FEED_FRONT_DOOR: 'off', TRUST_PROXY: 'on' }).http).toEqual({ feedFrontDoor: false, trustProxy: true });
+    expect(() => loadConfig({ FEED_FRONT_DOOR: 'maybe' })).toThrow(/^FEED_FRONT_DOOR: must be on or off/);
+  });
 });

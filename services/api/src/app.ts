@@ -29,11 +29,11 @@ export async function buildApp(registry: Registry) {
   const app = Fastify({
     serverFactory: (router) => {
       const server = createServer(router);
-      door = new FrontDoor(server, feeds, registry.log);
+      if (registry.config.http.feedFrontDoor) door = new FrontDoor(server, feeds, registry.log);
       return server;
     },
     loggerInstance: registry.log as FastifyBaseLogger,
-    trustProxy: true,
+    trustProxy: registry.config.http.trustProxy,
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
