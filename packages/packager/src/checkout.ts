@@ -3,7 +3,9 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BlobReader } from './blobs.ts';
 import { SourceRefused, quote } from './errors.ts';
-import { GitFailed, git, runGit, type GitContext } from './git.ts';
+import { fetchFailure } from './git-failures.ts';
+import { pinGitHost } from './git-host.ts';
+import { git, runGit, type GitContext } from './git.ts';
 import { decodeInfoText, infoFormat } from './info.ts';
 import { listTree } from './listing.ts';
 import { checkGitUrl, checkProjectName, refFor } from './source.ts';
@@ -33,9 +35,11 @@ export async function checkout(opts: CheckoutOptions): Promise<Checkout> {
   const repoDir = join(options.cacheDir, `${opts.project}.git`);
   const ctx: GitContext = { options, gitDir: repoDir };
 
+  // Again at every fetch: what the host resolves to may have changed since the project was created.
+  const pinned = await pinGitHost(opts.gitUrl, options, 'transient');
   const commit = await serialized(repoDir, async () => {
     await ensureBareRepo(options, repoDir);
-    await fetchRef(ctx, opts.gitUrl, ref);
+    await fetchRef({ ...ctx, config: pinned.config }, opts.gitUrl, ref);
     return resolveCommit(ctx, ref);
   });
   const commitTime = Number((await git(ctx, ['show', '-s', '--format=%ct', commit])).toString().trim());
@@ -53,15 +57,16 @@ async function ensureBareRepo(options: GitOptions, repoDir: string): Promise<voi
   await git({ options }, ['init', '--bare', '--quiet', '--initial-branch=main', repoDir]);
 }
 
+/** Fetches the one commit packaging needs (shallow), classifying a failure as permanent or worth retrying. */
 async function fetchRef(ctx: GitContext, url: string, ref: Ref): Promise<void> {
   const refspec = `+${ref.fullName}:${ref.fullName}`;
-  const args = ['fetch', '--no-tags', '--force', '--no-write-fetch-head', '--quiet', '--end-of-options', url, refspec];
+  const args = ['fetch', '--depth=1', '--no-tags', '--force', '--no-write-fetch-head', '--quiet', '--end-of-options', url, refspec];
   const result = await runGit(ctx, args);
   if (result.code === 0) return;
   if (result.stderr.includes("couldn't find remote ref")) {
     throw new SourceRefused(`${ref.kind}-not-found`, `${ref.kind} ${quote(ref.name)} does not exist in ${quote(url)}`);
   }
-  throw new GitFailed(args, result);
+  throw fetchFailure(result.stderr);
 }
 
 async function resolveCommit(ctx: GitContext, ref: Ref): Promise<string> {

@@ -13,3 +13,6 @@ export {
 } from './info.ts';
 export type { Checkout, GitOptions, ProjectType, Release, SourceLimits, TreeEntry } from './types.ts';
 export { checkGitUrl } from './source.ts';
+export { pinGitHost, type PinnedHost } from './git-host.ts';
+export { GitFetchFailed, GitFetchRefused } from './git-failures.ts';
+export { GitFailed } from './git.ts';

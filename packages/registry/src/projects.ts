@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { files, projects, releases, snapshot, usage, users, type ProjectRow } from '@packhouse/db';
-import { checkGitUrl, SourceRefused, type ProjectType } from '@packhouse/packager';
+import { checkGitUrl, pinGitHost, SourceRefused, type ProjectType } from '@packhouse/packager';
 import type { Actor, Registry } from './context.ts';
 import { conflict, forbidden, invalid, notFound } from './errors.ts';
 import { isoWeekLabel } from './iso-week.ts';
@@ -28,6 +28,8 @@ export async function createProject(
 ): Promise<ProjectView & { webhookSecret: string }> {
   try {
     checkGitUrl(input.gitUrl, registry.config.git);
+    // Where the host resolves to now; checked again at every fetch.
+    await pinGitHost(input.gitUrl, registry.config.git, 'refused');
   } catch (error) {
     if (error instanceof SourceRefused) throw invalid(`gitUrl: ${error.message}`);
     throw error;
