@@ -1,72 +1,87 @@
-import { builds, events, files, projects, releases } from '@packhouse/db';
-import { SourceRefused } from '@packhouse/packager';
-import type { BuildOutcome } from './build.ts';
+import { builds, events, files, projects, releases, type BuildRow, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import type { Checkout } from '@packhouse/packager';
+import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
 import type { Registry } from './context.ts';
-import { BuildRefused, coreCompatibilityOf, eventFiles, fetchSource, fileRows, packageSource, removeObjects } from './packaging.ts';
+import { coreCompatibilityOf, eventFiles, fetchSource, fileRows, packageSource } from './packaging.ts';
+
+interface ClaimedBuild {
+  build: BuildRow;
+  release: ReleaseRow;
+  project: ProjectRow;
+}
 
 /**
- * Packages one snapshot of a dev branch. Every build is a new set of immutable objects
- * named after its commit; the release then points at its newest build. A head that did not
- * move costs a fetch and a tree listing, no packaging, and a head seen before re-uses that
- * build's files.
+ * A snapshot of a dev branch. Every build is a new set of immutable objects named after its
+ * commit; the release then points at its newest build. A head that did not move costs a
+ * fetch and a tree listing, no packaging, and a head seen before re-uses that build's files.
  */
-export async function buildDevSnapshot(registry: Registry, buildId: string, { lastAttempt = true } = {}): Promise<BuildOutcome> {
-  const { db, log } = registry;
-  const build = await builds.claimBuild(db, buildId);
-  if (!build) return 'already-finished';
-  const release = (await releases.findReleaseById(db, build.releaseId))!;
-  const project = (await projects.findProjectById(db, release.projectId))!;
-  const logFields = { build: { id: buildId }, release: { id: release.id }, project: { name: project.name }, version: release.version };
-  const written: string[] = [];
-  let published = false;
-  try {
-    const source = await fetchSource(registry, project, { branch: release.tag });
+const devSnapshot: JobType<ClaimedBuild, Checkout> = {
+  name: 'dev-build',
+  messages: {
+    published: 'Dev snapshot published.',
+    lostRace: 'Dev snapshot was published by another worker.',
+    refused: 'Dev snapshot refused: the source breaks a packaging rule.',
+  },
+  async claim({ db }, buildId) {
+    const build = await builds.claimBuild(db, buildId);
+    if (!build) return null;
+    const release = await releases.findReleaseById(db, build.releaseId);
+    if (!release) throw new Error(`build ${buildId} has no release`);
+    const project = await projects.findProjectById(db, release.projectId);
+    if (!project) throw new Error(`release ${release.id} has no project`);
+    return { build, release, project };
+  },
+  describe: ({ build, release, project }) => ({
+    build: { id: build.id },
+    release: { id: release.id },
+    project: { name: project.name },
+    version: release.version,
+  }),
+  describeSource: (source) => ({ commit: source.commit }),
+  fetch: (registry, { release, project }) => fetchSource(registry, project, { branch: release.tag }),
+  async shortcut({ db, log }, { build, release, project }, source) {
     const commitTime = new Date(source.commitTime * 1000);
     if (source.commit === release.commit) {
-      await builds.finishBuild(db, buildId, { status: 'unchanged', commit: source.commit, commitTime });
-      log.info({ ...logFields, commit: source.commit }, 'Dev branch did not move; nothing to package.');
+      await builds.finishBuild(db, build.id, { status: 'unchanged', commit: source.commit, commitTime });
+      log.info('Dev branch did not move; nothing to package.');
       return 'unchanged';
     }
     const earlier = await builds.findPublishedBuildOf(db, release.id, source.commit);
-    if (earlier) {
-      // Back to a commit built before: point at that build's files (their names are the commit's).
-      const coreCompatibility = await coreCompatibilityOf(project, source, release.version);
-      await db.transaction().execute(async (tx) => {
-        if (!(await builds.finishBuild(tx, buildId, { status: 'unchanged', commit: source.commit, commitTime }))) return;
-        await builds.makeCurrent(tx, release.id, { id: earlier.id, commit: source.commit, commitTime, coreCompatibility }, buildId);
-      });
-      log.info({ ...logFields, commit: source.commit, reused: earlier.id }, 'Dev branch is back on a commit built before; its build is current again.');
-      return 'unchanged';
-    }
-    const fileBase = `${project.name}-${release.version}-${source.commit.slice(0, 12)}`;
-    const { stored, coreCompatibility } = await packageSource(registry, project, source, release.version, fileBase, written);
-    published = await db.transaction().execute(async (tx) => {
-      if (!(await builds.finishBuild(tx, buildId, { status: 'published', commit: source.commit, commitTime }))) return false;
-      await files.insertFiles(tx, fileRows(release.id, stored, buildId));
-      await builds.makeCurrent(tx, release.id, { id: buildId, commit: source.commit, commitTime, coreCompatibility }, buildId);
-      await events.appendEvent(tx, {
-        kind: 'release.dev-build-published',
-        project: project.name,
-        version: release.version,
-        payload: { build: buildId, commit: source.commit, files: eventFiles(stored) },
-      });
-      return true;
+    if (!earlier) return null;
+    // Back to a commit built before: point at that build's files (their names are the commit's).
+    const coreCompatibility = await coreCompatibilityOf(project, source, release.version);
+    await db.transaction().execute(async (tx) => {
+      if (!(await builds.finishBuild(tx, build.id, { status: 'unchanged', commit: source.commit, commitTime }))) return;
+      const current = { id: earlier.id, commit: source.commit, commitTime, coreCompatibility };
+      await builds.makeCurrent(tx, release.id, current, build.id);
     });
-    log.info({ ...logFields, commit: source.commit }, published ? 'Dev snapshot published.' : 'Dev snapshot was published by another worker.');
-    return published ? 'published' : 'lost-race';
-  } catch (error) {
-    const refused = error instanceof SourceRefused;
-    if (refused || lastAttempt) {
-      const message = refused ? error.message : `Packaging failed: ${(error as Error).message}`;
-      await builds.finishBuild(db, buildId, { status: 'failed', error: message });
-      await releases.markDevFailed(db, release.id, message);
-    }
-    if (refused) {
-      log.warn({ ...logFields, rule: error.rule, reason: error.message }, 'Dev snapshot refused: the source breaks a packaging rule.');
-      throw new BuildRefused(error.message, { cause: error });
-    }
-    throw error;
-  } finally {
-    if (!published) await removeObjects(registry, written);
-  }
+    log.info({ reused: earlier.id }, 'Dev branch is back on a commit built before; its build is current again.');
+    return 'unchanged';
+  },
+  package(registry, { release, project }, source, written) {
+    const fileBase = `${project.name}-${release.version}-${source.commit.slice(0, 12)}`;
+    return packageSource(registry, project, source, release.version, fileBase, written);
+  },
+  async publish(tx, { build, release, project }, source, { stored, coreCompatibility }) {
+    const commitTime = new Date(source.commitTime * 1000);
+    if (!(await builds.finishBuild(tx, build.id, { status: 'published', commit: source.commit, commitTime }))) return false;
+    await files.insertFiles(tx, fileRows(release.id, stored, build.id));
+    await builds.makeCurrent(tx, release.id, { id: build.id, commit: source.commit, commitTime, coreCompatibility }, build.id);
+    await events.appendEvent(tx, {
+      kind: 'release.dev-build-published',
+      project: project.name,
+      version: release.version,
+      payload: { build: build.id, commit: source.commit, files: eventFiles(stored) },
+    });
+    return true;
+  },
+  async fail({ db }, { build, release }, message) {
+    await builds.finishBuild(db, build.id, { status: 'failed', error: message });
+    await releases.markDevFailed(db, release.id, message);
+  },
+};
+
+/** Packages one dev snapshot build (see `attempt.ts` for the lifecycle and its guarantees). */
+export function buildDevSnapshot(registry: Registry, buildId: string, options?: AttemptOptions): Promise<BuildOutcome> {
+  return runAttempt(registry, devSnapshot, buildId, options);
 }

@@ -1,6 +1,6 @@
-import { feeds, usage } from '@packhouse/db';
+import { updateStatus, usage } from '@packhouse/db';
 import type { Registry } from './context.ts';
-import { weeksBefore } from './iso-week.ts';
+import { weeksBefore } from './usage/iso-week.ts';
 
 /**
  * Drops rows that would otherwise only grow: per-site usage rows of weeks before last week
@@ -10,7 +10,7 @@ import { weeksBefore } from './iso-week.ts';
  */
 export async function houseKeep(registry: Registry, at = new Date()): Promise<{ usageSites: number; feedChanges: number }> {
   const usageSites = await usage.pruneUsageSites(registry.db, weeksBefore(at, 1));
-  const feedChanges = await feeds.pruneFeedChanges(registry.db);
+  const feedChanges = await updateStatus.pruneFeedChanges(registry.db);
   if (usageSites + feedChanges > 0) registry.log.info({ usage_sites: usageSites, feed_changes: feedChanges }, 'Pruned rows no longer needed.');
   return { usageSites, feedChanges };
 }

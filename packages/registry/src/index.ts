@@ -5,16 +5,17 @@ export { addMaintainer, createProject, getProject, MACHINE_NAME, removeMaintaine
 export { getRelease, requestRelease, retryRelease, RELEASE_TYPES, type ReleaseType } from './releases.ts';
 export { buildBranch, registerBranch, type DevBuildRequest } from './dev-releases.ts';
 export { buildDevSnapshot } from './dev-build.ts';
-export { buildRelease, BuildRefused, type BuildOutcome } from './build.ts';
+export { buildRelease, BuildRefused } from './build.ts';
+export { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
 export { findDownload, type Download } from './downloads.ts';
 export { reconcile } from './reconcile.ts';
 export { houseKeep } from './housekeeping.ts';
 export { unreachable, type Dependency } from './health.ts';
 export type { FileView, ProjectView, ReleaseView } from './views.ts';
 export { connectRegistry, type Connected } from './connect.ts';
-export { feedNotFound, listenForFeedChanges, projectListFeed, releaseHistory, type FeedDocument } from './feeds.ts';
-export { createUsageRecorder, getUsage, type UsageRecorder, type UsageWeek } from './usage.ts';
-export { isoWeekLabel, isoWeekStart } from './iso-week.ts';
+export { feedNotFound, listenForFeedChanges, projectListFeed, releaseHistory, type FeedDocument } from './update-status.ts';
+export { createUsageRecorder, getUsage, type UsageRecorder, type UsageWeek } from './usage/recorder.ts';
+export { isoWeekLabel, isoWeekStart } from './usage/iso-week.ts';
 export {
   getProjectSupport,
   setSupportedBranches,

@@ -3,7 +3,7 @@ import { files, projects, releases, snapshot, usage, users, type ProjectRow } fr
 import { checkGitUrl, pinGitHost, SourceRefused, type ProjectType } from '@packhouse/packager';
 import type { Actor, Registry } from './context.ts';
 import { conflict, forbidden, invalid, notFound } from './errors.ts';
-import { isoWeekLabel } from './iso-week.ts';
+import { isoWeekLabel } from './usage/iso-week.ts';
 import { releaseView, type ProjectView } from './views.ts';
 
 /** A Drupal machine name: what a project may be called. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SeenSites } from '../src/seen-sites.ts';
+import { SeenSites } from '../src/usage/seen-sites.ts';
 
 describe('sites seen this week', () => {
   it('knows a (project, site) pair again within its week, and only that pair', () => {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SiteHasher } from '../src/site-hash.ts';
+import { SiteHasher } from '../src/usage/site-hash.ts';
 
 const reference = (secret: string, siteKey: string) => createHmac('sha256', secret).update(siteKey).digest().readBigInt64BE(0).toString();
 

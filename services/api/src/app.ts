@@ -2,12 +2,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Registry } from '@packhouse/registry';
 import { createServer } from 'node:http';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { startFeeds } from './feeds/feeds.ts';
-import { FrontDoor } from './feeds/front-door.ts';
+import { startUpdateStatus } from './update-status/service.ts';
+import { FrontDoor } from './update-status/front-door.ts';
 import auth from './plugins/auth.ts';
 import errors from './plugins/errors.ts';
 import openapi from './plugins/openapi.ts';
-import { feedRoutes } from './routes/feeds.ts';
+import { updateStatusRoutes } from './routes/update-status.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { hookRoutes } from './routes/hooks.ts';
@@ -21,15 +21,15 @@ import { userRoutes } from './routes/users.ts';
  * The HTTP application, loaded in one fixed order: cross-cutting plugins, then routes.
  * Routes validate by schema, call one domain service, and map its result. In front of
  * Node's HTTP server, feed cache hits are answered straight off the socket
- * (feeds/front-door.ts).
+ * (update-status/front-door.ts).
  */
 export async function buildApp(registry: Registry) {
-  const feeds = await startFeeds(registry);
+  const updateStatus = await startUpdateStatus(registry);
   let door: FrontDoor | undefined;
   const app = Fastify({
     serverFactory: (router) => {
       const server = createServer(router);
-      if (registry.config.http.feedFrontDoor) door = new FrontDoor(server, feeds, registry.log);
+      if (registry.config.http.feedFrontDoor) door = new FrontDoor(server, updateStatus, registry.log);
       return server;
     },
     loggerInstance: registry.log as FastifyBaseLogger,
@@ -41,7 +41,7 @@ export async function buildApp(registry: Registry) {
     door?.close();
     done();
   });
-  app.addHook('onClose', () => feeds.close());
+  app.addHook('onClose', () => updateStatus.close());
 
   await app.register(errors);
   await app.register(openapi, { publicUrl: registry.config.publicUrl });
@@ -50,6 +50,6 @@ export async function buildApp(registry: Registry) {
   for (const routes of [healthRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes, supportRoutes, usageRoutes]) {
     await app.register(routes, { registry });
   }
-  await app.register(feedRoutes, { registry, feeds });
+  await app.register(updateStatusRoutes, { registry, updateStatus });
   return app;
 }

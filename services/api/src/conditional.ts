@@ -1,4 +1,4 @@
-import type { FeedRepresentation } from './feeds/representation.ts';
+import type { FeedRepresentation } from './update-status/representation.ts';
 
 // Clients send a handful of distinct Accept-Encoding values: parse each once.
 const parsed = new Map<string, boolean>();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { client, createRepo, eventually, startStack, type Stack, type TestRepo } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLikeDrupal } from '../../../packages/feeds/test/drupal-reader.ts';
+import { readLikeDrupal } from '@packhouse/testing/update-status';
 
 const FIRST = 1_764_288_000;
 const SECOND = FIRST + 3_600;

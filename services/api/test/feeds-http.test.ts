@@ -4,13 +4,13 @@ import { gunzipSync } from 'node:zlib';
 import { client, eventually, startStack, type Stack } from '@packhouse/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLikeDrupal } from '../../../packages/feeds/test/drupal-reader.ts';
+import { readLikeDrupal } from '@packhouse/testing/update-status';
 import { seedRelease } from './feed-seed.ts';
 
 type Api = ReturnType<typeof client>;
 const T = 1_764_288_000;
 const FEED = '/release-history/token/current';
-// Last-Modified is sent once the second of the last change is over, with a margin (feeds/representation.ts).
+// Last-Modified is sent once the second of the last change is over, with a margin (update-status/representation.ts).
 const settled = () => new Promise((resolve) => setTimeout(resolve, 2_100));
 
 describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {

@@ -1,7 +1,6 @@
 import { client, startStack, type Stack } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLikeDrupal, type DrupalProject } from '../../../packages/feeds/test/drupal-reader.ts';
-import { child, parseXml } from '../../../packages/feeds/test/mini-xml.ts';
+import { child, type DrupalProject, parseXml, readLikeDrupal } from '@packhouse/testing/update-status';
 import { seedRelease } from './feed-seed.ts';
 
 type Api = ReturnType<typeof client>;

@@ -2,9 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { client, startStack, type Stack, type TestRepo } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLikeDrupal } from '../../../packages/feeds/test/drupal-reader.ts';
-import { followsOrder, PROJECT_ORDER, RELEASE_ORDER } from '../../../packages/feeds/test/element-order.ts';
-import { child, childNames, parseXml } from '../../../packages/feeds/test/mini-xml.ts';
+import { child, childNames, followsOrder, parseXml, PROJECT_ORDER, readLikeDrupal, RELEASE_ORDER } from '@packhouse/testing/update-status';
 import { archiveFacts, buildScenario, fillTemplate, T, toTemplate, waitPublished, type Api } from './feeds-scenario.ts';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);

@@ -63,7 +63,7 @@ describe('the front door: feed cache hits answered off the socket, everything el
     port = (stack.app.server.address() as AddressInfo).port;
     await client(stack.app, stack.adminToken)('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });
     await seedRelease(stack.registry, 'token', { version: '8.x-1.0', commitTime: T });
-    // Past the change's second, when Last-Modified is added to the cached feed (feeds/representation.ts):
+    // Past the change's second, when Last-Modified is added to the cached feed (update-status/representation.ts):
     // the front door's answers and the route's are compared header for header.
     await new Promise((resolve) => setTimeout(resolve, 2_100));
     // The first request renders the feed: a miss, which the route answers.

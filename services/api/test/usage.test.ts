@@ -129,7 +129,7 @@ describe('usage statistics from feed polls', () => {
     const thisWeek = isoWeekStart(new Date());
     const weekAgo = (n: number) => isoWeekStart(new Date(Date.parse(`${thisWeek}T00:00:00Z`) - n * 7 * 86_400_000));
     for (const week of [weekAgo(1), weekAgo(2)]) await usage.recordUsage(db, week, [{ projectId, siteHash: stored(`old-${week}`), version: '8.x-1.0' }]);
-    // Sent once the last change's second is over (feeds/representation.ts).
+    // Sent once the last change's second is over (update-status/representation.ts).
     const lastModified = await eventually(async () => (await anonymous('GET', '/release-history/views/current')).headers['last-modified'], 5_000, 'a Last-Modified');
     const siteWeeks = async () => (await db.selectFrom('usageSites').select(sql<string>`week::text`.as('week')).where('projectId', '=', projectId).execute()).map((row) => row.week);
     expect(await siteWeeks()).toContain(weekAgo(2));
@@ -191,7 +191,7 @@ describe('usage is buffered: no write per poll, flushed on close, one count acro
   it('counts a site whose first poll was dropped while Postgres could not be written, when it polls again', async () => {
     const recorder = createUsageRecorder(stack.registry);
     const projectId = (await stack.registry.db.selectFrom('projects').select('id').where('name', '=', 'token').executeTakeFirstOrThrow()).id;
-    const buffer = 65_536; // polls a buffer holds (poll-buffer.ts)
+    const buffer = 65_536; // polls a buffer holds (usage/poll-buffer.ts)
     let filler = 0;
     const fill = (polls: number) => {
       for (let i = 0; i < polls; i++) recorder.record(projectId, `filler-${filler++}`, '8.x-4.0');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { renderProjectList } from '@packhouse/feeds';
-import { child, childNames, parseXml } from './mini-xml.ts';
-import { project } from './sample.ts';
+import { renderProjectList } from '@packhouse/update-status';
+import { child, childNames, parseXml, sample } from '@packhouse/testing/update-status';
+
+const { project } = sample;
 
 describe('renderProjectList', () => {
   const xml = renderProjectList([

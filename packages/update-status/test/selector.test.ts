@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseSelector, selectReleases } from '@packhouse/feeds';
-import { release, releases } from './sample.ts';
+import { parseSelector, selectReleases } from '@packhouse/update-status';
+import { sample } from '@packhouse/testing/update-status';
+
+const { release, releases } = sample;
 
 describe('parseSelector', () => {
   it.each([

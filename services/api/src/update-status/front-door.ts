@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
 import { MACHINE_NAME } from '@packhouse/registry';
 import type { Logger } from 'pino';
-import type { Feeds } from './feeds.ts';
+import type { UpdateStatus } from './service.ts';
 import { HitWriter, type HitRequest } from './hit-writer.ts';
 import type { FeedRepresentation } from './representation.ts';
 import { addFeedHeader } from './request-headers.ts';
@@ -15,7 +15,7 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 // heads of the largest size, hundreds of ordinary polls.
 const MAX_PENDING = 4 * MAX_HEAD;
 const REQUEST_LINE = /^(GET|HEAD) \/release-history\/([\x21-\x7e]*) HTTP\/1\.1$/;
-// `{project}/{selector}` as routes/feeds.ts caches it.
+// `{project}/{selector}` as routes/update-status.ts caches it.
 const CACHE_KEY = new RegExp(`${MACHINE_NAME.source.slice(0, -1)}/[0-9a-z.]{1,32}$`);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // What RFC 9110 allows in no field value: controls but tab, and so CR and LF.
@@ -34,7 +34,7 @@ interface Poll extends HitRequest {
  * a cache hit: this reads plain `GET`/`HEAD /release-history/{project}/{selector}`
  * requests of HTTP/1.1, answers those the cache holds, and hands the connection, with
  * every byte not yet answered, to Node's HTTP server (and so to fastify and
- * routes/feeds.ts) at the first request it does not answer: a miss, another route, any
+ * routes/update-status.ts) at the first request it does not answer: a miss, another route, any
  * header it does not expect (a body, an upgrade, a repeated parameter), anything unusual
  * at all. It never reads a request body, so it cannot disagree with Node about where a
  * request ends.
@@ -55,7 +55,7 @@ export class FrontDoor {
 
   constructor(
     readonly server: Server,
-    readonly feeds: Feeds,
+    readonly updateStatus: UpdateStatus,
     readonly log: Logger,
   ) {
     // Node's HTTP server takes its connections through this event, and documents that
@@ -153,7 +153,7 @@ class FeedConnection {
     const poll = end + HEAD_END.length <= MAX_HEAD ? parsePoll(pending.toString('latin1', 0, end)) : null;
     if (poll === null) return this.handOff();
     this.busy = true;
-    this.door.feeds.cache.lookup(poll.key, (representation) => this.answer(poll, end + HEAD_END.length, representation));
+    this.door.updateStatus.cache.lookup(poll.key, (representation) => this.answer(poll, end + HEAD_END.length, representation));
   }
 
   private answer(poll: Poll, length: number, representation: FeedRepresentation | undefined): void {
@@ -164,7 +164,7 @@ class FeedConnection {
       if (representation === undefined) return this.handOff();
       const pending = this.pending!;
       this.pending = length === pending.length ? null : pending.subarray(length);
-      this.door.feeds.countPoll(representation, poll.siteKey, poll.version);
+      this.door.updateStatus.countPoll(representation, poll.siteKey, poll.version);
       poll.close ||= this.door.closing;
       const flushed = this.door.writer.write(this.socket, poll, representation);
       if (poll.close) {

@@ -1,10 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { parseSelector } from '@packhouse/feeds';
+import { parseSelector } from '@packhouse/update-status';
 import { feedNotFound, MACHINE_NAME, projectListFeed, releaseHistory, type Registry } from '@packhouse/registry';
 import type { FastifyReply } from 'fastify';
-import type { Feeds } from '../feeds/feeds.ts';
-import { represent, type CacheState, type FeedRepresentation } from '../feeds/representation.ts';
-import { respond } from '../feeds/respond.ts';
+import type { UpdateStatus } from '../update-status/service.ts';
+import { represent, type CacheState, type FeedRepresentation } from '../update-status/representation.ts';
+import { respond } from '../update-status/respond.ts';
 
 /** The feeds answer XML, not JSON: documented by media type (the answers are written by `respond`, never serialized). */
 const xml = (description: string) => ({ description, content: { 'application/xml': { schema: Type.String() } } });
@@ -17,12 +17,12 @@ const FeedResponses = {
 /**
  * The update status feeds Drupal sites poll (updates.drupal.org's protocol), served from an
  * in-memory cache kept fresh by Postgres notifications, and the usage counts they report.
- * Cache hits of release histories on connections the front door keeps (feeds/front-door.ts)
+ * Cache hits of release histories on connections the front door keeps (update-status/front-door.ts)
  * are answered before Node parses them; these routes serve everything else, and are what
  * the OpenAPI document describes.
  */
-export const feedRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; feeds: Feeds }> = async (app, { registry, feeds }) => {
-  const { cache } = feeds;
+export const updateStatusRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; updateStatus: UpdateStatus }> = async (app, { registry, updateStatus }) => {
+  const { cache } = updateStatus;
 
   app.get(
     '/release-history/project-list/all',
@@ -60,7 +60,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; feeds: 
       if (!parsed || !MACHINE_NAME.test(project)) return send(reply, await represent(feedNotFound(project)), 'bypass');
       const { representation, state } = await cache.get(`${project}/${selector}`, project, () => releaseHistory(registry, project, parsed));
       const { site_key: siteKey, version } = request.query;
-      feeds.countPoll(representation, siteKey, version);
+      updateStatus.countPoll(representation, siteKey, version);
       return send(reply, representation, state);
     },
   );

@@ -3,8 +3,8 @@ import { usage, type UsageHit } from '@packhouse/db';
 import { PollBuffer } from './poll-buffer.ts';
 import { SeenSites } from './seen-sites.ts';
 import { SiteHasher } from './site-hash.ts';
-import type { Registry } from './context.ts';
-import { requireProject } from './projects.ts';
+import type { Registry } from '../context.ts';
+import { requireProject } from '../projects.ts';
 import { isoWeekLabel, isoWeekStart, weeksBefore } from './iso-week.ts';
 
 export interface UsageRecorder {

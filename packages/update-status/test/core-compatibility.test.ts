@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { renderReleaseHistory, type FeedRelease } from '@packhouse/feeds';
-import { readLikeDrupal } from './drupal-reader.ts';
-import { project, release } from './sample.ts';
+import { renderReleaseHistory, type FeedRelease } from '@packhouse/update-status';
+import { readLikeDrupal, sample } from '@packhouse/testing/update-status';
+
+const { project, release } = sample;
 
 /** core_compatibility of each release in the current feed, as Drupal reads it (undefined when left out). */
 function compatibilities(releases: FeedRelease[]): Record<string, string | undefined> {

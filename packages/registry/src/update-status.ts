@@ -1,4 +1,4 @@
-import { ChangeListener, feeds, type FeedListRow, type FeedReleaseRow, type FeedSourceRow } from '@packhouse/db';
+import { ChangeListener, updateStatus, type FeedListRow, type FeedReleaseRow, type FeedSourceRow } from '@packhouse/db';
 import {
   renderNotFound,
   renderProjectList,
@@ -6,7 +6,7 @@ import {
   type FeedProject,
   type FeedRelease,
   type FeedSelector,
-} from '@packhouse/feeds';
+} from '@packhouse/update-status';
 import type { Registry } from './context.ts';
 import { MACHINE_NAME } from './projects.ts';
 import { RELEASE_TYPES } from './releases.ts';
@@ -31,7 +31,7 @@ export function feedNotFound(name: string): FeedDocument {
 /** `/release-history/{name}/{selector}`, read from Postgres in one statement and rendered. */
 export async function releaseHistory(registry: Registry, name: string, selector: FeedSelector): Promise<FeedDocument> {
   if (!MACHINE_NAME.test(name)) return feedNotFound(name);
-  const source = await feeds.findFeedSource(registry.db, name);
+  const source = await updateStatus.findFeedSource(registry.db, name);
   if (!source) return feedNotFound(name);
   const { publicUrl } = registry.config;
   const xml = renderReleaseHistory(
@@ -44,7 +44,7 @@ export async function releaseHistory(registry: Registry, name: string, selector:
 
 /** `/release-history/project-list/all`: every project, last modified when any of them changed. */
 export async function projectListFeed(registry: Registry): Promise<FeedDocument> {
-  const rows = await feeds.listFeedProjects(registry.db);
+  const rows = await updateStatus.listFeedProjects(registry.db);
   const { publicUrl } = registry.config;
   const xml = renderProjectList(rows.map((row) => ({ ...feedProject(publicUrl, row), apiVersions: apiVersions(row) })));
   const lastModified = rows.reduce<Date | null>((latest, row) => {

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderNotFound, renderReleaseHistory, type FeedProject, type FeedRelease, type FeedSelector } from '@packhouse/feeds';
-import { readLikeDrupal } from './drupal-reader.ts';
-import { FILE_ORDER, followsOrder, PROJECT_ORDER, RELEASE_ORDER } from './element-order.ts';
-import { child, childNames, parseXml } from './mini-xml.ts';
-import { files, project, release, releases } from './sample.ts';
+import { renderNotFound, renderReleaseHistory, type FeedProject, type FeedRelease, type FeedSelector } from '@packhouse/update-status';
+import { child, childNames, FILE_ORDER, followsOrder, parseXml, PROJECT_ORDER, readLikeDrupal, RELEASE_ORDER, sample } from '@packhouse/testing/update-status';
+
+const { files, project, release, releases } = sample;
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const render = (selector: FeedSelector, p: FeedProject = project, r = releases) => renderReleaseHistory(p, r, selector);

@@ -1,4 +1,4 @@
-import type { FeedFile, FeedProject, FeedRelease } from '@packhouse/feeds';
+import type { FeedFile, FeedProject, FeedRelease } from '@packhouse/update-status';
 
 /** The project behind the hand-written fixtures. */
 export const project: FeedProject = {

@@ -1,0 +1,95 @@
+import type { Tx } from '@packhouse/db';
+import { SourceRefused } from '@packhouse/packager';
+import type { Registry } from './context.ts';
+import { BuildRefused, removeObjects, type Packaged } from './packaging.ts';
+
+/**
+ * One build attempt, the same for every packaging job type (a tagged release, a dev
+ * snapshot, ...). A job type describes its steps as a `JobType`; `runAttempt` runs them in
+ * this order and owns everything they share:
+ *
+ *   1. claim     move the row to `building` (counting the attempt); nothing to claim means
+ *                the job is a duplicate of one already finished: 'already-finished'.
+ *   2. fetch     fetch and validate the source (a refusal is a `SourceRefused`).
+ *   3. shortcut  optional: settle without packaging (a dev head that did not move):
+ *                'unchanged'.
+ *   4. package   stream archives to S3 under keys of this attempt alone, each key pushed
+ *                to `written` before its upload starts.
+ *   5. publish   one transaction; false when another worker's attempt published first:
+ *                'lost-race'. Otherwise 'published'.
+ *   on failure   a refusal marks the job failed at once and becomes `BuildRefused` (never
+ *                retried); any other error marks it failed only on the last attempt.
+ *   finally      nothing unpublished stays in the bucket: every written key is removed.
+ *
+ * Safe to run twice or concurrently: each attempt writes keys of its own and only one
+ * transaction can publish. Steps receive the registry with a logger bound to the job's
+ * fields. Timings and the outcome are logged once, here, per attempt: the place to count them.
+ */
+export type BuildOutcome = 'published' | 'already-finished' | 'lost-race' | 'unchanged';
+
+export interface JobType<Claimed, Source, Built extends Packaged = Packaged> {
+  /** Names the job type in logs ('release', 'dev-build'). */
+  readonly name: string;
+  /** Log lines of each outcome, as sentences. */
+  readonly messages: { published: string; lostRace: string; refused: string };
+  claim(registry: Registry, id: string): Promise<Claimed | null>;
+  /** Log fields naming the claimed job (ids, project, version). */
+  describe(claimed: Claimed): Record<string, unknown>;
+  /** Log fields naming the fetched source (its commit), bound from then on. */
+  describeSource(source: Source): Record<string, unknown>;
+  fetch(registry: Registry, claimed: Claimed): Promise<Source>;
+  shortcut?(registry: Registry, claimed: Claimed, source: Source): Promise<'unchanged' | null>;
+  package(registry: Registry, claimed: Claimed, source: Source, written: string[]): Promise<Built>;
+  publish(tx: Tx, claimed: Claimed, source: Source, built: Built): Promise<boolean>;
+  /** Records a failure with the message a maintainer reads. */
+  fail(registry: Registry, claimed: Claimed, message: string): Promise<void>;
+}
+
+export interface AttemptOptions {
+  /** Whether BullMQ will not retry this job: a transient failure then marks it failed. */
+  lastAttempt?: boolean;
+}
+
+export async function runAttempt<Claimed, Source, Built extends Packaged>(
+  registry: Registry,
+  type: JobType<Claimed, Source, Built>,
+  id: string,
+  { lastAttempt = true }: AttemptOptions = {},
+): Promise<BuildOutcome> {
+  const claimed = await type.claim(registry, id);
+  if (!claimed) return 'already-finished';
+  let scoped: Registry = { ...registry, log: registry.log.child({ job: type.name, ...type.describe(claimed) }) };
+  const started = performance.now();
+  const written: string[] = [];
+  let published = false;
+  try {
+    const source = await type.fetch(scoped, claimed);
+    const fetched = performance.now();
+    scoped = { ...registry, log: scoped.log.child(type.describeSource(source)) };
+    const shortcut = await type.shortcut?.(scoped, claimed, source);
+    if (shortcut) return shortcut;
+    const built = await type.package(scoped, claimed, source, written);
+    const packaged = performance.now();
+    published = await registry.db.transaction().execute((tx) => type.publish(tx, claimed, source, built));
+    scoped.log.info(
+      {
+        fetch_ms: Math.round(fetched - started),
+        package_ms: Math.round(packaged - fetched),
+        publish_ms: Math.round(performance.now() - packaged),
+        duration_ms: Math.round(performance.now() - started),
+      },
+      published ? type.messages.published : type.messages.lostRace,
+    );
+    return published ? 'published' : 'lost-race';
+  } catch (error) {
+    if (error instanceof SourceRefused) {
+      await type.fail(scoped, claimed, error.message);
+      scoped.log.warn({ rule: error.rule, reason: error.message }, type.messages.refused);
+      throw new BuildRefused(error.message, { cause: error });
+    }
+    if (lastAttempt) await type.fail(scoped, claimed, `Packaging failed: ${(error as Error).message}`);
+    throw error;
+  } finally {
+    if (!published) await removeObjects(registry, written);
+  }
+}
