@@ -7,5 +7,5 @@ export {
   type PackagingJob,
 } from './catalog.ts';
 export { redisConnection } from './connection.ts';
-export { createPackagingQueue, createPackagingWorker, isLastAttempt, type PackagingQueue } from './packaging.ts';
+export { createPackagingQueue, createPackagingWorker, isLastAttempt, retryDelayMs, type PackagingQueue } from './packaging.ts';
 export { UnrecoverableError, type Job } from 'bullmq';

@@ -2,7 +2,7 @@ export type { Actor, Registry } from './context.ts';
 export { DomainError } from './errors.ts';
 export { authenticate, createUser, ensureAdmin, newToken, ADMIN_NAME } from './users.ts';
 export { addMaintainer, createProject, getProject, MACHINE_NAME, removeMaintainer } from './projects.ts';
-export { getRelease, requestRelease, retryRelease, RELEASE_TYPES, type ReleaseType } from './releases.ts';
+export { getRelease, getReleaseFailure, requestRelease, retryRelease, RELEASE_TYPES, type ReleaseType } from './releases.ts';
 export { buildBranch, registerBranch, type DevBuildRequest } from './dev-releases.ts';
 export { buildDevSnapshot } from './dev-build.ts';
 export { buildRelease, BuildRefused } from './build.ts';

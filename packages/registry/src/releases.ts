@@ -3,7 +3,7 @@ import { InvalidVersion, parseVersion } from '@packhouse/versions';
 import type { Actor, Registry } from './context.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import { requireMaintainedProject, requireProject } from './projects.ts';
-import { releaseView, type ReleaseView } from './views.ts';
+import { releaseView, type ReleaseFailureView, type ReleaseView } from './views.ts';
 
 export const RELEASE_TYPES = ['security', 'bugfix', 'feature'] as const;
 export type ReleaseType = (typeof RELEASE_TYPES)[number];
@@ -58,6 +58,20 @@ async function enqueue(registry: Registry, release: ReleaseRow): Promise<void> {
   await registry.queue.enqueue(release.id).catch((error: Error) => {
     registry.log.warn({ release: { id: release.id }, err: error }, 'Could not enqueue the release; the reconciler will.');
   });
+}
+
+/** The full account of a release's failures, git's output included: maintainers only. */
+export async function getReleaseFailure(registry: Registry, actor: Actor, projectName: string, version: string): Promise<ReleaseFailureView> {
+  const project = await requireMaintainedProject(registry, actor, projectName);
+  const release = await releases.findRelease(registry.db, project.id, version);
+  if (!release) throw notFound(`${projectName} has no release ${version}.`);
+  const history = release.kind === 'dev' ? await builds.listBuilds(registry.db, release.id) : [];
+  return {
+    error: release.error,
+    lastError: release.lastError,
+    detail: release.errorDetail,
+    builds: history.map((build) => ({ id: build.id, error: build.error, lastError: build.lastError, detail: build.errorDetail })),
+  };
 }
 
 export async function getRelease(registry: Registry, projectName: string, version: string): Promise<ReleaseView> {

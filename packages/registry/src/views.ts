@@ -18,7 +18,12 @@ export interface ReleaseView {
   tag: string;
   commit: string | null;
   status: ReleaseRow['status'];
+  /** One short public line; git's output is in ReleaseFailureView, for maintainers. */
   error: string | null;
+  attempts: number;
+  /** While a transient failure waits for its retry. */
+  lastError: string | null;
+  nextAttemptAt: string | null;
   releaseTypes: string[];
   createdAt: string;
   publishedAt: string | null;
@@ -34,9 +39,20 @@ export interface BuildView {
   status: BuildRow['status'];
   commit: string | null;
   error: string | null;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
   createdAt: string;
   publishedAt: string | null;
   files: FileView[];
+}
+
+/** A release's failures in full, git's output included: for its maintainers only. */
+export interface ReleaseFailureView {
+  error: string | null;
+  lastError: string | null;
+  detail: string | null;
+  builds: { id: string; error: string | null; lastError: string | null; detail: string | null }[];
 }
 
 export interface ProjectView {
@@ -76,6 +92,9 @@ export function releaseView(
     commit: release.commit,
     status: release.status,
     error: release.error,
+    attempts: release.attempts,
+    lastError: release.lastError,
+    nextAttemptAt: release.nextAttemptAt?.toISOString() ?? null,
     releaseTypes: release.releaseTypes,
     createdAt: release.createdAt.toISOString(),
     publishedAt: release.publishedAt?.toISOString() ?? null,
@@ -87,6 +106,9 @@ export function releaseView(
         status: build.status,
         commit: build.commit,
         error: build.error,
+        attempts: build.attempts,
+        lastError: build.lastError,
+        nextAttemptAt: build.nextAttemptAt?.toISOString() ?? null,
         createdAt: build.createdAt.toISOString(),
         publishedAt: build.publishedAt?.toISOString() ?? null,
         files: own.filter((file) => file.buildId === build.id).map((file) => fileView(publicUrl, file)),

@@ -1,10 +1,10 @@
-import { isLastAttempt, packageDevBuild, UnrecoverableError, type Job, type PackagingJob } from '@packhouse/queue';
+import { isLastAttempt, packageDevBuild, retryDelayMs, UnrecoverableError, type Job, type PackagingJob } from '@packhouse/queue';
 import { buildDevSnapshot, buildRelease, BuildRefused, type BuildOutcome, type Registry } from '@packhouse/registry';
 
 /** The packaging jobs: each re-reads Postgres and converges; a refused source is never retried. */
 export function packagingProcessor(registry: Registry) {
   return async (job: Job<PackagingJob>): Promise<BuildOutcome> => {
-    const options = { lastAttempt: isLastAttempt(job) };
+    const options = { lastAttempt: isLastAttempt(job), retryInMs: retryDelayMs(job) };
     try {
       if (job.name === packageDevBuild.name && 'buildId' in job.data) {
         return await buildDevSnapshot(registry, job.data.buildId, options);

@@ -48,7 +48,7 @@ export function findPublishedBuildOf(db: Executor, releaseId: string, commit: st
 export async function finishBuild(
   db: Executor,
   id: string,
-  outcome: { status: 'published' | 'unchanged' | 'failed'; commit?: string; commitTime?: Date; error?: string },
+  outcome: { status: 'published' | 'unchanged' | 'failed'; commit?: string; commitTime?: Date; error?: string; errorDetail?: string | null },
 ): Promise<boolean> {
   const result = await db
     .updateTable('builds')
@@ -57,6 +57,9 @@ export async function finishBuild(
       commit: outcome.commit,
       commitTime: outcome.commitTime,
       error: outcome.error ?? null,
+      errorDetail: outcome.errorDetail ?? null,
+      lastError: null,
+      nextAttemptAt: null,
       updatedAt: sql<Date>`now()`,
       ...(outcome.status === 'published' ? { publishedAt: sql<Date>`now()` } : {}),
     })
@@ -103,5 +106,15 @@ export function listStalledBuilds(db: Executor, olderThanMs: number, limit = 500
     .where('updatedAt', '<', sql<Date>`now() - make_interval(secs => ${olderThanMs / 1000})`)
     .orderBy('updatedAt')
     .limit(limit)
+    .execute();
+}
+
+/** A transient failure: the build waits, queued, for the attempt at `nextAttemptAt`. */
+export async function markBuildRetrying(db: Executor, id: string, failure: { lastError: string; detail: string | null; nextAttemptAt: Date }): Promise<void> {
+  await db
+    .updateTable('builds')
+    .set({ status: 'queued', lastError: failure.lastError, errorDetail: failure.detail, nextAttemptAt: failure.nextAttemptAt, updatedAt: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('status', '=', 'building')
     .execute();
 }
