@@ -7,6 +7,7 @@ import { fetchFailure } from './git-failures.ts';
 import { pinGitHost } from './git-host.ts';
 import { git, runGit, type GitContext } from './git.ts';
 import { decodeInfoText, infoFormat } from './info.ts';
+import { checkInfoIni } from './info-ini.ts';
 import { listTree } from './listing.ts';
 import { checkGitUrl, checkProjectName, refFor } from './source.ts';
 import { checkSymlinks, decodeLinkTarget } from './symlinks.ts';
@@ -97,8 +98,10 @@ async function checkContents(ctx: GitContext, entries: TreeEntry[]): Promise<voi
       const bytes = await reader.readAll(entry.oid, entry.size);
       if (entry.kind === 'symlink') {
         entry.linkTarget = decodeLinkTarget(entry.path, bytes);
-      } else if (decodeInfoText(bytes) === null) {
-        throw new SourceRefused('info-file-not-text', `info file ${quote(entry.path)} contains NUL bytes or invalid UTF-8`, entry.path);
+      } else {
+        const text = decodeInfoText(bytes);
+        if (text === null) throw new SourceRefused('info-file-not-text', `info file ${quote(entry.path)} contains NUL bytes or invalid UTF-8`, entry.path);
+        if (infoFormat(entry.path) === 'ini') checkInfoIni(text, entry.path);
       }
     }
   } finally {

@@ -1,6 +1,7 @@
 import { isVersionConstraint } from '@packhouse/versions';
 import { parseDocument } from 'yaml';
 import { quote, SourceRefused } from './errors.ts';
+import { checkYamlDepth, MAX_YAML_ALIASES } from './yaml-limits.ts';
 
 /**
  * Drupal info files, rewritten as drupal.org's packaging does (DESIGN.md section 6).
@@ -99,12 +100,13 @@ export function coreCompatibility(content: string, path: string): string | null 
 }
 
 function readYaml(content: string, path: string): unknown {
-  // `merge`: Drupal's YAML parser (Symfony's) honours `<<` merge keys.
-  const doc = parseDocument(content, { merge: true });
+  checkYamlDepth(content, path);
   try {
+    // `merge`: Drupal's YAML parser (Symfony's) honours `<<` merge keys.
+    const doc = parseDocument(content, { merge: true });
     if (doc.errors.length > 0) throw doc.errors[0];
-    // toJS() also throws when aliases expand past its limit (a "billion laughs" file).
-    return doc.toJS();
+    // toJS() also throws when aliases expand past the limit (a "billion laughs" file).
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (error) {
     const reason = ((error as Error).message.split('\n')[0] ?? '').replace(/:$/, '');
     throw new SourceRefused('info-file-not-yaml', `info file ${quote(path)} is not valid YAML: ${reason}`, path);
