@@ -16,7 +16,7 @@ export interface Config {
     dataDir: string;
   };
   adminToken: string | undefined;
-  git: { allowedSources: string[]; cacheDir: string; timeoutMs: number; allowLoopback: boolean };
+  git: { allowedSources: string[]; cacheDir: string; timeoutMs: number; allowLoopback: boolean; cacheBytes: number };
   limits: { maxFileBytes: number; maxTotalBytes: number; maxFiles: number };
   worker: { concurrency: number; reconcileAfterMs: number };
   /** Update status feeds and usage statistics. */
@@ -67,6 +67,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       timeoutMs: int(env, 'GIT_TIMEOUT_MS', 120_000, { min: 1000 }),
       // Tests and local development only: git hosts on loopback (every other inside address stays refused).
       allowLoopback: onOff(env, 'GIT_ALLOW_LOOPBACK', false),
+      cacheBytes: int(env, 'GIT_CACHE_MB', 10_240, { min: 1 }) * MB,
     },
     limits: {
       maxFileBytes: int(env, 'MAX_FILE_BYTES', 100 * MB, { min: 1 }),

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BlobReader } from './blobs.ts';
+import { enforceCacheBudget, markUsed } from './cache-budget.ts';
 import { SourceRefused, quote } from './errors.ts';
 import { fetchFailure } from './git-failures.ts';
 import { pinGitHost } from './git-host.ts';
@@ -23,6 +24,9 @@ export interface CheckoutOptions {
 
 type Ref = ReturnType<typeof refFor>;
 
+// Repositories used this recently are never evicted: a packaging job may still read them.
+const CACHE_GRACE_MS = 15 * 60 * 1000;
+
 /**
  * Fetches `ref` of `gitUrl` into the project's bare cache, resolves it to a commit, and
  * lists and validates the whole tree. Throws SourceRefused for hostile or invalid
@@ -40,9 +44,11 @@ export async function checkout(opts: CheckoutOptions): Promise<Checkout> {
   const pinned = await pinGitHost(opts.gitUrl, options, 'transient');
   const commit = await serialized(repoDir, async () => {
     await ensureBareRepo(options, repoDir);
+    await markUsed(repoDir);
     await fetchRef({ ...ctx, config: pinned.config }, opts.gitUrl, ref);
     return resolveCommit(ctx, ref);
   });
+  if (options.cacheBytes !== undefined) await enforceCacheBudget(options.cacheDir, options.cacheBytes, CACHE_GRACE_MS);
   const commitTime = Number((await git(ctx, ['show', '-s', '--format=%ct', commit])).toString().trim());
   if (!Number.isSafeInteger(commitTime)) throw new Error(`git show printed no commit time for ${commit}`);
 

@@ -16,3 +16,4 @@ export { checkGitUrl } from './source.ts';
 export { pinGitHost, type PinnedHost } from './git-host.ts';
 export { GitFetchFailed, GitFetchRefused } from './git-failures.ts';
 export { GitFailed } from './git.ts';
+export { enforceCacheBudget, markUsed, type Eviction } from './cache-budget.ts';
