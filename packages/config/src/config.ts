@@ -24,6 +24,8 @@ export interface Config {
   logLevel: string;
   /** Transport hardening: the feed front door, and whether X-Forwarded-* headers are believed. */
   http: { feedFrontDoor: boolean; trustProxy: boolean };
+  /** What one user, project or branch may ask of the workers. */
+  quotas: { projectsPerUser: number; releasesPerProjectHour: number; devBuildsPerBranchDay: number };
 }
 
 const MB = 1024 * 1024;
@@ -89,6 +91,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       feedFrontDoor: onOff(env, 'FEED_FRONT_DOOR', true),
       // Only behind a proxy that sets X-Forwarded-For itself: otherwise any client names its own address.
       trustProxy: onOff(env, 'TRUST_PROXY', false),
+    },
+    quotas: {
+      projectsPerUser: int(env, 'MAX_PROJECTS_PER_USER', 100, { min: 1 }),
+      releasesPerProjectHour: int(env, 'MAX_RELEASES_PER_PROJECT_HOUR', 30, { min: 1 }),
+      devBuildsPerBranchDay: int(env, 'MAX_DEV_BUILDS_PER_BRANCH_DAY', 100, { min: 1 }),
     },
   });
 }

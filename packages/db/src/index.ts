@@ -11,6 +11,7 @@ export type { BuildRow } from './repositories/builds.ts';
 export * as updateStatus from './repositories/update-status.ts';
 export * as support from './repositories/support.ts';
 export * as usage from './repositories/usage.ts';
+export * as quotas from './repositories/quotas.ts';
 export type { FeedFileRow, FeedListRow, FeedReleaseRow, FeedSourceRow } from './repositories/update-status.ts';
 export type { UsageHit, WeeklyVersionCount } from './repositories/usage.ts';
 export { ChangeListener, type ChangeListenerOptions, type Synced } from './listener.ts';

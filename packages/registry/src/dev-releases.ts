@@ -3,6 +3,7 @@ import { InvalidVersion, parseDevBranch } from '@packhouse/versions';
 import type { Actor, Registry } from './context.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import { requireMaintainedProject } from './projects.ts';
+import { checkDevBuildQuota } from './quotas.ts';
 import { getRelease } from './releases.ts';
 import type { ReleaseView } from './views.ts';
 
@@ -51,6 +52,7 @@ export async function requestDevBuild(
   head?: string,
 ): Promise<DevBuildRequest> {
   if (head !== undefined && head === release.commit) return { outcome: 'unchanged', commit: head };
+  await checkDevBuildQuota(registry, project, release);
   const build = await builds.insertQueuedBuild(registry.db, release.id);
   if (!build) {
     const waiting = await builds.findQueuedBuild(registry.db, release.id);

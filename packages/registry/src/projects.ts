@@ -3,6 +3,7 @@ import { files, projects, releases, snapshot, usage, users, type ProjectRow } fr
 import { checkGitUrl, pinGitHost, SourceRefused, type ProjectType } from '@packhouse/packager';
 import type { Actor, Registry } from './context.ts';
 import { conflict, forbidden, invalid, notFound } from './errors.ts';
+import { checkProjectQuota } from './quotas.ts';
 import { isoWeekLabel } from './usage/iso-week.ts';
 import { releaseView, type ProjectView } from './views.ts';
 
@@ -34,6 +35,7 @@ export async function createProject(
     if (error instanceof SourceRefused) throw invalid(`gitUrl: ${error.message}`);
     throw error;
   }
+  await checkProjectQuota(registry, actor);
   const webhookSecret = newWebhookSecret();
   const created = await registry.db.transaction().execute(async (tx) => {
     const project = await projects.insertProject(tx, { ...input, webhookSecret });

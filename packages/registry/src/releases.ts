@@ -3,6 +3,7 @@ import { InvalidVersion, parseVersion } from '@packhouse/versions';
 import type { Actor, Registry } from './context.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import { requireMaintainedProject, requireProject } from './projects.ts';
+import { checkReleaseQuota } from './quotas.ts';
 import { releaseView, type ReleaseFailureView, type ReleaseView } from './views.ts';
 
 export const RELEASE_TYPES = ['security', 'bugfix', 'feature'] as const;
@@ -28,6 +29,7 @@ export async function createTaggedRelease(
   releaseTypes: ReleaseType[],
 ): Promise<ReleaseRow | undefined> {
   const version = versionOfTag(tag);
+  await checkReleaseQuota(registry, project);
   const release = await releases.insertRelease(registry.db, {
     projectId: project.id,
     version,

@@ -23,7 +23,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
           },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Ref('Project'), ...errors(400, 401, 409, 422) },
+        response: { 201: Type.Ref('Project'), ...errors(400, 401, 409, 422, 429) },
       },
     },
     async (request, reply) => {

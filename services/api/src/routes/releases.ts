@@ -18,7 +18,7 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
           },
           { additionalProperties: false },
         ),
-        response: { 202: Type.Ref('Release'), ...errors(400, 401, 403, 404, 409, 422) },
+        response: { 202: Type.Ref('Release'), ...errors(400, 401, 403, 404, 409, 422, 429) },
       },
     },
     async (request, reply) => {
@@ -100,7 +100,7 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
         response: {
           202: BuildRequest,
           200: BuildRequest,
-          ...errors(400, 401, 403, 404),
+          ...errors(400, 401, 403, 404, 429),
         },
       },
     },
