@@ -83,8 +83,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     updateStatus: {
       feedCacheBytes: int(env, 'FEED_CACHE_MB', 256, { min: 0, max: 65_536 }) * MB,
       usageFlushMs: int(env, 'USAGE_FLUSH_MS', 2_000, { min: 100, max: 60_000 }),
-      // Site keys are stored only as HMACs under this secret; set your own in production.
-      siteKeySecret: token(env, 'SITE_KEY_SECRET') ?? 'packhouse-development-site-key-secret',
+      // Site keys are stored only as HMACs under this secret. The development value serves only
+      // the embedded default (no S3_ENDPOINT): a deployment must set its own, or anyone
+      // could recompute which site key made which hash.
+      siteKeySecret: siteKeySecret(env, endpoint),
     },
     logLevel,
     http: {
@@ -98,6 +100,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       devBuildsPerBranchDay: int(env, 'MAX_DEV_BUILDS_PER_BRANCH_DAY', 100, { min: 1 }),
     },
   });
+}
+
+function siteKeySecret(env: Env, s3Endpoint: string | undefined): string {
+  const secret = token(env, 'SITE_KEY_SECRET');
+  if (secret !== undefined) return secret;
+  if (s3Endpoint !== undefined) throw new ConfigError('SITE_KEY_SECRET', 'is required when S3_ENDPOINT is set (a deployment); generate one with `openssl rand -hex 32`');
+  return 'packhouse-development-site-key-secret';
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {

@@ -1,2 +1,3 @@
 export { loadConfig, type Config } from './config.ts';
 export { ConfigError } from './env.ts';
+export { logOptions, REDACTED_PATHS } from './logging.ts';

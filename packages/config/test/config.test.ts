@@ -52,4 +52,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ FEED_FRONT_DOOR: 'off', TRUST_PROXY: 'on' }).http).toEqual({ feedFrontDoor: false, trustProxy: true });
     expect(() => loadConfig({ FEED_FRONT_DOOR: 'maybe' })).toThrow(/^FEED_FRONT_DOOR: must be on or off/);
   });
+
+  it('requires SITE_KEY_SECRET once S3_ENDPOINT is set: no public fallback outside the embedded default', () => {
+    expect(() => loadConfig({ S3_ENDPOINT: 'https://s3.example.org' })).toThrow(/^SITE_KEY_SECRET: is required when S3_ENDPOINT is set/);
+    expect(loadConfig({ S3_ENDPOINT: 'https://s3.example.org', SITE_KEY_SECRET: 'a-secret-of-our-own' }).updateStatus.siteKeySecret).toBe('a-secret-of-our-own');
+    expect(loadConfig({}).updateStatus.siteKeySecret).toBe('packhouse-development-site-key-secret');
+  });
 });

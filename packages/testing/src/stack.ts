@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildApp } from '@packhouse/api';
-import { loadConfig } from '@packhouse/config';
+import { loadConfig, logOptions } from '@packhouse/config';
 import { connectRegistry, ensureAdmin, type Registry } from '@packhouse/registry';
 import { startWorker, type RunningWorker } from '@packhouse/worker';
 import { pino } from 'pino';
@@ -45,7 +45,7 @@ export async function startStack(env: Record<string, string> = {}, { ensureBucke
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });
-  const log = pino({ level: config.logLevel });
+  const log = pino(logOptions(config));
   const connected = await connectRegistry(config, log, 'api');
   if (ensureBucket) await connected.registry.storage.ensureBucket();
   await ensureAdmin(connected.registry.db, adminToken);

@@ -1,4 +1,4 @@
-import { loadConfig } from '@packhouse/config';
+import { loadConfig, logOptions } from '@packhouse/config';
 import { ensureDatabase, migrate } from '@packhouse/db';
 import { buildApp } from '@packhouse/api';
 import { connectRegistry, ensureAdmin, newToken } from '@packhouse/registry';
@@ -8,7 +8,7 @@ import { pino } from 'pino';
 // `npm start`: everything on one machine. Creates the database, applies migrations, starts
 // the embedded S3 server when S3_ENDPOINT is unset, then runs the API and one worker.
 const config = loadConfig();
-const log = pino({ level: config.logLevel, name: 'packhouse' });
+const log = pino(logOptions(config, 'packhouse'));
 
 await ensureDatabase(config.databaseUrl);
 const applied = await migrate(config.databaseUrl);
