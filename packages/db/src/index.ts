@@ -1,5 +1,6 @@
 export { createDb, snapshot, type Db, type Executor, type Tx } from './connection.ts';
-export { dropDatabase, ensureDatabase, migrate, MIGRATIONS_DIR } from './migrate.ts';
+export { dropDatabase, ensureDatabase, migrate, MIGRATIONS_DIR, verifyMigrations } from './migrate.ts';
+export { checksumOf, MigrationEdited } from './migration-files.ts';
 export type * from './schema.ts';
 export * as users from './repositories/users.ts';
 export * as projects from './repositories/projects.ts';

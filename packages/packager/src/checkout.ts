@@ -71,7 +71,7 @@ async function fetchRef(ctx: GitContext, url: string, ref: Ref): Promise<void> {
   const result = await runGit(ctx, args);
   if (result.code === 0) return;
   if (result.stderr.includes("couldn't find remote ref")) {
-    throw new SourceRefused(`${ref.kind}-not-found`, `${ref.kind} ${quote(ref.name)} does not exist in ${quote(url)}`);
+    throw new SourceRefused(`${ref.kind}_not_found`, `${ref.kind} ${quote(ref.name)} does not exist in ${quote(url)}`);
   }
   throw fetchFailure(result.stderr);
 }
@@ -79,12 +79,12 @@ async function fetchRef(ctx: GitContext, url: string, ref: Ref): Promise<void> {
 async function resolveCommit(ctx: GitContext, ref: Ref): Promise<string> {
   const peeled = await runGit(ctx, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref.fullName}^{}`]);
   if (peeled.code !== 0) {
-    throw new SourceRefused(`${ref.kind}-not-found`, `${ref.kind} ${quote(ref.name)} does not resolve to an object`);
+    throw new SourceRefused(`${ref.kind}_not_found`, `${ref.kind} ${quote(ref.name)} does not resolve to an object`);
   }
   const oid = peeled.stdout.toString().trim();
   const type = (await git(ctx, ['cat-file', '-t', oid])).toString().trim();
   if (type !== 'commit') {
-    throw new SourceRefused(`${ref.kind}-not-a-commit`, `${ref.kind} ${quote(ref.name)} points at a ${type}, not a commit`);
+    throw new SourceRefused(`${ref.kind}_not_a_commit`, `${ref.kind} ${quote(ref.name)} points at a ${type}, not a commit`);
   }
   const commit = (await git(ctx, ['rev-parse', '--verify', '--end-of-options', `${oid}^{commit}`])).toString().trim();
   if (!/^[0-9a-f]{40}$/.test(commit)) throw new Error(`git rev-parse printed ${JSON.stringify(commit)}`);
@@ -106,7 +106,7 @@ async function checkContents(ctx: GitContext, entries: TreeEntry[]): Promise<voi
         entry.linkTarget = decodeLinkTarget(entry.path, bytes);
       } else {
         const text = decodeInfoText(bytes);
-        if (text === null) throw new SourceRefused('info-file-not-text', `info file ${quote(entry.path)} contains NUL bytes or invalid UTF-8`, entry.path);
+        if (text === null) throw new SourceRefused('info_file_not_text', `info file ${quote(entry.path)} contains NUL bytes or invalid UTF-8`, entry.path);
         if (infoFormat(entry.path) === 'ini') checkInfoIni(text, entry.path);
       }
     }

@@ -2,7 +2,7 @@ import { SourceRefused } from './errors.ts';
 
 /**
  * What a failed `git fetch` means, read from its stderr (git runs with LC_ALL=C). The
- * public message is one short rule-named line (`git-fetch-failed: repository not found`);
+ * public message is one short rule-named line (`git_fetch_failed: repository not found`);
  * git's whole output is `detail`, for the project's maintainers only: it may name hosts,
  * paths and server messages that strangers should not read.
  */
@@ -32,7 +32,7 @@ export class GitFetchFailed extends Error {
     /** git's output, for maintainers. */
     readonly detail: string,
   ) {
-    super(`git-fetch-failed: ${reason}`);
+    super(`git_fetch_failed: ${reason}`);
   }
 }
 
@@ -42,8 +42,8 @@ export class GitFetchRefused extends SourceRefused {
     readonly reason: string,
     readonly detail: string,
   ) {
-    super('git-fetch-failed', reason);
-    this.message = `git-fetch-failed: ${reason}`;
+    super('git_fetch_failed', reason);
+    this.message = `git_fetch_failed: ${reason}`;
   }
 }
 
@@ -55,7 +55,7 @@ export function fetchFailure(stderr: string): GitFetchFailed | SourceRefused {
   const fsck = FSCK_ERROR.exec(stderr);
   if (fsck !== null || stderr.includes('fsck error')) {
     const check = fsck?.[1] ?? 'fsck';
-    return new SourceRefused('git-objects-invalid', `git refused a malformed object (${check}): trees with \`..\`, \`.git\`, duplicate or otherwise invalid entries are not accepted`);
+    return new SourceRefused('git_objects_invalid', `git refused a malformed object (${check}): trees with \`..\`, \`.git\`, duplicate or otherwise invalid entries are not accepted`);
   }
   const kind = KINDS.find((candidate) => candidate.pattern.test(stderr));
   if (kind === undefined) return new GitFetchFailed('git fetch failed', detail);

@@ -27,9 +27,9 @@ export async function pinGitHost(url: string, options: GitOptions, unresolvable:
     addresses = await resolvePublicHost(host, { allowLoopback: options.allowLoopback === true });
   } catch (error) {
     if (!(error instanceof EgressError)) throw error;
-    if (error.rule === 'address-forbidden') throw new SourceRefused('address-forbidden', `git URL ${quote(url)} leads inside the network: ${error.message}`);
-    if (unresolvable === 'refused') throw new SourceRefused('host-unresolvable', `git URL ${quote(url)}: ${error.message}`);
-    throw new Error(`git-fetch-failed: host ${host} does not resolve`, { cause: error });
+    if (error.rule === 'address-forbidden') throw new SourceRefused('address_forbidden', `git URL ${quote(url)} leads inside the network: ${error.message}`);
+    if (unresolvable === 'refused') throw new SourceRefused('host_unresolvable', `git URL ${quote(url)}: ${error.message}`);
+    throw new Error(`git_fetch_failed: host ${host} does not resolve`, { cause: error });
   }
   const port = parsed.port || '443';
   const list = addresses.map((address) => (address.includes(':') ? `[${address}]` : address)).join(',');

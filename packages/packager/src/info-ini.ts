@@ -41,11 +41,11 @@ const PROBE: InfoStamp = { project: 'packhouse_probe', version: '7.x-1.0', dates
 export function checkInfoIni(content: string, path: string): void {
   const own = readInfoIni(content);
   if (own.unterminated.length > 0) {
-    throw new SourceRefused('info-file-not-ini', `info file ${quote(path)} is not a valid .info file: the value of ${quote(own.unterminated[0]!)} opens a quote that never closes, which would swallow the lines packaging appends`, path);
+    throw new SourceRefused('info_file_not_ini', `info file ${quote(path)} is not a valid .info file: the value of ${quote(own.unterminated[0]!)} opens a quote that never closes, which would swallow the lines packaging appends`, path);
   }
   const read = readInfoIni(injectInfoIni(content, PROBE)).values;
   const intact = read.get('version') === PROBE.version && read.get('project') === PROBE.project && read.get('datestamp') === String(PROBE.datestamp) && read.get('core') === '7.x';
   if (!intact) {
-    throw new SourceRefused('info-file-not-ini', `info file ${quote(path)} is not a valid .info file: a quote left open would swallow the lines packaging appends`, path);
+    throw new SourceRefused('info_file_not_ini', `info file ${quote(path)} is not a valid .info file: a quote left open would swallow the lines packaging appends`, path);
   }
 }

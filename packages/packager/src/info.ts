@@ -109,7 +109,7 @@ function readYaml(content: string, path: string): unknown {
     return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (error) {
     const reason = ((error as Error).message.split('\n')[0] ?? '').replace(/:$/, '');
-    throw new SourceRefused('info-file-not-yaml', `info file ${quote(path)} is not valid YAML: ${reason}`, path);
+    throw new SourceRefused('info_file_not_yaml', `info file ${quote(path)} is not valid YAML: ${reason}`, path);
   }
 }
 
@@ -119,7 +119,7 @@ function topLevel(info: unknown, key: string): unknown {
 }
 
 function invalidRequirement(path: string, what: string): SourceRefused {
-  return new SourceRefused('core-version-requirement-invalid', `info file ${quote(path)} sets ${CORE_REQUIREMENT} to ${what}`, path);
+  return new SourceRefused('core_version_requirement_invalid', `info file ${quote(path)} sets ${CORE_REQUIREMENT} to ${what}`, path);
 }
 
 function kindOf(value: unknown): string {

@@ -3,7 +3,7 @@ import { SourceRefused, quote } from './errors.ts';
 import { allowsFile } from './git.ts';
 import type { GitOptions } from './types.ts';
 
-const URL_RULE = 'git-url-not-allowed';
+const URL_RULE = 'git_url_not_allowed';
 
 /**
  * Refuses any git URL that is not plainly under an allowlisted source (scheme, host and path
@@ -51,7 +51,7 @@ export function refFor(ref: { tag: string } | { branch: string }): { kind: 'tag'
     !name.includes('..') &&
     name.split('/').every((c) => REF_COMPONENT.test(c) && !c.endsWith('.') && !c.endsWith('.lock'));
   if (!valid) {
-    throw new SourceRefused('ref-invalid', `${kind} name ${quote(name)} is not a safe git ref name`);
+    throw new SourceRefused('ref_invalid', `${kind} name ${quote(name)} is not a safe git ref name`);
   }
   return { kind, name, fullName: kind === 'tag' ? `refs/tags/${name}` : `refs/heads/${name}` };
 }
@@ -59,6 +59,6 @@ export function refFor(ref: { tag: string } | { branch: string }): { kind: 'tag'
 /** Project names become a directory name in the cache: Drupal machine names only. */
 export function checkProjectName(project: string): void {
   if (!/^[a-z0-9_]{1,128}$/.test(project)) {
-    throw new SourceRefused('project-name-invalid', `project name ${quote(project)} is not a Drupal machine name`);
+    throw new SourceRefused('project_name_invalid', `project name ${quote(project)} is not a Drupal machine name`);
   }
 }

@@ -10,7 +10,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** A link target as text, or a refusal when it could not be a sane in-tree path. */
 export function decodeLinkTarget(path: string, bytes: Buffer): string {
   const refuse = (why: string): never => {
-    throw new SourceRefused('symlink-target-invalid', `symlink ${quote(path)} ${why}`, path);
+    throw new SourceRefused('symlink_target_invalid', `symlink ${quote(path)} ${why}`, path);
   };
   if (bytes.length === 0) refuse('has an empty target');
   if (bytes.length > MAX_SYMLINK_TARGET_BYTES) refuse(`has a target over ${MAX_SYMLINK_TARGET_BYTES} bytes`);
@@ -45,17 +45,17 @@ export function checkSymlinks(entries: readonly TreeEntry[]): void {
     if (entry.kind === 'symlink') links.set(entry.path, entry.linkTarget ?? '');
   }
   if (links.size > MAX_SYMLINKS) {
-    throw new SourceRefused('symlink-too-many', `tree has ${links.size} symlinks, over the limit of ${MAX_SYMLINKS}`);
+    throw new SourceRefused('symlink_too_many', `tree has ${links.size} symlinks, over the limit of ${MAX_SYMLINKS}`);
   }
   for (const [path, target] of links) resolve(path, target, links);
 }
 
 function resolve(linkPath: string, target: string, links: ReadonlyMap<string, string>): void {
   const escape = (): never => {
-    throw new SourceRefused('symlink-escape', `symlink ${quote(linkPath)} -> ${quote(target)} points outside the tree`, linkPath);
+    throw new SourceRefused('symlink_escape', `symlink ${quote(linkPath)} -> ${quote(target)} points outside the tree`, linkPath);
   };
   const tooComplex = (why: string): never => {
-    throw new SourceRefused('symlink-too-complex', `symlink ${quote(linkPath)} -> ${quote(target)} ${why}`, linkPath);
+    throw new SourceRefused('symlink_too_complex', `symlink ${quote(linkPath)} -> ${quote(target)} ${why}`, linkPath);
   };
   if (target.startsWith('/')) escape();
   const folder = linkPath.split('/').slice(0, -1);
@@ -84,7 +84,7 @@ function resolve(linkPath: string, target: string, links: ReadonlyMap<string, st
     const next = links.get(folder.join('/'));
     if (next === undefined) continue;
     if (++hops > MAX_SYMLINK_HOPS) {
-      throw new SourceRefused('symlink-loop', `symlink ${quote(linkPath)} -> ${quote(target)} loops or needs more than ${MAX_SYMLINK_HOPS} hops`, linkPath);
+      throw new SourceRefused('symlink_loop', `symlink ${quote(linkPath)} -> ${quote(target)} loops or needs more than ${MAX_SYMLINK_HOPS} hops`, linkPath);
     }
     if (next.startsWith('/')) escape();
     // The link is replaced by its target, read relative to the link's own folder.

@@ -34,20 +34,20 @@ export function checkPath(raw: Buffer): string {
     path = strictUtf8.decode(raw);
   } catch {
     const shown = raw.toString('utf8');
-    throw new SourceRefused('path-not-utf8', `path ${quote(shown)} is not valid UTF-8`, shown);
+    throw new SourceRefused('path_not_utf8', `path ${quote(shown)} is not valid UTF-8`, shown);
   }
   const refuse = (rule: string, why: string): never => {
     throw new SourceRefused(rule, `path ${quote(path)} ${why}`, path);
   };
-  if (path.startsWith('/')) refuse('path-absolute', 'is absolute');
+  if (path.startsWith('/')) refuse('path_absolute', 'is absolute');
   for (const component of path.split('/')) {
     if (component === '' || component === '.' || component === '..') {
-      refuse('path-traversal', `has a \`${component === '' ? '(empty)' : component}\` component`);
+      refuse('path_traversal', `has a \`${component === '' ? '(empty)' : component}\` component`);
     }
     // Windows also opens `.git.` / `.git ` / the short name `git~1` as `.git`.
-    if (/^(\.git[. ]*|git~\d)$/i.test(component)) refuse('path-git-dir', 'has a `.git` component');
+    if (/^(\.git[. ]*|git~\d)$/i.test(component)) refuse('path_git_dir', 'has a `.git` component');
     // zip tools turn `\` into `/`, and Windows treats it as a separator.
-    if (component.includes('\\')) refuse('path-backslash', 'contains a backslash');
+    if (component.includes('\\')) refuse('path_backslash', 'contains a backslash');
   }
   return path;
 }
@@ -61,7 +61,7 @@ function kindOf(record: TreeRecord, path: string): TreeEntry['kind'] {
   if (mode === '120000' && type === 'blob') return 'symlink';
   if (mode === '100755' && type === 'blob') return 'executable';
   if (mode === '100644' && type === 'blob') return 'file';
-  throw new SourceRefused('mode-invalid', `path ${quote(path)} has unsupported mode ${mode} (${type})`, path);
+  throw new SourceRefused('mode_invalid', `path ${quote(path)} has unsupported mode ${mode} (${type})`, path);
 }
 
 /**
@@ -79,26 +79,26 @@ export class TreeValidator {
     const kind = kindOf(record, path);
     const size = record.size ?? 0;
     if (this.entries.length + 1 > this.limits.maxFiles) {
-      throw new SourceRefused('too-many-files', `tree has more than ${this.limits.maxFiles} entries`);
+      throw new SourceRefused('too_many_files', `tree has more than ${this.limits.maxFiles} entries`);
     }
     if (kind !== 'directory') {
       if (size > this.limits.maxFileBytes) {
-        throw new SourceRefused('file-too-large', `path ${quote(path)} is ${size} bytes, over the ${this.limits.maxFileBytes} byte limit`, path);
+        throw new SourceRefused('file_too_large', `path ${quote(path)} is ${size} bytes, over the ${this.limits.maxFileBytes} byte limit`, path);
       }
       this.totalBytes += size;
       if (this.totalBytes > this.limits.maxTotalBytes) {
-        throw new SourceRefused('tree-too-large', `tree is over the ${this.limits.maxTotalBytes} byte limit`);
+        throw new SourceRefused('tree_too_large', `tree is over the ${this.limits.maxTotalBytes} byte limit`);
       }
     }
     if (kind === 'symlink' && infoFormat(path) !== null) {
-      throw new SourceRefused('info-file-symlink', `info file ${quote(path)} is a symlink`, path);
+      throw new SourceRefused('info_file_symlink', `info file ${quote(path)} is a symlink`, path);
     }
     // Info files are read whole (validated, rewritten): refused by the size git lists, unread.
     if (kind !== 'directory' && kind !== 'symlink' && infoFormat(path) !== null && size > MAX_INFO_BYTES) {
-      throw new SourceRefused('info-file-too-large', `info file ${quote(path)} is ${size} bytes, over the ${MAX_INFO_BYTES} byte limit`, path);
+      throw new SourceRefused('info_file_too_large', `info file ${quote(path)} is ${size} bytes, over the ${MAX_INFO_BYTES} byte limit`, path);
     }
     if (kind === 'symlink' && (size === 0 || size > MAX_SYMLINK_TARGET_BYTES)) {
-      throw new SourceRefused('symlink-target-invalid', `symlink ${quote(path)} has a target of ${size} bytes`, path);
+      throw new SourceRefused('symlink_target_invalid', `symlink ${quote(path)} has a target of ${size} bytes`, path);
     }
     this.entries.push({ path, kind, oid: record.oid, size: kind === 'directory' ? 0 : size });
   }
@@ -117,7 +117,7 @@ export class TreeValidator {
     sorted.forEach((entry, i) => {
       const parent = entry.path.includes('/') ? entry.path.slice(0, entry.path.lastIndexOf('/')) : null;
       if (sorted[i - 1]?.path === entry.path || (parent !== null && !directories.has(parent))) {
-        throw new SourceRefused('path-conflict', `path ${quote(entry.path)} is listed twice or under a non-directory`, entry.path);
+        throw new SourceRefused('path_conflict', `path ${quote(entry.path)} is listed twice or under a non-directory`, entry.path);
       }
     });
     const folded = new Map<string, string>();
@@ -125,7 +125,7 @@ export class TreeValidator {
       const key = foldPath(path);
       const twin = folded.get(key);
       if (twin !== undefined) {
-        throw new SourceRefused('path-case-collision', `paths ${quote(twin)} and ${quote(path)} are the same file on case-insensitive or normalising file systems`, path);
+        throw new SourceRefused('path_case_collision', `paths ${quote(twin)} and ${quote(path)} are the same file on case-insensitive or normalising file systems`, path);
       }
       folded.set(key, path);
     }

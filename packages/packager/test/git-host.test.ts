@@ -26,10 +26,10 @@ describe('pinGitHost', () => {
     const options = gitOptions(undefined, ['https://']);
     const refused = await pinGitHost('https://nowhere.invalid/x.git', options, 'refused').catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(SourceRefused);
-    expect((refused as SourceRefused).rule).toBe('host-unresolvable');
+    expect((refused as SourceRefused).rule).toBe('host_unresolvable');
     const transient = await pinGitHost('https://nowhere.invalid/x.git', options, 'transient').catch((error: unknown) => error);
     expect(transient).not.toBeInstanceOf(SourceRefused);
-    expect(String(transient)).toContain('git-fetch-failed: host nowhere.invalid does not resolve');
+    expect(String(transient)).toContain('git_fetch_failed: host nowhere.invalid does not resolve');
   });
 
   it('has nothing to pin for file:// URLs', async () => {

@@ -29,73 +29,73 @@ async function refusal(repo: TestRepo, { packaging = false } = {}): Promise<Sour
 }
 
 describe('trees that unpack differently on other systems are refused', () => {
-  it('path-case-collision: `B/a` and `b/A`', async () => {
+  it('path_case_collision: `B/a` and `b/A`', async () => {
     const e = await refusal(await tagged({ 'B/a': 'one', 'b/A': 'two' }));
-    expect(e.rule).toBe('path-case-collision');
+    expect(e.rule).toBe('path_case_collision');
     expect(e.message).toContain('are the same file on case-insensitive or normalising file systems');
   });
 
-  it('path-case-collision: an NFC name and its NFD twin', async () => {
+  it('path_case_collision: an NFC name and its NFD twin', async () => {
     const nfc = 'caf\u00e9.php';
     const nfd = 'cafe\u0301.php';
     expect(nfc).not.toBe(nfd);
     const e = await refusal(await tagged({ [nfc]: '<?php // one', [nfd]: '<?php // two' }));
-    expect(e.rule).toBe('path-case-collision');
+    expect(e.rule).toBe('path_case_collision');
   });
 
-  it('path-case-collision: a symlink whose check could be escaped through another spelling', async () => {
+  it('path_case_collision: a symlink whose check could be escaped through another spelling', async () => {
     // `Dir` is a real folder and `dir` a link out of the tree: on macOS they are one name.
     const e = await refusal(await tagged({ 'Dir/a.txt': 'a', 'dir': { symlink: 'Dir' } }));
-    expect(e.rule).toBe('path-case-collision');
+    expect(e.rule).toBe('path_case_collision');
   });
 });
 
 describe('symlink resolution is bounded', () => {
-  it('symlink-too-many: over a thousand links', async () => {
+  it('symlink_too_many: over a thousand links', async () => {
     const files: Record<string, FileSpec> = { 'target.txt': 'x' };
     for (let i = 0; i < 1001; i++) files[`l/${i}`] = { symlink: '../target.txt' };
     const e = await refusal(await tagged(files));
-    expect(e.rule).toBe('symlink-too-many');
+    expect(e.rule).toBe('symlink_too_many');
     expect(e.message).toContain('over the limit of 1000');
   });
 
-  it('symlink-too-complex: a long target walked through a chain of links', async () => {
+  it('symlink_too_complex: a long target walked through a chain of links', async () => {
     // Each `a` is the folder itself again: 2,000 components that stay inside the tree.
     const e = await refusal(await tagged({ 'd/a': { symlink: '.' }, 'd/link': { symlink: 'a/'.repeat(2000) + 'x' } }));
-    expect(['symlink-too-complex', 'symlink-loop']).toContain(e.rule);
+    expect(['symlink_too_complex', 'symlink_loop']).toContain(e.rule);
   });
 
-  it('symlink-too-complex: a target resolving to a path longer than any OS resolves', async () => {
+  it('symlink_too_complex: a target resolving to a path longer than any OS resolves', async () => {
     const folder = `${'d'.repeat(200)}/`.repeat(10);
     const e = await refusal(await tagged({ [`${folder}link`]: { symlink: `${'x'.repeat(200)}/`.repeat(15) + 'y' } }));
-    expect(e.rule).toBe('symlink-too-complex');
+    expect(e.rule).toBe('symlink_too_complex');
     expect(e.message).toContain('over 4096 bytes');
   });
 });
 
 describe('info files are bounded before they are read', () => {
-  it('info-file-too-large: over 1 MB, refused from the size git lists', async () => {
+  it('info_file_too_large: over 1 MB, refused from the size git lists', async () => {
     const repo = await tagged({ 'foo.info.yml': `name: Foo\ndescription: '${'x'.repeat(1024 * 1024)}'\n` });
     const e = await refusal(repo);
-    expect([e.rule, e.path]).toEqual(['info-file-too-large', 'foo.info.yml']);
+    expect([e.rule, e.path]).toEqual(['info_file_too_large', 'foo.info.yml']);
   });
 
-  it('info-file-too-deep: YAML nested 200,000 levels (seconds of parsing and a blown stack)', async () => {
+  it('info_file_too_deep: YAML nested 200,000 levels (seconds of parsing and a blown stack)', async () => {
     const e = await refusal(await tagged({ 'foo.info.yml': `name: Foo\nx: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n` }), { packaging: true });
-    expect([e.rule, e.path]).toEqual(['info-file-too-deep', 'foo.info.yml']);
+    expect([e.rule, e.path]).toEqual(['info_file_too_deep', 'foo.info.yml']);
   });
 
-  it('info-file-too-deep: block nesting by indentation', async () => {
+  it('info_file_too_deep: block nesting by indentation', async () => {
     const deep = Array.from({ length: 40 }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n');
     const e = await refusal(await tagged({ 'foo.info.yml': `name: Foo\n${deep} 1\n` }), { packaging: true });
-    expect(e.rule).toBe('info-file-too-deep');
+    expect(e.rule).toBe('info_file_too_deep');
   });
 
-  it('info-file-not-yaml: aliases expanding past the limit (billion laughs)', async () => {
+  it('info_file_not_yaml: aliases expanding past the limit (billion laughs)', async () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 9; i++) lines.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(10).fill(`*${'abcdefghi'[i - 1]}`).join(', ')}]`);
     const e = await refusal(await tagged({ 'foo.info.yml': `name: Foo\n${lines.join('\n')}\n` }), { packaging: true });
-    expect(e.rule).toBe('info-file-not-yaml');
+    expect(e.rule).toBe('info_file_not_yaml');
   });
 
   it('accepts an ordinary info.yml', async () => {
@@ -109,11 +109,11 @@ describe('info files are bounded before they are read', () => {
 });
 
 describe('legacy .info files are read as Drupal 7 reads them before lines are appended', () => {
-  it('info-file-not-ini: an unterminated quote would swallow the injected version', async () => {
+  it('info_file_not_ini: an unterminated quote would swallow the injected version', async () => {
     const content = 'name = Foo\ndescription = "Swallows everything after it\ncore = 7.x\n';
     expect(readInfoIni(content).unterminated).toEqual(['description']);
     const e = await refusal(await tagged({ 'foo.info': content }));
-    expect([e.rule, e.path]).toEqual(['info-file-not-ini', 'foo.info']);
+    expect([e.rule, e.path]).toEqual(['info_file_not_ini', 'foo.info']);
     expect(e.message).toContain('the value of `description` opens a quote that never closes');
   });
 
@@ -125,8 +125,8 @@ describe('legacy .info files are read as Drupal 7 reads them before lines are ap
 });
 
 describe('raw trees git itself refuses', () => {
-  it('git-objects-invalid: fsck on fetch refuses `..` before anything is listed', async () => {
+  it('git_objects_invalid: fsck on fetch refuses `..` before anything is listed', async () => {
     const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: '..', mode: '40000', oid: rawTreeWith(r, [{ name: 'x', content: 'x' }]) }]), TAG);
-    expect((await refusal(repo)).rule).toBe('git-objects-invalid');
+    expect((await refusal(repo)).rule).toBe('git_objects_invalid');
   });
 });

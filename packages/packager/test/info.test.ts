@@ -90,8 +90,8 @@ describe('coreCompatibility reads core_version_requirement as YAML', () => {
   ])('refuses %j', (source, what) => {
     const error = catchError(() => read(source));
     expect(error).toBeInstanceOf(SourceRefused);
-    expect(error).toMatchObject({ rule: 'core-version-requirement-invalid', path: 'foo.info.yml' });
-    expect(error.message).toBe(`refused: info file \`foo.info.yml\` sets core_version_requirement to ${what} (rule core-version-requirement-invalid)`);
+    expect(error).toMatchObject({ rule: 'core_version_requirement_invalid', path: 'foo.info.yml' });
+    expect(error.message).toBe(`refused: info file \`foo.info.yml\` sets core_version_requirement to ${what} (rule core_version_requirement_invalid)`);
   });
 
   it('cuts a long value in the message', () => {
@@ -107,13 +107,13 @@ describe('coreCompatibility reads core_version_requirement as YAML', () => {
     ['name: x\n---\nname: y\n', 'two documents'],
   ])('refuses an info file that is not YAML: %j (%s)', (source) => {
     const error = catchError(() => read(source));
-    expect(error).toMatchObject({ rule: 'info-file-not-yaml', path: 'foo.info.yml' });
-    expect(error.message).toMatch(/^refused: info file `foo.info.yml` is not valid YAML: .+ at line \d+, column \d+ \(rule info-file-not-yaml\)$/);
+    expect(error).toMatchObject({ rule: 'info_file_not_yaml', path: 'foo.info.yml' });
+    expect(error.message).toMatch(/^refused: info file `foo.info.yml` is not valid YAML: .+ at line \d+, column \d+ \(rule info_file_not_yaml\)$/);
   });
 
   it('refuses aliases that expand without bound', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n');
-    expect(catchError(() => read(`${bomb}\ncore_version_requirement: ^10\n`)).rule).toBe('info-file-not-yaml');
+    expect(catchError(() => read(`${bomb}\ncore_version_requirement: ^10\n`)).rule).toBe('info_file_not_yaml');
   });
 });
 

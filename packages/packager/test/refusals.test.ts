@@ -30,69 +30,69 @@ async function filesRepo(files: Record<string, FileSpec>): Promise<TestRepo> {
 }
 
 describe('checkout refuses hostile trees', () => {
-  it('symlink-escape: absolute target', async () => {
+  it('symlink_escape: absolute target', async () => {
     const e = await refusal(await filesRepo({ 'a.txt': 'a', 'link': { symlink: '/etc/passwd' } }));
-    expect(e.rule).toBe('symlink-escape');
+    expect(e.rule).toBe('symlink_escape');
     expect(e.path).toBe('link');
-    expect(e.message).toBe('refused: symlink `link` -> `/etc/passwd` points outside the tree (rule symlink-escape)');
+    expect(e.message).toBe('refused: symlink `link` -> `/etc/passwd` points outside the tree (rule symlink_escape)');
   });
 
-  it('symlink-escape: `..` out of the tree', async () => {
+  it('symlink_escape: `..` out of the tree', async () => {
     const e = await refusal(await filesRepo({ 'sub/a.txt': 'a', 'sub/link': { symlink: '../../outside' } }));
-    expect([e.rule, e.path]).toEqual(['symlink-escape', 'sub/link']);
+    expect([e.rule, e.path]).toEqual(['symlink_escape', 'sub/link']);
   });
 
-  it('symlink-escape: through another symlink', async () => {
+  it('symlink_escape: through another symlink', async () => {
     // `dir/up` resolves to the root, which is fine; `out` then climbs one level above it.
     const e = await refusal(await filesRepo({ 'dir/a.txt': 'a', 'dir/up': { symlink: '..' }, 'out': { symlink: 'dir/up/..' } }));
-    expect([e.rule, e.path]).toEqual(['symlink-escape', 'out']);
+    expect([e.rule, e.path]).toEqual(['symlink_escape', 'out']);
   });
 
-  it('symlink-loop', async () => {
+  it('symlink_loop', async () => {
     const e = await refusal(await filesRepo({ 'a': { symlink: 'b' }, 'b': { symlink: 'a' } }));
-    expect(e.rule).toBe('symlink-loop');
+    expect(e.rule).toBe('symlink_loop');
   });
 
-  it('symlink-target-invalid: target over 4096 bytes', async () => {
+  it('symlink_target_invalid: target over 4096 bytes', async () => {
     const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: 'link', mode: '120000', content: 'x/'.repeat(2100) }]));
-    expect((await refusal(repo)).rule).toBe('symlink-target-invalid');
+    expect((await refusal(repo)).rule).toBe('symlink_target_invalid');
   });
 
-  it('path-traversal: a `..` component', async () => {
+  it('path_traversal: a `..` component', async () => {
     const repo = await makeRawRepo((r) => {
       const inner = rawTreeWith(r, [{ name: 'evil.php', content: '<?php' }]);
       return rawTreeWith(r, [{ name: '..', mode: '40000', oid: inner }]);
     });
     const e = await refusal(repo);
     // git's own object checks (transfer.fsckObjects) refuse such a tree as it arrives.
-    expect(e.rule).toBe('git-objects-invalid');
+    expect(e.rule).toBe('git_objects_invalid');
     expect(e.message).toMatch(/^refused: git refused a malformed object \(hasDotdot\)/);
   });
 
-  it('path-git-dir: a `.git` component in any case', async () => {
+  it('path_git_dir: a `.git` component in any case', async () => {
     const repo = await makeRawRepo((r) => {
       const inner = rawTreeWith(r, [{ name: 'config', content: '[core]\n\tfsmonitor = evil\n' }]);
       return rawTreeWith(r, [{ name: '.GIT', mode: '40000', oid: inner }]);
     });
     const e = await refusal(repo);
-    expect(e.rule).toBe('git-objects-invalid');
+    expect(e.rule).toBe('git_objects_invalid');
     expect(e.message).toContain('(hasDotgit)');
   });
 
-  it('path-not-utf8', async () => {
+  it('path_not_utf8', async () => {
     const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: Buffer.from([0x66, 0xff, 0x2e, 0x74]), content: 'x' }]));
-    expect((await refusal(repo)).rule).toBe('path-not-utf8');
+    expect((await refusal(repo)).rule).toBe('path_not_utf8');
   });
 
-  it('path-backslash', async () => {
+  it('path_backslash', async () => {
     const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: '..\\evil.php', content: 'x' }]));
-    expect((await refusal(repo)).rule).toBe('path-backslash');
+    expect((await refusal(repo)).rule).toBe('path_backslash');
   });
 
-  it('path-conflict: the same name twice', async () => {
+  it('path_conflict: the same name twice', async () => {
     const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: 'a', content: 'x' }, { name: 'a', content: 'y' }]));
     const e = await refusal(repo);
-    expect(e.rule).toBe('git-objects-invalid');
+    expect(e.rule).toBe('git_objects_invalid');
     expect(e.message).toContain('(duplicateEntries)');
   });
 
@@ -102,34 +102,34 @@ describe('checkout refuses hostile trees', () => {
     expect([e.rule, e.path]).toEqual(['submodule', 'lib']);
   });
 
-  it('file-too-large, from the listed size', async () => {
+  it('file_too_large, from the listed size', async () => {
     const e = await refusal(await filesRepo({ 'small.txt': 'tiny', 'big.txt': 'x'.repeat(11) }), { limits: { ...LIMITS, maxFileBytes: 10 } });
-    expect([e.rule, e.path]).toEqual(['file-too-large', 'big.txt']);
+    expect([e.rule, e.path]).toEqual(['file_too_large', 'big.txt']);
   });
 
-  it('tree-too-large', async () => {
+  it('tree_too_large', async () => {
     const e = await refusal(await filesRepo({ 'a.txt': 'x'.repeat(10), 'b.txt': 'x'.repeat(10) }), { limits: { ...LIMITS, maxTotalBytes: 15 } });
-    expect(e.rule).toBe('tree-too-large');
+    expect(e.rule).toBe('tree_too_large');
   });
 
-  it('too-many-files, counting directories', async () => {
+  it('too_many_files, counting directories', async () => {
     const e = await refusal(await filesRepo({ 'a/b.txt': 'x', 'c.txt': 'x' }), { limits: { ...LIMITS, maxFiles: 2 } });
-    expect(e.rule).toBe('too-many-files');
+    expect(e.rule).toBe('too_many_files');
   });
 
-  it('info-file-symlink', async () => {
+  it('info_file_symlink', async () => {
     const e = await refusal(await filesRepo({ 'real.yml': 'name: x\n', 'foo.info.yml': { symlink: 'real.yml' } }));
-    expect([e.rule, e.path]).toEqual(['info-file-symlink', 'foo.info.yml']);
+    expect([e.rule, e.path]).toEqual(['info_file_symlink', 'foo.info.yml']);
   });
 
-  it('info-file-not-text: NUL byte', async () => {
+  it('info_file_not_text: NUL byte', async () => {
     const e = await refusal(await filesRepo({ 'foo.info': Buffer.from('name = x\0\n') }));
-    expect([e.rule, e.path]).toEqual(['info-file-not-text', 'foo.info']);
+    expect([e.rule, e.path]).toEqual(['info_file_not_text', 'foo.info']);
   });
 
-  it('info-file-not-text: invalid UTF-8', async () => {
+  it('info_file_not_text: invalid UTF-8', async () => {
     const e = await refusal(await filesRepo({ 'sub/sub.info.yml': Buffer.from([0x6e, 0x3a, 0xc3, 0x28, 0x0a]) }));
-    expect([e.rule, e.path]).toEqual(['info-file-not-text', 'sub/sub.info.yml']);
+    expect([e.rule, e.path]).toEqual(['info_file_not_text', 'sub/sub.info.yml']);
   });
 });
 
@@ -145,22 +145,22 @@ describe('archives refuses a main info file that Drupal would refuse', () => {
     return error as SourceRefused;
   }
 
-  it('core-version-requirement-invalid: a value Composer cannot parse', async () => {
+  it('core_version_requirement_invalid: a value Composer cannot parse', async () => {
     const e = await archiveRefusal({ 'foo.info.yml': 'name: Foo\ntype: module\ncore_version_requirement: ^9 ||\n' });
-    expect([e.rule, e.path]).toEqual(['core-version-requirement-invalid', 'foo.info.yml']);
+    expect([e.rule, e.path]).toEqual(['core_version_requirement_invalid', 'foo.info.yml']);
     expect(e.message).toBe(
-      'refused: info file `foo.info.yml` sets core_version_requirement to `^9 ||`, which Composer cannot parse as a version constraint (rule core-version-requirement-invalid)',
+      'refused: info file `foo.info.yml` sets core_version_requirement to `^9 ||`, which Composer cannot parse as a version constraint (rule core_version_requirement_invalid)',
     );
   });
 
-  it('core-version-requirement-invalid: not a string', async () => {
+  it('core_version_requirement_invalid: not a string', async () => {
     const e = await archiveRefusal({ 'foo.info.yml': 'name: Foo\ncore_version_requirement: 10\n' });
-    expect(e.rule).toBe('core-version-requirement-invalid');
+    expect(e.rule).toBe('core_version_requirement_invalid');
   });
 
-  it('info-file-not-yaml', async () => {
+  it('info_file_not_yaml', async () => {
     const e = await archiveRefusal({ 'foo.info.yml': 'name: Foo\ncore_version_requirement: >=8.7.7 <9\n' });
-    expect([e.rule, e.path]).toEqual(['info-file-not-yaml', 'foo.info.yml']);
+    expect([e.rule, e.path]).toEqual(['info_file_not_yaml', 'foo.info.yml']);
   });
 
   it('reads a folded value, and leaves other info files to Drupal', async () => {
@@ -177,37 +177,37 @@ describe('archives refuses a main info file that Drupal would refuse', () => {
 });
 
 describe('checkout refuses bad refs', () => {
-  it('tag-not-found', async () => {
+  it('tag_not_found', async () => {
     const e = await refusal(await filesRepo({ 'a.txt': 'a' }), { tag: '8.x-9.9' });
-    expect(e.rule).toBe('tag-not-found');
+    expect(e.rule).toBe('tag_not_found');
   });
 
-  it('tag-not-a-commit: a tag pointing at a tree', async () => {
+  it('tag_not_a_commit: a tag pointing at a tree', async () => {
     const repo = await createRepo({ 'a.txt': 'a' });
     repo.tag(TAG, { ref: repo.git('rev-parse', 'HEAD^{tree}') });
     const e = await refusal(repo);
-    expect(e.rule).toBe('tag-not-a-commit');
-    expect(e.message).toBe('refused: tag `8.x-1.0` points at a tree, not a commit (rule tag-not-a-commit)');
+    expect(e.rule).toBe('tag_not_a_commit');
+    expect(e.message).toBe('refused: tag `8.x-1.0` points at a tree, not a commit (rule tag_not_a_commit)');
   });
 
-  it('tag-not-a-commit: a tag pointing at a blob', async () => {
+  it('tag_not_a_commit: a tag pointing at a blob', async () => {
     const repo = await createRepo({ 'a.txt': 'a' });
     repo.tag(TAG, { ref: writeBlob(repo, 'just a blob') });
-    expect((await refusal(repo)).rule).toBe('tag-not-a-commit');
+    expect((await refusal(repo)).rule).toBe('tag_not_a_commit');
   });
 
-  it('tag-not-a-commit: an annotated tag of a tree', async () => {
+  it('tag_not_a_commit: an annotated tag of a tree', async () => {
     const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: 'a.txt', content: 'a' }]));
     const tree = rawTreeWith(repo, [{ name: 'b.txt', content: 'b' }]);
     repo.tag('8.x-1.1', { ref: tree, annotated: true });
     const e = await refusal(repo, { tag: '8.x-1.1' });
-    expect(e.rule).toBe('tag-not-a-commit');
+    expect(e.rule).toBe('tag_not_a_commit');
     expect(e.message).toContain('points at a tree');
   });
 
-  it.each(['-x', '--upload-pack=touch', 'a..b', 'a b', 'x:y', 'v1^{}', 'refs.lock'])('ref-invalid: %j', async (name) => {
+  it.each(['-x', '--upload-pack=touch', 'a..b', 'a b', 'x:y', 'v1^{}', 'refs.lock'])('ref_invalid: %j', async (name) => {
     const e = await refusal(await filesRepo({ 'a.txt': 'a' }), { tag: name });
-    expect(e.rule).toBe('ref-invalid');
+    expect(e.rule).toBe('ref_invalid');
   });
 });
 
@@ -228,9 +228,9 @@ describe('checkout refuses git URLs outside the allowlist', () => {
     ['a `..` segment', 'https://git.drupalcode.org/project/../evil/foo.git', https],
     ['a backslash', 'https://git.drupalcode.org/project/foo\\@evil.example/x.git', https],
     ['an encoded `..` segment', 'file:///srv/git/%2e%2e/etc', ['file:///srv/git/']],
-  ])('git-url-not-allowed: %s', async (_why, url, allowedSources) => {
+  ])('git_url_not_allowed: %s', async (_why, url, allowedSources) => {
     const e = await refusal(await repo(), { url, allowedSources });
-    expect(e.rule).toBe('git-url-not-allowed');
+    expect(e.rule).toBe('git_url_not_allowed');
   });
 });
 
@@ -246,9 +246,9 @@ describe('git URLs are compared as parsed parts, not as string prefixes', () => 
     ['an encoded backslash', 'https://gitlab.example.org/group/a%5Cb.git', ['https://gitlab.example.org/group/']],
     ['an encoded dot', 'https://gitlab.example.org/group/%2E%2E/x.git', ['https://gitlab.example.org/group/']],
     ['a query', 'https://gitlab.example.org/group/x.git?a=b', ['https://gitlab.example.org/group/']],
-  ])('git-url-not-allowed: %s', async (_why, url, allowedSources) => {
+  ])('git_url_not_allowed: %s', async (_why, url, allowedSources) => {
     const e = await refusal(await repo(), { url, allowedSources });
-    expect(e.rule).toBe('git-url-not-allowed');
+    expect(e.rule).toBe('git_url_not_allowed');
   });
 
   it.each([
@@ -261,9 +261,9 @@ describe('git URLs are compared as parsed parts, not as string prefixes', () => 
     ['https://[0:0:0:0:0:ffff:7f00:1]/x.git', 'ipv4-mapped'],
     ['https://[fd00:ec2:0:0:0:0:0:254]/x.git', 'metadata'],
     ['https://localhost/x.git', 'loopback'],
-  ])('address-forbidden at fetch time: %s', async (url, addressClass) => {
+  ])('address_forbidden at fetch time: %s', async (url, addressClass) => {
     const e = await refusal(await repo(), { url, allowedSources: ['https://'] });
-    expect(e.rule).toBe('address-forbidden');
+    expect(e.rule).toBe('address_forbidden');
     expect(e.message).toContain(`is a ${addressClass} address`);
   });
 });
@@ -272,7 +272,7 @@ describe('git fetch failures: permanent ones refuse at once, transient ones stay
   it('a missing repository is permanent, its git output kept apart from the public message', async () => {
     const error = await checkout({ project: 'foo', gitUrl: 'file:///nonexistent/repo.git', ref: { tag: TAG }, git: gitOptions(), limits: LIMITS }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitFetchRefused);
-    expect((error as GitFetchRefused).message).toBe('git-fetch-failed: repository not found');
+    expect((error as GitFetchRefused).message).toBe('git_fetch_failed: repository not found');
     expect((error as GitFetchRefused).detail).toContain("'/nonexistent/repo.git' does not appear to be a git repository");
   });
 
@@ -284,7 +284,7 @@ describe('git fetch failures: permanent ones refuse at once, transient ones stay
     await new Promise((resolve) => server.close(resolve));
     const error = await checkout({ project: 'foo', gitUrl: `https://127.0.0.1:${port}/x.git`, ref: { tag: TAG }, git: { ...gitOptions(undefined, ['https://']), allowLoopback: true }, limits: LIMITS }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitFetchFailed);
-    expect((error as GitFetchFailed).message).toBe('git-fetch-failed: could not connect');
+    expect((error as GitFetchFailed).message).toBe('git_fetch_failed: could not connect');
     expect((error as GitFetchFailed).detail).toMatch(/Failed to connect to 127\.0\.0\.1 port \d+/);
   });
 });

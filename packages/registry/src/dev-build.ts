@@ -1,4 +1,13 @@
-import { builds, events, files, projects, releases, type BuildRow, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import {
+  builds,
+  events,
+  files,
+  projects,
+  releases,
+  type BuildRow,
+  type ProjectRow,
+  type ReleaseRow,
+} from '@packhouse/db';
 import type { Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
 import type { Registry } from './context.ts';
@@ -64,9 +73,15 @@ const devSnapshot: JobType<ClaimedBuild, Checkout> = {
   },
   async publish(tx, { build, release, project }, source, { stored, coreCompatibility }) {
     const commitTime = new Date(source.commitTime * 1000);
-    if (!(await builds.finishBuild(tx, build.id, { status: 'published', commit: source.commit, commitTime }))) return false;
+    if (!(await builds.finishBuild(tx, build.id, { status: 'published', commit: source.commit, commitTime })))
+      return false;
     await files.insertFiles(tx, fileRows(release.id, stored, build.id));
-    await builds.makeCurrent(tx, release.id, { id: build.id, commit: source.commit, commitTime, coreCompatibility }, build.id);
+    await builds.makeCurrent(
+      tx,
+      release.id,
+      { id: build.id, commit: source.commit, commitTime, coreCompatibility },
+      build.id,
+    );
     await events.appendEvent(tx, {
       kind: 'release.dev-build-published',
       project: project.name,

@@ -13,6 +13,7 @@ export { houseKeep } from './housekeeping.ts';
 export { unreachable, type Dependency } from './health.ts';
 export type { FileView, ProjectView, ReleaseView } from './views.ts';
 export { connectRegistry, type Connected } from './connect.ts';
+export { refuseEditedMigrations } from './migrations.ts';
 export { feedNotFound, listenForFeedChanges, projectListFeed, releaseHistory, type FeedDocument } from './update-status.ts';
 export { createUsageRecorder, getUsage, type UsageRecorder, type UsageWeek } from './usage/recorder.ts';
 export { isoWeekLabel, isoWeekStart } from './usage/iso-week.ts';

@@ -264,6 +264,6 @@ describe('the reader enforces Drupal rules (so the tests above mean something)',
   });
 
   it('refuses a release whose version was never valid', () => {
-    expect(() => render({ kind: 'all' }, project, [release('1.0')])).toThrow(/rule semantic-format/);
+    expect(() => render({ kind: 'all' }, project, [release('1.0')])).toThrow(/rule semantic_format/);
   });
 });

@@ -18,10 +18,10 @@ export function parseDevBranch(branch: string): { branch: string; version: strin
   try {
     version = parseVersion(`${branch}-dev`);
   } catch (error) {
-    if (error instanceof InvalidVersion) throw new InvalidVersion(branch, 'branch-format');
+    if (error instanceof InvalidVersion) throw new InvalidVersion(branch, 'branch_format');
     throw error;
   }
   // `1.2.3` + `-dev` is refused by parseVersion already; this guards future formats.
-  if (!version.isDev) throw new InvalidVersion(branch, 'branch-format');
+  if (!version.isDev) throw new InvalidVersion(branch, 'branch_format');
   return { branch, version: version.raw };
 }

@@ -3,27 +3,27 @@ export type InvalidVersionRule =
   | 'empty'
   | 'length'
   | 'characters'
-  | 'leading-zero'
-  | 'number-range'
+  | 'leading_zero'
+  | 'number_range'
   | 'extra'
-  | 'dev-format'
-  | 'core-prefix'
-  | 'legacy-format'
-  | 'semantic-format'
-  | 'branch-format';
+  | 'dev_format'
+  | 'core_prefix'
+  | 'legacy_format'
+  | 'semantic_format'
+  | 'branch_format';
 
 const EXPLANATIONS: Record<InvalidVersionRule, string> = {
   empty: 'the version is empty',
   length: 'a version is at most 128 characters long',
   characters: 'a version has only digits, lowercase letters, dots and hyphens',
-  'leading-zero': 'numbers have no leading zeros (write 1, not 01)',
-  'number-range': 'each number must be below 2^53',
+  leading_zero: 'numbers have no leading zeros (write 1, not 01)',
+  number_range: 'each number must be below 2^53',
   extra: 'the part after the version is unstableN, alphaN, betaN or rcN (e.g. beta2)',
-  'dev-format': 'a dev release is {core}.x-{major}.x-dev, {major}.{minor}.x-dev or {major}.x-dev',
-  'core-prefix': 'a legacy version starts with a core prefix {N}.x- (e.g. 7.x-1.0)',
-  'legacy-format': 'a legacy version is {core}.x-{major}.{minor}[-{extra}]',
-  'semantic-format': 'a semantic version is {major}.{minor}.{patch}[-{extra}]',
-  'branch-format': 'a dev branch is {core}.x-{major}.x, {major}.{minor}.x or {major}.x',
+  dev_format: 'a dev release is {core}.x-{major}.x-dev, {major}.{minor}.x-dev or {major}.x-dev',
+  core_prefix: 'a legacy version starts with a core prefix {N}.x- (e.g. 7.x-1.0)',
+  legacy_format: 'a legacy version is {core}.x-{major}.{minor}[-{extra}]',
+  semantic_format: 'a semantic version is {major}.{minor}.{patch}[-{extra}]',
+  branch_format: 'a dev branch is {core}.x-{major}.x, {major}.{minor}.x or {major}.x',
 };
 
 /** A tag or version string that is not a Drupal version; the message names the rule. */
@@ -32,7 +32,7 @@ export class InvalidVersion extends Error {
   readonly input: string;
 
   constructor(input: string, rule: InvalidVersionRule) {
-    const what = rule === 'branch-format' ? 'a Drupal dev branch' : 'a Drupal version';
+    const what = rule === 'branch_format' ? 'a Drupal dev branch' : 'a Drupal version';
     super(`\`${printable(input)}\` is not ${what}: ${EXPLANATIONS[rule]} (rule ${rule})`);
     this.name = 'InvalidVersion';
     this.rule = rule;

@@ -20,36 +20,36 @@ export function parseVersion(raw: string): Version {
 
   // `{N}.x-…` is either a legacy core prefix or the `{major}.x-dev` branch.
   if (parts.length === 2 && parts[1] === 'x') {
-    if (tail === 'dev') return dev(raw, null, number(raw, parts[0], 'dev-format'), null);
-    if (tail === null) throw new InvalidVersion(raw, 'dev-format');
+    if (tail === 'dev') return dev(raw, null, number(raw, parts[0], 'dev_format'), null);
+    if (tail === null) throw new InvalidVersion(raw, 'dev_format');
     return legacy(raw, parts[0] ?? '', tail);
   }
   // A numbered version after a dash means something other than `N.x` was put before it.
-  if (head !== '' && tail !== null && /^\d[^-]*\./.test(tail)) throw new InvalidVersion(raw, 'core-prefix');
+  if (head !== '' && tail !== null && /^\d[^-]*\./.test(tail)) throw new InvalidVersion(raw, 'core_prefix');
   if (parts[parts.length - 1] === 'x') {
-    if (parts.length !== 3 || tail !== 'dev') throw new InvalidVersion(raw, 'dev-format');
-    return dev(raw, null, number(raw, parts[0], 'dev-format'), number(raw, parts[1], 'dev-format'));
+    if (parts.length !== 3 || tail !== 'dev') throw new InvalidVersion(raw, 'dev_format');
+    return dev(raw, null, number(raw, parts[0], 'dev_format'), number(raw, parts[1], 'dev_format'));
   }
   return semantic(raw, parts, tail);
 }
 
 function legacy(raw: string, coreNumber: string, body: string): Version {
-  const core = `${number(raw, coreNumber, 'core-prefix')}.x`;
+  const core = `${number(raw, coreNumber, 'core_prefix')}.x`;
   const { head, tail } = splitAtDash(body);
   const parts = head.split('.');
-  if (parts.length !== 2) throw new InvalidVersion(raw, 'legacy-format');
-  const major = number(raw, parts[0], 'legacy-format');
+  if (parts.length !== 2) throw new InvalidVersion(raw, 'legacy_format');
+  const major = number(raw, parts[0], 'legacy_format');
   if (parts[1] === 'x') {
-    if (tail !== 'dev') throw new InvalidVersion(raw, 'dev-format');
+    if (tail !== 'dev') throw new InvalidVersion(raw, 'dev_format');
     return dev(raw, core, major, null);
   }
-  const patch = number(raw, parts[1], 'legacy-format');
+  const patch = number(raw, parts[1], 'legacy_format');
   return { raw, core, major, minor: null, patch, ...extra(raw, tail) };
 }
 
 function semantic(raw: string, parts: string[], tail: string | null): Version {
-  if (parts.length !== 3) throw new InvalidVersion(raw, 'semantic-format');
-  const [major, minor, patch] = parts.map((p) => number(raw, p, 'semantic-format')) as [number, number, number];
+  if (parts.length !== 3) throw new InvalidVersion(raw, 'semantic_format');
+  const [major, minor, patch] = parts.map((p) => number(raw, p, 'semantic_format')) as [number, number, number];
   return { raw, core: null, major, minor, patch, ...extra(raw, tail) };
 }
 
@@ -60,7 +60,7 @@ function dev(raw: string, core: string | null, major: number, minor: number | nu
 function extra(raw: string, tail: string | null): { extra: string | null; preRelease: PreRelease; isDev: false } {
   if (tail === null) return { extra: null, preRelease: null, isDev: false };
   // `-dev` is reserved for branch snapshots; `1.2.3-dev` would sort as a tag it is not.
-  if (tail === 'dev') throw new InvalidVersion(raw, 'dev-format');
+  if (tail === 'dev') throw new InvalidVersion(raw, 'dev_format');
   const match = EXTRA.exec(tail);
   if (!match) throw new InvalidVersion(raw, 'extra');
   const kind = match[1] as NonNullable<PreRelease>['kind'];
@@ -69,9 +69,9 @@ function extra(raw: string, tail: string | null): { extra: string | null; preRel
 
 function number(raw: string, digits: string | undefined, rule: InvalidVersionRule): number {
   if (digits === undefined || !/^\d+$/.test(digits)) throw new InvalidVersion(raw, rule);
-  if (digits.length > 1 && digits.startsWith('0')) throw new InvalidVersion(raw, 'leading-zero');
+  if (digits.length > 1 && digits.startsWith('0')) throw new InvalidVersion(raw, 'leading_zero');
   const value = Number(digits);
-  if (!Number.isSafeInteger(value)) throw new InvalidVersion(raw, 'number-range');
+  if (!Number.isSafeInteger(value)) throw new InvalidVersion(raw, 'number_range');
   return value;
 }
 

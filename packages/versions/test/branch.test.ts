@@ -36,7 +36,7 @@ describe('parseDevBranch names the dev release of a git branch', () => {
       }
     })();
     expect(error).toBeInstanceOf(InvalidVersion);
-    expect((error as InvalidVersion).rule).toBe('branch-format');
+    expect((error as InvalidVersion).rule).toBe('branch_format');
     expect((error as InvalidVersion).message).toContain('is not a Drupal dev branch');
   });
 });

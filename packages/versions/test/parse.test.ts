@@ -34,44 +34,44 @@ const invalid: Array<[string, string]> = [
   ['1.0.0\n', 'characters'],
   ['1.0.0+build', 'characters'],
   ['1.0.0_1', 'characters'],
-  ['01.2.3', 'leading-zero'],
-  ['1.02.3', 'leading-zero'],
-  ['7.x-1.01', 'leading-zero'],
-  ['07.x-1.0', 'leading-zero'],
-  ['1.0.0-beta01', 'leading-zero'],
-  ['9007199254740993.0.0', 'number-range'],
+  ['01.2.3', 'leading_zero'],
+  ['1.02.3', 'leading_zero'],
+  ['7.x-1.01', 'leading_zero'],
+  ['07.x-1.0', 'leading_zero'],
+  ['1.0.0-beta01', 'leading_zero'],
+  ['9007199254740993.0.0', 'number_range'],
   ['1.0.0-gamma1', 'extra'],
   ['1.0.0-beta', 'extra'],
   ['1.0.0-rc.1', 'extra'],
   ['1.0.0-', 'extra'],
   ['1.0.0-beta1-foo', 'extra'],
   ['7.x-1.0-preview', 'extra'],
-  ['1.0.0-dev', 'dev-format'],
-  ['7.x-1.0-dev', 'dev-format'],
-  ['2.0.x', 'dev-format'],
-  ['3.x', 'dev-format'],
-  ['2.0.x-beta1', 'dev-format'],
-  ['1.2.3.x-dev', 'dev-format'],
-  ['7.x-1.x', 'dev-format'],
-  ['7.x-1.x-beta1', 'dev-format'],
-  ['a.x-dev', 'dev-format'],
-  ['7-1.0', 'core-prefix'],
-  ['7.0-1.0', 'core-prefix'],
-  ['d7.x-1.0', 'core-prefix'],
-  ['x.x-1.0', 'core-prefix'],
-  ['.x-1.0', 'core-prefix'],
-  ['7.x-1', 'legacy-format'],
-  ['7.x-1.2.3', 'legacy-format'],
-  ['7.x-a.0', 'legacy-format'],
-  ['7.x-', 'legacy-format'],
-  ['1.2', 'semantic-format'],
-  ['1', 'semantic-format'],
-  ['1.2.3.4', 'semantic-format'],
-  ['1..3', 'semantic-format'],
-  ['1.x.3', 'semantic-format'],
-  ['-1.0.0', 'semantic-format'],
-  ['v1.0.0', 'semantic-format'],
-  ['.', 'semantic-format'],
+  ['1.0.0-dev', 'dev_format'],
+  ['7.x-1.0-dev', 'dev_format'],
+  ['2.0.x', 'dev_format'],
+  ['3.x', 'dev_format'],
+  ['2.0.x-beta1', 'dev_format'],
+  ['1.2.3.x-dev', 'dev_format'],
+  ['7.x-1.x', 'dev_format'],
+  ['7.x-1.x-beta1', 'dev_format'],
+  ['a.x-dev', 'dev_format'],
+  ['7-1.0', 'core_prefix'],
+  ['7.0-1.0', 'core_prefix'],
+  ['d7.x-1.0', 'core_prefix'],
+  ['x.x-1.0', 'core_prefix'],
+  ['.x-1.0', 'core_prefix'],
+  ['7.x-1', 'legacy_format'],
+  ['7.x-1.2.3', 'legacy_format'],
+  ['7.x-a.0', 'legacy_format'],
+  ['7.x-', 'legacy_format'],
+  ['1.2', 'semantic_format'],
+  ['1', 'semantic_format'],
+  ['1.2.3.4', 'semantic_format'],
+  ['1..3', 'semantic_format'],
+  ['1.x.3', 'semantic_format'],
+  ['-1.0.0', 'semantic_format'],
+  ['v1.0.0', 'semantic_format'],
+  ['.', 'semantic_format'],
 ];
 
 describe('parseVersion refuses what is not a Drupal version', () => {
@@ -88,13 +88,13 @@ describe('parseVersion refuses what is not a Drupal version', () => {
   });
 
   it('covers every parse rule', () => {
-    // branch-format is parseDevBranch's own rule.
+    // branch_format is parseDevBranch's own rule.
     expect(new Set(invalid.map(([, rule]) => rule)).size).toBe(10);
   });
 
   it('words the message so a maintainer can act on it', () => {
     expect(() => parseVersion('7.x-1')).toThrow(
-      '`7.x-1` is not a Drupal version: a legacy version is {core}.x-{major}.{minor}[-{extra}] (rule legacy-format)',
+      '`7.x-1` is not a Drupal version: a legacy version is {core}.x-{major}.{minor}[-{extra}] (rule legacy_format)',
     );
   });
 

@@ -1,11 +1,12 @@
 import { loadConfig, logOptions } from '@packhouse/config';
-import { connectRegistry, ensureAdmin } from '@packhouse/registry';
+import { connectRegistry, ensureAdmin, refuseEditedMigrations } from '@packhouse/registry';
 import { pino } from 'pino';
 import { buildApp } from './app.ts';
 
 // `npm run api`: one stateless API process; run several behind a load balancer.
 const config = loadConfig();
 const log = pino(logOptions(config, 'api'));
+await refuseEditedMigrations(config, log);
 const { registry, close } = await connectRegistry(config, log, 'api');
 // S3 may be down at boot: the service still starts (/readyz names it) and the bucket is
 // created by whichever process reaches S3 first.

@@ -34,14 +34,14 @@ describe('git fetch failures: permanent ones fail at once, transient ones retry 
       const { body } = await anonymous()('GET', `/api/v1/projects/gone/releases/${TAG}`);
       return body.status === 'failed' ? body : undefined;
     }, 30_000, 'the release to fail');
-    expect(release.error).toBe('git-fetch-failed: repository not found');
+    expect(release.error).toBe('git_fetch_failed: repository not found');
     expect(release.attempts).toBe(1);
     expect(release.lastError).toBeNull();
     expect(JSON.stringify(release)).not.toContain('/srv/nowhere');
 
     const failure = await maintainer('GET', `/api/v1/projects/gone/releases/${TAG}/failure`);
     expect(failure.status).toBe(200);
-    expect(failure.body.error).toBe('git-fetch-failed: repository not found');
+    expect(failure.body.error).toBe('git_fetch_failed: repository not found');
     expect(failure.body.detail).toContain("'/srv/nowhere/gone.git' does not appear to be a git repository");
     expect((await anonymous()('GET', `/api/v1/projects/gone/releases/${TAG}/failure`)).status).toBe(401);
     expect((await stranger('GET', `/api/v1/projects/gone/releases/${TAG}/failure`)).status).toBe(403);
@@ -55,14 +55,14 @@ describe('git fetch failures: permanent ones fail at once, transient ones retry 
       const { body } = await anonymous()('GET', `/api/v1/projects/flaky/releases/${TAG}`);
       return body.lastError !== null && body.status === 'queued' ? body : undefined;
     }, 30_000, 'the release to wait for a retry');
-    expect(retrying.lastError).toBe('git-fetch-failed: could not connect');
+    expect(retrying.lastError).toBe('git_fetch_failed: could not connect');
     expect(retrying.error).toBeNull();
     expect(retrying.attempts).toBeGreaterThanOrEqual(1);
     expect(Date.parse(retrying.nextAttemptAt)).toBeGreaterThan(Date.parse(retrying.createdAt));
     expect(JSON.stringify(retrying)).not.toContain('Failed to connect');
 
     const failure = await maintainer('GET', `/api/v1/projects/flaky/releases/${TAG}/failure`);
-    expect(failure.body.lastError).toBe('git-fetch-failed: could not connect');
+    expect(failure.body.lastError).toBe('git_fetch_failed: could not connect');
     expect(failure.body.detail).toMatch(/Failed to connect to 127\.0\.0\.1 port \d+/);
 
     // Retried: a later attempt is made (the first retry waits 2 s).

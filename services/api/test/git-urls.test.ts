@@ -20,9 +20,9 @@ describe('git URLs cannot probe the inside of the network', () => {
   const create = (name: string, gitUrl: string) => maintainer('POST', '/api/v1/projects', { name, title: name, type: 'module', gitUrl });
 
   it.each([
-    ['a host that only starts like the allowed one', 'https://gitlab.example.org.evil.tld/group/x.git', 'git-url-not-allowed'],
-    ['a path that only starts like the allowed one', 'https://gitlab.example.org/groupie/x.git', 'git-url-not-allowed'],
-    ['an encoded slash climbing out of the allowed path', 'https://gitlab.example.org/group/..%2f..%2fadmin/x.git', 'git-url-not-allowed'],
+    ['a host that only starts like the allowed one', 'https://gitlab.example.org.evil.tld/group/x.git', 'git_url_not_allowed'],
+    ['a path that only starts like the allowed one', 'https://gitlab.example.org/groupie/x.git', 'git_url_not_allowed'],
+    ['an encoded slash climbing out of the allowed path', 'https://gitlab.example.org/group/..%2f..%2fadmin/x.git', 'git_url_not_allowed'],
   ])('refuses %s at creation', async (_why, gitUrl, rule) => {
     const response = await create('probe', gitUrl);
     expect(response.status).toBe(422);
@@ -45,7 +45,7 @@ describe('git URLs cannot probe the inside of the network', () => {
       ]) {
         const response = await admin('POST', '/api/v1/projects', { name: 'probe', title: 'Probe', type: 'module', gitUrl });
         expect([gitUrl, response.status]).toEqual([gitUrl, 422]);
-        expect(response.body.error.message).toContain('(rule address-forbidden)');
+        expect(response.body.error.message).toContain('(rule address_forbidden)');
         expect(response.body.error.message).toContain(`is a ${addressClass} address`);
       }
       expect((await admin('GET', '/api/v1/projects/probe')).status).toBe(404);
@@ -66,7 +66,7 @@ describe('git URLs cannot probe the inside of the network', () => {
       return body.status === 'failed' ? body : undefined;
     }, 30_000, 'the release to fail');
     expect(release.files).toEqual([]);
-    expect(release.error).toContain('(rule address-forbidden)');
+    expect(release.error).toContain('(rule address_forbidden)');
     expect(release.error).toContain('localhost resolves to ');
     const row = await stack.registry.db.selectFrom('releases').select('attempts').where('version', '=', TAG).executeTakeFirstOrThrow();
     expect(row.attempts).toBe(1);
@@ -75,6 +75,6 @@ describe('git URLs cannot probe the inside of the network', () => {
   it('refuses localhost at creation even where the allowlist names it', async () => {
     const response = await create('local', 'https://localhost/local.git');
     expect(response.status).toBe(422);
-    expect(response.body.error.message).toContain('(rule address-forbidden)');
+    expect(response.body.error.message).toContain('(rule address_forbidden)');
   });
 });

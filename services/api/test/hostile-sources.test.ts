@@ -52,35 +52,35 @@ const cases: RefusalCase[] = [
     case: 'a symlink to an absolute target',
     project: 'symlink_absolute',
     source: () => tagged({ 'etc/passwd': { symlink: '/etc/passwd' } }),
-    rule: 'symlink-escape',
+    rule: 'symlink_escape',
     path: 'etc/passwd',
   },
   {
     case: 'a symlink escaping through `..`',
     project: 'symlink_dotdot',
     source: () => tagged({ 'src/a.php': '<?php\n', 'src/link': { symlink: '../../outside' } }),
-    rule: 'symlink-escape',
+    rule: 'symlink_escape',
     path: 'src/link',
   },
   {
     case: 'a symlink chain escaping (each link alone stays inside)',
     project: 'symlink_chain',
     source: () => tagged({ 'dir/a.txt': 'a', 'dir/up': { symlink: '..' }, 'out': { symlink: 'dir/up/..' } }),
-    rule: 'symlink-escape',
+    rule: 'symlink_escape',
     path: 'out',
   },
   {
     case: 'a symlink loop',
     project: 'symlink_loop',
     source: () => tagged({ 'a': { symlink: 'b' }, 'b': { symlink: 'a' } }),
-    rule: 'symlink-loop',
+    rule: 'symlink_loop',
     detail: /symlink `[ab]` -> `[ab]`/,
   },
   {
     case: 'an absolute path',
     project: 'path_absolute',
     source: () => makeRawRepo((r) => rawTreeWith(r, [{ name: '/evil.php', content: '<?php\n' }, { name: 'hostile.info.yml', content: INFO_YML }]), TAG),
-    rule: 'git-objects-invalid',
+    rule: 'git_objects_invalid',
     detail: /\((hasFullPath|fullPathname)\)/,
   },
   {
@@ -92,7 +92,7 @@ const cases: RefusalCase[] = [
         return rawTreeWith(r, [{ name: '..', mode: '40000', oid: inner }, { name: 'hostile.info.yml', content: INFO_YML }]);
       }, TAG),
     // git's own object checks (transfer.fsckObjects) refuse the tree as it arrives.
-    rule: 'git-objects-invalid',
+    rule: 'git_objects_invalid',
     detail: /\(hasDotdot\)/,
   },
   {
@@ -103,7 +103,7 @@ const cases: RefusalCase[] = [
         const inner = rawTreeWith(r, [{ name: 'config', content: '[core]\n\tfsmonitor = touch /tmp/pwned\n' }]);
         return rawTreeWith(r, [{ name: '.git', mode: '40000', oid: inner }, { name: 'hostile.info.yml', content: INFO_YML }]);
       }, TAG),
-    rule: 'git-objects-invalid',
+    rule: 'git_objects_invalid',
     detail: /\(hasDotgit\)/,
   },
   {
@@ -111,7 +111,7 @@ const cases: RefusalCase[] = [
     project: 'path_not_utf8',
     source: () =>
       makeRawRepo((r) => rawTreeWith(r, [{ name: Buffer.from([0x66, 0xff, 0x2e, 0x74]), content: 'x' }, { name: 'hostile.info.yml', content: INFO_YML }]), TAG),
-    rule: 'path-not-utf8',
+    rule: 'path_not_utf8',
     path: 'f\uFFFD.t',
   },
   {
@@ -126,7 +126,7 @@ const cases: RefusalCase[] = [
     case: 'a file over MAX_FILE_BYTES',
     project: 'file_too_large',
     source: () => tagged({ 'big.txt': 'x'.repeat(MAX_FILE_BYTES + 1) }),
-    rule: 'file-too-large',
+    rule: 'file_too_large',
     path: 'big.txt',
     detail: new RegExp(`is ${MAX_FILE_BYTES + 1} bytes, over the ${MAX_FILE_BYTES} byte limit`),
   },
@@ -134,21 +134,21 @@ const cases: RefusalCase[] = [
     case: 'a tree over MAX_TOTAL_BYTES (each file under MAX_FILE_BYTES)',
     project: 'tree_too_large',
     source: () => tagged(Object.fromEntries(['a', 'b', 'c'].map((name) => [`${name}.bin`, name.repeat(60 * 1024)]))),
-    rule: 'tree-too-large',
+    rule: 'tree_too_large',
     detail: new RegExp(`over the ${MAX_TOTAL_BYTES} byte limit`),
   },
   {
     case: 'more than MAX_FILES entries',
     project: 'too_many_files',
     source: () => tagged(Object.fromEntries(Array.from({ length: MAX_FILES }, (_, i) => [`f${String(i).padStart(2, '0')}.txt`, `${i}\n`]))),
-    rule: 'too-many-files',
+    rule: 'too_many_files',
     detail: new RegExp(`more than ${MAX_FILES} entries`),
   },
   {
     case: 'a tag that does not exist',
     project: 'tag_missing',
     source: () => createRepo({ 'hostile.info.yml': INFO_YML }),
-    rule: 'tag-not-found',
+    rule: 'tag_not_found',
     detail: /tag `8\.x-1\.0` does not exist/,
   },
   {
@@ -159,7 +159,7 @@ const cases: RefusalCase[] = [
       repo.tag(TAG, { ref: repo.git('rev-parse', 'HEAD^{tree}') });
       return repo;
     },
-    rule: 'tag-not-a-commit',
+    rule: 'tag_not_a_commit',
     detail: /points at a tree, not a commit/,
   },
   {
@@ -170,7 +170,7 @@ const cases: RefusalCase[] = [
       repo.tag(TAG, { ref: writeBlob(repo, 'just a blob\n') });
       return repo;
     },
-    rule: 'tag-not-a-commit',
+    rule: 'tag_not_a_commit',
     detail: /points at a blob, not a commit/,
   },
   {
@@ -178,7 +178,7 @@ const cases: RefusalCase[] = [
     project: 'url_not_allowed',
     source: () => tagged({}),
     gitUrlAtFetch: () => 'https://git.example.org/project/hostile.git',
-    rule: 'git-url-not-allowed',
+    rule: 'git_url_not_allowed',
     detail: /`https:\/\/git\.example\.org\/project\/hostile\.git`/,
   },
   {
@@ -186,7 +186,7 @@ const cases: RefusalCase[] = [
     project: 'url_ext_transport',
     source: () => tagged({}),
     gitUrlAtFetch: (stack) => `ext::sh -c touch% ${path.join(stack.tmp, 'pwned')}`,
-    rule: 'git-url-not-allowed',
+    rule: 'git_url_not_allowed',
   },
   {
     case: 'an .info.yml that is a symlink',
@@ -196,14 +196,14 @@ const cases: RefusalCase[] = [
       repo.tag(TAG);
       return repo;
     },
-    rule: 'info-file-symlink',
+    rule: 'info_file_symlink',
     path: 'info_symlink.info.yml',
   },
   {
     case: 'an .info file that is not text',
     project: 'info_binary',
     source: () => tagged({ 'legacy/legacy.info': Buffer.from('name = Legacy\0\ncore = 7.x\n') }),
-    rule: 'info-file-not-text',
+    rule: 'info_file_not_text',
     path: 'legacy/legacy.info',
   },
 ];
@@ -214,7 +214,7 @@ const giant: RefusalCase = {
   project: 'giant_zeros',
   source: () =>
     makeRawRepo((r) => rawTreeWith(r, [{ name: 'hostile.info.yml', content: INFO_YML }, { name: 'zeros.bin', oid: writeBlob(r, Buffer.alloc(GIANT_BYTES)) }]), TAG),
-  rule: 'file-too-large',
+  rule: 'file_too_large',
   path: 'zeros.bin',
   detail: new RegExp(`is ${GIANT_BYTES} bytes, over the ${MAX_FILE_BYTES} byte limit`),
 };

@@ -79,7 +79,7 @@ describe('release lifecycle: failed releases are retried, published ones never c
       expect((await alice('POST', '/api/v1/projects/retried/releases', { tag: TAG })).status).toBe(202);
       const failed = await finished('retried');
       expect(failed.status).toBe('failed');
-      expect(failed.error).toMatch(/rule tag-not-found/);
+      expect(failed.error).toMatch(/rule tag_not_found/);
     });
 
     it('by maintainers only: anonymous gets 401, another user 403, and nothing is queued', async () => {
@@ -98,7 +98,7 @@ describe('release lifecycle: failed releases are retried, published ones never c
       expect(queued.body).toMatchObject({ version: TAG, status: 'queued', error: null });
       const again = await finished('retried');
       expect(again.status).toBe('failed');
-      expect(again.error).toMatch(/rule tag-not-found/);
+      expect(again.error).toMatch(/rule tag_not_found/);
       expect(await attempts('retried')).toBe(2);
     });
 

@@ -1,11 +1,12 @@
 import { loadConfig, logOptions } from '@packhouse/config';
-import { connectRegistry } from '@packhouse/registry';
+import { connectRegistry, refuseEditedMigrations } from '@packhouse/registry';
 import { pino } from 'pino';
 import { startWorker } from './worker.ts';
 
 // `npm run worker`: one worker process; run as many as the packaging load needs.
 const config = loadConfig();
 const log = pino(logOptions(config, 'worker'));
+await refuseEditedMigrations(config, log);
 const { registry, close } = await connectRegistry(config, log, 'worker');
 // S3 may be down at boot: the service still starts (/readyz names it) and the bucket is
 // created by whichever process reaches S3 first.
