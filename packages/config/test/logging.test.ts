@@ -18,8 +18,28 @@ function capture() {
 describe('log redaction', () => {
   it('never writes credentials from request headers or token fields', () => {
     const { log, lines } = capture();
-    const secrets = ['Bearer ph_live_abcdef0123456789', 'gitlab-webhook-token-123', 'sha256=deadbeefdeadbeef', 'ph_token_fedcba9876543210', 'whsec_shown_once_only'];
-    log.info({ req: { method: 'POST', url: '/api/v1/hooks/gitlab', headers: { authorization: secrets[0], 'x-gitlab-token': secrets[1], 'x-hub-signature-256': secrets[2], 'user-agent': 'GitLab/17' } } }, 'Request received.');
+    const secrets = [
+      'Bearer ph_live_abcdef0123456789',
+      'gitlab-webhook-token-123',
+      'sha256=deadbeefdeadbeef',
+      'ph_token_fedcba9876543210',
+      'whsec_shown_once_only',
+    ];
+    log.info(
+      {
+        req: {
+          method: 'POST',
+          url: '/api/v1/hooks/gitlab',
+          headers: {
+            authorization: secrets[0],
+            'x-gitlab-token': secrets[1],
+            'x-hub-signature-256': secrets[2],
+            'user-agent': 'GitLab/17',
+          },
+        },
+      },
+      'Request received.',
+    );
     log.warn({ headers: { authorization: secrets[0] } }, 'Webhook refused.');
     log.info({ user: { name: 'alice', token: secrets[3] }, webhookSecret: secrets[4] }, 'User created.');
     const written = lines.join('');

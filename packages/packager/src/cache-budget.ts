@@ -38,7 +38,10 @@ export async function enforceCacheBudget(cacheDir: string, maxBytes: number, gra
   const repos = await Promise.all(
     names.map(async (name) => {
       const dir = join(cacheDir, name);
-      const used = await stat(join(dir, MARK)).then((s) => s.mtimeMs, () => 0);
+      const used = await stat(join(dir, MARK)).then(
+        (s) => s.mtimeMs,
+        () => 0,
+      );
       return { name, dir, used, bytes: await sizeOf(dir) };
     }),
   );

@@ -15,10 +15,24 @@ interface FetchFailureKind {
 
 // First match wins.
 const KINDS: readonly FetchFailureKind[] = [
-  { pattern: /repository '.*' not found|does not appear to be a git repository|returned error: 404|not a git repository/i, reason: 'repository not found', permanent: true },
-  { pattern: /authentication failed|could not read (username|password)|terminal prompts disabled|returned error: 40[13]/i, reason: 'authentication required', permanent: true },
+  {
+    pattern:
+      /repository '.*' not found|does not appear to be a git repository|returned error: 404|not a git repository/i,
+    reason: 'repository not found',
+    permanent: true,
+  },
+  {
+    pattern:
+      /authentication failed|could not read (username|password)|terminal prompts disabled|returned error: 40[13]/i,
+    reason: 'authentication required',
+    permanent: true,
+  },
   { pattern: /could not resolve host/i, reason: 'host does not resolve', permanent: false },
-  { pattern: /failed to connect|connection refused|connection timed out|couldn't connect|connection reset/i, reason: 'could not connect', permanent: false },
+  {
+    pattern: /failed to connect|connection refused|connection timed out|couldn't connect|connection reset/i,
+    reason: 'could not connect',
+    permanent: false,
+  },
   { pattern: /ssl|tls|certificate/i, reason: 'TLS handshake failed', permanent: false },
   { pattern: /returned error: 5\d\d/i, reason: 'server error', permanent: false },
   { pattern: /timed out/i, reason: 'timed out', permanent: false },
@@ -55,7 +69,10 @@ export function fetchFailure(stderr: string): GitFetchFailed | SourceRefused {
   const fsck = FSCK_ERROR.exec(stderr);
   if (fsck !== null || stderr.includes('fsck error')) {
     const check = fsck?.[1] ?? 'fsck';
-    return new SourceRefused('git_objects_invalid', `git refused a malformed object (${check}): trees with \`..\`, \`.git\`, duplicate or otherwise invalid entries are not accepted`);
+    return new SourceRefused(
+      'git_objects_invalid',
+      `git refused a malformed object (${check}): trees with \`..\`, \`.git\`, duplicate or otherwise invalid entries are not accepted`,
+    );
   }
   const kind = KINDS.find((candidate) => candidate.pattern.test(stderr));
   if (kind === undefined) return new GitFetchFailed('git fetch failed', detail);

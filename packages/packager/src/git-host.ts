@@ -18,7 +18,11 @@ export interface PinnedHost {
  * `unresolvable`: what a host that does not resolve is, a refusal (at project creation: a
  * typo) or a transient error (at fetch time: DNS may be down).
  */
-export async function pinGitHost(url: string, options: GitOptions, unresolvable: 'refused' | 'transient'): Promise<PinnedHost> {
+export async function pinGitHost(
+  url: string,
+  options: GitOptions,
+  unresolvable: 'refused' | 'transient',
+): Promise<PinnedHost> {
   const parsed = new URL(url);
   if (parsed.protocol !== 'https:') return { config: [], addresses: [] };
   const host = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
@@ -27,8 +31,10 @@ export async function pinGitHost(url: string, options: GitOptions, unresolvable:
     addresses = await resolvePublicHost(host, { allowLoopback: options.allowLoopback === true });
   } catch (error) {
     if (!(error instanceof EgressError)) throw error;
-    if (error.rule === 'address-forbidden') throw new SourceRefused('address_forbidden', `git URL ${quote(url)} leads inside the network: ${error.message}`);
-    if (unresolvable === 'refused') throw new SourceRefused('host_unresolvable', `git URL ${quote(url)}: ${error.message}`);
+    if (error.rule === 'address-forbidden')
+      throw new SourceRefused('address_forbidden', `git URL ${quote(url)} leads inside the network: ${error.message}`);
+    if (unresolvable === 'refused')
+      throw new SourceRefused('host_unresolvable', `git URL ${quote(url)}: ${error.message}`);
     throw new Error(`git_fetch_failed: host ${host} does not resolve`, { cause: error });
   }
   const port = parsed.port || '443';

@@ -8,7 +8,8 @@ import { injectInfoIni, type InfoStamp } from './info.ts';
  * in readers less forgiving than Drupal's (PHP's INI parser, packaging tools): the lines
  * packaging appends would become part of its value and never be read as keys.
  */
-const INFO_LINE = /^\s*((?:[^=;[\]]|\[[^[\]]*\])+?)\s*=\s*(?:("(?:[^"]|(?<=\\)")*")|('(?:[^']|(?<=\\)')*')|([^\r\n]*?))\s*$/gm;
+const INFO_LINE =
+  /^\s*((?:[^=;[\]]|\[[^[\]]*\])+?)\s*=\s*(?:("(?:[^"]|(?<=\\)")*")|('(?:[^']|(?<=\\)')*')|([^\r\n]*?))\s*$/gm;
 
 export interface InfoIni {
   /** Keys and values as Drupal 7 reads them (quotes removed, later keys win). */
@@ -41,11 +42,23 @@ const PROBE: InfoStamp = { project: 'packhouse_probe', version: '7.x-1.0', dates
 export function checkInfoIni(content: string, path: string): void {
   const own = readInfoIni(content);
   if (own.unterminated.length > 0) {
-    throw new SourceRefused('info_file_not_ini', `info file ${quote(path)} is not a valid .info file: the value of ${quote(own.unterminated[0]!)} opens a quote that never closes, which would swallow the lines packaging appends`, path);
+    throw new SourceRefused(
+      'info_file_not_ini',
+      `info file ${quote(path)} is not a valid .info file: the value of ${quote(own.unterminated[0]!)} opens a quote that never closes, which would swallow the lines packaging appends`,
+      path,
+    );
   }
   const read = readInfoIni(injectInfoIni(content, PROBE)).values;
-  const intact = read.get('version') === PROBE.version && read.get('project') === PROBE.project && read.get('datestamp') === String(PROBE.datestamp) && read.get('core') === '7.x';
+  const intact =
+    read.get('version') === PROBE.version &&
+    read.get('project') === PROBE.project &&
+    read.get('datestamp') === String(PROBE.datestamp) &&
+    read.get('core') === '7.x';
   if (!intact) {
-    throw new SourceRefused('info_file_not_ini', `info file ${quote(path)} is not a valid .info file: a quote left open would swallow the lines packaging appends`, path);
+    throw new SourceRefused(
+      'info_file_not_ini',
+      `info file ${quote(path)} is not a valid .info file: a quote left open would swallow the lines packaging appends`,
+      path,
+    );
   }
 }

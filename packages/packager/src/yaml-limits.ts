@@ -12,7 +12,11 @@ export const MAX_YAML_ALIASES = 100;
 /** Refuses YAML nested deeper than MAX_YAML_DEPTH, in flow (`[`, `{`) or block (indentation) style. */
 export function checkYamlDepth(content: string, path: string): void {
   const refuse = (): never => {
-    throw new SourceRefused('info_file_too_deep', `info file ${quote(path)} nests deeper than ${MAX_YAML_DEPTH} levels`, path);
+    throw new SourceRefused(
+      'info_file_too_deep',
+      `info file ${quote(path)} nests deeper than ${MAX_YAML_DEPTH} levels`,
+      path,
+    );
   };
   const indents: number[] = [];
   for (const line of content.split('\n')) {

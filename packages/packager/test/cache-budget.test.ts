@@ -14,7 +14,13 @@ const TAG = '8.x-1.0';
 async function fetchInto(cacheDir: string, project: string, cacheBytes?: number): Promise<void> {
   const repo = await createRepo({ [`${project}.info.yml`]: `name: ${project}\n`, 'data.txt': project.repeat(5_000) });
   repo.tag(TAG);
-  await checkout({ project, gitUrl: repo.url, ref: { tag: TAG }, git: { ...gitOptions(cacheDir), cacheBytes }, limits: LIMITS });
+  await checkout({
+    project,
+    gitUrl: repo.url,
+    ref: { tag: TAG },
+    git: { ...gitOptions(cacheDir), cacheBytes },
+    limits: LIMITS,
+  });
 }
 
 /** Dates a repository's last use `secondsAgo`. */
@@ -55,11 +61,20 @@ describe('the git cache disk budget', () => {
 describe('fetching only what packaging needs', () => {
   it('fetches the tag shallow: one commit of a long history', async () => {
     const repo = await createRepo({ 'deep.info.yml': 'name: Deep\n' });
-    for (let i = 0; i < 30; i++) repo.commit({ 'deep.info.yml': 'name: Deep\n', 'history.txt': `${i}\n`.repeat(1000) }, 1_764_288_000 + i);
+    for (let i = 0; i < 30; i++)
+      repo.commit({ 'deep.info.yml': 'name: Deep\n', 'history.txt': `${i}\n`.repeat(1000) }, 1_764_288_000 + i);
     repo.tag(TAG);
     const cacheDir = tempDir();
-    const co = await checkout({ project: 'deep', gitUrl: repo.url, ref: { tag: TAG }, git: gitOptions(cacheDir), limits: LIMITS });
-    const count = execFileSync('git', ['--git-dir', co.repoDir, 'rev-list', '--count', co.commit], { encoding: 'utf8' }).trim();
+    const co = await checkout({
+      project: 'deep',
+      gitUrl: repo.url,
+      ref: { tag: TAG },
+      git: gitOptions(cacheDir),
+      limits: LIMITS,
+    });
+    const count = execFileSync('git', ['--git-dir', co.repoDir, 'rev-list', '--count', co.commit], {
+      encoding: 'utf8',
+    }).trim();
     expect(count).toBe('1');
     expect(existsSync(join(co.repoDir, 'shallow'))).toBe(true);
   });

@@ -15,7 +15,13 @@ async function tagged(files: Record<string, FileSpec>): Promise<TestRepo> {
 }
 
 async function refusal(repo: TestRepo, { packaging = false } = {}): Promise<SourceRefused> {
-  const error = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: TAG }, git: gitOptions(), limits: LIMITS })
+  const error = await checkout({
+    project: 'foo',
+    gitUrl: repo.url,
+    ref: { tag: TAG },
+    git: gitOptions(),
+    limits: LIMITS,
+  })
     .then(async (co) => {
       if (!packaging) return undefined;
       const built = await archives(co, { project: 'foo', version: TAG, type: 'module' });
@@ -45,7 +51,7 @@ describe('trees that unpack differently on other systems are refused', () => {
 
   it('path_case_collision: a symlink whose check could be escaped through another spelling', async () => {
     // `Dir` is a real folder and `dir` a link out of the tree: on macOS they are one name.
-    const e = await refusal(await tagged({ 'Dir/a.txt': 'a', 'dir': { symlink: 'Dir' } }));
+    const e = await refusal(await tagged({ 'Dir/a.txt': 'a', dir: { symlink: 'Dir' } }));
     expect(e.rule).toBe('path_case_collision');
   });
 });
@@ -81,7 +87,10 @@ describe('info files are bounded before they are read', () => {
   });
 
   it('info_file_too_deep: YAML nested 200,000 levels (seconds of parsing and a blown stack)', async () => {
-    const e = await refusal(await tagged({ 'foo.info.yml': `name: Foo\nx: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n` }), { packaging: true });
+    const e = await refusal(
+      await tagged({ 'foo.info.yml': `name: Foo\nx: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n` }),
+      { packaging: true },
+    );
     expect([e.rule, e.path]).toEqual(['info_file_too_deep', 'foo.info.yml']);
   });
 
@@ -93,14 +102,28 @@ describe('info files are bounded before they are read', () => {
 
   it('info_file_not_yaml: aliases expanding past the limit (billion laughs)', async () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) lines.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(10).fill(`*${'abcdefghi'[i - 1]}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(10)
+          .fill(`*${'abcdefghi'[i - 1]}`)
+          .join(', ')}]`,
+      );
     const e = await refusal(await tagged({ 'foo.info.yml': `name: Foo\n${lines.join('\n')}\n` }), { packaging: true });
     expect(e.rule).toBe('info_file_not_yaml');
   });
 
   it('accepts an ordinary info.yml', async () => {
-    const repo = await tagged({ 'foo.info.yml': "name: Foo\ntype: module\ncore_version_requirement: ^10 || ^11\ndependencies:\n  - drupal:views\nconfig:\n  nested:\n    - [a, {b: c}]\n" });
-    const co = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: TAG }, git: gitOptions(), limits: LIMITS });
+    const repo = await tagged({
+      'foo.info.yml':
+        'name: Foo\ntype: module\ncore_version_requirement: ^10 || ^11\ndependencies:\n  - drupal:views\nconfig:\n  nested:\n    - [a, {b: c}]\n',
+    });
+    const co = await checkout({
+      project: 'foo',
+      gitUrl: repo.url,
+      ref: { tag: TAG },
+      git: gitOptions(),
+      limits: LIMITS,
+    });
     const built = await archives(co, { project: 'foo', version: TAG, type: 'module' });
     built.tarGz.destroy();
     built.zip.destroy();
@@ -118,15 +141,27 @@ describe('legacy .info files are read as Drupal 7 reads them before lines are ap
   });
 
   it('accepts quotes that close, escaped quotes and array keys', async () => {
-    const repo = await tagged({ 'foo.info': 'name = "Foo"\ndescription = "Say \\"hi\\"\nover two lines"\ndependencies[] = views\nfiles[] = foo.test\n' });
-    const co = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: TAG }, git: gitOptions(), limits: LIMITS });
+    const repo = await tagged({
+      'foo.info':
+        'name = "Foo"\ndescription = "Say \\"hi\\"\nover two lines"\ndependencies[] = views\nfiles[] = foo.test\n',
+    });
+    const co = await checkout({
+      project: 'foo',
+      gitUrl: repo.url,
+      ref: { tag: TAG },
+      git: gitOptions(),
+      limits: LIMITS,
+    });
     expect(co.entries.map((entry) => entry.path)).toContain('foo.info');
   });
 });
 
 describe('raw trees git itself refuses', () => {
   it('git_objects_invalid: fsck on fetch refuses `..` before anything is listed', async () => {
-    const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: '..', mode: '40000', oid: rawTreeWith(r, [{ name: 'x', content: 'x' }]) }]), TAG);
+    const repo = await makeRawRepo(
+      (r) => rawTreeWith(r, [{ name: '..', mode: '40000', oid: rawTreeWith(r, [{ name: 'x', content: 'x' }]) }]),
+      TAG,
+    );
     expect((await refusal(repo)).rule).toBe('git_objects_invalid');
   });
 });

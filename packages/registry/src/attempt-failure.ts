@@ -21,6 +21,11 @@ export function failureDetail(error: Error): string | null {
 /** A failure worth retrying, as people read it. */
 export function transientFailure(error: unknown): AttemptFailure {
   if (!(error instanceof Error)) return { message: 'internal error', detail: null };
-  const fromGit = error instanceof GitFetchFailed || error instanceof GitFailed || /^git(_fetch_failed:| \S+ (timed out|failed|printed))/.test(error.message);
-  return fromGit ? { message: error.message, detail: failureDetail(error) } : { message: 'internal error', detail: null };
+  const fromGit =
+    error instanceof GitFetchFailed ||
+    error instanceof GitFailed ||
+    /^git(_fetch_failed:| \S+ (timed out|failed|printed))/.test(error.message);
+  return fromGit
+    ? { message: error.message, detail: failureDetail(error) }
+    : { message: 'internal error', detail: null };
 }

@@ -25,13 +25,25 @@ export async function checkProjectQuota(registry: Registry, actor: Actor): Promi
 export async function checkReleaseQuota(registry: Registry, project: { id: string; name: string }): Promise<void> {
   const limit = registry.config.quotas.releasesPerProjectHour;
   if ((await quotas.countTaggedReleasesSince(registry.db, project.id, HOUR)) >= limit) {
-    throw quotaExceeded('MAX_RELEASES_PER_PROJECT_HOUR', limit, `${project.name} has requested ${limit} releases in the last hour`);
+    throw quotaExceeded(
+      'MAX_RELEASES_PER_PROJECT_HOUR',
+      limit,
+      `${project.name} has requested ${limit} releases in the last hour`,
+    );
   }
 }
 
-export async function checkDevBuildQuota(registry: Registry, project: { name: string }, release: { id: string; version: string }): Promise<void> {
+export async function checkDevBuildQuota(
+  registry: Registry,
+  project: { name: string },
+  release: { id: string; version: string },
+): Promise<void> {
   const limit = registry.config.quotas.devBuildsPerBranchDay;
   if ((await quotas.countBuildsSince(registry.db, release.id, DAY)) >= limit) {
-    throw quotaExceeded('MAX_DEV_BUILDS_PER_BRANCH_DAY', limit, `${project.name} ${release.version} has been built ${limit} times in the last day`);
+    throw quotaExceeded(
+      'MAX_DEV_BUILDS_PER_BRANCH_DAY',
+      limit,
+      `${project.name} ${release.version} has been built ${limit} times in the last day`,
+    );
   }
 }

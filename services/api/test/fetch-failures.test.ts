@@ -28,12 +28,25 @@ describe('git fetch failures: permanent ones fail at once, transient ones retry 
   afterAll(() => stack.close());
 
   it('a repository that does not exist fails at once with one short public line; git output goes to maintainers', async () => {
-    expect((await maintainer('POST', '/api/v1/projects', { name: 'gone', title: 'Gone', type: 'module', gitUrl: 'file:///srv/nowhere/gone.git' })).status).toBe(201);
+    expect(
+      (
+        await maintainer('POST', '/api/v1/projects', {
+          name: 'gone',
+          title: 'Gone',
+          type: 'module',
+          gitUrl: 'file:///srv/nowhere/gone.git',
+        })
+      ).status,
+    ).toBe(201);
     expect((await maintainer('POST', '/api/v1/projects/gone/releases', { tag: TAG })).status).toBe(202);
-    const release = await eventually(async () => {
-      const { body } = await anonymous()('GET', `/api/v1/projects/gone/releases/${TAG}`);
-      return body.status === 'failed' ? body : undefined;
-    }, 30_000, 'the release to fail');
+    const release = await eventually(
+      async () => {
+        const { body } = await anonymous()('GET', `/api/v1/projects/gone/releases/${TAG}`);
+        return body.status === 'failed' ? body : undefined;
+      },
+      30_000,
+      'the release to fail',
+    );
     expect(release.error).toBe('git_fetch_failed: repository not found');
     expect(release.attempts).toBe(1);
     expect(release.lastError).toBeNull();
@@ -49,12 +62,18 @@ describe('git fetch failures: permanent ones fail at once, transient ones retry 
 
   it('a host that refuses connections is retried, and the release says so meanwhile', async () => {
     const gitUrl = `https://127.0.0.1:${await closedPort()}/flaky.git`;
-    expect((await maintainer('POST', '/api/v1/projects', { name: 'flaky', title: 'Flaky', type: 'module', gitUrl })).status).toBe(201);
+    expect(
+      (await maintainer('POST', '/api/v1/projects', { name: 'flaky', title: 'Flaky', type: 'module', gitUrl })).status,
+    ).toBe(201);
     expect((await maintainer('POST', '/api/v1/projects/flaky/releases', { tag: TAG })).status).toBe(202);
-    const retrying = await eventually(async () => {
-      const { body } = await anonymous()('GET', `/api/v1/projects/flaky/releases/${TAG}`);
-      return body.lastError !== null && body.status === 'queued' ? body : undefined;
-    }, 30_000, 'the release to wait for a retry');
+    const retrying = await eventually(
+      async () => {
+        const { body } = await anonymous()('GET', `/api/v1/projects/flaky/releases/${TAG}`);
+        return body.lastError !== null && body.status === 'queued' ? body : undefined;
+      },
+      30_000,
+      'the release to wait for a retry',
+    );
     expect(retrying.lastError).toBe('git_fetch_failed: could not connect');
     expect(retrying.error).toBeNull();
     expect(retrying.attempts).toBeGreaterThanOrEqual(1);
@@ -66,9 +85,13 @@ describe('git fetch failures: permanent ones fail at once, transient ones retry 
     expect(failure.body.detail).toMatch(/Failed to connect to 127\.0\.0\.1 port \d+/);
 
     // Retried: a later attempt is made (the first retry waits 2 s).
-    await eventually(async () => {
-      const { body } = await anonymous()('GET', `/api/v1/projects/flaky/releases/${TAG}`);
-      return body.attempts >= 2 ? body : undefined;
-    }, 30_000, 'a second attempt');
+    await eventually(
+      async () => {
+        const { body } = await anonymous()('GET', `/api/v1/projects/flaky/releases/${TAG}`);
+        return body.attempts >= 2 ? body : undefined;
+      },
+      30_000,
+      'a second attempt',
+    );
   });
 });

@@ -5,7 +5,8 @@ import { seedRelease } from './feed-seed.ts';
 
 const T = 1_764_288_000;
 const FEED = '/release-history/token/all';
-const get = (target: string, ...headers: string[]) => ['GET ' + target + ' HTTP/1.1', 'Host: packhouse.test', ...headers, '', ''].join('\r\n');
+const get = (target: string, ...headers: string[]) =>
+  ['GET ' + target + ' HTTP/1.1', 'Host: packhouse.test', ...headers, '', ''].join('\r\n');
 const MB = 1024 * 1024;
 
 function connect(port: number): Promise<net.Socket> {
@@ -21,7 +22,8 @@ async function fetchOnce(port: number, target: string): Promise<{ status: number
   return { status: response.status, cache: response.headers.get('x-packhouse-cache') ?? undefined, bytes: body.length };
 }
 
-const closed = (socket: net.Socket) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
+const closed = (socket: net.Socket) =>
+  new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
 
 // Every scenario runs against the front door and against Node's own server behind FEED_FRONT_DOOR=off.
 describe.each([['on'], ['off']])('hostile feed clients (FEED_FRONT_DOOR=%s)', (frontDoor) => {
@@ -32,9 +34,15 @@ describe.each([['on'], ['off']])('hostile feed clients (FEED_FRONT_DOOR=%s)', (f
   beforeAll(async () => {
     stack = await startStack({ FEED_FRONT_DOOR: frontDoor });
     port = (stack.app.server.address() as AddressInfo).port;
-    await client(stack.app, stack.adminToken)('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });
+    await client(stack.app, stack.adminToken)('POST', '/api/v1/projects', {
+      name: 'token',
+      title: 'Token',
+      type: 'module',
+      gitUrl: 'file:///srv/token',
+    });
     // A feed of some size, so that every answer a client does not read weighs ~100 KB.
-    for (let minor = 0; minor < 120; minor++) await seedRelease(stack.registry, 'token', { version: `8.x-1.${minor}`, commitTime: T + minor });
+    for (let minor = 0; minor < 120; minor++)
+      await seedRelease(stack.registry, 'token', { version: `8.x-1.${minor}`, commitTime: T + minor });
     await fetchOnce(port, FEED);
     const hit = await fetchOnce(port, FEED);
     expect(hit.cache).toBe('hit');
@@ -65,7 +73,11 @@ describe.each([['on'], ['off']])('hostile feed clients (FEED_FRONT_DOOR=%s)', (f
       if (received.length < 20 * feedBytes) received = Buffer.concat([received, chunk]);
     });
     attacker.resume();
-    await eventually(async () => (received.length >= 10 * feedBytes ? true : undefined), 20_000, 'the attacker to be answered once it reads');
+    await eventually(
+      async () => (received.length >= 10 * feedBytes ? true : undefined),
+      20_000,
+      'the attacker to be answered once it reads',
+    );
     expect(received.toString('latin1', 0, 15)).toBe('HTTP/1.1 200 OK');
     attacker.destroy();
   });
@@ -84,7 +96,11 @@ describe.each([['on'], ['off']])('hostile feed clients (FEED_FRONT_DOOR=%s)', (f
       await new Promise((resolve) => setTimeout(resolve, 100));
       if (sent > 80) break;
     }
-    await eventually(async () => (slow.destroyed || slow.readableEnded ? true : undefined), 30_000, 'the slow client to be cut off');
+    await eventually(
+      async () => (slow.destroyed || slow.readableEnded ? true : undefined),
+      30_000,
+      'the slow client to be cut off',
+    );
     expect(answered).toBe(false);
     expect(sent).toBeLessThan(head.length - 1);
     slow.destroy();
@@ -98,8 +114,14 @@ describe('a client that never reads, on the front door', () => {
   beforeAll(async () => {
     stack = await startStack();
     port = (stack.app.server.address() as AddressInfo).port;
-    await client(stack.app, stack.adminToken)('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });
-    for (let minor = 0; minor < 120; minor++) await seedRelease(stack.registry, 'token', { version: `8.x-1.${minor}`, commitTime: T + minor });
+    await client(stack.app, stack.adminToken)('POST', '/api/v1/projects', {
+      name: 'token',
+      title: 'Token',
+      type: 'module',
+      gitUrl: 'file:///srv/token',
+    });
+    for (let minor = 0; minor < 120; minor++)
+      await seedRelease(stack.registry, 'token', { version: `8.x-1.${minor}`, commitTime: T + minor });
     await fetchOnce(port, FEED);
   });
   afterAll(() => stack.close());

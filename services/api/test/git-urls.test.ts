@@ -17,12 +17,21 @@ describe('git URLs cannot probe the inside of the network', () => {
     removeRepos();
   });
 
-  const create = (name: string, gitUrl: string) => maintainer('POST', '/api/v1/projects', { name, title: name, type: 'module', gitUrl });
+  const create = (name: string, gitUrl: string) =>
+    maintainer('POST', '/api/v1/projects', { name, title: name, type: 'module', gitUrl });
 
   it.each([
-    ['a host that only starts like the allowed one', 'https://gitlab.example.org.evil.tld/group/x.git', 'git_url_not_allowed'],
+    [
+      'a host that only starts like the allowed one',
+      'https://gitlab.example.org.evil.tld/group/x.git',
+      'git_url_not_allowed',
+    ],
     ['a path that only starts like the allowed one', 'https://gitlab.example.org/groupie/x.git', 'git_url_not_allowed'],
-    ['an encoded slash climbing out of the allowed path', 'https://gitlab.example.org/group/..%2f..%2fadmin/x.git', 'git_url_not_allowed'],
+    [
+      'an encoded slash climbing out of the allowed path',
+      'https://gitlab.example.org/group/..%2f..%2fadmin/x.git',
+      'git_url_not_allowed',
+    ],
   ])('refuses %s at creation', async (_why, gitUrl, rule) => {
     const response = await create('probe', gitUrl);
     expect(response.status).toBe(422);
@@ -43,7 +52,12 @@ describe('git URLs cannot probe the inside of the network', () => {
         ['https://[0:0:0:0:0:ffff:a00:5]/x.git', 'ipv4-mapped'],
         ['https://localhost/x.git', 'loopback'],
       ]) {
-        const response = await admin('POST', '/api/v1/projects', { name: 'probe', title: 'Probe', type: 'module', gitUrl });
+        const response = await admin('POST', '/api/v1/projects', {
+          name: 'probe',
+          title: 'Probe',
+          type: 'module',
+          gitUrl,
+        });
         expect([gitUrl, response.status]).toEqual([gitUrl, 422]);
         expect(response.body.error.message).toContain('(rule address_forbidden)');
         expect(response.body.error.message).toContain(`is a ${addressClass} address`);
@@ -59,16 +73,28 @@ describe('git URLs cannot probe the inside of the network', () => {
     repo.tag(TAG);
     expect((await create('rebind', repo.url)).status).toBe(201);
     // As if the host's DNS now answered with a loopback address: the row holds an allowed URL whose host resolves inside.
-    await stack.registry.db.updateTable('projects').set({ gitUrl: 'https://localhost/rebind.git' }).where('name', '=', 'rebind').execute();
+    await stack.registry.db
+      .updateTable('projects')
+      .set({ gitUrl: 'https://localhost/rebind.git' })
+      .where('name', '=', 'rebind')
+      .execute();
     expect((await maintainer('POST', '/api/v1/projects/rebind/releases', { tag: TAG })).status).toBe(202);
-    const release = await eventually(async () => {
-      const { body } = await client(stack.app)('GET', `/api/v1/projects/rebind/releases/${TAG}`);
-      return body.status === 'failed' ? body : undefined;
-    }, 30_000, 'the release to fail');
+    const release = await eventually(
+      async () => {
+        const { body } = await client(stack.app)('GET', `/api/v1/projects/rebind/releases/${TAG}`);
+        return body.status === 'failed' ? body : undefined;
+      },
+      30_000,
+      'the release to fail',
+    );
     expect(release.files).toEqual([]);
     expect(release.error).toContain('(rule address_forbidden)');
     expect(release.error).toContain('localhost resolves to ');
-    const row = await stack.registry.db.selectFrom('releases').select('attempts').where('version', '=', TAG).executeTakeFirstOrThrow();
+    const row = await stack.registry.db
+      .selectFrom('releases')
+      .select('attempts')
+      .where('version', '=', TAG)
+      .executeTakeFirstOrThrow();
     expect(row.attempts).toBe(1);
   });
 

@@ -7,7 +7,12 @@ async function seenAddress(stack: Stack, forwardedFor: string): Promise<string> 
   const app = await buildApp(stack.registry);
   app.get('/test/address', async (request) => ({ ip: request.ip, protocol: request.protocol }));
   try {
-    const response = await app.inject({ method: 'GET', url: '/test/address', remoteAddress: '203.0.113.7', headers: { 'x-forwarded-for': forwardedFor, 'x-forwarded-proto': 'https' } });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/test/address',
+      remoteAddress: '203.0.113.7',
+      headers: { 'x-forwarded-for': forwardedFor, 'x-forwarded-proto': 'https' },
+    });
     return response.json().ip;
   } finally {
     await app.close();

@@ -6,7 +6,11 @@ import type { Executor } from '../connection.ts';
 
 /** Projects the user maintains. */
 export async function countMaintained(db: Executor, userId: string): Promise<number> {
-  const row = await db.selectFrom('maintainers').select((eb) => eb.fn.countAll<string>().as('count')).where('userId', '=', userId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('maintainers')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('userId', '=', userId)
+    .executeTakeFirstOrThrow();
   return Number(row.count);
 }
 

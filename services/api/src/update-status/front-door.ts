@@ -153,7 +153,9 @@ class FeedConnection {
     const poll = end + HEAD_END.length <= MAX_HEAD ? parsePoll(pending.toString('latin1', 0, end)) : null;
     if (poll === null) return this.handOff();
     this.busy = true;
-    this.door.updateStatus.cache.lookup(poll.key, (representation) => this.answer(poll, end + HEAD_END.length, representation));
+    this.door.updateStatus.cache.lookup(poll.key, (representation) =>
+      this.answer(poll, end + HEAD_END.length, representation),
+    );
   }
 
   private answer(poll: Poll, length: number, representation: FeedRepresentation | undefined): void {

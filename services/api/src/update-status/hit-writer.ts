@@ -90,7 +90,10 @@ export class HitWriter {
         return Buffer.from(text, 'latin1');
       };
       found = {
-        full: { identity: head(representation.status, identity.full.hit), gzip: head(representation.status, gzip.full.hit) },
+        full: {
+          identity: head(representation.status, identity.full.hit),
+          gzip: head(representation.status, gzip.full.hit),
+        },
         notModified: { identity: head(304, identity.notModified.hit), gzip: head(304, gzip.notModified.hit) },
       };
       this.heads.set(representation, found);

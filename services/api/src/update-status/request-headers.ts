@@ -13,7 +13,8 @@ export interface FeedRequestHeaders extends Preconditions {
  */
 export function addFeedHeader(found: FeedRequestHeaders, lower: string, value: string): void {
   if (lower === 'accept-encoding') found.acceptEncoding ??= value;
-  else if (lower === 'if-none-match') found.ifNoneMatch = found.ifNoneMatch === undefined ? value : `${found.ifNoneMatch}, ${value}`;
+  else if (lower === 'if-none-match')
+    found.ifNoneMatch = found.ifNoneMatch === undefined ? value : `${found.ifNoneMatch}, ${value}`;
   else if (lower === 'if-modified-since') found.ifModifiedSince ??= value;
 }
 

@@ -22,7 +22,10 @@ export class ResponseClock {
       this.second = now;
       this.keepAliveMs = keepAliveMs;
       const date = `Date: ${new Date(now * 1000).toUTCString()}\r\n`;
-      this.keepAlive = Buffer.from(`${date}Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAliveMs / 1000)}\r\n\r\n`, 'latin1');
+      this.keepAlive = Buffer.from(
+        `${date}Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAliveMs / 1000)}\r\n\r\n`,
+        'latin1',
+      );
       this.close = Buffer.from(`${date}Connection: close\r\n\r\n`, 'latin1');
     }
     return now;
