@@ -139,7 +139,7 @@ class FeedConnection {
   /** Reads the next request, if a whole head has arrived. */
   private next(): void {
     const pending = this.pending;
-    if (pending === null || pending.length <= MAX_PENDING) this.socket.resume();
+    if ((pending === null || pending.length <= MAX_PENDING) && this.socket.isPaused()) this.socket.resume();
     if (pending === null) return;
     const end = pending.indexOf(HEAD_END);
     if (end === -1) {
