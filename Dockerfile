@@ -9,5 +9,5 @@ COPY tsconfig.json turbo.json ./
 COPY scripts ./scripts
 RUN npm ci --omit=optional --no-audit --no-fund && npm run bundle && mkdir -p /app/data && chown node /app/data
 USER node
-EXPOSE 3000
+EXPOSE 3000 9464
 CMD ["node", "--enable-source-maps", "dist/api.mjs"]

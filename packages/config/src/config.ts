@@ -18,7 +18,7 @@ export interface Config {
   adminToken: string | undefined;
   git: { allowedSources: string[]; cacheDir: string; timeoutMs: number; allowLoopback: boolean; cacheBytes: number };
   limits: { maxFileBytes: number; maxTotalBytes: number; maxFiles: number };
-  worker: { concurrency: number; reconcileAfterMs: number };
+  worker: { concurrency: number; reconcileAfterMs: number } & WorkerOperations;
   /** Update status feeds and usage statistics. */
   updateStatus: { feedCacheBytes: number; usageFlushMs: number; siteKeySecret: string };
   logLevel: string;
@@ -26,6 +26,26 @@ export interface Config {
   http: { feedFrontDoor: boolean; trustProxy: boolean };
   /** What one user, project or branch may ask of the workers. */
   quotas: { projectsPerUser: number; releasesPerProjectHour: number; devBuildsPerBranchDay: number };
+}
+
+/** How a worker process is watched and how fast it takes over what others left behind. */
+export interface WorkerOperations {
+  /** Port of the worker's /metrics listener; 0 picks a free one (several workers on one host, tests). */
+  metricsPort: number;
+  /** How long a job's lock lives without renewal before another worker takes the job over. */
+  lockMs: number;
+  reconcileEveryMs: number;
+  /** S3 objects under archives/ that no release file names are deleted once this old. */
+  orphanAfterMs: number;
+}
+
+function workerOperations(env: Env): WorkerOperations {
+  return {
+    metricsPort: int(env, 'WORKER_METRICS_PORT', 9464, { min: 0, max: 65535 }),
+    lockMs: int(env, 'WORKER_LOCK_MS', 30_000, { min: 1000 }),
+    reconcileEveryMs: int(env, 'RECONCILE_EVERY_MS', 15_000, { min: 500 }),
+    orphanAfterMs: int(env, 'ORPHAN_SWEEP_AFTER_MS', 3_600_000),
+  };
 }
 
 const MB = 1024 * 1024;
@@ -79,6 +99,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     worker: {
       concurrency: int(env, 'WORKER_CONCURRENCY', 2, { min: 1, max: 64 }),
       reconcileAfterMs: int(env, 'RECONCILE_AFTER_MS', 60_000, { min: 1000 }),
+      ...workerOperations(env),
     },
     updateStatus: {
       feedCacheBytes: int(env, 'FEED_CACHE_MB', 256, { min: 0, max: 65_536 }) * MB,

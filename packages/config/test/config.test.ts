@@ -35,9 +35,19 @@ describe('loadConfig', () => {
     [{ GIT_ALLOWED_SOURCES: 'ext::sh' }, 'GIT_ALLOWED_SOURCES'],
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ WORKER_METRICS_PORT: '-1' }, 'WORKER_METRICS_PORT'],
+    [{ WORKER_LOCK_MS: '10' }, 'WORKER_LOCK_MS'],
+    [{ ORPHAN_SWEEP_AFTER_MS: 'an hour' }, 'ORPHAN_SWEEP_AFTER_MS'],
   ])('refuses %j naming the variable', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));
+  });
+
+  it('reads the worker operations settings, an hour before an orphan object is swept', () => {
+    const defaults = { metricsPort: 9464, lockMs: 30_000, reconcileEveryMs: 15_000, orphanAfterMs: 3_600_000 };
+    expect(loadConfig({}).worker).toMatchObject(defaults);
+    const forTests = loadConfig({ WORKER_METRICS_PORT: '0', ORPHAN_SWEEP_AFTER_MS: '0' }).worker;
+    expect(forTests).toMatchObject({ metricsPort: 0, orphanAfterMs: 0 });
   });
 
   it('reads lists of allowed git sources', () => {

@@ -1,4 +1,4 @@
-export { createDb, snapshot, type Db, type Executor, type Tx } from './connection.ts';
+export { createDb, isDatabaseUnavailable, poolStats, snapshot, type Db, type Executor, type Tx } from './connection.ts';
 export { dropDatabase, ensureDatabase, migrate, MIGRATIONS_DIR, verifyMigrations } from './migrate.ts';
 export { checksumOf, MigrationEdited } from './migration-files.ts';
 export type * from './schema.ts';
@@ -13,6 +13,7 @@ export * as updateStatus from './repositories/update-status.ts';
 export * as support from './repositories/support.ts';
 export * as usage from './repositories/usage.ts';
 export * as quotas from './repositories/quotas.ts';
+export * as orphans from './repositories/orphans.ts';
 export type { FeedFileRow, FeedListRow, FeedReleaseRow, FeedSourceRow } from './repositories/update-status.ts';
 export type { UsageHit, WeeklyVersionCount } from './repositories/usage.ts';
 export { ChangeListener, type ChangeListenerOptions, type Synced } from './listener.ts';

@@ -21,16 +21,16 @@ export function isAddressAllowed(ip: string, options: EgressOptions = {}): boole
   return addressClass === 'public' || (addressClass === 'loopback' && options.allowLoopback === true);
 }
 
-/** Throws `EgressError` (`address-forbidden`) unless a fetch may connect to this address; returns its canonical form. */
+/** Throws `EgressError` (`address_forbidden`) unless a fetch may connect to this address; returns its canonical form. */
 export function checkAddress(ip: string, options: EgressOptions = {}, host = ip): string {
   const literal = parseIpLiteral(ip);
   const addressClass: AddressClass | null = literal ? classifyAddress(literal.address) : null;
   if (!literal || !addressClass)
-    throw new EgressError('address-forbidden', host, `${JSON.stringify(ip)} is not an IP address.`);
+    throw new EgressError('address_forbidden', host, `${JSON.stringify(ip)} is not an IP address.`);
   if (!isAddressAllowed(literal.address, options)) {
     const via = host === ip ? '' : `${host} resolves to `;
     throw new EgressError(
-      'address-forbidden',
+      'address_forbidden',
       host,
       `${via}${literal.address} is a ${addressClass} address, which Packhouse does not connect to.`,
       literal.address,
@@ -59,9 +59,9 @@ export async function resolvePublicHost(host: string, options: ResolveOptions = 
   try {
     addresses = await (options.lookup ?? systemLookup)(name);
   } catch (error) {
-    throw new EgressError('host-unresolvable', host, `${host} does not resolve: ${(error as Error).message}`);
+    throw new EgressError('host_unresolvable', host, `${host} does not resolve: ${(error as Error).message}`);
   }
   if (addresses.length === 0)
-    throw new EgressError('host-unresolvable', host, `${host} does not resolve to any address.`);
+    throw new EgressError('host_unresolvable', host, `${host} does not resolve to any address.`);
   return [...new Set(addresses.map((address) => checkAddress(address, options, host)))];
 }

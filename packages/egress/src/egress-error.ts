@@ -1,8 +1,8 @@
 /**
- * Why a host may not be reached. `address-forbidden`: the host is, or resolves to, an address
- * inside the network (the class says which); `host-unresolvable`: DNS gave no address.
+ * Why a host may not be reached. `address_forbidden`: the host is, or resolves to, an address
+ * inside the network (the class says which); `host_unresolvable`: DNS gave no address.
  */
-export type EgressRule = 'address-forbidden' | 'host-unresolvable';
+export type EgressRule = 'address_forbidden' | 'host_unresolvable';
 
 export class EgressError extends Error {
   override readonly name = 'EgressError';
@@ -11,7 +11,7 @@ export class EgressError extends Error {
     readonly rule: EgressRule,
     readonly host: string,
     message: string,
-    /** The forbidden address and its class, for `address-forbidden`. */
+    /** The forbidden address and its class, for `address_forbidden`. */
     readonly address?: string,
     readonly addressClass?: string,
   ) {

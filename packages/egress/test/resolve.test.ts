@@ -23,7 +23,7 @@ describe('checkAddress', () => {
         return caught as EgressError;
       }
     })();
-    expect(error).toMatchObject({ rule: 'address-forbidden', address: '169.254.169.254', addressClass: 'metadata' });
+    expect(error).toMatchObject({ rule: 'address_forbidden', address: '169.254.169.254', addressClass: 'metadata' });
     expect(error?.message).toContain('metadata');
   });
 
@@ -37,7 +37,7 @@ describe('checkAddress', () => {
 describe('resolvePublicHost', () => {
   it('refuses a name that resolves to loopback through the system resolver', async () => {
     const error = await refusal(resolvePublicHost('localhost'));
-    expect(error.rule).toBe('address-forbidden');
+    expect(error.rule).toBe('address_forbidden');
     expect(error.host).toBe('localhost');
     expect(error.addressClass).toBe('loopback');
     expect(error.message).toMatch(/^localhost resolves to /);
@@ -51,11 +51,11 @@ describe('resolvePublicHost', () => {
 
   it('checks literals in every spelling without asking DNS', async () => {
     await expect(resolvePublicHost('[::ffff:10.0.0.1]')).rejects.toMatchObject({
-      rule: 'address-forbidden',
+      rule: 'address_forbidden',
       addressClass: 'ipv4-mapped',
     });
     await expect(resolvePublicHost('0x7f.1')).rejects.toMatchObject({
-      rule: 'address-forbidden',
+      rule: 'address_forbidden',
       addressClass: 'loopback',
     });
     await expect(resolvePublicHost('2130706433', { allowLoopback: true })).resolves.toEqual(['127.0.0.1']);
@@ -65,7 +65,7 @@ describe('resolvePublicHost', () => {
   it('refuses a name when any one of its addresses is forbidden', async () => {
     const lookup = async () => ['93.184.215.14', '10.1.2.3'];
     const error = await refusal(resolvePublicHost('mixed.example', { lookup }));
-    expect(error).toMatchObject({ rule: 'address-forbidden', address: '10.1.2.3', addressClass: 'private' });
+    expect(error).toMatchObject({ rule: 'address_forbidden', address: '10.1.2.3', addressClass: 'private' });
     await expect(
       resolvePublicHost('public.example', { lookup: async () => ['93.184.215.14', '2606:4700::1111'] }),
     ).resolves.toEqual(['93.184.215.14', '2606:4700:0:0:0:0:0:1111']);
@@ -73,7 +73,7 @@ describe('resolvePublicHost', () => {
 
   it('names a host that does not resolve', async () => {
     const error = await refusal(resolvePublicHost('no-such-host.invalid'));
-    expect(error.rule).toBe('host-unresolvable');
+    expect(error.rule).toBe('host_unresolvable');
     expect(error.host).toBe('no-such-host.invalid');
   });
 });

@@ -31,7 +31,7 @@ export async function pinGitHost(
     addresses = await resolvePublicHost(host, { allowLoopback: options.allowLoopback === true });
   } catch (error) {
     if (!(error instanceof EgressError)) throw error;
-    if (error.rule === 'address-forbidden')
+    if (error.rule === 'address_forbidden')
       throw new SourceRefused('address_forbidden', `git URL ${quote(url)} leads inside the network: ${error.message}`);
     if (unresolvable === 'refused')
       throw new SourceRefused('host_unresolvable', `git URL ${quote(url)}: ${error.message}`);

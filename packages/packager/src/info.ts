@@ -4,7 +4,8 @@ import { quote, SourceRefused } from './errors.ts';
 import { checkYamlDepth, MAX_YAML_ALIASES } from './yaml-limits.ts';
 
 /**
- * Drupal info files, rewritten as drupal.org's packaging does (DESIGN.md section 6).
+ * Drupal info files, rewritten as drupal.org's packaging does (packages/packager/README.md,
+ * "Info files").
  * Pure functions: the date comes from the datestamp, never from the clock, so a rebuild
  * yields the same bytes.
  */

@@ -7,5 +7,12 @@ export {
   type PackagingJob,
 } from './catalog.ts';
 export { redisConnection } from './connection.ts';
-export { createPackagingQueue, createPackagingWorker, isLastAttempt, retryDelayMs, type PackagingQueue } from './packaging.ts';
-export { UnrecoverableError, type Job } from 'bullmq';
+export {
+  createPackagingQueue,
+  createPackagingWorker,
+  isLastAttempt,
+  postpone,
+  retryDelayMs,
+  type PackagingQueue,
+} from './packaging.ts';
+export { DelayedError, UnrecoverableError, type Job } from 'bullmq';

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Queue, Worker, type Job, type Processor } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PACKAGING_QUEUE, packageDevBuild, packageRelease, type PackagingJob } from './catalog.ts';
 
@@ -22,11 +22,28 @@ export function createPackagingQueue(connection: Redis, prefix: string, onError:
     queue,
     async enqueue(releaseId: string): Promise<void> {
       await ready();
-      await queue.add(packageRelease.name, { releaseId }, { ...packageRelease.options, jobId: packageRelease.jobId(releaseId) });
+      await queue.add(
+        packageRelease.name,
+        { releaseId },
+        { ...packageRelease.options, jobId: packageRelease.jobId(releaseId) },
+      );
     },
     async enqueueDevBuild(buildId: string): Promise<void> {
       await ready();
-      await queue.add(packageDevBuild.name, { buildId }, { ...packageDevBuild.options, jobId: packageDevBuild.jobId(buildId) });
+      await queue.add(
+        packageDevBuild.name,
+        { buildId },
+        { ...packageDevBuild.options, jobId: packageDevBuild.jobId(buildId) },
+      );
+    },
+    /** Jobs by state and the age of the oldest waiting one (for metrics). */
+    async snapshot(): Promise<{ counts: Record<string, number>; oldestWaitingSeconds: number }> {
+      await ready();
+      const [counts, [oldest]] = await Promise.all([
+        queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed'),
+        queue.getJobs(['wait'], 0, 0, true),
+      ]);
+      return { counts, oldestWaitingSeconds: oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1000) : 0 };
     },
     async ping(): Promise<void> {
       await connection.ping();
@@ -40,13 +57,33 @@ export function createPackagingQueue(connection: Redis, prefix: string, onError:
   };
 }
 
+/**
+ * `lockMs`: a worker renews its jobs' locks every half of it; a job whose lock lapsed (its
+ * worker died or froze) is handed to another worker at the next stalled check, as often.
+ */
 export function createPackagingWorker(
   connection: Redis,
   prefix: string,
-  concurrency: number,
+  { concurrency, lockMs }: { concurrency: number; lockMs: number },
   processor: Processor<PackagingJob>,
 ): Worker<PackagingJob> {
-  return new Worker<PackagingJob>(PACKAGING_QUEUE, processor, { connection, prefix, concurrency });
+  return new Worker<PackagingJob>(PACKAGING_QUEUE, processor, {
+    connection,
+    prefix,
+    concurrency,
+    lockDuration: lockMs,
+    stalledInterval: lockMs,
+  });
+}
+
+/**
+ * Puts a running job back for `ms` without using one of its attempts: what it needs
+ * (Postgres, S3) is down, which says nothing about the job. Throws BullMQ's DelayedError,
+ * which the processor lets through.
+ */
+export async function postpone(job: Job, token: string, ms: number): Promise<never> {
+  await job.moveToDelayed(Date.now() + ms, token);
+  throw new DelayedError();
 }
 
 export function isLastAttempt(job: Job): boolean {

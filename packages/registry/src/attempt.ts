@@ -2,7 +2,7 @@ import type { Tx } from '@packhouse/db';
 import { SourceRefused } from '@packhouse/packager';
 import type { Registry } from './context.ts';
 import { failureDetail, transientFailure, type AttemptFailure } from './attempt-failure.ts';
-import { BuildRefused, removeObjects, type Packaged } from './packaging.ts';
+import { BuildRefused, removeObjects, type Packaged, type StoredArchive } from './packaging.ts';
 
 /**
  * One build attempt, the same for every packaging job type (a tagged release, a dev
@@ -28,11 +28,20 @@ import { BuildRefused, removeObjects, type Packaged } from './packaging.ts';
  *
  * Safe to run twice or concurrently: each attempt writes keys of its own and only one
  * transaction can publish. Steps receive the registry with a logger bound to the job's
- * fields. Timings and the outcome are logged once, here, per attempt: the place to count them.
+ * fields. Timings, bytes stored and the outcome are logged once, here, per attempt: the
+ * place to count them.
+ *
+ * A new job type is a `JobType` in a file of its own (see build.ts, dev-build.ts), a
+ * function that calls `runAttempt` with it, and a branch in services/worker's processor.
  */
 export type BuildOutcome = 'published' | 'already-finished' | 'lost-race' | 'unchanged';
 
-export interface JobType<Claimed, Source, Built extends Packaged = Packaged> {
+/** What a job type's package step returns: at least the archives it stored. */
+export interface Built {
+  stored: StoredArchive[];
+}
+
+export interface JobType<Claimed, Source, Archives extends Built = Packaged> {
   /** Names the job type in logs ('release', 'dev-build'). */
   readonly name: string;
   /** Log lines of each outcome, as sentences. */
@@ -44,8 +53,8 @@ export interface JobType<Claimed, Source, Built extends Packaged = Packaged> {
   describeSource(source: Source): Record<string, unknown>;
   fetch(registry: Registry, claimed: Claimed): Promise<Source>;
   shortcut?(registry: Registry, claimed: Claimed, source: Source): Promise<'unchanged' | null>;
-  package(registry: Registry, claimed: Claimed, source: Source, written: string[]): Promise<Built>;
-  publish(tx: Tx, claimed: Claimed, source: Source, built: Built): Promise<boolean>;
+  package(registry: Registry, claimed: Claimed, source: Source, written: string[]): Promise<Archives>;
+  publish(tx: Tx, claimed: Claimed, source: Source, built: Archives): Promise<boolean>;
   /** Records a failure: `message` for everyone, `detail` (git's output) for maintainers only. */
   fail(registry: Registry, claimed: Claimed, failure: AttemptFailure): Promise<void>;
   /** Records a transient failure that the queue retries at `nextAttemptAt`. */
@@ -59,9 +68,9 @@ export interface AttemptOptions {
   retryInMs?: number;
 }
 
-export async function runAttempt<Claimed, Source, Built extends Packaged>(
+export async function runAttempt<Claimed, Source, Archives extends Built>(
   registry: Registry,
-  type: JobType<Claimed, Source, Built>,
+  type: JobType<Claimed, Source, Archives>,
   id: string,
   { lastAttempt = true, retryInMs = 0 }: AttemptOptions = {},
 ): Promise<BuildOutcome> {
@@ -86,14 +95,16 @@ export async function runAttempt<Claimed, Source, Built extends Packaged>(
         package_ms: Math.round(packaged - fetched),
         publish_ms: Math.round(performance.now() - packaged),
         duration_ms: Math.round(performance.now() - started),
+        bytes: built.stored.reduce((sum, archive) => sum + archive.digests.size, 0),
       },
       published ? type.messages.published : type.messages.lostRace,
     );
     return published ? 'published' : 'lost-race';
   } catch (error) {
     if (error instanceof SourceRefused) {
-      await type.fail(scoped, claimed, { message: error.message, detail: failureDetail(error) });
-      scoped.log.warn({ rule: error.rule, reason: error.message, detail: failureDetail(error) ?? undefined }, type.messages.refused);
+      const detail = failureDetail(error);
+      await type.fail(scoped, claimed, { message: error.message, detail });
+      scoped.log.warn({ rule: error.rule, reason: error.message, detail: detail ?? undefined }, type.messages.refused);
       throw new BuildRefused(error.message, { cause: error });
     }
     const failure = transientFailure(error);

@@ -1,5 +1,6 @@
 import type { Config } from '@packhouse/config';
-import { createDb } from '@packhouse/db';
+import { createDb, poolStats } from '@packhouse/db';
+import { createMetrics } from '@packhouse/observability';
 import { createPackagingQueue, redisConnection } from '@packhouse/queue';
 import { createStorage, startEmbeddedS3, type EmbeddedS3 } from '@packhouse/storage';
 import type { Redis } from 'ioredis';
@@ -31,8 +32,11 @@ export async function connectRegistry(config: Readonly<Config>, log: Logger, rol
   const warn = (error: Error) => log.warn({ err: error }, 'Redis connection error.');
   redis.on('error', warn);
   const queue = createPackagingQueue(redis, config.queuePrefix, warn);
+  const metrics = createMetrics();
+  metrics.sources.pool = () => poolStats(db);
+  metrics.sources.queue = () => queue.snapshot();
   return {
-    registry: { db, queue, storage, config, log },
+    registry: { db, queue, storage, config, log, metrics },
     async close() {
       await queue.close();
       redis.disconnect();

@@ -1,5 +1,6 @@
 import type { Config } from '@packhouse/config';
 import type { Db } from '@packhouse/db';
+import type { Metrics } from '@packhouse/observability';
 import type { PackagingQueue } from '@packhouse/queue';
 import type { Storage } from '@packhouse/storage';
 import type { Logger } from 'pino';
@@ -11,6 +12,7 @@ export interface Registry {
   storage: Storage;
   config: Readonly<Config>;
   log: Logger;
+  metrics: Metrics;
 }
 
 /** Who is calling: resolved from the bearer token by the transport. */

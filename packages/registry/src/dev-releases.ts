@@ -9,7 +9,7 @@ import type { ReleaseView } from './views.ts';
 
 export type DevBuildRequest =
   | { outcome: 'queued'; buildId: string }
-  | { outcome: 'already-queued'; buildId: string }
+  | { outcome: 'already_queued'; buildId: string }
   | { outcome: 'unchanged'; commit: string };
 
 /** Registers a release branch (`8.x-1.x`, `2.0.x`) as the `-dev` release and packages its head. */
@@ -56,7 +56,7 @@ export async function requestDevBuild(
   const build = await builds.insertQueuedBuild(registry.db, release.id);
   if (!build) {
     const waiting = await builds.findQueuedBuild(registry.db, release.id);
-    if (waiting) return { outcome: 'already-queued', buildId: waiting.id };
+    if (waiting) return { outcome: 'already_queued', buildId: waiting.id };
     return requestDevBuild(registry, project, release, head);
   }
   await registry.queue.enqueueDevBuild(build.id).catch((error: Error) => {

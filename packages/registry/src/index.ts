@@ -10,11 +10,18 @@ export { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from
 export { findDownload, type Download } from './downloads.ts';
 export { reconcile } from './reconcile.ts';
 export { houseKeep } from './housekeeping.ts';
+export { sweepOrphans } from './sweeper.ts';
 export { unreachable, type Dependency } from './health.ts';
 export type { FileView, ProjectView, ReleaseView } from './views.ts';
 export { connectRegistry, type Connected } from './connect.ts';
 export { refuseEditedMigrations } from './migrations.ts';
-export { feedNotFound, listenForFeedChanges, projectListFeed, releaseHistory, type FeedDocument } from './update-status.ts';
+export {
+  feedNotFound,
+  listenForFeedChanges,
+  projectListFeed,
+  releaseHistory,
+  type FeedDocument,
+} from './update-status.ts';
 export { createUsageRecorder, getUsage, type UsageRecorder, type UsageWeek } from './usage/recorder.ts';
 export { isoWeekLabel, isoWeekStart } from './usage/iso-week.ts';
 export {

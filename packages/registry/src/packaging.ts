@@ -20,9 +20,22 @@ export interface Packaged {
   coreCompatibility: string | null;
 }
 
-export function fetchSource(registry: Registry, project: ProjectRow, ref: { tag: string } | { branch: string }): Promise<Checkout> {
-  const { config } = registry;
-  return checkout({ project: project.name, gitUrl: project.gitUrl, ref, git: config.git, limits: config.limits });
+export async function fetchSource(
+  registry: Registry,
+  project: ProjectRow,
+  ref: { tag: string } | { branch: string },
+): Promise<Checkout> {
+  const { config, metrics } = registry;
+  const started = performance.now();
+  let outcome: 'ok' | 'error' = 'error';
+  try {
+    const { git, limits } = config;
+    const source = await checkout({ project: project.name, gitUrl: project.gitUrl, ref, git, limits });
+    outcome = 'ok';
+    return source;
+  } finally {
+    metrics.gitFetched(outcome, (performance.now() - started) / 1000);
+  }
 }
 
 /** The `core_version_requirement` the archives of `source` would carry, without building them. */
@@ -78,7 +91,9 @@ async function store(
   const { stream, digests } = digestingStream();
   written.push(key);
   await Promise.all([pipeline(body, stream), registry.storage.upload(key, name, stream)]);
-  return { name, archiveType, key, digests: await digests };
+  const stored = { name, archiveType, key, digests: await digests };
+  registry.metrics.packaged(archiveType, stored.digests.size);
+  return stored;
 }
 
 export function removeObjects(registry: Registry, written: string[]): Promise<unknown> {

@@ -68,7 +68,7 @@ export async function updateReleaseSupport(
 }
 
 /**
- * A branch is a version cut after its last dot (DESIGN section 5): `8.x-1.`, `2.0.`, or `3.`
+ * A branch is a version cut after its last dot (packages/versions/README.md, Branches): `8.x-1.`, `2.0.`, or `3.`
  * for a `3.x-dev` major. Checked by building that branch's dev version and cutting it again.
  */
 function checkBranch(branch: string): string {

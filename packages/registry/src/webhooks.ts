@@ -15,7 +15,7 @@ export interface PushEvent {
 }
 
 export interface HookOutcome {
-  outcome: 'release-queued' | 'build-queued' | 'exists' | 'unchanged' | 'already-queued' | 'ignored' | 'pong';
+  outcome: 'release_queued' | 'build_queued' | 'exists' | 'unchanged' | 'already_queued' | 'ignored' | 'pong';
   message: string;
   project?: string;
   version?: string;
@@ -63,7 +63,7 @@ async function onTag(registry: Registry, project: ProjectRow, tag: string): Prom
     if (error instanceof DomainError && error.code === 'invalid') return { ...base, outcome: 'ignored', message: error.message };
     throw error;
   }
-  if (release) return { ...base, version: release.version, outcome: 'release-queued', message: `Release ${release.version} queued.` };
+  if (release) return { ...base, version: release.version, outcome: 'release_queued', message: `Release ${release.version} queued.` };
   const existing = (await releases.findRelease(registry.db, project.id, tag))!;
   return { ...base, version: existing.version, outcome: 'exists', message: `Release ${existing.version} already exists (${existing.status}).` };
 }
@@ -76,9 +76,9 @@ async function onBranch(registry: Registry, project: ProjectRow, branch: string,
   const version = release.version;
   switch (request.outcome) {
     case 'queued':
-      return { ...base, version, outcome: 'build-queued', message: `Build of ${version} queued.` };
-    case 'already-queued':
-      return { ...base, version, outcome: 'already-queued', message: `A build of ${version} is already waiting; it will package the newest head.` };
+      return { ...base, version, outcome: 'build_queued', message: `Build of ${version} queued.` };
+    case 'already_queued':
+      return { ...base, version, outcome: 'already_queued', message: `A build of ${version} is already waiting; it will package the newest head.` };
     case 'unchanged':
       return { ...base, version, outcome: 'unchanged', message: `${branch} is still at ${request.commit}; nothing to package.` };
   }

@@ -13,9 +13,19 @@ export const keys = {
     for (const part of [project, version, buildId, fileName]) {
       if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(part) || part.includes('..')) throw new Error(`unsafe key part: ${part}`);
     }
-    return `archives/${project}/${version}/${buildId}/${fileName}`;
+    return `${ARCHIVES_PREFIX}${project}/${version}/${buildId}/${fileName}`;
+  },
+  /** The project and version an archive key was written for; undefined for any other key. */
+  archiveOwner(key: string): { project: string; version: string } | undefined {
+    if (!key.startsWith(ARCHIVES_PREFIX)) return undefined;
+    const parts = key.slice(ARCHIVES_PREFIX.length).split('/');
+    if (parts.length !== 4) return undefined;
+    return { project: parts[0]!, version: parts[1]! };
   },
 };
+
+/** Every packaged archive lives under this prefix. */
+export const ARCHIVES_PREFIX = 'archives/';
 
 export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 

@@ -24,6 +24,11 @@ export interface StoredObject {
   contentType: string;
 }
 
+export interface ListedObject {
+  key: string;
+  lastModified: Date;
+}
+
 export type Storage = ReturnType<typeof createStorage>;
 
 export function createStorage(options: StorageOptions) {
@@ -92,6 +97,17 @@ export function createStorage(options: StorageOptions) {
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken);
       return found;
+    },
+
+    /** Every object under a prefix with its age, a page at a time (the orphan sweeper reads it). */
+    async *listPages(prefix: string): AsyncGenerator<ListedObject[]> {
+      let ContinuationToken: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken }));
+        const contents = page.Contents ?? [];
+        yield contents.flatMap((item) => (item.Key ? [{ key: item.Key, lastModified: item.LastModified ?? new Date(0) }] : []));
+        ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (ContinuationToken);
     },
 
     close(): void {

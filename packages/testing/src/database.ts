@@ -7,9 +7,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of its own for one test file. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const server = new URL(await postgresUrl());
+/** A fresh, migrated database of its own for one test file (on `serverUrl`, by default the tests' server). */
+export async function createTestDatabase(serverUrl?: string): Promise<TestDatabase> {
+  const server = new URL(serverUrl ?? (await postgresUrl()));
   const name = `packhouse_test_${randomBytes(6).toString('hex')}`;
   const url = new URL(server);
   url.pathname = `/${name}`;

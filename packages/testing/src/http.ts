@@ -17,7 +17,7 @@ export interface Response {
  * front of the router, where app.inject() would not go): JSON in, JSON (or raw bytes) out,
  * with a bearer token.
  */
-export function client(app: TestApp, token?: string) {
+export function client(app: TestApp, token?: string, { keepAlive = true } = {}) {
   return function request(method: Method, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
     const address = app.server.address() as AddressInfo | null;
     if (!address) throw new Error('the app is not listening: call app.listen({ port: 0, host: "127.0.0.1" }) first');
@@ -28,7 +28,9 @@ export function client(app: TestApp, token?: string) {
       ...headers,
     };
     return new Promise((resolve, reject) => {
-      const outgoing = http.request({ host: '127.0.0.1', port: address.port, method, path: url, headers: sent }, (response) => {
+      const agent = keepAlive ? undefined : false;
+      const target = { host: '127.0.0.1', port: address.port, method, path: url, headers: sent, agent };
+      const outgoing = http.request(target, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.once('error', reject);

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildApp } from '@packhouse/api';
-import { loadConfig, logOptions } from '@packhouse/config';
+import { loadConfig } from '@packhouse/config';
 import { connectRegistry, ensureAdmin, type Registry } from '@packhouse/registry';
 import { startWorker, type RunningWorker } from '@packhouse/worker';
 import { pino } from 'pino';
@@ -24,11 +24,19 @@ export interface Stack {
 
 /**
  * A whole Packhouse on real services, isolated per test file: its own database, queue
- * prefix, S3 folder and bucket, git cache. Extra environment overrides the defaults.
+ * prefix, S3 folder and bucket, git cache. Extra environment overrides the defaults; `now`
+ * is the feed cache's clock (see testClock).
  */
-export async function startStack(env: Record<string, string> = {}, { ensureBucket = true } = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  {
+    ensureBucket = true,
+    now,
+    postgresUrl,
+  }: { ensureBucket?: boolean; now?: () => number; postgresUrl?: string } = {},
+): Promise<Stack> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'packhouse-test-'));
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(postgresUrl);
   const id = randomBytes(4).toString('hex');
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const config = loadConfig({
@@ -45,11 +53,11 @@ export async function startStack(env: Record<string, string> = {}, { ensureBucke
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });
-  const log = pino(logOptions(config));
+  const log = pino({ level: config.logLevel });
   const connected = await connectRegistry(config, log, 'api');
   if (ensureBucket) await connected.registry.storage.ensureBucket();
   await ensureAdmin(connected.registry.db, adminToken);
-  const app = await buildApp(connected.registry);
+  const app = await buildApp(connected.registry, { now });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const workers: RunningWorker[] = [];
 

@@ -23,7 +23,17 @@ describe('core_compatibility is printed only when Drupal can parse it', () => {
   it('leaves out values stored before packaging checked them, which would throw in Semver::satisfies()', () => {
     // Old rows could hold what the line-based reader took from `core_version_requirement: >-`, or a cut-off value.
     const stored = ['>-', '^9 ||', 'banana', '^^9', ''];
-    const feed = compatibilities([...stored.map((value, i) => release(`2.0.${i}`, { coreCompatibility: value })), release('2.1.0', { coreCompatibility: '^10' })]);
-    expect(feed).toEqual({ '2.1.0': '^10', '2.0.4': undefined, '2.0.3': undefined, '2.0.2': undefined, '2.0.1': undefined, '2.0.0': undefined });
+    const feed = compatibilities([
+      ...stored.map((value, i) => release(`2.0.${i}`, { coreCompatibility: value })),
+      release('2.1.0', { coreCompatibility: '^10' }),
+    ]);
+    expect(feed).toEqual({
+      '2.1.0': '^10',
+      '2.0.4': undefined,
+      '2.0.3': undefined,
+      '2.0.2': undefined,
+      '2.0.1': undefined,
+      '2.0.0': undefined,
+    });
   });
 });

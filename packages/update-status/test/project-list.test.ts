@@ -7,8 +7,23 @@ const { project } = sample;
 describe('renderProjectList', () => {
   const xml = renderProjectList([
     { ...project, apiVersions: ['7.x', '8.x'] },
-    { ...project, name: 'drupal', title: 'Drupal core', type: 'core', creator: 'Drupal', link: 'https://packhouse.test/project/drupal', apiVersions: [] },
-    { ...project, name: 'olivero_plus', title: 'Olivero <Plus> & "more"', type: 'theme', status: 'unsupported', apiVersions: ['current'] },
+    {
+      ...project,
+      name: 'drupal',
+      title: 'Drupal core',
+      type: 'core',
+      creator: 'Drupal',
+      link: 'https://packhouse.test/project/drupal',
+      apiVersions: [],
+    },
+    {
+      ...project,
+      name: 'olivero_plus',
+      title: 'Olivero <Plus> & "more"',
+      type: 'theme',
+      status: 'unsupported',
+      apiVersions: ['current'],
+    },
   ]);
 
   it('prints each project in updates.drupal.org order', () => {
@@ -60,8 +75,21 @@ describe('renderProjectList', () => {
 
   it('is well-formed and round-trips hostile titles', () => {
     const root = parseXml(xml);
-    expect(root.children.map((p) => child(p, 'title')?.text)).toEqual(['Views Tools', 'Drupal core', 'Olivero <Plus> & "more"']);
-    expect(childNames(root.children[0]!)).toEqual(['title', 'short_name', 'link', 'dc:creator', 'type', 'project_status', 'api_versions', 'terms']);
+    expect(root.children.map((p) => child(p, 'title')?.text)).toEqual([
+      'Views Tools',
+      'Drupal core',
+      'Olivero <Plus> & "more"',
+    ]);
+    expect(childNames(root.children[0]!)).toEqual([
+      'title',
+      'short_name',
+      'link',
+      'dc:creator',
+      'type',
+      'project_status',
+      'api_versions',
+      'terms',
+    ]);
   });
 
   it('renders an empty list as an empty document', () => {

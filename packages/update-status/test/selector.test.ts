@@ -24,14 +24,21 @@ describe('parseSelector', () => {
 });
 
 describe('selectReleases', () => {
-  const versions = (s: Parameters<typeof selectReleases>[0], r = releases) => selectReleases(s, r).map((x) => x.version);
+  const versions = (s: Parameters<typeof selectReleases>[0], r = releases) =>
+    selectReleases(s, r).map((x) => x.version);
 
   it('current: semantic versions and 8.x- legacy ones', () => {
     expect(versions({ kind: 'current' })).toEqual(['2.1.0-rc1', '2.0.1', '2.0.0', '2.0.x-dev', '8.x-1.3']);
   });
 
   it('a core: that core legacy releases only', () => {
-    expect(versions({ kind: 'core', core: '7.x' })).toEqual(['7.x-3.0-alpha1', '7.x-2.1-beta1', '7.x-2.0', '7.x-2.x-dev', '7.x-1.5']);
+    expect(versions({ kind: 'core', core: '7.x' })).toEqual([
+      '7.x-3.0-alpha1',
+      '7.x-2.1-beta1',
+      '7.x-2.0',
+      '7.x-2.x-dev',
+      '7.x-1.5',
+    ]);
     expect(versions({ kind: 'core', core: '8.x' })).toEqual(['8.x-1.3']);
   });
 

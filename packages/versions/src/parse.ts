@@ -6,7 +6,7 @@ const ALLOWED = /^[0-9a-z.-]+$/;
 const EXTRA = /^(unstable|alpha|beta|rc)(\d+)$/;
 
 /**
- * Parses a Drupal version (DESIGN section 5): legacy `7.x-1.0`, semantic `1.2.3`,
+ * Parses a Drupal version (packages/versions/README.md): legacy `7.x-1.0`, semantic `1.2.3`,
  * each with an optional `-{extra}`, and the dev branches `7.x-1.x-dev`,
  * `2.0.x-dev`, `3.x-dev`. Throws InvalidVersion naming the rule broken.
  */

@@ -2,14 +2,17 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Registry } from '@packhouse/registry';
 import { createServer } from 'node:http';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { Clock } from './update-status/representation.ts';
 import { startUpdateStatus } from './update-status/service.ts';
 import { FrontDoor } from './update-status/front-door.ts';
 import auth from './plugins/auth.ts';
 import errors from './plugins/errors.ts';
 import openapi from './plugins/openapi.ts';
+import requestMetrics from './plugins/request-metrics.ts';
 import { updateStatusRoutes } from './routes/update-status.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { hookRoutes } from './routes/hooks.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { releaseRoutes } from './routes/releases.ts';
@@ -17,19 +20,24 @@ import { supportRoutes } from './routes/support.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { userRoutes } from './routes/users.ts';
 
+export interface AppOptions {
+  /** The feed cache's clock (`Date.now`); tests pass time in instead of waiting for it. */
+  now?: Clock;
+}
+
 /**
  * The HTTP application, loaded in one fixed order: cross-cutting plugins, then routes.
  * Routes validate by schema, call one domain service, and map its result. In front of
  * Node's HTTP server, feed cache hits are answered straight off the socket
  * (update-status/front-door.ts).
  */
-export async function buildApp(registry: Registry) {
-  const updateStatus = await startUpdateStatus(registry);
+export async function buildApp(registry: Registry, { now }: AppOptions = {}) {
+  const updateStatus = await startUpdateStatus(registry, now);
   let door: FrontDoor | undefined;
   const app = Fastify({
     serverFactory: (router) => {
       const server = createServer(router);
-      if (registry.config.http.feedFrontDoor) door = new FrontDoor(server, updateStatus, registry.log);
+      if (registry.config.http.feedFrontDoor) door = new FrontDoor(server, updateStatus, registry.log, now);
       return server;
     },
     loggerInstance: registry.log as FastifyBaseLogger,
@@ -44,10 +52,12 @@ export async function buildApp(registry: Registry) {
   app.addHook('onClose', () => updateStatus.close());
 
   await app.register(errors);
+  await app.register(requestMetrics, { registry });
   await app.register(openapi, { publicUrl: registry.config.publicUrl });
   await app.register(auth, { registry });
 
-  for (const routes of [healthRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes, supportRoutes, usageRoutes]) {
+  const resources = [healthRoutes, metricsRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes];
+  for (const routes of [...resources, supportRoutes, usageRoutes]) {
     await app.register(routes, { registry });
   }
   await app.register(updateStatusRoutes, { registry, updateStatus });

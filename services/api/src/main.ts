@@ -1,11 +1,11 @@
-import { loadConfig, logOptions } from '@packhouse/config';
+import { loadConfig } from '@packhouse/config';
+import { createLogger } from '@packhouse/observability';
 import { connectRegistry, ensureAdmin, refuseEditedMigrations } from '@packhouse/registry';
-import { pino } from 'pino';
 import { buildApp } from './app.ts';
 
 // `npm run api`: one stateless API process; run several behind a load balancer.
 const config = loadConfig();
-const log = pino(logOptions(config, 'api'));
+const log = createLogger('api', config.logLevel);
 await refuseEditedMigrations(config, log);
 const { registry, close } = await connectRegistry(config, log, 'api');
 // S3 may be down at boot: the service still starts (/readyz names it) and the bucket is

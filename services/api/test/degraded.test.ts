@@ -18,6 +18,14 @@ describe('with Redis and S3 unreachable', () => {
     expect(ready.body).toEqual({ status: 'unavailable', unreachable: ['redis', 's3'] });
   });
 
+  it('still serves its metrics, with no queue figures rather than stale ones', async () => {
+    const metrics = await client(stack.app)('GET', '/metrics');
+    expect(metrics.status).toBe(200);
+    const text = metrics.raw.toString();
+    expect(text).toMatch(/^packhouse_queue_oldest_waiting_seconds nan$/im);
+    expect(text).not.toMatch(/^packhouse_queue_jobs\{/m);
+  });
+
   it('still records a release, which the reconciler enqueues once Redis is back', async () => {
     const alice = await signUp(stack, 'alice');
     await alice('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });

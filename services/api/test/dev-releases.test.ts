@@ -89,7 +89,7 @@ describe('dev snapshot releases', () => {
 
     const response = await pushHook(head);
     expect(response.statusCode).toBe(202);
-    expect(response.json().outcome).toBe('build-queued');
+    expect(response.json().outcome).toBe('build_queued');
     const after = await settled(2);
     expect(after.commit).toBe(head);
     expect(after.builds.map((build: { status: string; commit: string }) => [build.status, build.commit])).toEqual([
@@ -124,7 +124,7 @@ describe('dev snapshot releases', () => {
     const objects = (await stack.registry.storage.list()).length;
     repo.git('reset', '-q', '--hard', first.commit);
 
-    expect((await pushHook(first.commit)).json().outcome).toBe('build-queued');
+    expect((await pushHook(first.commit)).json().outcome).toBe('build_queued');
     const after = await settled(4);
     expect(after).toMatchObject({ status: 'published', commit: first.commit });
     expect(after.builds[0]).toMatchObject({ status: 'unchanged', commit: first.commit, files: [] });
@@ -152,7 +152,7 @@ describe('dev builds while no worker runs', () => {
     expect((await maintainer('POST', '/api/v1/projects/views/branches', { branch: '2.0.x' })).body.version).toBe('2.0.x-dev');
     const again = await maintainer('POST', '/api/v1/projects/views/branches/2.0.x/build');
     expect(again.status).toBe(200);
-    expect(again.body.outcome).toBe('already-queued');
+    expect(again.body.outcome).toBe('already_queued');
     stack.startWorker();
     await eventually(async () => {
       const body = (await maintainer('GET', '/api/v1/projects/views/releases/2.0.x-dev')).body;

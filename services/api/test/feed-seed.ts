@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { files, projects, releases, type FeedStatus } from '@packhouse/db';
 import type { Registry } from '@packhouse/registry';
+import { sql } from 'kysely';
 
 export interface SeedRelease {
   version: string;
@@ -66,4 +67,14 @@ export async function seedRelease(registry: Registry, projectName: string, relea
 
 export function fakeSize(name: string): number {
   return 10_000 + (Number.parseInt(hex(name, 'md5').slice(0, 6), 16) % 90_000);
+}
+
+/**
+ * Moves the recorded feed changes of `projectNames` `seconds` into the past, as if they were
+ * seeded that long ago: their feeds carry a Last-Modified from the first read, and the next
+ * change falls in a later second. No notification goes out: call it before they are read.
+ */
+export async function backdateFeedChanges(registry: Registry, projectNames: string[], seconds = 10): Promise<void> {
+  await sql`UPDATE feed_changes SET changed_at = changed_at - make_interval(secs => ${seconds})
+    WHERE project_id IN (SELECT id FROM projects WHERE name = ANY(${projectNames}))`.execute(registry.db);
 }

@@ -1,17 +1,19 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { client, eventually, startStack, type Stack } from '@packhouse/testing';
+import { client, eventually, startStack, testClock, type Stack } from '@packhouse/testing';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readLikeDrupal } from '@packhouse/testing/update-status';
-import { seedRelease } from './feed-seed.ts';
+import { backdateFeedChanges, seedRelease } from './feed-seed.ts';
 
 type Api = ReturnType<typeof client>;
 const T = 1_764_288_000;
 const FEED = '/release-history/token/current';
-// Last-Modified is sent once the second of the last change is over, with a margin (update-status/representation.ts).
-const settled = () => new Promise((resolve) => setTimeout(resolve, 2_100));
+// Last-Modified is sent once the second of the last change is over, with a margin
+// (update-status/representation.ts): data is seeded in the past, and the time a change of
+// now needs to settle is passed in (testClock), not waited for.
+const SETTLE_MS = 2_100;
 
 describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
   let stack: Stack;
@@ -35,7 +37,7 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
     await admin('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });
     await seedRelease(stack.registry, 'token', { version: '8.x-1.0', commitTime: T, releaseTypes: ['feature'] });
     await seedRelease(stack.registry, 'token', { version: '2.0.0', commitTime: T + 60, coreCompatibility: '^10' });
-    await settled();
+    await backdateFeedChanges(stack.registry, ['token']);
   });
   afterAll(() => stack.close());
 
@@ -132,7 +134,7 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
       await seedRelease(stack.registry, project, { version: '8.x-1.0', commitTime: T });
     }
     // Both answers then carry the same Last-Modified, whenever each is sent.
-    await settled();
+    await backdateFeedChanges(stack.registry, [...encodings.keys()].map((i) => `hitmiss${i}`));
     for (const [i, headers] of encodings.entries()) {
       const project = `hitmiss${i}`;
       const url = `/release-history/${project}/current`;
@@ -182,6 +184,7 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
 });
 
 describe('feed freshness: no stale cache after any committed write', () => {
+  const clock = testClock();
   let stack: Stack;
   let admin: Api;
   let anonymous: Api;
@@ -190,16 +193,19 @@ describe('feed freshness: no stale cache after any committed write', () => {
   const title = async () => readLikeDrupal((await anonymous('GET', FEED)).raw.toString('utf8')).fields.title;
 
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({}, { now: clock.now });
     admin = client(stack.app, stack.adminToken);
     anonymous = client(stack.app);
     await admin('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });
     await admin('POST', '/api/v1/projects', { name: 'views', title: 'Views', type: 'module', gitUrl: 'file:///srv/views' });
     await seedRelease(stack.registry, 'token', { version: '2.0.0', commitTime: T });
+    await backdateFeedChanges(stack.registry, ['token', 'views']);
     // A connection of its own, as another API process, the worker or an operator would have.
     other = new pg.Client({ connectionString: stack.registry.config.databaseUrl });
     await other.connect();
   });
+  // A test that passes time in puts the process ahead of the database's clock: back after it.
+  afterEach(() => clock.reset());
   afterAll(async () => {
     await other.end();
     await stack.close();
@@ -213,7 +219,6 @@ describe('feed freshness: no stale cache after any committed write', () => {
   });
 
   it('shows a change made through the API in the very next response, with a new ETag and Last-Modified', async () => {
-    await settled();
     const before = await anonymous('GET', FEED);
     expect(before.headers['last-modified']).toBeDefined();
     const changedAt = Math.floor(Date.now() / 1000) * 1000;
@@ -225,7 +230,7 @@ describe('feed freshness: no stale cache after any committed write', () => {
     expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': String(before.headers['last-modified']) })).status).toBe(200);
     expect(readLikeDrupal(after.raw.toString('utf8')).releases.get('2.0.0')?.terms['Release type']).toContain('Insecure');
     // Once the change's second is over, the cached feed carries its Last-Modified.
-    await settled();
+    clock.advance(SETTLE_MS);
     const later = await anonymous('GET', FEED);
     expect(later.headers['x-packhouse-cache']).toBe('hit');
     expect(later.headers.etag).toBe(after.headers.etag);
@@ -242,8 +247,10 @@ describe('feed freshness: no stale cache after any committed write', () => {
     // Changes are stamped at commit, after `before`: until two seconds past its second, no date.
     if (Date.now() < Math.floor(before / 1000) * 1000 + 2_000) expect(between.headers['last-modified']).toBeUndefined();
     await admin('PATCH', '/api/v1/projects/token/releases/2.0.0', { insecure: true });
-    await settled();
+    clock.advance(SETTLE_MS);
+    await anonymous('GET', FEED); // read after both changes, and kept: it settles
     const settledCopy = await anonymous('GET', FEED);
+    expect(settledCopy.headers['x-packhouse-cache']).toBe('hit');
     expect(settledCopy.headers.etag).not.toBe(between.headers.etag);
     const since = String(settledCopy.headers['last-modified']);
     expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': since })).status).toBe(304);

@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { client, startStack, type Stack, type TestRepo } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { child, childNames, followsOrder, parseXml, PROJECT_ORDER, readLikeDrupal, RELEASE_ORDER } from '@packhouse/testing/update-status';
+import {
+  child,
+  childNames,
+  followsOrder,
+  parseXml,
+  PROJECT_ORDER,
+  readLikeDrupal,
+  RELEASE_ORDER,
+} from '@packhouse/testing/update-status';
 import { archiveFacts, buildScenario, fillTemplate, T, toTemplate, waitPublished, type Api } from './feeds-scenario.ts';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);

@@ -1,8 +1,8 @@
 import net, { type AddressInfo } from 'node:net';
 import { buildApp } from '@packhouse/api';
-import { client, eventually, startStack, type Stack } from '@packhouse/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedRelease } from './feed-seed.ts';
+import { client, eventually, startStack, testClock, type Stack } from '@packhouse/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { backdateFeedChanges, seedRelease } from './feed-seed.ts';
 
 const T = 1_764_288_000;
 const FEED = '/release-history/token/current';
@@ -55,20 +55,24 @@ function parseResponses(bytes: Buffer, head: boolean[]): RawResponse[] {
 const withoutDate = (head: string) => head.split('\r\n').filter((line) => !line.startsWith('Date: ')).join('\r\n');
 
 describe('the front door: feed cache hits answered off the socket, everything else handed to Node', () => {
+  const clock = testClock();
   let stack: Stack;
   let port: number;
 
   beforeAll(async () => {
-    stack = await startStack({ USAGE_FLUSH_MS: '200' });
+    stack = await startStack({ USAGE_FLUSH_MS: '200' }, { now: clock.now });
     port = (stack.app.server.address() as AddressInfo).port;
     await client(stack.app, stack.adminToken)('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });
     await seedRelease(stack.registry, 'token', { version: '8.x-1.0', commitTime: T });
-    // Past the change's second, when Last-Modified is added to the cached feed (update-status/representation.ts):
-    // the front door's answers and the route's are compared header for header.
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    // Seeded in the past, so the feed carries its Last-Modified from the first read
+    // (update-status/representation.ts): the front door's answers and the route's are
+    // compared header for header.
+    await backdateFeedChanges(stack.registry, ['token']);
     // The first request renders the feed: a miss, which the route answers.
     expect((await exchange(port, [get(FEED)], 1)).responses[0]!.headers['x-packhouse-cache']).toBe('miss');
   });
+  // Passing time in puts the process ahead of the database's clock: back after each test.
+  afterEach(() => clock.reset());
   afterAll(() => stack.close());
 
   it('answers a hit with the very bytes Node and the route send for it, Date aside', async () => {
@@ -86,12 +90,13 @@ describe('the front door: feed cache hits answered off the socket, everything el
   it('dates every answer to its second, though the same response bytes are sent again', async () => {
     const dates: [number, string, number][] = [];
     for (let i = 0; i < 3; i++) {
-      const before = Math.floor(Date.now() / 1000) * 1000;
-      const { responses, socket } = await exchange(port, [get(FEED, 'Accept-Encoding: gzip'), get(FEED, 'Accept-Encoding: gzip')], 2);
+      const before = Math.floor(clock.now() / 1000) * 1000;
+      const polls = [get(FEED, 'Accept-Encoding: gzip'), get(FEED, 'Accept-Encoding: gzip')];
+      const { responses, socket } = await exchange(port, polls, 2);
       socket.destroy();
-      dates.push([before, responses[1]!.headers.date!, Date.now()]);
+      dates.push([before, responses[1]!.headers.date!, clock.now()]);
       expect(responses[0]!.body.equals(responses[1]!.body)).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      clock.advance(600);
     }
     for (const [before, date, after] of dates) {
       expect(Date.parse(date)).toBeGreaterThanOrEqual(before);
@@ -167,7 +172,7 @@ describe('the front door: feed cache hits answered off the socket, everything el
     expect(hit.headers['x-packhouse-cache']).toBe('hit');
     // The change is stamped at its commit, after `before`: no date until two seconds past its second.
     if (Date.now() < Math.floor(before / 1000) * 1000 + 2_000) expect(hit.headers['last-modified']).toBeUndefined();
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    clock.advance(2_100);
     const settled = (await exchange(port, [get(FEED, gzip)], 1)).responses[0]!;
     expect(settled.headers['x-packhouse-cache']).toBe('hit');
     expect(settled.headers['last-modified']).toMatch(/GMT$/);

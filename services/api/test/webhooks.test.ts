@@ -72,7 +72,7 @@ describe('webhooks from git hosts', () => {
     const head = repo.git('rev-parse', 'HEAD');
     const first = await gitlab(tagPush('8.x-1.0', head), secret);
     expect(first.statusCode).toBe(202);
-    expect(first.json()).toMatchObject({ outcome: 'release-queued', project: 'token', version: '8.x-1.0' });
+    expect(first.json()).toMatchObject({ outcome: 'release_queued', project: 'token', version: '8.x-1.0' });
     await eventually(async () => ((await releaseRows())[0]?.status === 'published' ? true : undefined));
     const replay = await gitlab(tagPush('8.x-1.0', head), secret);
     expect(replay.statusCode).toBe(200);
@@ -100,7 +100,7 @@ describe('webhooks from git hosts', () => {
     const raw = `{ "ref" : "refs/tags/8.x-1.1", "after": "${repo.git('rev-parse', 'HEAD')}", "deleted": false,\n "repository": {"clone_url": "${repo.url}.git"} }`;
     const push = await github('push', raw);
     expect(push.statusCode).toBe(202);
-    expect(push.json()).toMatchObject({ outcome: 'release-queued', version: '8.x-1.1' });
+    expect(push.json()).toMatchObject({ outcome: 'release_queued', version: '8.x-1.1' });
     const create = await github('create', JSON.stringify({ ref: '8.x-1.1', ref_type: 'tag', repository: { clone_url: repo.url } }));
     expect(create.statusCode).toBe(200);
     expect(create.json().outcome).toBe('exists');

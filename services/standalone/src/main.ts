@@ -1,14 +1,14 @@
-import { loadConfig, logOptions } from '@packhouse/config';
+import { loadConfig } from '@packhouse/config';
+import { createLogger } from '@packhouse/observability';
 import { ensureDatabase, migrate } from '@packhouse/db';
 import { buildApp } from '@packhouse/api';
 import { connectRegistry, ensureAdmin, newToken } from '@packhouse/registry';
 import { startWorker } from '@packhouse/worker';
-import { pino } from 'pino';
 
 // `npm start`: everything on one machine. Creates the database, applies migrations, starts
 // the embedded S3 server when S3_ENDPOINT is unset, then runs the API and one worker.
 const config = loadConfig();
-const log = pino(logOptions(config, 'packhouse'));
+const log = createLogger('packhouse', config.logLevel);
 
 await ensureDatabase(config.databaseUrl);
 const applied = await migrate(config.databaseUrl);

@@ -1,19 +1,75 @@
-import { isLastAttempt, packageDevBuild, retryDelayMs, UnrecoverableError, type Job, type PackagingJob } from '@packhouse/queue';
-import { buildDevSnapshot, buildRelease, BuildRefused, type BuildOutcome, type Registry } from '@packhouse/registry';
+import {
+  DelayedError,
+  isLastAttempt,
+  packageDevBuild,
+  postpone,
+  retryDelayMs,
+  UnrecoverableError,
+  type Job,
+  type PackagingJob,
+} from '@packhouse/queue';
+import {
+  buildDevSnapshot,
+  buildRelease,
+  BuildRefused,
+  unreachable,
+  type BuildOutcome,
+  type Registry,
+} from '@packhouse/registry';
 
-/** The packaging jobs: each re-reads Postgres and converges; a refused source is never retried. */
+/** How long a job waits before trying again while Postgres or S3 is down. */
+const OUTAGE_WAIT_MS = 5_000;
+
+/**
+ * The packaging jobs: each re-reads Postgres and converges; a refused source is never
+ * retried. A failure while Postgres or S3 does not answer is an outage, not the job's
+ * fault: the job waits and tries again without using an attempt, so a store down for
+ * minutes does not fail every release that was being packaged.
+ */
 export function packagingProcessor(registry: Registry) {
-  return async (job: Job<PackagingJob>): Promise<BuildOutcome> => {
-    const options = { lastAttempt: isLastAttempt(job), retryInMs: retryDelayMs(job) };
+  const { metrics, log } = registry;
+  return async (job: Job<PackagingJob>, token?: string): Promise<BuildOutcome> => {
+    const started = performance.now();
+    const done = (outcome: string) => metrics.job(job.name, outcome, (performance.now() - started) / 1000);
     try {
-      if (job.name === packageDevBuild.name && 'buildId' in job.data) {
-        return await buildDevSnapshot(registry, job.data.buildId, options);
+      // The last attempt marks the job failed when it fails: never spend it during an outage.
+      if (token && isLastAttempt(job) && (await outage(registry)).length > 0) {
+        done('waiting');
+        return await postpone(job, token, OUTAGE_WAIT_MS);
       }
-      if ('releaseId' in job.data) return await buildRelease(registry, job.data.releaseId, options);
-      throw new UnrecoverableError(`job ${job.name} carries no release or build id`);
+      const outcome = await run(registry, job);
+      done(outcome);
+      return outcome;
     } catch (error) {
-      if (error instanceof BuildRefused) throw new UnrecoverableError(error.message);
+      if (error instanceof BuildRefused) {
+        done('refused');
+        throw new UnrecoverableError(error.message);
+      }
+      if (error instanceof DelayedError) throw error;
+      const down = error instanceof UnrecoverableError || !token ? [] : await outage(registry);
+      if (down.length > 0) {
+        done('waiting');
+        log.warn(
+          { job: { id: job.id, name: job.name }, unreachable: down, err: error },
+          'Packaging waits: a service it needs is unreachable.',
+        );
+        return await postpone(job, token!, OUTAGE_WAIT_MS);
+      }
+      done('failed');
       throw error;
     }
   };
+}
+
+/** The services a packaging attempt needs that do not answer (Redis carries the job itself). */
+async function outage(registry: Registry): Promise<string[]> {
+  return (await unreachable(registry)).filter((name) => name !== 'redis');
+}
+
+function run(registry: Registry, job: Job<PackagingJob>): Promise<BuildOutcome> {
+  const options = { lastAttempt: isLastAttempt(job), retryInMs: retryDelayMs(job) };
+  if (job.name === packageDevBuild.name && 'buildId' in job.data)
+    return buildDevSnapshot(registry, job.data.buildId, options);
+  if ('releaseId' in job.data) return buildRelease(registry, job.data.releaseId, options);
+  throw new UnrecoverableError(`job ${job.name} carries no release or build id`);
 }

@@ -10,6 +10,8 @@ import { isoWeekLabel, isoWeekStart, weeksBefore } from './iso-week.ts';
 export interface UsageRecorder {
   /** Counts a poll in memory (if its site is not counted yet); false when the site key or version is not worth counting. */
   record(projectId: string, siteKey: string, version: string): boolean;
+  /** Polls held in memory, not yet written (metrics). */
+  buffered(): number;
   /** Stops the timer and writes what is left. */
   close(): Promise<void>;
 }
@@ -137,6 +139,9 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
       current ??= emptyBuffer(week);
       if (seen.firstThisWeek(week, Number(projectId), siteKey, current.batch)) current.add(projectId, siteKey, version);
       return true;
+    },
+    buffered() {
+      return (current?.size ?? 0) + pending.reduce((sum, batch) => sum + batch.size - batch.written, 0);
     },
     async close() {
       clearInterval(timer);

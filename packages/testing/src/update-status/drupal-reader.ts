@@ -26,7 +26,8 @@ export function readLikeDrupal(document: string): DrupalProject {
   // ExtensionVersion::createFromSupportBranch() (Package Manager) throws on any core prefix
   // but 8.x-, and on a branch not cut after a dot.
   for (const branch of fields.supported_branches?.split(',') ?? []) {
-    if (!/^(?:8\.x-)?\d+\.(?:\d+\.)?$/.test(branch)) throw new Error(`supported branch ${branch}: not a Drupal 8+ branch`);
+    if (!/^(?:8\.x-)?\d+\.(?:\d+\.)?$/.test(branch))
+      throw new Error(`supported branch ${branch}: not a Drupal 8+ branch`);
   }
 
   const releases = new Map<string, DrupalRelease>();
@@ -49,7 +50,8 @@ function readRelease(release: XmlNode): DrupalRelease {
   // ProjectRelease::validateReleaseData().
   const label = fields.version ?? '(no version)';
   if (!fields.version) throw new Error(`release ${label}: version missing or blank`);
-  if (fields.status !== 'published' && fields.status !== 'unpublished') throw new Error(`release ${label}: status is ${fields.status}`);
+  if (fields.status !== 'published' && fields.status !== 'unpublished')
+    throw new Error(`release ${label}: status is ${fields.status}`);
   if (!fields.release_link) throw new Error(`release ${label}: release_link missing or blank`);
   for (const optional of ['date', 'download_link', 'core_compatibility'] as const) {
     if (optional in fields && fields[optional] === '') throw new Error(`release ${label}: ${optional} is blank`);
@@ -60,7 +62,8 @@ function readRelease(release: XmlNode): DrupalRelease {
   }
   // Drupal 7 update.compare.inc compares these as integers and `dev` literally.
   for (const numeric of ['version_major', 'version_minor', 'version_patch'] as const) {
-    if (numeric in fields && !/^\d+$/.test(fields[numeric] ?? '')) throw new Error(`release ${label}: ${numeric} is not a number`);
+    if (numeric in fields && !/^\d+$/.test(fields[numeric] ?? ''))
+      throw new Error(`release ${label}: ${numeric} is not a number`);
   }
   if (!('version_major' in fields)) throw new Error(`release ${label}: version_major missing`);
   return { fields, terms };

@@ -1,11 +1,37 @@
 /** updates.drupal.org's element order (Drupal core's own fixtures follow it). */
 export const PROJECT_ORDER = [
-  'title', 'short_name', 'dc:creator', 'type', 'api_version', 'recommended_major', 'supported_majors',
-  'default_major', 'supported_branches', 'project_status', 'link', 'terms', 'releases',
+  'title',
+  'short_name',
+  'dc:creator',
+  'type',
+  'api_version',
+  'recommended_major',
+  'supported_majors',
+  'default_major',
+  'supported_branches',
+  'project_status',
+  'link',
+  'terms',
+  'releases',
 ];
 export const RELEASE_ORDER = [
-  'name', 'version', 'tag', 'version_major', 'version_minor', 'version_patch', 'version_extra', 'status',
-  'release_link', 'download_link', 'date', 'mdhash', 'filesize', 'files', 'terms', 'security', 'core_compatibility',
+  'name',
+  'version',
+  'tag',
+  'version_major',
+  'version_minor',
+  'version_patch',
+  'version_extra',
+  'status',
+  'release_link',
+  'download_link',
+  'date',
+  'mdhash',
+  'filesize',
+  'files',
+  'terms',
+  'security',
+  'core_compatibility',
 ];
 export const FILE_ORDER = ['url', 'archive_type', 'md5', 'size', 'filedate', 'variant'];
 

@@ -76,7 +76,8 @@ function readAttributes(source: string): Record<string, string> {
 }
 
 function decode(raw: string): string {
-  if (/&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/.test(raw)) throw new Error(`bare & in ${JSON.stringify(raw)}`);
+  if (/&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/.test(raw))
+    throw new Error(`bare & in ${JSON.stringify(raw)}`);
   if (raw.includes(']]>')) throw new Error(']]> in text');
   return raw.replace(ENTITY, (_, named: string | undefined, dec: string | undefined, hex: string | undefined) => {
     if (named) return { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[named] ?? '';

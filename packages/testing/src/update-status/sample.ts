@@ -17,7 +17,13 @@ const FILES = 'https://packhouse.test/files/projects/views_tools';
 export function files(version: string, md5: string, size: number, filedate: number): FeedFile[] {
   return [
     { url: `${FILES}-${version}.tar.gz`, archiveType: 'tar.gz', md5, size, filedate },
-    { url: `${FILES}-${version}.zip`, archiveType: 'zip', md5: md5.split('').reverse().join(''), size: size + 100, filedate },
+    {
+      url: `${FILES}-${version}.zip`,
+      archiveType: 'zip',
+      md5: md5.split('').reverse().join(''),
+      size: size + 100,
+      filedate,
+    },
   ];
 }
 

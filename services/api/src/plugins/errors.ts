@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@packhouse/db';
 import { DomainError } from '@packhouse/registry';
 import type { FastifyError, FastifyInstance, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import fp from 'fastify-plugin';
@@ -12,6 +13,14 @@ export default fp(
       if (error.validation?.length) {
         const message = validationMessages(error.validation, error.validationContext ?? 'request').join('; ');
         return reply.code(400).send({ error: { code: 'bad_request', message } });
+      }
+      if (isDatabaseUnavailable(error)) {
+        // Nothing was recorded (or the transaction was rolled back): the client may retry.
+        request.log.warn({ err: error }, 'Postgres is unavailable; answered 503.');
+        return reply
+          .code(503)
+          .header('retry-after', '5')
+          .send({ error: { code: 'database_unavailable', message: 'The database is unavailable; try again shortly.' } });
       }
       const status = error.statusCode ?? 500;
       if (status < 500) {

@@ -99,7 +99,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
 };
 
 function queued(outcome: string): boolean {
-  return outcome === 'release-queued' || outcome === 'build-queued';
+  return outcome === 'release_queued' || outcome === 'build_queued';
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {

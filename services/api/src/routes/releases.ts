@@ -112,7 +112,7 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
 };
 
 const BuildRequest = Type.Object({
-  outcome: Type.Union([Type.Literal('queued'), Type.Literal('already-queued'), Type.Literal('unchanged')]),
+  outcome: Type.Union([Type.Literal('queued'), Type.Literal('already_queued'), Type.Literal('unchanged')]),
   buildId: Type.Optional(Type.String()),
   commit: Type.Optional(Type.String()),
 });

@@ -21,7 +21,10 @@ const FeedResponses = {
  * are answered before Node parses them; these routes serve everything else, and are what
  * the OpenAPI document describes.
  */
-export const updateStatusRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; updateStatus: UpdateStatus }> = async (app, { registry, updateStatus }) => {
+export const updateStatusRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; updateStatus: UpdateStatus }> = async (
+  app,
+  { registry, updateStatus },
+) => {
   const { cache } = updateStatus;
 
   app.get(
@@ -32,7 +35,7 @@ export const updateStatusRoutes: FastifyPluginAsyncTypebox<{ registry: Registry;
     },
     async (request, reply) => {
       const { representation, state } = await cache.get('project-list/all', null, () => projectListFeed(registry));
-      return send(reply, representation, state);
+      return send(reply, updateStatus, representation, state);
     },
   );
 
@@ -57,17 +60,18 @@ export const updateStatusRoutes: FastifyPluginAsyncTypebox<{ registry: Registry;
       const { project, selector } = request.params;
       const parsed = parseSelector(selector);
       // Names that cannot exist are answered without a lookup, and never fill the cache.
-      if (!parsed || !MACHINE_NAME.test(project)) return send(reply, await represent(feedNotFound(project)), 'bypass');
+      if (!parsed || !MACHINE_NAME.test(project)) return send(reply, updateStatus, await represent(feedNotFound(project)), 'bypass');
       const { representation, state } = await cache.get(`${project}/${selector}`, project, () => releaseHistory(registry, project, parsed));
       const { site_key: siteKey, version } = request.query;
       updateStatus.countPoll(representation, siteKey, version);
-      return send(reply, representation, state);
+      return send(reply, updateStatus, representation, state);
     },
   );
 };
 
 /** The answer is written from the same header lists as the front door's, so that both send the same bytes. */
-function send(reply: FastifyReply, representation: FeedRepresentation, state: CacheState) {
+function send(reply: FastifyReply, updateStatus: UpdateStatus, representation: FeedRepresentation, state: CacheState) {
+  updateStatus.served(state);
   reply.hijack();
   respond(reply.request.raw, reply.raw, representation, state);
   return reply;

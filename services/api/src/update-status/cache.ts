@@ -1,10 +1,12 @@
 import type { FeedDocument } from '@packhouse/registry';
-import { represent, settle, type CacheState, type FeedRepresentation } from './representation.ts';
+import { represent, settle, type CacheState, type Clock, type FeedRepresentation } from './representation.ts';
 
 export interface FeedCacheOptions {
   /** The freshness barrier (ChangeListener.afterSync): calls back once every committed change was seen. */
   afterSync(callback: (error?: Error) => void): void;
   maxBytes: number;
+  /** When a withheld Last-Modified may be added; `Date.now` unless a test passes time in. */
+  now?: Clock;
 }
 
 interface Entry {
@@ -32,7 +34,11 @@ export class FeedCache {
   private epoch = 0;
   private bytes = 0;
 
-  constructor(private readonly options: FeedCacheOptions) {}
+  private readonly now: Clock;
+
+  constructor(private readonly options: FeedCacheOptions) {
+    this.now = options.now ?? Date.now;
+  }
 
   /**
    * Calls back with the cached feed once past the barrier, or with undefined on a miss or
@@ -47,7 +53,7 @@ export class FeedCache {
     try {
       await new Promise<void>((resolve, reject) => this.options.afterSync((error) => (error ? reject(error) : resolve())));
     } catch {
-      return { representation: await represent(await load()), state: 'bypass' };
+      return { representation: await represent(await load(), this.now), state: 'bypass' };
     }
     const cached = this.hit(key);
     if (cached) return { representation: cached, state: 'hit' };
@@ -55,7 +61,7 @@ export class FeedCache {
     if (!pending) {
       const epoch = this.epoch;
       const render: Promise<FeedRepresentation> = load()
-        .then(represent)
+        .then((document) => represent(document, this.now))
         .then((representation) => {
           if (this.epoch === epoch) this.store(key, project, representation);
           return representation;
@@ -77,7 +83,7 @@ export class FeedCache {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     const { settlesAt } = entry.representation;
-    if (settlesAt !== null && Date.now() >= settlesAt) entry.representation = settle(entry.representation);
+    if (settlesAt !== null && this.now() >= settlesAt) entry.representation = settle(entry.representation);
     entry.used = true;
     return entry.representation;
   }

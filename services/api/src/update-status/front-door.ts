@@ -5,7 +5,7 @@ import { MACHINE_NAME } from '@packhouse/registry';
 import type { Logger } from 'pino';
 import type { UpdateStatus } from './service.ts';
 import { HitWriter, type HitRequest } from './hit-writer.ts';
-import type { FeedRepresentation } from './representation.ts';
+import type { Clock, FeedRepresentation } from './representation.ts';
 import { addFeedHeader } from './request-headers.ts';
 
 // Node's own limit on a request head (--max-http-header-size).
@@ -57,10 +57,11 @@ export class FrontDoor {
     readonly server: Server,
     readonly updateStatus: UpdateStatus,
     readonly log: Logger,
+    now: Clock = Date.now,
   ) {
     // Node's HTTP server takes its connections through this event, and documents that
     // emitting it hands a socket over: it is kept for the connections handed off.
-    this.writer = new HitWriter(() => server.keepAliveTimeout);
+    this.writer = new HitWriter(() => server.keepAliveTimeout, now);
     const listeners = server.listeners('connection') as ((socket: Socket) => void)[];
     server.removeAllListeners('connection');
     this.handOff = (socket) => {
@@ -167,6 +168,7 @@ class FeedConnection {
       const pending = this.pending!;
       this.pending = length === pending.length ? null : pending.subarray(length);
       this.door.updateStatus.countPoll(representation, poll.siteKey, poll.version);
+      this.door.updateStatus.served('hit');
       poll.close ||= this.door.closing;
       const flushed = this.door.writer.write(this.socket, poll, representation);
       if (poll.close) {

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { acceptsGzip, notModified } from '../conditional.ts';
 import type { FeedRequestHeaders } from './request-headers.ts';
-import type { FeedRepresentation } from './representation.ts';
+import type { Clock, FeedRepresentation } from './representation.ts';
 import { DATE_AT, HTTP_DATE_LENGTH, ResponseClock } from './response-clock.ts';
 
 /** What the front door answers: one request of the shape it reads. */
@@ -39,11 +39,16 @@ interface WholeResponse {
  * never changed again: the next request makes a new one.
  */
 export class HitWriter {
-  private readonly clock = new ResponseClock();
+  private readonly clock: ResponseClock;
   private readonly heads = new WeakMap<FeedRepresentation, HitHeads>();
   private readonly wholeResponses = new WeakMap<Buffer, WholeResponse>();
 
-  constructor(private readonly keepAliveMs: () => number) {}
+  constructor(
+    private readonly keepAliveMs: () => number,
+    now: Clock = Date.now,
+  ) {
+    this.clock = new ResponseClock(now);
+  }
 
   /** Writes the answer; returns false when the socket's queue is past its high-water mark. */
   write(socket: Socket, request: HitRequest, representation: FeedRepresentation): boolean {

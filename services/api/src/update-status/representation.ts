@@ -46,6 +46,9 @@ export interface EncodedHeaders {
 export const FEED_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300, stale-if-error=86400';
 const NOT_FOUND_CACHE_CONTROL = 'public, max-age=60';
 
+/** Milliseconds since the epoch: `Date.now` but in tests, which pass time in rather than wait. */
+export type Clock = () => number;
+
 // How long after the start of its second a change's Last-Modified may be sent: the end of
 // that second, and a second more for clock readings taken just before a commit.
 const SETTLE_MS = 2_000;
@@ -57,12 +60,14 @@ const SETTLE_MS = 2_000;
  * the very same Last-Modified, so If-Modified-Since would answer 304 to a stale copy. Until
  * then the strong ETag alone validates.
  */
-export async function represent(document: FeedDocument): Promise<FeedRepresentation> {
+export async function represent(document: FeedDocument, now: Clock = Date.now): Promise<FeedRepresentation> {
   const body = Buffer.from(document.xml, 'utf8');
   // Level 9 once per change is cheap; every response after that is a plain buffer write.
   const gzip = await gzipAsync(body, { level: 9 });
   // Never in the future: a client must be able to send it back as If-Modified-Since.
-  const changed = document.lastModified ? Math.floor(Math.min(document.lastModified.getTime(), Date.now()) / 1000) * 1000 : null;
+  const changed = document.lastModified
+    ? Math.floor(Math.min(document.lastModified.getTime(), now()) / 1000) * 1000
+    : null;
   const readAt = document.readAt?.getTime() ?? 0;
   const settlesAt = changed !== null && readAt < changed + SETTLE_MS ? changed + SETTLE_MS : null;
   const { status, projectId } = document;

@@ -1,3 +1,5 @@
+import type { Clock } from './representation.ts';
+
 // `Date: ` and an HTTP-date (IMF-fixdate, always 29 characters) open the closing lines.
 export const DATE_AT = 'Date: '.length;
 export const HTTP_DATE_LENGTH = 29;
@@ -15,9 +17,11 @@ export class ResponseClock {
   private keepAlive = Buffer.alloc(0);
   private close = Buffer.alloc(0);
 
+  constructor(private readonly now: Clock = Date.now) {}
+
   /** Brings the lines up to the current second; returns that second. */
   tick(keepAliveMs: number): number {
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.now() / 1000);
     if (now !== this.second || keepAliveMs !== this.keepAliveMs) {
       this.second = now;
       this.keepAliveMs = keepAliveMs;

@@ -1,5 +1,3 @@
-import type { Config } from './config.ts';
-
 /**
  * Paths pino replaces with `[redacted]` wherever they are logged: credentials in request
  * headers (bearer tokens, GitLab's webhook token, GitHub's signature) and any field that
@@ -14,25 +12,11 @@ export const REDACTED_PATHS = [
   'headers.cookie',
   'headers["x-gitlab-token"]',
   'headers["x-hub-signature-256"]',
-  ...[
-    'token',
-    'adminToken',
-    'webhookSecret',
-    'secret',
-    'password',
-    'siteKeySecret',
-    'secretAccessKey',
-    'authorization',
-  ].flatMap((field) => [field, `*.${field}`]),
+  ...['token', 'adminToken', 'webhookSecret', 'secret', 'password', 'siteKeySecret', 'secretAccessKey', 'authorization'].flatMap(
+    (field) => [field, `*.${field}`],
+  ),
   'config.s3.secretAccessKey',
   'config.updateStatus.siteKeySecret',
 ];
 
-/** pino's options for every Packhouse process: the level, a name, and redaction. */
-export function logOptions(config: Pick<Config, 'logLevel'>, name?: string) {
-  return {
-    level: config.logLevel,
-    ...(name !== undefined && { name }),
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-  };
-}
+export const REDACTION = { paths: REDACTED_PATHS, censor: '[redacted]' };
