@@ -109,7 +109,8 @@ export async function runAttempt<Claimed, Source, Archives extends Built>(
     }
     const failure = transientFailure(error);
     if (lastAttempt) await type.fail(scoped, claimed, { message: `Packaging failed: ${failure.message}`, detail: failure.detail });
-    else await type.retrying(scoped, claimed, { ...failure, nextAttemptAt: new Date(Date.now() + retryInMs) });
+    // Best effort: the retry happens whether or not it could be recorded (Postgres may be the failure).
+    else await type.retrying(scoped, claimed, { ...failure, nextAttemptAt: new Date(Date.now() + retryInMs) }).catch(() => {});
     throw error;
   } finally {
     if (!published) await removeObjects(registry, written);

@@ -51,6 +51,8 @@ export async function startStack(
     PUBLIC_URL: 'http://packhouse.test',
     ADMIN_TOKEN: adminToken,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // A stack's own, as a deployment's: required whenever S3_ENDPOINT is set.
+    SITE_KEY_SECRET: `site-key-${randomBytes(16).toString('hex')}`,
     ...env,
   });
   const log = pino({ level: config.logLevel });

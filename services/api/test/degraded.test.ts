@@ -6,7 +6,7 @@ describe('with Redis and S3 unreachable', () => {
 
   beforeAll(async () => {
     // Nothing listens on port 1: every Redis and S3 call fails at once.
-    stack = await startStack({ REDIS_URL: 'redis://127.0.0.1:1', S3_ENDPOINT: 'http://127.0.0.1:1', SITE_KEY_SECRET: 'degraded-test-site-key-secret' }, { ensureBucket: false });
+    stack = await startStack({ REDIS_URL: 'redis://127.0.0.1:1', S3_ENDPOINT: 'http://127.0.0.1:1' }, { ensureBucket: false });
   });
   afterAll(() => stack.close());
 

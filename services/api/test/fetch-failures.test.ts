@@ -69,7 +69,7 @@ describe('git fetch failures: permanent ones fail at once, transient ones retry 
     const retrying = await eventually(
       async () => {
         const { body } = await anonymous()('GET', `/api/v1/projects/flaky/releases/${TAG}`);
-        return body.lastError !== null && body.status === 'queued' ? body : undefined;
+        return body.lastError !== null && body.status === 'building' ? body : undefined;
       },
       30_000,
       'the release to wait for a retry',

@@ -109,11 +109,11 @@ export function listStalledBuilds(db: Executor, olderThanMs: number, limit = 500
     .execute();
 }
 
-/** A transient failure: the build waits, queued, for the attempt at `nextAttemptAt`. */
+/** A transient failure: the claimed build (still `building`) waits for the attempt at `nextAttemptAt`. */
 export async function markBuildRetrying(db: Executor, id: string, failure: { lastError: string; detail: string | null; nextAttemptAt: Date }): Promise<void> {
   await db
     .updateTable('builds')
-    .set({ status: 'queued', lastError: failure.lastError, errorDetail: failure.detail, nextAttemptAt: failure.nextAttemptAt, updatedAt: sql<Date>`now()` })
+    .set({ lastError: failure.lastError, errorDetail: failure.detail, nextAttemptAt: failure.nextAttemptAt, updatedAt: sql<Date>`now()` })
     .where('id', '=', id)
     .where('status', '=', 'building')
     .execute();

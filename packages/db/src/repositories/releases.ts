@@ -67,11 +67,11 @@ export async function markFailed(db: Executor, id: string, error: string, commit
     .execute();
 }
 
-/** A transient failure: the release waits, queued, for the attempt at `nextAttemptAt`. */
+/** A transient failure: the claimed release (still `building`) waits for the attempt at `nextAttemptAt`. */
 export async function markRetrying(db: Executor, id: string, failure: { lastError: string; detail: string | null; nextAttemptAt: Date }): Promise<void> {
   await db
     .updateTable('releases')
-    .set({ status: 'queued', lastError: failure.lastError, errorDetail: failure.detail, nextAttemptAt: failure.nextAttemptAt, updatedAt: sql<Date>`now()` })
+    .set({ lastError: failure.lastError, errorDetail: failure.detail, nextAttemptAt: failure.nextAttemptAt, updatedAt: sql<Date>`now()` })
     .where('id', '=', id)
     .where('status', '=', 'building')
     .execute();
