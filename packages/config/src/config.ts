@@ -21,6 +21,13 @@ export interface Config {
   worker: { concurrency: number; reconcileAfterMs: number } & WorkerOperations;
   /** Update status feeds and usage statistics. */
   updateStatus: { feedCacheBytes: number; usageFlushMs: number; siteKeySecret: string };
+  /** Signed release metadata and the change feed (issue 10). */
+  mirrors: {
+    /** SIGNING_KEY: an Ed25519 private key; unset, one is read from (or created in) signingKeyFile. */
+    signingKey: string | undefined;
+    signingKeyFile: string;
+    changeRetentionDays: number;
+  };
   logLevel: string;
   /** Transport hardening: the feed front door, and whether X-Forwarded-* headers are believed. */
   http: { feedFrontDoor: boolean; trustProxy: boolean };
@@ -109,6 +116,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       // could recompute which site key made which hash.
       siteKeySecret: siteKeySecret(env, endpoint),
     },
+    mirrors: {
+      signingKey: signingKey(env),
+      signingKeyFile: str(env, 'SIGNING_KEY_FILE', './data/signing-key'),
+      changeRetentionDays: int(env, 'CHANGE_RETENTION_DAYS', 90, { min: 1, max: 36_500 }),
+    },
     logLevel,
     http: {
       feedFrontDoor: onOff(env, 'FEED_FRONT_DOOR', true),
@@ -128,6 +140,16 @@ function siteKeySecret(env: Env, s3Endpoint: string | undefined): string {
   if (secret !== undefined) return secret;
   if (s3Endpoint !== undefined) throw new ConfigError('SITE_KEY_SECRET', 'is required when S3_ENDPOINT is set (a deployment); generate one with `openssl rand -hex 32`');
   return 'packhouse-development-site-key-secret';
+}
+
+/** A PKCS#8 PEM or the base64 of a 32-byte seed; the key itself is read by @packhouse/signing. */
+function signingKey(env: Env): string | undefined {
+  const value = optional(env, 'SIGNING_KEY');
+  if (value === undefined || value.startsWith('-----BEGIN PRIVATE KEY-----')) return value;
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(value)) {
+    throw new ConfigError('SIGNING_KEY', 'must be a PEM private key or the base64 of a 32-byte Ed25519 seed');
+  }
+  return value;
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {

@@ -38,6 +38,8 @@ describe('loadConfig', () => {
     [{ WORKER_METRICS_PORT: '-1' }, 'WORKER_METRICS_PORT'],
     [{ WORKER_LOCK_MS: '10' }, 'WORKER_LOCK_MS'],
     [{ ORPHAN_SWEEP_AFTER_MS: 'an hour' }, 'ORPHAN_SWEEP_AFTER_MS'],
+    [{ SIGNING_KEY: 'not-a-key' }, 'SIGNING_KEY'],
+    [{ CHANGE_RETENTION_DAYS: '0' }, 'CHANGE_RETENTION_DAYS'],
   ])('refuses %j naming the variable', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));
@@ -67,5 +69,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ S3_ENDPOINT: 'https://s3.example.org' })).toThrow(/^SITE_KEY_SECRET: is required when S3_ENDPOINT is set/);
     expect(loadConfig({ S3_ENDPOINT: 'https://s3.example.org', SITE_KEY_SECRET: 'a-secret-of-our-own' }).updateStatus.siteKeySecret).toBe('a-secret-of-our-own');
     expect(loadConfig({}).updateStatus.siteKeySecret).toBe('packhouse-development-site-key-secret');
+  });
+
+  it('reads the signing key and the change feed retention for mirrors', () => {
+    expect(loadConfig({}).mirrors).toEqual({ signingKey: undefined, signingKeyFile: './data/signing-key', changeRetentionDays: 90 });
+    const seed = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ SIGNING_KEY: seed, CHANGE_RETENTION_DAYS: '30' }).mirrors).toMatchObject({ signingKey: seed, changeRetentionDays: 30 });
   });
 });

@@ -23,6 +23,7 @@ export interface ProjectsTable {
   webhookSecret: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
+  revision: ColumnType<number, number | undefined, number>;
 }
 
 export type ProjectStatus = 'published' | 'unsupported' | 'unpublished' | 'insecure' | 'revoked';
@@ -62,6 +63,19 @@ export interface ReleasesTable {
   /** The maintainer-controlled status printed in the update feed (not the build status). */
   feedStatus: ColumnType<FeedStatus, FeedStatus | undefined, FeedStatus>;
   insecure: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Counts each feed-visible change; the change feed's `revision` (migration 20261129150100). */
+  revision: ColumnType<number, number | undefined, number>;
+  /** The signature of the latest signed release statement, `{keyid, sig}`. */
+  signature: ColumnType<SignatureJson | null, string | null | undefined, string | null>;
+  /** Composer repository (migration 20261129160100): the Composer version this release claims in its project. */
+  composerVersion: ColumnType<string | null, string | null | undefined, string | null>;
+  /**
+   * The `require` published to Composer, read from the tree at packaging time. Read it as
+   * text: the CamelCasePlugin renames the keys of jsonb objects it returns.
+   */
+  composerRequire: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
+  /** Names of the sub-modules published as metapackages. */
+  submodules: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export type FeedStatus = 'published' | 'unpublished';
@@ -134,6 +148,83 @@ export interface EventsTable {
   createdAt: Timestamp;
 }
 
+export interface SignatureJson {
+  keyid: string;
+  sig: string;
+}
+
+export type ChangeType = 'release.published' | 'release.updated' | 'release.unpublished' | 'project.updated' | 'project.deleted';
+
+/** The change feed (migration 20261129150100): positions are (epoch, txid, id). */
+export interface ChangesTable {
+  epoch: ColumnType<number, never, never>;
+  txid: ColumnType<string, never, never>;
+  id: ColumnType<string, never, never>;
+  type: ChangeType;
+  project: string;
+  version: string | null;
+  revision: number;
+  files: ColumnType<{ name: string; size: number; sha256: string }[], string | undefined, never>;
+  publishedAt: ColumnType<Date | null, string | null | undefined, never>;
+  detail: ColumnType<Record<string, unknown>, string | undefined, never>;
+  signature: ColumnType<SignatureJson | null, string | null | undefined, never>;
+  at: ColumnType<Date, never, never>;
+}
+
+export interface ChangeFeedEpochsTable {
+  id: ColumnType<number, never, never>;
+  token: ColumnType<string, never, never>;
+  prunedTxid: ColumnType<string, never, string>;
+  prunedId: ColumnType<string, never, string>;
+  startedAt: ColumnType<Date, never, never>;
+}
+
+export interface SigningKeysTable {
+  keyid: string;
+  algorithm: 'ed25519';
+  publicKey: string;
+  validFrom: ColumnType<Date, Date | undefined, Date>;
+  validUntil: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+/** Composer installs reported through notify-batch, per ISO week (Monday) and Composer version. */
+export interface ComposerInstallsTable {
+  projectId: string;
+  week: string;
+  version: string;
+  installs: ColumnType<string, number | string, number | string>;
+}
+
+export type AdvisorySeverity = 'critical' | 'high' | 'medium' | 'low';
+export type AdvisoryStatus = 'published' | 'withdrawn';
+
+export interface AdvisoriesTable {
+  id: string;
+  projectId: string;
+  title: string;
+  severity: AdvisorySeverity;
+  affectedInput: string;
+  affectedVersions: string;
+  cve: string | null;
+  link: string | null;
+  description: string;
+  status: ColumnType<AdvisoryStatus, AdvisoryStatus | undefined, AdvisoryStatus>;
+  createdBy: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  withdrawnAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface AdvisoryReleasesTable {
+  advisoryId: string;
+  releaseId: string;
+}
+
+export interface AdvisorySequencesTable {
+  year: number;
+  last: number;
+}
+
 export interface Database {
   users: UsersTable;
   projects: ProjectsTable;
@@ -142,7 +233,14 @@ export interface Database {
   releaseFiles: ReleaseFilesTable;
   builds: BuildsTable;
   events: EventsTable;
+  changes: ChangesTable;
+  changeFeedEpochs: ChangeFeedEpochsTable;
+  signingKeys: SigningKeysTable;
   feedChanges: FeedChangesTable;
   usageSites: UsageSitesTable;
   usageCounts: UsageCountsTable;
+  composerInstalls: ComposerInstallsTable;
+  advisories: AdvisoriesTable;
+  advisoryReleases: AdvisoryReleasesTable;
+  advisorySequences: AdvisorySequencesTable;
 }

@@ -1,4 +1,6 @@
 import { Readable } from 'node:stream';
+import { composerMetadata, type ComposerMetadata } from './composer-metadata.ts';
+import { SourceRefused } from './errors.ts';
 import { git, type GitContext } from './git.ts';
 import { coreCompatibility, decodeInfoText } from './info.ts';
 import { planArchive } from './layout.ts';
@@ -17,6 +19,8 @@ export interface Archives {
    * Drupal would refuse makes `archives()` throw SourceRefused (see `coreCompatibility`).
    */
   coreCompatibility: string | null;
+  /** What the Composer repository publishes for this release; a malformed composer.json is refused. */
+  composer: ComposerMetadata;
 }
 
 /**
@@ -31,19 +35,26 @@ export async function archives(checkout: Checkout, release: Release): Promise<Ar
   }
   const ctx: GitContext = { options: checkout.git, gitDir: checkout.repoDir };
   const plan = planArchive(checkout, release);
+  const infoYml = await readRootFile(ctx, checkout, `${release.project}.info.yml`);
+  const requirement = infoYml === null ? null : coreCompatibility(infoYml, `${release.project}.info.yml`);
+  const composerJson = await readRootFile(ctx, checkout, 'composer.json');
+  if (composerJson === null && checkout.entries.some((e) => e.path === 'composer.json')) {
+    throw new SourceRefused('composer_json_invalid', '`composer.json` is not a text file (a link, a directory, NUL bytes or invalid UTF-8)', 'composer.json');
+  }
   return {
     baseName: `${release.project}-${release.version}`,
     tarGz: lazily(() => tarGz(ctx, plan)),
     zip: lazily(() => zip(ctx, plan)),
-    coreCompatibility: await readCoreCompatibility(ctx, checkout, release.project),
+    coreCompatibility: requirement,
+    composer: composerMetadata({ project: release.project, type: release.type, entries: checkout.entries, composerJson, infoYml, coreCompatibility: requirement }),
   };
 }
 
-async function readCoreCompatibility(ctx: GitContext, checkout: Checkout, project: string): Promise<string | null> {
-  const info = checkout.entries.find((e) => e.path === `${project}.info.yml` && (e.kind === 'file' || e.kind === 'executable'));
-  if (!info) return null;
-  const text = decodeInfoText(await git(ctx, ['cat-file', 'blob', info.oid], { maxBytes: info.size }));
-  return text === null ? null : coreCompatibility(text, info.path);
+/** A regular file at the tree root as text; null when absent or not text (NUL, invalid UTF-8). */
+async function readRootFile(ctx: GitContext, checkout: Checkout, path: string): Promise<string | null> {
+  const entry = checkout.entries.find((e) => e.path === path && (e.kind === 'file' || e.kind === 'executable'));
+  if (!entry) return null;
+  return decodeInfoText(await git(ctx, ['cat-file', 'blob', entry.oid], { maxBytes: entry.size }));
 }
 
 /** A Readable that builds its source (and spawns git) on the first read. */

@@ -17,3 +17,5 @@ export { pinGitHost, type PinnedHost } from './git-host.ts';
 export { GitFetchFailed, GitFetchRefused } from './git-failures.ts';
 export { GitFailed } from './git.ts';
 export { enforceCacheBudget, markUsed, type Eviction } from './cache-budget.ts';
+export { composerJsonRequire, composerMetadata, type ComposerMetadata } from './composer-metadata.ts';
+export { zipBuffer } from './zip-buffer.ts';

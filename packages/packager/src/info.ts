@@ -100,7 +100,8 @@ export function coreCompatibility(content: string, path: string): string | null 
   return value.trim();
 }
 
-function readYaml(content: string, path: string): unknown {
+/** An info.yml read as Drupal reads it; one that is not YAML is refused (`info_file_not_yaml`). */
+export function readYaml(content: string, path: string): unknown {
   checkYamlDepth(content, path);
   try {
     // `merge`: Drupal's YAML parser (Symfony's) honours `<<` merge keys.
@@ -115,7 +116,7 @@ function readYaml(content: string, path: string): unknown {
 }
 
 /** Only a top-level key counts; a file that is not a mapping has none. */
-function topLevel(info: unknown, key: string): unknown {
+export function topLevel(info: unknown, key: string): unknown {
   return typeof info === 'object' && info !== null && !Array.isArray(info) ? (info as Record<string, unknown>)[key] : undefined;
 }
 

@@ -54,7 +54,8 @@ export interface JobType<Claimed, Source, Archives extends Built = Packaged> {
   fetch(registry: Registry, claimed: Claimed): Promise<Source>;
   shortcut?(registry: Registry, claimed: Claimed, source: Source): Promise<'unchanged' | null>;
   package(registry: Registry, claimed: Claimed, source: Source, written: string[]): Promise<Archives>;
-  publish(tx: Tx, claimed: Claimed, source: Source, built: Archives): Promise<boolean>;
+  /** In the publishing transaction; records the release's change (changes.ts) in it. */
+  publish(registry: Registry, tx: Tx, claimed: Claimed, source: Source, built: Archives): Promise<boolean>;
   /** Records a failure: `message` for everyone, `detail` (git's output) for maintainers only. */
   fail(registry: Registry, claimed: Claimed, failure: AttemptFailure): Promise<void>;
   /** Records a transient failure that the queue retries at `nextAttemptAt`. */
@@ -88,7 +89,7 @@ export async function runAttempt<Claimed, Source, Archives extends Built>(
     if (shortcut) return shortcut;
     const built = await type.package(scoped, claimed, source, written);
     const packaged = performance.now();
-    published = await registry.db.transaction().execute((tx) => type.publish(tx, claimed, source, built));
+    published = await registry.db.transaction().execute((tx) => type.publish(scoped, tx, claimed, source, built));
     scoped.log.info(
       {
         fetch_ms: Math.round(fetched - started),

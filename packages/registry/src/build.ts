@@ -1,8 +1,9 @@
-import { events, files, projects, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import { files, projects, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
 import type { Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
+import { recordReleaseChange } from './changes.ts';
 import type { Registry } from './context.ts';
-import { eventFiles, fetchSource, fileRows, packageSource } from './packaging.ts';
+import { fetchSource, fileRows, packageSource } from './packaging.ts';
 
 export { BuildRefused } from './packaging.ts';
 
@@ -35,20 +36,16 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
   fetch: (registry, { release, project }) => fetchSource(registry, project, { tag: release.tag }),
   package: (registry, { release, project }, source, written) =>
     packageSource(registry, project, source, release.version, `${project.name}-${release.version}`, written),
-  async publish(tx, { release, project }, source, { stored, coreCompatibility }) {
+  async publish(registry, tx, { release }, source, { stored, coreCompatibility, composer }) {
     const won = await releases.markPublished(tx, release.id, {
       commit: source.commit,
       commitTime: new Date(source.commitTime * 1000),
       coreCompatibility,
+      composer,
     });
     if (!won) return false;
     await files.insertFiles(tx, fileRows(release.id, stored));
-    await events.appendEvent(tx, {
-      kind: 'release.published',
-      project: project.name,
-      version: release.version,
-      payload: { commit: source.commit, files: eventFiles(stored) },
-    });
+    await recordReleaseChange(registry, tx, release.id, 'release.published');
     return true;
   },
   fail: ({ db }, { release }, { message, detail }) => releases.markFailed(db, release.id, message, undefined, detail),

@@ -6,6 +6,7 @@ import { createStorage, startEmbeddedS3, type EmbeddedS3 } from '@packhouse/stor
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from './context.ts';
+import { loadSigning } from './signing.ts';
 
 export interface Connected {
   registry: Registry;
@@ -35,8 +36,9 @@ export async function connectRegistry(config: Readonly<Config>, log: Logger, rol
   const metrics = createMetrics();
   metrics.sources.pool = () => poolStats(db);
   metrics.sources.queue = () => queue.snapshot();
+  const signing = await loadSigning(config, db, log);
   return {
-    registry: { db, queue, storage, config, log, metrics },
+    registry: { db, queue, storage, config, log, metrics, signing },
     async close() {
       await queue.close();
       redis.disconnect();

@@ -4,6 +4,7 @@ import type { Metrics } from '@packhouse/observability';
 import type { PackagingQueue } from '@packhouse/queue';
 import type { Storage } from '@packhouse/storage';
 import type { Logger } from 'pino';
+import type { Signing } from './signing.ts';
 
 /** What the domain services need; built once per process by the service that hosts them. */
 export interface Registry {
@@ -13,6 +14,8 @@ export interface Registry {
   config: Readonly<Config>;
   log: Logger;
   metrics: Metrics;
+  /** Signs release statements and the change feed (signing.ts). */
+  signing: Signing;
 }
 
 /** Who is calling: resolved from the bearer token by the transport. */

@@ -1,17 +1,9 @@
-import {
-  builds,
-  events,
-  files,
-  projects,
-  releases,
-  type BuildRow,
-  type ProjectRow,
-  type ReleaseRow,
-} from '@packhouse/db';
+import { builds, files, projects, releases, type BuildRow, type ProjectRow, type ReleaseRow } from '@packhouse/db';
 import type { Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
+import { recordReleaseChange } from './changes.ts';
 import type { Registry } from './context.ts';
-import { coreCompatibilityOf, eventFiles, fetchSource, fileRows, packageSource } from './packaging.ts';
+import { fetchSource, fileRows, metadataOf, packageSource } from './packaging.ts';
 
 interface ClaimedBuild {
   build: BuildRow;
@@ -48,7 +40,8 @@ const devSnapshot: JobType<ClaimedBuild, Checkout> = {
   }),
   describeSource: (source) => ({ commit: source.commit }),
   fetch: (registry, { release, project }) => fetchSource(registry, project, { branch: release.tag }),
-  async shortcut({ db, log }, { build, release, project }, source) {
+  async shortcut(registry, { build, release, project }, source) {
+    const { db, log } = registry;
     const commitTime = new Date(source.commitTime * 1000);
     if (source.commit === release.commit) {
       await builds.finishBuild(db, build.id, { status: 'unchanged', commit: source.commit, commitTime });
@@ -58,11 +51,13 @@ const devSnapshot: JobType<ClaimedBuild, Checkout> = {
     const earlier = await builds.findPublishedBuildOf(db, release.id, source.commit);
     if (!earlier) return null;
     // Back to a commit built before: point at that build's files (their names are the commit's).
-    const coreCompatibility = await coreCompatibilityOf(project, source, release.version);
+    const { coreCompatibility, composer } = await metadataOf(project, source, release.version);
     await db.transaction().execute(async (tx) => {
       if (!(await builds.finishBuild(tx, build.id, { status: 'unchanged', commit: source.commit, commitTime }))) return;
-      const current = { id: earlier.id, commit: source.commit, commitTime, coreCompatibility };
-      await builds.makeCurrent(tx, release.id, current, build.id);
+      const current = { id: earlier.id, commit: source.commit, commitTime, coreCompatibility, composer };
+      if (await builds.makeCurrent(tx, release.id, current, build.id)) {
+        await recordReleaseChange(registry, tx, release.id, 'release.updated');
+      }
     });
     log.info({ reused: earlier.id }, 'Dev branch is back on a commit built before; its build is current again.');
     return 'unchanged';
@@ -71,23 +66,16 @@ const devSnapshot: JobType<ClaimedBuild, Checkout> = {
     const fileBase = `${project.name}-${release.version}-${source.commit.slice(0, 12)}`;
     return packageSource(registry, project, source, release.version, fileBase, written);
   },
-  async publish(tx, { build, release, project }, source, { stored, coreCompatibility }) {
+  async publish(registry, tx, { build, release }, source, { stored, coreCompatibility, composer }) {
     const commitTime = new Date(source.commitTime * 1000);
     if (!(await builds.finishBuild(tx, build.id, { status: 'published', commit: source.commit, commitTime })))
       return false;
     await files.insertFiles(tx, fileRows(release.id, stored, build.id));
-    await builds.makeCurrent(
-      tx,
-      release.id,
-      { id: build.id, commit: source.commit, commitTime, coreCompatibility },
-      build.id,
-    );
-    await events.appendEvent(tx, {
-      kind: 'release.dev-build-published',
-      project: project.name,
-      version: release.version,
-      payload: { build: build.id, commit: source.commit, files: eventFiles(stored) },
-    });
+    // Its files are published either way; the release points at them unless a newer job decided otherwise.
+    const current = { id: build.id, commit: source.commit, commitTime, coreCompatibility, composer };
+    if (await builds.makeCurrent(tx, release.id, current, build.id)) {
+      await recordReleaseChange(registry, tx, release.id, 'release.updated');
+    }
     return true;
   },
   async fail({ db }, { build, release }, { message, detail }) {

@@ -1,5 +1,6 @@
 import { builds, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
 import { InvalidVersion, parseDevBranch } from '@packhouse/versions';
+import { claimComposerVersion, insertClaiming } from './composer-claim.ts';
 import type { Actor, Registry } from './context.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import { requireMaintainedProject } from './projects.ts';
@@ -22,7 +23,10 @@ export async function registerBranch(registry: Registry, actor: Actor, projectNa
     if (error instanceof InvalidVersion) throw invalid(`Branch "${branch}" is not a Drupal release branch: ${error.message}`);
     throw error;
   }
-  const release = await releases.insertRelease(registry.db, { projectId: project.id, version, tag: branch, kind: 'dev' });
+  const composerVersion = await claimComposerVersion(registry.db, project, version);
+  const release = await insertClaiming(project, version, composerVersion, () =>
+    releases.insertRelease(registry.db, { projectId: project.id, version, tag: branch, kind: 'dev', composerVersion }),
+  );
   if (!release) throw conflict(`${projectName} ${version} already exists.`);
   await requestDevBuild(registry, project, release);
   return getRelease(registry, projectName, version);

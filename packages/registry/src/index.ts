@@ -34,3 +34,20 @@ export {
 } from './support.ts';
 export { githubSignature, gitlabToken, receivePush, type HookOutcome, type PushEvent } from './webhooks.ts';
 export { rotateWebhookSecret } from './projects.ts';
+export { recordProjectChange, recordReleaseChange, type ProjectChangeType, type ReleaseChangeType } from './changes.ts';
+export { listKeys, readChanges, readSnapshot, SIGNED_METADATA_TTL_MS, type ChangeEvent, type ChangesPage, type Snapshot } from './change-feed.ts';
+export { loadSigning, type Signing } from './signing.ts';
+export { allReleasesAtom, projectReleasesAtom } from './atom-feeds.ts';
+export { composerCacheKey, composerPackage, composerRoot, composerRepositoryUrl, parseP2Name, COMPOSER_JSON } from './composer.ts';
+export {
+  composerAdvisories,
+  getAdvisory,
+  listAdvisories,
+  osvAdvisory,
+  osvArchive,
+  publishAdvisory,
+  updateAdvisory,
+  type AdvisoryInput,
+  type AdvisoryView,
+} from './advisories.ts';
+export { getComposerInstalls, recordComposerInstalls, type ComposerInstall, type InstallsWeek } from './usage/composer-installs.ts';

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ProjectRow } from '@packhouse/db';
-import { archives, checkout, digestingStream, type Checkout, type Digests } from '@packhouse/packager';
+import { archives, checkout, digestingStream, type Checkout, type ComposerMetadata, type Digests } from '@packhouse/packager';
 import { keys } from '@packhouse/storage';
 import type { Registry } from './context.ts';
 
@@ -18,6 +18,8 @@ export interface StoredArchive {
 export interface Packaged {
   stored: StoredArchive[];
   coreCompatibility: string | null;
+  /** What the Composer repository publishes for this tree (require, sub-modules). */
+  composer: ComposerMetadata;
 }
 
 export async function fetchSource(
@@ -38,12 +40,12 @@ export async function fetchSource(
   }
 }
 
-/** The `core_version_requirement` the archives of `source` would carry, without building them. */
-export async function coreCompatibilityOf(project: ProjectRow, source: Checkout, version: string): Promise<string | null> {
+/** The metadata (`core_version_requirement`, Composer's) the archives of `source` would carry, without building them. */
+export async function metadataOf(project: ProjectRow, source: Checkout, version: string): Promise<Omit<Packaged, 'stored'>> {
   const built = await archives(source, { project: project.name, version, type: project.type });
   built.tarGz.destroy();
   built.zip.destroy();
-  return built.coreCompatibility;
+  return { coreCompatibility: built.coreCompatibility, composer: built.composer };
 }
 
 /**
@@ -76,6 +78,7 @@ export async function packageSource(
   return {
     stored: settled.map((result) => (result as PromiseFulfilledResult<StoredArchive>).value),
     coreCompatibility: built.coreCompatibility,
+    composer: built.composer,
   };
 }
 
@@ -104,6 +107,3 @@ export function fileRows(releaseId: string, stored: StoredArchive[], buildId: st
   return stored.map(({ name, archiveType, key, digests }) => ({ releaseId, buildId, name, archiveType, storageKey: key, ...digests }));
 }
 
-export function eventFiles(stored: StoredArchive[]) {
-  return stored.map(({ name, digests }) => ({ name, ...digests }));
-}

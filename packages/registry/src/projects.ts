@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { files, projects, releases, snapshot, usage, users, type ProjectRow } from '@packhouse/db';
 import { checkGitUrl, pinGitHost, SourceRefused, type ProjectType } from '@packhouse/packager';
+import { recordProjectChange } from './changes.ts';
 import type { Actor, Registry } from './context.ts';
 import { conflict, forbidden, invalid, notFound } from './errors.ts';
 import { checkProjectQuota } from './quotas.ts';
@@ -39,7 +40,10 @@ export async function createProject(
   const webhookSecret = newWebhookSecret();
   const created = await registry.db.transaction().execute(async (tx) => {
     const project = await projects.insertProject(tx, { ...input, webhookSecret });
-    if (project) await projects.addMaintainer(tx, project.id, actor.id);
+    if (project) {
+      await projects.addMaintainer(tx, project.id, actor.id);
+      await recordProjectChange(registry, tx, project);
+    }
     return project;
   });
   if (!created) throw conflict(`A project named "${input.name}" already exists.`);
@@ -75,7 +79,10 @@ export async function addMaintainer(registry: Registry, actor: Actor, name: stri
   const project = await requireMaintainedProject(registry, actor, name);
   const user = await users.findUserByName(registry.db, userName);
   if (!user) throw notFound(`No user named "${userName}".`);
-  await projects.addMaintainer(registry.db, project.id, user.id);
+  await registry.db.transaction().execute(async (tx) => {
+    await projects.addMaintainer(tx, project.id, user.id);
+    await recordProjectChange(registry, tx, project);
+  });
   return projects.listMaintainerNames(registry.db, project.id);
 }
 
@@ -88,6 +95,7 @@ export async function removeMaintainer(registry: Registry, actor: Actor, name: s
     if (!current.includes(user.id)) throw notFound(`"${userName}" is not a maintainer of ${name}.`);
     if (current.length === 1) throw conflict(`"${userName}" is the last maintainer of ${name}; add another first.`);
     await projects.removeMaintainer(tx, project.id, user.id);
+    await recordProjectChange(registry, tx, project);
   });
   return projects.listMaintainerNames(registry.db, project.id);
 }

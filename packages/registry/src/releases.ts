@@ -1,5 +1,7 @@
 import { builds, files, releases, snapshot, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import { releaseStatement } from '@packhouse/signing';
 import { InvalidVersion, parseVersion } from '@packhouse/versions';
+import { claimComposerVersion, insertClaiming } from './composer-claim.ts';
 import type { Actor, Registry } from './context.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import { requireMaintainedProject, requireProject } from './projects.ts';
@@ -30,12 +32,16 @@ export async function createTaggedRelease(
 ): Promise<ReleaseRow | undefined> {
   const version = versionOfTag(tag);
   await checkReleaseQuota(registry, project);
-  const release = await releases.insertRelease(registry.db, {
-    projectId: project.id,
-    version,
-    tag,
-    releaseTypes: [...new Set(releaseTypes)],
-  });
+  const composerVersion = await claimComposerVersion(registry.db, project, version);
+  const release = await insertClaiming(project, version, composerVersion, () =>
+    releases.insertRelease(registry.db, {
+      projectId: project.id,
+      version,
+      tag,
+      releaseTypes: [...new Set(releaseTypes)],
+      composerVersion,
+    }),
+  );
   if (!release) return undefined;
   await enqueue(registry, release);
   registry.log.info({ release: { id: release.id }, project: { name: project.name }, version }, 'Release queued.');
@@ -83,7 +89,13 @@ export async function getRelease(registry: Registry, projectName: string, versio
     if (!release) throw notFound(`${projectName} has no release ${version}.`);
     const rows = await files.listFiles(tx, [release.id]);
     const history = release.kind === 'dev' ? await builds.listBuilds(tx, release.id) : undefined;
-    return releaseView(registry.config.publicUrl, projectName, release, rows, history);
+    const view = releaseView(registry.config.publicUrl, projectName, release, rows, history);
+    // Published before the change feed existed (no statement stored yet): signed as it stands.
+    if (view.status === 'published' && view.signature === null) {
+      await registry.signing.ready();
+      view.signature = registry.signing.signer.sign(releaseStatement(view));
+    }
+    return view;
   });
 }
 

@@ -1,5 +1,6 @@
 import { releases, support, type FeedStatus, type ProjectRow, type ProjectStatus, type ReleaseRow } from '@packhouse/db';
 import { branchOf, InvalidVersion, parseVersion } from '@packhouse/versions';
+import { recordProjectChange, recordReleaseChange } from './changes.ts';
 import type { Actor, Registry } from './context.ts';
 import { invalid, notFound } from './errors.ts';
 import { requireMaintainedProject, requireProject } from './projects.ts';
@@ -30,7 +31,11 @@ export async function getProjectSupport(registry: Registry, name: string): Promi
 export async function setSupportedBranches(registry: Registry, actor: Actor, name: string, branches: string[]): Promise<ProjectSupportView> {
   const project = await requireMaintainedProject(registry, actor, name);
   const supportedBranches = [...new Set(branches.map(checkBranch))];
-  const updated = await support.updateProjectSupport(registry.db, project.id, { supportedBranches });
+  const updated = await registry.db.transaction().execute(async (tx) => {
+    const row = await support.updateProjectSupport(tx, project.id, { supportedBranches });
+    if (row) await recordProjectChange(registry, tx, row);
+    return row;
+  });
   registry.log.info({ project: { name }, user: { name: actor.name }, branches: supportedBranches }, 'Supported branches changed.');
   return projectSupportView(updated ?? project);
 }
@@ -42,7 +47,11 @@ export async function updateProjectSupport(
   changes: { status?: ProjectStatus; securityCoverage?: boolean },
 ): Promise<ProjectSupportView> {
   const project = await requireMaintainedProject(registry, actor, name);
-  const updated = await support.updateProjectSupport(registry.db, project.id, changes);
+  const updated = await registry.db.transaction().execute(async (tx) => {
+    const row = await support.updateProjectSupport(tx, project.id, changes);
+    if (row) await recordProjectChange(registry, tx, row);
+    return row;
+  });
   registry.log.info({ project: { name }, user: { name: actor.name }, changes }, 'Project support changed.');
   return projectSupportView(updated ?? project);
 }
@@ -58,10 +67,15 @@ export async function updateReleaseSupport(
   const project = await requireMaintainedProject(registry, actor, name);
   const release = await releases.findRelease(registry.db, project.id, version);
   if (!release) throw notFound(`${name} has no release ${version}.`);
-  const updated = await support.updateReleaseSupport(registry.db, release.id, {
-    feedStatus: changes.status,
-    insecure: changes.insecure,
-    releaseTypes: changes.releaseTypes === undefined ? undefined : [...new Set(changes.releaseTypes)],
+  const updated = await registry.db.transaction().execute(async (tx) => {
+    const row = await support.updateReleaseSupport(tx, release.id, {
+      feedStatus: changes.status,
+      insecure: changes.insecure,
+      releaseTypes: changes.releaseTypes === undefined ? undefined : [...new Set(changes.releaseTypes)],
+    });
+    const unpublished = changes.status === 'unpublished' && release.feedStatus !== 'unpublished';
+    if (row) await recordReleaseChange(registry, tx, release.id, unpublished ? 'release.unpublished' : 'release.updated');
+    return row;
   });
   registry.log.info({ project: { name }, release: { id: release.id }, version, user: { name: actor.name }, changes }, 'Release support changed.');
   return releaseSupportView(name, updated ?? release);

@@ -21,6 +21,15 @@ export interface FeedDocument {
   lastModified: Date | null;
   /** When the read began, by the clock that stamped `lastModified`; null without one. */
   readAt: Date | null;
+  /** The body's media type when it is not update-status XML (the Composer repository's JSON). */
+  contentType?: string;
+  /** Cache-Control of a 200 when not the update feed's. */
+  cacheControl?: string;
+  /**
+   * The project whose changes evict this document, when only the read could tell (a
+   * sub-module's metapackage belongs to its parent); null: any project's change does.
+   */
+  scope?: string | null;
 }
 
 

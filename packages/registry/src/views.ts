@@ -30,6 +30,10 @@ export interface ReleaseView {
   /** `tag` for tagged releases; `dev` for a branch's snapshots, whose files are its newest build's. */
   kind: 'tag' | 'dev';
   files: FileView[];
+  /** Counts the release's feed-visible changes (the change feed's `revision`). */
+  revision: number;
+  /** Ed25519 over the release statement (project, version, revision, files, publishedAt); null until published. */
+  signature: { keyid: string; sig: string } | null;
   /** Dev releases: their builds, newest first. */
   builds?: BuildView[];
 }
@@ -100,6 +104,8 @@ export function releaseView(
     publishedAt: release.publishedAt?.toISOString() ?? null,
     kind: release.kind,
     files: own.filter((file) => file.buildId === release.currentBuildId).map((file) => fileView(publicUrl, file)),
+    revision: release.revision,
+    signature: release.status === 'published' ? release.signature : null,
     ...(history && {
       builds: history.map((build) => ({
         id: build.id,

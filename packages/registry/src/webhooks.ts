@@ -60,7 +60,7 @@ async function onTag(registry: Registry, project: ProjectRow, tag: string): Prom
     release = await createTaggedRelease(registry, project, tag, []);
   } catch (error) {
     // The API's own rule for tags (a Drupal version, not a dev one) decides; a host gets a 200 saying why.
-    if (error instanceof DomainError && error.code === 'invalid') return { ...base, outcome: 'ignored', message: error.message };
+    if (error instanceof DomainError && (error.code === 'invalid' || error.code === 'composer_version_taken')) return { ...base, outcome: 'ignored', message: error.message };
     throw error;
   }
   if (release) return { ...base, version: release.version, outcome: 'release_queued', message: `Release ${release.version} queued.` };

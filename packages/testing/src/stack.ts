@@ -25,7 +25,7 @@ export interface Stack {
 /**
  * A whole Packhouse on real services, isolated per test file: its own database, queue
  * prefix, S3 folder and bucket, git cache. Extra environment overrides the defaults; `now`
- * is the feed cache's clock (see testClock).
+ * is the feed cache's clock (see testClock); `port` a fixed one to listen on.
  */
 export async function startStack(
   env: Record<string, string> = {},
@@ -33,7 +33,8 @@ export async function startStack(
     ensureBucket = true,
     now,
     postgresUrl,
-  }: { ensureBucket?: boolean; now?: () => number; postgresUrl?: string } = {},
+    port = 0,
+  }: { ensureBucket?: boolean; now?: () => number; postgresUrl?: string; port?: number } = {},
 ): Promise<Stack> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'packhouse-test-'));
   const database = await createTestDatabase(postgresUrl);
@@ -46,6 +47,7 @@ export async function startStack(
     S3_BUCKET: `test-${id}`,
     S3_DATA_DIR: path.join(tmp, 's3'),
     GIT_CACHE_DIR: path.join(tmp, 'git-cache'),
+    SIGNING_KEY_FILE: path.join(tmp, 'signing-key'),
     GIT_ALLOWED_SOURCES: 'file://',
     GIT_TIMEOUT_MS: '30000',
     PUBLIC_URL: 'http://packhouse.test',
@@ -60,7 +62,8 @@ export async function startStack(
   if (ensureBucket) await connected.registry.storage.ensureBucket();
   await ensureAdmin(connected.registry.db, adminToken);
   const app = await buildApp(connected.registry, { now });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  // A fixed port when the stack's PUBLIC_URL must name it (the Composer client tests).
+  await app.listen({ port, host: '127.0.0.1' });
   const workers: RunningWorker[] = [];
 
   return {

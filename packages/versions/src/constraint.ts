@@ -19,11 +19,11 @@ const MAX_LENGTH = 1000;
 const PLAIN_TEXT = /^[\x20-\x7e\t\n\r]*$/;
 
 // Alternatives: `||` or a single `|`, with any whitespace around.
-const OR_SEPARATOR = /\s*\|\|?\s*/;
+export const OR_SEPARATOR = /\s*\|\|?\s*/;
 
 // Terms of one alternative are ANDed: a comma or a space (with spaces around), except at either
 // end, after an operator (`>= 8`), before another comma, and next to a range's hyphen (`8.8 - 9.1`).
-const AND_SEPARATOR = /(?<=[^=<> ,]) *(?<!-)[ ,](?!-) *(?=[^,])/;
+export const AND_SEPARATOR = /(?<=[^=<> ,]) *(?<!-)[ ,](?!-) *(?=[^,])/;
 
 // `(?!\d)` makes each repetition take whole digit runs, as Composer's possessive `*+` does;
 // without it a failing match backtracks exponentially.

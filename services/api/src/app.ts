@@ -8,7 +8,11 @@ import { FrontDoor } from './update-status/front-door.ts';
 import auth from './plugins/auth.ts';
 import errors from './plugins/errors.ts';
 import openapi from './plugins/openapi.ts';
+import { advisoryRoutes } from './routes/advisories.ts';
+import { composerRoutes } from './routes/composer.ts';
 import requestMetrics from './plugins/request-metrics.ts';
+import { atomRoutes } from './routes/atom.ts';
+import { changeRoutes } from './routes/changes.ts';
 import { updateStatusRoutes } from './routes/update-status.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -57,9 +61,10 @@ export async function buildApp(registry: Registry, { now }: AppOptions = {}) {
   await app.register(auth, { registry });
 
   const resources = [healthRoutes, metricsRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes];
-  for (const routes of [...resources, supportRoutes, usageRoutes]) {
+  for (const routes of [...resources, supportRoutes, usageRoutes, advisoryRoutes, changeRoutes, atomRoutes]) {
     await app.register(routes, { registry });
   }
   await app.register(updateStatusRoutes, { registry, updateStatus });
+  await app.register(composerRoutes, { registry, updateStatus });
   return app;
 }

@@ -44,6 +44,10 @@ export const ReleaseBody = Type.Object(
     publishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     kind: Type.Union([Type.Literal('tag'), Type.Literal('dev')]),
     files: Type.Array(FileBody, { description: "For a dev release: its newest build's files." }),
+    revision: Type.Integer({ description: "Counts the release's feed-visible changes, as the change feed does." }),
+    signature: Type.Union([Type.Object({ keyid: Type.String(), sig: Type.String() }), Type.Null()], {
+      description: 'Ed25519 over the canonical JSON of the release statement (project, version, revision, files, publishedAt); see /api/v1/keys.',
+    }),
     builds: Type.Optional(
       Type.Array(
         Type.Object({

@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { Executor, Tx } from '../connection.ts';
 import type { BuildsTable } from '../schema.ts';
+import { composerColumns, type ComposerFields } from './releases.ts';
 
 export type BuildRow = Selectable<BuildsTable>;
 
@@ -76,12 +77,13 @@ export async function finishBuild(
 export async function makeCurrent(
   tx: Tx,
   releaseId: string,
-  build: { id: string; commit: string; commitTime: Date; coreCompatibility: string | null },
+  build: { id: string; commit: string; commitTime: Date; coreCompatibility: string | null; composer: ComposerFields },
   decidedBy: string,
 ): Promise<boolean> {
   const result = await tx
     .updateTable('releases')
     .set({
+      ...composerColumns(build.composer),
       currentBuildId: build.id,
       currentDecidedBy: decidedBy,
       commit: build.commit,

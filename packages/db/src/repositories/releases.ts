@@ -4,6 +4,16 @@ import type { ReleasesTable } from '../schema.ts';
 
 export type ReleaseRow = Selectable<ReleasesTable>;
 
+/** What packaging read for the Composer repository (packager's ComposerMetadata). */
+export interface ComposerFields {
+  require: Record<string, string>;
+  submodules: string[];
+}
+
+export function composerColumns(composer: ComposerFields) {
+  return { composerRequire: JSON.stringify(composer.require), submodules: composer.submodules };
+}
+
 export function insertRelease(db: Executor, release: Insertable<ReleasesTable>): Promise<ReleaseRow | undefined> {
   return db
     .insertInto('releases')
@@ -20,6 +30,11 @@ export function findRelease(db: Executor, projectId: string, version: string): P
     .where('projectId', '=', projectId)
     .where('version', '=', version)
     .executeTakeFirst();
+}
+
+/** The release of a project that claims a Composer version (see migration 20261129160100). */
+export function findByComposerVersion(db: Executor, projectId: string, composerVersion: string): Promise<ReleaseRow | undefined> {
+  return db.selectFrom('releases').selectAll().where('projectId', '=', projectId).where('composerVersion', '=', composerVersion).executeTakeFirst();
 }
 
 export function findReleaseById(db: Executor, id: string): Promise<ReleaseRow | undefined> {
@@ -46,11 +61,12 @@ export function claimRelease(db: Executor, id: string): Promise<ReleaseRow | und
 export async function markPublished(
   tx: Tx,
   id: string,
-  outcome: { commit: string; commitTime: Date; coreCompatibility: string | null },
+  outcome: { commit: string; commitTime: Date; coreCompatibility: string | null; composer: ComposerFields },
 ): Promise<boolean> {
+  const { composer, ...rest } = outcome;
   const result = await tx
     .updateTable('releases')
-    .set({ ...outcome, status: 'published', error: null, errorDetail: null, lastError: null, nextAttemptAt: null, publishedAt: sql<Date>`now()`, updatedAt: sql<Date>`now()` })
+    .set({ ...rest, ...composerColumns(composer), status: 'published', error: null, errorDetail: null, lastError: null, nextAttemptAt: null, publishedAt: sql<Date>`now()`, updatedAt: sql<Date>`now()` })
     .where('id', '=', id)
     .where('status', 'in', ['queued', 'building'])
     .executeTakeFirst();

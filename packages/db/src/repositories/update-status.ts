@@ -90,7 +90,14 @@ export function findFeedSource(db: Executor, name: string): Promise<FeedSourceRo
       jsonArrayFrom(
         eb
           .selectFrom('releases as r')
-          .select(['r.version', 'r.tag', 'r.feedStatus', 'r.insecure', 'r.releaseTypes', 'r.coreCompatibility'])
+          .select(['r.version', 'r.tag', 'r.feedStatus', 'r.releaseTypes', 'r.coreCompatibility'])
+          // Insecure when the maintainer says so, or while a published advisory affects it.
+          .select(
+            sql<boolean>`r.insecure OR EXISTS (
+              SELECT 1 FROM advisory_releases ar JOIN advisories a ON a.id = ar.advisory_id
+              WHERE ar.release_id = r.id AND a.status = 'published'
+            )`.as('insecure'),
+          )
           .select(sql<number>`floor(extract(epoch FROM coalesce(r.commit_time, r.published_at)))::bigint`.as('date'))
           .select((inner) =>
             jsonArrayFrom(

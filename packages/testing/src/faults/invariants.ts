@@ -33,10 +33,11 @@ export async function assertSettled(registry: Registry): Promise<Settled> {
     .select(['releases.id', 'releases.version', 'releases.status', 'projects.name'])
     .execute();
   const files = await db.selectFrom('releaseFiles').selectAll().execute();
+  // The change feed (registry/changes.ts): exactly one publication per published release.
   const events = await db
-    .selectFrom('events')
-    .select(['kind', 'project', 'version'])
-    .where('kind', '=', 'release.published')
+    .selectFrom('changes')
+    .select(['type', 'project', 'version'])
+    .where('type', '=', 'release.published')
     .execute();
   let published = 0;
   for (const release of releases) {

@@ -63,7 +63,7 @@ export class FeedCache {
       const render: Promise<FeedRepresentation> = load()
         .then((document) => represent(document, this.now))
         .then((representation) => {
-          if (this.epoch === epoch) this.store(key, project, representation);
+          if (this.epoch === epoch) this.store(key, representation.scope === undefined ? project : representation.scope, representation);
           return representation;
         })
         .finally(() => {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
-import { MACHINE_NAME } from '@packhouse/registry';
+import { composerCacheKey, MACHINE_NAME } from '@packhouse/registry';
 import type { Logger } from 'pino';
 import type { UpdateStatus } from './service.ts';
 import { HitWriter, type HitRequest } from './hit-writer.ts';
@@ -17,6 +17,8 @@ const MAX_PENDING = 4 * MAX_HEAD;
 const REQUEST_LINE = /^(GET|HEAD) \/release-history\/([\x21-\x7e]*) HTTP\/1\.1$/;
 // `{project}/{selector}` as routes/update-status.ts caches it.
 const CACHE_KEY = new RegExp(`${MACHINE_NAME.source.slice(0, -1)}/[0-9a-z.]{1,32}$`);
+// The Composer repository's p2 files (routes/composer.ts), cached beside the feeds.
+const P2_LINE = /^(GET|HEAD) \/composer\/p2\/drupal\/([a-z][a-z0-9_]{0,63}(?:~dev)?\.json) HTTP\/1\.1$/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // What RFC 9110 allows in no field value: controls but tab, and so CR and LF.
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
@@ -31,8 +33,8 @@ interface Poll extends HitRequest {
 /**
  * Feed cache hits, answered straight off the socket. Sites poll feeds far more often than
  * anything else is asked, and Node's HTTP server costs more per request than the whole of
- * a cache hit: this reads plain `GET`/`HEAD /release-history/{project}/{selector}`
- * requests of HTTP/1.1, answers those the cache holds, and hands the connection, with
+ * a cache hit: this reads plain `GET`/`HEAD /release-history/{project}/{selector}` (and
+ * the Composer repository's `/composer/p2/drupal/{name}.json`, cached alike) requests of HTTP/1.1, answers those the cache holds, and hands the connection, with
  * every byte not yet answered, to Node's HTTP server (and so to fastify and
  * routes/update-status.ts) at the first request it does not answer: a miss, another route, any
  * header it does not expect (a body, an upgrade, a repeated parameter), anything unusual
@@ -219,13 +221,14 @@ class FeedConnection {
 /** The request head as a feed poll, or null when it is anything else. */
 function parsePoll(head: string): Poll | null {
   const lines = head.split('\r\n');
-  const requestLine = REQUEST_LINE.exec(lines[0]!);
-  if (requestLine === null) return null;
-  const target = requestLine[2]!;
+  const p2 = P2_LINE.exec(lines[0]!);
+  const requestLine = p2 === null ? REQUEST_LINE.exec(lines[0]!) : null;
+  if (requestLine === null && p2 === null) return null;
+  const target = requestLine?.[2] ?? '';
   const queryAt = target.indexOf('?');
-  const key = queryAt === -1 ? target : target.slice(0, queryAt);
-  if (!CACHE_KEY.test(key)) return null;
-  const poll: Poll = { headOnly: requestLine[1] === 'HEAD', key, close: false };
+  const key = p2 !== null ? composerCacheKey(p2[2]!) : queryAt === -1 ? target : target.slice(0, queryAt);
+  if (p2 === null && !CACHE_KEY.test(key)) return null;
+  const poll: Poll = { headOnly: (p2 ?? requestLine)![1] === 'HEAD', key, close: false };
   if (queryAt !== -1) {
     const query = parseQuery(target.slice(queryAt + 1));
     const { site_key: siteKey, version, list } = query;

@@ -9,6 +9,10 @@ const gzipAsync = promisify(gzip);
 export interface FeedRepresentation {
   status: 200 | 404;
   projectId: string | null;
+  contentType: string;
+  cacheControl: string;
+  /** See FeedDocument.scope: undefined when the cache key's own project scopes it. */
+  scope: string | null | undefined;
   body: Buffer;
   gzip: Buffer;
   etag: string;
@@ -45,6 +49,7 @@ export interface EncodedHeaders {
 // staleness cost nothing, and an outage of the origin does not become an outage of updates.
 export const FEED_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300, stale-if-error=86400';
 const NOT_FOUND_CACHE_CONTROL = 'public, max-age=60';
+const XML = 'application/xml; charset=utf-8';
 
 /** Milliseconds since the epoch: `Date.now` but in tests, which pass time in rather than wait. */
 export type Clock = () => number;
@@ -70,8 +75,8 @@ export async function represent(document: FeedDocument, now: Clock = Date.now): 
     : null;
   const readAt = document.readAt?.getTime() ?? 0;
   const settlesAt = changed !== null && readAt < changed + SETTLE_MS ? changed + SETTLE_MS : null;
-  const { status, projectId } = document;
-  return withHeaders({ status, projectId, body, gzip, etag: strongEtag(body), gzipEtag: strongEtag(gzip), lastModifiedMs: settlesAt === null ? changed : null, settlesAt });
+  const { status, projectId, contentType = XML, cacheControl = FEED_CACHE_CONTROL, scope } = document;
+  return withHeaders({ status, projectId, contentType, cacheControl, scope, body, gzip, etag: strongEtag(body), gzipEtag: strongEtag(gzip), lastModifiedMs: settlesAt === null ? changed : null, settlesAt });
 }
 
 /**
@@ -83,15 +88,15 @@ export function settle(representation: FeedRepresentation): FeedRepresentation {
   return withHeaders({ ...representation, lastModifiedMs: representation.settlesAt! - SETTLE_MS, settlesAt: null });
 }
 
-type Parts = Pick<FeedRepresentation, 'status' | 'projectId' | 'body' | 'gzip' | 'etag' | 'gzipEtag' | 'lastModifiedMs' | 'settlesAt'>;
+type Parts = Pick<FeedRepresentation, 'status' | 'projectId' | 'contentType' | 'cacheControl' | 'scope' | 'body' | 'gzip' | 'etag' | 'gzipEtag' | 'lastModifiedMs' | 'settlesAt'>;
 
 function withHeaders(parts: Parts): FeedRepresentation {
-  const { status, body, gzip, etag, gzipEtag, lastModifiedMs } = parts;
+  const { status, contentType, cacheControl, body, gzip, etag, gzipEtag, lastModifiedMs } = parts;
   const lastModified = lastModifiedMs === null ? null : new Date(lastModifiedMs).toUTCString();
-  const caching = status === 200 ? ['cache-control', FEED_CACHE_CONTROL, ...(lastModified ? ['last-modified', lastModified] : [])] : ['cache-control', NOT_FOUND_CACHE_CONTROL];
+  const caching = status === 200 ? ['cache-control', cacheControl, ...(lastModified ? ['last-modified', lastModified] : [])] : ['cache-control', NOT_FOUND_CACHE_CONTROL];
   const encoded = (bytes: Buffer, tag: string, encoding: string[]): EncodedHeaders => {
     const validators = [...caching, 'vary', 'Accept-Encoding', ...(status === 200 ? ['etag', tag] : [])];
-    const full = ['content-type', 'application/xml; charset=utf-8', 'content-length', String(bytes.length), ...encoding, ...validators];
+    const full = ['content-type', contentType, 'content-length', String(bytes.length), ...encoding, ...validators];
     const byState = (headers: string[]) => Object.fromEntries(CACHE_STATES.map((state) => [state, [...headers, 'x-packhouse-cache', state]])) as Record<CacheState, string[]>;
     return { full: byState(full), notModified: byState(validators) };
   };

@@ -1,0 +1,30 @@
+import { deflate } from './deflate.ts';
+import { localHeader, zipTime, ZipDirectory, type ZipEntry } from './zip-format.ts';
+
+/**
+ * A small zip held in memory (`files` in the order given, all dated `time`): for exports
+ * such as the OSV advisories' `all.zip`, written by the same writer as release archives.
+ */
+export async function zipBuffer(files: { name: string; content: Buffer }[], unixTime: number): Promise<Buffer> {
+  const time = zipTime(unixTime);
+  const directory = new ZipDirectory(time);
+  const parts: Buffer[] = [];
+  for (const file of files) {
+    const deflated = await deflate(file.content);
+    const entry: ZipEntry = {
+      name: Buffer.from(file.name, 'utf8'),
+      mode: 0o100644,
+      method: 8,
+      crc32: deflated.crc32,
+      compressedSize: deflated.data.length,
+      size: deflated.size,
+      streamed: false,
+      offset: directory.offset,
+    };
+    const header = localHeader(entry, time);
+    parts.push(header, deflated.data);
+    directory.add(entry, header.length + deflated.data.length);
+  }
+  parts.push(directory.end());
+  return Buffer.concat(parts);
+}

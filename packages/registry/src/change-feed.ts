@@ -1,0 +1,240 @@
+import { createHash } from 'node:crypto';
+import { changes, signingKeys, snapshot, type ChangeRow, type Position } from '@packhouse/db';
+import {
+  canonicalJson,
+  headStatement,
+  releaseStatement,
+  sha256OfCanonical,
+  snapshotStatement,
+  type PublicKeyInfo,
+  type Signature,
+} from '@packhouse/signing';
+import { comparePositions, decodeCursor, encodeCursor } from './change-cursor.ts';
+import type { Registry } from './context.ts';
+import { DomainError } from './errors.ts';
+import { downloadUrl } from './views.ts';
+
+/** How long a signed page head or snapshot may be trusted: a mirror refuses it after that (frozen or replayed metadata). */
+export const SIGNED_METADATA_TTL_MS = 60 * 60 * 1000;
+
+export interface ChangeEvent {
+  type: ChangeRow['type'];
+  project: string;
+  version: string | null;
+  revision: number;
+  at: string;
+  /** Release events: the publication time the signed statement holds. */
+  publishedAt: string | null;
+  files: { name: string; url: string; size: number; sha256: string }[];
+  /** The feed's view of a release (status, insecure, releaseTypes) or of a project (title, status). */
+  detail: Record<string, unknown>;
+  /** Over the release statement (releaseStatement); null for project events. */
+  signature: Signature | null;
+}
+
+export interface ChangesPage {
+  /** The whole page as the JSON body to send: its events exactly as their digest was taken. */
+  json: string;
+  events: ChangeEvent[];
+  next: string;
+  hasMore: boolean;
+  /** Signed over headStatement: this page's range, its events' digest, and `expires`. */
+  head: {
+    epoch: string;
+    since: string | null;
+    next: string;
+    hasMore: boolean;
+    eventsSha256: string;
+    expires: string;
+    signature: Signature;
+  };
+}
+
+const START: Position = { txid: '0', id: '0' };
+
+const gone = (why: string) =>
+  new DomainError(
+    'cursor_gone',
+    410,
+    `${why}; resynchronize from GET /api/v1/snapshot, which gives every project at one point and the cursor to continue from.`,
+  );
+
+/**
+ * One page of changes after `since`: only changes of transactions that finished before this
+ * read (below the horizon), so nothing can commit behind the `next` it returns. `next` is the
+ * last event's position on a full page, otherwise the horizon itself: it moves past every
+ * finished transaction even when the page is empty.
+ */
+export async function readChanges(
+  registry: Registry,
+  { since, limit }: { since?: string; limit: number },
+): Promise<ChangesPage> {
+  const { epoch, horizon } = await changes.currentHorizon(registry.db);
+  const cursor = since === undefined ? undefined : decodeCursor(since);
+  if (cursor && cursor.epoch !== epoch.token)
+    throw gone('This cursor belongs to another history of the change feed (the database was restored)');
+  const after = cursor?.position ?? START;
+  // Every change at or before the low-water mark was pruned; a cursor before it (or none) would miss them.
+  if (comparePositions(after, epoch.pruned) < 0)
+    throw gone('Changes after this cursor are older than the retained history');
+  const rows = await changes.listChanges(registry.db, epoch.id, after, horizon, limit + 1);
+  const hasMore = rows.length > limit;
+  const page = hasMore ? rows.slice(0, limit) : rows;
+  const last = page.at(-1);
+  let end: Position = hasMore && last ? { txid: last.txid, id: last.id } : { txid: horizon, id: '0' };
+  if (comparePositions(end, after) < 0) end = after;
+  // Backfilled history (migration 20261129150100) was written without the key: it is signed now.
+  if (page.some((row) => !row.signature && row.version !== null)) await registry.signing.ready();
+  const events = page.map((row) => toEvent(registry, row));
+  const next = encodeCursor({ epoch: epoch.token, position: end });
+  // Canonical JSON is JSON: written once, it is both what the digest covers and what is sent.
+  const eventsJson = canonicalJson(events);
+  const head = {
+    epoch: epoch.token,
+    since: since ?? null,
+    next,
+    hasMore,
+    eventsSha256: createHash('sha256').update(eventsJson).digest('hex'),
+    expires: expiresAt(),
+  };
+  const signed = { ...head, signature: registry.signing.signer.sign(headStatement(head)) };
+  return {
+    events,
+    next,
+    hasMore,
+    head: signed,
+    json: `{"events":${eventsJson},"next":${JSON.stringify(next)},"hasMore":${hasMore},"head":${canonicalJson(signed)}}`,
+  };
+}
+
+function toEvent(registry: Registry, row: ChangeRow): ChangeEvent {
+  let signature = row.signature;
+  if (!signature && row.version !== null) {
+    signature = registry.signing.signer.sign(
+      releaseStatement({
+        project: row.project,
+        version: row.version,
+        revision: row.revision,
+        files: row.files,
+        publishedAt: row.publishedAt,
+      }),
+    );
+  }
+  return {
+    type: row.type,
+    project: row.project,
+    version: row.version,
+    revision: row.revision,
+    at: row.at,
+    publishedAt: row.publishedAt,
+    files: row.files.map((file) => ({
+      name: file.name,
+      url: downloadUrl(registry.config.publicUrl, file.name),
+      size: Number(file.size),
+      sha256: file.sha256,
+    })),
+    detail: row.detail,
+    signature,
+  };
+}
+
+export interface SnapshotRelease {
+  version: string;
+  revision: number;
+  status: string;
+  insecure: boolean;
+  releaseTypes: string[];
+  publishedAt: string | null;
+  files: { name: string; url: string; size: number; sha256: string }[];
+  signature: Signature;
+}
+
+export interface SnapshotProject {
+  name: string;
+  title: string;
+  type: string;
+  status: string;
+  revision: number;
+  releases: SnapshotRelease[];
+}
+
+export interface Snapshot {
+  epoch: string;
+  /** Continue the change feed from here: changes that committed after this snapshot come after it. */
+  cursor: string;
+  at: string;
+  expires: string;
+  projectsSha256: string;
+  projects: SnapshotProject[];
+  signature: Signature;
+}
+
+/**
+ * Every project and its published releases at one consistent point (a repeatable-read
+ * snapshot), with the horizon of that very snapshot as the cursor: every transaction below it
+ * is in the snapshot, and any at or above it is replayed by the feed (applying twice is harmless).
+ */
+export async function readSnapshot(registry: Registry): Promise<Snapshot> {
+  await registry.signing.ready();
+  const { signer } = registry.signing;
+  const { epoch, horizon, rows } = await snapshot(registry.db, async (tx) => {
+    const { epoch, horizon } = await changes.currentHorizon(tx);
+    return { epoch, horizon, rows: await changes.readSnapshot(tx) };
+  });
+  const projects = rows.map((project) => ({
+    name: project.name,
+    title: project.title,
+    type: project.type,
+    status: project.status,
+    revision: project.revision,
+    releases: project.releases.map((release) => ({
+      version: release.version,
+      revision: release.revision,
+      status: release.feedStatus,
+      insecure: release.insecure,
+      releaseTypes: release.releaseTypes,
+      publishedAt: release.publishedAt,
+      files: release.files.map((file) => ({
+        ...file,
+        size: Number(file.size),
+        url: downloadUrl(registry.config.publicUrl, file.name),
+      })),
+      signature:
+        release.signature ??
+        signer.sign(
+          releaseStatement({
+            project: project.name,
+            version: release.version,
+            revision: release.revision,
+            files: release.files,
+            publishedAt: release.publishedAt,
+          }),
+        ),
+    })),
+  }));
+  const document = {
+    epoch: epoch.token,
+    cursor: encodeCursor({ epoch: epoch.token, position: { txid: horizon, id: '0' } }),
+    at: new Date().toISOString(),
+    expires: expiresAt(),
+    projectsSha256: sha256OfCanonical(projects),
+  };
+  return { ...document, projects, signature: signer.sign(snapshotStatement(document)) };
+}
+
+/** Every key that ever signed, newest first; a rotated key keeps its `validUntil`. */
+export async function listKeys(registry: Registry): Promise<PublicKeyInfo[]> {
+  await registry.signing.ready();
+  const rows = await signingKeys.listSigningKeys(registry.db);
+  return rows.map((row) => ({
+    keyid: row.keyid,
+    algorithm: row.algorithm,
+    publicKey: row.publicKey,
+    validFrom: row.validFrom.toISOString(),
+    validUntil: row.validUntil?.toISOString() ?? null,
+  }));
+}
+
+function expiresAt(): string {
+  return new Date(Date.now() + SIGNED_METADATA_TTL_MS).toISOString();
+}

@@ -1,0 +1,305 @@
+import { changes as changesRepo, projects } from '@packhouse/db';
+import { recordProjectChange } from '@packhouse/registry';
+import { headStatement, releaseStatement, verifySignature, type PublicKeyInfo } from '@packhouse/signing';
+import { client, createRepo, eventually, signUp, startStack, type Stack } from '@packhouse/testing';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedRelease } from './feed-seed.ts';
+
+type Api = ReturnType<typeof client>;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the change feed', () => {
+  let stack: Stack;
+  let alice: Api;
+  let anonymous: Api;
+  let keys: Map<string, PublicKeyInfo>;
+
+  const page = async (since?: string, limit?: number) => {
+    const query = new URLSearchParams({ ...(since ? { since } : {}), ...(limit ? { limit: String(limit) } : {}) });
+    const response = await anonymous('GET', `/api/v1/changes?${query}`);
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    return response.body as { events: any[]; next: string; hasMore: boolean; head: any };
+  };
+  /** Follows `next` until a page is not full; returns every event and the last cursor. */
+  const drain = async (since?: string, limit = 1000) => {
+    const events: any[] = [];
+    let cursor = since;
+    for (;;) {
+      const body = await page(cursor, limit);
+      events.push(...body.events);
+      cursor = body.next;
+      if (!body.hasMore) return { events, cursor: cursor! };
+    }
+  };
+
+  beforeAll(async () => {
+    stack = await startStack();
+    stack.startWorker();
+    alice = await signUp(stack, 'alice');
+    anonymous = client(stack.app);
+    const repo = await createRepo({ 'token.info.yml': 'name: Token\ntype: module\ncore_version_requirement: ^10\n' });
+    repo.tag('8.x-1.0');
+    await alice('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: repo.url });
+    await alice('POST', '/api/v1/projects/token/releases', { tag: '8.x-1.0' });
+    await eventually(
+      async () =>
+        (await anonymous('GET', '/api/v1/projects/token/releases/8.x-1.0')).body.status === 'published'
+          ? true
+          : undefined,
+      60_000,
+      'the release',
+    );
+    keys = new Map(
+      ((await anonymous('GET', '/api/v1/keys')).body.keys as PublicKeyInfo[]).map((key) => [key.keyid, key]),
+    );
+  });
+  afterAll(() => stack.close());
+
+  it('records a publish, each later change of the release and of its project, in order, each release event signed', async () => {
+    expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.0', { insecure: true })).status).toBe(200);
+    expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.0', { status: 'unpublished' })).status).toBe(
+      200,
+    );
+    expect((await alice('PUT', '/api/v1/projects/token/supported-branches', ['8.x-1.'])).status).toBe(200);
+    const { events } = await drain();
+    const token = events.filter((event) => event.project === 'token');
+    expect(token.map((event) => [event.type, event.version, event.revision])).toEqual([
+      ['project.updated', null, 1],
+      ['release.published', '8.x-1.0', 1],
+      ['release.updated', '8.x-1.0', 2],
+      ['release.unpublished', '8.x-1.0', 3],
+      ['project.updated', null, 2],
+    ]);
+    const [published, insecure] = [token[1], token[2]];
+    expect(published.files.map((file: any) => file.name).sort()).toEqual(['token-8.x-1.0.tar.gz', 'token-8.x-1.0.zip']);
+    expect(published.files[0].url).toMatch(/^http:\/\/packhouse\.test\/files\/projects\/token-8\.x-1\.0\./);
+    expect(insecure.detail).toEqual({ status: 'published', insecure: true, releaseTypes: [] });
+
+    const release = (await anonymous('GET', '/api/v1/projects/token/releases/8.x-1.0')).body;
+    for (const event of token.filter((e) => e.version)) {
+      expect(event.publishedAt).toBe(release.publishedAt);
+      const statement = releaseStatement(event);
+      expect(verifySignature(statement, event.signature, keys), `revision ${event.revision}`).toBe(true);
+      // The same statement with other bytes does not verify.
+      const forged = { ...statement, files: statement.files.map((file) => ({ ...file, sha256: '0'.repeat(64) })) };
+      expect(verifySignature(forged, event.signature, keys)).toBe(false);
+    }
+    // The release JSON carries the latest statement's signature.
+    expect(release.revision).toBe(3);
+    const statement = releaseStatement({
+      project: 'token',
+      version: '8.x-1.0',
+      revision: 3,
+      files: release.files,
+      publishedAt: release.publishedAt,
+    });
+    expect(verifySignature(statement, release.signature, keys)).toBe(true);
+  });
+
+  it('signs each page head with its range, the digest of its events and an expiry an hour ahead', async () => {
+    const body = await page(undefined, 2);
+    const { signature, ...head } = body.head;
+    expect(head.next).toBe(body.next);
+    expect(head.hasMore).toBe(true);
+    expect(verifySignature(headStatement(head), signature, keys)).toBe(true);
+    expect(verifySignature(headStatement({ ...head, hasMore: false }), signature, keys)).toBe(false);
+    const expires = Date.parse(head.expires) - Date.now();
+    expect(expires).toBeGreaterThan(50 * 60_000);
+    expect(expires).toBeLessThanOrEqual(60 * 60_000);
+  });
+
+  it('pages with limit and hasMore, and moves next forward even on an empty page once any transaction finished', async () => {
+    const all = await drain();
+    const paged = await drain(undefined, 2);
+    expect(paged.events).toEqual(all.events);
+    const empty = await page(all.cursor);
+    expect(empty.events).toEqual([]);
+    expect(empty.hasMore).toBe(false);
+    // A write that records no change still moves the horizon, and with it `next`.
+    await sql`UPDATE users SET name = name WHERE name = 'alice'`.execute(stack.registry.db);
+    const later = await page(empty.next);
+    expect(later.events).toEqual([]);
+    expect(later.next).not.toBe(empty.next);
+    expect((await anonymous('GET', '/api/v1/changes?limit=10001')).status).toBe(400);
+    expect((await anonymous('GET', '/api/v1/changes?limit=0')).status).toBe(400);
+    const bad = await anonymous('GET', '/api/v1/changes?since=not-a-cursor');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('invalid_cursor');
+  });
+
+  it('never hands out a cursor that a later commit can land behind (commits out of order)', async () => {
+    const { cursor: start } = await drain();
+    const db = stack.registry.db;
+    await alice('POST', '/api/v1/projects', {
+      name: 'early',
+      title: 'Early',
+      type: 'module',
+      gitUrl: 'file:///srv/early',
+    });
+    await alice('POST', '/api/v1/projects', {
+      name: 'late',
+      title: 'Late',
+      type: 'module',
+      gitUrl: 'file:///srv/late',
+    });
+    const { cursor } = await drain(start);
+    const early = (await projects.findProjectByName(db, 'early'))!;
+    const late = (await projects.findProjectByName(db, 'late'))!;
+
+    // `early` writes its change first (lower transaction id and lower row id) but commits last.
+    let commitEarly!: () => void;
+    let earlyWritten!: () => void;
+    const written = new Promise<void>((resolve) => (earlyWritten = resolve));
+    const earlyTx = db.transaction().execute(async (tx) => {
+      await recordProjectChange(stack.registry, tx, early);
+      earlyWritten();
+      await new Promise<void>((resolve) => (commitEarly = resolve));
+    });
+    await written;
+    await db.transaction().execute((tx) => recordProjectChange(stack.registry, tx, late));
+
+    // `late` is committed and visible, but a page may not pass `early`, which is still open.
+    const visible = await db
+      .selectFrom('changes')
+      .select('project')
+      .where('project', '=', 'late')
+      .where('revision', '=', 2)
+      .execute();
+    expect(visible).toHaveLength(1);
+    const during = await page(cursor);
+    expect(during.events).toEqual([]);
+
+    commitEarly();
+    await earlyTx;
+    const after = await drain(during.next);
+    expect(after.events.map((event) => [event.project, event.revision])).toEqual([
+      ['early', 2],
+      ['late', 2],
+    ]);
+  });
+
+  it('a poller running beside concurrent publishers with interleaved and aborted commits sees every committed change', async () => {
+    const { cursor: start } = await drain();
+    const db = stack.registry.db;
+    const WRITERS = 8;
+    const ROUNDS = 20;
+    const names = Array.from({ length: WRITERS }, (_, i) => `busy${i}`);
+    for (const name of names)
+      await alice('POST', '/api/v1/projects', { name, title: name, type: 'module', gitUrl: `file:///srv/${name}` });
+    const rows = await Promise.all(names.map(async (name) => (await projects.findProjectByName(db, name))!));
+
+    let writing = true;
+    const seen: any[] = [];
+    const poller = (async () => {
+      let cursor = start;
+      for (;;) {
+        const done = !writing;
+        const body = await page(cursor, 7);
+        seen.push(...body.events);
+        cursor = body.next;
+        if (done && !body.hasMore) return;
+      }
+    })();
+
+    const aborted = new Error('deliberately rolled back');
+    await Promise.all(
+      rows.map(async (project, w) => {
+        for (let round = 0; round < ROUNDS; round++) {
+          await db
+            .transaction()
+            .execute(async (tx) => {
+              // Each transaction takes its id at a random moment and holds it open a random while.
+              await sleep(Math.random() * 10);
+              await recordProjectChange(stack.registry, tx, project);
+              await sleep(Math.random() * 25);
+              if ((round + w) % 5 === 4) throw aborted;
+            })
+            .catch((error) => {
+              if (error !== aborted) throw error;
+            });
+        }
+      }),
+    );
+    writing = false;
+    await poller;
+
+    const final = await db.selectFrom('projects').select(['name', 'revision']).where('name', 'in', names).execute();
+    for (const { name, revision } of final) {
+      const revisions = seen.filter((event) => event.project === name).map((event) => event.revision);
+      // Created at revision 1; every committed change after, with no gap and nothing rolled back.
+      expect(revisions, name).toEqual(Array.from({ length: revision }, (_, i) => i + 1));
+      expect(revision, name).toBe(1 + ROUNDS - ROUNDS / 5);
+    }
+  }, 60_000);
+
+  it('answers 410 for a cursor from before the retained history or from another epoch, pointing at the snapshot', async () => {
+    const first = await page(undefined, 1);
+    const { cursor } = await drain();
+    // Everything written so far falls out of retention.
+    await sleep(5);
+    const pruned = await changesRepo.pruneChanges(stack.registry.db, new Date(Date.now() + 1000));
+    expect(pruned).toBeGreaterThan(0);
+    for (const url of ['/api/v1/changes', `/api/v1/changes?since=${first.next}`]) {
+      const gone = await anonymous('GET', url);
+      expect(gone.status, url).toBe(410);
+      expect(gone.body.error.code).toBe('cursor_gone');
+      expect(gone.body.error.message).toContain('/api/v1/snapshot');
+    }
+    // A cursor at the end of what was pruned still continues.
+    expect((await anonymous('GET', `/api/v1/changes?since=${cursor}`)).status).toBe(200);
+
+    // A restore begins a new epoch: every cursor of the old one is gone.
+    await changesRepo.startEpoch(stack.registry.db);
+    const other = await anonymous('GET', `/api/v1/changes?since=${cursor}`);
+    expect(other.status).toBe(410);
+    expect(other.body.error.message).toContain('another history');
+  });
+
+  it('gives a signed snapshot whose cursor continues the feed with what committed after it', async () => {
+    await seedRelease(stack.registry, 'early', { version: '1.0.0', commitTime: 1_764_288_000 });
+    const snapshot = (await anonymous('GET', '/api/v1/snapshot')).body;
+    const { projects: list, signature, ...document } = snapshot;
+    const { snapshotStatement, sha256OfCanonical } = await import('@packhouse/signing');
+    expect(verifySignature(snapshotStatement(document), signature, keys)).toBe(true);
+    expect(sha256OfCanonical(list)).toBe(document.projectsSha256);
+    const token = list.find((project: any) => project.name === 'token');
+    expect(token.releases.map((release: any) => [release.version, release.revision, release.status])).toEqual([
+      ['8.x-1.0', 3, 'unpublished'],
+    ]);
+    const release = token.releases[0];
+    const statement = releaseStatement({
+      project: 'token',
+      version: '8.x-1.0',
+      revision: 3,
+      files: release.files,
+      publishedAt: release.publishedAt,
+    });
+    expect(verifySignature(statement, release.signature, keys)).toBe(true);
+    // A release seeded without a change (as before the feed existed) is still signed in the snapshot.
+    const seeded = list.find((project: any) => project.name === 'early').releases[0];
+    expect(verifySignature(releaseStatement({ project: 'early', ...seeded }), seeded.signature, keys)).toBe(true);
+    // And so is its release JSON.
+    const json = (await anonymous('GET', '/api/v1/projects/early/releases/1.0.0')).body;
+    expect(verifySignature(releaseStatement(json), json.signature, keys)).toBe(true);
+
+    expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.0', { status: 'published' })).status).toBe(200);
+    const after = await drain(snapshot.cursor);
+    expect(after.events.map((event) => [event.project, event.type, event.revision])).toEqual([
+      ['token', 'release.updated', 4],
+    ]);
+
+    // A security advisory changes what the feed says of the releases it affects: each gets a change.
+    const advisory = await alice('POST', '/api/v1/projects/token/advisories', {
+      title: 'Access bypass',
+      severity: 'high',
+      affectedVersions: '<8.x-1.1',
+      description: 'Anyone could.',
+    });
+    expect(advisory.status, JSON.stringify(advisory.body)).toBe(201);
+    const advised = await drain(after.cursor);
+    expect(advised.events.map((event) => [event.project, event.type, event.revision, event.detail.insecure])).toEqual([
+      ['token', 'release.updated', 5, true],
+    ]);
+  });
+});

@@ -1,0 +1,255 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { changes } from '@packhouse/db';
+import { client, createRepo, eventually, signUp, startStack, type Stack, type TestRepo } from '@packhouse/testing';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Mirror, type MirrorState } from '../src/mirror.ts';
+import { parseOptions } from '../src/options.ts';
+import { startProxy } from './origin-proxy.ts';
+
+type Api = ReturnType<typeof client>;
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe('a mirror converges on a verified copy of the origin', () => {
+  let stack: Stack;
+  let alice: Api;
+  let anonymous: Api;
+  let origin: string;
+  let repo: TestRepo;
+  const dirs: string[] = [];
+
+  const newDir = async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'packhouse-mirror-'));
+    dirs.push(dir);
+    return dir;
+  };
+  const mirrorOnce = (originUrl: string, dir: string, extra: string[] = []) =>
+    new Mirror(
+      parseOptions(['--origin', originUrl, '--dir', dir, '--once', '--backoff-ms', '10', '--attempts', '2', ...extra]),
+      pino({ level: 'silent' }),
+    ).run();
+  const publish = async (project: string, tag: string) => {
+    await alice('POST', `/api/v1/projects/${project}/releases`, { tag });
+    await eventually(
+      async () => {
+        const { body } = await anonymous('GET', `/api/v1/projects/${project}/releases/${tag}`);
+        if (body.status === 'failed') throw new Error(body.error);
+        return body.status === 'published' ? true : undefined;
+      },
+      60_000,
+      `${project} ${tag}`,
+    );
+  };
+
+  /** Every archive the origin lists and every feed the mirror holds, byte for byte. */
+  const expectIdentical = async (dir: string) => {
+    const snapshot = (await anonymous('GET', '/api/v1/snapshot')).body;
+    const names: string[] = [];
+    for (const project of snapshot.projects) {
+      for (const release of project.releases) {
+        for (const file of release.files) {
+          names.push(file.name);
+          const mirrored = await readFile(path.join(dir, 'files/projects', file.name));
+          expect(sha256(mirrored), file.name).toBe(file.sha256);
+          expect(mirrored.equals((await anonymous('GET', `/files/projects/${file.name}`)).raw), file.name).toBe(true);
+        }
+      }
+      const selectors = await readdir(path.join(dir, 'release-history', project.name));
+      expect(selectors).toEqual(expect.arrayContaining(['all', 'current']));
+      for (const selector of selectors) {
+        const mirrored = await readFile(path.join(dir, 'release-history', project.name, selector), 'utf8');
+        expect(mirrored, `${project.name}/${selector}`).toBe(
+          (await anonymous('GET', `/release-history/${project.name}/${selector}`)).raw.toString('utf8'),
+        );
+      }
+    }
+    expect(await readFile(path.join(dir, 'release-history/project-list/all'), 'utf8')).toBe(
+      (await anonymous('GET', '/release-history/project-list/all')).raw.toString('utf8'),
+    );
+    expect((await readdir(path.join(dir, 'files/projects'))).sort()).toEqual(expect.arrayContaining(names.sort()));
+    // Nothing half-written is left under a final name or in the temporary folder.
+    expect(await readdir(path.join(dir, '.mirror/tmp'))).toEqual([]);
+    return names;
+  };
+
+  beforeAll(async () => {
+    stack = await startStack();
+    stack.startWorker();
+    stack.startWorker();
+    origin = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
+    alice = await signUp(stack, 'alice');
+    anonymous = client(stack.app);
+    repo = await createRepo({
+      'ctools.info.yml': 'name: Chaos tools\ntype: module\ncore_version_requirement: ^10\n',
+      'src/a.php': '<?php\n',
+    });
+    for (const tag of ['8.x-1.0', '8.x-1.1', '7.x-1.0']) repo.tag(tag);
+    repo.commit({
+      'ctools.info.yml': 'name: Chaos tools\ntype: module\ncore_version_requirement: ^10\n',
+      'src/a.php': '<?php\n// 2\n',
+    });
+    for (const tag of ['8.x-1.2', '2.0.0', '2.0.1']) repo.tag(tag);
+    await alice('POST', '/api/v1/projects', { name: 'ctools', title: 'Chaos tools', type: 'module', gitUrl: repo.url });
+    await alice('POST', '/api/v1/projects', { name: 'empty', title: 'Nothing yet', type: 'theme', gitUrl: repo.url });
+    for (const tag of ['8.x-1.0', '8.x-1.1', '7.x-1.0', '8.x-1.2', '2.0.0', '2.0.1']) await publish('ctools', tag);
+    await alice('PATCH', '/api/v1/projects/ctools/releases/8.x-1.0', { insecure: true });
+  }, 120_000);
+  afterAll(async () => {
+    await stack.close();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('mirrors every archive and feed, and a second pass downloads nothing', async () => {
+    const dir = await newDir();
+    const first = await mirrorOnce(origin, dir);
+    expect(first.parked).toEqual([]);
+    expect(first.downloaded, JSON.stringify(first)).toBe(12);
+    const names = await expectIdentical(dir);
+    expect(names).toHaveLength(12);
+    expect(await readdir(path.join(dir, 'release-history/ctools'))).toEqual(expect.arrayContaining(['7.x', '8.x']));
+    const state = JSON.parse(await readFile(path.join(dir, '.mirror/state.json'), 'utf8')) as MirrorState;
+    expect(state.cursor).toBeTruthy();
+
+    const second = await mirrorOnce(origin, dir);
+    expect([second.downloaded, second.events]).toEqual([0, 0]);
+    // One mirror per folder: a live process's lock refuses a second; a dead one's is taken over.
+    await writeFile(path.join(dir, '.mirror/lock'), String(process.ppid));
+    await expect(mirrorOnce(origin, dir)).rejects.toThrow(`another mirror (pid ${process.ppid}) is using ${dir}`);
+    await writeFile(path.join(dir, '.mirror/lock'), '2147483646');
+    expect((await mirrorOnce(origin, dir)).parked).toEqual([]);
+    expect(existsSync(path.join(dir, '.mirror/lock'))).toBe(false);
+  });
+
+  it('a mirror killed mid-sync and restarted ends identical, without downloading again what it had verified', async () => {
+    const dir = await newDir();
+    const slow = await startProxy(origin, { filesDelayMs: 300 });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', MAIN, '--origin', slow.url, '--dir', dir, '--once', '--concurrency', '2'],
+      { stdio: 'ignore' },
+    );
+    const archives = path.join(dir, 'files/projects');
+    await eventually(
+      async () => (existsSync(archives) && (await readdir(archives)).length >= 3 ? true : undefined),
+      30_000,
+      'a few archives',
+    );
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const before = await readdir(archives);
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    expect(before.length).toBeLessThan(12);
+    const snapshot = (await anonymous('GET', '/api/v1/snapshot')).body;
+    const expected = new Map<string, string>(
+      snapshot.projects.flatMap((p: any) =>
+        p.releases.flatMap((r: any) => r.files.map((f: any) => [f.name, f.sha256])),
+      ),
+    );
+    // Whatever stands under a final name is whole and verified.
+    for (const name of before) expect(sha256(await readFile(path.join(archives, name))), name).toBe(expected.get(name));
+    await slow.close();
+
+    const counting = await startProxy(origin);
+    const resumed = await mirrorOnce(counting.url, dir);
+    await counting.close();
+    expect(resumed.parked).toEqual([]);
+    const downloads = counting.requests
+      .filter((url) => url.startsWith('/files/'))
+      .map((url) => decodeURIComponent(url.slice('/files/projects/'.length)));
+    for (const name of before) expect(downloads, `${name} was downloaded again`).not.toContain(name);
+    expect(downloads.sort()).toEqual([...expected.keys()].filter((name) => !before.includes(name)).sort());
+    await expectIdentical(dir);
+  }, 60_000);
+
+  it('refuses an archive whose bytes differ from the signed sha256, and never writes it', async () => {
+    const dir = await newDir();
+    const victim = 'ctools-8.x-1.1.zip';
+    const liar = await startProxy(origin, {
+      tamper: (url, body) => {
+        if (url !== `/files/projects/${victim}`) return body;
+        const forged = Buffer.from(body);
+        forged[forged.length - 1]! ^= 0xff;
+        return forged;
+      },
+    });
+    const result = await mirrorOnce(liar.url, dir);
+    expect(result.parked).toEqual([`archive:${victim}`]);
+    expect(existsSync(path.join(dir, 'files/projects', victim))).toBe(false);
+    expect(existsSync(path.join(dir, 'files/projects/ctools-8.x-1.1.tar.gz'))).toBe(true);
+    const state = JSON.parse(await readFile(path.join(dir, '.mirror/state.json'), 'utf8')) as MirrorState;
+    expect(state.parked[`archive:${victim}`]!.reason).toContain('its signed metadata says');
+    // The cursor moved on; the parked archive is retried on its own, and comes right once the origin does.
+    liar.options.tamper = undefined;
+    const healed = await mirrorOnce(liar.url, dir);
+    await liar.close();
+    expect(healed.parked).toEqual([]);
+    expect(healed.downloaded).toBe(1);
+    await expectIdentical(dir);
+  });
+
+  it('refuses a page whose release signature was tampered with, applying nothing and keeping its cursor', async () => {
+    const dir = await newDir();
+    const liar = await startProxy(origin, {
+      tamper: (url, body) => {
+        if (!url.startsWith('/api/v1/changes')) return body;
+        const page = JSON.parse(body.toString('utf8'));
+        const event = page.events.find((e: any) => e.version === '2.0.1');
+        if (event) event.files[0].sha256 = sha256(Buffer.from('evil'));
+        return Buffer.from(JSON.stringify(page));
+      },
+    });
+    await expect(mirrorOnce(liar.url, dir)).rejects.toThrow("the page's events do not match its signed digest");
+    await liar.close();
+    expect(await readdir(path.join(dir, 'files/projects'))).toEqual([]);
+    expect(existsSync(path.join(dir, '.mirror/state.json'))).toBe(false);
+  });
+
+  it('refuses to overwrite a verified archive with other bytes, loudly, and mirrors the rest', async () => {
+    const dir = await newDir();
+    await mirrorOnce(origin, dir);
+    const victim = path.join(dir, 'files/projects/ctools-2.0.0.tar.gz');
+    await writeFile(victim, 'bytes this mirror verified under another origin\n');
+    // Replay from the beginning: the origin announces its own bytes for that name again.
+    const state = JSON.parse(await readFile(path.join(dir, '.mirror/state.json'), 'utf8')) as MirrorState;
+    await writeFile(path.join(dir, '.mirror/state.json'), JSON.stringify({ ...state, cursor: null }));
+    const result = await mirrorOnce(origin, dir);
+    expect(result.parked).toEqual(['archive:ctools-2.0.0.tar.gz']);
+    expect(await readFile(victim, 'utf8')).toBe('bytes this mirror verified under another origin\n');
+    const parked = JSON.parse(await readFile(path.join(dir, '.mirror/state.json'), 'utf8')).parked[
+      'archive:ctools-2.0.0.tar.gz'
+    ];
+    expect(parked.reason).toContain('A verified archive is never overwritten');
+  });
+
+  it('answers a 410 by resynchronizing from the snapshot, then follows the feed again', async () => {
+    const dir = await newDir();
+    await mirrorOnce(origin, dir);
+    const { epoch } = JSON.parse(await readFile(path.join(dir, '.mirror/state.json'), 'utf8')) as MirrorState;
+    // The origin restored a backup: a new epoch, in which the mirror's cursor means nothing.
+    await changes.startEpoch(stack.registry.db);
+    repo.tag('2.0.2');
+    await publish('ctools', '2.0.2');
+    const result = await mirrorOnce(origin, dir);
+    expect(result.resynced).toBe(true);
+    expect(result.downloaded).toBe(2);
+    const after = JSON.parse(await readFile(path.join(dir, '.mirror/state.json'), 'utf8')) as MirrorState;
+    expect(after.epoch).not.toBe(epoch);
+    await expectIdentical(dir);
+
+    await alice('PATCH', '/api/v1/projects/ctools/releases/2.0.2', { status: 'unpublished' });
+    const followed = await mirrorOnce(origin, dir);
+    expect([followed.resynced, followed.events, followed.downloaded]).toEqual([false, 1, 0]);
+    expect(await readFile(path.join(dir, 'release-history/ctools/current'), 'utf8')).toContain(
+      '<status>unpublished</status>',
+    );
+    await expectIdentical(dir);
+  });
+});
