@@ -21,6 +21,8 @@ export interface Config {
   worker: { concurrency: number; reconcileAfterMs: number } & WorkerOperations;
   /** Update status feeds and usage statistics. */
   updateStatus: { feedCacheBytes: number; usageFlushMs: number; siteKeySecret: string };
+  /** Pages for people: browser sessions and sign-in links. */
+  web: { sessionTtlMs: number; signInLinkTtlMs: number };
   /** Signed release metadata and the change feed (issue 10). */
   mirrors: {
     /** SIGNING_KEY: an Ed25519 private key; unset, one is read from (or created in) signingKeyFile. */
@@ -115,6 +117,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       // the embedded default (no S3_ENDPOINT): a deployment must set its own, or anyone
       // could recompute which site key made which hash.
       siteKeySecret: siteKeySecret(env, endpoint),
+    },
+    web: {
+      sessionTtlMs: int(env, 'SESSION_HOURS', 14 * 24, { min: 1, max: 24 * 366 }) * 3_600_000,
+      signInLinkTtlMs: int(env, 'SIGN_IN_LINK_MINUTES', 15, { min: 1, max: 24 * 60 }) * 60_000,
     },
     mirrors: {
       signingKey: signingKey(env),

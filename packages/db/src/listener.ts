@@ -11,6 +11,8 @@ export interface ChangeListenerOptions {
   log: Logger;
   /** How long a sync round trip may take before the connection is presumed dead. */
   syncTimeoutMs?: number;
+  /** Names the connection in pg_stat_activity; `packhouse-feed-listener` unless given. */
+  applicationName?: string;
 }
 
 export class ListenerDown extends Error {
@@ -101,7 +103,7 @@ export class ChangeListener {
     const { databaseUrl, channel, log } = this.options;
     const client = new pg.Client({
       connectionString: databaseUrl,
-      application_name: 'packhouse-feed-listener',
+      application_name: this.options.applicationName ?? 'packhouse-feed-listener',
       keepAlive: true,
       connectionTimeoutMillis: 5_000,
     });

@@ -23,6 +23,8 @@ export interface ProjectsTable {
   webhookSecret: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
+  /** The first paragraph of the latest README, plain text (migration 20261129170100). */
+  description: ColumnType<string, string | undefined, string>;
   revision: ColumnType<number, number | undefined, number>;
 }
 
@@ -148,6 +150,50 @@ export interface EventsTable {
   createdAt: Timestamp;
 }
 
+/** Pages (migration 20261129170100): READMEs, sessions, sign-in links, offerings. */
+export interface ReleaseReadmesTable {
+  releaseId: string;
+  fileName: string | null;
+  body: string | null;
+  capturedAt: Timestamp;
+}
+
+export interface SessionsTable {
+  tokenHash: Buffer;
+  userId: string;
+  csrfToken: string;
+  createdAt: Timestamp;
+  expiresAt: Timestamp;
+}
+
+export interface SignInLinksTable {
+  tokenHash: Buffer;
+  userId: string;
+  createdAt: Timestamp;
+  expiresAt: Timestamp;
+  usedAt: ColumnType<Date | null, Date | null | undefined, Date | string | null>;
+}
+
+export type OfferingKind = 'support' | 'hosting' | 'training' | 'administration' | 'other';
+
+export interface OfferingsTable {
+  id: Generated<string>;
+  projectId: string;
+  provider: string;
+  kind: OfferingKind;
+  title: string;
+  url: string;
+  description: ColumnType<string, string | undefined, string>;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export interface OfferingVisitsTable {
+  offeringId: string;
+  week: string;
+  visits: number;
+}
+
 export interface SignatureJson {
   keyid: string;
   sig: string;
@@ -239,6 +285,11 @@ export interface Database {
   feedChanges: FeedChangesTable;
   usageSites: UsageSitesTable;
   usageCounts: UsageCountsTable;
+  releaseReadmes: ReleaseReadmesTable;
+  sessions: SessionsTable;
+  signInLinks: SignInLinksTable;
+  offerings: OfferingsTable;
+  offeringVisits: OfferingVisitsTable;
   composerInstalls: ComposerInstallsTable;
   advisories: AdvisoriesTable;
   advisoryReleases: AdvisoryReleasesTable;

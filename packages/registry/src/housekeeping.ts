@@ -1,4 +1,4 @@
-import { changes, updateStatus, usage } from '@packhouse/db';
+import { changes, sessions, updateStatus, usage } from '@packhouse/db';
 import type { Registry } from './context.ts';
 import { weeksBefore } from './usage/iso-week.ts';
 
@@ -9,13 +9,21 @@ import { weeksBefore } from './usage/iso-week.ts';
  * rows older than CHANGE_RETENTION_DAYS (cursors before them then answer 410). The workers
  * run it; it is idempotent, so several running it at once is harmless.
  */
-export async function houseKeep(registry: Registry, at = new Date()): Promise<{ usageSites: number; feedChanges: number; changes: number }> {
+export async function houseKeep(
+  registry: Registry,
+  at = new Date(),
+): Promise<{ usageSites: number; feedChanges: number; changes: number; sessions: number }> {
   const usageSites = await usage.pruneUsageSites(registry.db, weeksBefore(at, 1));
   const feedChanges = await updateStatus.pruneFeedChanges(registry.db);
   const retained = new Date(at.getTime() - registry.config.mirrors.changeRetentionDays * 24 * 60 * 60 * 1000);
   const changeRows = await changes.pruneChanges(registry.db, retained);
-  if (usageSites + feedChanges + changeRows > 0) {
-    registry.log.info({ usage_sites: usageSites, feed_changes: feedChanges, changes: changeRows }, 'Pruned rows no longer needed.');
+  // Expired browser sessions, and sign-in links a day past their expiry.
+  const ended = await sessions.pruneSessions(registry.db);
+  if (usageSites + feedChanges + changeRows + ended > 0) {
+    registry.log.info(
+      { usage_sites: usageSites, feed_changes: feedChanges, changes: changeRows, sessions: ended },
+      'Pruned rows no longer needed.',
+    );
   }
-  return { usageSites, feedChanges, changes: changeRows };
+  return { usageSites, feedChanges, changes: changeRows, sessions: ended };
 }

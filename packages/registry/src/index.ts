@@ -34,6 +34,48 @@ export {
 } from './support.ts';
 export { githubSignature, gitlabToken, receivePush, type HookOutcome, type PushEvent } from './webhooks.ts';
 export { rotateWebhookSecret } from './projects.ts';
+export {
+  canMaintain,
+  homePage,
+  listenForPageChanges,
+  projectPage,
+  releasePage,
+  releasesPage,
+  searchPage,
+  SEARCH_PAGE_SIZE,
+  type BranchSummary,
+  type HomePageData,
+  type PageProject,
+  type PageRelease,
+  type ProjectPageData,
+  type ReleasePageData,
+  type ReleasesPageData,
+  type UsageByMajor,
+} from './pages.ts';
+export { summaryOf } from './readme.ts';
+export {
+  issueSignInLink,
+  sessionActor,
+  signInWithLink,
+  signInWithToken,
+  signOut,
+  signOutEverywhere,
+  type NewSession,
+  type SessionActor,
+} from './sessions.ts';
+export {
+  createOffering,
+  deleteOffering,
+  getOffering,
+  listOfferings,
+  offeringVisits,
+  OFFERING_KINDS,
+  updateOffering,
+  visitOffering,
+  type OfferingInput,
+  type OfferingView,
+  type OfferingVisits,
+} from './offerings.ts';
 export { recordProjectChange, recordReleaseChange, type ProjectChangeType, type ReleaseChangeType } from './changes.ts';
 export { listKeys, readChanges, readSnapshot, SIGNED_METADATA_TTL_MS, type ChangeEvent, type ChangesPage, type Snapshot } from './change-feed.ts';
 export { loadSigning, type Signing } from './signing.ts';

@@ -23,6 +23,9 @@ import { releaseRoutes } from './routes/releases.ts';
 import { supportRoutes } from './routes/support.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { userRoutes } from './routes/users.ts';
+import { offeringRoutes } from './routes/offerings.ts';
+import { PageCache } from './web/cache.ts';
+import { webRoutes } from './web/routes.ts';
 
 export interface AppOptions {
   /** The feed cache's clock (`Date.now`); tests pass time in instead of waiting for it. */
@@ -65,6 +68,12 @@ export async function buildApp(registry: Registry, { now }: AppOptions = {}) {
     await app.register(routes, { registry });
   }
   await app.register(updateStatusRoutes, { registry, updateStatus });
+  // Pages for people, beside the API routes (web/): their own error pages and form parser.
+  const pages = new PageCache(registry);
+  await pages.start();
+  app.addHook('onClose', () => pages.close());
+  await app.register(offeringRoutes, { registry });
+  await app.register(webRoutes(registry, pages));
   await app.register(composerRoutes, { registry, updateStatus });
   return app;
 }

@@ -33,3 +33,7 @@ export function findUserByTokenHash(db: Executor, tokenHash: Buffer): Promise<Us
 export function findUserByName(db: Executor, name: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').select(columns).where('name', '=', name).executeTakeFirst();
 }
+
+export function findUserById(db: Executor, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').select(['id', 'name', 'isAdmin']).where('id', '=', id).executeTakeFirst();
+}

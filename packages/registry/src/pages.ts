@@ -1,0 +1,391 @@
+import {
+  advisories,
+  builds,
+  ChangeListener,
+  files,
+  offerings,
+  pages,
+  projects,
+  releases,
+  snapshot,
+  usage,
+  type NewRelease,
+  type ProjectListing,
+  type ProjectRow,
+  type Readme,
+  type ReleaseFileRow,
+  type ReleaseRow,
+} from '@packhouse/db';
+import { branchOf, compareForFeed, parseVersion } from '@packhouse/versions';
+import type { Registry } from './context.ts';
+import { invalid, notFound } from './errors.ts';
+import { isoWeekLabel, weeksBefore } from './usage/iso-week.ts';
+import { releaseReadme, summaryOf } from './readme.ts';
+import { fileView, type BuildView, type FileView } from './views.ts';
+
+/**
+ * What the pages for people show, read in one snapshot per page. Sections that other work
+ * will fill (advisories, used-by for components of distributions, bills of materials) are
+ * typed here and empty until their data exists.
+ */
+export interface PageProject {
+  name: string;
+  title: string;
+  type: ProjectRow['type'];
+  description: string;
+  status: ProjectRow['status'];
+  securityCoverage: boolean;
+  gitUrl: string;
+  createdAt: string;
+}
+
+/** A release as people see it: the build status, and once published what the feed says of it. */
+export interface PageRelease {
+  version: string;
+  tag: string;
+  kind: 'tag' | 'dev';
+  branch: string;
+  /** published | unpublished | insecure | unsupported, or the build's queued | building | failed. */
+  statuses: string[];
+  buildStatus: ReleaseRow['status'];
+  error: string | null;
+  releaseTypes: string[];
+  coreCompatibility: string | null;
+  commit: string | null;
+  date: string | null;
+  createdAt: string;
+  files: FileView[];
+}
+
+export interface BranchSummary {
+  branch: string;
+  /** The newest published, stable-first release of the branch that is neither insecure nor unpublished. */
+  recommended: PageRelease | null;
+  dev: PageRelease | null;
+}
+
+export interface UsageByMajor {
+  /** Oldest week first, `2026-W48`. */
+  weeks: string[];
+  /** One series per major (`8.x-1`, `2`), sites per week in the order of `weeks`. */
+  series: { major: string; sites: number[] }[];
+}
+
+export interface ProjectPageData {
+  project: PageProject;
+  maintainers: string[];
+  branches: BranchSummary[];
+  readme: Readme;
+  releaseCount: number;
+  usage: UsageByMajor;
+  offerings: { id: string; provider: string; kind: string; title: string; description: string }[];
+  /** Published security advisories, newest first. */
+  advisories: { id: string; title: string; severity: string; url: string }[];
+  /** Extension point: filled once distributions exist. */
+  usedBy: { name: string; title: string }[];
+}
+
+const USAGE_WEEKS = 12;
+
+export async function projectPage(registry: Registry, name: string, at = new Date()): Promise<ProjectPageData> {
+  const project = await requireVisible(registry, name);
+  const data = await snapshot(registry.db, async (tx) => {
+    const [maintainers, rows, usageRows, offeringRows, advisoryRows] = await Promise.all([
+      projects.listMaintainerNames(tx, project.id),
+      releases.listReleases(tx, project.id),
+      usage.weeklyUsage(tx, project.id, weeksBefore(at, USAGE_WEEKS - 1)),
+      offerings.listOfferings(tx, project.id),
+      advisories.listProjectAdvisories(tx, project.id),
+    ]);
+    const fileRows = await files.listFiles(
+      tx,
+      rows.map((row) => row.id),
+    );
+    return { maintainers, rows, usageRows, offeringRows, advisoryRows, fileRows };
+  });
+  const all = pageReleases(registry, project, data.rows, data.fileRows);
+  const latest = all
+    .filter((release) => release.kind === 'tag' && release.buildStatus === 'published')
+    .sort(byVersion)[0];
+  const latestRow = latest && data.rows.find((row) => row.version === latest.version);
+  const readme = latestRow
+    ? await releaseReadme(
+        registry,
+        project.id,
+        latestRow.id,
+        data.fileRows.find((f) => f.releaseId === latestRow.id && f.archiveType === 'tar.gz'),
+        true,
+      )
+    : { fileName: null, body: null };
+  return {
+    // The description shown is the README's, just read: the row may predate it.
+    project: { ...pageProject(project), description: latestRow ? summaryOf(readme) : project.description },
+    maintainers: data.maintainers,
+    branches: branchSummaries(project, all),
+    readme,
+    releaseCount: all.length,
+    usage: usageByMajor(data.usageRows, at),
+    offerings: data.offeringRows.map(({ id, provider, kind, title, description }) => ({
+      id,
+      provider,
+      kind,
+      title,
+      description,
+    })),
+    advisories: data.advisoryRows
+      .filter((row) => row.status === 'published')
+      .reverse()
+      .map(({ id, title, severity, link }) => ({
+        id,
+        title,
+        severity,
+        url: link ?? `${registry.config.publicUrl}/api/v1/projects/${project.name}/advisories/${id}`,
+      })),
+    usedBy: [],
+  };
+}
+
+export interface ReleasesPageData {
+  project: PageProject;
+  branches: string[];
+  releases: PageRelease[];
+}
+
+/** Every release, newest first; `branch` keeps one branch's (`8.x-1.`, `2.0.`). */
+export async function releasesPage(registry: Registry, name: string, branch?: string): Promise<ReleasesPageData> {
+  const project = await requireVisible(registry, name);
+  const { rows, fileRows } = await snapshot(registry.db, async (tx) => {
+    const rows = await releases.listReleases(tx, project.id);
+    return {
+      rows,
+      fileRows: await files.listFiles(
+        tx,
+        rows.map((row) => row.id),
+      ),
+    };
+  });
+  const all = pageReleases(registry, project, rows, fileRows).sort(byVersion);
+  const branches = [...new Set(all.map((release) => release.branch))];
+  if (branch !== undefined && !branches.includes(branch)) {
+    throw notFound(`${name} has no branch "${branch}"; its branches are ${branches.join(', ') || 'none yet'}.`);
+  }
+  return {
+    project: pageProject(project),
+    branches,
+    releases: branch === undefined ? all : all.filter((release) => release.branch === branch),
+  };
+}
+
+export interface ReleasePageData {
+  project: PageProject;
+  release: PageRelease;
+  /** The tag's annotation, shown as release notes; null for lightweight tags or not known. */
+  notes: string | null;
+  builds: BuildView[];
+  /** Extension point: a distribution's bill of materials, once distributions exist. */
+  billOfMaterials: { name: string; version: string; type: string }[];
+}
+
+export async function releasePage(registry: Registry, name: string, version: string): Promise<ReleasePageData> {
+  const project = await requireVisible(registry, name);
+  return snapshot(registry.db, async (tx) => {
+    const row = await releases.findRelease(tx, project.id, version);
+    if (!row) throw notFound(`${name} has no release ${version}.`);
+    const fileRows = await files.listFiles(tx, [row.id]);
+    const history = row.kind === 'dev' ? await builds.listBuilds(tx, row.id) : [];
+    const [release] = pageReleases(registry, project, [row], fileRows);
+    return {
+      project: pageProject(project),
+      release: release!,
+      notes: null,
+      builds: history.map((build) => ({
+        id: build.id,
+        status: build.status,
+        commit: build.commit,
+        error: build.error,
+        attempts: build.attempts,
+        lastError: build.lastError,
+        nextAttemptAt: build.nextAttemptAt?.toISOString() ?? null,
+        createdAt: build.createdAt.toISOString(),
+        publishedAt: build.publishedAt?.toISOString() ?? null,
+        files: fileRows
+          .filter((file) => file.buildId === build.id)
+          .map((file) => fileView(registry.config.publicUrl, file)),
+      })),
+      billOfMaterials: [],
+    };
+  });
+}
+
+export interface HomePageData {
+  newest: NewRelease[];
+  mostUsed: (ProjectListing & { sites: number })[];
+}
+
+export async function homePage(registry: Registry): Promise<HomePageData> {
+  const [newest, mostUsed] = await Promise.all([
+    pages.newestReleases(registry.db, 10),
+    pages.mostUsedProjects(registry.db, 10),
+  ]);
+  return { newest, mostUsed };
+}
+
+export const SEARCH_PAGE_SIZE = 20;
+
+export async function searchPage(registry: Registry, query: string, page: number) {
+  const q = query.trim();
+  if (q.length > 200) throw invalid('q: a search is at most 200 characters');
+  if (q === '') return { query: q, page, hits: [], total: 0, pageSize: SEARCH_PAGE_SIZE };
+  const found = await pages.searchProjects(registry.db, q, {
+    limit: SEARCH_PAGE_SIZE,
+    offset: (page - 1) * SEARCH_PAGE_SIZE,
+  });
+  return { query: q, page, pageSize: SEARCH_PAGE_SIZE, ...found };
+}
+
+async function requireVisible(registry: Registry, name: string): Promise<ProjectRow> {
+  const project = await projects.findProjectByName(registry.db, name);
+  if (!project) throw notFound(`No project named "${name}".`);
+  return project;
+}
+
+function pageProject(project: ProjectRow): PageProject {
+  const { name, title, type, description, status, securityCoverage, gitUrl } = project;
+  return {
+    name,
+    title,
+    type,
+    description,
+    status,
+    securityCoverage,
+    gitUrl,
+    createdAt: project.createdAt.toISOString(),
+  };
+}
+
+function pageReleases(
+  registry: Registry,
+  project: ProjectRow,
+  rows: ReleaseRow[],
+  fileRows: ReleaseFileRow[],
+): PageRelease[] {
+  const branches = supportedBranches(project, rows);
+  return rows.map((row) => {
+    const version = parseVersion(row.version);
+    const statuses: string[] = [];
+    if (row.status !== 'published') statuses.push(row.status);
+    else {
+      statuses.push(row.feedStatus);
+      if (row.insecure) statuses.push('insecure');
+      if (!branches.some((branch) => row.version.startsWith(branch))) statuses.push('unsupported');
+    }
+    return {
+      version: row.version,
+      tag: row.tag,
+      kind: row.kind,
+      branch: branchOf(version),
+      statuses,
+      buildStatus: row.status,
+      error: row.error,
+      releaseTypes: row.releaseTypes,
+      coreCompatibility: row.coreCompatibility,
+      commit: row.commit,
+      date: row.commitTime?.toISOString() ?? null,
+      createdAt: row.createdAt.toISOString(),
+      files: fileRows
+        .filter((file) => file.releaseId === row.id && file.buildId === row.currentBuildId)
+        .map((file) => fileView(registry.config.publicUrl, file)),
+    };
+  });
+}
+
+/** The maintainer's choice, or (as the feeds do) every branch with a published release. */
+function supportedBranches(project: ProjectRow, rows: ReleaseRow[]): string[] {
+  if (project.supportedBranches.length > 0) return project.supportedBranches;
+  return [
+    ...new Set(rows.filter((row) => row.status === 'published').map((row) => branchOf(parseVersion(row.version)))),
+  ];
+}
+
+const byVersion = (a: PageRelease, b: PageRelease) => compareForFeed(parseVersion(a.version), parseVersion(b.version));
+
+function branchSummaries(project: ProjectRow, all: PageRelease[]): BranchSummary[] {
+  const published = all.filter((release) => release.buildStatus === 'published');
+  const branches = supportedBranches(project, [])
+    .concat(project.supportedBranches.length > 0 ? [] : [...new Set(published.map((release) => release.branch))])
+    .sort((a, b) => compareForFeed(parseVersion(`${a}x-dev`), parseVersion(`${b}x-dev`)));
+  return branches.map((branch) => {
+    const candidates = published
+      .filter(
+        (release) =>
+          release.version.startsWith(branch) &&
+          release.statuses.includes('published') &&
+          !release.statuses.includes('insecure'),
+      )
+      .sort(byVersion);
+    const tagged = candidates.filter((release) => release.kind === 'tag');
+    const stable = tagged.find((release) => parseVersion(release.version).preRelease === null);
+    return {
+      branch,
+      recommended: stable ?? tagged[0] ?? null,
+      dev: candidates.find((release) => release.kind === 'dev') ?? null,
+    };
+  });
+}
+
+/** `8.x-1` for legacy versions, `2` for semantic ones: what sites upgrade within. */
+function majorOf(version: string): string {
+  try {
+    const parsed = parseVersion(version);
+    return parsed.core ? `${parsed.core}-${parsed.major}` : String(parsed.major);
+  } catch {
+    return 'other';
+  }
+}
+
+function usageByMajor(rows: { week: string; version: string; sites: number }[], at: Date): UsageByMajor {
+  const starts = Array.from({ length: USAGE_WEEKS }, (_, i) => weeksBefore(at, USAGE_WEEKS - 1 - i));
+  const series = new Map<string, number[]>();
+  for (const row of rows) {
+    const index = starts.indexOf(row.week);
+    if (index < 0) continue;
+    const major = majorOf(row.version);
+    let sites = series.get(major);
+    if (!sites) series.set(major, (sites = new Array<number>(USAGE_WEEKS).fill(0)));
+    sites[index]! += row.sites;
+  }
+  return {
+    weeks: starts.map(isoWeekLabel),
+    series: [...series]
+      .map(([major, sites]) => ({ major, sites }))
+      .sort((a, b) => b.sites.reduce((x, y) => x + y, 0) - a.sites.reduce((x, y) => x + y, 0)),
+  };
+}
+
+/** The channel the page triggers (migration 20261129170100) notify with a project's name. */
+const PAGES_CHANNEL = 'packhouse_pages';
+
+/** A listener for changes to a project's pages, for the API's page cache. */
+export function listenForPageChanges(
+  registry: Registry,
+  handlers: { onChange(project: string): void; onReset(): void },
+): ChangeListener {
+  return new ChangeListener({
+    databaseUrl: registry.config.databaseUrl,
+    channel: PAGES_CHANNEL,
+    applicationName: 'packhouse-page-listener',
+    log: registry.log,
+    ...handlers,
+  });
+}
+
+/** Whether the signed-in user may use the maintainer forms of the project (as the API decides). */
+export async function canMaintain(
+  registry: Registry,
+  actor: { id: string; isAdmin: boolean },
+  name: string,
+): Promise<boolean> {
+  if (actor.isAdmin) return true;
+  const project = await projects.findProjectByName(registry.db, name);
+  return project !== undefined && (await projects.isMaintainer(registry.db, project.id, actor.id));
+}
