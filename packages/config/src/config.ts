@@ -21,6 +21,16 @@ export interface Config {
   worker: { concurrency: number; reconcileAfterMs: number } & WorkerOperations;
   /** Update status feeds and usage statistics. */
   updateStatus: { feedCacheBytes: number; usageFlushMs: number; siteKeySecret: string };
+  /** Distribution builds (make files): downloads of libraries and patches, waiting on components. */
+  distributions: {
+    cacheDir: string;
+    downloadMaxBytes: number;
+    downloadTimeoutMs: number;
+    /** Origins allowed over plain http and on loopback: tests' library servers only. */
+    insecureOrigins: string[];
+    /** How long a build waits for a pinned release that is still queued or building. */
+    waitForReleasesMs: number;
+  };
   /** Pages for people: browser sessions and sign-in links. */
   web: { sessionTtlMs: number; signInLinkTtlMs: number };
   /** Signed release metadata and the change feed (issue 10). */
@@ -76,6 +86,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
+  const insecureOrigins = list(env, 'DOWNLOAD_INSECURE_ORIGINS', []);
+  for (const origin of insecureOrigins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {}
+    if (!parsed || parsed.origin !== origin) {
+      throw new ConfigError('DOWNLOAD_INSECURE_ORIGINS', `"${origin}" must be an origin such as http://127.0.0.1:8080`);
+    }
+  }
   return deepFreeze({
     port,
     publicUrl,
@@ -117,6 +137,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       // the embedded default (no S3_ENDPOINT): a deployment must set its own, or anyone
       // could recompute which site key made which hash.
       siteKeySecret: siteKeySecret(env, endpoint),
+    },
+    distributions: {
+      cacheDir: str(env, 'DISTRIBUTION_CACHE_DIR', './data/downloads'),
+      downloadMaxBytes: int(env, 'DOWNLOAD_MAX_BYTES', 100 * MB, { min: 1 }),
+      downloadTimeoutMs: int(env, 'DOWNLOAD_TIMEOUT_MS', 120_000, { min: 1000 }),
+      insecureOrigins,
+      waitForReleasesMs: int(env, 'DISTRIBUTION_WAIT_MS', 600_000, { min: 0 }),
     },
     web: {
       sessionTtlMs: int(env, 'SESSION_HOURS', 14 * 24, { min: 1, max: 24 * 366 }) * 3_600_000,

@@ -110,7 +110,7 @@ export interface ReleaseFilesTable {
   id: Generated<string>;
   releaseId: string;
   name: string;
-  archiveType: 'tar.gz' | 'zip';
+  archiveType: ArchiveType;
   storageKey: string;
   size: ColumnType<number, number, number>;
   md5: string;
@@ -119,7 +119,12 @@ export interface ReleaseFilesTable {
   sha512: string;
   createdAt: Timestamp;
   buildId: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Distribution files (migration 20261129140100): `projects` (-no-core), `full` (-core), `sbom`. */
+  variant: ColumnType<FileVariant | null, FileVariant | null | undefined, FileVariant | null>;
 }
+
+export type ArchiveType = 'tar.gz' | 'zip' | 'cdx.json';
+export type FileVariant = 'projects' | 'full' | 'sbom';
 
 export type BuildStatus = 'queued' | 'building' | 'published' | 'unchanged' | 'failed';
 
@@ -148,6 +153,41 @@ export interface EventsTable {
   version: string | null;
   payload: ColumnType<unknown, string, string>;
   createdAt: Timestamp;
+}
+
+/** Distributions (migration 20261129140100). */
+export interface LibraryAllowlistTable {
+  position: number;
+  pattern: string;
+  updatedBy: string | null;
+  updatedAt: Timestamp;
+}
+
+export interface DistributionBuildsTable {
+  id: Generated<string>;
+  releaseId: string;
+  status: ColumnType<ReleaseStatus, ReleaseStatus | undefined, ReleaseStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  error: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  publishedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export type ComponentKind = 'core' | 'project' | 'library' | 'patch';
+
+export interface DistributionComponentsTable {
+  id: Generated<string>;
+  releaseId: string;
+  kind: ComponentKind;
+  name: string;
+  version: string | null;
+  componentReleaseId: string | null;
+  appliedTo: string | null;
+  sourceUrl: string;
+  sha256: string;
+  makeFile: string;
+  makeLine: number;
 }
 
 /** Pages (migration 20261129170100): READMEs, sessions, sign-in links, offerings. */
@@ -285,6 +325,9 @@ export interface Database {
   feedChanges: FeedChangesTable;
   usageSites: UsageSitesTable;
   usageCounts: UsageCountsTable;
+  libraryAllowlist: LibraryAllowlistTable;
+  distributionBuilds: DistributionBuildsTable;
+  distributionComponents: DistributionComponentsTable;
   releaseReadmes: ReleaseReadmesTable;
   sessions: SessionsTable;
   signInLinks: SignInLinksTable;

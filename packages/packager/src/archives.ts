@@ -34,7 +34,7 @@ export async function archives(checkout: Checkout, release: Release): Promise<Ar
     throw new Error(`invalid version ${JSON.stringify(release.version)}`);
   }
   const ctx: GitContext = { options: checkout.git, gitDir: checkout.repoDir };
-  const plan = planArchive(checkout, release);
+  const plan = planArchive(checkout, release, ctx);
   const infoYml = await readRootFile(ctx, checkout, `${release.project}.info.yml`);
   const requirement = infoYml === null ? null : coreCompatibility(infoYml, `${release.project}.info.yml`);
   const composerJson = await readRootFile(ctx, checkout, 'composer.json');
@@ -43,8 +43,8 @@ export async function archives(checkout: Checkout, release: Release): Promise<Ar
   }
   return {
     baseName: `${release.project}-${release.version}`,
-    tarGz: lazily(() => tarGz(ctx, plan)),
-    zip: lazily(() => zip(ctx, plan)),
+    tarGz: lazily(() => tarGz(plan)),
+    zip: lazily(() => zip(plan)),
     coreCompatibility: requirement,
     composer: composerMetadata({ project: release.project, type: release.type, entries: checkout.entries, composerJson, infoYml, coreCompatibility: requirement }),
   };
@@ -58,7 +58,7 @@ async function readRootFile(ctx: GitContext, checkout: Checkout, path: string): 
 }
 
 /** A Readable that builds its source (and spawns git) on the first read. */
-function lazily(start: () => Readable): Readable {
+export function lazily(start: () => Readable): Readable {
   let source: Readable | undefined;
   const output = new Readable({
     read() {

@@ -4,13 +4,21 @@ import { collectStderr, spawnGit, type GitContext } from './git.ts';
 const EMPTY = Buffer.alloc(0);
 const MAX_HEADER = 1024;
 
+/** What the archive writers read file contents through: blobs of a git tree, or files on disk. */
+export interface ContentReader {
+  /** Streams the next file, which must be `oid` with `size` bytes; drain it before the next. */
+  blob(oid: string, size: number): AsyncIterable<Buffer>;
+  readAll(oid: string, size: number): Promise<Buffer>;
+  close(): void;
+}
+
 /**
  * Reads many blobs through one `git cat-file --batch` process: a process per file would
  * not package 9,000 files in seconds. All object ids are sent up front (so git can stream
  * with `--buffer`) and must then be read back in that order. Output is pulled only as
  * the consumer asks for it, so backpressure reaches git through the pipe.
  */
-export class BlobReader {
+export class BlobReader implements ContentReader {
   private readonly chunks: AsyncIterator<Buffer>;
   private readonly stderr: () => string;
   private readonly exited: Promise<string>;

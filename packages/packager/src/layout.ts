@@ -1,4 +1,5 @@
-import type { BlobReader } from './blobs.ts';
+import { BlobReader, type ContentReader } from './blobs.ts';
+import type { GitContext } from './git.ts';
 import { decodeInfoText, infoFormat, injectInfo, type InfoStamp } from './info.ts';
 import type { Checkout, Release, TreeEntry } from './types.ts';
 
@@ -17,7 +18,10 @@ export interface ArchiveItem {
 
 /** Everything both archive writers need, computed once. */
 export interface ArchivePlan {
-  checkout: Checkout;
+  /** Unix seconds: every entry's mtime. */
+  mtime: number;
+  /** Opens a reader of every file's content in `blobOids` order; each writer opens its own. */
+  openReader(): ContentReader;
   items: ArchiveItem[];
   stamp: InfoStamp;
   /** Every blob read through cat-file, in item order. */
@@ -28,7 +32,7 @@ function topFolder(release: Release): string {
   return release.type === 'core' ? `${release.project}-${release.version}` : release.project;
 }
 
-export function planArchive(checkout: Checkout, release: Release): ArchivePlan {
+export function planArchive(checkout: Checkout, release: Release, ctx: GitContext): ArchivePlan {
   const top = topFolder(release);
   const items: ArchiveItem[] = [{ name: `${top}/`, type: 'directory', mode: 0o755, info: false }];
   for (const entry of checkout.entries) {
@@ -45,16 +49,18 @@ export function planArchive(checkout: Checkout, release: Release): ArchivePlan {
     }
   }
   // Entries are sorted and share the `top/` prefix, so items stay sorted by archive path.
+  const blobOids = items.filter((i) => i.type === 'file').map((i) => (i.entry as TreeEntry).oid);
   return {
-    checkout,
+    mtime: checkout.commitTime,
+    openReader: () => BlobReader.open(ctx, blobOids),
     items,
     stamp: { project: release.project, version: release.version, datestamp: checkout.commitTime },
-    blobOids: items.filter((i) => i.type === 'file').map((i) => (i.entry as TreeEntry).oid),
+    blobOids,
   };
 }
 
 /** Reads an info file from the batch and returns its packaged bytes. */
-export async function renderInfo(reader: BlobReader, item: ArchiveItem, stamp: InfoStamp): Promise<Buffer> {
+export async function renderInfo(reader: ContentReader, item: ArchiveItem, stamp: InfoStamp): Promise<Buffer> {
   const entry = item.entry as TreeEntry;
   const text = decodeInfoText(await reader.readAll(entry.oid, entry.size));
   if (text === null) throw new Error(`info file ${entry.path} is not text`);

@@ -2,8 +2,7 @@ import { once } from 'node:events';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { BlobReader } from './blobs.ts';
-import type { GitContext } from './git.ts';
+import type { ContentReader } from './blobs.ts';
 import { linkTarget, renderInfo, type ArchiveItem, type ArchivePlan } from './layout.ts';
 
 type Header = Parameters<tar.Pack['entry']>[0];
@@ -13,11 +12,11 @@ type Sink = ReturnType<tar.Pack['entry']>;
 export const GZIP_LEVEL = 6;
 
 /** Streams `plan` as a tar.gz: ustar/pax headers, uid/gid 0, no names, one mtime. */
-export function tarGz(ctx: GitContext, plan: ArchivePlan): Readable {
+export function tarGz(plan: ArchivePlan): Readable {
   const pack = tar.pack();
-  const reader = BlobReader.open(ctx, plan.blobOids);
+  const reader = plan.openReader();
   const output = pipeline(pack, coalesce(), createGzip({ level: GZIP_LEVEL }), unixGzipHeader(), () => reader.close());
-  const mtime = new Date(plan.checkout.commitTime * 1000);
+  const mtime = new Date(plan.mtime * 1000);
 
   (async () => {
     for (const item of plan.items) await writeItem(pack, reader, item, plan, mtime);
@@ -26,7 +25,7 @@ export function tarGz(ctx: GitContext, plan: ArchivePlan): Readable {
   return output;
 }
 
-async function writeItem(pack: tar.Pack, reader: BlobReader, item: ArchiveItem, plan: ArchivePlan, mtime: Date): Promise<void> {
+async function writeItem(pack: tar.Pack, reader: ContentReader, item: ArchiveItem, plan: ArchivePlan, mtime: Date): Promise<void> {
   const header = { name: item.name, mode: item.mode, mtime, uid: 0, gid: 0 };
   if (item.type === 'directory') return entry(pack, { ...header, type: 'directory' });
   if (item.type === 'symlink') return entry(pack, { ...header, type: 'symlink', linkname: linkTarget(item) });

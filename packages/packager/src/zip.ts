@@ -1,8 +1,7 @@
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
-import { BlobReader } from './blobs.ts';
+import type { ContentReader } from './blobs.ts';
 import { deflate, deflateChunks, type Deflated } from './deflate.ts';
-import type { GitContext } from './git.ts';
 import { linkTarget, renderInfo, type ArchiveItem, type ArchivePlan } from './layout.ts';
 import { dataDescriptor, localHeader, zipTime, ZipDirectory, type ZipEntry } from './zip-format.ts';
 
@@ -25,13 +24,13 @@ type Prepared = { item: ArchiveItem; kind: 'directory' } | { item: ArchiveItem; 
  * (a window of whole small files), then written in plan order; one zlib stream per file,
  * one after another, would leave a core idle and cost seconds on 9,000 files.
  */
-export function zip(ctx: GitContext, plan: ArchivePlan): Readable {
-  return Readable.from(zipChunks(ctx, plan), { objectMode: false });
+export function zip(plan: ArchivePlan): Readable {
+  return Readable.from(zipChunks(plan), { objectMode: false });
 }
 
-async function* zipChunks(ctx: GitContext, plan: ArchivePlan): AsyncGenerator<Buffer> {
-  const reader = BlobReader.open(ctx, plan.blobOids);
-  const time = zipTime(plan.checkout.commitTime);
+async function* zipChunks(plan: ArchivePlan): AsyncGenerator<Buffer> {
+  const reader = plan.openReader();
+  const time = zipTime(plan.mtime);
   const directory = new ZipDirectory(time);
   const ahead: Array<{ bytes: number; prepared: Promise<Prepared> }> = [];
   let aheadBytes = 0;
@@ -80,9 +79,11 @@ async function* zipChunks(ctx: GitContext, plan: ArchivePlan): AsyncGenerator<Bu
   }
 }
 
-async function* write(prepared: Prepared, reader: BlobReader, directory: ZipDirectory, time: ReturnType<typeof zipTime>): AsyncGenerator<Buffer> {
+async function* write(prepared: Prepared, reader: ContentReader, directory: ZipDirectory, time: ReturnType<typeof zipTime>): AsyncGenerator<Buffer> {
   const { item } = prepared;
-  const name = Buffer.from(item.name, 'utf8');
+  // The directory keeps every name to the end: a pooled Buffer would pin its whole 8 KB slab
+  // (with whatever else was cut from it) per entry, hundreds of MB over 9,000 files.
+  const name = unpooled(Buffer.from(item.name, 'utf8'));
   const offset = directory.offset;
   if (prepared.kind === 'stream') {
     const { oid, size } = item.entry!;
@@ -124,4 +125,10 @@ async function* write(prepared: Prepared, reader: BlobReader, directory: ZipDire
 /** A symlink target is stored, not deflated; only its CRC-32 is needed. */
 function stored(content: Buffer): Deflated {
   return { data: content, crc32: crc32(content), size: content.length };
+}
+
+function unpooled(bytes: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(copy);
+  return copy;
 }

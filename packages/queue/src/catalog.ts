@@ -11,7 +11,12 @@ export interface PackageDevBuildJob {
   buildId: string;
 }
 
-export type PackagingJob = PackageReleaseJob | PackageDevBuildJob;
+/** A distribution release's make file, built once its profile is published. */
+export interface BuildDistributionJob {
+  distributionBuildId: string;
+}
+
+export type PackagingJob = PackageReleaseJob | PackageDevBuildJob | BuildDistributionJob;
 
 const retried = {
   attempts: 5,
@@ -32,5 +37,12 @@ export const packageRelease = {
 export const packageDevBuild = {
   name: 'package-dev-build',
   jobId: (buildId: string) => `build-${buildId}`,
+  options: retried,
+} as const;
+
+/** The second job of a distribution release: its make file built into whole-site archives. */
+export const buildDistribution = {
+  name: 'build-distribution',
+  jobId: (distributionBuildId: string) => `distribution-${distributionBuildId}`,
   options: retried,
 } as const;

@@ -1,7 +1,9 @@
 export {
+  buildDistribution,
   PACKAGING_QUEUE,
   packageDevBuild,
   packageRelease,
+  type BuildDistributionJob,
   type PackageDevBuildJob,
   type PackageReleaseJob,
   type PackagingJob,

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { DelayedError, Queue, Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { PACKAGING_QUEUE, packageDevBuild, packageRelease, type PackagingJob } from './catalog.ts';
+import { buildDistribution, PACKAGING_QUEUE, packageDevBuild, packageRelease, type PackagingJob } from './catalog.ts';
 
 export type PackagingQueue = ReturnType<typeof createPackagingQueue>;
 
@@ -44,6 +44,14 @@ export function createPackagingQueue(connection: Redis, prefix: string, onError:
         queue.getJobs(['wait'], 0, 0, true),
       ]);
       return { counts, oldestWaitingSeconds: oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1000) : 0 };
+    },
+    async enqueueDistribution(distributionBuildId: string): Promise<void> {
+      await ready();
+      await queue.add(
+        buildDistribution.name,
+        { distributionBuildId },
+        { ...buildDistribution.options, jobId: buildDistribution.jobId(distributionBuildId) },
+      );
     },
     async ping(): Promise<void> {
       await connection.ping();

@@ -1,8 +1,9 @@
-import { files, projects, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import { distributions, files, projects, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
 import type { Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
 import { recordReleaseChange } from './changes.ts';
 import type { Registry } from './context.ts';
+import { enqueueDistributionBuild } from './distribution/queue.ts';
 import { fetchSource, fileRows, packageSource } from './packaging.ts';
 
 export { BuildRefused } from './packaging.ts';
@@ -36,7 +37,7 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
   fetch: (registry, { release, project }) => fetchSource(registry, project, { tag: release.tag }),
   package: (registry, { release, project }, source, written) =>
     packageSource(registry, project, source, release.version, `${project.name}-${release.version}`, written),
-  async publish(registry, tx, { release }, source, { stored, coreCompatibility, composer }) {
+  async publish(registry, tx, { release, project }, source, { stored, coreCompatibility, composer }) {
     const won = await releases.markPublished(tx, release.id, {
       commit: source.commit,
       commitTime: new Date(source.commitTime * 1000),
@@ -45,6 +46,8 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
     });
     if (!won) return false;
     await files.insertFiles(tx, fileRows(release.id, stored));
+    // A distribution's make file is built next, by its own job (committed with the profile).
+    if (project.type === 'distribution') await distributions.ensureBuild(tx, release.id);
     await recordReleaseChange(registry, tx, release.id, 'release.published');
     return true;
   },
@@ -53,6 +56,8 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
 };
 
 /** Packages one tagged release (see `attempt.ts` for the lifecycle and its guarantees). */
-export function buildRelease(registry: Registry, releaseId: string, options?: AttemptOptions): Promise<BuildOutcome> {
-  return runAttempt(registry, taggedRelease, releaseId, options);
+export async function buildRelease(registry: Registry, releaseId: string, options?: AttemptOptions): Promise<BuildOutcome> {
+  const outcome = await runAttempt(registry, taggedRelease, releaseId, options);
+  if (outcome === 'published') await enqueueDistributionBuild(registry, releaseId);
+  return outcome;
 }

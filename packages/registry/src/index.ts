@@ -34,6 +34,10 @@ export {
 } from './support.ts';
 export { githubSignature, gitlabToken, receivePush, type HookOutcome, type PushEvent } from './webhooks.ts';
 export { rotateWebhookSecret } from './projects.ts';
+export { getAllowlist, getAllowlistAsAdmin, setAllowlist, type AllowlistView } from './distribution/allowlist.ts';
+export { listUsedBy, type UsedByView } from './distribution/used-by.ts';
+export { buildDistributionRelease } from './distribution/job.ts';
+export { retryDistribution } from './distribution/retry.ts';
 export {
   canMaintain,
   homePage,

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ProjectRow } from '@packhouse/db';
+import type { ArchiveType, ProjectRow } from '@packhouse/db';
 import { archives, checkout, digestingStream, type Checkout, type ComposerMetadata, type Digests } from '@packhouse/packager';
 import { keys } from '@packhouse/storage';
 import type { Registry } from './context.ts';
@@ -10,7 +10,8 @@ export class BuildRefused extends Error {}
 
 export interface StoredArchive {
   name: string;
-  archiveType: 'tar.gz' | 'zip';
+  /** A distribution also stores its bill of materials (`cdx.json`). */
+  archiveType: ArchiveType;
   key: string;
   digests: Digests;
 }

@@ -1,4 +1,4 @@
-import { builds, releases } from '@packhouse/db';
+import { builds, distributions, releases } from '@packhouse/db';
 import type { Registry } from './context.ts';
 
 /**
@@ -7,13 +7,15 @@ import type { Registry } from './context.ts';
  * still exists.
  */
 export async function reconcile(registry: Registry, olderThanMs: number): Promise<number> {
-  const [stalledReleases, stalledBuilds] = await Promise.all([
+  const [stalledReleases, stalledBuilds, stalledDistributions] = await Promise.all([
     releases.listStalled(registry.db, olderThanMs),
     builds.listStalledBuilds(registry.db, olderThanMs),
+    distributions.listStalled(registry.db, olderThanMs),
   ]);
   for (const { id } of stalledReleases) await registry.queue.enqueue(id);
   for (const { id } of stalledBuilds) await registry.queue.enqueueDevBuild(id);
-  const count = stalledReleases.length + stalledBuilds.length;
+  for (const { id } of stalledDistributions) await registry.queue.enqueueDistribution(id);
+  const count = stalledReleases.length + stalledBuilds.length + stalledDistributions.length;
   if (count > 0) registry.log.info({ count }, 'Re-enqueued unfinished packaging work.');
   return count;
 }

@@ -5,6 +5,7 @@ import { claimComposerVersion, insertClaiming } from './composer-claim.ts';
 import type { Actor, Registry } from './context.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import { requireMaintainedProject, requireProject } from './projects.ts';
+import { distributionView } from './distribution/view.ts';
 import { checkReleaseQuota } from './quotas.ts';
 import { releaseView, type ReleaseFailureView, type ReleaseView } from './views.ts';
 
@@ -89,7 +90,8 @@ export async function getRelease(registry: Registry, projectName: string, versio
     if (!release) throw notFound(`${projectName} has no release ${version}.`);
     const rows = await files.listFiles(tx, [release.id]);
     const history = release.kind === 'dev' ? await builds.listBuilds(tx, release.id) : undefined;
-    const view = releaseView(registry.config.publicUrl, projectName, release, rows, history);
+    const distribution = project.type === 'distribution' ? await distributionView(tx, release) : undefined;
+    const view = releaseView(registry.config.publicUrl, projectName, release, rows, history, distribution);
     // Published before the change feed existed (no statement stored yet): signed as it stands.
     if (view.status === 'published' && view.signature === null) {
       await registry.signing.ready();

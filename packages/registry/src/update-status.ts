@@ -97,6 +97,7 @@ function feedRelease(publicUrl: string, project: string, row: FeedReleaseRow): F
       md5: file.md5,
       size: Number(file.size),
       filedate: Number(file.filedate),
+      ...(file.variant !== null && { variant: file.variant }),
     })),
   };
 }

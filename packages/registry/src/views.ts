@@ -1,9 +1,11 @@
-import type { BuildRow, ProjectRow, ReleaseFileRow, ReleaseRow } from '@packhouse/db';
+import type { ArchiveType, BuildRow, ProjectRow, ReleaseFileRow, ReleaseRow } from '@packhouse/db';
 
 /** The shapes the API returns: domain types, never raw rows. */
 export interface FileView {
   name: string;
-  archiveType: 'tar.gz' | 'zip';
+  archiveType: ArchiveType;
+  /** Distribution releases: `profile-only`, `projects` (-no-core), `full` (-core), `sbom`; null otherwise. */
+  variant: FileVariantView | null;
   url: string;
   size: number;
   md5: string;
@@ -36,6 +38,16 @@ export interface ReleaseView {
   signature: { keyid: string; sig: string } | null;
   /** Dev releases: their builds, newest first. */
   builds?: BuildView[];
+  /** Distribution releases: the build of the make file, and bundled releases marked insecure since. */
+  distribution?: DistributionView;
+}
+
+export type FileVariantView = 'profile-only' | 'projects' | 'full' | 'sbom';
+
+export interface DistributionView {
+  status: ReleaseRow['status'];
+  error: string | null;
+  componentsInsecure: Array<{ project: string; version: string }>;
 }
 
 export interface BuildView {
@@ -76,9 +88,10 @@ export function downloadUrl(publicUrl: string, fileName: string): string {
   return `${publicUrl}/files/projects/${encodeURIComponent(fileName)}`;
 }
 
-export function fileView(publicUrl: string, file: ReleaseFileRow): FileView {
+export function fileView(publicUrl: string, file: ReleaseFileRow, distribution = false): FileView {
   const { name, archiveType, size, md5, sha1, sha256, sha512 } = file;
-  return { name, archiveType, url: downloadUrl(publicUrl, name), size: Number(size), md5, sha1, sha256, sha512 };
+  const variant = file.variant ?? (distribution ? 'profile-only' : null);
+  return { name, archiveType, variant, url: downloadUrl(publicUrl, name), size: Number(size), md5, sha1, sha256, sha512 };
 }
 
 export function releaseView(
@@ -87,6 +100,7 @@ export function releaseView(
   release: ReleaseRow,
   files: ReleaseFileRow[],
   history?: BuildRow[],
+  distribution?: DistributionView,
 ): ReleaseView {
   const own = files.filter((file) => file.releaseId === release.id);
   return {
@@ -103,7 +117,8 @@ export function releaseView(
     createdAt: release.createdAt.toISOString(),
     publishedAt: release.publishedAt?.toISOString() ?? null,
     kind: release.kind,
-    files: own.filter((file) => file.buildId === release.currentBuildId).map((file) => fileView(publicUrl, file)),
+    files: own.filter((file) => file.buildId === release.currentBuildId).map((file) => fileView(publicUrl, file, distribution !== undefined)),
+    ...(distribution && { distribution }),
     revision: release.revision,
     signature: release.status === 'published' ? release.signature : null,
     ...(history && {

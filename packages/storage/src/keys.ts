@@ -32,5 +32,6 @@ export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 export function contentTypeOf(fileName: string): string {
   if (fileName.endsWith('.tar.gz')) return 'application/gzip';
   if (fileName.endsWith('.zip')) return 'application/zip';
+  if (fileName.endsWith('.cdx.json')) return 'application/vnd.cyclonedx+json';
   return 'application/octet-stream';
 }

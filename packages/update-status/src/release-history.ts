@@ -55,7 +55,9 @@ function supportElements(project: FeedProject, selector: FeedSelector): XmlEleme
 }
 
 function releaseElement(project: FeedProject, release: FeedRelease, version: Version, selector: FeedSelector): XmlElement {
-  const tarball = release.files.find((file) => file.archiveType === 'tar.gz');
+  // A distribution's download link is its profile-only tarball (no variant), as on updates.drupal.org.
+  const tarballs = release.files.filter((file) => file.archiveType === 'tar.gz');
+  const tarball = tarballs.find((file) => file.variant === undefined) ?? tarballs[0];
   const types = releaseTypeTerms(project, release, version);
   const security = securityCoverage(project, version);
   const children: XmlElement[] = [

@@ -21,7 +21,7 @@ export interface FeedFile {
   size: number;
   /** Unix seconds. */
   filedate: number;
-  /** Distributions only: `core`, `no-core`. */
+  /** Distributions only: `full` for `-core`, `projects` for `-no-core`; absent for profile-only. */
   variant?: string;
 }
 

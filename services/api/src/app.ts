@@ -8,6 +8,7 @@ import { FrontDoor } from './update-status/front-door.ts';
 import auth from './plugins/auth.ts';
 import errors from './plugins/errors.ts';
 import openapi from './plugins/openapi.ts';
+import { distributionRoutes } from './routes/distributions.ts';
 import { advisoryRoutes } from './routes/advisories.ts';
 import { composerRoutes } from './routes/composer.ts';
 import requestMetrics from './plugins/request-metrics.ts';
@@ -64,7 +65,7 @@ export async function buildApp(registry: Registry, { now }: AppOptions = {}) {
   await app.register(auth, { registry });
 
   const resources = [healthRoutes, metricsRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes];
-  for (const routes of [...resources, supportRoutes, usageRoutes, advisoryRoutes, changeRoutes, atomRoutes]) {
+  for (const routes of [...resources, supportRoutes, usageRoutes, advisoryRoutes, changeRoutes, atomRoutes, distributionRoutes]) {
     await app.register(routes, { registry });
   }
   await app.register(updateStatusRoutes, { registry, updateStatus });

@@ -19,7 +19,11 @@ export const ReleaseType = Type.Union([Type.Literal('security'), Type.Literal('b
 
 export const FileBody = Type.Object({
   name: Type.String(),
-  archiveType: Type.Union([Type.Literal('tar.gz'), Type.Literal('zip')]),
+  archiveType: Type.Union([Type.Literal('tar.gz'), Type.Literal('zip'), Type.Literal('cdx.json')]),
+  variant: Type.Union(
+    [Type.Literal('profile-only'), Type.Literal('projects'), Type.Literal('full'), Type.Literal('sbom'), Type.Null()],
+    { description: 'Distribution releases: profile-only, projects (-no-core), full (-core, an installable site), sbom (CycloneDX).' },
+  ),
   url: Type.String({ format: 'uri' }),
   size: Type.Integer(),
   md5: Type.String(),
@@ -69,6 +73,18 @@ export const ReleaseBody = Type.Object(
           files: Type.Array(FileBody),
         }),
         { description: 'Dev releases only: every build, newest first.' },
+      ),
+    ),
+    distribution: Type.Optional(
+      Type.Object(
+        {
+          status: Type.Union([Type.Literal('queued'), Type.Literal('building'), Type.Literal('published'), Type.Literal('failed')]),
+          error: Type.Union([Type.String(), Type.Null()]),
+          componentsInsecure: Type.Array(Type.Object({ project: Type.String(), version: Type.String() }), {
+            description: 'Bundled releases marked insecure: the distribution needs a new release.',
+          }),
+        },
+        { description: 'Distribution releases only: the build of the make file into whole-site archives.' },
       ),
     ),
   },

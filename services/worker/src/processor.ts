@@ -1,4 +1,5 @@
 import {
+  buildDistribution,
   DelayedError,
   isLastAttempt,
   packageDevBuild,
@@ -10,6 +11,7 @@ import {
 } from '@packhouse/queue';
 import {
   buildDevSnapshot,
+  buildDistributionRelease,
   buildRelease,
   BuildRefused,
   unreachable,
@@ -70,6 +72,8 @@ function run(registry: Registry, job: Job<PackagingJob>): Promise<BuildOutcome> 
   const options = { lastAttempt: isLastAttempt(job), retryInMs: retryDelayMs(job) };
   if (job.name === packageDevBuild.name && 'buildId' in job.data)
     return buildDevSnapshot(registry, job.data.buildId, options);
+  if (job.name === buildDistribution.name && 'distributionBuildId' in job.data)
+    return buildDistributionRelease(registry, job.data.distributionBuildId, options);
   if ('releaseId' in job.data) return buildRelease(registry, job.data.releaseId, options);
   throw new UnrecoverableError(`job ${job.name} carries no release or build id`);
 }

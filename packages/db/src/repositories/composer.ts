@@ -71,6 +71,8 @@ export function findComposerSource(
             join
               .onRef('f.releaseId', '=', 'r.id')
               .on('f.archiveType', '=', 'zip')
+              // A distribution's own zip (profile-only), not its -core/-no-core variants.
+              .on(sql<boolean>`f.variant IS NULL`)
               // A dev release offers its current build only.
               .on(sql<boolean>`f.build_id IS NOT DISTINCT FROM r.current_build_id`),
           )

@@ -38,6 +38,8 @@ export interface FeedFileRow {
   size: number;
   /** Unix seconds. */
   filedate: number;
+  /** Distributions: `projects` (-no-core), `full` (-core); null for the profile-only and other archives. */
+  variant: 'projects' | 'full' | null;
 }
 
 export interface FeedListRow {
@@ -103,11 +105,14 @@ export function findFeedSource(db: Executor, name: string): Promise<FeedSourceRo
             jsonArrayFrom(
               inner
                 .selectFrom('releaseFiles as f')
-                .select(['f.name', 'f.archiveType', 'f.md5', 'f.size'])
+                .select(['f.name', 'f.archiveType', 'f.md5', 'f.size', 'f.variant'])
                 .select(sql<number>`floor(extract(epoch FROM f.created_at))::bigint`.as('filedate'))
                 .whereRef('f.releaseId', '=', 'r.id')
                 // A dev release lists its newest build's files only.
                 .where(sql<boolean>`f.build_id IS NOT DISTINCT FROM r.current_build_id`)
+                // Archives only (a distribution's bill of materials is not one), the plain ones first.
+                .where('f.archiveType', 'in', ['tar.gz', 'zip'])
+                .orderBy(sql`f.variant NULLS FIRST`)
                 .orderBy('f.archiveType'),
             ).as('files'),
           )
