@@ -4,8 +4,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Config } from '@packhouse/config';
-import { connectRegistry, createProject, ensureAdmin, getRelease, newToken, requestRelease, type Actor, type Registry } from '@packhouse/registry';
-import { dropDatabase, ensureDatabase, migrate, users } from '@packhouse/db';
+import { authenticate, connectRegistry, createProject, ensureAdmin, getRelease, newToken, requestRelease, type Actor, type Registry } from '@packhouse/registry';
+import { dropDatabase, ensureDatabase, migrate } from '@packhouse/db';
 import { startEmbeddedS3 } from '@packhouse/storage';
 import type { Logger } from 'pino';
 
@@ -57,8 +57,9 @@ export async function setUpProject(
 ): Promise<Harness> {
   const { registry, close } = await connectRegistry(config, log, 'api');
   await registry.storage.ensureBucket();
-  await ensureAdmin(registry.db, newToken());
-  const admin = (await users.findUserByName(registry.db, 'admin'))!;
+  const token = newToken();
+  await ensureAdmin(registry.db, token);
+  const admin = await authenticate(registry.db, token);
   const { webhookSecret } = await createProject(registry, admin, { ...project, gitUrl });
   return { registry, actor: admin, webhookSecret, close };
 }

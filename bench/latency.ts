@@ -33,7 +33,9 @@ git('init', '-q', '-b', 'main');
 for (let i = 0; i < 50; i++) {
   const file = i === 0 ? 'bench_module.info.yml' : `src/Part${i}.${['php', 'yml', 'twig', 'js'][i % 4]}`;
   mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
-  execFileSync('bash', ['-c', `printf '%s\\n' "name: Bench module" "type: module" > '${file}'; for n in $(seq 1 40); do echo "line $n of ${file}" >> '${file}'; done`], { cwd: repo });
+  // The info file must stay valid YAML (packaging refuses one that is not); the rest is filler.
+  const fill = i === 0 ? '' : `for n in $(seq 1 40); do echo "line $n of ${file}" >> '${file}'; done`;
+  execFileSync('bash', ['-c', `printf '%s\\n' "name: Bench module" "type: module" "core_version_requirement: ^10" > '${file}'; ${fill}`], { cwd: repo });
 }
 execFileSync('bash', ['-c', 'echo "Changes" > CHANGELOG.txt'], { cwd: repo });
 git('add', '-A');
@@ -79,7 +81,7 @@ try {
   const median = (key: 'fetch_ms' | 'package_ms' | 'publish_ms') => percentile(breakdown.map((entry) => entry[key]), 50);
   console.log(`\nTag push → published, small module (50 files), one idle worker, ${ROUNDS} rounds`);
   console.log(`  webhook answer:      median ${percentile(answers, 50).toFixed(1)} ms, p90 ${percentile(answers, 90).toFixed(1)} ms`);
-  console.log(`  push → published:    median ${percentile(totals, 50).toFixed(0)} ms, p90 ${percentile(totals, 90).toFixed(0)} ms  (target: median < 1000 ms)`);
+  console.log(`  push → published:    median ${percentile(totals, 50).toFixed(0)} ms, p90 ${percentile(totals, 90).toFixed(0)} ms  (target: median < 200 ms)`);
   console.log(`  worker, per release (median): git fetch ${median('fetch_ms')} ms, package + upload ${median('package_ms')} ms, publish ${median('publish_ms')} ms`);
   const work = median('fetch_ms') + median('package_ms') + median('publish_ms');
   console.log(`  queue pickup and polling: about ${(percentile(totals, 50) - work).toFixed(0)} ms`);

@@ -23,8 +23,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@packhouse/config';
-import { dropDatabase, ensureDatabase, files, migrate, releases, users } from '@packhouse/db';
-import { connectRegistry, createProject, ensureAdmin, newToken, recordReleaseChange } from '@packhouse/registry';
+import { dropDatabase, ensureDatabase, files, migrate, releases } from '@packhouse/db';
+import { authenticate, connectRegistry, createProject, ensureAdmin, newToken, recordReleaseChange } from '@packhouse/registry';
 import pg from 'pg';
 import { pino } from 'pino';
 import { encodeCursor } from '../packages/registry/src/change-cursor.ts';
@@ -152,11 +152,11 @@ async function seedArchives(url: string): Promise<string[]> {
   const { registry, close } = await connectRegistry(config, pino({ level: 'warn' }), 'api');
   try {
     await registry.storage.ensureBucket();
-    await ensureAdmin(registry.db, newToken());
-    const admin = (await users.findUserByName(registry.db, 'admin'))!;
+    const adminToken = newToken();
+    await ensureAdmin(registry.db, adminToken);
     await createProject(
       registry,
-      { id: admin.id, name: admin.name, isAdmin: true },
+      await authenticate(registry.db, adminToken),
       { name: 'bench', title: 'Bench', type: 'module', gitUrl: 'https://git.example.org/bench.git' },
     );
     const project = (

@@ -21,6 +21,7 @@ await build({
     api: 'services/api/src/main.ts',
     worker: 'services/worker/src/main.ts',
     migrate: 'packages/db/src/cli.ts',
+    s3: 'packages/storage/src/embedded-main.ts',
     mirror: 'services/mirror/src/main.ts',
   },
   outdir: 'dist',

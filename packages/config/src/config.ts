@@ -45,6 +45,20 @@ export interface Config {
   http: { feedFrontDoor: boolean; trustProxy: boolean };
   /** What one user, project or branch may ask of the workers. */
   quotas: { projectsPerUser: number; releasesPerProjectHour: number; devBuildsPerBranchDay: number };
+  /** Who may claim names and how hard callers may push (see README "Configuration"). */
+  accounts: AccountsConfig;
+}
+
+export interface AccountsConfig {
+  /** `admin`: a new project's releases wait until an administrator approves the project. */
+  projectApproval: 'off' | 'admin';
+  /** Per window, counted in Redis so they hold across API processes. */
+  rateLimits: {
+    authFailuresPerMinute: number;
+    projectsPerHour: number;
+    releasesPerMinute: number;
+    webhooksPerMinute: number;
+  };
 }
 
 /** How a worker process is watched and how fast it takes over what others left behind. */
@@ -165,6 +179,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       releasesPerProjectHour: int(env, 'MAX_RELEASES_PER_PROJECT_HOUR', 30, { min: 1 }),
       devBuildsPerBranchDay: int(env, 'MAX_DEV_BUILDS_PER_BRANCH_DAY', 100, { min: 1 }),
     },
+    accounts: loadAccounts(env),
   });
 }
 
@@ -173,6 +188,22 @@ function siteKeySecret(env: Env, s3Endpoint: string | undefined): string {
   if (secret !== undefined) return secret;
   if (s3Endpoint !== undefined) throw new ConfigError('SITE_KEY_SECRET', 'is required when S3_ENDPOINT is set (a deployment); generate one with `openssl rand -hex 32`');
   return 'packhouse-development-site-key-secret';
+}
+
+function loadAccounts(env: Env): AccountsConfig {
+  const projectApproval = str(env, 'PROJECT_APPROVAL', 'off');
+  if (projectApproval !== 'off' && projectApproval !== 'admin') {
+    throw new ConfigError('PROJECT_APPROVAL', `must be off or admin, got "${projectApproval}"`);
+  }
+  return {
+    projectApproval,
+    rateLimits: {
+      authFailuresPerMinute: int(env, 'RATE_LIMIT_AUTH_FAILURES', 20, { min: 1 }),
+      projectsPerHour: int(env, 'RATE_LIMIT_PROJECTS', 20, { min: 1 }),
+      releasesPerMinute: int(env, 'RATE_LIMIT_RELEASES', 60, { min: 1 }),
+      webhooksPerMinute: int(env, 'RATE_LIMIT_WEBHOOKS', 300, { min: 1 }),
+    },
+  };
 }
 
 /** A PKCS#8 PEM or the base64 of a 32-byte seed; the key itself is read by @packhouse/signing. */

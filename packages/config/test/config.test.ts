@@ -45,6 +45,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));
   });
 
+  it('reads the accounts settings: approval off and generous rate limits by default', () => {
+    expect(loadConfig({}).accounts).toEqual({
+      projectApproval: 'off',
+      rateLimits: { authFailuresPerMinute: 20, projectsPerHour: 20, releasesPerMinute: 60, webhooksPerMinute: 300 },
+    });
+    const strict = loadConfig({ PROJECT_APPROVAL: 'admin', RATE_LIMIT_PROJECTS: '3' }).accounts;
+    expect(strict.projectApproval).toBe('admin');
+    expect(strict.rateLimits.projectsPerHour).toBe(3);
+    expect(() => loadConfig({ PROJECT_APPROVAL: 'yes' })).toThrow(/^PROJECT_APPROVAL: must be off or admin, got "yes"$/);
+    expect(() => loadConfig({ RATE_LIMIT_AUTH_FAILURES: '0' })).toThrow(/^RATE_LIMIT_AUTH_FAILURES: /);
+  });
+
   it('reads the worker operations settings, an hour before an orphan object is swept', () => {
     const defaults = { metricsPort: 9464, lockMs: 30_000, reconcileEveryMs: 15_000, orphanAfterMs: 3_600_000 };
     expect(loadConfig({}).worker).toMatchObject(defaults);

@@ -3,6 +3,8 @@ export { dropDatabase, ensureDatabase, migrate, MIGRATIONS_DIR, verifyMigrations
 export { checksumOf, MigrationEdited } from './migration-files.ts';
 export type * from './schema.ts';
 export * as users from './repositories/users.ts';
+export * as tokens from './repositories/tokens.ts';
+export * as reservedNames from './repositories/reserved-names.ts';
 export * as projects from './repositories/projects.ts';
 export * as releases from './repositories/releases.ts';
 export * as files from './repositories/files.ts';
@@ -30,6 +32,7 @@ export type { ProjectRow } from './repositories/projects.ts';
 export type { ReleaseRow } from './repositories/releases.ts';
 export type { ReleaseFileRow } from './repositories/files.ts';
 export type { UserRow } from './repositories/users.ts';
+export type { CredentialRow, TokenRow } from './repositories/tokens.ts';
 export * as pages from './repositories/pages.ts';
 export * as sessions from './repositories/sessions.ts';
 export * as offerings from './repositories/offerings.ts';

@@ -6,8 +6,28 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 export interface UsersTable {
   id: Generated<string>;
   name: string;
-  tokenHash: Buffer;
+  /** Unused since migration 20261129110100: tokens live in `tokens`. */
+  tokenHash: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
   isAdmin: ColumnType<boolean, boolean | undefined, boolean>;
+  disabledAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  createdAt: Timestamp;
+}
+
+export type TokenScope = 'release' | 'manage' | 'admin';
+
+export interface TokensTable {
+  id: Generated<string>;
+  userId: string;
+  name: string;
+  tokenHash: Buffer;
+  scopes: TokenScope[];
+  expiresAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  lastUsedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  createdAt: Timestamp;
+}
+
+export interface ReservedNamesTable {
+  name: string;
   createdAt: Timestamp;
 }
 
@@ -21,6 +41,8 @@ export interface ProjectsTable {
   securityCoverage: ColumnType<boolean, boolean | undefined, boolean>;
   supportedBranches: ColumnType<string[], string[] | undefined, string[]>;
   webhookSecret: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Null while the project waits for an administrator (PROJECT_APPROVAL=admin). */
+  approvedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
   /** The first paragraph of the latest README, plain text (migration 20261129170100). */
@@ -30,9 +52,12 @@ export interface ProjectsTable {
 
 export type ProjectStatus = 'published' | 'unsupported' | 'unpublished' | 'insecure' | 'revoked';
 
+export type MaintainerRole = 'owner' | 'maintainer';
+
 export interface MaintainersTable {
   projectId: string;
   userId: string;
+  role: ColumnType<MaintainerRole, MaintainerRole | undefined, MaintainerRole>;
   createdAt: Timestamp;
 }
 
@@ -337,4 +362,6 @@ export interface Database {
   advisories: AdvisoriesTable;
   advisoryReleases: AdvisoryReleasesTable;
   advisorySequences: AdvisorySequencesTable;
+  tokens: TokensTable;
+  reservedNames: ReservedNamesTable;
 }

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
-import { pipeline, Transform, type Readable } from 'node:stream';
-import { createGzip } from 'node:zlib';
+import { pipeline, type Readable } from 'node:stream';
 import tar from 'tar-stream';
 import type { ContentReader } from './blobs.ts';
+import { parallelGzip } from './parallel-gzip.ts';
 import { linkTarget, renderInfo, type ArchiveItem, type ArchivePlan } from './layout.ts';
 
 type Header = Parameters<tar.Pack['entry']>[0];
@@ -15,7 +15,7 @@ export const GZIP_LEVEL = 6;
 export function tarGz(plan: ArchivePlan): Readable {
   const pack = tar.pack();
   const reader = plan.openReader();
-  const output = pipeline(pack, coalesce(), createGzip({ level: GZIP_LEVEL }), unixGzipHeader(), () => reader.close());
+  const output = pipeline(pack, parallelGzip(GZIP_LEVEL), () => reader.close());
   const mtime = new Date(plan.mtime * 1000);
 
   (async () => {
@@ -57,47 +57,4 @@ function entry(pack: tar.Pack, header: Header, content?: Buffer): Promise<void> 
 function quiet(sink: Sink): Sink {
   sink.on('error', () => {});
   return sink;
-}
-
-const BATCH_BYTES = 64 * 1024;
-
-/**
- * tar-stream emits many small buffers (512-byte headers, padding, small files); each write
- * to an async gzip costs a thread-pool round trip, so hand zlib fewer, larger chunks.
- */
-function coalesce(): Transform {
-  let parts: Buffer[] = [];
-  let size = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      parts.push(chunk);
-      size += chunk.length;
-      if (size < BATCH_BYTES) return callback();
-      const batch = Buffer.concat(parts, size);
-      parts = [];
-      size = 0;
-      callback(null, batch);
-    },
-    flush(callback) {
-      callback(null, size > 0 ? Buffer.concat(parts, size) : undefined);
-    },
-  });
-}
-
-/**
- * zlib writes the OS it was built for into byte 9 of the gzip header (3 on Linux, 19 on
- * macOS); pin it to Unix so the bytes do not depend on the packaging machine.
- */
-function unixGzipHeader(): Transform {
-  let offset = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      if (offset <= 9 && offset + chunk.length > 9) {
-        chunk = Buffer.from(chunk);
-        chunk[9 - offset] = 3;
-      }
-      offset += chunk.length;
-      callback(null, chunk);
-    },
-  });
 }

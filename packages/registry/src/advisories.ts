@@ -15,7 +15,8 @@ import { recordReleaseChange } from './changes.ts';
 import { composerRepositoryUrl } from './composer.ts';
 import type { Actor, Registry } from './context.ts';
 import { DomainError, notFound } from './errors.ts';
-import { requireMaintainedProject, requireProject } from './projects.ts';
+import { requireAccess } from './permissions.ts';
+import { requireProject } from './projects.ts';
 
 /**
  * Security advisories: one maintainer action that reaches every client. Saved with the
@@ -59,7 +60,7 @@ export async function publishAdvisory(
   projectName: string,
   input: AdvisoryInput,
 ): Promise<AdvisoryView> {
-  const project = await requireMaintainedProject(registry, actor, projectName);
+  const project = await requireAccess(registry, actor, projectName, 'manage');
   const affected = await affectedReleases(registry, project, input.affectedVersions);
   const id = await registry.db.transaction().execute(async (tx) => {
     const id = await advisories.nextAdvisoryId(tx, new Date().getUTCFullYear());
@@ -93,7 +94,7 @@ export async function updateAdvisory(
   id: string,
   changes: Partial<AdvisoryInput> & { status?: AdvisoryStatus },
 ): Promise<AdvisoryView> {
-  const project = await requireMaintainedProject(registry, actor, projectName);
+  const project = await requireAccess(registry, actor, projectName, 'manage');
   const current = await advisories.findAdvisory(registry.db, id);
   if (!current || current.projectId !== project.id) throw notFound(`${projectName} has no advisory ${id}.`);
   const affected =

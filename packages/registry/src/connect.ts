@@ -38,7 +38,7 @@ export async function connectRegistry(config: Readonly<Config>, log: Logger, rol
   metrics.sources.queue = () => queue.snapshot();
   const signing = await loadSigning(config, db, log);
   return {
-    registry: { db, queue, storage, config, log, metrics, signing },
+    registry: { db, queue, storage, config, log, metrics, signing, redis },
     async close() {
       await queue.close();
       redis.disconnect();

@@ -3,8 +3,9 @@ import { InvalidVersion, parseDevBranch } from '@packhouse/versions';
 import { claimComposerVersion, insertClaiming } from './composer-claim.ts';
 import type { Actor, Registry } from './context.ts';
 import { conflict, invalid, notFound } from './errors.ts';
-import { requireMaintainedProject } from './projects.ts';
 import { checkDevBuildQuota } from './quotas.ts';
+import { isApproved } from './approval.ts';
+import { requireAccess } from './permissions.ts';
 import { getRelease } from './releases.ts';
 import type { ReleaseView } from './views.ts';
 
@@ -15,7 +16,7 @@ export type DevBuildRequest =
 
 /** Registers a release branch (`8.x-1.x`, `2.0.x`) as the `-dev` release and packages its head. */
 export async function registerBranch(registry: Registry, actor: Actor, projectName: string, branch: string): Promise<ReleaseView> {
-  const project = await requireMaintainedProject(registry, actor, projectName);
+  const project = await requireAccess(registry, actor, projectName, 'release');
   let version: string;
   try {
     version = parseDevBranch(branch).version;
@@ -39,7 +40,7 @@ export async function findDevRelease(registry: Registry, project: ProjectRow, br
 
 /** `POST .../branches/{branch}/build`: package the branch head if it moved. */
 export async function buildBranch(registry: Registry, actor: Actor, projectName: string, branch: string): Promise<DevBuildRequest> {
-  const project = await requireMaintainedProject(registry, actor, projectName);
+  const project = await requireAccess(registry, actor, projectName, 'release');
   const release = await findDevRelease(registry, project, branch);
   if (!release) throw notFound(`${projectName} has no registered branch "${branch}".`);
   return requestDevBuild(registry, project, release);
@@ -63,7 +64,8 @@ export async function requestDevBuild(
     if (waiting) return { outcome: 'already_queued', buildId: waiting.id };
     return requestDevBuild(registry, project, release, head);
   }
-  await registry.queue.enqueueDevBuild(build.id).catch((error: Error) => {
+  // A project awaiting approval keeps its build queued in Postgres until it is approved.
+  if (isApproved(project)) await registry.queue.enqueueDevBuild(build.id).catch((error: Error) => {
     registry.log.warn({ build: { id: build.id }, err: error }, 'Could not enqueue the dev build; the reconciler will.');
   });
   registry.log.info({ build: { id: build.id }, project: { name: project.name }, version: release.version }, 'Dev build queued.');

@@ -1,5 +1,8 @@
 /** A refusal the caller can act on: a stable code, the HTTP status it maps to, and a message. */
 export class DomainError extends Error {
+  /** For `too_many_requests`: when the caller may try again (sent as Retry-After). */
+  retryAfterSeconds?: number;
+
   constructor(
     readonly code: string,
     readonly status: number,
@@ -15,3 +18,5 @@ export const forbidden = (message: string) => new DomainError('forbidden', 403, 
 export const notFound = (message: string) => new DomainError('not_found', 404, message);
 export const conflict = (message: string) => new DomainError('conflict', 409, message);
 export const invalid = (message: string) => new DomainError('invalid', 422, message);
+export const rateLimited = (message: string, retryAfterSeconds: number) =>
+  Object.assign(new DomainError('too_many_requests', 429, message), { retryAfterSeconds });

@@ -1,7 +1,11 @@
 export type { Actor, Registry } from './context.ts';
-export { DomainError } from './errors.ts';
-export { authenticate, createUser, ensureAdmin, newToken, ADMIN_NAME } from './users.ts';
-export { addMaintainer, createProject, getProject, MACHINE_NAME, removeMaintainer } from './projects.ts';
+export { DomainError, rateLimited, unauthorized } from './errors.ts';
+export { authenticate, createUser, ensureAdmin, newToken, setUserDisabled, ADMIN_NAME, type UserView } from './users.ts';
+export { addMaintainer, createProject, getProject, MACHINE_NAME, removeMaintainer, type MaintainersView } from './projects.ts';
+export { can, canManage, canOwn, canRelease, requireAccess, requireAdmin, roleOf, type ProjectAction } from './permissions.ts';
+export { createToken, listTokens, revokeToken, TOKEN_SCOPES, type NewToken, type TokenView } from './tokens.ts';
+export { getReservedNames, setReservedNames, transferProject } from './admin.ts';
+export { approveProject, listAwaitingApproval, type AwaitingProject } from './approval.ts';
 export { getRelease, getReleaseFailure, requestRelease, retryRelease, RELEASE_TYPES, type ReleaseType } from './releases.ts';
 export { buildBranch, registerBranch, type DevBuildRequest } from './dev-releases.ts';
 export { buildDevSnapshot } from './dev-build.ts';
@@ -32,7 +36,7 @@ export {
   type ProjectSupportView,
   type ReleaseSupportView,
 } from './support.ts';
-export { githubSignature, gitlabToken, receivePush, type HookOutcome, type PushEvent } from './webhooks.ts';
+export { authenticateDelivery, githubSignature, gitlabToken, receivePush, type Authenticator, type HookOutcome, type PushEvent } from './webhooks.ts';
 export { rotateWebhookSecret } from './projects.ts';
 export { getAllowlist, getAllowlistAsAdmin, setAllowlist, type AllowlistView } from './distribution/allowlist.ts';
 export { listUsedBy, type UsedByView } from './distribution/used-by.ts';

@@ -2,7 +2,8 @@ import { offerings, type OfferingKind, type OfferingRow } from '@packhouse/db';
 import type { Actor, Registry } from './context.ts';
 import { invalid, notFound } from './errors.ts';
 import { isoWeekLabel, isoWeekStart, weeksBefore } from './usage/iso-week.ts';
-import { requireMaintainedProject, requireProject } from './projects.ts';
+import { requireAccess } from './permissions.ts';
+import { requireProject } from './projects.ts';
 
 export const OFFERING_KINDS = [
   'support',
@@ -100,7 +101,7 @@ export async function createOffering(
   name: string,
   input: OfferingInput,
 ): Promise<OfferingView> {
-  const project = await requireMaintainedProject(registry, actor, name);
+  const project = await requireAccess(registry, actor, name, 'manage');
   const fields = clean(input) as OfferingInput;
   const row = await offerings.insertOffering(registry.db, {
     projectId: project.id,
@@ -118,7 +119,7 @@ export async function updateOffering(
   id: string,
   changes: Partial<OfferingInput>,
 ): Promise<OfferingView> {
-  const project = await requireMaintainedProject(registry, actor, name);
+  const project = await requireAccess(registry, actor, name, 'manage');
   const row = await offerings.updateOffering(registry.db, project.id, id, clean(changes));
   if (!row) throw notFound(`${name} has no offering ${id}.`);
   registry.log.info({ project: { name }, offering: { id }, user: { name: actor.name } }, 'Offering changed.');
@@ -126,7 +127,7 @@ export async function updateOffering(
 }
 
 export async function deleteOffering(registry: Registry, actor: Actor, name: string, id: string): Promise<void> {
-  const project = await requireMaintainedProject(registry, actor, name);
+  const project = await requireAccess(registry, actor, name, 'manage');
   if (!(await offerings.deleteOffering(registry.db, project.id, id))) throw notFound(`${name} has no offering ${id}.`);
   registry.log.info({ project: { name }, offering: { id }, user: { name: actor.name } }, 'Offering removed.');
 }
@@ -153,7 +154,7 @@ export async function offeringVisits(
   weeks = 12,
   at = new Date(),
 ): Promise<OfferingVisits[]> {
-  const project = await requireMaintainedProject(registry, actor, name);
+  const project = await requireAccess(registry, actor, name, 'manage');
   const since = weeksBefore(at, weeks - 1);
   const rows = await offerings.weeklyVisits(registry.db, project.id, since);
   const byOffering = new Map<string, OfferingVisits>();

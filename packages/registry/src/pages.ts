@@ -387,5 +387,5 @@ export async function canMaintain(
 ): Promise<boolean> {
   if (actor.isAdmin) return true;
   const project = await projects.findProjectByName(registry.db, name);
-  return project !== undefined && (await projects.isMaintainer(registry.db, project.id, actor.id));
+  return project !== undefined && (await projects.findRole(registry.db, project.id, actor.id)) !== null;
 }

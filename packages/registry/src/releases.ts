@@ -4,7 +4,9 @@ import { InvalidVersion, parseVersion } from '@packhouse/versions';
 import { claimComposerVersion, insertClaiming } from './composer-claim.ts';
 import type { Actor, Registry } from './context.ts';
 import { conflict, invalid, notFound } from './errors.ts';
-import { requireMaintainedProject, requireProject } from './projects.ts';
+import { isApproved, withApproval } from './approval.ts';
+import { requireAccess } from './permissions.ts';
+import { requireProject } from './projects.ts';
 import { distributionView } from './distribution/view.ts';
 import { checkReleaseQuota } from './quotas.ts';
 import { releaseView, type ReleaseFailureView, type ReleaseView } from './views.ts';
@@ -18,10 +20,10 @@ export async function requestRelease(
   projectName: string,
   input: { tag: string; releaseTypes?: ReleaseType[] },
 ): Promise<ReleaseView> {
-  const project = await requireMaintainedProject(registry, actor, projectName);
+  const project = await requireAccess(registry, actor, projectName, 'release');
   const release = await createTaggedRelease(registry, project, input.tag, input.releaseTypes ?? []);
   if (!release) throw conflict(`${projectName} ${versionOfTag(input.tag)} already exists.`);
-  return releaseView(registry.config.publicUrl, projectName, release, []);
+  return withApproval(project, releaseView(registry.config.publicUrl, projectName, release, []));
 }
 
 /** Records a tagged release and queues its packaging; undefined when the version exists. */
@@ -44,26 +46,28 @@ export async function createTaggedRelease(
     }),
   );
   if (!release) return undefined;
-  await enqueue(registry, release);
+  await enqueue(registry, project, release);
   registry.log.info({ release: { id: release.id }, project: { name: project.name }, version }, 'Release queued.');
   return release;
 }
 
 /** A failed tagged release goes back in the queue; a published one never changes. */
 export async function retryRelease(registry: Registry, actor: Actor, projectName: string, version: string): Promise<ReleaseView> {
-  const project = await requireMaintainedProject(registry, actor, projectName);
+  const project = await requireAccess(registry, actor, projectName, 'release');
   const current = await releases.findRelease(registry.db, project.id, version);
   if (!current) throw notFound(`${projectName} has no release ${version}.`);
   if (current.kind === 'dev') throw conflict(`${version} is a dev release: build its branch instead.`);
   const release = await releases.requeueFailed(registry.db, current.id);
   if (!release) throw conflict(`${projectName} ${version} is ${current.status}; only a failed release can be retried.`);
-  await enqueue(registry, release);
+  await enqueue(registry, project, release);
   registry.log.info({ release: { id: release.id }, project: { name: projectName }, version }, 'Release queued again.');
-  return releaseView(registry.config.publicUrl, projectName, release, []);
+  return withApproval(project, releaseView(registry.config.publicUrl, projectName, release, []));
 }
 
 // Enqueued only after the row is committed; if Redis is down now, the reconciler enqueues it later.
-async function enqueue(registry: Registry, release: ReleaseRow): Promise<void> {
+// A project awaiting approval keeps its releases queued in Postgres until it is approved.
+async function enqueue(registry: Registry, project: ProjectRow, release: ReleaseRow): Promise<void> {
+  if (!isApproved(project)) return;
   await registry.queue.enqueue(release.id).catch((error: Error) => {
     registry.log.warn({ release: { id: release.id }, err: error }, 'Could not enqueue the release; the reconciler will.');
   });
@@ -71,7 +75,7 @@ async function enqueue(registry: Registry, release: ReleaseRow): Promise<void> {
 
 /** The full account of a release's failures, git's output included: maintainers only. */
 export async function getReleaseFailure(registry: Registry, actor: Actor, projectName: string, version: string): Promise<ReleaseFailureView> {
-  const project = await requireMaintainedProject(registry, actor, projectName);
+  const project = await requireAccess(registry, actor, projectName, 'release');
   const release = await releases.findRelease(registry.db, project.id, version);
   if (!release) throw notFound(`${projectName} has no release ${version}.`);
   const history = release.kind === 'dev' ? await builds.listBuilds(registry.db, release.id) : [];
@@ -91,7 +95,7 @@ export async function getRelease(registry: Registry, projectName: string, versio
     const rows = await files.listFiles(tx, [release.id]);
     const history = release.kind === 'dev' ? await builds.listBuilds(tx, release.id) : undefined;
     const distribution = project.type === 'distribution' ? await distributionView(tx, release) : undefined;
-    const view = releaseView(registry.config.publicUrl, projectName, release, rows, history, distribution);
+    const view = withApproval(project, releaseView(registry.config.publicUrl, projectName, release, rows, history, distribution));
     // Published before the change feed existed (no statement stored yet): signed as it stands.
     if (view.status === 'published' && view.signature === null) {
       await registry.signing.ready();

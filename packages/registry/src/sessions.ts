@@ -67,11 +67,24 @@ export async function signInWithLink(registry: Registry, linkToken: string): Pro
       'This sign-in link is unknown, already used or expired; ask for a new one.',
     );
   }
-  return startSession(registry, { id: user.id, name: user.name, isAdmin: user.isAdmin });
+  if (user.disabledAt !== null) throw new DomainError('unauthorized', 401, `The account "${user.name}" is disabled.`);
+  return startSession(registry, sessionPowers(user));
+}
+
+/** A signed-in person acts with their user's full powers (no token narrows them). */
+function sessionPowers<T extends { id: string; name: string; isAdmin: boolean }>(
+  user: T,
+): T & Pick<Actor, 'scopes' | 'tokenId'> {
+  return {
+    ...user,
+    scopes: user.isAdmin ? ['release', 'manage', 'admin'] : ['release', 'manage'],
+    tokenId: 'session',
+  };
 }
 
 export async function sessionActor(registry: Registry, token: string): Promise<SessionActor | undefined> {
-  return sessions.findSessionUser(registry.db, hashToken(token));
+  const user = await sessions.findSessionUser(registry.db, hashToken(token));
+  return user && sessionPowers(user);
 }
 
 export async function signOut(registry: Registry, token: string): Promise<void> {

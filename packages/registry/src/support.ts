@@ -3,7 +3,8 @@ import { branchOf, InvalidVersion, parseVersion } from '@packhouse/versions';
 import { recordProjectChange, recordReleaseChange } from './changes.ts';
 import type { Actor, Registry } from './context.ts';
 import { invalid, notFound } from './errors.ts';
-import { requireMaintainedProject, requireProject } from './projects.ts';
+import { requireAccess } from './permissions.ts';
+import { requireProject } from './projects.ts';
 import type { ReleaseType } from './releases.ts';
 
 /** What a project's feeds say about its support, as maintainers set it. */
@@ -29,7 +30,7 @@ export async function getProjectSupport(registry: Registry, name: string): Promi
 
 /** Drives `supported_branches` (current feed) and the majors of legacy feeds. */
 export async function setSupportedBranches(registry: Registry, actor: Actor, name: string, branches: string[]): Promise<ProjectSupportView> {
-  const project = await requireMaintainedProject(registry, actor, name);
+  const project = await requireAccess(registry, actor, name, 'manage');
   const supportedBranches = [...new Set(branches.map(checkBranch))];
   const updated = await registry.db.transaction().execute(async (tx) => {
     const row = await support.updateProjectSupport(tx, project.id, { supportedBranches });
@@ -46,7 +47,7 @@ export async function updateProjectSupport(
   name: string,
   changes: { status?: ProjectStatus; securityCoverage?: boolean },
 ): Promise<ProjectSupportView> {
-  const project = await requireMaintainedProject(registry, actor, name);
+  const project = await requireAccess(registry, actor, name, 'manage');
   const updated = await registry.db.transaction().execute(async (tx) => {
     const row = await support.updateProjectSupport(tx, project.id, changes);
     if (row) await recordProjectChange(registry, tx, row);
@@ -64,7 +65,7 @@ export async function updateReleaseSupport(
   version: string,
   changes: { status?: FeedStatus; releaseTypes?: ReleaseType[]; insecure?: boolean },
 ): Promise<ReleaseSupportView> {
-  const project = await requireMaintainedProject(registry, actor, name);
+  const project = await requireAccess(registry, actor, name, 'manage');
   const release = await releases.findRelease(registry.db, project.id, version);
   if (!release) throw notFound(`${name} has no release ${version}.`);
   const updated = await registry.db.transaction().execute(async (tx) => {

@@ -20,6 +20,8 @@ export interface ReleaseView {
   tag: string;
   commit: string | null;
   status: ReleaseRow['status'];
+  /** Why a queued release is not being packaged yet (approval.ts). */
+  reason?: 'awaiting-approval';
   /** One short public line; git's output is in ReleaseFailureView, for maintainers. */
   error: string | null;
   attempts: number;
@@ -77,8 +79,11 @@ export interface ProjectView {
   type: ProjectRow['type'];
   gitUrl: string;
   status: ProjectRow['status'];
+  /** False while an administrator has yet to approve it (PROJECT_APPROVAL=admin): its releases wait. */
+  approved: boolean;
   createdAt: string;
   maintainers: string[];
+  owners: string[];
   releases: ReleaseView[];
   /** Sites that reported using it in the latest ISO week with any report (`2026-W48`). */
   usage: { week: string; sites: number } | null;

@@ -37,12 +37,10 @@ function constantTimeEqual(a: string, b: string): boolean {
 }
 
 /**
- * Handles one delivery: find the project by its repository URL, check the delivery was
- * signed with that project's secret, then record and enqueue (never fetch git here).
- * Replays are idempotent: the release or queued build already exists.
+ * Handles one authenticated delivery (see `authenticateDelivery`): record and enqueue,
+ * never fetch git here. Replays are idempotent: the release or queued build already exists.
  */
-export async function receivePush(registry: Registry, event: PushEvent | 'ping', authenticate: Authenticator, urls: string[]): Promise<HookOutcome> {
-  const project = await authenticProject(registry, urls, authenticate);
+export async function receivePush(registry: Registry, project: ProjectRow, event: PushEvent | 'ping'): Promise<HookOutcome> {
   const base = { project: project.name };
   if (event === 'ping') return { ...base, outcome: 'pong', message: 'Webhook configured.' };
   const { ref } = event;
@@ -84,7 +82,12 @@ async function onBranch(registry: Registry, project: ProjectRow, branch: string,
   }
 }
 
-async function authenticProject(registry: Registry, urls: string[], authenticate: Authenticator): Promise<ProjectRow> {
+/**
+ * The project a delivery comes for: found by the repository URLs it names, and proven by
+ * its signature with that project's webhook secret; a 401 otherwise. The transport calls
+ * this before validating the delivery's shape.
+ */
+export async function authenticateDelivery(registry: Registry, urls: string[], authenticate: Authenticator): Promise<ProjectRow> {
   const candidates = await projects.findProjectsByGitUrls(registry.db, urlVariants(urls));
   const project = candidates.find((candidate) => candidate.webhookSecret !== null && authenticate(candidate.webhookSecret));
   if (!project) {

@@ -7,8 +7,8 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { contentTypeOf, IMMUTABLE_CACHE_CONTROL } from './keys.ts';
+import { uploadStream } from './multipart.ts';
 
 export interface StorageOptions {
   endpoint: string;
@@ -59,14 +59,9 @@ export function createStorage(options: StorageOptions) {
       await client.send(new HeadBucketCommand({ Bucket }));
     },
 
-    /** Streams a body to `Key` with a multipart upload; memory stays at a couple of parts. */
+    /** Streams a body to `Key` with a multipart upload; memory stays at two reused parts. */
     async upload(Key: string, fileName: string, body: Readable): Promise<void> {
-      await new Upload({
-        client,
-        params: { Bucket, Key, Body: body, ContentType: contentTypeOf(fileName), CacheControl: IMMUTABLE_CACHE_CONTROL },
-        partSize: 5 * 1024 * 1024,
-        queueSize: 1,
-      }).done();
+      await uploadStream(client, { Bucket, Key, ContentType: contentTypeOf(fileName), CacheControl: IMMUTABLE_CACHE_CONTROL }, body);
     },
 
     async remove(Key: string): Promise<void> {

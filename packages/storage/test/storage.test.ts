@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { text } from 'node:stream/consumers';
+import { buffer, text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStorage, keys, startEmbeddedS3, type EmbeddedS3, type Storage } from '../src/index.ts';
+import { PART_BYTES } from '../src/multipart.ts';
 
 describe('storage on the embedded S3 server', () => {
   let dir: string;
@@ -41,6 +42,34 @@ describe('storage on the embedded S3 server', () => {
     expect(await storage.list('archives/foo/')).toEqual([key]);
     await storage.remove(key);
     expect(await storage.list('archives/foo/')).toEqual([]);
+  });
+
+  it('uploads a body under one part, and one of exactly two parts, byte for byte', async () => {
+    for (const size of [1000, 2 * PART_BYTES]) {
+      const body = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) body[i] = (i * 31 + (i >> 12)) & 0xff;
+      const chunks = Array.from({ length: Math.ceil(size / 65_536) }, (_, i) =>
+        body.subarray(i * 65_536, (i + 1) * 65_536),
+      );
+      const key = keys.archive('sizes', '1.0.0', keys.newBuildId(), 'sizes-1.0.0.zip');
+      await storage.upload(key, 'sizes-1.0.0.zip', Readable.from(chunks));
+      const object = await storage.get(key);
+      expect(object?.size).toBe(size);
+      expect((await buffer(object!.body)).equals(body)).toBe(true);
+      await storage.remove(key);
+    }
+  });
+
+  it('stores nothing when the body fails after a part was sent', async () => {
+    const key = keys.archive('broken', '1.0.0', keys.newBuildId(), 'broken-1.0.0.tar.gz');
+    async function* failing() {
+      yield Buffer.alloc(PART_BYTES + 1024, 1);
+      throw new Error('archive writer failed');
+    }
+    await expect(storage.upload(key, 'broken-1.0.0.tar.gz', Readable.from(failing()))).rejects.toThrow(
+      'archive writer failed',
+    );
+    expect(await storage.get(key)).toBeUndefined();
   });
 
   it('answers undefined for a missing key', async () => {

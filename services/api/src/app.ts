@@ -12,6 +12,9 @@ import { distributionRoutes } from './routes/distributions.ts';
 import { advisoryRoutes } from './routes/advisories.ts';
 import { composerRoutes } from './routes/composer.ts';
 import requestMetrics from './plugins/request-metrics.ts';
+import rateLimits from './plugins/rate-limits.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 import { atomRoutes } from './routes/atom.ts';
 import { changeRoutes } from './routes/changes.ts';
 import { updateStatusRoutes } from './routes/update-status.ts';
@@ -62,10 +65,11 @@ export async function buildApp(registry: Registry, { now }: AppOptions = {}) {
   await app.register(errors);
   await app.register(requestMetrics, { registry });
   await app.register(openapi, { publicUrl: registry.config.publicUrl });
+  await app.register(rateLimits, { registry });
   await app.register(auth, { registry });
 
   const resources = [healthRoutes, metricsRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes];
-  for (const routes of [...resources, supportRoutes, usageRoutes, advisoryRoutes, changeRoutes, atomRoutes, distributionRoutes]) {
+  for (const routes of [...resources, supportRoutes, usageRoutes, advisoryRoutes, changeRoutes, atomRoutes, distributionRoutes, tokenRoutes, adminRoutes]) {
     await app.register(routes, { registry });
   }
   await app.register(updateStatusRoutes, { registry, updateStatus });

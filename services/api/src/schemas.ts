@@ -39,6 +39,9 @@ export const ReleaseBody = Type.Object(
     tag: Type.String(),
     commit: Type.Union([Type.String(), Type.Null()]),
     status: Type.Union([Type.Literal('queued'), Type.Literal('building'), Type.Literal('published'), Type.Literal('failed')]),
+    reason: Type.Optional(
+      Type.Literal('awaiting-approval', { description: 'Why a queued release is not packaged yet: its project awaits an administrator (PROJECT_APPROVAL=admin).' }),
+    ),
     error: Type.Union([Type.String(), Type.Null()], { description: 'One short rule-named line; git\'s whole output is for maintainers (`.../failure`).' }),
     attempts: Type.Integer({ description: 'Packaging attempts made so far.' }),
     lastError: Type.Union([Type.String(), Type.Null()], { description: 'While a transient failure waits for its retry: what failed, in one short line.' }),
@@ -106,8 +109,10 @@ export const ProjectBody = Type.Object(
     type: ProjectType,
     gitUrl: Type.String(),
     status: Type.String(),
+    approved: Type.Boolean({ description: 'False while an administrator has yet to approve the project (PROJECT_APPROVAL=admin); its releases wait.' }),
     createdAt: Type.String({ format: 'date-time' }),
     maintainers: Type.Array(Type.String()),
+    owners: Type.Array(Type.String(), { description: 'Maintainers with the owner role: they add and remove maintainers.' }),
     releases: Type.Array(Type.Ref('Release')),
     usage: Type.Union([Type.Object({ week: Type.String(), sites: Type.Integer() }), Type.Null()], {
       description: 'Sites that reported using the project in the latest ISO week with any report.',
@@ -116,6 +121,18 @@ export const ProjectBody = Type.Object(
   },
   { $id: 'Project' },
 );
+
+export const Maintainers = Type.Object({ maintainers: Type.Array(Type.String()), owners: Type.Array(Type.String()) });
+
+export const TokenScope = Type.Union([Type.Literal('release'), Type.Literal('manage'), Type.Literal('admin')]);
+export const TokenBody = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scopes: Type.Array(TokenScope),
+  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Updated at most once a minute.' }),
+  createdAt: Type.String({ format: 'date-time' }),
+});
 
 /** The error responses a route may give, by status. */
 export function errors(...statuses: number[]) {

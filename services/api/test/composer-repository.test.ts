@@ -39,8 +39,10 @@ describe('the Composer repository', () => {
 
     core = await createRepo({ 'core/drupal.info.yml': 'name: Drupal\n' }, TIME);
     core.tag('10.3.0');
-    await alice('POST', '/api/v1/projects', { name: 'drupal', title: 'Drupal core', type: 'core', gitUrl: core.url });
-    await alice('POST', '/api/v1/projects/drupal/releases', { tag: '10.3.0' });
+    // Core is for administrators only.
+    const admin = client(stack.app, stack.adminToken);
+    await admin('POST', '/api/v1/projects', { name: 'drupal', title: 'Drupal core', type: 'core', gitUrl: core.url });
+    await admin('POST', '/api/v1/projects/drupal/releases', { tag: '10.3.0' });
 
     const files = {
       'token.info.yml':

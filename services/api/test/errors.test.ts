@@ -7,11 +7,14 @@ const project = { name: 'webform', title: 'Webform', type: 'module', gitUrl: 'fi
 describe('error envelope: every refusal names the rule it broke', () => {
   let stack: Stack;
   let admin: Api;
+  let webhookSecret: string;
 
   beforeAll(async () => {
     stack = await startStack();
     admin = client(stack.app, stack.adminToken);
-    expect((await admin('POST', '/api/v1/projects', project)).status).toBe(201);
+    const created = await admin('POST', '/api/v1/projects', project);
+    expect(created.status).toBe(201);
+    webhookSecret = created.body.webhookSecret;
   });
   afterAll(() => stack.close());
 
@@ -51,7 +54,9 @@ describe('error envelope: every refusal names the rule it broke', () => {
     expect(await refused('PATCH', '/api/v1/projects/webform/releases/1.0.0', { releaseTypes: ['bugfix', 'bugfix'] })).toBe(
       'body/releaseTypes must NOT have duplicate items (items ## 0 and 1 are identical)',
     );
-    expect(await refused('POST', '/api/v1/hooks/gitlab', { after: 5 })).toBe('body/after must be string or null');
+    // A delivery is authenticated before it is validated: this one is signed, so its shape is judged.
+    const delivery = { after: 5, project: { git_http_url: project.gitUrl } };
+    expect(await refused('POST', '/api/v1/hooks/gitlab', delivery, { 'x-gitlab-token': webhookSecret })).toBe('body/after must be string or null');
   });
 
   it('says so when the body is not JSON, with a stable code', async () => {

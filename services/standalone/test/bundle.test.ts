@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,22 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Process ids whose parent is `parent` and whose command line mentions `script`. */
+function childrenRunning(parent: number, script: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return ppid === parent && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(script);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 /**
  * What `npm start` and the production scripts run is the esbuild bundle in dist/, not the
  * sources the other tests import: a dependency the bundle cannot load only shows here.
@@ -33,6 +49,7 @@ describe('the bundled processes', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  let s3Pids: number[] = [];
   it('build, and `npm start` serves and stops cleanly', async () => {
     const built = spawnSync(process.execPath, ['scripts/bundle.mjs'], { cwd: ROOT, encoding: 'utf8' });
     expect(built.status, built.stderr).toBe(0);
@@ -43,7 +60,15 @@ describe('the bundled processes', () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['dist/standalone.mjs'], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: await redisUrl(), PORT: String(port), S3_DATA_DIR: dataDir, QUEUE_PREFIX: `bundle-${port}`, LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: await redisUrl(),
+        PORT: String(port),
+        S3_DATA_DIR: dataDir,
+        QUEUE_PREFIX: `bundle-${port}`,
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     running = child;
@@ -55,7 +80,8 @@ describe('the bundled processes', () => {
       const started = await Promise.race([
         (async () => {
           const deadline = Date.now() + 30_000;
-          while (!output.includes('Packhouse is running') && child.exitCode === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+          while (!output.includes('Packhouse is running') && child.exitCode === null && Date.now() < deadline)
+            await new Promise((resolve) => setTimeout(resolve, 100));
           return output.includes('Packhouse is running');
         })(),
         exited.then(() => false),
@@ -63,9 +89,14 @@ describe('the bundled processes', () => {
       expect(started, output).toBe(true);
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(health.status).toBe(200);
+      // The embedded S3 server runs in a child process of its own, off the worker's event loop.
+      s3Pids = childrenRunning(child.pid!, 'dist/s3.mjs');
+      expect(s3Pids).toHaveLength(1);
     } finally {
       child.kill('SIGTERM');
     }
     expect(await exited, output).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(existsSync(`/proc/${s3Pids[0]}`), 'the S3 child outlived npm start').toBe(false);
   });
 });

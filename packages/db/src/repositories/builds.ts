@@ -1,6 +1,6 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
 import type { Executor, Tx } from '../connection.ts';
-import type { BuildsTable } from '../schema.ts';
+import type { BuildsTable, Database } from '../schema.ts';
 import { composerColumns, type ComposerFields } from './releases.ts';
 
 export type BuildRow = Selectable<BuildsTable>;
@@ -24,12 +24,24 @@ export function listBuilds(db: Executor, releaseId: string, limit = 20): Promise
   return db.selectFrom('builds').selectAll().where('releaseId', '=', releaseId).orderBy('id', 'desc').limit(limit).execute();
 }
 
+/** Builds of a project still awaiting approval are neither claimed nor re-enqueued. */
+const projectApproved = (eb: ExpressionBuilder<Database, 'builds'>) =>
+  eb.exists(
+    eb
+      .selectFrom('releases')
+      .innerJoin('projects', 'projects.id', 'releases.projectId')
+      .select('projects.id')
+      .whereRef('releases.id', '=', 'builds.releaseId')
+      .where('projects.approvedAt', 'is not', null),
+  );
+
 export function claimBuild(db: Executor, id: string): Promise<BuildRow | undefined> {
   return db
     .updateTable('builds')
     .set({ status: 'building', attempts: sql<number>`attempts + 1`, updatedAt: sql<Date>`now()` })
     .where('id', '=', id)
     .where('status', 'in', ['queued', 'building'])
+    .where(projectApproved)
     .returningAll()
     .executeTakeFirst();
 }
@@ -106,6 +118,7 @@ export function listStalledBuilds(db: Executor, olderThanMs: number, limit = 500
     .select('id')
     .where('status', 'in', ['queued', 'building'])
     .where('updatedAt', '<', sql<Date>`now() - make_interval(secs => ${olderThanMs / 1000})`)
+    .where(projectApproved)
     .orderBy('updatedAt')
     .limit(limit)
     .execute();
@@ -118,5 +131,16 @@ export async function markBuildRetrying(db: Executor, id: string, failure: { las
     .set({ lastError: failure.lastError, errorDetail: failure.detail, nextAttemptAt: failure.nextAttemptAt, updatedAt: sql<Date>`now()` })
     .where('id', '=', id)
     .where('status', '=', 'building')
+    .execute();
+}
+
+/** The project's dev builds waiting to be packaged: enqueued when it is approved. */
+export function listQueuedOfProject(db: Executor, projectId: string): Promise<Pick<BuildRow, 'id'>[]> {
+  return db
+    .selectFrom('builds')
+    .innerJoin('releases', 'releases.id', 'builds.releaseId')
+    .select('builds.id')
+    .where('releases.projectId', '=', projectId)
+    .where('builds.status', '=', 'queued')
     .execute();
 }

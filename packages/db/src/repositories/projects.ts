@@ -1,6 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { Executor, Tx } from '../connection.ts';
-import type { ProjectsTable } from '../schema.ts';
+import { sql } from 'kysely';
+import type { MaintainerRole, ProjectsTable } from '../schema.ts';
 
 export type ProjectRow = Selectable<ProjectsTable>;
 
@@ -33,22 +34,59 @@ export async function listMaintainerNames(db: Executor, projectId: string): Prom
   return rows.map((row) => row.name);
 }
 
-export async function isMaintainer(db: Executor, projectId: string, userId: string): Promise<boolean> {
+export async function listOwnerNames(db: Executor, projectId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('maintainers')
+    .innerJoin('users', 'users.id', 'maintainers.userId')
+    .select('users.name')
+    .where('maintainers.projectId', '=', projectId)
+    .where('maintainers.role', '=', 'owner')
+    .orderBy('maintainers.createdAt')
+    .orderBy('users.name')
+    .execute();
+  return rows.map((row) => row.name);
+}
+
+/** The user's role on the project, or null when they do not maintain it. */
+export async function findRole(db: Executor, projectId: string, userId: string): Promise<MaintainerRole | null> {
   const row = await db
     .selectFrom('maintainers')
-    .select('userId')
+    .select('role')
     .where('projectId', '=', projectId)
     .where('userId', '=', userId)
     .executeTakeFirst();
-  return row !== undefined;
+  return row?.role ?? null;
 }
 
-export async function addMaintainer(db: Executor, projectId: string, userId: string): Promise<void> {
+/** Adds a maintainer, or changes the role of one already there. */
+export async function addMaintainer(db: Executor, projectId: string, userId: string, role: MaintainerRole = 'maintainer'): Promise<void> {
   await db
     .insertInto('maintainers')
-    .values({ projectId, userId })
-    .onConflict((oc) => oc.columns(['projectId', 'userId']).doNothing())
+    .values({ projectId, userId, role })
+    .onConflict((oc) => oc.columns(['projectId', 'userId']).doUpdateSet({ role }))
     .execute();
+}
+
+/** Transfer: the project's maintainers become exactly `userId`, as its owner. */
+export async function replaceMaintainers(tx: Tx, projectId: string, userId: string): Promise<void> {
+  await tx.deleteFrom('maintainers').where('projectId', '=', projectId).where('userId', '!=', userId).execute();
+  await addMaintainer(tx, projectId, userId, 'owner');
+}
+
+/** Projects waiting for an administrator's approval, oldest first (a partial index serves it). */
+export function listAwaitingApproval(db: Executor, limit = 500): Promise<ProjectRow[]> {
+  return db.selectFrom('projects').selectAll().where('approvedAt', 'is', null).orderBy('createdAt').limit(limit).execute();
+}
+
+/** Marks an unapproved project approved; undefined when it was approved already. */
+export function approveProject(db: Executor, projectId: string): Promise<ProjectRow | undefined> {
+  return db
+    .updateTable('projects')
+    .set({ approvedAt: sql<Date>`now()` })
+    .where('id', '=', projectId)
+    .where('approvedAt', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export async function removeMaintainer(db: Executor, projectId: string, userId: string): Promise<boolean> {
@@ -60,15 +98,9 @@ export async function removeMaintainer(db: Executor, projectId: string, userId: 
   return result.numDeletedRows > 0n;
 }
 
-/** Locks the project's maintainer rows so that two removals cannot leave it with none. */
-export async function lockMaintainers(tx: Tx, projectId: string): Promise<string[]> {
-  const rows = await tx
-    .selectFrom('maintainers')
-    .select('userId')
-    .where('projectId', '=', projectId)
-    .forUpdate()
-    .execute();
-  return rows.map((row) => row.userId);
+/** Locks the project's maintainer rows so that two removals cannot leave it without an owner. */
+export function lockMaintainers(tx: Tx, projectId: string): Promise<{ userId: string; role: MaintainerRole }[]> {
+  return tx.selectFrom('maintainers').select(['userId', 'role']).where('projectId', '=', projectId).forUpdate().execute();
 }
 
 export async function setWebhookSecret(db: Executor, projectId: string, secret: string): Promise<void> {

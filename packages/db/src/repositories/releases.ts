@@ -1,6 +1,6 @@
-import { sql, type Insertable, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type Selectable } from 'kysely';
 import type { Executor, Tx } from '../connection.ts';
-import type { ReleasesTable } from '../schema.ts';
+import type { Database, ReleasesTable } from '../schema.ts';
 
 export type ReleaseRow = Selectable<ReleasesTable>;
 
@@ -45,7 +45,17 @@ export function listReleases(db: Executor, projectId: string): Promise<ReleaseRo
   return db.selectFrom('releases').selectAll().where('projectId', '=', projectId).orderBy('id', 'desc').execute();
 }
 
-/** Moves a queued (or stalled building) release to building; undefined when it is already finished. */
+/** Work of a project still awaiting approval (PROJECT_APPROVAL=admin) is neither claimed nor re-enqueued. */
+const projectApproved = (eb: ExpressionBuilder<Database, 'releases'>) =>
+  eb.exists(
+    eb
+      .selectFrom('projects')
+      .select('projects.id')
+      .whereRef('projects.id', '=', 'releases.projectId')
+      .where('projects.approvedAt', 'is not', null),
+  );
+
+/** Moves a queued (or stalled building) release of an approved project to building; undefined otherwise. */
 export function claimRelease(db: Executor, id: string): Promise<ReleaseRow | undefined> {
   return db
     .updateTable('releases')
@@ -53,6 +63,7 @@ export function claimRelease(db: Executor, id: string): Promise<ReleaseRow | und
     .where('id', '=', id)
     .where('kind', '=', 'tag')
     .where('status', 'in', ['queued', 'building'])
+    .where(projectApproved)
     .returningAll()
     .executeTakeFirst();
 }
@@ -101,6 +112,7 @@ export function listStalled(db: Executor, olderThanMs: number, limit = 500): Pro
     .where('kind', '=', 'tag')
     .where('status', 'in', ['queued', 'building'])
     .where('updatedAt', '<', sql<Date>`now() - make_interval(secs => ${olderThanMs / 1000})`)
+    .where(projectApproved)
     .orderBy('updatedAt')
     .limit(limit)
     .execute();
@@ -126,4 +138,9 @@ export async function markDevFailed(db: Executor, id: string, error: string, det
     .where('id', '=', id)
     .where('currentBuildId', 'is', null)
     .execute();
+}
+
+/** The project's tagged releases waiting to be packaged: enqueued when it is approved. */
+export function listQueued(db: Executor, projectId: string): Promise<Pick<ReleaseRow, 'id'>[]> {
+  return db.selectFrom('releases').select('id').where('projectId', '=', projectId).where('kind', '=', 'tag').where('status', '=', 'queued').execute();
 }

@@ -31,6 +31,7 @@ export function findSessionUser(db: Executor, tokenHash: Buffer): Promise<Sessio
     .select(['users.id', 'users.name', 'users.isAdmin', 'sessions.csrfToken'])
     .where('sessions.tokenHash', '=', tokenHash)
     .where('sessions.expiresAt', '>', sql<Date>`now()`)
+    .where('users.disabledAt', 'is', null) // a disabled user's sessions stop at once, as their tokens do
     .executeTakeFirst();
 }
 

@@ -1,7 +1,7 @@
 import { distributions, releases } from '@packhouse/db';
 import type { Actor, Registry } from '../context.ts';
 import { conflict, notFound } from '../errors.ts';
-import { requireMaintainedProject } from '../projects.ts';
+import { requireAccess } from '../permissions.ts';
 import { distributionView } from './view.ts';
 import type { DistributionView } from '../views.ts';
 
@@ -16,7 +16,7 @@ export async function retryDistribution(
   projectName: string,
   version: string,
 ): Promise<DistributionView> {
-  const project = await requireMaintainedProject(registry, actor, projectName);
+  const project = await requireAccess(registry, actor, projectName, 'release');
   if (project.type !== 'distribution') throw conflict(`${projectName} is a ${project.type}, not a distribution.`);
   const release = await releases.findRelease(registry.db, project.id, version);
   if (!release) throw notFound(`${projectName} has no release ${version}.`);

@@ -8,6 +8,7 @@ export default fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
       if (error instanceof DomainError) {
+        if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
         return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
       }
       if (error.validation?.length) {

@@ -1,17 +1,18 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { addMaintainer, createProject, getProject, removeMaintainer, rotateWebhookSecret, type Registry } from '@packhouse/registry';
-import { bearer, errors, MachineName, ProjectType, UserName } from '../schemas.ts';
+import { limitOf } from '../plugins/rate-limits.ts';
+import { bearer, errors, MachineName, Maintainers, ProjectType, UserName } from '../schemas.ts';
 
 const ProjectParams = Type.Object({ name: MachineName });
 const MaintainerParams = Type.Object({ name: MachineName, user: UserName });
-const Maintainers = Type.Object({ maintainers: Type.Array(Type.String()) });
 
 export const projectRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = async (app, { registry }) => {
   app.post(
     '/api/v1/projects',
     {
+      config: { rateLimit: limitOf(registry, 'projects') },
       schema: {
-        summary: 'Create a project; the caller becomes its maintainer.',
+        summary: 'Create a project; the caller becomes its owner. Type core and reserved names are for administrators only.',
         tags: ['projects'],
         security: bearer,
         body: Type.Object(
@@ -23,7 +24,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
           },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Ref('Project'), ...errors(400, 401, 409, 422, 429) },
+        response: { 201: Type.Ref('Project'), ...errors(400, 401, 403, 409, 422, 429) },
       },
     },
     async (request, reply) => {
@@ -53,7 +54,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
         tags: ['webhooks'],
         security: bearer,
         params: ProjectParams,
-        response: { 200: Type.Object({ webhookSecret: Type.String() }), ...errors(400, 401, 403, 404) },
+        response: { 200: Type.Object({ webhookSecret: Type.String() }), ...errors(400, 401, 403, 404, 429) },
       },
     },
     async (request) => rotateWebhookSecret(registry, await request.actor(), request.params.name),
@@ -63,31 +64,42 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
     '/api/v1/projects/:name/maintainers/:user',
     {
       schema: {
-        summary: 'Add a maintainer (maintainers only).',
+        summary: 'Add a plain maintainer, or make an owner a plain maintainer (owners only; the last owner stays).',
         tags: ['projects'],
         security: bearer,
         params: MaintainerParams,
-        response: { 200: Maintainers, ...errors(400, 401, 403, 404) },
+        response: { 200: Maintainers, ...errors(400, 401, 403, 404, 409, 429) },
       },
     },
-    async (request) => ({
-      maintainers: await addMaintainer(registry, await request.actor(), request.params.name, request.params.user),
-    }),
+    async (request) => addMaintainer(registry, await request.actor(), request.params.name, request.params.user, 'maintainer'),
+  );
+
+  app.put(
+    '/api/v1/projects/:name/owners/:user',
+    {
+      schema: {
+        summary: 'Make a user an owner of the project, adding them as a maintainer if needed (owners only).',
+        description: 'Owners add and remove maintainers; plain maintainers release and manage the project but cannot remove an owner.',
+        tags: ['projects'],
+        security: bearer,
+        params: MaintainerParams,
+        response: { 200: Maintainers, ...errors(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request) => addMaintainer(registry, await request.actor(), request.params.name, request.params.user, 'owner'),
   );
 
   app.delete(
     '/api/v1/projects/:name/maintainers/:user',
     {
       schema: {
-        summary: 'Remove a maintainer (maintainers only); the last one cannot be removed.',
+        summary: 'Remove a maintainer (owners; any maintainer may remove themself); the last owner cannot be removed.',
         tags: ['projects'],
         security: bearer,
         params: MaintainerParams,
-        response: { 200: Maintainers, ...errors(400, 401, 403, 404, 409) },
+        response: { 200: Maintainers, ...errors(400, 401, 403, 404, 409, 429) },
       },
     },
-    async (request) => ({
-      maintainers: await removeMaintainer(registry, await request.actor(), request.params.name, request.params.user),
-    }),
+    async (request) => removeMaintainer(registry, await request.actor(), request.params.name, request.params.user),
   );
 };

@@ -1,11 +1,13 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { buildBranch, getRelease, getReleaseFailure, registerBranch, requestRelease, retryRelease, type Registry } from '@packhouse/registry';
+import { limitOf } from '../plugins/rate-limits.ts';
 import { bearer, errors, MachineName, ReleaseFailureBody, ReleaseType } from '../schemas.ts';
 
 export const releaseRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = async (app, { registry }) => {
   app.post(
     '/api/v1/projects/:name/releases',
     {
+      config: { rateLimit: limitOf(registry, 'releases') },
       schema: {
         summary: 'Release a tag (maintainers only): the tag is the version; packaging is queued.',
         tags: ['releases'],
@@ -57,12 +59,13 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
   app.post(
     '/api/v1/projects/:name/releases/:version/retry',
     {
+      config: { rateLimit: limitOf(registry, 'releases') },
       schema: {
         summary: 'Queue a failed release again (maintainers only); a published release never changes.',
         tags: ['releases'],
         security: bearer,
         params: Type.Object({ name: MachineName, version: Type.String({ maxLength: 128 }) }),
-        response: { 202: Type.Ref('Release'), ...errors(400, 401, 403, 404, 409) },
+        response: { 202: Type.Ref('Release'), ...errors(400, 401, 403, 404, 409, 429) },
       },
     },
     async (request, reply) => {
@@ -74,13 +77,14 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
   app.post(
     '/api/v1/projects/:name/branches',
     {
+      config: { rateLimit: limitOf(registry, 'releases') },
       schema: {
         summary: 'Register a release branch (7.x-1.x, 2.0.x, 3.x) as the {branch}-dev release; its head is packaged.',
         tags: ['releases'],
         security: bearer,
         params: Type.Object({ name: MachineName }),
         body: Type.Object({ branch: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false }),
-        response: { 202: Type.Ref('Release'), ...errors(400, 401, 403, 404, 409, 422) },
+        response: { 202: Type.Ref('Release'), ...errors(400, 401, 403, 404, 409, 422, 429) },
       },
     },
     async (request, reply) => {
@@ -92,6 +96,7 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
   app.post(
     '/api/v1/projects/:name/branches/:branch/build',
     {
+      config: { rateLimit: limitOf(registry, 'releases') },
       schema: {
         summary: 'Package the branch head if it moved since the last build (maintainers only).',
         tags: ['releases'],

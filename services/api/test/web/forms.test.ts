@@ -187,7 +187,7 @@ describe('maintainers in the browser: sign-in, CSRF, forms, offerings', () => {
     expect((await alice.submit('/project/forms/manage', '/project/forms/maintainers/bob/remove', {})).status).toBe(303);
     const last = await alice.submit('/project/forms/manage', '/project/forms/maintainers/alice/remove', {});
     expect(last.status).toBe(409);
-    expect(last.text).toContain('is the last maintainer of forms');
+    expect(last.text).toContain('is the last owner of forms');
   });
 
   it('keeps non-maintainers out of the maintainer forms with the API message', async () => {
