@@ -85,6 +85,8 @@ export async function benchEnvironment(work: string, logLevel: string) {
     QUEUE_PREFIX: `bench-${database}`,
     S3_ENDPOINT: s3.endpoint,
     S3_BUCKET: 'bench',
+    // Required with S3_ENDPOINT: a deployment has no default secret.
+    SITE_KEY_SECRET: randomBytes(16).toString('hex'),
     GIT_ALLOWED_SOURCES: 'file://',
     GIT_CACHE_DIR: path.join(work, `git-cache-${database}`),
     WORKER_CONCURRENCY: '1',

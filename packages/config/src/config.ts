@@ -1,4 +1,4 @@
-import { ConfigError, type Env, int, list, optional, str, token, url } from './env.ts';
+import { ConfigError, type Env, int, list, onOff, optional, str, token, url } from './env.ts';
 
 export interface Config {
   port: number;
@@ -16,7 +16,7 @@ export interface Config {
     dataDir: string;
   };
   adminToken: string | undefined;
-  git: { allowedSources: string[]; cacheDir: string; timeoutMs: number };
+  git: { allowedSources: string[]; cacheDir: string; timeoutMs: number; allowLoopback: boolean; cacheBytes: number };
   limits: { maxFileBytes: number; maxTotalBytes: number; maxFiles: number };
   worker: { concurrency: number; reconcileAfterMs: number } & WorkerOperations;
   /** Update status feeds and usage statistics. */
@@ -41,6 +41,10 @@ export interface Config {
     changeRetentionDays: number;
   };
   logLevel: string;
+  /** Transport hardening: the feed front door, and whether X-Forwarded-* headers are believed. */
+  http: { feedFrontDoor: boolean; trustProxy: boolean };
+  /** What one user, project or branch may ask of the workers. */
+  quotas: { projectsPerUser: number; releasesPerProjectHour: number; devBuildsPerBranchDay: number };
   /** Who may claim names and how hard callers may push (see README "Configuration"). */
   accounts: AccountsConfig;
 }
@@ -126,6 +130,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       allowedSources,
       cacheDir: str(env, 'GIT_CACHE_DIR', './data/git'),
       timeoutMs: int(env, 'GIT_TIMEOUT_MS', 120_000, { min: 1000 }),
+      // Tests and local development only: git hosts on loopback (every other inside address stays refused).
+      allowLoopback: onOff(env, 'GIT_ALLOW_LOOPBACK', false),
+      cacheBytes: int(env, 'GIT_CACHE_MB', 10_240, { min: 1 }) * MB,
     },
     limits: {
       maxFileBytes: int(env, 'MAX_FILE_BYTES', 100 * MB, { min: 1 }),
@@ -140,8 +147,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     updateStatus: {
       feedCacheBytes: int(env, 'FEED_CACHE_MB', 256, { min: 0, max: 65_536 }) * MB,
       usageFlushMs: int(env, 'USAGE_FLUSH_MS', 2_000, { min: 100, max: 60_000 }),
-      // Site keys are stored only as HMACs under this secret; set your own in production.
-      siteKeySecret: token(env, 'SITE_KEY_SECRET') ?? 'packhouse-development-site-key-secret',
+      // Site keys are stored only as HMACs under this secret. The development value serves only
+      // the embedded default (no S3_ENDPOINT): a deployment must set its own, or anyone
+      // could recompute which site key made which hash.
+      siteKeySecret: siteKeySecret(env, endpoint),
     },
     distributions: {
       cacheDir: str(env, 'DISTRIBUTION_CACHE_DIR', './data/downloads'),
@@ -160,8 +169,25 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       changeRetentionDays: int(env, 'CHANGE_RETENTION_DAYS', 90, { min: 1, max: 36_500 }),
     },
     logLevel,
+    http: {
+      feedFrontDoor: onOff(env, 'FEED_FRONT_DOOR', true),
+      // Only behind a proxy that sets X-Forwarded-For itself: otherwise any client names its own address.
+      trustProxy: onOff(env, 'TRUST_PROXY', false),
+    },
+    quotas: {
+      projectsPerUser: int(env, 'MAX_PROJECTS_PER_USER', 100, { min: 1 }),
+      releasesPerProjectHour: int(env, 'MAX_RELEASES_PER_PROJECT_HOUR', 30, { min: 1 }),
+      devBuildsPerBranchDay: int(env, 'MAX_DEV_BUILDS_PER_BRANCH_DAY', 100, { min: 1 }),
+    },
     accounts: loadAccounts(env),
   });
+}
+
+function siteKeySecret(env: Env, s3Endpoint: string | undefined): string {
+  const secret = token(env, 'SITE_KEY_SECRET');
+  if (secret !== undefined) return secret;
+  if (s3Endpoint !== undefined) throw new ConfigError('SITE_KEY_SECRET', 'is required when S3_ENDPOINT is set (a deployment); generate one with `openssl rand -hex 32`');
+  return 'packhouse-development-site-key-secret';
 }
 
 function loadAccounts(env: Env): AccountsConfig {

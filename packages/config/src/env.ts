@@ -57,3 +57,12 @@ export function token(env: Env, name: string): string | undefined {
   if (value !== undefined && value.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
   return value;
 }
+
+/** `on` or `off` (also true/false, 1/0). */
+export function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['on', 'true', '1'].includes(value)) return true;
+  if (['off', 'false', '0'].includes(value)) return false;
+  throw new ConfigError(name, `must be on or off, got "${value}"`);
+}

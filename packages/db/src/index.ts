@@ -16,6 +16,7 @@ export type { BuildRow } from './repositories/builds.ts';
 export * as updateStatus from './repositories/update-status.ts';
 export * as support from './repositories/support.ts';
 export * as usage from './repositories/usage.ts';
+export * as quotas from './repositories/quotas.ts';
 export * as allowlist from './repositories/allowlist.ts';
 export * as distributions from './repositories/distributions.ts';
 export type { ComponentRow, DistributionBuildRow } from './repositories/distributions.ts';

@@ -72,6 +72,11 @@ export interface ReleasesTable {
   commitTime: ColumnType<Date | null, Date | null | undefined, Date | null>;
   status: ColumnType<ReleaseStatus, ReleaseStatus | undefined, ReleaseStatus>;
   error: string | null;
+  /** git's output of a failed attempt, for maintainers only (migration 20261129100100). */
+  errorDetail: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A transient failure waiting for its retry at `nextAttemptAt`; cleared when the attempt that follows ends. */
+  lastError: ColumnType<string | null, string | null | undefined, string | null>;
+  nextAttemptAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
   releaseTypes: ColumnType<string[], string[] | undefined, string[]>;
   coreCompatibility: string | null;
   createdAt: Timestamp;
@@ -155,6 +160,11 @@ export interface BuildsTable {
   commit: string | null;
   commitTime: ColumnType<Date | null, Date | null | undefined, Date | null>;
   error: string | null;
+  /** git's output of a failed attempt, for maintainers only (migration 20261129100100). */
+  errorDetail: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A transient failure waiting for its retry at `nextAttemptAt`; cleared when the attempt that follows ends. */
+  lastError: ColumnType<string | null, string | null | undefined, string | null>;
+  nextAttemptAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
   attempts: ColumnType<number, number | undefined, number>;
   createdAt: Timestamp;
   updatedAt: Timestamp;

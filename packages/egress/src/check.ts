@@ -25,10 +25,17 @@ export function isAddressAllowed(ip: string, options: EgressOptions = {}): boole
 export function checkAddress(ip: string, options: EgressOptions = {}, host = ip): string {
   const literal = parseIpLiteral(ip);
   const addressClass: AddressClass | null = literal ? classifyAddress(literal.address) : null;
-  if (!literal || !addressClass) throw new EgressError('address_forbidden', host, `${JSON.stringify(ip)} is not an IP address.`);
+  if (!literal || !addressClass)
+    throw new EgressError('address_forbidden', host, `${JSON.stringify(ip)} is not an IP address.`);
   if (!isAddressAllowed(literal.address, options)) {
     const via = host === ip ? '' : `${host} resolves to `;
-    throw new EgressError('address_forbidden', host, `${via}${literal.address} is a ${addressClass} address, which Packhouse does not connect to.`, literal.address, addressClass);
+    throw new EgressError(
+      'address_forbidden',
+      host,
+      `${via}${literal.address} is a ${addressClass} address, which Packhouse does not connect to.`,
+      literal.address,
+      addressClass,
+    );
   }
   return literal.address;
 }
@@ -54,6 +61,7 @@ export async function resolvePublicHost(host: string, options: ResolveOptions = 
   } catch (error) {
     throw new EgressError('host_unresolvable', host, `${host} does not resolve: ${(error as Error).message}`);
   }
-  if (addresses.length === 0) throw new EgressError('host_unresolvable', host, `${host} does not resolve to any address.`);
+  if (addresses.length === 0)
+    throw new EgressError('host_unresolvable', host, `${host} does not resolve to any address.`);
   return [...new Set(addresses.map((address) => checkAddress(address, options, host)))];
 }

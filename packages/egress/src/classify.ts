@@ -72,7 +72,12 @@ const IPV6_RANGES: readonly Range[] = [
 ];
 const IPV6_GLOBAL_UNICAST: Range = { prefix: '2000::', bits: 3, class: 'public' };
 
-const prefixBytes = new Map<string, Uint8Array>([...IPV4_RANGES, ...IPV6_RANGES, IPV6_GLOBAL_UNICAST].map((range) => [range.prefix, parseIpLiteral(range.prefix)!.bytes]));
+const prefixBytes = new Map<string, Uint8Array>(
+  [...IPV4_RANGES, ...IPV6_RANGES, IPV6_GLOBAL_UNICAST].map((range) => [
+    range.prefix,
+    parseIpLiteral(range.prefix)!.bytes,
+  ]),
+);
 
 function within(bytes: Uint8Array, range: Range): boolean {
   const prefix = prefixBytes.get(range.prefix)!;

@@ -4,7 +4,8 @@
 // (leading 0) or hex (0x), the last part filling the remaining bytes.
 import { isIPv6 } from 'node:net';
 
-export type IpLiteral = { family: 4; address: string; bytes: Uint8Array } | { family: 6; address: string; bytes: Uint8Array };
+export type IpLiteral =
+  { family: 4; address: string; bytes: Uint8Array } | { family: 6; address: string; bytes: Uint8Array };
 
 /** The address a host names by itself (any IPv4 form, an IPv6 literal with or without brackets), or null for a name. */
 export function parseIpLiteral(host: string): IpLiteral | null {
@@ -42,7 +43,8 @@ function parseIPv4(text: string): Uint8Array | null {
   if (last >= 2 ** (8 * lastBytes)) return null;
   const bytes = new Uint8Array(4);
   values.forEach((value, index) => (bytes[index] = value));
-  for (let index = 3, rest = last; index >= values.length; index--, rest = Math.floor(rest / 256)) bytes[index] = rest % 256;
+  for (let index = 3, rest = last; index >= values.length; index--, rest = Math.floor(rest / 256))
+    bytes[index] = rest % 256;
   return bytes;
 }
 
@@ -50,8 +52,11 @@ function parseIPv6(text: string): Uint8Array | null {
   let rest = text.split('%')[0]!;
   if (!isIPv6(rest)) return null;
   // A dotted IPv4 tail (`::ffff:1.2.3.4`) is two groups written another way.
-  rest = rest.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_match, a: string, b: string, c: string, d: string) =>
-    `${((Number(a) << 8) | Number(b)).toString(16)}:${((Number(c) << 8) | Number(d)).toString(16)}`);
+  rest = rest.replace(
+    /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
+    (_match, a: string, b: string, c: string, d: string) =>
+      `${((Number(a) << 8) | Number(b)).toString(16)}:${((Number(c) << 8) | Number(d)).toString(16)}`,
+  );
   const halves = rest.split('::');
   const groups = (side: string) => (side === '' ? [] : side.split(':').map((group) => parseInt(group, 16)));
   const left = groups(halves[0]!);

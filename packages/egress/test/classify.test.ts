@@ -23,7 +23,16 @@ describe('parseIpLiteral', () => {
     expect(parseIpLiteral(host)?.address).toBe(address);
   });
 
-  it.each(['example.org', '256.1.1.1', '1.2.3.4.5', '08.1.1.1', '1..1', '', '4294967296', 'gitlab.example.org.evil.tld'])('reads %s as a name', (host) => {
+  it.each([
+    'example.org',
+    '256.1.1.1',
+    '1.2.3.4.5',
+    '08.1.1.1',
+    '1..1',
+    '',
+    '4294967296',
+    'gitlab.example.org.evil.tld',
+  ])('reads %s as a name', (host) => {
     expect(parseIpLiteral(host)).toBeNull();
   });
 });

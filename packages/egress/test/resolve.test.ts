@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { checkAddress, EgressError, resolvePublicHost } from '../src/index.ts';
 
 async function refusal(promise: Promise<unknown>): Promise<EgressError> {
-  const error = await promise.then(() => null, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(EgressError);
   return error as EgressError;
 }
@@ -47,8 +50,14 @@ describe('resolvePublicHost', () => {
   });
 
   it('checks literals in every spelling without asking DNS', async () => {
-    await expect(resolvePublicHost('[::ffff:10.0.0.1]')).rejects.toMatchObject({ rule: 'address_forbidden', addressClass: 'ipv4-mapped' });
-    await expect(resolvePublicHost('0x7f.1')).rejects.toMatchObject({ rule: 'address_forbidden', addressClass: 'loopback' });
+    await expect(resolvePublicHost('[::ffff:10.0.0.1]')).rejects.toMatchObject({
+      rule: 'address_forbidden',
+      addressClass: 'ipv4-mapped',
+    });
+    await expect(resolvePublicHost('0x7f.1')).rejects.toMatchObject({
+      rule: 'address_forbidden',
+      addressClass: 'loopback',
+    });
     await expect(resolvePublicHost('2130706433', { allowLoopback: true })).resolves.toEqual(['127.0.0.1']);
     await expect(resolvePublicHost('8.8.8.8')).resolves.toEqual(['8.8.8.8']);
   });
@@ -57,7 +66,9 @@ describe('resolvePublicHost', () => {
     const lookup = async () => ['93.184.215.14', '10.1.2.3'];
     const error = await refusal(resolvePublicHost('mixed.example', { lookup }));
     expect(error).toMatchObject({ rule: 'address_forbidden', address: '10.1.2.3', addressClass: 'private' });
-    await expect(resolvePublicHost('public.example', { lookup: async () => ['93.184.215.14', '2606:4700::1111'] })).resolves.toEqual(['93.184.215.14', '2606:4700:0:0:0:0:0:1111']);
+    await expect(
+      resolvePublicHost('public.example', { lookup: async () => ['93.184.215.14', '2606:4700::1111'] }),
+    ).resolves.toEqual(['93.184.215.14', '2606:4700:0:0:0:0:0:1111']);
   });
 
   it('names a host that does not resolve', async () => {

@@ -2,9 +2,13 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BlobReader } from './blobs.ts';
+import { enforceCacheBudget, markUsed } from './cache-budget.ts';
 import { SourceRefused, quote } from './errors.ts';
-import { GitFailed, git, runGit, type GitContext } from './git.ts';
+import { fetchFailure } from './git-failures.ts';
+import { pinGitHost } from './git-host.ts';
+import { git, runGit, type GitContext } from './git.ts';
 import { decodeInfoText, infoFormat } from './info.ts';
+import { checkInfoIni } from './info-ini.ts';
 import { listTree } from './listing.ts';
 import { checkGitUrl, checkProjectName, refFor } from './source.ts';
 import { checkSymlinks, decodeLinkTarget } from './symlinks.ts';
@@ -20,6 +24,9 @@ export interface CheckoutOptions {
 
 type Ref = ReturnType<typeof refFor>;
 
+// Repositories used this recently are never evicted: a packaging job may still read them.
+const CACHE_GRACE_MS = 15 * 60 * 1000;
+
 /**
  * Fetches `ref` of `gitUrl` into the project's bare cache, resolves it to a commit, and
  * lists and validates the whole tree. Throws SourceRefused for hostile or invalid
@@ -33,11 +40,15 @@ export async function checkout(opts: CheckoutOptions): Promise<Checkout> {
   const repoDir = join(options.cacheDir, `${opts.project}.git`);
   const ctx: GitContext = { options, gitDir: repoDir };
 
+  // Again at every fetch: what the host resolves to may have changed since the project was created.
+  const pinned = await pinGitHost(opts.gitUrl, options, 'transient');
   const commit = await serialized(repoDir, async () => {
     await ensureBareRepo(options, repoDir);
-    await fetchRef(ctx, opts.gitUrl, ref);
+    await markUsed(repoDir);
+    await fetchRef({ ...ctx, config: pinned.config }, opts.gitUrl, ref);
     return resolveCommit(ctx, ref);
   });
+  if (options.cacheBytes !== undefined) await enforceCacheBudget(options.cacheDir, options.cacheBytes, CACHE_GRACE_MS);
   const commitTime = Number((await git(ctx, ['show', '-s', '--format=%ct', commit])).toString().trim());
   if (!Number.isSafeInteger(commitTime)) throw new Error(`git show printed no commit time for ${commit}`);
 
@@ -53,15 +64,16 @@ async function ensureBareRepo(options: GitOptions, repoDir: string): Promise<voi
   await git({ options }, ['init', '--bare', '--quiet', '--initial-branch=main', repoDir]);
 }
 
+/** Fetches the one commit packaging needs (shallow), classifying a failure as permanent or worth retrying. */
 async function fetchRef(ctx: GitContext, url: string, ref: Ref): Promise<void> {
   const refspec = `+${ref.fullName}:${ref.fullName}`;
-  const args = ['fetch', '--no-tags', '--force', '--no-write-fetch-head', '--quiet', '--end-of-options', url, refspec];
+  const args = ['fetch', '--depth=1', '--no-tags', '--force', '--no-write-fetch-head', '--quiet', '--end-of-options', url, refspec];
   const result = await runGit(ctx, args);
   if (result.code === 0) return;
   if (result.stderr.includes("couldn't find remote ref")) {
     throw new SourceRefused(`${ref.kind}_not_found`, `${ref.kind} ${quote(ref.name)} does not exist in ${quote(url)}`);
   }
-  throw new GitFailed(args, result);
+  throw fetchFailure(result.stderr);
 }
 
 async function resolveCommit(ctx: GitContext, ref: Ref): Promise<string> {
@@ -92,8 +104,10 @@ async function checkContents(ctx: GitContext, entries: TreeEntry[]): Promise<voi
       const bytes = await reader.readAll(entry.oid, entry.size);
       if (entry.kind === 'symlink') {
         entry.linkTarget = decodeLinkTarget(entry.path, bytes);
-      } else if (decodeInfoText(bytes) === null) {
-        throw new SourceRefused('info_file_not_text', `info file ${quote(entry.path)} contains NUL bytes or invalid UTF-8`, entry.path);
+      } else {
+        const text = decodeInfoText(bytes);
+        if (text === null) throw new SourceRefused('info_file_not_text', `info file ${quote(entry.path)} contains NUL bytes or invalid UTF-8`, entry.path);
+        if (infoFormat(entry.path) === 'ini') checkInfoIni(text, entry.path);
       }
     }
   } finally {

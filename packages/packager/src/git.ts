@@ -5,6 +5,8 @@ import type { GitOptions } from './types.ts';
 export interface GitContext {
   options: GitOptions;
   gitDir?: string;
+  /** More `-c` values for this command (the pinned addresses of a fetch). */
+  config?: readonly string[];
 }
 
 export interface GitResult {
@@ -13,12 +15,15 @@ export interface GitResult {
   stderr: string;
 }
 
-/** A git command exited non-zero. Transient unless a caller recognizes it as a refusal. */
+/**
+ * A git command exited non-zero. Transient unless a caller recognizes it as a refusal. The
+ * message names the command only; git's output (`stderr`) is for maintainers and logs.
+ */
 export class GitFailed extends Error {
   readonly code: number;
   readonly stderr: string;
   constructor(args: readonly string[], result: GitResult) {
-    super(`git ${args[0]} failed with exit code ${result.code}: ${result.stderr.trim().slice(0, 500)}`);
+    super(`git ${args[0]} failed with exit code ${result.code}`);
     this.name = 'GitFailed';
     this.code = result.code;
     this.stderr = result.stderr;
@@ -63,9 +68,12 @@ function globalArgs(ctx: GitContext): string[] {
     'maintenance.auto=false',
     'fetch.recurseSubmodules=false',
     'fetch.writeCommitGraph=false',
+    // Objects that are malformed (bad trees, paths, modes) are refused as they arrive.
+    'transfer.fsckObjects=true',
   ];
   if (allowsFile(ctx.options)) config.push('protocol.file.allow=always');
   if (ctx.gitDir !== undefined) config.push(`safe.directory=${ctx.gitDir}`);
+  if (ctx.config !== undefined) config.push(...ctx.config);
   const args = config.flatMap((c) => ['-c', c]);
   return ctx.gitDir !== undefined ? [`--git-dir=${ctx.gitDir}`, ...args] : args;
 }

@@ -13,6 +13,10 @@ export {
 } from './info.ts';
 export type { Checkout, GitOptions, ProjectType, Release, SourceLimits, TreeEntry } from './types.ts';
 export { checkGitUrl } from './source.ts';
+export { pinGitHost, type PinnedHost } from './git-host.ts';
+export { GitFetchFailed, GitFetchRefused } from './git-failures.ts';
+export { GitFailed } from './git.ts';
+export { enforceCacheBudget, markUsed, type Eviction } from './cache-budget.ts';
 export { lazily } from './archives.ts';
 export { tarGz } from './tar.ts';
 export { zip } from './zip.ts';

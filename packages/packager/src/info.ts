@@ -1,6 +1,7 @@
 import { isVersionConstraint } from '@packhouse/versions';
 import { parseDocument } from 'yaml';
 import { quote, SourceRefused } from './errors.ts';
+import { checkYamlDepth, MAX_YAML_ALIASES } from './yaml-limits.ts';
 
 /**
  * Drupal info files, rewritten as drupal.org's packaging does (packages/packager/README.md,
@@ -99,14 +100,15 @@ export function coreCompatibility(content: string, path: string): string | null 
   return value.trim();
 }
 
-/** An info.yml read as Drupal reads it; one that is not YAML is refused (`info-file-not-yaml`). */
+/** An info.yml read as Drupal reads it; one that is not YAML is refused (`info_file_not_yaml`). */
 export function readYaml(content: string, path: string): unknown {
-  // `merge`: Drupal's YAML parser (Symfony's) honours `<<` merge keys.
-  const doc = parseDocument(content, { merge: true });
+  checkYamlDepth(content, path);
   try {
+    // `merge`: Drupal's YAML parser (Symfony's) honours `<<` merge keys.
+    const doc = parseDocument(content, { merge: true });
     if (doc.errors.length > 0) throw doc.errors[0];
-    // toJS() also throws when aliases expand past its limit (a "billion laughs" file).
-    return doc.toJS();
+    // toJS() also throws when aliases expand past the limit (a "billion laughs" file).
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (error) {
     const reason = ((error as Error).message.split('\n')[0] ?? '').replace(/:$/, '');
     throw new SourceRefused('info_file_not_yaml', `info file ${quote(path)} is not valid YAML: ${reason}`, path);

@@ -1,3 +1,4 @@
+import { isUnderAllowedSource } from './allowed-source.ts';
 import { SourceRefused, quote } from './errors.ts';
 import { allowsFile } from './git.ts';
 import type { GitOptions } from './types.ts';
@@ -5,8 +6,10 @@ import type { GitOptions } from './types.ts';
 const URL_RULE = 'git_url_not_allowed';
 
 /**
- * Refuses any git URL that is not plainly under an allowlisted prefix. `::` would select a
- * transport helper (`ext::sh -c ...` runs commands), so it is refused before anything else.
+ * Refuses any git URL that is not plainly under an allowlisted source (scheme, host and path
+ * prefix compared as parsed parts). `::` would select a transport helper (`ext::sh -c ...`
+ * runs commands), so it is refused before anything else. Where the host resolves to is
+ * checked separately (git-host.ts), at creation and again at every fetch.
  */
 export function checkGitUrl(url: string, options: GitOptions): void {
   const refuse = (why: string): never => {
@@ -26,19 +29,12 @@ export function checkGitUrl(url: string, options: GitOptions): void {
     refuse(`uses ${parsed.protocol.slice(0, -1)}, only https is accepted`);
   }
   if (parsed.username !== '' || parsed.password !== '') refuse('carries credentials');
-  const segments = url.slice(parsed.protocol.length).split('/').map(safeDecode);
+  if (parsed.search !== '' || parsed.hash !== '' || url.includes('?') || url.includes('#')) refuse('has a query or fragment');
+  // Encoded separators and dots mean one path to our check and another to the server.
+  if (/%(2f|5c|2e)/i.test(url)) refuse('has a percent-encoded `/`, `\\` or `.`');
+  const segments = url.slice(parsed.protocol.length).split('/');
   if (segments.some((s) => s === '.' || s === '..')) refuse('has a `.` or `..` path segment');
-  if (!options.allowedSources.some((prefix) => prefix !== '' && url.startsWith(prefix))) {
-    refuse('is not under an allowed source');
-  }
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
+  if (!isUnderAllowedSource(parsed, options.allowedSources)) refuse('is not under an allowed source');
 }
 
 const REF_COMPONENT = /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/;

@@ -22,15 +22,30 @@ export function decodeLinkTarget(path: string, bytes: Buffer): string {
   }
 }
 
+/** Symlinks a tree may hold: Drupal projects have a handful at most. */
+export const MAX_SYMLINKS = 1000;
+/** Path components walked resolving one link, every hop included. */
+export const MAX_SYMLINK_STEPS = 1024;
+/** Linux's PATH_MAX: no extracting OS resolves a longer path. */
+const MAX_RESOLVED_BYTES = 4096;
+
 /**
  * Resolves every symlink the way an extracting OS would, component by component, following
  * links inside the tree, and refuses any that leaves the tree or does not terminate.
  * Missing components are treated lexically, which can only be stricter than the OS.
+ *
+ * Bounded: at most MAX_SYMLINKS links, each resolved in at most MAX_SYMLINK_STEPS
+ * components to a path of at most 4096 bytes, so a tree of long chained targets costs
+ * milliseconds rather than blocking the worker for minutes (the work grew with the square
+ * of the target length, times the number of links).
  */
 export function checkSymlinks(entries: readonly TreeEntry[]): void {
   const links = new Map<string, string>();
   for (const entry of entries) {
     if (entry.kind === 'symlink') links.set(entry.path, entry.linkTarget ?? '');
+  }
+  if (links.size > MAX_SYMLINKS) {
+    throw new SourceRefused('symlink_too_many', `tree has ${links.size} symlinks, over the limit of ${MAX_SYMLINKS}`);
   }
   for (const [path, target] of links) resolve(path, target, links);
 }
@@ -39,19 +54,33 @@ function resolve(linkPath: string, target: string, links: ReadonlyMap<string, st
   const escape = (): never => {
     throw new SourceRefused('symlink_escape', `symlink ${quote(linkPath)} -> ${quote(target)} points outside the tree`, linkPath);
   };
+  const tooComplex = (why: string): never => {
+    throw new SourceRefused('symlink_too_complex', `symlink ${quote(linkPath)} -> ${quote(target)} ${why}`, linkPath);
+  };
   if (target.startsWith('/')) escape();
   const folder = linkPath.split('/').slice(0, -1);
-  let pending = target.split('/');
+  let folderBytes = folder.reduce((sum, component) => sum + component.length + 1, 0);
+  // Components still to walk, as a stack of (parts, next index): a hop pushes, never copies.
+  const pending: { parts: string[]; at: number }[] = [{ parts: target.split('/'), at: 0 }];
   let hops = 0;
+  let steps = 0;
   while (pending.length > 0) {
-    const component = pending.shift() as string;
+    const top = pending[pending.length - 1]!;
+    if (top.at >= top.parts.length) {
+      pending.pop();
+      continue;
+    }
+    const component = top.parts[top.at++]!;
+    if (++steps > MAX_SYMLINK_STEPS) tooComplex(`needs more than ${MAX_SYMLINK_STEPS} steps to resolve`);
     if (component === '' || component === '.') continue;
     if (component === '..') {
       if (folder.length === 0) escape();
-      folder.pop();
+      folderBytes -= folder.pop()!.length + 1;
       continue;
     }
     folder.push(component);
+    folderBytes += component.length + 1;
+    if (folderBytes > MAX_RESOLVED_BYTES) tooComplex(`resolves to a path over ${MAX_RESOLVED_BYTES} bytes`);
     const next = links.get(folder.join('/'));
     if (next === undefined) continue;
     if (++hops > MAX_SYMLINK_HOPS) {
@@ -59,7 +88,7 @@ function resolve(linkPath: string, target: string, links: ReadonlyMap<string, st
     }
     if (next.startsWith('/')) escape();
     // The link is replaced by its target, read relative to the link's own folder.
-    folder.pop();
-    pending = [...next.split('/'), ...pending];
+    folderBytes -= folder.pop()!.length + 1;
+    pending.push({ parts: next.split('/'), at: 0 });
   }
 }

@@ -12,6 +12,9 @@ export interface TreeRecord {
   path: Buffer;
 }
 
+/** Info files are a few hundred bytes; Drupal reads them on every cache rebuild. */
+export const MAX_INFO_BYTES = 1024 * 1024;
+
 const RECORD_HEAD = /^(\d{6}) (blob|tree|commit) ([0-9a-f]{40}|[0-9a-f]{64}) +(-|\d+)$/;
 
 export function parseRecord(record: Buffer): TreeRecord {
@@ -90,13 +93,22 @@ export class TreeValidator {
     if (kind === 'symlink' && infoFormat(path) !== null) {
       throw new SourceRefused('info_file_symlink', `info file ${quote(path)} is a symlink`, path);
     }
+    // Info files are read whole (validated, rewritten): refused by the size git lists, unread.
+    if (kind !== 'directory' && kind !== 'symlink' && infoFormat(path) !== null && size > MAX_INFO_BYTES) {
+      throw new SourceRefused('info_file_too_large', `info file ${quote(path)} is ${size} bytes, over the ${MAX_INFO_BYTES} byte limit`, path);
+    }
     if (kind === 'symlink' && (size === 0 || size > MAX_SYMLINK_TARGET_BYTES)) {
       throw new SourceRefused('symlink_target_invalid', `symlink ${quote(path)} has a target of ${size} bytes`, path);
     }
     this.entries.push({ path, kind, oid: record.oid, size: kind === 'directory' ? 0 : size });
   }
 
-  /** Sorted bytewise; every path unique and under a listed directory. */
+  /**
+   * Sorted bytewise; every path unique and under a listed directory, and unique still once
+   * case-folded and Unicode-normalised: `B/a` and `b/A`, or an NFC name and its NFD twin,
+   * unpack as one file on macOS and Windows, and a symlink check made on one spelling could
+   * be escaped through the other.
+   */
   finish(): TreeEntry[] {
     const keyed = this.entries.map((entry) => ({ entry, key: Buffer.from(entry.path, 'utf8') }));
     keyed.sort((a, b) => Buffer.compare(a.key, b.key));
@@ -108,6 +120,20 @@ export class TreeValidator {
         throw new SourceRefused('path_conflict', `path ${quote(entry.path)} is listed twice or under a non-directory`, entry.path);
       }
     });
+    const folded = new Map<string, string>();
+    for (const { path } of sorted) {
+      const key = foldPath(path);
+      const twin = folded.get(key);
+      if (twin !== undefined) {
+        throw new SourceRefused('path_case_collision', `paths ${quote(twin)} and ${quote(path)} are the same file on case-insensitive or normalising file systems`, path);
+      }
+      folded.set(key, path);
+    }
     return sorted;
   }
+}
+
+/** A path as macOS and Windows compare names: Unicode-normalised and case-folded. */
+function foldPath(path: string): string {
+  return path.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
 }

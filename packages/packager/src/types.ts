@@ -14,6 +14,10 @@ export interface GitOptions {
   allowedSources: string[];
   /** Each git command is killed after this; a long-lived cat-file only while we wait on it. */
   timeoutMs: number;
+  /** Disk budget of the cache: least recently used repositories past it are removed. */
+  cacheBytes?: number;
+  /** Let git URLs resolve to loopback (tests, local development); every other inside address stays refused. */
+  allowLoopback?: boolean;
 }
 
 export interface TreeEntry {

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRepo, makeRawRepo, rawTreeWith, writeBlob, type FileSpec, type TestRepo } from '@packhouse/testing';
-import { archives, checkout, SourceRefused, type SourceLimits } from '../src/index.ts';
+import net from 'node:net';
+import { archives, checkout, GitFetchFailed, GitFetchRefused, SourceRefused, type SourceLimits } from '../src/index.ts';
 import { cleanUp, gitOptions, LIMITS } from './git-fixtures.ts';
 
 afterAll(cleanUp);
@@ -63,9 +64,9 @@ describe('checkout refuses hostile trees', () => {
       return rawTreeWith(r, [{ name: '..', mode: '40000', oid: inner }]);
     });
     const e = await refusal(repo);
-    // `-t` lists the `..` tree itself before anything under it.
-    expect([e.rule, e.path]).toEqual(['path_traversal', '..']);
-    expect(e.message).toBe('refused: path `..` has a `..` component (rule path_traversal)');
+    // git's own object checks (transfer.fsckObjects) refuse such a tree as it arrives.
+    expect(e.rule).toBe('git_objects_invalid');
+    expect(e.message).toMatch(/^refused: git refused a malformed object \(hasDotdot\)/);
   });
 
   it('path_git_dir: a `.git` component in any case', async () => {
@@ -74,7 +75,8 @@ describe('checkout refuses hostile trees', () => {
       return rawTreeWith(r, [{ name: '.GIT', mode: '40000', oid: inner }]);
     });
     const e = await refusal(repo);
-    expect(e.rule).toBe('path_git_dir');
+    expect(e.rule).toBe('git_objects_invalid');
+    expect(e.message).toContain('(hasDotgit)');
   });
 
   it('path_not_utf8', async () => {
@@ -89,7 +91,9 @@ describe('checkout refuses hostile trees', () => {
 
   it('path_conflict: the same name twice', async () => {
     const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: 'a', content: 'x' }, { name: 'a', content: 'y' }]));
-    expect((await refusal(repo)).rule).toBe('path_conflict');
+    const e = await refusal(repo);
+    expect(e.rule).toBe('git_objects_invalid');
+    expect(e.message).toContain('(duplicateEntries)');
   });
 
   it('submodule: a gitlink', async () => {
@@ -230,19 +234,62 @@ describe('checkout refuses git URLs outside the allowlist', () => {
   });
 });
 
-describe('transient failures are plain errors', () => {
-  it('a missing repository', async () => {
-    const error = await checkout({
-      project: 'foo',
-      gitUrl: 'file:///nonexistent/repo.git',
-      ref: { tag: TAG },
-      git: gitOptions(),
-      limits: LIMITS,
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(Error);
-    expect(error).not.toBeInstanceOf(SourceRefused);
+describe('git URLs are compared as parsed parts, not as string prefixes', () => {
+  const repo = () => filesRepo({ 'a.txt': 'a' });
+
+  it.each([
+    ['a longer host that starts with the allowed one', 'https://gitlab.example.org.evil.tld/x.git', ['https://gitlab.example.org']],
+    ['the allowed host as user info', 'https://gitlab.example.org@evil.tld/x.git', ['https://gitlab.example.org']],
+    ['another port', 'https://gitlab.example.org:8443/group/x.git', ['https://gitlab.example.org/group/']],
+    ['a path that only starts like the allowed one', 'https://gitlab.example.org/groupevil/x.git', ['https://gitlab.example.org/group']],
+    ['an encoded slash', 'https://gitlab.example.org/group%2f..%2fother/x.git', ['https://gitlab.example.org/group/']],
+    ['an encoded backslash', 'https://gitlab.example.org/group/a%5Cb.git', ['https://gitlab.example.org/group/']],
+    ['an encoded dot', 'https://gitlab.example.org/group/%2E%2E/x.git', ['https://gitlab.example.org/group/']],
+    ['a query', 'https://gitlab.example.org/group/x.git?a=b', ['https://gitlab.example.org/group/']],
+  ])('git_url_not_allowed: %s', async (_why, url, allowedSources) => {
+    const e = await refusal(await repo(), { url, allowedSources });
+    expect(e.rule).toBe('git_url_not_allowed');
   });
 
+  it.each([
+    ['https://127.0.0.1/x.git', 'loopback'],
+    ['https://10.0.0.5/x.git', 'private'],
+    ['https://169.254.169.254/latest/meta-data', 'metadata'],
+    ['https://2130706433/x.git', 'loopback'],
+    ['https://0x7f.1/x.git', 'loopback'],
+    // Written out: a literal with `::` is refused earlier, as a transport helper.
+    ['https://[0:0:0:0:0:ffff:7f00:1]/x.git', 'ipv4-mapped'],
+    ['https://[fd00:ec2:0:0:0:0:0:254]/x.git', 'metadata'],
+    ['https://localhost/x.git', 'loopback'],
+  ])('address_forbidden at fetch time: %s', async (url, addressClass) => {
+    const e = await refusal(await repo(), { url, allowedSources: ['https://'] });
+    expect(e.rule).toBe('address_forbidden');
+    expect(e.message).toContain(`is a ${addressClass} address`);
+  });
+});
+
+describe('git fetch failures: permanent ones refuse at once, transient ones stay plain errors', () => {
+  it('a missing repository is permanent, its git output kept apart from the public message', async () => {
+    const error = await checkout({ project: 'foo', gitUrl: 'file:///nonexistent/repo.git', ref: { tag: TAG }, git: gitOptions(), limits: LIMITS }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitFetchRefused);
+    expect((error as GitFetchRefused).message).toBe('git_fetch_failed: repository not found');
+    expect((error as GitFetchRefused).detail).toContain("'/nonexistent/repo.git' does not appear to be a git repository");
+  });
+
+  it('a host that refuses connections is transient', async () => {
+    // A loopback port with nothing listening; loopback allowed as the tests' setting does.
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const error = await checkout({ project: 'foo', gitUrl: `https://127.0.0.1:${port}/x.git`, ref: { tag: TAG }, git: { ...gitOptions(undefined, ['https://']), allowLoopback: true }, limits: LIMITS }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitFetchFailed);
+    expect((error as GitFetchFailed).message).toBe('git_fetch_failed: could not connect');
+    expect((error as GitFetchFailed).detail).toMatch(/Failed to connect to 127\.0\.0\.1 port \d+/);
+  });
+});
+
+describe('transient failures are plain errors', () => {
   it('a timeout', async () => {
     const repo = await filesRepo({ 'a.txt': 'a' });
     const error = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: TAG }, git: { ...gitOptions(), timeoutMs: 1 }, limits: LIMITS }).catch(

@@ -14,6 +14,7 @@ export {
   createPackagingWorker,
   isLastAttempt,
   postpone,
+  retryDelayMs,
   type PackagingQueue,
 } from './packaging.ts';
 export { DelayedError, UnrecoverableError, type Job } from 'bullmq';

@@ -97,3 +97,13 @@ export async function postpone(job: Job, token: string, ms: number): Promise<nev
 export function isLastAttempt(job: Job): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
+
+/** How long BullMQ waits before retrying the running attempt if it fails (its backoff option). */
+export function retryDelayMs(job: Job): number {
+  const backoff = job.opts.backoff;
+  if (backoff === undefined) return 0;
+  if (typeof backoff === 'number') return backoff;
+  const delay = backoff.delay ?? 0;
+  // BullMQ's exponential backoff: delay * 2^(attempts made, counting this one, - 1).
+  return backoff.type === 'exponential' ? delay * 2 ** job.attemptsMade : delay;
+}

@@ -1,6 +1,7 @@
 import type { Tx } from '@packhouse/db';
 import { SourceRefused } from '@packhouse/packager';
 import type { Registry } from './context.ts';
+import { failureDetail, transientFailure, type AttemptFailure } from './attempt-failure.ts';
 import { BuildRefused, removeObjects, type Packaged, type StoredArchive } from './packaging.ts';
 
 /**
@@ -17,8 +18,12 @@ import { BuildRefused, removeObjects, type Packaged, type StoredArchive } from '
  *                to `written` before its upload starts.
  *   5. publish   one transaction; false when another worker's attempt published first:
  *                'lost-race'. Otherwise 'published'.
- *   on failure   a refusal marks the job failed at once and becomes `BuildRefused` (never
- *                retried); any other error marks it failed only on the last attempt.
+ *   on failure   a refusal (a hostile tree, a repository that is gone or private) marks
+ *                the job failed at once and becomes `BuildRefused` (never retried); any
+ *                other error marks it failed on the last attempt, and before that records
+ *                it as waiting for its retry (`lastError`, `nextAttemptAt`). What everyone
+ *                reads is one short line; git's output goes to `detail`, for maintainers
+ *                (attempt-failure.ts).
  *   finally      nothing unpublished stays in the bucket: every written key is removed.
  *
  * Safe to run twice or concurrently: each attempt writes keys of its own and only one
@@ -51,20 +56,24 @@ export interface JobType<Claimed, Source, Archives extends Built = Packaged> {
   package(registry: Registry, claimed: Claimed, source: Source, written: string[]): Promise<Archives>;
   /** In the publishing transaction; records the release's change (changes.ts) in it. */
   publish(registry: Registry, tx: Tx, claimed: Claimed, source: Source, built: Archives): Promise<boolean>;
-  /** Records a failure with the message a maintainer reads. */
-  fail(registry: Registry, claimed: Claimed, message: string): Promise<void>;
+  /** Records a failure: `message` for everyone, `detail` (git's output) for maintainers only. */
+  fail(registry: Registry, claimed: Claimed, failure: AttemptFailure): Promise<void>;
+  /** Records a transient failure that the queue retries at `nextAttemptAt`. */
+  retrying(registry: Registry, claimed: Claimed, failure: AttemptFailure & { nextAttemptAt: Date }): Promise<void>;
 }
 
 export interface AttemptOptions {
   /** Whether BullMQ will not retry this job: a transient failure then marks it failed. */
   lastAttempt?: boolean;
+  /** When it will, how long until the next attempt (the queue's backoff). */
+  retryInMs?: number;
 }
 
 export async function runAttempt<Claimed, Source, Archives extends Built>(
   registry: Registry,
   type: JobType<Claimed, Source, Archives>,
   id: string,
-  { lastAttempt = true }: AttemptOptions = {},
+  { lastAttempt = true, retryInMs = 0 }: AttemptOptions = {},
 ): Promise<BuildOutcome> {
   const claimed = await type.claim(registry, id);
   if (!claimed) return 'already-finished';
@@ -94,11 +103,15 @@ export async function runAttempt<Claimed, Source, Archives extends Built>(
     return published ? 'published' : 'lost-race';
   } catch (error) {
     if (error instanceof SourceRefused) {
-      await type.fail(scoped, claimed, error.message);
-      scoped.log.warn({ rule: error.rule, reason: error.message }, type.messages.refused);
+      const detail = failureDetail(error);
+      await type.fail(scoped, claimed, { message: error.message, detail });
+      scoped.log.warn({ rule: error.rule, reason: error.message, detail: detail ?? undefined }, type.messages.refused);
       throw new BuildRefused(error.message, { cause: error });
     }
-    if (lastAttempt) await type.fail(scoped, claimed, `Packaging failed: ${(error as Error).message}`);
+    const failure = transientFailure(error);
+    if (lastAttempt) await type.fail(scoped, claimed, { message: `Packaging failed: ${failure.message}`, detail: failure.detail });
+    // Best effort: the retry happens whether or not it could be recorded (Postgres may be the failure).
+    else await type.retrying(scoped, claimed, { ...failure, nextAttemptAt: new Date(Date.now() + retryInMs) }).catch(() => {});
     throw error;
   } finally {
     if (!published) await removeObjects(registry, written);

@@ -51,7 +51,8 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
     await recordReleaseChange(registry, tx, release.id, 'release.published');
     return true;
   },
-  fail: ({ db }, { release }, message) => releases.markFailed(db, release.id, message),
+  fail: ({ db }, { release }, { message, detail }) => releases.markFailed(db, release.id, message, undefined, detail),
+  retrying: ({ db }, { release }, { message, detail, nextAttemptAt }) => releases.markRetrying(db, release.id, { lastError: message, detail, nextAttemptAt }),
 };
 
 /** Packages one tagged release (see `attempt.ts` for the lifecycle and its guarantees). */

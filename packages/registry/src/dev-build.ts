@@ -78,10 +78,11 @@ const devSnapshot: JobType<ClaimedBuild, Checkout> = {
     }
     return true;
   },
-  async fail({ db }, { build, release }, message) {
-    await builds.finishBuild(db, build.id, { status: 'failed', error: message });
-    await releases.markDevFailed(db, release.id, message);
+  async fail({ db }, { build, release }, { message, detail }) {
+    await builds.finishBuild(db, build.id, { status: 'failed', error: message, errorDetail: detail });
+    await releases.markDevFailed(db, release.id, message, detail);
   },
+  retrying: ({ db }, { build }, { message, detail, nextAttemptAt }) => builds.markBuildRetrying(db, build.id, { lastError: message, detail, nextAttemptAt }),
 };
 
 /** Packages one dev snapshot build (see `attempt.ts` for the lifecycle and its guarantees). */

@@ -3,6 +3,7 @@ import { InvalidVersion, parseDevBranch } from '@packhouse/versions';
 import { claimComposerVersion, insertClaiming } from './composer-claim.ts';
 import type { Actor, Registry } from './context.ts';
 import { conflict, invalid, notFound } from './errors.ts';
+import { checkDevBuildQuota } from './quotas.ts';
 import { isApproved } from './approval.ts';
 import { requireAccess } from './permissions.ts';
 import { getRelease } from './releases.ts';
@@ -56,6 +57,7 @@ export async function requestDevBuild(
   head?: string,
 ): Promise<DevBuildRequest> {
   if (head !== undefined && head === release.commit) return { outcome: 'unchanged', commit: head };
+  await checkDevBuildQuota(registry, project, release);
   const build = await builds.insertQueuedBuild(registry.db, release.id);
   if (!build) {
     const waiting = await builds.findQueuedBuild(registry.db, release.id);

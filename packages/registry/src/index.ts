@@ -6,7 +6,7 @@ export { can, canManage, canOwn, canRelease, requireAccess, requireAdmin, roleOf
 export { createToken, listTokens, revokeToken, TOKEN_SCOPES, type NewToken, type TokenView } from './tokens.ts';
 export { getReservedNames, setReservedNames, transferProject } from './admin.ts';
 export { approveProject, listAwaitingApproval, type AwaitingProject } from './approval.ts';
-export { getRelease, requestRelease, retryRelease, RELEASE_TYPES, type ReleaseType } from './releases.ts';
+export { getRelease, getReleaseFailure, requestRelease, retryRelease, RELEASE_TYPES, type ReleaseType } from './releases.ts';
 export { buildBranch, registerBranch, type DevBuildRequest } from './dev-releases.ts';
 export { buildDevSnapshot } from './dev-build.ts';
 export { buildRelease, BuildRefused } from './build.ts';

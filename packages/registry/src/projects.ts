@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { files, projects, releases, reservedNames, snapshot, usage, users, type MaintainerRole, type ProjectRow } from '@packhouse/db';
-import { checkGitUrl, SourceRefused, type ProjectType } from '@packhouse/packager';
+import { checkGitUrl, pinGitHost, SourceRefused, type ProjectType } from '@packhouse/packager';
 import { recordProjectChange } from './changes.ts';
 import type { Actor, Registry } from './context.ts';
 import { withApproval } from './approval.ts';
 import { conflict, forbidden, invalid, notFound } from './errors.ts';
+import { checkProjectQuota } from './quotas.ts';
 import { requireAccess } from './permissions.ts';
 import { isoWeekLabel } from './usage/iso-week.ts';
 import { releaseView, type ProjectView } from './views.ts';
@@ -41,10 +42,13 @@ export async function createProject(
   }
   try {
     checkGitUrl(input.gitUrl, registry.config.git);
+    // Where the host resolves to now; checked again at every fetch.
+    await pinGitHost(input.gitUrl, registry.config.git, 'refused');
   } catch (error) {
     if (error instanceof SourceRefused) throw invalid(`gitUrl: ${error.message}`);
     throw error;
   }
+  await checkProjectQuota(registry, actor);
   const webhookSecret = newWebhookSecret();
   const approvedAt = registry.config.accounts.projectApproval === 'off' || actor.isAdmin ? new Date() : null;
   const created = await registry.db.transaction().execute(async (tx) => {

@@ -8,7 +8,8 @@ import { isApproved, withApproval } from './approval.ts';
 import { requireAccess } from './permissions.ts';
 import { requireProject } from './projects.ts';
 import { distributionView } from './distribution/view.ts';
-import { releaseView, type ReleaseView } from './views.ts';
+import { checkReleaseQuota } from './quotas.ts';
+import { releaseView, type ReleaseFailureView, type ReleaseView } from './views.ts';
 
 export const RELEASE_TYPES = ['security', 'bugfix', 'feature'] as const;
 export type ReleaseType = (typeof RELEASE_TYPES)[number];
@@ -33,6 +34,7 @@ export async function createTaggedRelease(
   releaseTypes: ReleaseType[],
 ): Promise<ReleaseRow | undefined> {
   const version = versionOfTag(tag);
+  await checkReleaseQuota(registry, project);
   const composerVersion = await claimComposerVersion(registry.db, project, version);
   const release = await insertClaiming(project, version, composerVersion, () =>
     releases.insertRelease(registry.db, {
@@ -69,6 +71,20 @@ async function enqueue(registry: Registry, project: ProjectRow, release: Release
   await registry.queue.enqueue(release.id).catch((error: Error) => {
     registry.log.warn({ release: { id: release.id }, err: error }, 'Could not enqueue the release; the reconciler will.');
   });
+}
+
+/** The full account of a release's failures, git's output included: maintainers only. */
+export async function getReleaseFailure(registry: Registry, actor: Actor, projectName: string, version: string): Promise<ReleaseFailureView> {
+  const project = await requireAccess(registry, actor, projectName, 'release');
+  const release = await releases.findRelease(registry.db, project.id, version);
+  if (!release) throw notFound(`${projectName} has no release ${version}.`);
+  const history = release.kind === 'dev' ? await builds.listBuilds(registry.db, release.id) : [];
+  return {
+    error: release.error,
+    lastError: release.lastError,
+    detail: release.errorDetail,
+    builds: history.map((build) => ({ id: build.id, error: build.error, lastError: build.lastError, detail: build.errorDetail })),
+  };
 }
 
 export async function getRelease(registry: Registry, projectName: string, version: string): Promise<ReleaseView> {

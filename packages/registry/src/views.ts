@@ -22,7 +22,12 @@ export interface ReleaseView {
   status: ReleaseRow['status'];
   /** Why a queued release is not being packaged yet (approval.ts). */
   reason?: 'awaiting-approval';
+  /** One short public line; git's output is in ReleaseFailureView, for maintainers. */
   error: string | null;
+  attempts: number;
+  /** While a transient failure waits for its retry. */
+  lastError: string | null;
+  nextAttemptAt: string | null;
   releaseTypes: string[];
   createdAt: string;
   publishedAt: string | null;
@@ -52,9 +57,20 @@ export interface BuildView {
   status: BuildRow['status'];
   commit: string | null;
   error: string | null;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
   createdAt: string;
   publishedAt: string | null;
   files: FileView[];
+}
+
+/** A release's failures in full, git's output included: for its maintainers only. */
+export interface ReleaseFailureView {
+  error: string | null;
+  lastError: string | null;
+  detail: string | null;
+  builds: { id: string; error: string | null; lastError: string | null; detail: string | null }[];
 }
 
 export interface ProjectView {
@@ -90,6 +106,9 @@ export function buildView(publicUrl: string, build: BuildRow, files: ReleaseFile
     status: build.status,
     commit: build.commit,
     error: build.error,
+    attempts: build.attempts,
+    lastError: build.lastError,
+    nextAttemptAt: build.nextAttemptAt?.toISOString() ?? null,
     createdAt: build.createdAt.toISOString(),
     publishedAt: build.publishedAt?.toISOString() ?? null,
     files: files.filter((file) => file.buildId === build.id).map((file) => fileView(publicUrl, file)),
@@ -112,6 +131,9 @@ export function releaseView(
     commit: release.commit,
     status: release.status,
     error: release.error,
+    attempts: release.attempts,
+    lastError: release.lastError,
+    nextAttemptAt: release.nextAttemptAt?.toISOString() ?? null,
     releaseTypes: release.releaseTypes,
     createdAt: release.createdAt.toISOString(),
     publishedAt: release.publishedAt?.toISOString() ?? null,

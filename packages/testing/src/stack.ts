@@ -53,6 +53,8 @@ export async function startStack(
     PUBLIC_URL: 'http://packhouse.test',
     ADMIN_TOKEN: adminToken,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // A stack's own, as a deployment's: required whenever S3_ENDPOINT is set.
+    SITE_KEY_SECRET: `site-key-${randomBytes(16).toString('hex')}`,
     // Tests make many requests from one address and user; rate-limits.test.ts sets its own limits.
     RATE_LIMIT_PROJECTS: '100000',
     RATE_LIMIT_RELEASES: '100000',

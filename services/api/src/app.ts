@@ -48,11 +48,11 @@ export async function buildApp(registry: Registry, { now }: AppOptions = {}) {
   const app = Fastify({
     serverFactory: (router) => {
       const server = createServer(router);
-      door = new FrontDoor(server, updateStatus, registry.log, now);
+      if (registry.config.http.feedFrontDoor) door = new FrontDoor(server, updateStatus, registry.log, now);
       return server;
     },
     loggerInstance: registry.log as FastifyBaseLogger,
-    trustProxy: true,
+    trustProxy: registry.config.http.trustProxy,
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();

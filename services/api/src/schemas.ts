@@ -42,7 +42,10 @@ export const ReleaseBody = Type.Object(
     reason: Type.Optional(
       Type.Literal('awaiting-approval', { description: 'Why a queued release is not packaged yet: its project awaits an administrator (PROJECT_APPROVAL=admin).' }),
     ),
-    error: Type.Union([Type.String(), Type.Null()]),
+    error: Type.Union([Type.String(), Type.Null()], { description: 'One short rule-named line; git\'s whole output is for maintainers (`.../failure`).' }),
+    attempts: Type.Integer({ description: 'Packaging attempts made so far.' }),
+    lastError: Type.Union([Type.String(), Type.Null()], { description: 'While a transient failure waits for its retry: what failed, in one short line.' }),
+    nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: "While retrying: when the next attempt starts by the queue's backoff (an outage of Postgres or S3 postpones it further)." }),
     releaseTypes: Type.Array(Type.String()),
     createdAt: Type.String({ format: 'date-time' }),
     publishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
@@ -65,6 +68,9 @@ export const ReleaseBody = Type.Object(
           ]),
           commit: Type.Union([Type.String(), Type.Null()]),
           error: Type.Union([Type.String(), Type.Null()]),
+          attempts: Type.Integer({ description: 'Packaging attempts made so far.' }),
+          lastError: Type.Union([Type.String(), Type.Null()], { description: 'While a transient failure waits for its retry: what failed, in one short line.' }),
+          nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: "While retrying: when the next attempt starts by the queue's backoff (an outage of Postgres or S3 postpones it further)." }),
           createdAt: Type.String({ format: 'date-time' }),
           publishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
           files: Type.Array(FileBody),
@@ -87,6 +93,14 @@ export const ReleaseBody = Type.Object(
   },
   { $id: 'Release' },
 );
+
+/** A failed or retrying attempt's full account, for the project's maintainers. */
+export const ReleaseFailureBody = Type.Object({
+  error: Type.Union([Type.String(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  detail: Type.Union([Type.String(), Type.Null()], { description: "git's output of the failed attempt." }),
+  builds: Type.Array(Type.Object({ id: Type.String(), error: Type.Union([Type.String(), Type.Null()]), lastError: Type.Union([Type.String(), Type.Null()]), detail: Type.Union([Type.String(), Type.Null()]) })),
+});
 
 export const ProjectBody = Type.Object(
   {

@@ -80,8 +80,8 @@ const cases: RefusalCase[] = [
     case: 'an absolute path',
     project: 'path_absolute',
     source: () => makeRawRepo((r) => rawTreeWith(r, [{ name: '/evil.php', content: '<?php\n' }, { name: 'hostile.info.yml', content: INFO_YML }]), TAG),
-    rule: 'path_absolute',
-    path: '/evil.php',
+    rule: 'git_objects_invalid',
+    detail: /\((hasFullPath|fullPathname)\)/,
   },
   {
     case: 'a path with a `..` component',
@@ -91,8 +91,9 @@ const cases: RefusalCase[] = [
         const inner = rawTreeWith(r, [{ name: 'evil.php', content: '<?php\n' }]);
         return rawTreeWith(r, [{ name: '..', mode: '40000', oid: inner }, { name: 'hostile.info.yml', content: INFO_YML }]);
       }, TAG),
-    rule: 'path_traversal',
-    path: '..',
+    // git's own object checks (transfer.fsckObjects) refuse the tree as it arrives.
+    rule: 'git_objects_invalid',
+    detail: /\(hasDotdot\)/,
   },
   {
     case: 'a path with a `.git` component',
@@ -102,8 +103,8 @@ const cases: RefusalCase[] = [
         const inner = rawTreeWith(r, [{ name: 'config', content: '[core]\n\tfsmonitor = touch /tmp/pwned\n' }]);
         return rawTreeWith(r, [{ name: '.git', mode: '40000', oid: inner }, { name: 'hostile.info.yml', content: INFO_YML }]);
       }, TAG),
-    rule: 'path_git_dir',
-    path: '.git',
+    rule: 'git_objects_invalid',
+    detail: /\(hasDotgit\)/,
   },
   {
     case: 'a path that is not UTF-8',

@@ -4,6 +4,7 @@ import {
   isLastAttempt,
   packageDevBuild,
   postpone,
+  retryDelayMs,
   UnrecoverableError,
   type Job,
   type PackagingJob,
@@ -68,7 +69,7 @@ async function outage(registry: Registry): Promise<string[]> {
 }
 
 function run(registry: Registry, job: Job<PackagingJob>): Promise<BuildOutcome> {
-  const options = { lastAttempt: isLastAttempt(job) };
+  const options = { lastAttempt: isLastAttempt(job), retryInMs: retryDelayMs(job) };
   if (job.name === packageDevBuild.name && 'buildId' in job.data)
     return buildDevSnapshot(registry, job.data.buildId, options);
   if (job.name === buildDistribution.name && 'distributionBuildId' in job.data)

@@ -61,7 +61,7 @@ export function findPublishedBuildOf(db: Executor, releaseId: string, commit: st
 export async function finishBuild(
   db: Executor,
   id: string,
-  outcome: { status: 'published' | 'unchanged' | 'failed'; commit?: string; commitTime?: Date; error?: string },
+  outcome: { status: 'published' | 'unchanged' | 'failed'; commit?: string; commitTime?: Date; error?: string; errorDetail?: string | null },
 ): Promise<boolean> {
   const result = await db
     .updateTable('builds')
@@ -70,6 +70,9 @@ export async function finishBuild(
       commit: outcome.commit,
       commitTime: outcome.commitTime,
       error: outcome.error ?? null,
+      errorDetail: outcome.errorDetail ?? null,
+      lastError: null,
+      nextAttemptAt: null,
       updatedAt: sql<Date>`now()`,
       ...(outcome.status === 'published' ? { publishedAt: sql<Date>`now()` } : {}),
     })
@@ -118,6 +121,16 @@ export function listStalledBuilds(db: Executor, olderThanMs: number, limit = 500
     .where(projectApproved)
     .orderBy('updatedAt')
     .limit(limit)
+    .execute();
+}
+
+/** A transient failure: the claimed build (still `building`) waits for the attempt at `nextAttemptAt`. */
+export async function markBuildRetrying(db: Executor, id: string, failure: { lastError: string; detail: string | null; nextAttemptAt: Date }): Promise<void> {
+  await db
+    .updateTable('builds')
+    .set({ lastError: failure.lastError, errorDetail: failure.detail, nextAttemptAt: failure.nextAttemptAt, updatedAt: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('status', '=', 'building')
     .execute();
 }
 

@@ -77,19 +77,30 @@ export async function markPublished(
   const { composer, ...rest } = outcome;
   const result = await tx
     .updateTable('releases')
-    .set({ ...rest, ...composerColumns(composer), status: 'published', error: null, publishedAt: sql<Date>`now()`, updatedAt: sql<Date>`now()` })
+    .set({ ...rest, ...composerColumns(composer), status: 'published', error: null, errorDetail: null, lastError: null, nextAttemptAt: null, publishedAt: sql<Date>`now()`, updatedAt: sql<Date>`now()` })
     .where('id', '=', id)
     .where('status', 'in', ['queued', 'building'])
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 
-export async function markFailed(db: Executor, id: string, error: string, commit?: string): Promise<void> {
+/** `error`: one short line anyone may read; `detail`: git's output, for maintainers. */
+export async function markFailed(db: Executor, id: string, error: string, commit?: string, detail: string | null = null): Promise<void> {
   await db
     .updateTable('releases')
-    .set({ status: 'failed', error, updatedAt: sql<Date>`now()`, ...(commit ? { commit } : {}) })
+    .set({ status: 'failed', error, errorDetail: detail, lastError: null, nextAttemptAt: null, updatedAt: sql<Date>`now()`, ...(commit ? { commit } : {}) })
     .where('id', '=', id)
     .where('status', 'in', ['queued', 'building'])
+    .execute();
+}
+
+/** A transient failure: the claimed release (still `building`) waits for the attempt at `nextAttemptAt`. */
+export async function markRetrying(db: Executor, id: string, failure: { lastError: string; detail: string | null; nextAttemptAt: Date }): Promise<void> {
+  await db
+    .updateTable('releases')
+    .set({ lastError: failure.lastError, errorDetail: failure.detail, nextAttemptAt: failure.nextAttemptAt, updatedAt: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('status', '=', 'building')
     .execute();
 }
 
@@ -111,7 +122,7 @@ export function listStalled(db: Executor, olderThanMs: number, limit = 500): Pro
 export function requeueFailed(db: Executor, id: string): Promise<ReleaseRow | undefined> {
   return db
     .updateTable('releases')
-    .set({ status: 'queued', error: null, updatedAt: sql<Date>`now()` })
+    .set({ status: 'queued', error: null, errorDetail: null, updatedAt: sql<Date>`now()` })
     .where('id', '=', id)
     .where('kind', '=', 'tag')
     .where('status', '=', 'failed')
@@ -120,10 +131,10 @@ export function requeueFailed(db: Executor, id: string): Promise<ReleaseRow | un
 }
 
 /** A dev release whose first build failed shows that failure; a later one keeps its last good build. */
-export async function markDevFailed(db: Executor, id: string, error: string): Promise<void> {
+export async function markDevFailed(db: Executor, id: string, error: string, detail: string | null = null): Promise<void> {
   await db
     .updateTable('releases')
-    .set({ status: 'failed', error, updatedAt: sql<Date>`now()` })
+    .set({ status: 'failed', error, errorDetail: detail, updatedAt: sql<Date>`now()` })
     .where('id', '=', id)
     .where('currentBuildId', 'is', null)
     .execute();

@@ -191,7 +191,9 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
     return true;
   },
 
-  fail: ({ db }, { build }, message) => distributions.markFailed(db, build.id, message),
+  fail: ({ db }, { build }, { message }) => distributions.markFailed(db, build.id, message),
+  // Distribution builds keep no retry state of their own yet: the queue's retry is enough.
+  retrying: async () => {},
 };
 
 /** Builds one distribution release's make file (see `attempt.ts` for the lifecycle). */

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { buildBranch, getRelease, registerBranch, requestRelease, retryRelease, type Registry } from '@packhouse/registry';
+import { buildBranch, getRelease, getReleaseFailure, registerBranch, requestRelease, retryRelease, type Registry } from '@packhouse/registry';
 import { limitOf } from '../plugins/rate-limits.ts';
-import { bearer, errors, MachineName, ReleaseType } from '../schemas.ts';
+import { bearer, errors, MachineName, ReleaseFailureBody, ReleaseType } from '../schemas.ts';
 
 export const releaseRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = async (app, { registry }) => {
   app.post(
@@ -40,6 +40,20 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
       },
     },
     async (request) => getRelease(registry, request.params.name, request.params.version),
+  );
+
+  app.get(
+    '/api/v1/projects/:name/releases/:version/failure',
+    {
+      schema: {
+        summary: "Why a release failed or is retrying, git's whole output included (maintainers only).",
+        tags: ['releases'],
+        security: bearer,
+        params: Type.Object({ name: MachineName, version: Type.String({ maxLength: 128 }) }),
+        response: { 200: ReleaseFailureBody, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request) => getReleaseFailure(registry, await request.actor(), request.params.name, request.params.version),
   );
 
   app.post(

@@ -1,15 +1,19 @@
-import { STATUS_CODES, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
 import { composerCacheKey, MACHINE_NAME } from '@packhouse/registry';
 import type { Logger } from 'pino';
-import { acceptsGzip, notModified, type Preconditions } from '../conditional.ts';
 import type { UpdateStatus } from './service.ts';
+import { HitWriter, type HitRequest } from './hit-writer.ts';
 import type { Clock, FeedRepresentation } from './representation.ts';
+import { addFeedHeader } from './request-headers.ts';
 
 // Node's own limit on a request head (--max-http-header-size).
 const MAX_HEAD = 16 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
+// Unanswered request bytes a connection may hold before it is read no further: four
+// heads of the largest size, hundreds of ordinary polls.
+const MAX_PENDING = 4 * MAX_HEAD;
 const REQUEST_LINE = /^(GET|HEAD) \/release-history\/([\x21-\x7e]*) HTTP\/1\.1$/;
 // `{project}/{selector}` as routes/update-status.ts caches it.
 const CACHE_KEY = new RegExp(`${MACHINE_NAME.source.slice(0, -1)}/[0-9a-z.]{1,32}$`);
@@ -20,14 +24,10 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /** A feed poll of the one shape the front door answers. */
-interface Poll extends Preconditions {
-  /** `HEAD`: the headers of `GET`, no body. */
-  headOnly: boolean;
+interface Poll extends HitRequest {
   key: string;
   siteKey?: string;
   version?: string;
-  acceptEncoding?: string;
-  close: boolean;
 }
 
 /**
@@ -40,15 +40,20 @@ interface Poll extends Preconditions {
  * header it does not expect (a body, an upgrade, a repeated parameter), anything unusual
  * at all. It never reads a request body, so it cannot disagree with Node about where a
  * request ends.
+ *
+ * Against hostile clients it holds what Node's server holds: one request in flight per
+ * connection, the next read only once the last answer has gone to the kernel (a client
+ * that pipelines and never reads stops being read; its unanswered bytes are capped at
+ * MAX_PENDING and wait in the kernel), the keep-alive timeout for connections with no
+ * traffic either way, and the headers timeout for a head that trickles in. FEED_FRONT_DOOR=off
+ * leaves every connection to Node's server.
  */
 export class FrontDoor {
   closing = false;
   private readonly connections = new Set<FeedConnection>();
   /** Gives a socket to Node's HTTP server, which keeps it from then on. */
   readonly handOff: (socket: Socket) => void;
-
-  /** The Date lines of this door's answers, by its clock. */
-  readonly dates: DateLines;
+  readonly writer: HitWriter;
 
   constructor(
     readonly server: Server,
@@ -56,9 +61,9 @@ export class FrontDoor {
     readonly log: Logger,
     now: Clock = Date.now,
   ) {
-    this.dates = new DateLines(now);
     // Node's HTTP server takes its connections through this event, and documents that
     // emitting it hands a socket over: it is kept for the connections handed off.
+    this.writer = new HitWriter(() => server.keepAliveTimeout, now);
     const listeners = server.listeners('connection') as ((socket: Socket) => void)[];
     server.removeAllListeners('connection');
     this.handOff = (socket) => {
@@ -84,7 +89,10 @@ export class FrontDoor {
 class FeedConnection {
   /** Bytes received and not answered yet, from the start of the next request. */
   private pending: Buffer | null = null;
+  /** A cache lookup is under way: the one request in flight on this connection. */
   private busy = false;
+  /** The last answer is past the socket's high-water mark: nothing more is read or answered until it drains. */
+  private draining = false;
   private headTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -104,7 +112,14 @@ class FeedConnection {
 
   private readonly onData = (chunk: Buffer): void => {
     this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
-    if (!this.busy) this.next();
+    // Requests pipelined faster than they are answered wait in the kernel, not here.
+    if (this.pending.length > MAX_PENDING) this.socket.pause();
+    if (!this.busy && !this.draining) this.next();
+  };
+
+  private readonly onDrain = (): void => {
+    this.draining = false;
+    this.next();
   };
 
   private readonly onError = (): void => {
@@ -116,6 +131,10 @@ class FeedConnection {
     this.door.forget(this);
   };
 
+  /**
+   * No bytes either way for the keep-alive timeout: between requests, or while an answer
+   * waits for a client that does not read it (Node's server would keep that one forever).
+   */
   private readonly onIdle = (): void => {
     if (!this.busy) this.socket.destroy();
   };
@@ -123,11 +142,12 @@ class FeedConnection {
   /** Reads the next request, if a whole head has arrived. */
   private next(): void {
     const pending = this.pending;
+    if ((pending === null || pending.length <= MAX_PENDING) && this.socket.isPaused()) this.socket.resume();
     if (pending === null) return;
     const end = pending.indexOf(HEAD_END);
     if (end === -1) {
       if (pending.length > MAX_HEAD) return this.handOff();
-      // A head that trickles in for longer than Node would wait for one is dropped.
+      // A head that trickles in for longer than Node would wait for one is dropped (slowloris).
       this.headTimer ??= setTimeout(() => this.socket.destroy(), this.door.server.headersTimeout);
       return;
     }
@@ -151,14 +171,19 @@ class FeedConnection {
       this.pending = length === pending.length ? null : pending.subarray(length);
       this.door.updateStatus.countPoll(representation, poll.siteKey, poll.version);
       this.door.updateStatus.served('hit');
-      const close = poll.close || this.door.closing;
-      writeResponse(this.socket, poll, representation, close, this.door.server.keepAliveTimeout, this.door.dates);
-      if (close) {
+      poll.close ||= this.door.closing;
+      const flushed = this.door.writer.write(this.socket, poll, representation);
+      if (poll.close) {
         this.stop();
         this.socket.end();
         return;
       }
-      this.next();
+      if (flushed) return this.next();
+      // Backpressure: a client that does not read its answers gets no more of them, and
+      // what it sends meanwhile stays in the kernel's buffers, which fill and stop it.
+      this.draining = true;
+      this.socket.pause();
+      this.socket.once('drain', this.onDrain);
     } catch (error) {
       // Called back from the listener's round trip: nothing above must escape.
       this.door.log.error({ err: error, key: poll.key }, 'Could not answer a feed request.');
@@ -170,6 +195,8 @@ class FeedConnection {
     this.detach();
     if (this.pending !== null) this.socket.unshift(this.pending);
     this.pending = null;
+    // Node's server attaches its reader synchronously below, before the resumed stream flows.
+    this.socket.resume();
     this.door.handOff(this.socket);
   }
 
@@ -179,6 +206,7 @@ class FeedConnection {
     this.socket.setTimeout(0);
     this.socket.off('timeout', this.onIdle);
     this.socket.off('data', this.onData);
+    this.socket.off('drain', this.onDrain);
     this.door.forget(this);
   }
 
@@ -216,19 +244,15 @@ function parsePoll(head: string): Poll | null {
     const name = line.slice(0, colon);
     if (colon <= 0 || !TOKEN.test(name) || CONTROL.test(line)) return null;
     const value = withoutOws(line, colon + 1);
-    switch (name.toLowerCase()) {
+    const lower = name.toLowerCase();
+    switch (lower) {
       case 'host':
         hosts++;
         break;
       case 'accept-encoding':
-        poll.acceptEncoding ??= value;
-        break;
-      // As Node does: a repeated If-None-Match is one list; other repeats keep the first.
       case 'if-none-match':
-        poll.ifNoneMatch = poll.ifNoneMatch === undefined ? value : `${poll.ifNoneMatch}, ${value}`;
-        break;
       case 'if-modified-since':
-        poll.ifModifiedSince ??= value;
+        addFeedHeader(poll, lower, value);
         break;
       case 'connection': {
         const option = value.toLowerCase();
@@ -252,110 +276,4 @@ function withoutOws(line: string, start: number): string {
   while (start < end && (line.charCodeAt(start) === 32 || line.charCodeAt(start) === 9)) start++;
   while (end > start && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9)) end--;
   return line.slice(start, end);
-}
-
-function writeResponse(
-  socket: Socket,
-  poll: Poll,
-  representation: FeedRepresentation,
-  close: boolean,
-  keepAliveMs: number,
-  dates: DateLines,
-): void {
-  const gzip = acceptsGzip(poll.acceptEncoding);
-  const unchanged = representation.status === 200 && notModified(poll, representation, gzip);
-  const body = unchanged || poll.headOnly ? null : gzip ? representation.gzip : representation.body;
-  const head = headsOf(representation)[(unchanged ? 2 : 0) + (gzip ? 1 : 0)]!;
-  if (body !== null && !close) return writeWhole(socket, head, body, keepAliveMs, dates);
-  const tail = dates.closingLines(close, keepAliveMs);
-  // One buffer, one write: a corked write of three would go through writev, which costs more.
-  const response = Buffer.allocUnsafe(head.length + tail.length + (body?.length ?? 0));
-  head.copy(response, 0);
-  tail.copy(response, head.length);
-  body?.copy(response, head.length + tail.length);
-  socket.write(response);
-}
-
-/** A whole keep-alive response with a body, made once and written again and again. */
-interface WholeResponse {
-  /** The head it was made with: a representation given its Last-Modified keeps its body. */
-  head: Buffer;
-  bytes: Buffer;
-  /** Where the HTTP-date of its Date header starts. */
-  dateAt: number;
-  /** The second that date says. */
-  second: number;
-  keepAliveMs: number;
-}
-
-const wholeResponses = new WeakMap<Buffer, WholeResponse>();
-
-/**
- * The commonest answer, a body kept alive, written from one buffer per body that holds the
- * whole response, its Date brought up to the second in place: no copy of the body per
- * request. A buffer Node is still writing (the socket's queue was not empty) is never
- * changed again: the next request makes a new one.
- */
-function writeWhole(socket: Socket, head: Buffer, body: Buffer, keepAliveMs: number, dates: DateLines): void {
-  const tail = dates.closingLines(false, keepAliveMs);
-  const { second } = dates;
-  let whole = wholeResponses.get(body);
-  if (whole === undefined || whole.head !== head || whole.keepAliveMs !== keepAliveMs) {
-    whole = { head, bytes: Buffer.concat([head, tail, body]), dateAt: head.length + DATE_AT, second, keepAliveMs };
-    wholeResponses.set(body, whole);
-  } else if (whole.second !== second) {
-    tail.copy(whole.bytes, whole.dateAt, DATE_AT, DATE_AT + HTTP_DATE_LENGTH);
-    whole.second = second;
-  }
-  socket.write(whole.bytes);
-  if (socket.writableLength > 0) wholeResponses.delete(body);
-}
-const heads = new WeakMap<FeedRepresentation, readonly Buffer[]>();
-
-/**
- * The status line and headers of a cache hit, up to Date, as Node writes them from the
- * same header lists: identity, gzip, then their 304s.
- */
-function headsOf(representation: FeedRepresentation): readonly Buffer[] {
-  let found = heads.get(representation);
-  if (found === undefined) {
-    const { identity, gzip } = representation.headers;
-    const head = (status: number, list: string[]) => {
-      let text = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n`;
-      for (let i = 0; i < list.length; i += 2) text += `${list[i]}: ${list[i + 1]}\r\n`;
-      return Buffer.from(text, 'latin1');
-    };
-    found = [head(representation.status, identity.full.hit), head(representation.status, gzip.full.hit), head(304, identity.notModified.hit), head(304, gzip.notModified.hit)];
-    heads.set(representation, found);
-  }
-  return found;
-}
-
-// `Date: ` and an HTTP-date (IMF-fixdate, always 29 characters) open the closing lines.
-const DATE_AT = 'Date: '.length;
-const HTTP_DATE_LENGTH = 29;
-
-/** Date (an HTTP-date, made once a second) and Connection, as Node ends a response head. */
-class DateLines {
-  /** The second (since the epoch) the lines last made say. */
-  second = 0;
-  private tails: { keepAliveMs: number; keepAlive: Buffer; close: Buffer } | undefined;
-
-  constructor(private readonly now: Clock) {}
-
-  closingLines(close: boolean, keepAliveMs: number): Buffer {
-    const now = Math.floor(this.now() / 1000);
-    if (now !== this.second || this.tails?.keepAliveMs !== keepAliveMs) {
-      this.second = now;
-      const date = `Date: ${new Date(now * 1000).toUTCString()}\r\n`;
-      const timeout = Math.floor(keepAliveMs / 1000);
-      const keepAlive = `${date}Connection: keep-alive\r\nKeep-Alive: timeout=${timeout}\r\n\r\n`;
-      this.tails = {
-        keepAliveMs,
-        keepAlive: Buffer.from(keepAlive, 'latin1'),
-        close: Buffer.from(`${date}Connection: close\r\n\r\n`, 'latin1'),
-      };
-    }
-    return close ? this.tails!.close : this.tails!.keepAlive;
-  }
 }
