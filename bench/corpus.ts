@@ -52,14 +52,25 @@ export function ensureCorpus(root: string, { files = 9_000, megabytes = 50 } = {
   const dir = path.join(root, `core-${files}-${megabytes}`);
   const tags = ['10.0.0', '10.0.1', '10.0.2', '10.0.3'];
   const url = `file://${dir}`;
-  if (existsSync(path.join(dir, '.git', 'bench-complete'))) return { dir, url, tags, files, bytes: megabytes * 1024 * 1024 };
+  if (existsSync(path.join(dir, '.git', 'bench-complete')))
+    return { dir, url, tags, files, bytes: megabytes * 1024 * 1024 };
 
   const random = prng(42);
   const git = (...args: string[]) =>
     execFileSync('git', ['-c', 'gc.auto=0', ...args], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.org', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.org', GIT_AUTHOR_DATE: '@1764288000 +0000', GIT_COMMITTER_DATE: '@1764288000 +0000' },
+      env: {
+        ...process.env,
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_CONFIG_GLOBAL: '/dev/null',
+        GIT_AUTHOR_NAME: 'bench',
+        GIT_AUTHOR_EMAIL: 'bench@example.org',
+        GIT_COMMITTER_NAME: 'bench',
+        GIT_COMMITTER_EMAIL: 'bench@example.org',
+        GIT_AUTHOR_DATE: '@1764288000 +0000',
+        GIT_COMMITTER_DATE: '@1764288000 +0000',
+      },
     });
   mkdirSync(dir, { recursive: true });
   git('init', '-q', '-b', 'main');
@@ -73,10 +84,12 @@ export function ensureCorpus(root: string, { files = 9_000, megabytes = 50 } = {
   for (let i = 0; i < texts; i++) {
     const module = `mod${i % modules}`;
     const ext = ['php', 'php', 'php', 'js', 'css', 'yml', 'twig'][Math.floor(random() * 7)]!;
-    const file = i < modules ? `core/modules/${module}/${module}.info.yml` : `core/modules/${module}/src/d${i % 17}/F${i}.${ext}`;
-    const content = i < modules
-      ? `name: Module ${i}\ntype: module\npackage: Core\nversion: VERSION\ncore_version_requirement: ^10\n`
-      : text(random, Math.round((textBudget / texts) * (0.2 + random() * 1.6)), ext);
+    const file =
+      i < modules ? `core/modules/${module}/${module}.info.yml` : `core/modules/${module}/src/d${i % 17}/F${i}.${ext}`;
+    const content =
+      i < modules
+        ? `name: Module ${i}\ntype: module\npackage: Core\nversion: VERSION\ncore_version_requirement: ^10\n`
+        : text(random, Math.round((textBudget / texts) * (0.2 + random() * 1.6)), ext);
     mkdirSync(path.join(dir, path.dirname(file)), { recursive: true });
     writeFileSync(path.join(dir, file), content);
   }
@@ -88,7 +101,9 @@ export function ensureCorpus(root: string, { files = 9_000, megabytes = 50 } = {
     writeFileSync(path.join(dir, file), bytes);
   }
   mkdirSync(path.join(dir, 'core/scripts'), { recursive: true });
-  writeFileSync(path.join(dir, 'core/scripts/run-tests.sh'), '#!/bin/sh\nphp core/scripts/run-tests.php "$@"\n', { mode: 0o755 });
+  writeFileSync(path.join(dir, 'core/scripts/run-tests.sh'), '#!/bin/sh\nphp core/scripts/run-tests.php "$@"\n', {
+    mode: 0o755,
+  });
   writeFileSync(path.join(dir, 'core/core.info.yml'), 'name: Drupal core\ntype: core\nversion: VERSION\n');
   git('add', '-A');
   git('commit', '-q', '-m', 'Drupal core (generated)');

@@ -35,7 +35,8 @@ function projectOf(site: number, module: number, projects: number): number {
 export function dailyWarmUp(paths: string[]): string[] {
   const polls: string[] = [];
   for (let site = 1; site <= SITES; site++) {
-    for (let module = 1; module <= MODULES; module++) polls.push(`${paths[projectOf(site, module, paths.length)]}${query(`bench-site-${site}`)}`);
+    for (let module = 1; module <= MODULES; module++)
+      polls.push(`${paths[projectOf(site, module, paths.length)]}${query(`bench-site-${site}`)}`);
   }
   return polls;
 }
@@ -91,8 +92,21 @@ ${WRK_REPORT}`,
 }
 
 /** One wrk run on loopback (one thread, pinned to CPU 1): requests/second and latency. */
-export async function runWrk(url: string, script: string, { seconds, connections }: { seconds: number; connections: number }): Promise<LoadResult> {
-  const [command, args] = pinned(1, 'wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-s', script, url]);
+export async function runWrk(
+  url: string,
+  script: string,
+  { seconds, connections }: { seconds: number; connections: number },
+): Promise<LoadResult> {
+  const [command, args] = pinned(1, 'wrk', [
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '--timeout',
+    '5s',
+    '-s',
+    script,
+    url,
+  ]);
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
@@ -115,7 +129,13 @@ export async function runWrk(url: string, script: string, { seconds, connections
 }
 
 /** Fetches every path with `concurrency` requests in flight; returns requests per second. */
-export async function fetchAll(base: string, paths: string[], headers: Record<string, string>, concurrency: number, keep?: (path: string, body: Buffer) => void): Promise<number> {
+export async function fetchAll(
+  base: string,
+  paths: string[],
+  headers: Record<string, string>,
+  concurrency: number,
+  keep?: (path: string, body: Buffer) => void,
+): Promise<number> {
   const started = performance.now();
   let next = 0;
   await Promise.all(

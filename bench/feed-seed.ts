@@ -32,7 +32,9 @@ export async function seedFeedDatabase(url: string, projects: number): Promise<{
        FROM generate_series(1, $1::int) AS i`,
       [projects],
     );
-    await client.query(`INSERT INTO maintainers (project_id, user_id) SELECT p.id, u.id FROM projects p CROSS JOIN users u`);
+    await client.query(
+      `INSERT INTO maintainers (project_id, user_id) SELECT p.id, u.id FROM projects p CROSS JOIN users u`,
+    );
     const releases = await client.query(
       `INSERT INTO releases (project_id, version, tag, commit, commit_time, status, release_types, core_compatibility, published_at)
        SELECT p.id, v.version, v.version, md5(p.name || v.version) || substr(md5(v.version), 1, 8),

@@ -14,15 +14,24 @@ export interface Server {
 
 /** Debian's nginx and wrk: installed when missing and we are root, else the command is printed. */
 export function ensureTools(): void {
-  const missing = ['nginx', 'wrk'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool}`]).status !== 0);
+  const missing = ['nginx', 'wrk'].filter(
+    (tool) => spawnSync('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool}`]).status !== 0,
+  );
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     throw new Error(`missing ${missing.join(', ')}: run  sudo apt-get update && sudo apt-get install -y nginx wrk`);
   }
   console.log(`Installing ${missing.join(', ')} from Debian...`);
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', ...missing]]) {
-    const result = spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed: install ${missing.join(', ')} and run again`);
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', ...missing],
+  ]) {
+    const result = spawnSync('apt-get', args, {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    if (result.status !== 0)
+      throw new Error(`apt-get ${args.join(' ')} failed: install ${missing.join(', ')} and run again`);
   }
 }
 
@@ -40,9 +49,18 @@ export function bundle(root: string): void {
 }
 
 /** One API process (the bundle) on loopback, pinned to CPU 0; `nodeArgs` e.g. --cpu-prof. */
-export async function startApi(root: string, port: number, env: Record<string, string>, nodeArgs: string[] = []): Promise<Server> {
+export async function startApi(
+  root: string,
+  port: number,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<Server> {
   const [command, args] = pinned(0, process.execPath, [...nodeArgs, 'dist/api.mjs']);
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   return ready(child, `http://127.0.0.1:${port}`, '/healthz');
 }
 
@@ -92,10 +110,17 @@ http {
 }
 
 async function ready(child: ChildProcess, url: string, probe: string): Promise<Server> {
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${url} exited with ${code}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`${url} exited with ${code}`))),
+  );
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const status = await Promise.race([get(`${url}${probe}`).then((r) => r.status).catch(() => 0), exited]);
+    const status = await Promise.race([
+      get(`${url}${probe}`)
+        .then((r) => r.status)
+        .catch(() => 0),
+      exited,
+    ]);
     if (status > 0) break;
     if (Date.now() > deadline) throw new Error(`${url} did not start`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -124,12 +149,17 @@ function rssMb(pid: number): number {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
 /** A raw GET: the bytes as sent (no decompression), status and headers. */
-export function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+export function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const request = http.get(url, { agent, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }),
+      );
       response.on('error', reject);
     });
     request.on('error', reject);

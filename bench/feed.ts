@@ -43,7 +43,9 @@ async function prepare(name: string, projects: number, port: number): Promise<Pr
   resources.databases.push(url);
   const started = performance.now();
   const seeded = await seedFeedDatabase(url, projects);
-  console.log(`${name}: ${projects} projects, ${seeded.releases} releases, ${seeded.files} files seeded in ${fmt((performance.now() - started) / 1000, 1)} s`);
+  console.log(
+    `${name}: ${projects} projects, ${seeded.releases} releases, ${seeded.files} files seeded in ${fmt((performance.now() - started) / 1000, 1)} s`,
+  );
   const api = await startApi(ROOT, port, {
     DATABASE_URL: url,
     PUBLIC_URL: 'https://packhouse.example.org',
@@ -55,7 +57,8 @@ async function prepare(name: string, projects: number, port: number): Promise<Pr
   resources.servers.add(api);
   const paths = Array.from({ length: projects }, (_, i) => `/release-history/${projectName(i + 1)}/current`);
   const bodies = new Map<string, { gzip?: Buffer; plain?: Buffer }>();
-  const keep = (kind: 'gzip' | 'plain') => (p: string, body: Buffer) => bodies.set(p, { ...bodies.get(p), [kind]: body });
+  const keep = (kind: 'gzip' | 'plain') => (p: string, body: Buffer) =>
+    bodies.set(p, { ...bodies.get(p), [kind]: body });
   const coldRps = await fetchAll(api.url, paths, { 'accept-encoding': 'gzip' }, 16, keep('gzip'));
   await fetchAll(api.url, paths, {}, 16, keep('plain'));
   console.log(`  first render of every feed (cache misses, 16 in flight): ${fmt(coldRps, 0)} req/s`);
@@ -75,7 +78,8 @@ async function staticCopy(prepared: Prepared, port: number): Promise<Server> {
   resources.servers.add(nginx);
   for (const sample of [prepared.paths[0]!, prepared.paths[prepared.paths.length - 1]!]) {
     const served = await get(`${nginx.url}${sample}`, { 'accept-encoding': 'gzip' });
-    if (!served.body.equals(prepared.bodies.get(sample)!.gzip!)) throw new Error('nginx does not serve the same bytes as Packhouse');
+    if (!served.body.equals(prepared.bodies.get(sample)!.gzip!))
+      throw new Error('nginx does not serve the same bytes as Packhouse');
   }
   return nginx;
 }
@@ -92,14 +96,18 @@ async function warmUpDailySites(prepared: Prepared): Promise<void> {
     if (performance.now() - started > 120_000) throw new Error(`usage counted ${counted} of ${expected} warm-up sites`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  console.log(`  ${SITES} sites x ${MODULES} projects polled once and counted (${fmt(rps, 0)} req/s), in ${fmt((performance.now() - started) / 1000, 1)} s`);
+  console.log(
+    `  ${SITES} sites x ${MODULES} projects polled once and counted (${fmt(rps, 0)} req/s), in ${fmt((performance.now() - started) / 1000, 1)} s`,
+  );
 }
 
 async function main(): Promise<void> {
   ensureTools();
   bundle(ROOT);
   mkdirSync(WORK, { recursive: true });
-  console.log(`bench:feed: ${RUNS} rounds of ${SECONDS} s runs, ${CONNECTIONS} connections, gzip; servers on CPU 0, wrk on CPU 1`);
+  console.log(
+    `bench:feed: ${RUNS} rounds of ${SECONDS} s runs, ${CONNECTIONS} connections, gzip; servers on CPU 0, wrk on CPU 1`,
+  );
   console.log(`load average before: ${loadAverage()}`);
   const large = await prepare('large', 10_000, 18_080);
   const small = await prepare('small', 100, 18_090);
@@ -114,15 +122,35 @@ async function main(): Promise<void> {
   const [many, daily, newSites, statics, largeFew, smallFew] = await measureRounds(
     [
       { label: `Packhouse, ${large.paths.length} projects`, url: large.api.url, script: script(large, 'none') },
-      { label: `  with site_key, sites polling daily`, url: large.api.url, script: script(large, 'daily'), settleMs: 4_000 },
-      { label: `  with site_key, every poll a new site`, url: large.api.url, script: script(large, 'new-sites'), settleMs: 4_000 },
+      {
+        label: `  with site_key, sites polling daily`,
+        url: large.api.url,
+        script: script(large, 'daily'),
+        settleMs: 4_000,
+      },
+      {
+        label: `  with site_key, every poll a new site`,
+        url: large.api.url,
+        script: script(large, 'new-sites'),
+        settleMs: 4_000,
+      },
       { label: `nginx, the same bytes as static files`, url: nginx.url, script: script(large, 'none') },
-      { label: `Packhouse, ${few} projects of ${large.releases} releases`, url: large.api.url, script: script(large, 'none', few) },
-      { label: `Packhouse, ${few} projects of ${small.releases} releases`, url: small.api.url, script: script(small, 'none') },
+      {
+        label: `Packhouse, ${few} projects of ${large.releases} releases`,
+        url: large.api.url,
+        script: script(large, 'none', few),
+      },
+      {
+        label: `Packhouse, ${few} projects of ${small.releases} releases`,
+        url: small.api.url,
+        script: script(small, 'none'),
+      },
     ],
     44,
   );
-  console.log(`  API resident memory: ${fmt(large.api.rssMb(), 0)} MB (${large.releases} releases), ${fmt(small.api.rssMb(), 0)} MB (${small.releases})`);
+  console.log(
+    `  API resident memory: ${fmt(large.api.rssMb(), 0)} MB (${large.releases} releases), ${fmt(small.api.rssMb(), 0)} MB (${small.releases})`,
+  );
 
   const ratio = many!.best.rps / statics!.best.rps;
   const ratioDaily = daily!.best.rps / statics!.best.rps;

@@ -4,7 +4,17 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Config } from '@packhouse/config';
-import { authenticate, connectRegistry, createProject, ensureAdmin, getRelease, newToken, requestRelease, type Actor, type Registry } from '@packhouse/registry';
+import {
+  authenticate,
+  connectRegistry,
+  createProject,
+  ensureAdmin,
+  getRelease,
+  newToken,
+  requestRelease,
+  type Actor,
+  type Registry,
+} from '@packhouse/registry';
 import { dropDatabase, ensureDatabase, migrate } from '@packhouse/db';
 import { startEmbeddedS3 } from '@packhouse/storage';
 import type { Logger } from 'pino';
@@ -53,7 +63,11 @@ export async function setUpProject(
   config: Readonly<Config>,
   log: Logger,
   gitUrl: string,
-  project: { name: string; title: string; type: 'core' | 'module' } = { name: 'drupal', title: 'Drupal core', type: 'core' },
+  project: { name: string; title: string; type: 'core' | 'module' } = {
+    name: 'drupal',
+    title: 'Drupal core',
+    type: 'core',
+  },
 ): Promise<Harness> {
   const { registry, close } = await connectRegistry(config, log, 'api');
   await registry.storage.ensureBucket();

@@ -28,14 +28,21 @@ function percentile(values: number[], p: number): number {
 const repo = path.join(WORK, `module-${randomBytes(3).toString('hex')}`);
 mkdirSync(repo, { recursive: true });
 const git = (...args: string[]) =>
-  execFileSync('git', ['-c', 'gc.auto=0', '-c', 'user.name=bench', '-c', 'user.email=bench@example.org', ...args], { cwd: repo, encoding: 'utf8' }).trim();
+  execFileSync('git', ['-c', 'gc.auto=0', '-c', 'user.name=bench', '-c', 'user.email=bench@example.org', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+  }).trim();
 git('init', '-q', '-b', 'main');
 for (let i = 0; i < 50; i++) {
   const file = i === 0 ? 'bench_module.info.yml' : `src/Part${i}.${['php', 'yml', 'twig', 'js'][i % 4]}`;
   mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
   // The info file must stay valid YAML (packaging refuses one that is not); the rest is filler.
   const fill = i === 0 ? '' : `for n in $(seq 1 40); do echo "line $n of ${file}" >> '${file}'; done`;
-  execFileSync('bash', ['-c', `printf '%s\\n' "name: Bench module" "type: module" "core_version_requirement: ^10" > '${file}'; ${fill}`], { cwd: repo });
+  execFileSync(
+    'bash',
+    ['-c', `printf '%s\\n' "name: Bench module" "type: module" "core_version_requirement: ^10" > '${file}'; ${fill}`],
+    { cwd: repo },
+  );
 }
 execFileSync('bash', ['-c', 'echo "Changes" > CHANGELOG.txt'], { cwd: repo });
 git('add', '-A');
@@ -44,7 +51,11 @@ git('commit', '-q', '-m', 'Initial');
 const bench = await benchEnvironment(WORK, 'info');
 const { env } = bench;
 const config = loadConfig({ ...env, LOG_LEVEL: 'warn' });
-const { registry, webhookSecret, close } = await setUpProject(config, pino({ level: 'warn' }), `file://${repo}`, { name: 'bench_module', title: 'Bench', type: 'module' });
+const { registry, webhookSecret, close } = await setUpProject(config, pino({ level: 'warn' }), `file://${repo}`, {
+  name: 'bench_module',
+  title: 'Bench',
+  type: 'module',
+});
 const app = await buildApp(registry);
 
 const breakdown: Array<{ fetch_ms: number; package_ms: number; publish_ms: number }> = [];
@@ -65,24 +76,47 @@ try {
     const response = await app.inject({
       method: 'POST',
       url: '/api/v1/hooks/gitlab',
-      headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Tag Push Hook', 'x-gitlab-token': webhookSecret },
-      payload: JSON.stringify({ object_kind: 'tag_push', ref: `refs/tags/${tag}`, after: git('rev-parse', 'HEAD'), project: { git_http_url: `file://${repo}` } }),
+      headers: {
+        'content-type': 'application/json',
+        'x-gitlab-event': 'Tag Push Hook',
+        'x-gitlab-token': webhookSecret,
+      },
+      payload: JSON.stringify({
+        object_kind: 'tag_push',
+        ref: `refs/tags/${tag}`,
+        after: git('rev-parse', 'HEAD'),
+        project: { git_http_url: `file://${repo}` },
+      }),
     });
     answers.push(performance.now() - started);
     if (response.statusCode !== 202) throw new Error(`webhook answered ${response.statusCode}: ${response.body}`);
     for (;;) {
-      const row = await registry.db.selectFrom('releases').select(['status', 'error']).where('version', '=', tag).executeTakeFirstOrThrow();
+      const row = await registry.db
+        .selectFrom('releases')
+        .select(['status', 'error'])
+        .where('version', '=', tag)
+        .executeTakeFirstOrThrow();
       if (row.status === 'published') break;
       if (row.status === 'failed') throw new Error(`${tag} failed: ${row.error}`);
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     totals.push(performance.now() - started);
   }
-  const median = (key: 'fetch_ms' | 'package_ms' | 'publish_ms') => percentile(breakdown.map((entry) => entry[key]), 50);
+  const median = (key: 'fetch_ms' | 'package_ms' | 'publish_ms') =>
+    percentile(
+      breakdown.map((entry) => entry[key]),
+      50,
+    );
   console.log(`\nTag push → published, small module (50 files), one idle worker, ${ROUNDS} rounds`);
-  console.log(`  webhook answer:      median ${percentile(answers, 50).toFixed(1)} ms, p90 ${percentile(answers, 90).toFixed(1)} ms`);
-  console.log(`  push → published:    median ${percentile(totals, 50).toFixed(0)} ms, p90 ${percentile(totals, 90).toFixed(0)} ms  (target: median < 200 ms)`);
-  console.log(`  worker, per release (median): git fetch ${median('fetch_ms')} ms, package + upload ${median('package_ms')} ms, publish ${median('publish_ms')} ms`);
+  console.log(
+    `  webhook answer:      median ${percentile(answers, 50).toFixed(1)} ms, p90 ${percentile(answers, 90).toFixed(1)} ms`,
+  );
+  console.log(
+    `  push → published:    median ${percentile(totals, 50).toFixed(0)} ms, p90 ${percentile(totals, 90).toFixed(0)} ms  (target: median < 200 ms)`,
+  );
+  console.log(
+    `  worker, per release (median): git fetch ${median('fetch_ms')} ms, package + upload ${median('package_ms')} ms, publish ${median('publish_ms')} ms`,
+  );
   const work = median('fetch_ms') + median('package_ms') + median('publish_ms');
   console.log(`  queue pickup and polling: about ${(percentile(totals, 50) - work).toFixed(0)} ms`);
 } finally {

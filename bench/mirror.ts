@@ -24,7 +24,14 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@packhouse/config';
 import { dropDatabase, files, releases } from '@packhouse/db';
-import { authenticate, connectRegistry, createProject, ensureAdmin, newToken, recordReleaseChange } from '@packhouse/registry';
+import {
+  authenticate,
+  connectRegistry,
+  createProject,
+  ensureAdmin,
+  newToken,
+  recordReleaseChange,
+} from '@packhouse/registry';
 import { pino } from 'pino';
 import { encodeCursor } from '../packages/registry/src/change-cursor.ts';
 import { bundle, get, pinned, startApi, type Server } from './feed-servers.ts';
@@ -142,11 +149,12 @@ async function seedArchives(url: string): Promise<string[]> {
     await registry.storage.ensureBucket();
     const adminToken = newToken();
     await ensureAdmin(registry.db, adminToken);
-    await createProject(
-      registry,
-      await authenticate(registry.db, adminToken),
-      { name: 'bench', title: 'Bench', type: 'module', gitUrl: 'https://git.example.org/bench.git' },
-    );
+    await createProject(registry, await authenticate(registry.db, adminToken), {
+      name: 'bench',
+      title: 'Bench',
+      type: 'module',
+      gitUrl: 'https://git.example.org/bench.git',
+    });
     const project = (
       await registry.db.selectFrom('projects').select('id').where('name', '=', 'bench').executeTakeFirstOrThrow()
     ).id;

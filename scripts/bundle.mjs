@@ -5,13 +5,19 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // Every npm dependency of the root and of each workspace; the workspaces themselves are bundled.
-const manifests = ['package.json', ...['packages', 'services'].flatMap((dir) => readdirSync(new URL(`../${dir}`, import.meta.url)).map((name) => `${dir}/${name}/package.json`))];
+const manifests = [
+  'package.json',
+  ...['packages', 'services'].flatMap((dir) =>
+    readdirSync(new URL(`../${dir}`, import.meta.url)).map((name) => `${dir}/${name}/package.json`),
+  ),
+];
 const dependencies = new Set();
 for (const manifest of manifests) {
   const url = new URL(`../${manifest}`, import.meta.url);
   if (!existsSync(url)) continue;
   const pkg = JSON.parse(readFileSync(url, 'utf8'));
-  for (const name of Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })) if (!name.startsWith('@packhouse/')) dependencies.add(name);
+  for (const name of Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }))
+    if (!name.startsWith('@packhouse/')) dependencies.add(name);
 }
 const external = [...dependencies].flatMap((name) => [name, `${name}/*`]);
 

@@ -186,7 +186,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 function siteKeySecret(env: Env, s3Endpoint: string | undefined): string {
   const secret = token(env, 'SITE_KEY_SECRET');
   if (secret !== undefined) return secret;
-  if (s3Endpoint !== undefined) throw new ConfigError('SITE_KEY_SECRET', 'is required when S3_ENDPOINT is set (a deployment); generate one with `openssl rand -hex 32`');
+  if (s3Endpoint !== undefined)
+    throw new ConfigError(
+      'SITE_KEY_SECRET',
+      'is required when S3_ENDPOINT is set (a deployment); generate one with `openssl rand -hex 32`',
+    );
   return 'packhouse-development-site-key-secret';
 }
 

@@ -1,6 +1,9 @@
 /** Readers for environment variables: each error names the variable and the rule it broke. */
 export class ConfigError extends Error {
-  constructor(readonly variable: string, rule: string) {
+  constructor(
+    readonly variable: string,
+    rule: string,
+  ) {
     super(`${variable}: ${rule}`);
     this.name = 'ConfigError';
   }
@@ -49,7 +52,10 @@ export function url(env: Env, name: string, fallback: string, protocols: string[
 export function list(env: Env, name: string, fallback: string[]): string[] {
   const value = raw(env, name);
   if (value === undefined) return fallback;
-  return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 export function token(env: Env, name: string): string | undefined {

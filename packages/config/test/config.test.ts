@@ -53,7 +53,9 @@ describe('loadConfig', () => {
     const strict = loadConfig({ PROJECT_APPROVAL: 'admin', RATE_LIMIT_PROJECTS: '3' }).accounts;
     expect(strict.projectApproval).toBe('admin');
     expect(strict.rateLimits.projectsPerHour).toBe(3);
-    expect(() => loadConfig({ PROJECT_APPROVAL: 'yes' })).toThrow(/^PROJECT_APPROVAL: must be off or admin, got "yes"$/);
+    expect(() => loadConfig({ PROJECT_APPROVAL: 'yes' })).toThrow(
+      /^PROJECT_APPROVAL: must be off or admin, got "yes"$/,
+    );
     expect(() => loadConfig({ RATE_LIMIT_AUTH_FAILURES: '0' })).toThrow(/^RATE_LIMIT_AUTH_FAILURES: /);
   });
 
@@ -73,19 +75,34 @@ describe('loadConfig', () => {
 
   it('keeps the feed front door on and X-Forwarded-* unbelieved unless told otherwise', () => {
     expect(loadConfig({}).http).toEqual({ feedFrontDoor: true, trustProxy: false });
-    expect(loadConfig({ FEED_FRONT_DOOR: 'off', TRUST_PROXY: 'on' }).http).toEqual({ feedFrontDoor: false, trustProxy: true });
+    expect(loadConfig({ FEED_FRONT_DOOR: 'off', TRUST_PROXY: 'on' }).http).toEqual({
+      feedFrontDoor: false,
+      trustProxy: true,
+    });
     expect(() => loadConfig({ FEED_FRONT_DOOR: 'maybe' })).toThrow(/^FEED_FRONT_DOOR: must be on or off/);
   });
 
   it('requires SITE_KEY_SECRET once S3_ENDPOINT is set: no public fallback outside the embedded default', () => {
-    expect(() => loadConfig({ S3_ENDPOINT: 'https://s3.example.org' })).toThrow(/^SITE_KEY_SECRET: is required when S3_ENDPOINT is set/);
-    expect(loadConfig({ S3_ENDPOINT: 'https://s3.example.org', SITE_KEY_SECRET: 'a-secret-of-our-own' }).updateStatus.siteKeySecret).toBe('a-secret-of-our-own');
+    expect(() => loadConfig({ S3_ENDPOINT: 'https://s3.example.org' })).toThrow(
+      /^SITE_KEY_SECRET: is required when S3_ENDPOINT is set/,
+    );
+    expect(
+      loadConfig({ S3_ENDPOINT: 'https://s3.example.org', SITE_KEY_SECRET: 'a-secret-of-our-own' }).updateStatus
+        .siteKeySecret,
+    ).toBe('a-secret-of-our-own');
     expect(loadConfig({}).updateStatus.siteKeySecret).toBe('packhouse-development-site-key-secret');
   });
 
   it('reads the signing key and the change feed retention for mirrors', () => {
-    expect(loadConfig({}).mirrors).toEqual({ signingKey: undefined, signingKeyFile: './data/signing-key', changeRetentionDays: 90 });
+    expect(loadConfig({}).mirrors).toEqual({
+      signingKey: undefined,
+      signingKeyFile: './data/signing-key',
+      changeRetentionDays: 90,
+    });
     const seed = Buffer.alloc(32, 7).toString('base64');
-    expect(loadConfig({ SIGNING_KEY: seed, CHANGE_RETENTION_DAYS: '30' }).mirrors).toMatchObject({ signingKey: seed, changeRetentionDays: 30 });
+    expect(loadConfig({ SIGNING_KEY: seed, CHANGE_RETENTION_DAYS: '30' }).mirrors).toMatchObject({
+      signingKey: seed,
+      changeRetentionDays: 30,
+    });
   });
 });

@@ -95,7 +95,10 @@ export class ChangeListener {
     };
     const timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     // An empty query: the cheapest round trip, still answered after pending notifications.
-    client.query('').then(() => finish(), (error: Error) => finish(error));
+    client.query('').then(
+      () => finish(),
+      (error: Error) => finish(error),
+    );
   }
 
   private async connect(): Promise<void> {

@@ -264,7 +264,8 @@ export interface SignatureJson {
   sig: string;
 }
 
-export type ChangeType = 'release.published' | 'release.updated' | 'release.unpublished' | 'project.updated' | 'project.deleted';
+export type ChangeType =
+  'release.published' | 'release.updated' | 'release.unpublished' | 'project.updated' | 'project.deleted';
 
 /** The change feed (migration 20261129150100): positions are (epoch, txid, id). */
 export interface ChangesTable {

@@ -21,7 +21,10 @@ describe('snapshot', () => {
   it('keeps seeing the database as of its first read, whatever commits meanwhile', async () => {
     const seen = await snapshot(db, async (tx) => {
       const before = await count(tx);
-      await db.insertInto('users').values({ name: 'alice', tokenHash: Buffer.alloc(32, 1) }).execute();
+      await db
+        .insertInto('users')
+        .values({ name: 'alice', tokenHash: Buffer.alloc(32, 1) })
+        .execute();
       return [before, await count(tx)];
     });
     expect(seen).toEqual([0, 0]);

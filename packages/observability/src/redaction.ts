@@ -12,9 +12,16 @@ export const REDACTED_PATHS = [
   'headers.cookie',
   'headers["x-gitlab-token"]',
   'headers["x-hub-signature-256"]',
-  ...['token', 'adminToken', 'webhookSecret', 'secret', 'password', 'siteKeySecret', 'secretAccessKey', 'authorization'].flatMap(
-    (field) => [field, `*.${field}`],
-  ),
+  ...[
+    'token',
+    'adminToken',
+    'webhookSecret',
+    'secret',
+    'password',
+    'siteKeySecret',
+    'secretAccessKey',
+    'authorization',
+  ].flatMap((field) => [field, `*.${field}`]),
   'config.s3.secretAccessKey',
   'config.updateStatus.siteKeySecret',
 ];

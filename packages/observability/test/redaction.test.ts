@@ -25,7 +25,12 @@ describe('log redaction', () => {
       'ph_token_fedcba9876543210',
       'whsec_shown_once_only',
     ];
-    const headers = { authorization: secrets[0], 'x-gitlab-token': secrets[1], 'x-hub-signature-256': secrets[2], 'user-agent': 'GitLab/17' };
+    const headers = {
+      authorization: secrets[0],
+      'x-gitlab-token': secrets[1],
+      'x-hub-signature-256': secrets[2],
+      'user-agent': 'GitLab/17',
+    };
     log.info({ req: { method: 'POST', url: '/api/v1/hooks/gitlab', headers } }, 'Request received.');
     log.warn({ headers: { authorization: secrets[0] } }, 'Webhook refused.');
     log.info({ user: { name: 'alice', token: secrets[3] }, webhookSecret: secrets[4] }, 'User created.');

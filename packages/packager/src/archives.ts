@@ -39,14 +39,25 @@ export async function archives(checkout: Checkout, release: Release): Promise<Ar
   const requirement = infoYml === null ? null : coreCompatibility(infoYml, `${release.project}.info.yml`);
   const composerJson = await readRootFile(ctx, checkout, 'composer.json');
   if (composerJson === null && checkout.entries.some((e) => e.path === 'composer.json')) {
-    throw new SourceRefused('composer_json_invalid', '`composer.json` is not a text file (a link, a directory, NUL bytes or invalid UTF-8)', 'composer.json');
+    throw new SourceRefused(
+      'composer_json_invalid',
+      '`composer.json` is not a text file (a link, a directory, NUL bytes or invalid UTF-8)',
+      'composer.json',
+    );
   }
   return {
     baseName: `${release.project}-${release.version}`,
     tarGz: lazily(() => tarGz(plan)),
     zip: lazily(() => zip(plan)),
     coreCompatibility: requirement,
-    composer: composerMetadata({ project: release.project, type: release.type, entries: checkout.entries, composerJson, infoYml, coreCompatibility: requirement }),
+    composer: composerMetadata({
+      project: release.project,
+      type: release.type,
+      entries: checkout.entries,
+      composerJson,
+      infoYml,
+      coreCompatibility: requirement,
+    }),
   };
 }
 

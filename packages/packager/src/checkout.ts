@@ -67,7 +67,17 @@ async function ensureBareRepo(options: GitOptions, repoDir: string): Promise<voi
 /** Fetches the one commit packaging needs (shallow), classifying a failure as permanent or worth retrying. */
 async function fetchRef(ctx: GitContext, url: string, ref: Ref): Promise<void> {
   const refspec = `+${ref.fullName}:${ref.fullName}`;
-  const args = ['fetch', '--depth=1', '--no-tags', '--force', '--no-write-fetch-head', '--quiet', '--end-of-options', url, refspec];
+  const args = [
+    'fetch',
+    '--depth=1',
+    '--no-tags',
+    '--force',
+    '--no-write-fetch-head',
+    '--quiet',
+    '--end-of-options',
+    url,
+    refspec,
+  ];
   const result = await runGit(ctx, args);
   if (result.code === 0) return;
   if (result.stderr.includes("couldn't find remote ref")) {
@@ -84,7 +94,10 @@ async function resolveCommit(ctx: GitContext, ref: Ref): Promise<string> {
   const oid = peeled.stdout.toString().trim();
   const type = (await git(ctx, ['cat-file', '-t', oid])).toString().trim();
   if (type !== 'commit') {
-    throw new SourceRefused(`${ref.kind}_not_a_commit`, `${ref.kind} ${quote(ref.name)} points at a ${type}, not a commit`);
+    throw new SourceRefused(
+      `${ref.kind}_not_a_commit`,
+      `${ref.kind} ${quote(ref.name)} points at a ${type}, not a commit`,
+    );
   }
   const commit = (await git(ctx, ['rev-parse', '--verify', '--end-of-options', `${oid}^{commit}`])).toString().trim();
   if (!/^[0-9a-f]{40}$/.test(commit)) throw new Error(`git rev-parse printed ${JSON.stringify(commit)}`);
@@ -98,7 +111,10 @@ async function resolveCommit(ctx: GitContext, ref: Ref): Promise<string> {
 async function checkContents(ctx: GitContext, entries: TreeEntry[]): Promise<void> {
   const wanted = entries.filter((e) => e.kind === 'symlink' || (e.kind !== 'directory' && infoFormat(e.path) !== null));
   if (wanted.length === 0) return;
-  const reader = BlobReader.open(ctx, wanted.map((e) => e.oid));
+  const reader = BlobReader.open(
+    ctx,
+    wanted.map((e) => e.oid),
+  );
   try {
     for (const entry of wanted) {
       const bytes = await reader.readAll(entry.oid, entry.size);
@@ -106,7 +122,12 @@ async function checkContents(ctx: GitContext, entries: TreeEntry[]): Promise<voi
         entry.linkTarget = decodeLinkTarget(entry.path, bytes);
       } else {
         const text = decodeInfoText(bytes);
-        if (text === null) throw new SourceRefused('info_file_not_text', `info file ${quote(entry.path)} contains NUL bytes or invalid UTF-8`, entry.path);
+        if (text === null)
+          throw new SourceRefused(
+            'info_file_not_text',
+            `info file ${quote(entry.path)} contains NUL bytes or invalid UTF-8`,
+            entry.path,
+          );
         if (infoFormat(entry.path) === 'ini') checkInfoIni(text, entry.path);
       }
     }

@@ -38,7 +38,9 @@ export function deflate(content: Buffer): Promise<Deflated> {
  * The streaming form, for files too large to hold: yields raw deflate data and returns the
  * CRC-32 and compressed size once the source is exhausted.
  */
-export async function* deflateChunks(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer, { crc32: number; compressedSize: number }> {
+export async function* deflateChunks(
+  source: AsyncIterable<Buffer>,
+): AsyncGenerator<Buffer, { crc32: number; compressedSize: number }> {
   const gz = createGzip({ level: ZIP_LEVEL });
   const feeding = (async () => {
     for await (const chunk of source) if (!gz.write(chunk)) await once(gz, 'drain');

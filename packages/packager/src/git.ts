@@ -97,11 +97,7 @@ export function collectStderr(child: ChildProcessWithoutNullStreams): () => stri
 }
 
 /** Runs a short git command to completion; resolves whatever the exit code. */
-export function runGit(
-  ctx: GitContext,
-  args: readonly string[],
-  opts: { maxBytes?: number } = {},
-): Promise<GitResult> {
+export function runGit(ctx: GitContext, args: readonly string[], opts: { maxBytes?: number } = {}): Promise<GitResult> {
   const maxBytes = opts.maxBytes ?? 16 * 1024 * 1024;
   return new Promise((resolve, reject) => {
     const child = spawnGit(ctx, args);

@@ -96,7 +96,8 @@ export function coreCompatibility(content: string, path: string): string | null 
   // Numbers are refused although PHP would cast them: `10` pins the single release 10.0.0, and
   // YAML reads `8.10` as 8.1. A list or mapping is no constraint at all.
   if (typeof value !== 'string') throw invalidRequirement(path, `${kindOf(value)}, not a quoted version constraint`);
-  if (!isVersionConstraint(value)) throw invalidRequirement(path, `${shorten(value)}, which Composer cannot parse as a version constraint`);
+  if (!isVersionConstraint(value))
+    throw invalidRequirement(path, `${shorten(value)}, which Composer cannot parse as a version constraint`);
   return value.trim();
 }
 
@@ -117,11 +118,17 @@ export function readYaml(content: string, path: string): unknown {
 
 /** Only a top-level key counts; a file that is not a mapping has none. */
 export function topLevel(info: unknown, key: string): unknown {
-  return typeof info === 'object' && info !== null && !Array.isArray(info) ? (info as Record<string, unknown>)[key] : undefined;
+  return typeof info === 'object' && info !== null && !Array.isArray(info)
+    ? (info as Record<string, unknown>)[key]
+    : undefined;
 }
 
 function invalidRequirement(path: string, what: string): SourceRefused {
-  return new SourceRefused('core_version_requirement_invalid', `info file ${quote(path)} sets ${CORE_REQUIREMENT} to ${what}`, path);
+  return new SourceRefused(
+    'core_version_requirement_invalid',
+    `info file ${quote(path)} sets ${CORE_REQUIREMENT} to ${what}`,
+    path,
+  );
 }
 
 function kindOf(value: unknown): string {

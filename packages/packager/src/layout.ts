@@ -45,7 +45,13 @@ export function planArchive(checkout: Checkout, release: Release, ctx: GitContex
         items.push({ name, type: 'symlink', mode: 0o777, entry, info: false });
         break;
       default:
-        items.push({ name, type: 'file', mode: entry.kind === 'executable' ? 0o755 : 0o644, entry, info: infoFormat(entry.path) !== null });
+        items.push({
+          name,
+          type: 'file',
+          mode: entry.kind === 'executable' ? 0o755 : 0o644,
+          entry,
+          info: infoFormat(entry.path) !== null,
+        });
     }
   }
   // Entries are sorted and share the `top/` prefix, so items stay sorted by archive path.

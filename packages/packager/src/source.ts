@@ -16,7 +16,8 @@ export function checkGitUrl(url: string, options: GitOptions): void {
     throw new SourceRefused(URL_RULE, `git URL ${quote(url)} ${why}`);
   };
   if (url.includes('::')) refuse('selects a git transport helper (`::`)');
-  if (url.startsWith('-') || /[\s\x00-\x1f\x7f\\]/.test(url)) refuse('contains a leading dash, whitespace, backslashes or control characters');
+  if (url.startsWith('-') || /[\s\x00-\x1f\x7f\\]/.test(url))
+    refuse('contains a leading dash, whitespace, backslashes or control characters');
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -29,7 +30,8 @@ export function checkGitUrl(url: string, options: GitOptions): void {
     refuse(`uses ${parsed.protocol.slice(0, -1)}, only https is accepted`);
   }
   if (parsed.username !== '' || parsed.password !== '') refuse('carries credentials');
-  if (parsed.search !== '' || parsed.hash !== '' || url.includes('?') || url.includes('#')) refuse('has a query or fragment');
+  if (parsed.search !== '' || parsed.hash !== '' || url.includes('?') || url.includes('#'))
+    refuse('has a query or fragment');
   // Encoded separators and dots mean one path to our check and another to the server.
   if (/%(2f|5c|2e)/i.test(url)) refuse('has a percent-encoded `/`, `\\` or `.`');
   const segments = url.slice(parsed.protocol.length).split('/');
@@ -43,7 +45,11 @@ const REF_COMPONENT = /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/;
  * A stricter subset of git-check-ref-format: names end up in argv and refspecs, so no
  * leading dash, no `..`, no `:`/`^`/`~`/`*` or whitespace, no `.lock` components.
  */
-export function refFor(ref: { tag: string } | { branch: string }): { kind: 'tag' | 'branch'; name: string; fullName: string } {
+export function refFor(ref: { tag: string } | { branch: string }): {
+  kind: 'tag' | 'branch';
+  name: string;
+  fullName: string;
+} {
   const [kind, name] = 'tag' in ref ? (['tag', ref.tag] as const) : (['branch', ref.branch] as const);
   const valid =
     name.length > 0 &&

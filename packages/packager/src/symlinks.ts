@@ -52,7 +52,11 @@ export function checkSymlinks(entries: readonly TreeEntry[]): void {
 
 function resolve(linkPath: string, target: string, links: ReadonlyMap<string, string>): void {
   const escape = (): never => {
-    throw new SourceRefused('symlink_escape', `symlink ${quote(linkPath)} -> ${quote(target)} points outside the tree`, linkPath);
+    throw new SourceRefused(
+      'symlink_escape',
+      `symlink ${quote(linkPath)} -> ${quote(target)} points outside the tree`,
+      linkPath,
+    );
   };
   const tooComplex = (why: string): never => {
     throw new SourceRefused('symlink_too_complex', `symlink ${quote(linkPath)} -> ${quote(target)} ${why}`, linkPath);
@@ -84,7 +88,11 @@ function resolve(linkPath: string, target: string, links: ReadonlyMap<string, st
     const next = links.get(folder.join('/'));
     if (next === undefined) continue;
     if (++hops > MAX_SYMLINK_HOPS) {
-      throw new SourceRefused('symlink_loop', `symlink ${quote(linkPath)} -> ${quote(target)} loops or needs more than ${MAX_SYMLINK_HOPS} hops`, linkPath);
+      throw new SourceRefused(
+        'symlink_loop',
+        `symlink ${quote(linkPath)} -> ${quote(target)} loops or needs more than ${MAX_SYMLINK_HOPS} hops`,
+        linkPath,
+      );
     }
     if (next.startsWith('/')) escape();
     // The link is replaced by its target, read relative to the link's own folder.

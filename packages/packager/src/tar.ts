@@ -25,7 +25,13 @@ export function tarGz(plan: ArchivePlan): Readable {
   return output;
 }
 
-async function writeItem(pack: tar.Pack, reader: ContentReader, item: ArchiveItem, plan: ArchivePlan, mtime: Date): Promise<void> {
+async function writeItem(
+  pack: tar.Pack,
+  reader: ContentReader,
+  item: ArchiveItem,
+  plan: ArchivePlan,
+  mtime: Date,
+): Promise<void> {
   const header = { name: item.name, mode: item.mode, mtime, uid: 0, gid: 0 };
   if (item.type === 'directory') return entry(pack, { ...header, type: 'directory' });
   if (item.type === 'symlink') return entry(pack, { ...header, type: 'symlink', linkname: linkTarget(item) });

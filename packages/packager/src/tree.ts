@@ -20,7 +20,8 @@ const RECORD_HEAD = /^(\d{6}) (blob|tree|commit) ([0-9a-f]{40}|[0-9a-f]{64}) +(-
 export function parseRecord(record: Buffer): TreeRecord {
   const tab = record.indexOf(0x09);
   const head = RECORD_HEAD.exec(record.subarray(0, Math.max(tab, 0)).toString('latin1'));
-  if (tab < 0 || !head) throw new Error(`unexpected git ls-tree output: ${JSON.stringify(record.toString('latin1').slice(0, 200))}`);
+  if (tab < 0 || !head)
+    throw new Error(`unexpected git ls-tree output: ${JSON.stringify(record.toString('latin1').slice(0, 200))}`);
   const [, mode = '', type = '', oid = '', size = '-'] = head;
   return { mode, type, oid, size: size === '-' ? null : Number(size), path: record.subarray(tab + 1) };
 }
@@ -83,7 +84,11 @@ export class TreeValidator {
     }
     if (kind !== 'directory') {
       if (size > this.limits.maxFileBytes) {
-        throw new SourceRefused('file_too_large', `path ${quote(path)} is ${size} bytes, over the ${this.limits.maxFileBytes} byte limit`, path);
+        throw new SourceRefused(
+          'file_too_large',
+          `path ${quote(path)} is ${size} bytes, over the ${this.limits.maxFileBytes} byte limit`,
+          path,
+        );
       }
       this.totalBytes += size;
       if (this.totalBytes > this.limits.maxTotalBytes) {
@@ -95,7 +100,11 @@ export class TreeValidator {
     }
     // Info files are read whole (validated, rewritten): refused by the size git lists, unread.
     if (kind !== 'directory' && kind !== 'symlink' && infoFormat(path) !== null && size > MAX_INFO_BYTES) {
-      throw new SourceRefused('info_file_too_large', `info file ${quote(path)} is ${size} bytes, over the ${MAX_INFO_BYTES} byte limit`, path);
+      throw new SourceRefused(
+        'info_file_too_large',
+        `info file ${quote(path)} is ${size} bytes, over the ${MAX_INFO_BYTES} byte limit`,
+        path,
+      );
     }
     if (kind === 'symlink' && (size === 0 || size > MAX_SYMLINK_TARGET_BYTES)) {
       throw new SourceRefused('symlink_target_invalid', `symlink ${quote(path)} has a target of ${size} bytes`, path);
@@ -117,7 +126,11 @@ export class TreeValidator {
     sorted.forEach((entry, i) => {
       const parent = entry.path.includes('/') ? entry.path.slice(0, entry.path.lastIndexOf('/')) : null;
       if (sorted[i - 1]?.path === entry.path || (parent !== null && !directories.has(parent))) {
-        throw new SourceRefused('path_conflict', `path ${quote(entry.path)} is listed twice or under a non-directory`, entry.path);
+        throw new SourceRefused(
+          'path_conflict',
+          `path ${quote(entry.path)} is listed twice or under a non-directory`,
+          entry.path,
+        );
       }
     });
     const folded = new Map<string, string>();
@@ -125,7 +138,11 @@ export class TreeValidator {
       const key = foldPath(path);
       const twin = folded.get(key);
       if (twin !== undefined) {
-        throw new SourceRefused('path_case_collision', `paths ${quote(twin)} and ${quote(path)} are the same file on case-insensitive or normalising file systems`, path);
+        throw new SourceRefused(
+          'path_case_collision',
+          `paths ${quote(twin)} and ${quote(path)} are the same file on case-insensitive or normalising file systems`,
+          path,
+        );
       }
       folded.set(key, path);
     }

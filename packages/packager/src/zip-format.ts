@@ -108,7 +108,8 @@ export class ZipDirectory {
   constructor(private readonly time: ZipTime) {}
 
   add(entry: ZipEntry, written: number): void {
-    if (this.entries.length >= 0xffff) throw new Error('zip: more than 65,535 entries needs zip64, which is not written');
+    if (this.entries.length >= 0xffff)
+      throw new Error('zip: more than 65,535 entries needs zip64, which is not written');
     // Kept until the end: a name of its own, not a slice of Buffer's shared 8 KB pool, or each
     // name would keep alive the slab it was cut from (hundreds of MB over 9,000 entries).
     const name = Buffer.alloc(entry.name.length);

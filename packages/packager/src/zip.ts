@@ -17,7 +17,10 @@ const WHOLE_FILE_LIMIT = 4 * 1024 * 1024;
 const AHEAD_ENTRIES = 16;
 const AHEAD_BYTES = 4 * 1024 * 1024;
 
-type Prepared = { item: ArchiveItem; kind: 'directory' } | { item: ArchiveItem; kind: 'whole'; method: 0 | 8; deflated: Deflated } | { item: ArchiveItem; kind: 'stream' };
+type Prepared =
+  | { item: ArchiveItem; kind: 'directory' }
+  | { item: ArchiveItem; kind: 'whole'; method: 0 | 8; deflated: Deflated }
+  | { item: ArchiveItem; kind: 'stream' };
 
 /**
  * Streams `plan` as a zip. Entries are compressed on the thread pool ahead of the output
@@ -57,8 +60,11 @@ async function* zipChunks(plan: ArchivePlan): AsyncGenerator<Buffer> {
   const prepare = async (item: ArchiveItem, streamed: boolean): Promise<Prepared> => {
     if (item.type === 'directory') return { item, kind: 'directory' };
     if (streamed) return { item, kind: 'stream' };
-    if (item.type === 'symlink') return { item, kind: 'whole', method: 0, deflated: stored(Buffer.from(linkTarget(item), 'utf8')) };
-    const read = reads.then(() => (item.info ? renderInfo(reader, item, plan.stamp) : reader.readAll(item.entry!.oid, item.entry!.size)));
+    if (item.type === 'symlink')
+      return { item, kind: 'whole', method: 0, deflated: stored(Buffer.from(linkTarget(item), 'utf8')) };
+    const read = reads.then(() =>
+      item.info ? renderInfo(reader, item, plan.stamp) : reader.readAll(item.entry!.oid, item.entry!.size),
+    );
     reads = read.catch(() => {});
     return { item, kind: 'whole', method: 8, deflated: await deflate(await read) };
   };
@@ -79,7 +85,12 @@ async function* zipChunks(plan: ArchivePlan): AsyncGenerator<Buffer> {
   }
 }
 
-async function* write(prepared: Prepared, reader: ContentReader, directory: ZipDirectory, time: ReturnType<typeof zipTime>): AsyncGenerator<Buffer> {
+async function* write(
+  prepared: Prepared,
+  reader: ContentReader,
+  directory: ZipDirectory,
+  time: ReturnType<typeof zipTime>,
+): AsyncGenerator<Buffer> {
   const { item } = prepared;
   // The directory keeps every name to the end: a pooled Buffer would pin its whole 8 KB slab
   // (with whatever else was cut from it) per entry, hundreds of MB over 9,000 files.
@@ -87,7 +98,16 @@ async function* write(prepared: Prepared, reader: ContentReader, directory: ZipD
   const offset = directory.offset;
   if (prepared.kind === 'stream') {
     const { oid, size } = item.entry!;
-    const entry: ZipEntry = { name, mode: S_IFREG | item.mode, method: 8, crc32: 0, compressedSize: 0, size, streamed: true, offset };
+    const entry: ZipEntry = {
+      name,
+      mode: S_IFREG | item.mode,
+      method: 8,
+      crc32: 0,
+      compressedSize: 0,
+      size,
+      streamed: true,
+      offset,
+    };
     const header = localHeader(entry, time);
     directory.advance(header.length);
     yield header;

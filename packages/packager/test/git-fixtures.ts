@@ -6,7 +6,11 @@ import type { GitOptions, SourceLimits } from '../src/index.ts';
 
 /** Packager-only settings; repositories come from @packhouse/testing (createRepo, makeRawRepo). */
 
-export const LIMITS: SourceLimits = { maxFileBytes: 10 * 1024 * 1024, maxTotalBytes: 100 * 1024 * 1024, maxFiles: 20_000 };
+export const LIMITS: SourceLimits = {
+  maxFileBytes: 10 * 1024 * 1024,
+  maxTotalBytes: 100 * 1024 * 1024,
+  maxFiles: 20_000,
+};
 
 const temps: string[] = [];
 

@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { coreCompatibility, infoFormat, injectInfo, injectInfoIni, injectInfoYml, SourceRefused } from '../src/index.ts';
+import {
+  coreCompatibility,
+  infoFormat,
+  injectInfo,
+  injectInfoIni,
+  injectInfoYml,
+  SourceRefused,
+} from '../src/index.ts';
 
 const stamp = { project: 'foo', version: '8.x-1.2', datestamp: 1764288000 };
 
 describe('injectInfoYml', () => {
   it('comments out packaging keys and appends the block dated from the datestamp', () => {
-    const source = "name: Foo\ntype: module\nversion: VERSION\ncore: 8.x\ncore_version_requirement: ^9 || ^10\nproject: bar\ndatestamp : 1\ndependencies:\n  - drupal:node\n  version: nested\n";
+    const source =
+      'name: Foo\ntype: module\nversion: VERSION\ncore: 8.x\ncore_version_requirement: ^9 || ^10\nproject: bar\ndatestamp : 1\ndependencies:\n  - drupal:node\n  version: nested\n';
     expect(injectInfoYml(source, stamp)).toBe(
-      "name: Foo\ntype: module\n# version: VERSION\n# core: 8.x\ncore_version_requirement: ^9 || ^10\n# project: bar\n# datestamp : 1\ndependencies:\n  - drupal:node\n  version: nested\n" +
+      'name: Foo\ntype: module\n# version: VERSION\n# core: 8.x\ncore_version_requirement: ^9 || ^10\n# project: bar\n# datestamp : 1\ndependencies:\n  - drupal:node\n  version: nested\n' +
         "\n# Information added by Packhouse packaging on 2025-11-28\nversion: '8.x-1.2'\nproject: 'foo'\ndatestamp: 1764288000\n",
     );
   });
@@ -91,7 +99,9 @@ describe('coreCompatibility reads core_version_requirement as YAML', () => {
     const error = catchError(() => read(source));
     expect(error).toBeInstanceOf(SourceRefused);
     expect(error).toMatchObject({ rule: 'core_version_requirement_invalid', path: 'foo.info.yml' });
-    expect(error.message).toBe(`refused: info file \`foo.info.yml\` sets core_version_requirement to ${what} (rule core_version_requirement_invalid)`);
+    expect(error.message).toBe(
+      `refused: info file \`foo.info.yml\` sets core_version_requirement to ${what} (rule core_version_requirement_invalid)`,
+    );
   });
 
   it('cuts a long value in the message', () => {
@@ -108,11 +118,16 @@ describe('coreCompatibility reads core_version_requirement as YAML', () => {
   ])('refuses an info file that is not YAML: %j (%s)', (source) => {
     const error = catchError(() => read(source));
     expect(error).toMatchObject({ rule: 'info_file_not_yaml', path: 'foo.info.yml' });
-    expect(error.message).toMatch(/^refused: info file `foo.info.yml` is not valid YAML: .+ at line \d+, column \d+ \(rule info_file_not_yaml\)$/);
+    expect(error.message).toMatch(
+      /^refused: info file `foo.info.yml` is not valid YAML: .+ at line \d+, column \d+ \(rule info_file_not_yaml\)$/,
+    );
   });
 
   it('refuses aliases that expand without bound', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`),
+    ].join('\n');
     expect(catchError(() => read(`${bomb}\ncore_version_requirement: ^10\n`)).rule).toBe('info_file_not_yaml');
   });
 });

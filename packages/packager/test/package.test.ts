@@ -7,7 +7,15 @@ import { Writable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMIT_TIME, createRepo, readTarGz, readZip, type FileSpec, type TestRepo } from '@packhouse/testing';
-import { archives, checkout, digestingStream, injectInfoYml, type Checkout, type Digests, type Release } from '../src/index.ts';
+import {
+  archives,
+  checkout,
+  digestingStream,
+  injectInfoYml,
+  type Checkout,
+  type Digests,
+  type Release,
+} from '../src/index.ts';
 import { cleanUp, gitOptions, LIMITS, tempDir } from './git-fixtures.ts';
 
 afterAll(cleanUp);
@@ -57,7 +65,11 @@ async function fooRepo(tagName = '8.x-1.2', annotated = false): Promise<TestRepo
   return repo;
 }
 
-function checkoutOf(repo: TestRepo, ref: { tag: string } | { branch: string } = { tag: '8.x-1.2' }, cacheDir?: string): Promise<Checkout> {
+function checkoutOf(
+  repo: TestRepo,
+  ref: { tag: string } | { branch: string } = { tag: '8.x-1.2' },
+  cacheDir?: string,
+): Promise<Checkout> {
   return checkout({ project: 'foo', gitUrl: repo.url, ref, git: gitOptions(cacheDir), limits: LIMITS });
 }
 
@@ -90,7 +102,10 @@ describe('checkout', () => {
     expect(co.commitTime).toBe(TIME);
     expect(co.entries.map((e) => e.path)).toEqual(EXPECTED_NAMES.slice(1).map((n) => n.slice(4).replace(/\/$/, '')));
     expect(co.entries.find((e) => e.path === 'bin/run.sh')).toMatchObject({ kind: 'executable', size: 18 });
-    expect(co.entries.find((e) => e.path === 'docs/readme')).toMatchObject({ kind: 'symlink', linkTarget: '../README.md' });
+    expect(co.entries.find((e) => e.path === 'docs/readme')).toMatchObject({
+      kind: 'symlink',
+      linkTarget: '../README.md',
+    });
     expect(co.entries.find((e) => e.path === 'bin')).toMatchObject({ kind: 'directory', size: 0 });
   });
 
@@ -124,15 +139,25 @@ describe('archives', () => {
     expect(tarItems.map((i) => i.name)).toEqual(EXPECTED_NAMES);
     for (const item of tarItems) {
       expect(item).toMatchObject({ uid: 0, gid: 0, uname: '', gname: '', mtime: TIME });
-      const expected = item.name.endsWith('/') ? ['directory', 0o755] : item.name.endsWith('run.sh') ? ['file', 0o755] : item.name.endsWith('readme') ? ['symlink', 0o777] : ['file', 0o644];
+      const expected = item.name.endsWith('/')
+        ? ['directory', 0o755]
+        : item.name.endsWith('run.sh')
+          ? ['file', 0o755]
+          : item.name.endsWith('readme')
+            ? ['symlink', 0o777]
+            : ['file', 0o644];
       expect([item.type, item.mode], item.name).toEqual(expected);
     }
     const tarFile = (name: string) => tarItems.find((i) => i.name === `foo/${name}`)!;
     expect(tarFile('docs/readme').linkname).toBe('../README.md');
     const stamp = { project: 'foo', version: '8.x-1.2', datestamp: TIME };
     expect(tarFile('foo.info.yml').content.toString()).toBe(injectInfoYml(INFO_YML, stamp));
-    expect(tarFile('foo.info.yml').content.toString()).toContain("# version: VERSION\ncore_version_requirement: '^10 || ^11'\n\n# Information added by Packhouse packaging on 2025-11-28\nversion: '8.x-1.2'\nproject: 'foo'\ndatestamp: ");
-    expect(tarFile('modules/sub/sub.info.yml').content.toString()).toBe(`name: Sub\n\n# Information added by Packhouse packaging on 2025-11-28\nversion: '8.x-1.2'\nproject: 'foo'\ndatestamp: ${TIME}\n`);
+    expect(tarFile('foo.info.yml').content.toString()).toContain(
+      "# version: VERSION\ncore_version_requirement: '^10 || ^11'\n\n# Information added by Packhouse packaging on 2025-11-28\nversion: '8.x-1.2'\nproject: 'foo'\ndatestamp: ",
+    );
+    expect(tarFile('modules/sub/sub.info.yml').content.toString()).toBe(
+      `name: Sub\n\n# Information added by Packhouse packaging on 2025-11-28\nversion: '8.x-1.2'\nproject: 'foo'\ndatestamp: ${TIME}\n`,
+    );
     expect(tarFile('legacy/legacy.info').content.toString()).toBe(
       `name = Legacy\n\n; Information added by Packhouse packaging on 2025-11-28\nversion = "8.x-1.2"\ncore = "8.x"\nproject = "foo"\ndatestamp = "${TIME}"\n`,
     );
@@ -144,7 +169,9 @@ describe('archives', () => {
       const type = { directory: 0o040000, file: 0o100000, symlink: 0o120000 }[fromTar.type as 'file'];
       expect(item.unixMode, item.name).toBe(type | fromTar.mode);
       expect({ date: item.dosDate, time: item.dosTime }, item.name).toEqual(dos(TIME));
-      expect(item.content, item.name).toEqual(fromTar.type === 'symlink' ? Buffer.from(fromTar.linkname!) : fromTar.content);
+      expect(item.content, item.name).toEqual(
+        fromTar.type === 'symlink' ? Buffer.from(fromTar.linkname!) : fromTar.content,
+      );
     }
   });
 
@@ -155,7 +182,10 @@ describe('archives', () => {
     execFileSync('tar', ['-xzf', '-', '-C', fromTar], { input: tarBytes });
     const fromZip = tempDir();
     writeFileSync(join(fromZip, 'foo.zip'), zipBytes);
-    execFileSync('unzip', ['-q', 'foo.zip'], { cwd: fromZip, env: { PATH: process.env.PATH, TZ: 'UTC', LC_ALL: 'C.UTF-8' } });
+    execFileSync('unzip', ['-q', 'foo.zip'], {
+      cwd: fromZip,
+      env: { PATH: process.env.PATH, TZ: 'UTC', LC_ALL: 'C.UTF-8' },
+    });
     for (const dir of [fromTar, fromZip]) {
       expect(lstatSync(join(dir, 'foo/bin/run.sh')).mode & 0o777, dir).toBe(0o755);
       expect(readlinkSync(join(dir, 'foo/docs/readme'))).toBe('../README.md');
@@ -170,12 +200,23 @@ describe('archives', () => {
   it('uses `project-version/` as the top folder for core', async () => {
     const repo = await createRepo({ 'core/core.info.yml': 'name: Core\n', 'index.php': '<?php\n' });
     repo.tag('10.2.1');
-    const co = await checkout({ project: 'drupal', gitUrl: repo.url, ref: { tag: '10.2.1' }, git: gitOptions(), limits: LIMITS });
+    const co = await checkout({
+      project: 'drupal',
+      gitUrl: repo.url,
+      ref: { tag: '10.2.1' },
+      git: gitOptions(),
+      limits: LIMITS,
+    });
     const built = await archives(co, { project: 'drupal', version: '10.2.1', type: 'core' });
     expect(built.baseName).toBe('drupal-10.2.1');
     expect(built.coreCompatibility).toBeNull();
     const items = await readZip(await buffer(built.zip));
-    expect(items.map((i) => i.name)).toEqual(['drupal-10.2.1/', 'drupal-10.2.1/core/', 'drupal-10.2.1/core/core.info.yml', 'drupal-10.2.1/index.php']);
+    expect(items.map((i) => i.name)).toEqual([
+      'drupal-10.2.1/',
+      'drupal-10.2.1/core/',
+      'drupal-10.2.1/core/core.info.yml',
+      'drupal-10.2.1/index.php',
+    ]);
     await buffer(built.tarGz);
   });
 
@@ -217,7 +258,13 @@ describe('archives', () => {
     const big = randomBytes(4 * 1024 * 1024);
     const repo = await createRepo({ 'a.bin': big, 'b.bin': big });
     repo.tag('1.0.0');
-    const co = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: '1.0.0' }, git: gitOptions(), limits: LIMITS });
+    const co = await checkout({
+      project: 'foo',
+      gitUrl: repo.url,
+      ref: { tag: '1.0.0' },
+      git: gitOptions(),
+      limits: LIMITS,
+    });
     const built = await archives(co, { project: 'foo', version: '1.0.0', type: 'module' });
     for (const stream of [built.tarGz, built.zip]) {
       await new Promise<void>((resolve) => stream.once('data', () => resolve()));
@@ -240,7 +287,8 @@ describe('digestingStream', () => {
       md5: '900150983cd24fb0d6963f7d28e17f72',
       sha1: 'a9993e364706816aba3e25717850c26c9cd0d89d',
       sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
-      sha512: 'ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f',
+      sha512:
+        'ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f',
     });
   });
 

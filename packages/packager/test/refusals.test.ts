@@ -8,7 +8,10 @@ afterAll(cleanUp);
 
 const TAG = '8.x-1.0';
 
-async function refusal(repo: TestRepo, opts: { limits?: SourceLimits; tag?: string; allowedSources?: string[]; url?: string } = {}): Promise<SourceRefused> {
+async function refusal(
+  repo: TestRepo,
+  opts: { limits?: SourceLimits; tag?: string; allowedSources?: string[]; url?: string } = {},
+): Promise<SourceRefused> {
   const error = await checkout({
     project: 'foo',
     gitUrl: opts.url ?? repo.url,
@@ -31,7 +34,7 @@ async function filesRepo(files: Record<string, FileSpec>): Promise<TestRepo> {
 
 describe('checkout refuses hostile trees', () => {
   it('symlink_escape: absolute target', async () => {
-    const e = await refusal(await filesRepo({ 'a.txt': 'a', 'link': { symlink: '/etc/passwd' } }));
+    const e = await refusal(await filesRepo({ 'a.txt': 'a', link: { symlink: '/etc/passwd' } }));
     expect(e.rule).toBe('symlink_escape');
     expect(e.path).toBe('link');
     expect(e.message).toBe('refused: symlink `link` -> `/etc/passwd` points outside the tree (rule symlink_escape)');
@@ -44,17 +47,21 @@ describe('checkout refuses hostile trees', () => {
 
   it('symlink_escape: through another symlink', async () => {
     // `dir/up` resolves to the root, which is fine; `out` then climbs one level above it.
-    const e = await refusal(await filesRepo({ 'dir/a.txt': 'a', 'dir/up': { symlink: '..' }, 'out': { symlink: 'dir/up/..' } }));
+    const e = await refusal(
+      await filesRepo({ 'dir/a.txt': 'a', 'dir/up': { symlink: '..' }, out: { symlink: 'dir/up/..' } }),
+    );
     expect([e.rule, e.path]).toEqual(['symlink_escape', 'out']);
   });
 
   it('symlink_loop', async () => {
-    const e = await refusal(await filesRepo({ 'a': { symlink: 'b' }, 'b': { symlink: 'a' } }));
+    const e = await refusal(await filesRepo({ a: { symlink: 'b' }, b: { symlink: 'a' } }));
     expect(e.rule).toBe('symlink_loop');
   });
 
   it('symlink_target_invalid: target over 4096 bytes', async () => {
-    const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: 'link', mode: '120000', content: 'x/'.repeat(2100) }]));
+    const repo = await makeRawRepo((r) =>
+      rawTreeWith(r, [{ name: 'link', mode: '120000', content: 'x/'.repeat(2100) }]),
+    );
     expect((await refusal(repo)).rule).toBe('symlink_target_invalid');
   });
 
@@ -80,7 +87,9 @@ describe('checkout refuses hostile trees', () => {
   });
 
   it('path_not_utf8', async () => {
-    const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: Buffer.from([0x66, 0xff, 0x2e, 0x74]), content: 'x' }]));
+    const repo = await makeRawRepo((r) =>
+      rawTreeWith(r, [{ name: Buffer.from([0x66, 0xff, 0x2e, 0x74]), content: 'x' }]),
+    );
     expect((await refusal(repo)).rule).toBe('path_not_utf8');
   });
 
@@ -90,25 +99,39 @@ describe('checkout refuses hostile trees', () => {
   });
 
   it('path_conflict: the same name twice', async () => {
-    const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: 'a', content: 'x' }, { name: 'a', content: 'y' }]));
+    const repo = await makeRawRepo((r) =>
+      rawTreeWith(r, [
+        { name: 'a', content: 'x' },
+        { name: 'a', content: 'y' },
+      ]),
+    );
     const e = await refusal(repo);
     expect(e.rule).toBe('git_objects_invalid');
     expect(e.message).toContain('(duplicateEntries)');
   });
 
   it('submodule: a gitlink', async () => {
-    const repo = await makeRawRepo((r) => rawTreeWith(r, [{ name: 'a.txt', content: 'a' }, { name: 'lib', mode: '160000', oid: '1'.repeat(40) }]));
+    const repo = await makeRawRepo((r) =>
+      rawTreeWith(r, [
+        { name: 'a.txt', content: 'a' },
+        { name: 'lib', mode: '160000', oid: '1'.repeat(40) },
+      ]),
+    );
     const e = await refusal(repo);
     expect([e.rule, e.path]).toEqual(['submodule', 'lib']);
   });
 
   it('file_too_large, from the listed size', async () => {
-    const e = await refusal(await filesRepo({ 'small.txt': 'tiny', 'big.txt': 'x'.repeat(11) }), { limits: { ...LIMITS, maxFileBytes: 10 } });
+    const e = await refusal(await filesRepo({ 'small.txt': 'tiny', 'big.txt': 'x'.repeat(11) }), {
+      limits: { ...LIMITS, maxFileBytes: 10 },
+    });
     expect([e.rule, e.path]).toEqual(['file_too_large', 'big.txt']);
   });
 
   it('tree_too_large', async () => {
-    const e = await refusal(await filesRepo({ 'a.txt': 'x'.repeat(10), 'b.txt': 'x'.repeat(10) }), { limits: { ...LIMITS, maxTotalBytes: 15 } });
+    const e = await refusal(await filesRepo({ 'a.txt': 'x'.repeat(10), 'b.txt': 'x'.repeat(10) }), {
+      limits: { ...LIMITS, maxTotalBytes: 15 },
+    });
     expect(e.rule).toBe('tree_too_large');
   });
 
@@ -136,7 +159,13 @@ describe('checkout refuses hostile trees', () => {
 describe('archives refuses a main info file that Drupal would refuse', () => {
   async function archiveRefusal(files: Record<string, FileSpec>): Promise<SourceRefused> {
     const repo = await filesRepo(files);
-    const co = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: TAG }, git: gitOptions(), limits: LIMITS });
+    const co = await checkout({
+      project: 'foo',
+      gitUrl: repo.url,
+      ref: { tag: TAG },
+      git: gitOptions(),
+      limits: LIMITS,
+    });
     const error = await archives(co, { project: 'foo', version: TAG, type: 'module' }).then(
       () => undefined,
       (e: unknown) => e,
@@ -168,7 +197,13 @@ describe('archives refuses a main info file that Drupal would refuse', () => {
       'foo.info.yml': 'name: Foo\ncore_version_requirement: >-\n  ^10.3 ||\n  ^11\n',
       'modules/sub/sub.info.yml': 'name: Sub\ncore_version_requirement: banana\n',
     });
-    const co = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: TAG }, git: gitOptions(), limits: LIMITS });
+    const co = await checkout({
+      project: 'foo',
+      gitUrl: repo.url,
+      ref: { tag: TAG },
+      git: gitOptions(),
+      limits: LIMITS,
+    });
     const built = await archives(co, { project: 'foo', version: TAG, type: 'module' });
     built.tarGz.destroy();
     built.zip.destroy();
@@ -205,10 +240,13 @@ describe('checkout refuses bad refs', () => {
     expect(e.message).toContain('points at a tree');
   });
 
-  it.each(['-x', '--upload-pack=touch', 'a..b', 'a b', 'x:y', 'v1^{}', 'refs.lock'])('ref_invalid: %j', async (name) => {
-    const e = await refusal(await filesRepo({ 'a.txt': 'a' }), { tag: name });
-    expect(e.rule).toBe('ref_invalid');
-  });
+  it.each(['-x', '--upload-pack=touch', 'a..b', 'a b', 'x:y', 'v1^{}', 'refs.lock'])(
+    'ref_invalid: %j',
+    async (name) => {
+      const e = await refusal(await filesRepo({ 'a.txt': 'a' }), { tag: name });
+      expect(e.rule).toBe('ref_invalid');
+    },
+  );
 });
 
 describe('checkout refuses git URLs outside the allowlist', () => {
@@ -238,10 +276,18 @@ describe('git URLs are compared as parsed parts, not as string prefixes', () => 
   const repo = () => filesRepo({ 'a.txt': 'a' });
 
   it.each([
-    ['a longer host that starts with the allowed one', 'https://gitlab.example.org.evil.tld/x.git', ['https://gitlab.example.org']],
+    [
+      'a longer host that starts with the allowed one',
+      'https://gitlab.example.org.evil.tld/x.git',
+      ['https://gitlab.example.org'],
+    ],
     ['the allowed host as user info', 'https://gitlab.example.org@evil.tld/x.git', ['https://gitlab.example.org']],
     ['another port', 'https://gitlab.example.org:8443/group/x.git', ['https://gitlab.example.org/group/']],
-    ['a path that only starts like the allowed one', 'https://gitlab.example.org/groupevil/x.git', ['https://gitlab.example.org/group']],
+    [
+      'a path that only starts like the allowed one',
+      'https://gitlab.example.org/groupevil/x.git',
+      ['https://gitlab.example.org/group'],
+    ],
     ['an encoded slash', 'https://gitlab.example.org/group%2f..%2fother/x.git', ['https://gitlab.example.org/group/']],
     ['an encoded backslash', 'https://gitlab.example.org/group/a%5Cb.git', ['https://gitlab.example.org/group/']],
     ['an encoded dot', 'https://gitlab.example.org/group/%2E%2E/x.git', ['https://gitlab.example.org/group/']],
@@ -270,10 +316,18 @@ describe('git URLs are compared as parsed parts, not as string prefixes', () => 
 
 describe('git fetch failures: permanent ones refuse at once, transient ones stay plain errors', () => {
   it('a missing repository is permanent, its git output kept apart from the public message', async () => {
-    const error = await checkout({ project: 'foo', gitUrl: 'file:///nonexistent/repo.git', ref: { tag: TAG }, git: gitOptions(), limits: LIMITS }).catch((e: unknown) => e);
+    const error = await checkout({
+      project: 'foo',
+      gitUrl: 'file:///nonexistent/repo.git',
+      ref: { tag: TAG },
+      git: gitOptions(),
+      limits: LIMITS,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitFetchRefused);
     expect((error as GitFetchRefused).message).toBe('git_fetch_failed: repository not found');
-    expect((error as GitFetchRefused).detail).toContain("'/nonexistent/repo.git' does not appear to be a git repository");
+    expect((error as GitFetchRefused).detail).toContain(
+      "'/nonexistent/repo.git' does not appear to be a git repository",
+    );
   });
 
   it('a host that refuses connections is transient', async () => {
@@ -282,7 +336,13 @@ describe('git fetch failures: permanent ones refuse at once, transient ones stay
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as net.AddressInfo;
     await new Promise((resolve) => server.close(resolve));
-    const error = await checkout({ project: 'foo', gitUrl: `https://127.0.0.1:${port}/x.git`, ref: { tag: TAG }, git: { ...gitOptions(undefined, ['https://']), allowLoopback: true }, limits: LIMITS }).catch((e: unknown) => e);
+    const error = await checkout({
+      project: 'foo',
+      gitUrl: `https://127.0.0.1:${port}/x.git`,
+      ref: { tag: TAG },
+      git: { ...gitOptions(undefined, ['https://']), allowLoopback: true },
+      limits: LIMITS,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitFetchFailed);
     expect((error as GitFetchFailed).message).toBe('git_fetch_failed: could not connect');
     expect((error as GitFetchFailed).detail).toMatch(/Failed to connect to 127\.0\.0\.1 port \d+/);
@@ -292,9 +352,13 @@ describe('git fetch failures: permanent ones refuse at once, transient ones stay
 describe('transient failures are plain errors', () => {
   it('a timeout', async () => {
     const repo = await filesRepo({ 'a.txt': 'a' });
-    const error = await checkout({ project: 'foo', gitUrl: repo.url, ref: { tag: TAG }, git: { ...gitOptions(), timeoutMs: 1 }, limits: LIMITS }).catch(
-      (e: unknown) => e,
-    );
+    const error = await checkout({
+      project: 'foo',
+      gitUrl: repo.url,
+      ref: { tag: TAG },
+      git: { ...gitOptions(), timeoutMs: 1 },
+      limits: LIMITS,
+    }).catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(SourceRefused);
     expect(String(error)).toMatch(/timed out after 1 ms/);
   });

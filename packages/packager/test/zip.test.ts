@@ -14,9 +14,20 @@ describe('zip writer', () => {
   it('streams files too large to deflate whole, with a data descriptor, next to whole ones', async () => {
     // 3 MiB incompressible + 5 MiB of one byte: above the whole-file limit, so streamed.
     const big = Buffer.concat([randomBytes(3 * 1024 * 1024), Buffer.alloc(5 * 1024 * 1024, 'a')]);
-    const repo = await createRepo({ 'big.bin': big, 'x.info.yml': 'name: X\ntype: module\n', 'small.txt': 'hello\n', link: { symlink: 'small.txt' } });
+    const repo = await createRepo({
+      'big.bin': big,
+      'x.info.yml': 'name: X\ntype: module\n',
+      'small.txt': 'hello\n',
+      link: { symlink: 'small.txt' },
+    });
     repo.tag('1.0.0');
-    const source = await checkout({ project: 'x', gitUrl: repo.url, ref: { tag: '1.0.0' }, git: gitOptions(), limits: { ...LIMITS, maxFileBytes: 16 * 1024 * 1024 } });
+    const source = await checkout({
+      project: 'x',
+      gitUrl: repo.url,
+      ref: { tag: '1.0.0' },
+      git: gitOptions(),
+      limits: { ...LIMITS, maxFileBytes: 16 * 1024 * 1024 },
+    });
     const built = await archives(source, { project: 'x', version: '1.0.0', type: 'module' });
     built.tarGz.destroy();
     const entries = await readZip(await buffer(built.zip));

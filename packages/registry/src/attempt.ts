@@ -109,9 +109,13 @@ export async function runAttempt<Claimed, Source, Archives extends Built>(
       throw new BuildRefused(error.message, { cause: error });
     }
     const failure = transientFailure(error);
-    if (lastAttempt) await type.fail(scoped, claimed, { message: `Packaging failed: ${failure.message}`, detail: failure.detail });
+    if (lastAttempt)
+      await type.fail(scoped, claimed, { message: `Packaging failed: ${failure.message}`, detail: failure.detail });
     // Best effort: the retry happens whether or not it could be recorded (Postgres may be the failure).
-    else await type.retrying(scoped, claimed, { ...failure, nextAttemptAt: new Date(Date.now() + retryInMs) }).catch(() => {});
+    else
+      await type
+        .retrying(scoped, claimed, { ...failure, nextAttemptAt: new Date(Date.now() + retryInMs) })
+        .catch(() => {});
     throw error;
   } finally {
     if (!published) await removeObjects(registry, written);

@@ -52,11 +52,16 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
     return true;
   },
   fail: ({ db }, { release }, { message, detail }) => releases.markFailed(db, release.id, message, undefined, detail),
-  retrying: ({ db }, { release }, { message, detail, nextAttemptAt }) => releases.markRetrying(db, release.id, { lastError: message, detail, nextAttemptAt }),
+  retrying: ({ db }, { release }, { message, detail, nextAttemptAt }) =>
+    releases.markRetrying(db, release.id, { lastError: message, detail, nextAttemptAt }),
 };
 
 /** Packages one tagged release (see `attempt.ts` for the lifecycle and its guarantees). */
-export async function buildRelease(registry: Registry, releaseId: string, options?: AttemptOptions): Promise<BuildOutcome> {
+export async function buildRelease(
+  registry: Registry,
+  releaseId: string,
+  options?: AttemptOptions,
+): Promise<BuildOutcome> {
   const outcome = await runAttempt(registry, taggedRelease, releaseId, options);
   if (outcome === 'published') await enqueueDistributionBuild(registry, releaseId);
   return outcome;

@@ -17,7 +17,11 @@ export interface Connected {
  * Opens the infrastructure a service needs. With no S3_ENDPOINT, an S3-compatible server
  * is started in this process over S3_DATA_DIR; processes sharing that folder share the data.
  */
-export async function connectRegistry(config: Readonly<Config>, log: Logger, role: 'api' | 'worker'): Promise<Connected> {
+export async function connectRegistry(
+  config: Readonly<Config>,
+  log: Logger,
+  role: 'api' | 'worker',
+): Promise<Connected> {
   let embedded: EmbeddedS3 | undefined;
   let endpoint = config.s3.endpoint;
   if (endpoint === undefined) {

@@ -82,7 +82,8 @@ const devSnapshot: JobType<ClaimedBuild, Checkout> = {
     await builds.finishBuild(db, build.id, { status: 'failed', error: message, errorDetail: detail });
     await releases.markDevFailed(db, release.id, message, detail);
   },
-  retrying: ({ db }, { build }, { message, detail, nextAttemptAt }) => builds.markBuildRetrying(db, build.id, { lastError: message, detail, nextAttemptAt }),
+  retrying: ({ db }, { build }, { message, detail, nextAttemptAt }) =>
+    builds.markBuildRetrying(db, build.id, { lastError: message, detail, nextAttemptAt }),
 };
 
 /** Packages one dev snapshot build (see `attempt.ts` for the lifecycle and its guarantees). */

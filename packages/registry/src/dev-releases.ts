@@ -15,13 +15,19 @@ export type DevBuildRequest =
   | { outcome: 'unchanged'; commit: string };
 
 /** Registers a release branch (`8.x-1.x`, `2.0.x`) as the `-dev` release and packages its head. */
-export async function registerBranch(registry: Registry, actor: Actor, projectName: string, branch: string): Promise<ReleaseView> {
+export async function registerBranch(
+  registry: Registry,
+  actor: Actor,
+  projectName: string,
+  branch: string,
+): Promise<ReleaseView> {
   const project = await requireAccess(registry, actor, projectName, 'release');
   let version: string;
   try {
     version = parseDevBranch(branch).version;
   } catch (error) {
-    if (error instanceof InvalidVersion) throw invalid(`Branch "${branch}" is not a Drupal release branch: ${error.message}`);
+    if (error instanceof InvalidVersion)
+      throw invalid(`Branch "${branch}" is not a Drupal release branch: ${error.message}`);
     throw error;
   }
   const composerVersion = await claimComposerVersion(registry.db, project, version);
@@ -33,13 +39,22 @@ export async function registerBranch(registry: Registry, actor: Actor, projectNa
   return getRelease(registry, projectName, version);
 }
 
-export async function findDevRelease(registry: Registry, project: ProjectRow, branch: string): Promise<ReleaseRow | undefined> {
+export async function findDevRelease(
+  registry: Registry,
+  project: ProjectRow,
+  branch: string,
+): Promise<ReleaseRow | undefined> {
   const release = await releases.findRelease(registry.db, project.id, `${branch}-dev`);
   return release?.kind === 'dev' && release.tag === branch ? release : undefined;
 }
 
 /** `POST .../branches/{branch}/build`: package the branch head if it moved. */
-export async function buildBranch(registry: Registry, actor: Actor, projectName: string, branch: string): Promise<DevBuildRequest> {
+export async function buildBranch(
+  registry: Registry,
+  actor: Actor,
+  projectName: string,
+  branch: string,
+): Promise<DevBuildRequest> {
   const project = await requireAccess(registry, actor, projectName, 'release');
   const release = await findDevRelease(registry, project, branch);
   if (!release) throw notFound(`${projectName} has no registered branch "${branch}".`);
@@ -65,9 +80,16 @@ export async function requestDevBuild(
     return requestDevBuild(registry, project, release, head);
   }
   // A project awaiting approval keeps its build queued in Postgres until it is approved.
-  if (isApproved(project)) await registry.queue.enqueueDevBuild(build.id).catch((error: Error) => {
-    registry.log.warn({ build: { id: build.id }, err: error }, 'Could not enqueue the dev build; the reconciler will.');
-  });
-  registry.log.info({ build: { id: build.id }, project: { name: project.name }, version: release.version }, 'Dev build queued.');
+  if (isApproved(project))
+    await registry.queue.enqueueDevBuild(build.id).catch((error: Error) => {
+      registry.log.warn(
+        { build: { id: build.id }, err: error },
+        'Could not enqueue the dev build; the reconciler will.',
+      );
+    });
+  registry.log.info(
+    { build: { id: build.id }, project: { name: project.name }, version: release.version },
+    'Dev build queued.',
+  );
   return { outcome: 'queued', buildId: build.id };
 }

@@ -11,7 +11,9 @@ export async function unreachable(registry: Registry, timeoutMs = 2_000): Promis
     s3: () => registry.storage.ping(),
   };
   const results = await Promise.all(
-    Object.entries(checks).map(async ([name, check]) => ((await withTimeout(check(), timeoutMs)) ? null : (name as Dependency))),
+    Object.entries(checks).map(async ([name, check]) =>
+      (await withTimeout(check(), timeoutMs)) ? null : (name as Dependency),
+    ),
   );
   return results.filter((name): name is Dependency => name !== null);
 }
@@ -20,7 +22,13 @@ async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boole
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   try {
-    return await Promise.race([promise.then(() => true, () => false), timeout]);
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

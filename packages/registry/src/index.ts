@@ -1,12 +1,43 @@
 export type { Actor, Registry } from './context.ts';
 export { DomainError, rateLimited, unauthorized } from './errors.ts';
-export { authenticate, createUser, ensureAdmin, newToken, setUserDisabled, ADMIN_NAME, type UserView } from './users.ts';
-export { addMaintainer, createProject, getProject, MACHINE_NAME, removeMaintainer, type MaintainersView } from './projects.ts';
-export { can, canManage, canOwn, canRelease, requireAccess, requireAdmin, roleOf, type ProjectAction } from './permissions.ts';
+export {
+  authenticate,
+  createUser,
+  ensureAdmin,
+  newToken,
+  setUserDisabled,
+  ADMIN_NAME,
+  type UserView,
+} from './users.ts';
+export {
+  addMaintainer,
+  createProject,
+  getProject,
+  MACHINE_NAME,
+  removeMaintainer,
+  type MaintainersView,
+} from './projects.ts';
+export {
+  can,
+  canManage,
+  canOwn,
+  canRelease,
+  requireAccess,
+  requireAdmin,
+  roleOf,
+  type ProjectAction,
+} from './permissions.ts';
 export { createToken, listTokens, revokeToken, TOKEN_SCOPES, type NewToken, type TokenView } from './tokens.ts';
 export { getReservedNames, setReservedNames, transferProject } from './admin.ts';
 export { approveProject, listAwaitingApproval, type AwaitingProject } from './approval.ts';
-export { getRelease, getReleaseFailure, requestRelease, retryRelease, RELEASE_TYPES, type ReleaseType } from './releases.ts';
+export {
+  getRelease,
+  getReleaseFailure,
+  requestRelease,
+  retryRelease,
+  RELEASE_TYPES,
+  type ReleaseType,
+} from './releases.ts';
 export { buildBranch, registerBranch, type DevBuildRequest } from './dev-releases.ts';
 export { buildDevSnapshot } from './dev-build.ts';
 export { buildRelease, BuildRefused } from './build.ts';
@@ -36,7 +67,15 @@ export {
   type ProjectSupportView,
   type ReleaseSupportView,
 } from './support.ts';
-export { authenticateDelivery, githubSignature, gitlabToken, receivePush, type Authenticator, type HookOutcome, type PushEvent } from './webhooks.ts';
+export {
+  authenticateDelivery,
+  githubSignature,
+  gitlabToken,
+  receivePush,
+  type Authenticator,
+  type HookOutcome,
+  type PushEvent,
+} from './webhooks.ts';
 export { rotateWebhookSecret } from './projects.ts';
 export { getAllowlist, getAllowlistAsAdmin, setAllowlist, type AllowlistView } from './distribution/allowlist.ts';
 export { listUsedBy, type UsedByView } from './distribution/used-by.ts';
@@ -85,10 +124,25 @@ export {
   type OfferingVisits,
 } from './offerings.ts';
 export { recordProjectChange, recordReleaseChange, type ProjectChangeType, type ReleaseChangeType } from './changes.ts';
-export { listKeys, readChanges, readSnapshot, SIGNED_METADATA_TTL_MS, type ChangeEvent, type ChangesPage, type Snapshot } from './change-feed.ts';
+export {
+  listKeys,
+  readChanges,
+  readSnapshot,
+  SIGNED_METADATA_TTL_MS,
+  type ChangeEvent,
+  type ChangesPage,
+  type Snapshot,
+} from './change-feed.ts';
 export { loadSigning, type Signing } from './signing.ts';
 export { allReleasesAtom, projectReleasesAtom } from './atom-feeds.ts';
-export { composerCacheKey, composerPackage, composerRoot, composerRepositoryUrl, parseP2Name, COMPOSER_JSON } from './composer.ts';
+export {
+  composerCacheKey,
+  composerPackage,
+  composerRoot,
+  composerRepositoryUrl,
+  parseP2Name,
+  COMPOSER_JSON,
+} from './composer.ts';
 export {
   composerAdvisories,
   getAdvisory,
@@ -100,4 +154,9 @@ export {
   type AdvisoryInput,
   type AdvisoryView,
 } from './advisories.ts';
-export { getComposerInstalls, recordComposerInstalls, type ComposerInstall, type InstallsWeek } from './usage/composer-installs.ts';
+export {
+  getComposerInstalls,
+  recordComposerInstalls,
+  type ComposerInstall,
+  type InstallsWeek,
+} from './usage/composer-installs.ts';

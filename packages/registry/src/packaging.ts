@@ -1,7 +1,14 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArchiveType, ProjectRow } from '@packhouse/db';
-import { archives, checkout, digestingStream, type Checkout, type ComposerMetadata, type Digests } from '@packhouse/packager';
+import {
+  archives,
+  checkout,
+  digestingStream,
+  type Checkout,
+  type ComposerMetadata,
+  type Digests,
+} from '@packhouse/packager';
 import { keys } from '@packhouse/storage';
 import type { Registry } from './context.ts';
 
@@ -42,7 +49,11 @@ export async function fetchSource(
 }
 
 /** The metadata (`core_version_requirement`, Composer's) the archives of `source` would carry, without building them. */
-export async function metadataOf(project: ProjectRow, source: Checkout, version: string): Promise<Omit<Packaged, 'stored'>> {
+export async function metadataOf(
+  project: ProjectRow,
+  source: Checkout,
+  version: string,
+): Promise<Omit<Packaged, 'stored'>> {
   const built = await archives(source, { project: project.name, version, type: project.type });
   built.tarGz.destroy();
   built.zip.destroy();
@@ -105,6 +116,12 @@ export function removeObjects(registry: Registry, written: string[]): Promise<un
 }
 
 export function fileRows(releaseId: string, stored: StoredArchive[], buildId: string | null = null) {
-  return stored.map(({ name, archiveType, key, digests }) => ({ releaseId, buildId, name, archiveType, storageKey: key, ...digests }));
+  return stored.map(({ name, archiveType, key, digests }) => ({
+    releaseId,
+    buildId,
+    name,
+    archiveType,
+    storageKey: key,
+    ...digests,
+  }));
 }
-

@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { files, projects, releases, reservedNames, snapshot, usage, users, type MaintainerRole, type ProjectRow } from '@packhouse/db';
+import {
+  files,
+  projects,
+  releases,
+  reservedNames,
+  snapshot,
+  usage,
+  users,
+  type MaintainerRole,
+  type ProjectRow,
+} from '@packhouse/db';
 import { checkGitUrl, pinGitHost, SourceRefused, type ProjectType } from '@packhouse/packager';
 import { recordProjectChange } from './changes.ts';
 import type { Actor, Registry } from './context.ts';
@@ -35,8 +45,10 @@ export async function createProject(
   actor: Actor,
   input: NewProject,
 ): Promise<ProjectView & { webhookSecret: string }> {
-  if (!actor.isAdmin && !actor.scopes.includes('manage')) throw forbidden('Creating a project needs a token with the manage scope.');
-  if (input.type === 'core' && !actor.isAdmin) throw forbidden('Only an administrator can create a project of type core.');
+  if (!actor.isAdmin && !actor.scopes.includes('manage'))
+    throw forbidden('Creating a project needs a token with the manage scope.');
+  if (input.type === 'core' && !actor.isAdmin)
+    throw forbidden('Only an administrator can create a project of type core.');
   if (!actor.isAdmin && (await reservedNames.isReserved(registry.db, input.name))) {
     throw forbidden(`"${input.name}" is a reserved name; only an administrator can create a project with it.`);
   }
@@ -60,8 +72,18 @@ export async function createProject(
     return project;
   });
   if (!created) throw conflict(`A project named "${input.name}" already exists.`);
-  registry.log.info({ project: { name: created.name }, user: { name: actor.name }, approved: approvedAt !== null }, 'Project created.');
-  return { ...baseView(created), maintainers: [actor.name], owners: [actor.name], releases: [], usage: null, webhookSecret };
+  registry.log.info(
+    { project: { name: created.name }, user: { name: actor.name }, approved: approvedAt !== null },
+    'Project created.',
+  );
+  return {
+    ...baseView(created),
+    maintainers: [actor.name],
+    owners: [actor.name],
+    releases: [],
+    usage: null,
+    webhookSecret,
+  };
 }
 
 export async function getProject(registry: Registry, name: string): Promise<ProjectView> {
@@ -70,19 +92,28 @@ export async function getProject(registry: Registry, name: string): Promise<Proj
     const maintainers = await projects.listMaintainerNames(tx, project.id);
     const owners = await projects.listOwnerNames(tx, project.id);
     const rows = await releases.listReleases(tx, project.id);
-    const fileRows = await files.listFiles(tx, rows.map((row) => row.id));
+    const fileRows = await files.listFiles(
+      tx,
+      rows.map((row) => row.id),
+    );
     const latestWeek = await usage.latestWeekUsage(tx, project.id);
     return {
       ...baseView(project),
       maintainers,
       owners,
-      releases: rows.map((row) => withApproval(project, releaseView(registry.config.publicUrl, project.name, row, fileRows))),
+      releases: rows.map((row) =>
+        withApproval(project, releaseView(registry.config.publicUrl, project.name, row, fileRows)),
+      ),
       usage: latestWeek ? { week: isoWeekLabel(latestWeek.week), sites: latestWeek.sites } : null,
     };
   });
 }
 
-export async function rotateWebhookSecret(registry: Registry, actor: Actor, name: string): Promise<{ webhookSecret: string }> {
+export async function rotateWebhookSecret(
+  registry: Registry,
+  actor: Actor,
+  name: string,
+): Promise<{ webhookSecret: string }> {
   const project = await requireAccess(registry, actor, name, 'manage');
   const webhookSecret = newWebhookSecret();
   await projects.setWebhookSecret(registry.db, project.id, webhookSecret);
@@ -115,12 +146,20 @@ export async function addMaintainer(
     await projects.addMaintainer(tx, project.id, user.id, role);
     await recordProjectChange(registry, tx, project);
   });
-  registry.log.info({ project: { name }, user: { name: userName }, role, by: { name: actor.name } }, 'Maintainer added.');
+  registry.log.info(
+    { project: { name }, user: { name: userName }, role, by: { name: actor.name } },
+    'Maintainer added.',
+  );
   return maintainersView(registry, project.id);
 }
 
 /** Owners remove maintainers; any maintainer may remove themself. The last owner stays. */
-export async function removeMaintainer(registry: Registry, actor: Actor, name: string, userName: string): Promise<MaintainersView> {
+export async function removeMaintainer(
+  registry: Registry,
+  actor: Actor,
+  name: string,
+  userName: string,
+): Promise<MaintainersView> {
   const project = await requireAccess(registry, actor, name, userName === actor.name ? 'manage' : 'own');
   const user = await users.findUserByName(registry.db, userName);
   if (!user) throw notFound(`No user named "${userName}".`);
@@ -154,5 +193,13 @@ export async function requireProject(registry: Registry, name: string): Promise<
 
 function baseView(project: ProjectRow): Omit<ProjectView, 'maintainers' | 'owners' | 'releases' | 'usage'> {
   const { name, title, type, gitUrl, status } = project;
-  return { name, title, type, gitUrl, status, approved: project.approvedAt !== null, createdAt: project.createdAt.toISOString() };
+  return {
+    name,
+    title,
+    type,
+    gitUrl,
+    status,
+    approved: project.approvedAt !== null,
+    createdAt: project.createdAt.toISOString(),
+  };
 }

@@ -52,7 +52,12 @@ export async function createTaggedRelease(
 }
 
 /** A failed tagged release goes back in the queue; a published one never changes. */
-export async function retryRelease(registry: Registry, actor: Actor, projectName: string, version: string): Promise<ReleaseView> {
+export async function retryRelease(
+  registry: Registry,
+  actor: Actor,
+  projectName: string,
+  version: string,
+): Promise<ReleaseView> {
   const project = await requireAccess(registry, actor, projectName, 'release');
   const current = await releases.findRelease(registry.db, project.id, version);
   if (!current) throw notFound(`${projectName} has no release ${version}.`);
@@ -69,12 +74,20 @@ export async function retryRelease(registry: Registry, actor: Actor, projectName
 async function enqueue(registry: Registry, project: ProjectRow, release: ReleaseRow): Promise<void> {
   if (!isApproved(project)) return;
   await registry.queue.enqueue(release.id).catch((error: Error) => {
-    registry.log.warn({ release: { id: release.id }, err: error }, 'Could not enqueue the release; the reconciler will.');
+    registry.log.warn(
+      { release: { id: release.id }, err: error },
+      'Could not enqueue the release; the reconciler will.',
+    );
   });
 }
 
 /** The full account of a release's failures, git's output included: maintainers only. */
-export async function getReleaseFailure(registry: Registry, actor: Actor, projectName: string, version: string): Promise<ReleaseFailureView> {
+export async function getReleaseFailure(
+  registry: Registry,
+  actor: Actor,
+  projectName: string,
+  version: string,
+): Promise<ReleaseFailureView> {
   const project = await requireAccess(registry, actor, projectName, 'release');
   const release = await releases.findRelease(registry.db, project.id, version);
   if (!release) throw notFound(`${projectName} has no release ${version}.`);
@@ -83,7 +96,12 @@ export async function getReleaseFailure(registry: Registry, actor: Actor, projec
     error: release.error,
     lastError: release.lastError,
     detail: release.errorDetail,
-    builds: history.map((build) => ({ id: build.id, error: build.error, lastError: build.lastError, detail: build.errorDetail })),
+    builds: history.map((build) => ({
+      id: build.id,
+      error: build.error,
+      lastError: build.lastError,
+      detail: build.errorDetail,
+    })),
   };
 }
 
@@ -95,7 +113,10 @@ export async function getRelease(registry: Registry, projectName: string, versio
     const rows = await files.listFiles(tx, [release.id]);
     const history = release.kind === 'dev' ? await builds.listBuilds(tx, release.id) : undefined;
     const distribution = project.type === 'distribution' ? await distributionView(tx, release) : undefined;
-    const view = withApproval(project, releaseView(registry.config.publicUrl, projectName, release, rows, history, distribution));
+    const view = withApproval(
+      project,
+      releaseView(registry.config.publicUrl, projectName, release, rows, history, distribution),
+    );
     // Published before the change feed existed (no statement stored yet): signed as it stands.
     if (view.status === 'published' && view.signature === null) {
       await registry.signing.ready();

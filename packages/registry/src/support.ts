@@ -1,4 +1,11 @@
-import { releases, support, type FeedStatus, type ProjectRow, type ProjectStatus, type ReleaseRow } from '@packhouse/db';
+import {
+  releases,
+  support,
+  type FeedStatus,
+  type ProjectRow,
+  type ProjectStatus,
+  type ReleaseRow,
+} from '@packhouse/db';
 import { branchOf, InvalidVersion, parseVersion } from '@packhouse/versions';
 import { recordProjectChange, recordReleaseChange } from './changes.ts';
 import type { Actor, Registry } from './context.ts';
@@ -29,7 +36,12 @@ export async function getProjectSupport(registry: Registry, name: string): Promi
 }
 
 /** Drives `supported_branches` (current feed) and the majors of legacy feeds. */
-export async function setSupportedBranches(registry: Registry, actor: Actor, name: string, branches: string[]): Promise<ProjectSupportView> {
+export async function setSupportedBranches(
+  registry: Registry,
+  actor: Actor,
+  name: string,
+  branches: string[],
+): Promise<ProjectSupportView> {
   const project = await requireAccess(registry, actor, name, 'manage');
   const supportedBranches = [...new Set(branches.map(checkBranch))];
   const updated = await registry.db.transaction().execute(async (tx) => {
@@ -37,7 +49,10 @@ export async function setSupportedBranches(registry: Registry, actor: Actor, nam
     if (row) await recordProjectChange(registry, tx, row);
     return row;
   });
-  registry.log.info({ project: { name }, user: { name: actor.name }, branches: supportedBranches }, 'Supported branches changed.');
+  registry.log.info(
+    { project: { name }, user: { name: actor.name }, branches: supportedBranches },
+    'Supported branches changed.',
+  );
   return projectSupportView(updated ?? project);
 }
 
@@ -75,10 +90,14 @@ export async function updateReleaseSupport(
       releaseTypes: changes.releaseTypes === undefined ? undefined : [...new Set(changes.releaseTypes)],
     });
     const unpublished = changes.status === 'unpublished' && release.feedStatus !== 'unpublished';
-    if (row) await recordReleaseChange(registry, tx, release.id, unpublished ? 'release.unpublished' : 'release.updated');
+    if (row)
+      await recordReleaseChange(registry, tx, release.id, unpublished ? 'release.unpublished' : 'release.updated');
     return row;
   });
-  registry.log.info({ project: { name }, release: { id: release.id }, version, user: { name: actor.name }, changes }, 'Release support changed.');
+  registry.log.info(
+    { project: { name }, release: { id: release.id }, version, user: { name: actor.name }, changes },
+    'Release support changed.',
+  );
   return releaseSupportView(name, updated ?? release);
 }
 
@@ -102,5 +121,11 @@ function projectSupportView(project: ProjectRow): ProjectSupportView {
 }
 
 function releaseSupportView(project: string, release: ReleaseRow): ReleaseSupportView {
-  return { project, version: release.version, status: release.feedStatus, insecure: release.insecure, releaseTypes: release.releaseTypes };
+  return {
+    project,
+    version: release.version,
+    status: release.feedStatus,
+    insecure: release.insecure,
+    releaseTypes: release.releaseTypes,
+  };
 }

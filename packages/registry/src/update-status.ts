@@ -32,7 +32,6 @@ export interface FeedDocument {
   scope?: string | null;
 }
 
-
 export function feedNotFound(name: string): FeedDocument {
   return { status: 404, projectId: null, xml: renderNotFound(name), lastModified: null, readAt: null };
 }
@@ -48,7 +47,13 @@ export async function releaseHistory(registry: Registry, name: string, selector:
     source.releases.map((release) => feedRelease(publicUrl, source.name, release)),
     selector,
   );
-  return { status: 200, projectId: source.id, xml, lastModified: new Date(source.changedAt), readAt: new Date(source.readAt) };
+  return {
+    status: 200,
+    projectId: source.id,
+    xml,
+    lastModified: new Date(source.changedAt),
+    readAt: new Date(source.readAt),
+  };
 }
 
 /** `/release-history/project-list/all`: every project, last modified when any of them changed. */
@@ -67,8 +72,11 @@ function projectLink(publicUrl: string, name: string): string {
   return `${publicUrl}/project/${name}`;
 }
 
-function feedProject(publicUrl: string, row: Pick<FeedSourceRow, 'name' | 'title' | 'type' | 'status' | 'creator'> &
-  Partial<Pick<FeedSourceRow, 'securityCoverage' | 'supportedBranches'>>): FeedProject {
+function feedProject(
+  publicUrl: string,
+  row: Pick<FeedSourceRow, 'name' | 'title' | 'type' | 'status' | 'creator'> &
+    Partial<Pick<FeedSourceRow, 'securityCoverage' | 'supportedBranches'>>,
+): FeedProject {
   return {
     name: row.name,
     title: row.title,
@@ -87,7 +95,9 @@ function feedRelease(publicUrl: string, project: string, row: FeedReleaseRow): F
     tag: row.tag,
     status: row.feedStatus,
     insecure: row.insecure,
-    releaseTypes: row.releaseTypes.filter((type): type is FeedRelease['releaseTypes'][number] => (RELEASE_TYPES as readonly string[]).includes(type)),
+    releaseTypes: row.releaseTypes.filter((type): type is FeedRelease['releaseTypes'][number] =>
+      (RELEASE_TYPES as readonly string[]).includes(type),
+    ),
     releaseLink: `${projectLink(publicUrl, project)}/releases/${encodeURIComponent(row.version)}`,
     date: Number(row.date),
     coreCompatibility: row.coreCompatibility,
@@ -122,5 +132,10 @@ export function listenForFeedChanges(
   registry: Registry,
   handlers: { onChange(project: string): void; onReset(): void },
 ): ChangeListener {
-  return new ChangeListener({ databaseUrl: registry.config.databaseUrl, channel: FEED_CHANNEL, log: registry.log, ...handlers });
+  return new ChangeListener({
+    databaseUrl: registry.config.databaseUrl,
+    channel: FEED_CHANNEL,
+    log: registry.log,
+    ...handlers,
+  });
 }

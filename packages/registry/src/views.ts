@@ -96,7 +96,17 @@ export function downloadUrl(publicUrl: string, fileName: string): string {
 export function fileView(publicUrl: string, file: ReleaseFileRow, distribution = false): FileView {
   const { name, archiveType, size, md5, sha1, sha256, sha512 } = file;
   const variant = file.variant ?? (distribution ? 'profile-only' : null);
-  return { name, archiveType, variant, url: downloadUrl(publicUrl, name), size: Number(size), md5, sha1, sha256, sha512 };
+  return {
+    name,
+    archiveType,
+    variant,
+    url: downloadUrl(publicUrl, name),
+    size: Number(size),
+    md5,
+    sha1,
+    sha256,
+    sha512,
+  };
 }
 
 /** One build of a dev release, with its files among `files` (the release's). */
@@ -138,7 +148,9 @@ export function releaseView(
     createdAt: release.createdAt.toISOString(),
     publishedAt: release.publishedAt?.toISOString() ?? null,
     kind: release.kind,
-    files: own.filter((file) => file.buildId === release.currentBuildId).map((file) => fileView(publicUrl, file, distribution !== undefined)),
+    files: own
+      .filter((file) => file.buildId === release.currentBuildId)
+      .map((file) => fileView(publicUrl, file, distribution !== undefined)),
     ...(distribution && { distribution }),
     revision: release.revision,
     signature: release.status === 'published' ? release.signature : null,

@@ -24,11 +24,16 @@ export interface HookOutcome {
 /** How a delivery proves it comes from the project's git host. */
 export type Authenticator = (secret: string) => boolean;
 
-export const gitlabToken = (header: string | undefined): Authenticator => (secret) =>
-  header !== undefined && constantTimeEqual(header, secret);
+export const gitlabToken =
+  (header: string | undefined): Authenticator =>
+  (secret) =>
+    header !== undefined && constantTimeEqual(header, secret);
 
-export const githubSignature = (header: string | undefined, rawBody: Buffer): Authenticator => (secret) =>
-  header !== undefined && constantTimeEqual(header, `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`);
+export const githubSignature =
+  (header: string | undefined, rawBody: Buffer): Authenticator =>
+  (secret) =>
+    header !== undefined &&
+    constantTimeEqual(header, `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`);
 
 /** Compares digests of both sides, so neither content nor length leaks through timing. */
 function constantTimeEqual(a: string, b: string): boolean {
@@ -40,13 +45,21 @@ function constantTimeEqual(a: string, b: string): boolean {
  * Handles one authenticated delivery (see `authenticateDelivery`): record and enqueue,
  * never fetch git here. Replays are idempotent: the release or queued build already exists.
  */
-export async function receivePush(registry: Registry, project: ProjectRow, event: PushEvent | 'ping'): Promise<HookOutcome> {
+export async function receivePush(
+  registry: Registry,
+  project: ProjectRow,
+  event: PushEvent | 'ping',
+): Promise<HookOutcome> {
   const base = { project: project.name };
   if (event === 'ping') return { ...base, outcome: 'pong', message: 'Webhook configured.' };
   const { ref } = event;
   if (!ref) return { ...base, outcome: 'ignored', message: 'The delivery names no tag or branch.' };
   if (event.deleted) {
-    return { ...base, outcome: 'ignored', message: `Deleting ${ref.kind} ${ref.name} changes no release: published releases are immutable.` };
+    return {
+      ...base,
+      outcome: 'ignored',
+      message: `Deleting ${ref.kind} ${ref.name} changes no release: published releases are immutable.`,
+    };
   }
   return ref.kind === 'tag' ? onTag(registry, project, ref.name) : onBranch(registry, project, ref.name, event.head);
 }
@@ -58,15 +71,32 @@ async function onTag(registry: Registry, project: ProjectRow, tag: string): Prom
     release = await createTaggedRelease(registry, project, tag, []);
   } catch (error) {
     // The API's own rule for tags (a Drupal version, not a dev one) decides; a host gets a 200 saying why.
-    if (error instanceof DomainError && (error.code === 'invalid' || error.code === 'composer_version_taken')) return { ...base, outcome: 'ignored', message: error.message };
+    if (error instanceof DomainError && (error.code === 'invalid' || error.code === 'composer_version_taken'))
+      return { ...base, outcome: 'ignored', message: error.message };
     throw error;
   }
-  if (release) return { ...base, version: release.version, outcome: 'release_queued', message: `Release ${release.version} queued.` };
+  if (release)
+    return {
+      ...base,
+      version: release.version,
+      outcome: 'release_queued',
+      message: `Release ${release.version} queued.`,
+    };
   const existing = (await releases.findRelease(registry.db, project.id, tag))!;
-  return { ...base, version: existing.version, outcome: 'exists', message: `Release ${existing.version} already exists (${existing.status}).` };
+  return {
+    ...base,
+    version: existing.version,
+    outcome: 'exists',
+    message: `Release ${existing.version} already exists (${existing.status}).`,
+  };
 }
 
-async function onBranch(registry: Registry, project: ProjectRow, branch: string, head: string | null): Promise<HookOutcome> {
+async function onBranch(
+  registry: Registry,
+  project: ProjectRow,
+  branch: string,
+  head: string | null,
+): Promise<HookOutcome> {
   const base = { project: project.name };
   const release = await findDevRelease(registry, project, branch);
   if (!release) return { ...base, outcome: 'ignored', message: `Branch ${branch} is not a registered release branch.` };
@@ -76,9 +106,19 @@ async function onBranch(registry: Registry, project: ProjectRow, branch: string,
     case 'queued':
       return { ...base, version, outcome: 'build_queued', message: `Build of ${version} queued.` };
     case 'already_queued':
-      return { ...base, version, outcome: 'already_queued', message: `A build of ${version} is already waiting; it will package the newest head.` };
+      return {
+        ...base,
+        version,
+        outcome: 'already_queued',
+        message: `A build of ${version} is already waiting; it will package the newest head.`,
+      };
     case 'unchanged':
-      return { ...base, version, outcome: 'unchanged', message: `${branch} is still at ${request.commit}; nothing to package.` };
+      return {
+        ...base,
+        version,
+        outcome: 'unchanged',
+        message: `${branch} is still at ${request.commit}; nothing to package.`,
+      };
   }
 }
 
@@ -87,11 +127,21 @@ async function onBranch(registry: Registry, project: ProjectRow, branch: string,
  * its signature with that project's webhook secret; a 401 otherwise. The transport calls
  * this before validating the delivery's shape.
  */
-export async function authenticateDelivery(registry: Registry, urls: string[], authenticate: Authenticator): Promise<ProjectRow> {
+export async function authenticateDelivery(
+  registry: Registry,
+  urls: string[],
+  authenticate: Authenticator,
+): Promise<ProjectRow> {
   const candidates = await projects.findProjectsByGitUrls(registry.db, urlVariants(urls));
-  const project = candidates.find((candidate) => candidate.webhookSecret !== null && authenticate(candidate.webhookSecret));
+  const project = candidates.find(
+    (candidate) => candidate.webhookSecret !== null && authenticate(candidate.webhookSecret),
+  );
   if (!project) {
-    throw new DomainError('unauthorized', 401, 'The delivery is not signed with the webhook secret of a project with this repository URL.');
+    throw new DomainError(
+      'unauthorized',
+      401,
+      'The delivery is not signed with the webhook secret of a project with this repository URL.',
+    );
   }
   return project;
 }

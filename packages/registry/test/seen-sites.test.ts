@@ -42,7 +42,8 @@ describe('sites seen this week', () => {
     // The latest pairs are still remembered, but for the few whose slot a later one took:
     // the table spreads pairs evenly over its slots.
     let remembered = 0;
-    for (let i = pairs - 100_000; i < pairs; i++) if (!seen.firstThisWeek('2026-11-23', i % 1000, `site-${i}`, 1)) remembered++;
+    for (let i = pairs - 100_000; i < pairs; i++)
+      if (!seen.firstThisWeek('2026-11-23', i % 1000, `site-${i}`, 1)) remembered++;
     expect(remembered).toBeGreaterThan(85_000);
   });
 });

@@ -11,7 +11,8 @@ export const keys = {
   },
   archive(project: string, version: string, buildId: string, fileName: string): string {
     for (const part of [project, version, buildId, fileName]) {
-      if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(part) || part.includes('..')) throw new Error(`unsafe key part: ${part}`);
+      if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(part) || part.includes('..'))
+        throw new Error(`unsafe key part: ${part}`);
     }
     return `${ARCHIVES_PREFIX}${project}/${version}/${buildId}/${fileName}`;
   },

@@ -61,7 +61,11 @@ export function createStorage(options: StorageOptions) {
 
     /** Streams a body to `Key` with a multipart upload; memory stays at two reused parts. */
     async upload(Key: string, fileName: string, body: Readable): Promise<void> {
-      await uploadStream(client, { Bucket, Key, ContentType: contentTypeOf(fileName), CacheControl: IMMUTABLE_CACHE_CONTROL }, body);
+      await uploadStream(
+        client,
+        { Bucket, Key, ContentType: contentTypeOf(fileName), CacheControl: IMMUTABLE_CACHE_CONTROL },
+        body,
+      );
     },
 
     async remove(Key: string): Promise<void> {
@@ -100,7 +104,9 @@ export function createStorage(options: StorageOptions) {
       do {
         const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken }));
         const contents = page.Contents ?? [];
-        yield contents.flatMap((item) => (item.Key ? [{ key: item.Key, lastModified: item.LastModified ?? new Date(0) }] : []));
+        yield contents.flatMap((item) =>
+          item.Key ? [{ key: item.Key, lastModified: item.LastModified ?? new Date(0) }] : [],
+        );
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken);
     },

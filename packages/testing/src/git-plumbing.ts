@@ -24,13 +24,18 @@ export interface RawEntry {
 /** Writes a tree object byte by byte, bypassing mktree's and fsck's checks; returns its id. */
 export function writeRawTree(repo: Repo, entries: RawEntry[]): string {
   const body = Buffer.concat(
-    entries.map((e) => Buffer.concat([Buffer.from(`${e.mode} `), Buffer.from(e.name), Buffer.from([0]), Buffer.from(e.oid, 'hex')])),
+    entries.map((e) =>
+      Buffer.concat([Buffer.from(`${e.mode} `), Buffer.from(e.name), Buffer.from([0]), Buffer.from(e.oid, 'hex')]),
+    ),
   );
   return gitIn(repo.dir, ['hash-object', '-t', 'tree', '--literally', '-w', '--stdin'], { input: body });
 }
 
 /** A raw tree of `entries`: each a blob of `content` (mode `100644` unless given) or an existing `oid`. */
-export function rawTreeWith(repo: Repo, entries: Array<{ name: string | Buffer; mode?: string; content?: string | Buffer; oid?: string }>): string {
+export function rawTreeWith(
+  repo: Repo,
+  entries: Array<{ name: string | Buffer; mode?: string; content?: string | Buffer; oid?: string }>,
+): string {
   return writeRawTree(
     repo,
     entries.map((e) => ({ name: e.name, mode: e.mode ?? '100644', oid: e.oid ?? writeBlob(repo, e.content ?? '') })),

@@ -24,7 +24,11 @@ export interface TestRepo {
  * Runs git in `dir`, isolated from the machine's and the user's config, with a fixed
  * identity and dates (`time`, unix seconds), so fixtures are the same on every run.
  */
-export function gitIn(dir: string, args: string[], { input, time = COMMIT_TIME }: { input?: Buffer | string; time?: number } = {}): string {
+export function gitIn(
+  dir: string,
+  args: string[],
+  { input, time = COMMIT_TIME }: { input?: Buffer | string; time?: number } = {},
+): string {
   const date = `@${time} +0000`;
   return execFileSync('git', ['-c', 'gc.auto=0', '-c', 'maintenance.auto=false', ...args], {
     cwd: dir,

@@ -18,10 +18,20 @@ export interface Response {
  * with a bearer token.
  */
 export function client(app: TestApp, token?: string, { keepAlive = true } = {}) {
-  return function request(method: Method, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return function request(
+    method: Method,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     const address = app.server.address() as AddressInfo | null;
     if (!address) throw new Error('the app is not listening: call app.listen({ port: 0, host: "127.0.0.1" }) first');
-    const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? Buffer.from(body) : Buffer.from(JSON.stringify(body));
+    const payload =
+      body === undefined
+        ? undefined
+        : typeof body === 'string' || Buffer.isBuffer(body)
+          ? Buffer.from(body)
+          : Buffer.from(JSON.stringify(body));
     const sent: Record<string, string> = {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...(payload && typeof body === 'object' && !Buffer.isBuffer(body) ? { 'content-type': 'application/json' } : {}),
@@ -37,7 +47,12 @@ export function client(app: TestApp, token?: string, { keepAlive = true } = {}) 
         response.once('end', () => {
           const raw = Buffer.concat(chunks);
           const isJson = response.headers['content-type']?.startsWith('application/json') && raw.length > 0;
-          resolve({ status: response.statusCode!, headers: response.headers, body: isJson ? JSON.parse(raw.toString('utf8')) : undefined, raw });
+          resolve({
+            status: response.statusCode!,
+            headers: response.headers,
+            body: isJson ? JSON.parse(raw.toString('utf8')) : undefined,
+            raw,
+          });
         });
       });
       outgoing.once('error', reject);
@@ -47,7 +62,11 @@ export function client(app: TestApp, token?: string, { keepAlive = true } = {}) 
 }
 
 /** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

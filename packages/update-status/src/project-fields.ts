@@ -15,7 +15,14 @@ export function projectTypeName(type: FeedProject['type']): string {
 
 /** `<term><name>{name}</name><value>{value}</value></term>`, on one line like Drupal's fixtures. */
 export function term(name: string, value: string): XmlElement {
-  return { name: 'term', inline: true, children: [{ name: 'name', text: name }, { name: 'value', text: value }] };
+  return {
+    name: 'term',
+    inline: true,
+    children: [
+      { name: 'name', text: name },
+      { name: 'value', text: value },
+    ],
+  };
 }
 
 export function projectTerms(type: FeedProject['type']): XmlElement {

@@ -10,7 +10,11 @@ import { DC_NAMESPACE, renderDocument, textElement, type XmlElement } from './xm
  * updates.drupal.org's element order. `releases` may be the project's whole
  * list: the selector picks and orders them (newest first).
  */
-export function renderReleaseHistory(maintained: FeedProject, releases: readonly FeedRelease[], selector: FeedSelector): string {
+export function renderReleaseHistory(
+  maintained: FeedProject,
+  releases: readonly FeedRelease[],
+  selector: FeedSelector,
+): string {
   const project = { ...maintained, supportedBranches: effectiveBranches(maintained, releases) };
   const selected = selectVersions(selector, releases);
   return renderDocument({
@@ -25,7 +29,10 @@ export function renderReleaseHistory(maintained: FeedProject, releases: readonly
       textElement('project_status', project.status),
       textElement('link', project.link),
       projectTerms(project.type),
-      { name: 'releases', children: selected.map(({ release, version }) => releaseElement(project, release, version, selector)) },
+      {
+        name: 'releases',
+        children: selected.map(({ release, version }) => releaseElement(project, release, version, selector)),
+      },
     ],
   });
 }
@@ -54,7 +61,12 @@ function supportElements(project: FeedProject, selector: FeedSelector): XmlEleme
   return branches.length > 0 ? [textElement('supported_branches', branches.join(','))] : [];
 }
 
-function releaseElement(project: FeedProject, release: FeedRelease, version: Version, selector: FeedSelector): XmlElement {
+function releaseElement(
+  project: FeedProject,
+  release: FeedRelease,
+  version: Version,
+  selector: FeedSelector,
+): XmlElement {
   // A distribution's download link is its profile-only tarball (no variant), as on updates.drupal.org.
   const tarballs = release.files.filter((file) => file.archiveType === 'tar.gz');
   const tarball = tarballs.find((file) => file.variant === undefined) ?? tarballs[0];

@@ -15,7 +15,13 @@ export interface LegacyMajors {
  */
 export function effectiveBranches(project: FeedProject, releases: readonly FeedRelease[]): string[] {
   if (project.supportedBranches.length > 0) return project.supportedBranches;
-  return [...new Set(releases.filter((release) => release.status === 'published').map((release) => branchOf(parseVersion(release.version))))];
+  return [
+    ...new Set(
+      releases
+        .filter((release) => release.status === 'published')
+        .map((release) => branchOf(parseVersion(release.version))),
+    ),
+  ];
 }
 
 /**
@@ -59,7 +65,9 @@ const RELEASE_TYPES = [
 
 /** The "Release type" term values Drupal reads (ProjectRelease::isSecurityRelease, isInsecure, isUnsupported). */
 export function releaseTypeTerms(project: FeedProject, release: FeedRelease, version: Version): string[] {
-  const values: string[] = RELEASE_TYPES.filter(([type]) => release.releaseTypes.includes(type)).map(([, label]) => label);
+  const values: string[] = RELEASE_TYPES.filter(([type]) => release.releaseTypes.includes(type)).map(
+    ([, label]) => label,
+  );
   if (release.insecure) values.push('Insecure');
   // Drupal's test: strpos($version, $branch) === 0 for some supported branch.
   if (!project.supportedBranches.some((branch) => version.raw.startsWith(branch))) values.push('Unsupported');
@@ -70,7 +78,8 @@ const PRE_RELEASE_LABEL = { unstable: 'Unstable', alpha: 'Alpha', beta: 'Beta', 
 
 /** The `<security>` element: covered only for a stable release of a project that opted in. */
 export function securityCoverage(project: FeedProject, version: Version): { covered: boolean; text: string } {
-  if (!project.securityCoverage) return { covered: false, text: 'Project has not opted into security advisory coverage!' };
+  if (!project.securityCoverage)
+    return { covered: false, text: 'Project has not opted into security advisory coverage!' };
   if (version.isDev) return { covered: false, text: 'Dev releases are not covered by Drupal security advisories.' };
   if (version.preRelease) {
     const label = PRE_RELEASE_LABEL[version.preRelease.kind];

@@ -2,20 +2,43 @@ import { describe, expect, it } from 'vitest';
 import { compareForFeed, compareVersions, parseVersion } from '@packhouse/versions';
 
 const feedOrder = (raws: string[]) =>
-  raws.map(parseVersion).sort(compareForFeed).map((v) => v.raw);
+  raws
+    .map(parseVersion)
+    .sort(compareForFeed)
+    .map((v) => v.raw);
 
 describe('compareForFeed: newest first, dev last within its major', () => {
   it.each([
-    ['pre-release ranks', ['1.0.0-alpha1', '1.0.0', '1.0.0-rc1', '1.0.0-unstable1', '1.0.0-beta1'], ['1.0.0', '1.0.0-rc1', '1.0.0-beta1', '1.0.0-alpha1', '1.0.0-unstable1']],
-    ['pre-release numbers numerically', ['1.0.0-alpha9', '1.0.0-alpha10', '1.0.0-alpha2'], ['1.0.0-alpha10', '1.0.0-alpha9', '1.0.0-alpha2']],
-    ['major, minor, patch numerically', ['1.10.0', '1.9.0', '2.0.0', '1.9.10', '1.9.9', '10.0.0'], ['10.0.0', '2.0.0', '1.10.0', '1.9.10', '1.9.9', '1.9.0']],
-    ['legacy patch numerically', ['8.x-1.9', '8.x-1.10', '8.x-2.0-beta1', '8.x-1.10-rc1'], ['8.x-2.0-beta1', '8.x-1.10', '8.x-1.10-rc1', '8.x-1.9']],
+    [
+      'pre-release ranks',
+      ['1.0.0-alpha1', '1.0.0', '1.0.0-rc1', '1.0.0-unstable1', '1.0.0-beta1'],
+      ['1.0.0', '1.0.0-rc1', '1.0.0-beta1', '1.0.0-alpha1', '1.0.0-unstable1'],
+    ],
+    [
+      'pre-release numbers numerically',
+      ['1.0.0-alpha9', '1.0.0-alpha10', '1.0.0-alpha2'],
+      ['1.0.0-alpha10', '1.0.0-alpha9', '1.0.0-alpha2'],
+    ],
+    [
+      'major, minor, patch numerically',
+      ['1.10.0', '1.9.0', '2.0.0', '1.9.10', '1.9.9', '10.0.0'],
+      ['10.0.0', '2.0.0', '1.10.0', '1.9.10', '1.9.9', '1.9.0'],
+    ],
+    [
+      'legacy patch numerically',
+      ['8.x-1.9', '8.x-1.10', '8.x-2.0-beta1', '8.x-1.10-rc1'],
+      ['8.x-2.0-beta1', '8.x-1.10', '8.x-1.10-rc1', '8.x-1.9'],
+    ],
     [
       'dev releases last within their major',
       ['2.0.x-dev', '2.0.0', '2.1.x-dev', '1.0.0', '2.1.0-beta1', '2.x-dev', '1.0.x-dev', '3.0.0-alpha1'],
       ['3.0.0-alpha1', '2.1.0-beta1', '2.0.0', '2.x-dev', '2.1.x-dev', '2.0.x-dev', '1.0.0', '1.0.x-dev'],
     ],
-    ['legacy dev last within its major', ['7.x-1.x-dev', '7.x-1.0', '7.x-2.0', '7.x-2.x-dev'], ['7.x-2.0', '7.x-2.x-dev', '7.x-1.0', '7.x-1.x-dev']],
+    [
+      'legacy dev last within its major',
+      ['7.x-1.x-dev', '7.x-1.0', '7.x-2.0', '7.x-2.x-dev'],
+      ['7.x-2.0', '7.x-2.x-dev', '7.x-1.0', '7.x-1.x-dev'],
+    ],
     [
       'core first: semantic newer than any legacy core, then cores descending',
       ['7.x-3.0', '8.x-1.0', '1.0.0', '6.x-9.0', '8.x-1.x-dev'],
@@ -39,7 +62,16 @@ describe('compareForFeed: newest first, dev last within its major', () => {
 });
 
 describe('compareVersions: ascending, the inverse of the feed order', () => {
-  const all = ['1.0.0-alpha1', '1.0.0', '1.2.0', '2.0.0-rc1', '2.0.x-dev', '7.x-1.0', '7.x-1.x-dev', '8.x-1.2-beta1'].map(parseVersion);
+  const all = [
+    '1.0.0-alpha1',
+    '1.0.0',
+    '1.2.0',
+    '2.0.0-rc1',
+    '2.0.x-dev',
+    '7.x-1.0',
+    '7.x-1.x-dev',
+    '8.x-1.2-beta1',
+  ].map(parseVersion);
 
   it('orders tagged releases oldest first', () => {
     const sorted = ['2.0.0', '1.0.0', '1.0.0-beta2', '1.0.0-beta10', '0.9.9'].map(parseVersion).sort(compareVersions);

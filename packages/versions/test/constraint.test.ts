@@ -88,7 +88,8 @@ describe('isVersionConstraint rejects what would throw in Semver::satisfies()', 
   });
 
   it('rejects control and non-ASCII characters, which PHP and JavaScript trim and match differently', () => {
-    for (const value of ['\u00a0^10', '^10\u00a0', '^10\u0000', '^10\f', '^９']) expect(isVersionConstraint(value), value).toBe(false);
+    for (const value of ['\u00a0^10', '^10\u00a0', '^10\u0000', '^10\f', '^９'])
+      expect(isVersionConstraint(value), value).toBe(false);
   });
 
   it('rejects very long values without slow regex backtracking', () => {

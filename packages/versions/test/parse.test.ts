@@ -6,16 +6,66 @@ const stable = { extra: null, preRelease: null, isDev: false } as const;
 
 const valid: Array<[string, Parts]> = [
   ['7.x-1.0', { core: '7.x', major: 1, minor: null, patch: 0, ...stable }],
-  ['7.x-2.3-beta2', { core: '7.x', major: 2, minor: null, patch: 3, extra: 'beta2', preRelease: { kind: 'beta', number: 2 }, isDev: false }],
-  ['8.x-1.10-rc1', { core: '8.x', major: 1, minor: null, patch: 10, extra: 'rc1', preRelease: { kind: 'rc', number: 1 }, isDev: false }],
-  ['6.x-1.0-unstable3', { core: '6.x', major: 1, minor: null, patch: 0, extra: 'unstable3', preRelease: { kind: 'unstable', number: 3 }, isDev: false }],
+  [
+    '7.x-2.3-beta2',
+    {
+      core: '7.x',
+      major: 2,
+      minor: null,
+      patch: 3,
+      extra: 'beta2',
+      preRelease: { kind: 'beta', number: 2 },
+      isDev: false,
+    },
+  ],
+  [
+    '8.x-1.10-rc1',
+    {
+      core: '8.x',
+      major: 1,
+      minor: null,
+      patch: 10,
+      extra: 'rc1',
+      preRelease: { kind: 'rc', number: 1 },
+      isDev: false,
+    },
+  ],
+  [
+    '6.x-1.0-unstable3',
+    {
+      core: '6.x',
+      major: 1,
+      minor: null,
+      patch: 0,
+      extra: 'unstable3',
+      preRelease: { kind: 'unstable', number: 3 },
+      isDev: false,
+    },
+  ],
   ['7.x-1.x-dev', { core: '7.x', major: 1, minor: null, patch: null, extra: 'dev', preRelease: null, isDev: true }],
   ['1.2.3', { core: null, major: 1, minor: 2, patch: 3, ...stable }],
   ['0.0.0', { core: null, major: 0, minor: 0, patch: 0, ...stable }],
   ['10.2.1', { core: null, major: 10, minor: 2, patch: 1, ...stable }],
-  ['2.0.0-rc1', { core: null, major: 2, minor: 0, patch: 0, extra: 'rc1', preRelease: { kind: 'rc', number: 1 }, isDev: false }],
-  ['1.0.0-alpha10', { core: null, major: 1, minor: 0, patch: 0, extra: 'alpha10', preRelease: { kind: 'alpha', number: 10 }, isDev: false }],
-  ['1.0.0-beta0', { core: null, major: 1, minor: 0, patch: 0, extra: 'beta0', preRelease: { kind: 'beta', number: 0 }, isDev: false }],
+  [
+    '2.0.0-rc1',
+    { core: null, major: 2, minor: 0, patch: 0, extra: 'rc1', preRelease: { kind: 'rc', number: 1 }, isDev: false },
+  ],
+  [
+    '1.0.0-alpha10',
+    {
+      core: null,
+      major: 1,
+      minor: 0,
+      patch: 0,
+      extra: 'alpha10',
+      preRelease: { kind: 'alpha', number: 10 },
+      isDev: false,
+    },
+  ],
+  [
+    '1.0.0-beta0',
+    { core: null, major: 1, minor: 0, patch: 0, extra: 'beta0', preRelease: { kind: 'beta', number: 0 }, isDev: false },
+  ],
   ['2.0.x-dev', { core: null, major: 2, minor: 0, patch: null, extra: 'dev', preRelease: null, isDev: true }],
   ['3.x-dev', { core: null, major: 3, minor: null, patch: null, extra: 'dev', preRelease: null, isDev: true }],
 ];

@@ -69,7 +69,17 @@ export async function buildApp(registry: Registry, { now }: AppOptions = {}) {
   await app.register(auth, { registry });
 
   const resources = [healthRoutes, metricsRoutes, userRoutes, projectRoutes, releaseRoutes, hookRoutes, fileRoutes];
-  for (const routes of [...resources, supportRoutes, usageRoutes, advisoryRoutes, changeRoutes, atomRoutes, distributionRoutes, tokenRoutes, adminRoutes]) {
+  for (const routes of [
+    ...resources,
+    supportRoutes,
+    usageRoutes,
+    advisoryRoutes,
+    changeRoutes,
+    atomRoutes,
+    distributionRoutes,
+    tokenRoutes,
+    adminRoutes,
+  ]) {
     await app.register(routes, { registry });
   }
   await app.register(updateStatusRoutes, { registry, updateStatus });

@@ -41,8 +41,13 @@ export interface Preconditions {
  * another representation, which a 304 for this one cannot refresh. W/ is ignored (weak
  * comparison). An If-Modified-Since that is no HTTP-date is ignored (section 13.1.3).
  */
-export function notModified({ ifNoneMatch, ifModifiedSince }: Preconditions, representation: FeedRepresentation, gzip: boolean): boolean {
-  if (ifNoneMatch !== undefined) return etagMatches(ifNoneMatch, [gzip ? representation.gzipEtag : representation.etag]);
+export function notModified(
+  { ifNoneMatch, ifModifiedSince }: Preconditions,
+  representation: FeedRepresentation,
+  gzip: boolean,
+): boolean {
+  if (ifNoneMatch !== undefined)
+    return etagMatches(ifNoneMatch, [gzip ? representation.gzipEtag : representation.etag]);
   if (ifModifiedSince === undefined || representation.lastModifiedMs === null) return false;
   const since = parseHttpDate(ifModifiedSince);
   return since !== null && representation.lastModifiedMs <= since;
@@ -53,7 +58,9 @@ const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
 const TIME = '\\d{2}:\\d{2}:\\d{2}';
 // RFC 9110 section 5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms.
 const IMF_FIXDATE = new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT$`);
-const RFC_850 = new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} ${TIME} GMT$`);
+const RFC_850 = new RegExp(
+  `^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} ${TIME} GMT$`,
+);
 const ASCTIME = new RegExp(`^${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4}$`);
 
 /** An HTTP-date in ms, or null for anything else. asctime has no zone: it is GMT. */

@@ -22,7 +22,10 @@ export const FileBody = Type.Object({
   archiveType: Type.Union([Type.Literal('tar.gz'), Type.Literal('zip'), Type.Literal('cdx.json')]),
   variant: Type.Union(
     [Type.Literal('profile-only'), Type.Literal('projects'), Type.Literal('full'), Type.Literal('sbom'), Type.Null()],
-    { description: 'Distribution releases: profile-only, projects (-no-core), full (-core, an installable site), sbom (CycloneDX).' },
+    {
+      description:
+        'Distribution releases: profile-only, projects (-no-core), full (-core, an installable site), sbom (CycloneDX).',
+    },
   ),
   url: Type.String({ format: 'uri' }),
   size: Type.Integer(),
@@ -38,14 +41,29 @@ export const ReleaseBody = Type.Object(
     version: Type.String(),
     tag: Type.String(),
     commit: Type.Union([Type.String(), Type.Null()]),
-    status: Type.Union([Type.Literal('queued'), Type.Literal('building'), Type.Literal('published'), Type.Literal('failed')]),
+    status: Type.Union([
+      Type.Literal('queued'),
+      Type.Literal('building'),
+      Type.Literal('published'),
+      Type.Literal('failed'),
+    ]),
     reason: Type.Optional(
-      Type.Literal('awaiting-approval', { description: 'Why a queued release is not packaged yet: its project awaits an administrator (PROJECT_APPROVAL=admin).' }),
+      Type.Literal('awaiting-approval', {
+        description:
+          'Why a queued release is not packaged yet: its project awaits an administrator (PROJECT_APPROVAL=admin).',
+      }),
     ),
-    error: Type.Union([Type.String(), Type.Null()], { description: 'One short rule-named line; git\'s whole output is for maintainers (`.../failure`).' }),
+    error: Type.Union([Type.String(), Type.Null()], {
+      description: "One short rule-named line; git's whole output is for maintainers (`.../failure`).",
+    }),
     attempts: Type.Integer({ description: 'Packaging attempts made so far.' }),
-    lastError: Type.Union([Type.String(), Type.Null()], { description: 'While a transient failure waits for its retry: what failed, in one short line.' }),
-    nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: "While retrying: when the next attempt starts by the queue's backoff (an outage of Postgres or S3 postpones it further)." }),
+    lastError: Type.Union([Type.String(), Type.Null()], {
+      description: 'While a transient failure waits for its retry: what failed, in one short line.',
+    }),
+    nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description:
+        "While retrying: when the next attempt starts by the queue's backoff (an outage of Postgres or S3 postpones it further).",
+    }),
     releaseTypes: Type.Array(Type.String()),
     createdAt: Type.String({ format: 'date-time' }),
     publishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
@@ -53,7 +71,8 @@ export const ReleaseBody = Type.Object(
     files: Type.Array(FileBody, { description: "For a dev release: its newest build's files." }),
     revision: Type.Integer({ description: "Counts the release's feed-visible changes, as the change feed does." }),
     signature: Type.Union([Type.Object({ keyid: Type.String(), sig: Type.String() }), Type.Null()], {
-      description: 'Ed25519 over the canonical JSON of the release statement (project, version, revision, files, publishedAt); see /api/v1/keys.',
+      description:
+        'Ed25519 over the canonical JSON of the release statement (project, version, revision, files, publishedAt); see /api/v1/keys.',
     }),
     builds: Type.Optional(
       Type.Array(
@@ -69,8 +88,13 @@ export const ReleaseBody = Type.Object(
           commit: Type.Union([Type.String(), Type.Null()]),
           error: Type.Union([Type.String(), Type.Null()]),
           attempts: Type.Integer({ description: 'Packaging attempts made so far.' }),
-          lastError: Type.Union([Type.String(), Type.Null()], { description: 'While a transient failure waits for its retry: what failed, in one short line.' }),
-          nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: "While retrying: when the next attempt starts by the queue's backoff (an outage of Postgres or S3 postpones it further)." }),
+          lastError: Type.Union([Type.String(), Type.Null()], {
+            description: 'While a transient failure waits for its retry: what failed, in one short line.',
+          }),
+          nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+            description:
+              "While retrying: when the next attempt starts by the queue's backoff (an outage of Postgres or S3 postpones it further).",
+          }),
           createdAt: Type.String({ format: 'date-time' }),
           publishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
           files: Type.Array(FileBody),
@@ -81,7 +105,12 @@ export const ReleaseBody = Type.Object(
     distribution: Type.Optional(
       Type.Object(
         {
-          status: Type.Union([Type.Literal('queued'), Type.Literal('building'), Type.Literal('published'), Type.Literal('failed')]),
+          status: Type.Union([
+            Type.Literal('queued'),
+            Type.Literal('building'),
+            Type.Literal('published'),
+            Type.Literal('failed'),
+          ]),
           error: Type.Union([Type.String(), Type.Null()]),
           componentsInsecure: Type.Array(Type.Object({ project: Type.String(), version: Type.String() }), {
             description: 'Bundled releases marked insecure: the distribution needs a new release.',
@@ -99,7 +128,14 @@ export const ReleaseFailureBody = Type.Object({
   error: Type.Union([Type.String(), Type.Null()]),
   lastError: Type.Union([Type.String(), Type.Null()]),
   detail: Type.Union([Type.String(), Type.Null()], { description: "git's output of the failed attempt." }),
-  builds: Type.Array(Type.Object({ id: Type.String(), error: Type.Union([Type.String(), Type.Null()]), lastError: Type.Union([Type.String(), Type.Null()]), detail: Type.Union([Type.String(), Type.Null()]) })),
+  builds: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      error: Type.Union([Type.String(), Type.Null()]),
+      lastError: Type.Union([Type.String(), Type.Null()]),
+      detail: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
 });
 
 export const ProjectBody = Type.Object(
@@ -109,10 +145,15 @@ export const ProjectBody = Type.Object(
     type: ProjectType,
     gitUrl: Type.String(),
     status: Type.String(),
-    approved: Type.Boolean({ description: 'False while an administrator has yet to approve the project (PROJECT_APPROVAL=admin); its releases wait.' }),
+    approved: Type.Boolean({
+      description:
+        'False while an administrator has yet to approve the project (PROJECT_APPROVAL=admin); its releases wait.',
+    }),
     createdAt: Type.String({ format: 'date-time' }),
     maintainers: Type.Array(Type.String()),
-    owners: Type.Array(Type.String(), { description: 'Maintainers with the owner role: they add and remove maintainers.' }),
+    owners: Type.Array(Type.String(), {
+      description: 'Maintainers with the owner role: they add and remove maintainers.',
+    }),
     releases: Type.Array(Type.Ref('Release')),
     usage: Type.Union([Type.Object({ week: Type.String(), sites: Type.Integer() }), Type.Null()], {
       description: 'Sites that reported using the project in the latest ISO week with any report.',
@@ -130,7 +171,9 @@ export const TokenBody = Type.Object({
   name: Type.String(),
   scopes: Type.Array(TokenScope),
   expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Updated at most once a minute.' }),
+  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'Updated at most once a minute.',
+  }),
   createdAt: Type.String({ format: 'date-time' }),
 });
 

@@ -47,13 +47,25 @@ describe('API: users, projects, maintainers, validation', () => {
       gitUrl: 'file:///srv/git/pathauto.git',
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'pathauto', title: 'Pathauto', type: 'module', maintainers: ['alice'], releases: [] });
+    expect(created.body).toMatchObject({
+      name: 'pathauto',
+      title: 'Pathauto',
+      type: 'module',
+      maintainers: ['alice'],
+      releases: [],
+    });
 
     const fetched = await anonymous('GET', '/api/v1/projects/pathauto');
     expect(fetched.status).toBe(200);
     expect(fetched.body.maintainers).toEqual(['alice']);
     expect((await anonymous('GET', '/api/v1/projects/nope')).status).toBe(404);
-    const extra = await alice('POST', '/api/v1/projects', { name: 'other', title: 'x', type: 'module', gitUrl: 'file:///x', owner: 'me' });
+    const extra = await alice('POST', '/api/v1/projects', {
+      name: 'other',
+      title: 'x',
+      type: 'module',
+      gitUrl: 'file:///x',
+      owner: 'me',
+    });
     expect(extra.status).toBe(400);
   });
 
@@ -79,7 +91,12 @@ describe('API: users, projects, maintainers, validation', () => {
   });
 
   it('lets owners add and remove maintainers; a plain maintainer cannot remove the owner; the last owner stays', async () => {
-    await alice('POST', '/api/v1/projects', { name: 'views', title: 'Views', type: 'module', gitUrl: 'file:///x/views' });
+    await alice('POST', '/api/v1/projects', {
+      name: 'views',
+      title: 'Views',
+      type: 'module',
+      gitUrl: 'file:///x/views',
+    });
     expect((await bob('PUT', '/api/v1/projects/views/maintainers/bob')).status).toBe(403);
     expect((await anonymous('PUT', '/api/v1/projects/views/maintainers/bob')).status).toBe(401);
     const added = await alice('PUT', '/api/v1/projects/views/maintainers/bob');
@@ -95,27 +112,47 @@ describe('API: users, projects, maintainers, validation', () => {
     expect(abdicate.body.error.message).toMatch(/last owner/);
 
     expect((await alice('PUT', '/api/v1/projects/views/owners/bob')).body.owners).toEqual(['alice', 'bob']);
-    expect((await bob('DELETE', '/api/v1/projects/views/maintainers/alice')).body).toEqual({ maintainers: ['bob'], owners: ['bob'] });
+    expect((await bob('DELETE', '/api/v1/projects/views/maintainers/alice')).body).toEqual({
+      maintainers: ['bob'],
+      owners: ['bob'],
+    });
     const last = await bob('DELETE', '/api/v1/projects/views/maintainers/bob');
     expect(last.status).toBe(409);
     expect(last.body.error.message).toMatch(/last owner/);
   });
 
   it('validates release tags as Drupal versions and names the rule', async () => {
-    await alice('POST', '/api/v1/projects', { name: 'ctools', title: 'Chaos tools', type: 'module', gitUrl: 'file:///x/ctools' });
+    await alice('POST', '/api/v1/projects', {
+      name: 'ctools',
+      title: 'Chaos tools',
+      type: 'module',
+      gitUrl: 'file:///x/ctools',
+    });
     const invalid = await alice('POST', '/api/v1/projects/ctools/releases', { tag: '8.x-1' });
     expect(invalid.status).toBe(422);
     expect(invalid.body.error.code).toBe('invalid');
     expect(invalid.body.error.message).toMatch(/8\.x-1/);
     const dev = await alice('POST', '/api/v1/projects/ctools/releases', { tag: '8.x-1.x-dev' });
     expect(dev.status).toBe(422);
-    expect((await alice('POST', '/api/v1/projects/ctools/releases', { tag: '8.x-1.0', releaseTypes: ['urgent'] })).status).toBe(400);
+    expect(
+      (await alice('POST', '/api/v1/projects/ctools/releases', { tag: '8.x-1.0', releaseTypes: ['urgent'] })).status,
+    ).toBe(400);
     expect((await bob('POST', '/api/v1/projects/ctools/releases', { tag: '8.x-1.0' })).status).toBe(403);
     expect((await anonymous('POST', '/api/v1/projects/ctools/releases', { tag: '8.x-1.0' })).status).toBe(401);
 
-    const queued = await alice('POST', '/api/v1/projects/ctools/releases', { tag: '8.x-1.0', releaseTypes: ['security', 'bugfix'] });
+    const queued = await alice('POST', '/api/v1/projects/ctools/releases', {
+      tag: '8.x-1.0',
+      releaseTypes: ['security', 'bugfix'],
+    });
     expect(queued.status).toBe(202);
-    expect(queued.body).toMatchObject({ project: 'ctools', version: '8.x-1.0', tag: '8.x-1.0', status: 'queued', commit: null, files: [] });
+    expect(queued.body).toMatchObject({
+      project: 'ctools',
+      version: '8.x-1.0',
+      tag: '8.x-1.0',
+      status: 'queued',
+      commit: null,
+      files: [],
+    });
     expect(queued.body.releaseTypes).toEqual(['security', 'bugfix']);
     const again = await alice('POST', '/api/v1/projects/ctools/releases', { tag: '8.x-1.0' });
     expect(again.status).toBe(409);

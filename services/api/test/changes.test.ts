@@ -1,6 +1,13 @@
 import { changes as changesRepo, projects } from '@packhouse/db';
 import { recordProjectChange } from '@packhouse/registry';
-import { headStatement, releaseStatement, verifySignature, type FileDigest, type PublicKeyInfo, type Signature } from '@packhouse/signing';
+import {
+  headStatement,
+  releaseStatement,
+  verifySignature,
+  type FileDigest,
+  type PublicKeyInfo,
+  type Signature,
+} from '@packhouse/signing';
 import { client, createRepo, eventually, signUp, startStack, type Stack } from '@packhouse/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +31,13 @@ describe('the change feed', () => {
   /** Whether `release` (token 8.x-1.0 at revision 3, as an answer carries it) holds a valid signature of its statement. */
   const signedAsToken3 = (release: { files: FileDigest[]; publishedAt: string | null; signature: Signature }) =>
     verifySignature(
-      releaseStatement({ project: 'token', version: '8.x-1.0', revision: 3, files: release.files, publishedAt: release.publishedAt }),
+      releaseStatement({
+        project: 'token',
+        version: '8.x-1.0',
+        revision: 3,
+        files: release.files,
+        publishedAt: release.publishedAt,
+      }),
       release.signature,
       keys,
     );

@@ -3,7 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expand } from '@packhouse/composer';
-import { client, createRepo, eventually, releasePublished, signUp, startStack, type Stack, type TestRepo } from '@packhouse/testing';
+import {
+  client,
+  createRepo,
+  eventually,
+  releasePublished,
+  signUp,
+  startStack,
+  type Stack,
+  type TestRepo,
+} from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composerSite, freePort } from './composer-cli.ts';
 

@@ -1,6 +1,15 @@
 import { expand } from '@packhouse/composer';
 import { buildApp } from '@packhouse/api';
-import { client, createRepo, eventually, releasePublished, signUp, startStack, type Stack, type TestRepo } from '@packhouse/testing';
+import {
+  client,
+  createRepo,
+  eventually,
+  releasePublished,
+  signUp,
+  startStack,
+  type Stack,
+  type TestRepo,
+} from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const TIME = 1_764_288_000;
@@ -38,7 +47,10 @@ describe('the Composer repository', () => {
     const files = {
       'token.info.yml':
         "name: Token\ntype: module\ncore_version_requirement: '^10 || ^11'\ndependencies:\n  - drupal:node\n  - ctools:ctools\n  - entity_api:entity_api\n",
-      'composer.json': JSON.stringify({ name: 'drupal/token', require: { php: '>=8.1', 'drupal/search_api': '^1.30' } }),
+      'composer.json': JSON.stringify({
+        name: 'drupal/token',
+        require: { php: '>=8.1', 'drupal/search_api': '^1.30' },
+      }),
       'modules/token_ui/token_ui.info.yml': 'name: Token UI\n',
     };
     token = await createRepo(files, TIME);
@@ -84,7 +96,13 @@ describe('the Composer repository', () => {
       source: { type: 'git', url: token.url, reference: '8.x-1.2' },
       support: { source: token.url },
       // Package names with underscores come back as written (stored as jsonb, read as text).
-      require: { 'drupal/core': '^10 || ^11', 'drupal/ctools': '*', 'drupal/entity_api': '*', 'drupal/search_api': '^1.30', php: '>=8.1' },
+      require: {
+        'drupal/core': '^10 || ^11',
+        'drupal/ctools': '*',
+        'drupal/entity_api': '*',
+        'drupal/search_api': '^1.30',
+        php: '>=8.1',
+      },
       extra: {
         drupal: {
           version: '8.x-1.2',

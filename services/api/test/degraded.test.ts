@@ -6,7 +6,10 @@ describe('with Redis and S3 unreachable', () => {
 
   beforeAll(async () => {
     // Nothing listens on port 1: every Redis and S3 call fails at once.
-    stack = await startStack({ REDIS_URL: 'redis://127.0.0.1:1', S3_ENDPOINT: 'http://127.0.0.1:1' }, { ensureBucket: false });
+    stack = await startStack(
+      { REDIS_URL: 'redis://127.0.0.1:1', S3_ENDPOINT: 'http://127.0.0.1:1' },
+      { ensureBucket: false },
+    );
   });
   afterAll(() => stack.close());
 
@@ -28,7 +31,12 @@ describe('with Redis and S3 unreachable', () => {
 
   it('still records a release, which the reconciler enqueues once Redis is back', async () => {
     const alice = await signUp(stack, 'alice');
-    await alice('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });
+    await alice('POST', '/api/v1/projects', {
+      name: 'token',
+      title: 'Token',
+      type: 'module',
+      gitUrl: 'file:///srv/token',
+    });
     const started = performance.now();
     const queued = await alice('POST', '/api/v1/projects/token/releases', { tag: '8.x-1.0' });
     expect(queued.status).toBe(202);

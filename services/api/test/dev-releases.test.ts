@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { client, createRepo, eventually, readTarGz, signUp, type Stack, startStack, type TestRepo } from '@packhouse/testing';
+import {
+  client,
+  createRepo,
+  eventually,
+  readTarGz,
+  signUp,
+  type Stack,
+  startStack,
+  type TestRepo,
+} from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const FIRST = 1_764_288_000;
@@ -14,17 +23,28 @@ describe('dev snapshot releases', () => {
 
   const release = async () => (await anonymous('GET', '/api/v1/projects/pathauto/releases/8.x-1.x-dev')).body;
   const settled = (count: number) =>
-    eventually(async () => {
-      const body = await release();
-      const finished = body.builds?.filter((build: { status: string }) => !['queued', 'building'].includes(build.status));
-      return body.builds?.length === count && finished.length === count ? body : undefined;
-    }, 30_000, `${count} finished builds`);
+    eventually(
+      async () => {
+        const body = await release();
+        const finished = body.builds?.filter(
+          (build: { status: string }) => !['queued', 'building'].includes(build.status),
+        );
+        return body.builds?.length === count && finished.length === count ? body : undefined;
+      },
+      30_000,
+      `${count} finished builds`,
+    );
   const pushHook = (head: string) =>
     stack.app.inject({
       method: 'POST',
       url: '/api/v1/hooks/gitlab',
       headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': secret },
-      payload: JSON.stringify({ object_kind: 'push', ref: 'refs/heads/8.x-1.x', after: head, project: { git_http_url: repo.url } }),
+      payload: JSON.stringify({
+        object_kind: 'push',
+        ref: 'refs/heads/8.x-1.x',
+        after: head,
+        project: { git_http_url: repo.url },
+      }),
     });
 
   beforeAll(async () => {
@@ -35,7 +55,12 @@ describe('dev snapshot releases', () => {
     repo = await createRepo();
     repo.git('checkout', '-q', '-b', '8.x-1.x');
     repo.commit({ 'pathauto.info.yml': 'name: Pathauto\ntype: module\n' }, FIRST);
-    const created = await maintainer('POST', '/api/v1/projects', { name: 'pathauto', title: 'Pathauto', type: 'module', gitUrl: repo.url });
+    const created = await maintainer('POST', '/api/v1/projects', {
+      name: 'pathauto',
+      title: 'Pathauto',
+      type: 'module',
+      gitUrl: repo.url,
+    });
     secret = created.body.webhookSecret;
   });
   afterAll(() => stack.close());
@@ -62,7 +87,9 @@ describe('dev snapshot releases', () => {
       `pathauto-8.x-1.x-dev-${head.slice(0, 12)}.tar.gz`,
       `pathauto-8.x-1.x-dev-${head.slice(0, 12)}.zip`,
     ]);
-    const tarball = await readTarGz((await anonymous('GET', `/files/projects/pathauto-8.x-1.x-dev-${head.slice(0, 12)}.tar.gz`)).raw);
+    const tarball = await readTarGz(
+      (await anonymous('GET', `/files/projects/pathauto-8.x-1.x-dev-${head.slice(0, 12)}.tar.gz`)).raw,
+    );
     const info = tarball.find((entry) => entry.name === 'pathauto/pathauto.info.yml')!.content.toString();
     expect(info).toContain(`version: '8.x-1.x-dev'\nproject: 'pathauto'\ndatestamp: ${FIRST}\n`);
   });
@@ -71,7 +98,9 @@ describe('dev snapshot releases', () => {
     const head = repo.git('rev-parse', 'HEAD');
     const stable = await anonymous('GET', '/files/projects/pathauto-8.x-1.x-dev.tar.gz');
     expect(stable.status).toBe(302);
-    expect(stable.headers.location).toBe(`http://packhouse.test/files/projects/pathauto-8.x-1.x-dev-${head.slice(0, 12)}.tar.gz`);
+    expect(stable.headers.location).toBe(
+      `http://packhouse.test/files/projects/pathauto-8.x-1.x-dev-${head.slice(0, 12)}.tar.gz`,
+    );
     expect(stable.headers['cache-control']).toBe('no-cache');
   });
 
@@ -85,7 +114,10 @@ describe('dev snapshot releases', () => {
   it('packages a moved head as a new immutable build, keeping the old one', async () => {
     const before = await release();
     const old = before.files.find((file: { archiveType: string }) => file.archiveType === 'tar.gz');
-    const head = repo.commit({ 'pathauto.info.yml': 'name: Pathauto\ntype: module\n', 'pathauto.module': '<?php\n' }, SECOND);
+    const head = repo.commit(
+      { 'pathauto.info.yml': 'name: Pathauto\ntype: module\n', 'pathauto.module': '<?php\n' },
+      SECOND,
+    );
 
     const response = await pushHook(head);
     expect(response.statusCode).toBe(202);
@@ -101,9 +133,14 @@ describe('dev snapshot releases', () => {
     const previous = await anonymous('GET', `/files/projects/${old.name}`);
     expect(createHash('sha256').update(previous.raw).digest('hex')).toBe(old.sha256);
     const stable = await anonymous('GET', '/files/projects/pathauto-8.x-1.x-dev.zip');
-    expect(stable.headers.location).toBe(`http://packhouse.test/files/projects/pathauto-8.x-1.x-dev-${head.slice(0, 12)}.zip`);
-    const info = (await readTarGz((await anonymous('GET', `/files/projects/pathauto-8.x-1.x-dev-${head.slice(0, 12)}.tar.gz`)).raw))
-      .find((entry) => entry.name === 'pathauto/pathauto.info.yml')!.content.toString();
+    expect(stable.headers.location).toBe(
+      `http://packhouse.test/files/projects/pathauto-8.x-1.x-dev-${head.slice(0, 12)}.zip`,
+    );
+    const info = (
+      await readTarGz((await anonymous('GET', `/files/projects/pathauto-8.x-1.x-dev-${head.slice(0, 12)}.tar.gz`)).raw)
+    )
+      .find((entry) => entry.name === 'pathauto/pathauto.info.yml')!
+      .content.toString();
     expect(info).toContain(`datestamp: ${SECOND}\n`);
   });
 
@@ -128,10 +165,14 @@ describe('dev snapshot releases', () => {
     const after = await settled(4);
     expect(after).toMatchObject({ status: 'published', commit: first.commit });
     expect(after.builds[0]).toMatchObject({ status: 'unchanged', commit: first.commit, files: [] });
-    expect(after.files.map((file: { sha256: string }) => file.sha256).sort()).toEqual(first.files.map((file: { sha256: string }) => file.sha256).sort());
+    expect(after.files.map((file: { sha256: string }) => file.sha256).sort()).toEqual(
+      first.files.map((file: { sha256: string }) => file.sha256).sort(),
+    );
     expect((await stack.registry.storage.list()).length).toBe(objects);
     const stable = await anonymous('GET', '/files/projects/pathauto-8.x-1.x-dev.zip');
-    expect(stable.headers.location).toBe(`http://packhouse.test/files/projects/pathauto-8.x-1.x-dev-${first.commit.slice(0, 12)}.zip`);
+    expect(stable.headers.location).toBe(
+      `http://packhouse.test/files/projects/pathauto-8.x-1.x-dev-${first.commit.slice(0, 12)}.zip`,
+    );
   });
 });
 
@@ -149,7 +190,9 @@ describe('dev builds while no worker runs', () => {
     repo.git('checkout', '-q', '-b', '2.0.x');
     repo.commit({ 'views.info.yml': 'name: Views\ntype: module\n' });
     await maintainer('POST', '/api/v1/projects', { name: 'views', title: 'Views', type: 'module', gitUrl: repo.url });
-    expect((await maintainer('POST', '/api/v1/projects/views/branches', { branch: '2.0.x' })).body.version).toBe('2.0.x-dev');
+    expect((await maintainer('POST', '/api/v1/projects/views/branches', { branch: '2.0.x' })).body.version).toBe(
+      '2.0.x-dev',
+    );
     const again = await maintainer('POST', '/api/v1/projects/views/branches/2.0.x/build');
     expect(again.status).toBe(200);
     expect(again.body.outcome).toBe('already_queued');

@@ -14,22 +14,35 @@ describe('a dev release in the feed follows its newest build', () => {
   let anonymous: ReturnType<typeof client>;
 
   const builds = (count: number) =>
-    eventually(async () => {
-      const body = (await anonymous('GET', '/api/v1/projects/pathauto/releases/8.x-1.x-dev')).body;
-      const published = body.builds?.filter((build: { status: string }) => build.status === 'published') ?? [];
-      return published.length === count ? body : undefined;
-    }, 60_000, `${count} published builds`);
-  const devRelease = async () => readLikeDrupal((await anonymous('GET', FEED)).raw.toString('utf8')).releases.get('8.x-1.x-dev')!;
+    eventually(
+      async () => {
+        const body = (await anonymous('GET', '/api/v1/projects/pathauto/releases/8.x-1.x-dev')).body;
+        const published = body.builds?.filter((build: { status: string }) => build.status === 'published') ?? [];
+        return published.length === count ? body : undefined;
+      },
+      60_000,
+      `${count} published builds`,
+    );
+  const devRelease = async () =>
+    readLikeDrupal((await anonymous('GET', FEED)).raw.toString('utf8')).releases.get('8.x-1.x-dev')!;
 
   beforeAll(async () => {
     stack = await startStack();
     stack.startWorker();
-    maintainer = client(stack.app, (await client(stack.app, stack.adminToken)('POST', '/api/v1/users', { name: 'alice' })).body.token);
+    maintainer = client(
+      stack.app,
+      (await client(stack.app, stack.adminToken)('POST', '/api/v1/users', { name: 'alice' })).body.token,
+    );
     anonymous = client(stack.app);
     repo = await createRepo();
     repo.git('checkout', '-q', '-b', '8.x-1.x');
     repo.commit({ 'pathauto.info.yml': 'name: Pathauto\ntype: module\ncore_version_requirement: ^10\n' }, FIRST);
-    await maintainer('POST', '/api/v1/projects', { name: 'pathauto', title: 'Pathauto', type: 'module', gitUrl: repo.url });
+    await maintainer('POST', '/api/v1/projects', {
+      name: 'pathauto',
+      title: 'Pathauto',
+      type: 'module',
+      gitUrl: repo.url,
+    });
     await maintainer('PUT', '/api/v1/projects/pathauto/supported-branches', ['8.x-1.']);
   }, 60_000);
   afterAll(() => stack.close());
@@ -55,7 +68,10 @@ describe('a dev release in the feed follows its newest build', () => {
   it('moves to a new build in the first response after it is published, listing that build alone', async () => {
     await anonymous('GET', FEED);
     expect((await anonymous('GET', FEED)).headers['x-packhouse-cache']).toBe('hit');
-    repo.commit({ 'pathauto.info.yml': 'name: Pathauto\ntype: module\ncore_version_requirement: ^10 || ^11\n' }, SECOND);
+    repo.commit(
+      { 'pathauto.info.yml': 'name: Pathauto\ntype: module\ncore_version_requirement: ^10 || ^11\n' },
+      SECOND,
+    );
     expect((await maintainer('POST', '/api/v1/projects/pathauto/branches/8.x-1.x/build')).status).toBe(202);
     const body = await builds(2);
 

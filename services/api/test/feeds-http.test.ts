@@ -23,10 +23,13 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
   const anonymousRaw = (url: string, headers: [string, string][]) =>
     new Promise<http.IncomingMessage>((resolve, reject) => {
       const { port } = stack.app.server.address() as AddressInfo;
-      const request = http.request({ host: '127.0.0.1', port, path: url, headers: [['host', '127.0.0.1'], ...headers].flat() }, (response) => {
-        response.resume();
-        response.once('end', () => resolve(response));
-      });
+      const request = http.request(
+        { host: '127.0.0.1', port, path: url, headers: [['host', '127.0.0.1'], ...headers].flat() },
+        (response) => {
+          response.resume();
+          response.once('end', () => resolve(response));
+        },
+      );
       request.once('error', reject).end();
     });
 
@@ -34,7 +37,12 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
     stack = await startStack();
     admin = client(stack.app, stack.adminToken);
     anonymous = client(stack.app);
-    await admin('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });
+    await admin('POST', '/api/v1/projects', {
+      name: 'token',
+      title: 'Token',
+      type: 'module',
+      gitUrl: 'file:///srv/token',
+    });
     await seedRelease(stack.registry, 'token', { version: '8.x-1.0', commitTime: T, releaseTypes: ['feature'] });
     await seedRelease(stack.registry, 'token', { version: '2.0.0', commitTime: T + 60, coreCompatibility: '^10' });
     await backdateFeedChanges(stack.registry, ['token']);
@@ -45,7 +53,9 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
     const response = await anonymous('GET', FEED);
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('application/xml; charset=utf-8');
-    expect(response.headers['cache-control']).toBe('public, max-age=60, stale-while-revalidate=300, stale-if-error=86400');
+    expect(response.headers['cache-control']).toBe(
+      'public, max-age=60, stale-while-revalidate=300, stale-if-error=86400',
+    );
     expect(response.headers.vary).toBe('Accept-Encoding');
     expect(response.headers.etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
     expect(new Date(String(response.headers['last-modified'])).toUTCString()).toBe(response.headers['last-modified']);
@@ -73,7 +83,9 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
     const lastModified = String(headers['last-modified']);
     const earlier = new Date(Date.parse(lastModified) - 1000).toUTCString();
     expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': lastModified })).status).toBe(304);
-    expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': new Date().toUTCString() })).status).toBe(304);
+    expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': new Date().toUTCString() })).status).toBe(
+      304,
+    );
     expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': earlier })).status).toBe(200);
     expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': 'yesterday' })).status).toBe(200);
     // Not HTTP-dates, though Date.parse reads them: ignored (RFC 9110 section 13.1.3).
@@ -84,9 +96,24 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
     const at = new Date(Date.parse(lastModified) + 3_600_000);
     const [day, date, month, year, time] = at.toUTCString().split(' ') as [string, string, string, string, string];
     const long = at.toLocaleDateString('en-US', { weekday: 'long', timeZone: 'UTC' });
-    expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': `${long}, ${date}-${month}-${year.slice(2)} ${time} GMT` })).status).toBe(304);
-    expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': `${day.slice(0, 3)} ${month} ${String(Number(date)).padStart(2)} ${time} ${year}` })).status).toBe(304);
-    const both = await anonymous('GET', FEED, undefined, { 'if-none-match': '"stale"', 'if-modified-since': lastModified });
+    expect(
+      (
+        await anonymous('GET', FEED, undefined, {
+          'if-modified-since': `${long}, ${date}-${month}-${year.slice(2)} ${time} GMT`,
+        })
+      ).status,
+    ).toBe(304);
+    expect(
+      (
+        await anonymous('GET', FEED, undefined, {
+          'if-modified-since': `${day.slice(0, 3)} ${month} ${String(Number(date)).padStart(2)} ${time} ${year}`,
+        })
+      ).status,
+    ).toBe(304);
+    const both = await anonymous('GET', FEED, undefined, {
+      'if-none-match': '"stale"',
+      'if-modified-since': lastModified,
+    });
     expect(both.status).toBe(200);
   });
 
@@ -102,13 +129,27 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
       expect(response.headers['content-encoding'], accept).toBeUndefined();
       expect(response.raw.equals(plain.raw), accept).toBe(true);
     }
-    expect((await anonymous('GET', FEED, undefined, { 'accept-encoding': '*' })).headers['content-encoding']).toBe('gzip');
-    const revalidated = await anonymous('GET', FEED, undefined, { 'accept-encoding': 'gzip', 'if-none-match': String(zipped.headers.etag) });
+    expect((await anonymous('GET', FEED, undefined, { 'accept-encoding': '*' })).headers['content-encoding']).toBe(
+      'gzip',
+    );
+    const revalidated = await anonymous('GET', FEED, undefined, {
+      'accept-encoding': 'gzip',
+      'if-none-match': String(zipped.headers.etag),
+    });
     expect(revalidated.status).toBe(304);
     expect(revalidated.headers.etag).toBe(zipped.headers.etag);
     // The other encoding's ETag names another representation: the full answer is sent.
-    expect((await anonymous('GET', FEED, undefined, { 'accept-encoding': 'gzip', 'if-none-match': String(plain.headers.etag) })).status).toBe(200);
-    expect((await anonymous('GET', FEED, undefined, { 'if-none-match': String(zipped.headers.etag) })).status).toBe(200);
+    expect(
+      (
+        await anonymous('GET', FEED, undefined, {
+          'accept-encoding': 'gzip',
+          'if-none-match': String(plain.headers.etag),
+        })
+      ).status,
+    ).toBe(200);
+    expect((await anonymous('GET', FEED, undefined, { 'if-none-match': String(zipped.headers.etag) })).status).toBe(
+      200,
+    );
   });
 
   it('answers HEAD with the headers of GET and no body', async () => {
@@ -130,11 +171,19 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
     const encodings: Record<string, string>[] = [{}, { 'accept-encoding': 'gzip, deflate' }];
     for (const i of encodings.keys()) {
       const project = `hitmiss${i}`;
-      await admin('POST', '/api/v1/projects', { name: project, title: 'Hit or miss', type: 'module', gitUrl: `file:///srv/${project}` });
+      await admin('POST', '/api/v1/projects', {
+        name: project,
+        title: 'Hit or miss',
+        type: 'module',
+        gitUrl: `file:///srv/${project}`,
+      });
       await seedRelease(stack.registry, project, { version: '8.x-1.0', commitTime: T });
     }
     // Both answers then carry the same Last-Modified, whenever each is sent.
-    await backdateFeedChanges(stack.registry, [...encodings.keys()].map((i) => `hitmiss${i}`));
+    await backdateFeedChanges(
+      stack.registry,
+      [...encodings.keys()].map((i) => `hitmiss${i}`),
+    );
     for (const [i, headers] of encodings.entries()) {
       const project = `hitmiss${i}`;
       const url = `/release-history/${project}/current`;
@@ -146,7 +195,11 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
       const { date: _hitDate, 'x-packhouse-cache': _hitState, ...hitHeaders } = hit.headers;
       expect(hitHeaders).toEqual(missHeaders);
       // A repeated If-None-Match is one list, as in the router.
-      const repeated = await anonymousRaw(url, [['If-None-Match', '"nope"'], ['if-none-match', String(hit.headers.etag)], ...Object.entries(headers)]);
+      const repeated = await anonymousRaw(url, [
+        ['If-None-Match', '"nope"'],
+        ['if-none-match', String(hit.headers.etag)],
+        ...Object.entries(headers),
+      ]);
       expect(repeated.statusCode).toBe(304);
       expect(repeated.headers['x-packhouse-cache']).toBe('hit');
     }
@@ -161,7 +214,12 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
   });
 
   it('answers an unknown project with 404 and updates.drupal.org error document', async () => {
-    for (const url of ['/release-history/nope/current', '/release-history/Bad-Name/current', '/release-history/token/7', '/release-history/token/x.x']) {
+    for (const url of [
+      '/release-history/nope/current',
+      '/release-history/Bad-Name/current',
+      '/release-history/token/7',
+      '/release-history/token/x.x',
+    ]) {
       const response = await anonymous('GET', url);
       expect(response.status, url).toBe(404);
       expect(response.headers['content-type']).toBe('application/xml; charset=utf-8');
@@ -176,7 +234,12 @@ describe('feed HTTP: caching headers, 304, HEAD, gzip, 404', () => {
   it('answers a project as soon as it is created, though its 404 was cached', async () => {
     expect((await anonymous('GET', '/release-history/pathauto/current')).status).toBe(404);
     expect((await anonymous('GET', '/release-history/pathauto/current')).headers['x-packhouse-cache']).toBe('hit');
-    await admin('POST', '/api/v1/projects', { name: 'pathauto', title: 'Pathauto', type: 'module', gitUrl: 'file:///srv/pathauto' });
+    await admin('POST', '/api/v1/projects', {
+      name: 'pathauto',
+      title: 'Pathauto',
+      type: 'module',
+      gitUrl: 'file:///srv/pathauto',
+    });
     const created = await anonymous('GET', '/release-history/pathauto/current');
     expect(created.status).toBe(200);
     expect(readLikeDrupal(created.raw.toString('utf8')).fields.title).toBe('Pathauto');
@@ -196,8 +259,18 @@ describe('feed freshness: no stale cache after any committed write', () => {
     stack = await startStack({}, { now: clock.now });
     admin = client(stack.app, stack.adminToken);
     anonymous = client(stack.app);
-    await admin('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });
-    await admin('POST', '/api/v1/projects', { name: 'views', title: 'Views', type: 'module', gitUrl: 'file:///srv/views' });
+    await admin('POST', '/api/v1/projects', {
+      name: 'token',
+      title: 'Token',
+      type: 'module',
+      gitUrl: 'file:///srv/token',
+    });
+    await admin('POST', '/api/v1/projects', {
+      name: 'views',
+      title: 'Views',
+      type: 'module',
+      gitUrl: 'file:///srv/views',
+    });
     await seedRelease(stack.registry, 'token', { version: '2.0.0', commitTime: T });
     await backdateFeedChanges(stack.registry, ['token', 'views']);
     // A connection of its own, as another API process, the worker or an operator would have.
@@ -226,9 +299,16 @@ describe('feed freshness: no stale cache after any committed write', () => {
     const after = await anonymous('GET', FEED);
     expect(after.headers['x-packhouse-cache']).toBe('miss');
     expect(after.headers.etag).not.toBe(before.headers.etag);
-    expect((await anonymous('GET', FEED, undefined, { 'if-none-match': String(before.headers.etag) })).status).toBe(200);
-    expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': String(before.headers['last-modified']) })).status).toBe(200);
-    expect(readLikeDrupal(after.raw.toString('utf8')).releases.get('2.0.0')?.terms['Release type']).toContain('Insecure');
+    expect((await anonymous('GET', FEED, undefined, { 'if-none-match': String(before.headers.etag) })).status).toBe(
+      200,
+    );
+    expect(
+      (await anonymous('GET', FEED, undefined, { 'if-modified-since': String(before.headers['last-modified']) }))
+        .status,
+    ).toBe(200);
+    expect(readLikeDrupal(after.raw.toString('utf8')).releases.get('2.0.0')?.terms['Release type']).toContain(
+      'Insecure',
+    );
     // Once the change's second is over, the cached feed carries its Last-Modified.
     clock.advance(SETTLE_MS);
     const later = await anonymous('GET', FEED);
@@ -289,7 +369,11 @@ describe('feed freshness: no stale cache after any committed write', () => {
     expect(readLikeDrupal(during.raw.toString('utf8')).fields.title).toBe('While down');
 
     // Back: it listens again (a fresh backend) and caches again.
-    await eventually(async () => ((await anonymous('GET', FEED)).headers['x-packhouse-cache'] === 'hit' ? true : undefined), 10_000, 'the cache to be used again');
+    await eventually(
+      async () => ((await anonymous('GET', FEED)).headers['x-packhouse-cache'] === 'hit' ? true : undefined),
+      10_000,
+      'the cache to be used again',
+    );
     await other.query('UPDATE projects SET title = $1 WHERE name = $2', ['After', 'token']);
     expect(await title()).toBe('After');
   });
@@ -298,7 +382,8 @@ describe('feed freshness: no stale cache after any committed write', () => {
 describe('feed cache memory bound', () => {
   let stack: Stack;
   let anonymous: Api;
-  const state = async (project: string) => (await anonymous('GET', `/release-history/${project}/current`)).headers['x-packhouse-cache'];
+  const state = async (project: string) =>
+    (await anonymous('GET', `/release-history/${project}/current`)).headers['x-packhouse-cache'];
 
   beforeAll(async () => {
     // Two megabytes hold two of these feeds, not three: about 400 kB each with their gzip,

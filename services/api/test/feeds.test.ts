@@ -44,20 +44,27 @@ describe('update status feeds of a project built by the real pipeline', () => {
     expect(xml).toBe(fillTemplate(readFileSync(fixture(name), 'utf8'), facts));
   });
 
-  it.each(['current', 'all', '7.x', '8.x', '6.x'])('serves %s in Drupal element order, readable by Drupal', async (selector) => {
-    const xml = await feed(selector);
-    const root = parseXml(xml);
-    expect(followsOrder(childNames(root), PROJECT_ORDER)).toBe(true);
-    for (const release of child(root, 'releases')?.children ?? []) {
-      expect(followsOrder(childNames(release), RELEASE_ORDER), childNames(release).join(',')).toBe(true);
-    }
-    const drupal = readLikeDrupal(xml);
-    expect(drupal.fields).toMatchObject({ short_name: 'ctools', 'dc:creator': 'alice', link: 'http://packhouse.test/project/ctools' });
-    for (const [version, release] of drupal.releases) {
-      expect(release.fields.release_link).toBe(`http://packhouse.test/project/ctools/releases/${version}`);
-      expect(release.fields.name).toBe(`ctools ${version}`);
-    }
-  });
+  it.each(['current', 'all', '7.x', '8.x', '6.x'])(
+    'serves %s in Drupal element order, readable by Drupal',
+    async (selector) => {
+      const xml = await feed(selector);
+      const root = parseXml(xml);
+      expect(followsOrder(childNames(root), PROJECT_ORDER)).toBe(true);
+      for (const release of child(root, 'releases')?.children ?? []) {
+        expect(followsOrder(childNames(release), RELEASE_ORDER), childNames(release).join(',')).toBe(true);
+      }
+      const drupal = readLikeDrupal(xml);
+      expect(drupal.fields).toMatchObject({
+        short_name: 'ctools',
+        'dc:creator': 'alice',
+        link: 'http://packhouse.test/project/ctools',
+      });
+      for (const [version, release] of drupal.releases) {
+        expect(release.fields.release_link).toBe(`http://packhouse.test/project/ctools/releases/${version}`);
+        expect(release.fields.name).toBe(`ctools ${version}`);
+      }
+    },
+  );
 
   it('lists built releases only, newest first, in each feed', async () => {
     const versions = async (selector: string) => [...readLikeDrupal(await feed(selector)).releases.keys()];
@@ -66,7 +73,15 @@ describe('update status feeds of a project built by the real pipeline', () => {
     expect(await versions('8.x')).toEqual(['8.x-1.1', '8.x-1.0']);
     expect(await versions('6.x')).toEqual([]);
     expect(await versions('all')).toEqual([
-      '2.1.0-rc1', '2.0.1', '2.0.0', '2.0.x-dev', '8.x-1.1', '8.x-1.0', '7.x-2.x-dev', '7.x-1.1-beta1', '7.x-1.0',
+      '2.1.0-rc1',
+      '2.0.1',
+      '2.0.0',
+      '2.0.x-dev',
+      '8.x-1.1',
+      '8.x-1.0',
+      '7.x-2.x-dev',
+      '7.x-1.1-beta1',
+      '7.x-1.0',
     ]);
   });
 
@@ -87,7 +102,12 @@ describe('update status feeds of a project built by the real pipeline', () => {
   });
 
   it('lists every project in /release-history/project-list/all', async () => {
-    await alice('POST', '/api/v1/projects', { name: 'olivero_plus', title: 'Olivero <Plus>', type: 'theme', gitUrl: 'file:///srv/olivero_plus' });
+    await alice('POST', '/api/v1/projects', {
+      name: 'olivero_plus',
+      title: 'Olivero <Plus>',
+      type: 'theme',
+      gitUrl: 'file:///srv/olivero_plus',
+    });
     const response = await anonymous('GET', '/release-history/project-list/all');
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('application/xml; charset=utf-8');
@@ -95,7 +115,16 @@ describe('update status feeds of a project built by the real pipeline', () => {
     expect(root.name).toBe('projects');
     const byName = new Map(root.children.map((project) => [child(project, 'short_name')!.text, project]));
     const ctools = byName.get('ctools')!;
-    expect(childNames(ctools)).toEqual(['title', 'short_name', 'link', 'dc:creator', 'type', 'project_status', 'api_versions', 'terms']);
+    expect(childNames(ctools)).toEqual([
+      'title',
+      'short_name',
+      'link',
+      'dc:creator',
+      'type',
+      'project_status',
+      'api_versions',
+      'terms',
+    ]);
     expect(child(ctools, 'api_versions')!.children.map((api) => api.text)).toEqual(['7.x', '8.x', 'current']);
     expect(child(ctools, 'dc:creator')!.text).toBe('alice');
     const theme = byName.get('olivero_plus')!;
@@ -108,11 +137,16 @@ describe('update status feeds of a project built by the real pipeline', () => {
     const before = await anonymous('GET', '/release-history/ctools/current');
     expect((await anonymous('GET', '/release-history/ctools/current')).headers['x-packhouse-cache']).toBe('hit');
 
-    repo.commit({ 'ctools.info.yml': 'name: Chaos tools\ntype: module\ncore_version_requirement: ^10 || ^11\n' }, T + 9000);
+    repo.commit(
+      { 'ctools.info.yml': 'name: Chaos tools\ntype: module\ncore_version_requirement: ^10 || ^11\n' },
+      T + 9000,
+    );
     repo.tag('2.0.4');
     const worker = stack.startWorker();
     try {
-      expect((await alice('POST', '/api/v1/projects/ctools/releases', { tag: '2.0.4', releaseTypes: ['bugfix'] })).status).toBe(202);
+      expect(
+        (await alice('POST', '/api/v1/projects/ctools/releases', { tag: '2.0.4', releaseTypes: ['bugfix'] })).status,
+      ).toBe(202);
       await waitPublished(alice, 'ctools', '2.0.4');
     } finally {
       await worker.close();
@@ -120,6 +154,10 @@ describe('update status feeds of a project built by the real pipeline', () => {
     const after = await anonymous('GET', '/release-history/ctools/current');
     expect(after.headers['x-packhouse-cache']).toBe('miss');
     expect(after.headers.etag).not.toBe(before.headers.etag);
-    expect([...readLikeDrupal(after.raw.toString('utf8')).releases.keys()].slice(0, 3)).toEqual(['2.1.0-rc1', '2.0.4', '2.0.1']);
+    expect([...readLikeDrupal(after.raw.toString('utf8')).releases.keys()].slice(0, 3)).toEqual([
+      '2.1.0-rc1',
+      '2.0.4',
+      '2.0.1',
+    ]);
   }, 90_000);
 });

@@ -6,7 +6,8 @@ import { backdateFeedChanges, seedRelease } from './feed-seed.ts';
 
 const T = 1_764_288_000;
 const FEED = '/release-history/token/current';
-const get = (target: string, ...headers: string[]) => ['GET ' + target + ' HTTP/1.1', 'Host: packhouse.test', ...headers, '', ''].join('\r\n');
+const get = (target: string, ...headers: string[]) =>
+  ['GET ' + target + ' HTTP/1.1', 'Host: packhouse.test', ...headers, '', ''].join('\r\n');
 
 interface RawResponse {
   head: string;
@@ -30,7 +31,12 @@ async function exchange(port: number, chunks: (string | Buffer)[], count: number
     socket.write(chunk);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
-  const responses = await eventually(async () => parseResponses(received, head).slice(0, count).length === count ? parseResponses(received, head) : undefined, 5_000, `${count} responses`);
+  const responses = await eventually(
+    async () =>
+      parseResponses(received, head).slice(0, count).length === count ? parseResponses(received, head) : undefined,
+    5_000,
+    `${count} responses`,
+  );
   return { responses, socket, closed };
 }
 
@@ -43,7 +49,9 @@ function parseResponses(bytes: Buffer, head: boolean[]): RawResponse[] {
     if (end === -1) return responses;
     const text = bytes.toString('latin1', at, end);
     const [statusLine, ...lines] = text.split('\r\n');
-    const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+    const headers = Object.fromEntries(
+      lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+    );
     const status = Number(statusLine!.split(' ')[1]);
     const length = head[responses.length] || status === 304 ? 0 : Number(headers['content-length'] ?? 0);
     if (bytes.length < end + 4 + length) return responses;
@@ -52,7 +60,11 @@ function parseResponses(bytes: Buffer, head: boolean[]): RawResponse[] {
   }
 }
 
-const withoutDate = (head: string) => head.split('\r\n').filter((line) => !line.startsWith('Date: ')).join('\r\n');
+const withoutDate = (head: string) =>
+  head
+    .split('\r\n')
+    .filter((line) => !line.startsWith('Date: '))
+    .join('\r\n');
 
 describe('the front door: feed cache hits answered off the socket, everything else handed to Node', () => {
   const clock = testClock();
@@ -62,7 +74,12 @@ describe('the front door: feed cache hits answered off the socket, everything el
   beforeAll(async () => {
     stack = await startStack({ USAGE_FLUSH_MS: '200' }, { now: clock.now });
     port = (stack.app.server.address() as AddressInfo).port;
-    await client(stack.app, stack.adminToken)('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });
+    await client(stack.app, stack.adminToken)('POST', '/api/v1/projects', {
+      name: 'token',
+      title: 'Token',
+      type: 'module',
+      gitUrl: 'file:///srv/token',
+    });
     await seedRelease(stack.registry, 'token', { version: '8.x-1.0', commitTime: T });
     // Seeded in the past, so the feed carries its Last-Modified from the first read
     // (update-status/representation.ts): the front door's answers and the route's are
@@ -107,8 +124,14 @@ describe('the front door: feed cache hits answered off the socket, everything el
   });
 
   it('answers pipelined requests in order, handing the connection over at the first it does not answer', async () => {
-    const { responses } = await exchange(port, [get(FEED) + get(FEED, 'Accept-Encoding: gzip') + get('/healthz') + get(FEED)], 4);
-    expect(responses.map((r) => [r.status, r.headers['content-encoding'], r.headers['content-type']?.split(';')[0]])).toEqual([
+    const { responses } = await exchange(
+      port,
+      [get(FEED) + get(FEED, 'Accept-Encoding: gzip') + get('/healthz') + get(FEED)],
+      4,
+    );
+    expect(
+      responses.map((r) => [r.status, r.headers['content-encoding'], r.headers['content-type']?.split(';')[0]]),
+    ).toEqual([
       [200, undefined, 'application/xml'],
       [200, 'gzip', 'application/xml'],
       [200, undefined, 'application/json'],
@@ -117,7 +140,11 @@ describe('the front door: feed cache hits answered off the socket, everything el
   });
 
   it('reads a request that arrives a byte at a time', async () => {
-    const { responses } = await exchange(port, [...get(FEED)].map((c) => c), 1);
+    const { responses } = await exchange(
+      port,
+      [...get(FEED)].map((c) => c),
+      1,
+    );
     expect(responses[0]!.status).toBe(200);
   });
 
@@ -181,10 +208,14 @@ describe('the front door: feed cache hits answered off the socket, everything el
 
   it('counts the polls it answers', async () => {
     await exchange(port, [get(`${FEED}?site_key=front-door-site&version=8.x-1.0&list=token`)], 1);
-    await eventually(async () => {
-      const usage = await client(stack.app)('GET', '/api/v1/projects/token/usage');
-      return usage.body.weeks[0]?.sites === 1 ? usage : undefined;
-    }, 10_000, 'the poll to be counted');
+    await eventually(
+      async () => {
+        const usage = await client(stack.app)('GET', '/api/v1/projects/token/usage');
+        return usage.body.weeks[0]?.sites === 1 ? usage : undefined;
+      },
+      10_000,
+      'the poll to be counted',
+    );
   });
 });
 
@@ -196,7 +227,12 @@ describe('the front door at shutdown', () => {
   afterAll(() => stack.close());
 
   it('closes its idle connections, so that closing the server does not wait for clients', async () => {
-    await client(stack.app, stack.adminToken)('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });
+    await client(stack.app, stack.adminToken)('POST', '/api/v1/projects', {
+      name: 'token',
+      title: 'Token',
+      type: 'module',
+      gitUrl: 'file:///srv/token',
+    });
     await seedRelease(stack.registry, 'token', { version: '8.x-1.0', commitTime: T });
     const app = await buildApp(stack.registry);
     await app.listen({ port: 0, host: '127.0.0.1' });

@@ -65,21 +65,29 @@ const cases: RefusalCase[] = [
   {
     case: 'a symlink chain escaping (each link alone stays inside)',
     project: 'symlink_chain',
-    source: () => tagged({ 'dir/a.txt': 'a', 'dir/up': { symlink: '..' }, 'out': { symlink: 'dir/up/..' } }),
+    source: () => tagged({ 'dir/a.txt': 'a', 'dir/up': { symlink: '..' }, out: { symlink: 'dir/up/..' } }),
     rule: 'symlink_escape',
     path: 'out',
   },
   {
     case: 'a symlink loop',
     project: 'symlink_loop',
-    source: () => tagged({ 'a': { symlink: 'b' }, 'b': { symlink: 'a' } }),
+    source: () => tagged({ a: { symlink: 'b' }, b: { symlink: 'a' } }),
     rule: 'symlink_loop',
     detail: /symlink `[ab]` -> `[ab]`/,
   },
   {
     case: 'an absolute path',
     project: 'path_absolute',
-    source: () => makeRawRepo((r) => rawTreeWith(r, [{ name: '/evil.php', content: '<?php\n' }, { name: 'hostile.info.yml', content: INFO_YML }]), TAG),
+    source: () =>
+      makeRawRepo(
+        (r) =>
+          rawTreeWith(r, [
+            { name: '/evil.php', content: '<?php\n' },
+            { name: 'hostile.info.yml', content: INFO_YML },
+          ]),
+        TAG,
+      ),
     rule: 'git_objects_invalid',
     detail: /\((hasFullPath|fullPathname)\)/,
   },
@@ -89,7 +97,10 @@ const cases: RefusalCase[] = [
     source: () =>
       makeRawRepo((r) => {
         const inner = rawTreeWith(r, [{ name: 'evil.php', content: '<?php\n' }]);
-        return rawTreeWith(r, [{ name: '..', mode: '40000', oid: inner }, { name: 'hostile.info.yml', content: INFO_YML }]);
+        return rawTreeWith(r, [
+          { name: '..', mode: '40000', oid: inner },
+          { name: 'hostile.info.yml', content: INFO_YML },
+        ]);
       }, TAG),
     // git's own object checks (transfer.fsckObjects) refuse the tree as it arrives.
     rule: 'git_objects_invalid',
@@ -101,7 +112,10 @@ const cases: RefusalCase[] = [
     source: () =>
       makeRawRepo((r) => {
         const inner = rawTreeWith(r, [{ name: 'config', content: '[core]\n\tfsmonitor = touch /tmp/pwned\n' }]);
-        return rawTreeWith(r, [{ name: '.git', mode: '40000', oid: inner }, { name: 'hostile.info.yml', content: INFO_YML }]);
+        return rawTreeWith(r, [
+          { name: '.git', mode: '40000', oid: inner },
+          { name: 'hostile.info.yml', content: INFO_YML },
+        ]);
       }, TAG),
     rule: 'git_objects_invalid',
     detail: /\(hasDotgit\)/,
@@ -110,7 +124,14 @@ const cases: RefusalCase[] = [
     case: 'a path that is not UTF-8',
     project: 'path_not_utf8',
     source: () =>
-      makeRawRepo((r) => rawTreeWith(r, [{ name: Buffer.from([0x66, 0xff, 0x2e, 0x74]), content: 'x' }, { name: 'hostile.info.yml', content: INFO_YML }]), TAG),
+      makeRawRepo(
+        (r) =>
+          rawTreeWith(r, [
+            { name: Buffer.from([0x66, 0xff, 0x2e, 0x74]), content: 'x' },
+            { name: 'hostile.info.yml', content: INFO_YML },
+          ]),
+        TAG,
+      ),
     rule: 'path_not_utf8',
     path: 'f\uFFFD.t',
   },
@@ -118,7 +139,14 @@ const cases: RefusalCase[] = [
     case: 'a submodule (gitlink)',
     project: 'submodule',
     source: () =>
-      makeRawRepo((r) => rawTreeWith(r, [{ name: 'hostile.info.yml', content: INFO_YML }, { name: 'lib', mode: '160000', oid: '1'.repeat(40) }]), TAG),
+      makeRawRepo(
+        (r) =>
+          rawTreeWith(r, [
+            { name: 'hostile.info.yml', content: INFO_YML },
+            { name: 'lib', mode: '160000', oid: '1'.repeat(40) },
+          ]),
+        TAG,
+      ),
     rule: 'submodule',
     path: 'lib',
   },
@@ -140,7 +168,12 @@ const cases: RefusalCase[] = [
   {
     case: 'more than MAX_FILES entries',
     project: 'too_many_files',
-    source: () => tagged(Object.fromEntries(Array.from({ length: MAX_FILES }, (_, i) => [`f${String(i).padStart(2, '0')}.txt`, `${i}\n`]))),
+    source: () =>
+      tagged(
+        Object.fromEntries(
+          Array.from({ length: MAX_FILES }, (_, i) => [`f${String(i).padStart(2, '0')}.txt`, `${i}\n`]),
+        ),
+      ),
     rule: 'too_many_files',
     detail: new RegExp(`more than ${MAX_FILES} entries`),
   },
@@ -213,7 +246,14 @@ const giant: RefusalCase = {
   case: 'a highly compressible giant file',
   project: 'giant_zeros',
   source: () =>
-    makeRawRepo((r) => rawTreeWith(r, [{ name: 'hostile.info.yml', content: INFO_YML }, { name: 'zeros.bin', oid: writeBlob(r, Buffer.alloc(GIANT_BYTES)) }]), TAG),
+    makeRawRepo(
+      (r) =>
+        rawTreeWith(r, [
+          { name: 'hostile.info.yml', content: INFO_YML },
+          { name: 'zeros.bin', oid: writeBlob(r, Buffer.alloc(GIANT_BYTES)) },
+        ]),
+      TAG,
+    ),
   rule: 'file_too_large',
   path: 'zeros.bin',
   detail: new RegExp(`is ${GIANT_BYTES} bytes, over the ${MAX_FILE_BYTES} byte limit`),
@@ -228,7 +268,9 @@ function traceGit(dir: string): { calls(): string[]; stop(): void } {
   const bin = mkdtempSync(path.join(dir, 'git-trace-'));
   const log = path.join(bin, 'calls.log');
   writeFileSync(log, '');
-  writeFileSync(path.join(bin, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+  writeFileSync(path.join(bin, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${realGit}' "$@"\n`, {
+    mode: 0o755,
+  });
   const originalPath = process.env.PATH;
   process.env.PATH = `${bin}:${originalPath}`;
   return {
@@ -245,7 +287,11 @@ describe('hostile sources are refused with a clear error, nothing published, nev
   let anonymous: ReturnType<typeof client>;
 
   beforeAll(async () => {
-    stack = await startStack({ MAX_FILE_BYTES: String(MAX_FILE_BYTES), MAX_TOTAL_BYTES: String(MAX_TOTAL_BYTES), MAX_FILES: String(MAX_FILES) });
+    stack = await startStack({
+      MAX_FILE_BYTES: String(MAX_FILE_BYTES),
+      MAX_TOTAL_BYTES: String(MAX_TOTAL_BYTES),
+      MAX_FILES: String(MAX_FILES),
+    });
     stack.startWorker();
     maintainer = await signUp(stack, 'alice');
     anonymous = client(stack.app);
@@ -257,17 +303,30 @@ describe('hostile sources are refused with a clear error, nothing published, nev
 
   /** Creates the project through the API and requests TAG; returns the release once finished. */
   async function release(project: string, repo: TestRepo, gitUrlAtFetch?: string) {
-    const created = await maintainer('POST', '/api/v1/projects', { name: project, title: project, type: 'module', gitUrl: repo.url });
+    const created = await maintainer('POST', '/api/v1/projects', {
+      name: project,
+      title: project,
+      type: 'module',
+      gitUrl: repo.url,
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     if (gitUrlAtFetch !== undefined) {
-      await stack.registry.db.updateTable('projects').set({ gitUrl: gitUrlAtFetch }).where('name', '=', project).execute();
+      await stack.registry.db
+        .updateTable('projects')
+        .set({ gitUrl: gitUrlAtFetch })
+        .where('name', '=', project)
+        .execute();
     }
     const queued = await maintainer('POST', `/api/v1/projects/${project}/releases`, { tag: TAG });
     expect(queued.status, JSON.stringify(queued.body)).toBe(202);
-    return eventually(async () => {
-      const { body } = await anonymous('GET', `/api/v1/projects/${project}/releases/${TAG}`);
-      return body.status === 'failed' || body.status === 'published' ? body : undefined;
-    }, 60_000, `${project} ${TAG} to finish`);
+    return eventually(
+      async () => {
+        const { body } = await anonymous('GET', `/api/v1/projects/${project}/releases/${TAG}`);
+        return body.status === 'failed' || body.status === 'published' ? body : undefined;
+      },
+      60_000,
+      `${project} ${TAG} to finish`,
+    );
   }
 
   async function releaseRow(project: string) {
@@ -282,12 +341,16 @@ describe('hostile sources are refused with a clear error, nothing published, nev
 
   /** The job's fate once it left the worker: a refused job is removed as failed; a retried one would wait, delayed. */
   async function jobFate(releaseId: string): Promise<string> {
-    return eventually(async () => {
-      const job = await stack.registry.queue.queue.getJob(packageRelease.jobId(releaseId));
-      const state = job ? await job.getState() : 'removed';
-      if (state === 'active' || state === 'waiting') return undefined;
-      return state === 'unknown' ? 'removed' : state;
-    }, 10_000, `job of release ${releaseId} to leave the worker`);
+    return eventually(
+      async () => {
+        const job = await stack.registry.queue.queue.getJob(packageRelease.jobId(releaseId));
+        const state = job ? await job.getState() : 'removed';
+        if (state === 'active' || state === 'waiting') return undefined;
+        return state === 'unknown' ? 'removed' : state;
+      },
+      10_000,
+      `job of release ${releaseId} to leave the worker`,
+    );
   }
 
   /** Releases TAG of the case's source and checks the refusal, down to the bucket and the queue. */
@@ -318,7 +381,10 @@ describe('hostile sources are refused with a clear error, nothing published, nev
       trace.stop();
     }
     const inCache = trace.calls().filter((args) => args.includes(`/${giant.project}.git `));
-    expect(inCache.some((args) => args.includes(' ls-tree ')), inCache.join('\n')).toBe(true);
+    expect(
+      inCache.some((args) => args.includes(' ls-tree ')),
+      inCache.join('\n'),
+    ).toBe(true);
     expect(inCache.filter((args) => / cat-file (--batch|blob)/.test(args))).toEqual([]);
   });
 
@@ -331,7 +397,10 @@ describe('hostile sources are refused with a clear error, nothing published, nev
     const body = await release('annotated', repo);
     expect(body.status, body.error).toBe('published');
     expect(body.commit).toBe(repo.git('rev-parse', `${TAG}^{commit}`));
-    expect(body.files.map((file: { name: string }) => file.name).sort()).toEqual(['annotated-8.x-1.0.tar.gz', 'annotated-8.x-1.0.zip']);
+    expect(body.files.map((file: { name: string }) => file.name).sort()).toEqual([
+      'annotated-8.x-1.0.tar.gz',
+      'annotated-8.x-1.0.zip',
+    ]);
     expect((await releaseRow('annotated')).attempts).toBe(1);
   });
 
@@ -343,7 +412,10 @@ describe('hostile sources are refused with a clear error, nothing published, nev
     const keys = await stack.registry.storage.list();
     const rows = await stack.registry.db.selectFrom('releaseFiles').select('storageKey').execute();
     expect(keys.sort()).toEqual(rows.map((row) => row.storageKey).sort());
-    expect(keys.every((key) => /^archives\/(annotated|valid)\//.test(key)), keys.join('\n')).toBe(true);
+    expect(
+      keys.every((key) => /^archives\/(annotated|valid)\//.test(key)),
+      keys.join('\n'),
+    ).toBe(true);
 
     const counts = await stack.registry.queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
     expect(counts).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });

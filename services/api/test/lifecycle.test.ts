@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { client, COMMIT_TIME, createRepo, eventually, removeRepos, startStack, type Stack, type TestRepo } from '@packhouse/testing';
+import {
+  client,
+  COMMIT_TIME,
+  createRepo,
+  eventually,
+  removeRepos,
+  startStack,
+  type Stack,
+  type TestRepo,
+} from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const TAG = '8.x-1.0';
@@ -40,10 +49,14 @@ describe('release lifecycle: failed releases are retried, published ones never c
 
   /** The release once its packaging finished (published or failed). */
   async function finished(project: string, version = TAG) {
-    return eventually(async () => {
-      const { body } = await anonymous('GET', `/api/v1/projects/${project}/releases/${version}`);
-      return body.status === 'failed' || body.status === 'published' ? body : undefined;
-    }, 60_000, `${project} ${version} to finish`);
+    return eventually(
+      async () => {
+        const { body } = await anonymous('GET', `/api/v1/projects/${project}/releases/${version}`);
+        return body.status === 'failed' || body.status === 'published' ? body : undefined;
+      },
+      60_000,
+      `${project} ${version} to finish`,
+    );
   }
 
   async function attempts(project: string, version = TAG): Promise<number> {
@@ -63,14 +76,17 @@ describe('release lifecycle: failed releases are retried, published ones never c
       expect(download.status, file.name).toBe(200);
       expect(download.raw.length).toBe(file.size);
       for (const algorithm of ['md5', 'sha1', 'sha256', 'sha512'] as const) {
-        expect(createHash(algorithm).update(download.raw).digest('hex'), `${file.name} ${algorithm}`).toBe(file[algorithm]);
+        expect(createHash(algorithm).update(download.raw).digest('hex'), `${file.name} ${algorithm}`).toBe(
+          file[algorithm],
+        );
       }
     }
   }
 
   describe('a failed release can be retried', () => {
     let repo: TestRepo;
-    const retry = (api: ReturnType<typeof client>, version = TAG) => api('POST', `/api/v1/projects/retried/releases/${version}/retry`);
+    const retry = (api: ReturnType<typeof client>, version = TAG) =>
+      api('POST', `/api/v1/projects/retried/releases/${version}/retry`);
 
     beforeAll(async () => {
       repo = await createRepo({ 'retried.info.yml': INFO_YML });
@@ -109,7 +125,10 @@ describe('release lifecycle: failed releases are retried, published ones never c
       expect(release.status, release.error).toBe('published');
       expect(release.error).toBeNull();
       expect(release.commit).toBe(repo.git('rev-parse', `${TAG}^{commit}`));
-      expect(release.files.map((file: FileBody) => file.name).sort()).toEqual(['retried-8.x-1.0.tar.gz', 'retried-8.x-1.0.zip']);
+      expect(release.files.map((file: FileBody) => file.name).sort()).toEqual([
+        'retried-8.x-1.0.tar.gz',
+        'retried-8.x-1.0.zip',
+      ]);
       await expectDownloadsMatch(release.files);
       expect(await attempts('retried')).toBe(3);
     });
@@ -150,7 +169,10 @@ describe('release lifecycle: failed releases are retried, published ones never c
     });
 
     it('ignores the same version re-tagged to another commit', async () => {
-      const moved = repo.commit({ 'stable.info.yml': INFO_YML, 'src/Stable.php': '<?php\n// Rewritten history.\n' }, COMMIT_TIME + 3600);
+      const moved = repo.commit(
+        { 'stable.info.yml': INFO_YML, 'src/Stable.php': '<?php\n// Rewritten history.\n' },
+        COMMIT_TIME + 3600,
+      );
       repo.git('tag', '-f', TAG, moved);
       expect(moved).not.toBe(original.commit);
 
@@ -158,7 +180,11 @@ describe('release lifecycle: failed releases are retried, published ones never c
       expect((await alice('POST', `/api/v1/projects/stable/releases/${TAG}/retry`)).status).toBe(409);
       // Had anything been queued, the worker would have claimed it by now.
       await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(await stack.registry.queue.queue.getJobCounts('waiting', 'active', 'delayed')).toEqual({ waiting: 0, active: 0, delayed: 0 });
+      expect(await stack.registry.queue.queue.getJobCounts('waiting', 'active', 'delayed')).toEqual({
+        waiting: 0,
+        active: 0,
+        delayed: 0,
+      });
       await expectUnchanged();
     });
   });

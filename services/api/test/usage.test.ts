@@ -10,7 +10,8 @@ import { seedRelease } from './feed-seed.ts';
 type Api = ReturnType<typeof client>;
 const T = 1_764_288_000;
 const SECRET = 'usage-test-secret-0123456789';
-const poll = (api: Api, project: string, query: string, selector = 'current') => api('GET', `/release-history/${project}/${selector}?${query}`);
+const poll = (api: Api, project: string, query: string, selector = 'current') =>
+  api('GET', `/release-history/${project}/${selector}?${query}`);
 // What is stored of a site key: the first 64 bits of its HMAC-SHA256, as a signed bigint.
 const stored = (key: string) => createHmac('sha256', SECRET).update(key).digest().readBigInt64BE(0).toString();
 
@@ -33,12 +34,17 @@ describe('usage statistics from feed polls', () => {
   let stack: Stack;
   let admin: Api;
   let anonymous: Api;
-  const usageOf = async (project: string, query = '') => (await anonymous('GET', `/api/v1/projects/${project}/usage${query}`)).body;
+  const usageOf = async (project: string, query = '') =>
+    (await anonymous('GET', `/api/v1/projects/${project}/usage${query}`)).body;
   const counted = (project: string, sites: number) =>
-    eventually(async () => {
-      const body = await usageOf(project);
-      return body.weeks[0]?.sites === sites ? body : undefined;
-    }, 10_000, `${project} to count ${sites} sites`);
+    eventually(
+      async () => {
+        const body = await usageOf(project);
+        return body.weeks[0]?.sites === sites ? body : undefined;
+      },
+      10_000,
+      `${project} to count ${sites} sites`,
+    );
 
   beforeAll(async () => {
     stack = await startStack({ USAGE_FLUSH_MS: '200', SITE_KEY_SECRET: SECRET }, { now: clock.now });
@@ -54,7 +60,8 @@ describe('usage statistics from feed polls', () => {
   afterEach(() => clock.reset());
 
   it('counts each site once per project and week, however often and whatever feed it polls', async () => {
-    for (let i = 0; i < 5; i++) await poll(anonymous, 'token', 'site_key=site-a&version=8.x-1.0&list=token,token_custom');
+    for (let i = 0; i < 5; i++)
+      await poll(anonymous, 'token', 'site_key=site-a&version=8.x-1.0&list=token,token_custom');
     await poll(anonymous, 'token', 'site_key=site-a&version=8.x-1.0', 'all');
     await poll(anonymous, 'token', 'site_key=site-a&version=8.x-1.0', '7.x');
     await poll(anonymous, 'token', 'site_key=site-b&version=8.x-1.0');
@@ -73,7 +80,17 @@ describe('usage statistics from feed polls', () => {
     const week = isoWeekStart(new Date());
     expect(body).toEqual({
       project: 'token',
-      weeks: [{ week: isoWeekLabel(week), weekStart: week, sites: 3, versions: [{ version: '8.x-1.0', sites: 2 }, { version: '2.0.0-beta1', sites: 1 }] }],
+      weeks: [
+        {
+          week: isoWeekLabel(week),
+          weekStart: week,
+          sites: 3,
+          versions: [
+            { version: '8.x-1.0', sites: 2 },
+            { version: '2.0.0-beta1', sites: 1 },
+          ],
+        },
+      ],
       // Composer installs (notify-batch) are listed beside: none here.
       composer: [],
     });
@@ -101,12 +118,17 @@ describe('usage statistics from feed polls', () => {
   });
 
   it('reports weekly counts newest first, and the latest week total on the project', async () => {
-    const projectId = (await stack.registry.db.selectFrom('projects').select('id').where('name', '=', 'token').executeTakeFirstOrThrow()).id;
+    const projectId = (
+      await stack.registry.db.selectFrom('projects').select('id').where('name', '=', 'token').executeTakeFirstOrThrow()
+    ).id;
     const thisWeek = isoWeekStart(new Date());
     const weekAgo = (n: number) => isoWeekStart(new Date(Date.parse(`${thisWeek}T00:00:00Z`) - n * 7 * 86_400_000));
     const hits = (week: string, count: number, version: string) =>
       Array.from({ length: count }, (_, i) => ({ projectId, siteHash: stored(`${week}-${version}-${i}`), version }));
-    await usage.recordUsage(stack.registry.db, weekAgo(1), [...hits(weekAgo(1), 4, '8.x-1.0'), ...hits(weekAgo(1), 1, '8.x-0.9')]);
+    await usage.recordUsage(stack.registry.db, weekAgo(1), [
+      ...hits(weekAgo(1), 4, '8.x-1.0'),
+      ...hits(weekAgo(1), 1, '8.x-0.9'),
+    ]);
     await usage.recordUsage(stack.registry.db, weekAgo(3), hits(weekAgo(3), 2, '8.x-1.0'));
     // Recording the same sites again counts nothing.
     expect(await usage.recordUsage(stack.registry.db, weekAgo(1), hits(weekAgo(1), 4, '8.x-1.0'))).toBe(0);
@@ -117,23 +139,39 @@ describe('usage statistics from feed polls', () => {
       [weekAgo(1), 5],
       [weekAgo(3), 2],
     ]);
-    expect(body.weeks[1]).toEqual({ week: isoWeekLabel(weekAgo(1)), weekStart: weekAgo(1), sites: 5, versions: [{ version: '8.x-1.0', sites: 4 }, { version: '8.x-0.9', sites: 1 }] });
+    expect(body.weeks[1]).toEqual({
+      week: isoWeekLabel(weekAgo(1)),
+      weekStart: weekAgo(1),
+      sites: 5,
+      versions: [
+        { version: '8.x-1.0', sites: 4 },
+        { version: '8.x-0.9', sites: 1 },
+      ],
+    });
     expect((await usageOf('token', '?weeks=2')).weeks).toHaveLength(2);
     expect((await anonymous('GET', '/api/v1/projects/token/usage?weeks=0')).status).toBe(400);
     expect((await anonymous('GET', '/api/v1/projects/nope/usage')).status).toBe(404);
 
     const project = await anonymous('GET', '/api/v1/projects/token');
     expect(project.body.usage).toEqual({ week: isoWeekLabel(thisWeek), sites: 3 });
-    await admin('POST', '/api/v1/projects', { name: 'unused', title: 'Unused', type: 'module', gitUrl: 'file:///srv/unused' });
+    await admin('POST', '/api/v1/projects', {
+      name: 'unused',
+      title: 'Unused',
+      type: 'module',
+      gitUrl: 'file:///srv/unused',
+    });
     expect((await anonymous('GET', '/api/v1/projects/unused')).body.usage).toBeNull();
   });
 
   it('housekeeping drops site rows before last week and superseded feed changes, keeping counts and Last-Modified', async () => {
     const { db } = stack.registry;
-    const projectId = (await db.selectFrom('projects').select('id').where('name', '=', 'views').executeTakeFirstOrThrow()).id;
+    const projectId = (
+      await db.selectFrom('projects').select('id').where('name', '=', 'views').executeTakeFirstOrThrow()
+    ).id;
     const thisWeek = isoWeekStart(new Date());
     const weekAgo = (n: number) => isoWeekStart(new Date(Date.parse(`${thisWeek}T00:00:00Z`) - n * 7 * 86_400_000));
-    for (const week of [weekAgo(1), weekAgo(2)]) await usage.recordUsage(db, week, [{ projectId, siteHash: stored(`old-${week}`), version: '8.x-1.0' }]);
+    for (const week of [weekAgo(1), weekAgo(2)])
+      await usage.recordUsage(db, week, [{ projectId, siteHash: stored(`old-${week}`), version: '8.x-1.0' }]);
     // Sent once the last change's second is over (update-status/representation.ts): time
     // passed in, and a feed kept in the cache, which a read then settles.
     clock.advance(2_100);
@@ -141,7 +179,14 @@ describe('usage statistics from feed polls', () => {
     await feed();
     const lastModified = (await feed()).headers['last-modified'];
     expect(lastModified).toMatch(/GMT$/);
-    const siteWeeks = async () => (await db.selectFrom('usageSites').select(sql<string>`week::text`.as('week')).where('projectId', '=', projectId).execute()).map((row) => row.week);
+    const siteWeeks = async () =>
+      (
+        await db
+          .selectFrom('usageSites')
+          .select(sql<string>`week::text`.as('week'))
+          .where('projectId', '=', projectId)
+          .execute()
+      ).map((row) => row.week);
     expect(await siteWeeks()).toContain(weekAgo(2));
     const changes = () => db.selectFrom('feedChanges').select('projectId').where('projectId', '=', projectId).execute();
     expect((await changes()).length).toBeGreaterThan(1);
@@ -150,7 +195,9 @@ describe('usage statistics from feed polls', () => {
     expect(await siteWeeks()).not.toContain(weekAgo(2));
     expect(await siteWeeks()).toContain(weekAgo(1));
     expect(await changes()).toHaveLength(1);
-    expect((await usageOf('views', '?weeks=3')).weeks.map((w: { weekStart: string }) => w.weekStart)).toContain(weekAgo(2));
+    expect((await usageOf('views', '?weeks=3')).weeks.map((w: { weekStart: string }) => w.weekStart)).toContain(
+      weekAgo(2),
+    );
     expect((await anonymous('GET', '/release-history/views/current')).headers['last-modified']).toBe(lastModified);
   });
 });
@@ -161,7 +208,12 @@ describe('usage is buffered: no write per poll, flushed on close, one count acro
   beforeAll(async () => {
     // A flush interval longer than the test: only close() writes.
     stack = await startStack({ USAGE_FLUSH_MS: '60000', SITE_KEY_SECRET: SECRET });
-    await client(stack.app, stack.adminToken)('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: 'file:///srv/token' });
+    await client(stack.app, stack.adminToken)('POST', '/api/v1/projects', {
+      name: 'token',
+      title: 'Token',
+      type: 'module',
+      gitUrl: 'file:///srv/token',
+    });
   });
   afterAll(() => stack.close());
 
@@ -170,7 +222,8 @@ describe('usage is buffered: no write per poll, flushed on close, one count acro
     const second = await buildApp(stack.registry);
     await Promise.all([first, second].map((app) => app.listen({ port: 0, host: '127.0.0.1' })));
     const [a, b] = [client(first), client(second)];
-    for (const key of ['one', 'two', 'shared']) expect((await poll(a, 'token', `site_key=${key}&version=8.x-1.0`)).status).toBe(200);
+    for (const key of ['one', 'two', 'shared'])
+      expect((await poll(a, 'token', `site_key=${key}&version=8.x-1.0`)).status).toBe(200);
     for (const key of ['three', 'shared']) await poll(b, 'token', `site_key=${key}&version=8.x-1.0`);
     // Within one batch too, a site counts under the first version it reports.
     await poll(b, 'token', 'site_key=three&version=8.x-1.1');
@@ -185,22 +238,35 @@ describe('usage is buffered: no write per poll, flushed on close, one count acro
 
   it('writes more polls than one buffer holds, every one of them', async () => {
     const recorder = createUsageRecorder(stack.registry);
-    const projectId = (await stack.registry.db.selectFrom('projects').select('id').where('name', '=', 'token').executeTakeFirstOrThrow()).id;
+    const projectId = (
+      await stack.registry.db.selectFrom('projects').select('id').where('name', '=', 'token').executeTakeFirstOrThrow()
+    ).id;
     const polls = 150_000;
-    for (let i = 0; i < polls; i++) expect(recorder.record(projectId, `many-${i}`, i % 2 ? '8.x-1.0' : '8.x-2.0')).toBe(true);
+    for (let i = 0; i < polls; i++)
+      expect(recorder.record(projectId, `many-${i}`, i % 2 ? '8.x-1.0' : '8.x-2.0')).toBe(true);
     await recorder.close();
-    const counts = await stack.registry.db.selectFrom('usageCounts').select(['version', 'sites']).orderBy('version').execute();
+    const counts = await stack.registry.db
+      .selectFrom('usageCounts')
+      .select(['version', 'sites'])
+      .orderBy('version')
+      .execute();
     expect(counts).toEqual([
       { version: '8.x-1.0', sites: 4 + polls / 2 },
       { version: '8.x-2.0', sites: polls / 2 },
     ]);
-    const hashes = await stack.registry.db.selectFrom('usageSites').select('siteHash').where('siteHash', 'in', [stored('many-0'), stored(`many-${polls - 1}`)]).execute();
+    const hashes = await stack.registry.db
+      .selectFrom('usageSites')
+      .select('siteHash')
+      .where('siteHash', 'in', [stored('many-0'), stored(`many-${polls - 1}`)])
+      .execute();
     expect(hashes).toHaveLength(2);
   });
 
   it('counts a site whose first poll was dropped while Postgres could not be written, when it polls again', async () => {
     const recorder = createUsageRecorder(stack.registry);
-    const projectId = (await stack.registry.db.selectFrom('projects').select('id').where('name', '=', 'token').executeTakeFirstOrThrow()).id;
+    const projectId = (
+      await stack.registry.db.selectFrom('projects').select('id').where('name', '=', 'token').executeTakeFirstOrThrow()
+    ).id;
     const buffer = 65_536; // polls a buffer holds (usage/poll-buffer.ts)
     let filler = 0;
     const fill = (polls: number) => {
@@ -220,7 +286,12 @@ describe('usage is buffered: no write per poll, flushed on close, one count acro
       await sql`ALTER TABLE usage_sites_away RENAME TO usage_sites`.execute(stack.registry.db);
     }
     await recorder.close();
-    const counts = await stack.registry.db.selectFrom('usageCounts').select(['version', 'sites']).where('version', 'in', ['8.x-3.0', '8.x-4.0']).orderBy('version').execute();
+    const counts = await stack.registry.db
+      .selectFrom('usageCounts')
+      .select(['version', 'sites'])
+      .where('version', 'in', ['8.x-3.0', '8.x-4.0'])
+      .orderBy('version')
+      .execute();
     expect(counts[0]).toEqual({ version: '8.x-3.0', sites: 1 });
     // Lost: the second buffer's fillers; and the first buffer too, dropped in turn when the
     // last was sealed at close with four waiting, unless its first write had not failed yet

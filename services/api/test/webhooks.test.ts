@@ -14,7 +14,11 @@ describe('webhooks from git hosts', () => {
     stack.app.inject({
       method: 'POST',
       url: '/api/v1/hooks/gitlab',
-      headers: { 'content-type': 'application/json', 'x-gitlab-event': event, ...(token ? { 'x-gitlab-token': token } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        'x-gitlab-event': event,
+        ...(token ? { 'x-gitlab-token': token } : {}),
+      },
       payload: JSON.stringify(body),
     });
 
@@ -39,7 +43,12 @@ describe('webhooks from git hosts', () => {
     repository: { git_http_url: repo.url },
   });
 
-  const releaseRows = () => stack.registry.db.selectFrom('releases').select(['version', 'attempts', 'status', 'commit']).orderBy('id').execute();
+  const releaseRows = () =>
+    stack.registry.db
+      .selectFrom('releases')
+      .select(['version', 'attempts', 'status', 'commit'])
+      .orderBy('id')
+      .execute();
 
   beforeAll(async () => {
     stack = await startStack();
@@ -47,7 +56,12 @@ describe('webhooks from git hosts', () => {
     maintainer = await signUp(stack, 'alice');
     repo = await createRepo({ 'token.info.yml': 'name: Token\ntype: module\n' });
     repo.tag('8.x-1.0');
-    const created = await maintainer('POST', '/api/v1/projects', { name: 'token', title: 'Token', type: 'module', gitUrl: repo.url });
+    const created = await maintainer('POST', '/api/v1/projects', {
+      name: 'token',
+      title: 'Token',
+      type: 'module',
+      gitUrl: repo.url,
+    });
     secret = created.body.webhookSecret;
   });
   afterAll(() => stack.close());
@@ -60,10 +74,21 @@ describe('webhooks from git hosts', () => {
   it('refuses a delivery with a wrong or missing token, recording nothing', async () => {
     expect((await gitlab(tagPush('8.x-1.0', repo.git('rev-parse', 'HEAD')), 'whsec_wrong')).statusCode).toBe(401);
     expect((await gitlab(tagPush('8.x-1.0', repo.git('rev-parse', 'HEAD')), undefined)).statusCode).toBe(401);
-    const raw = JSON.stringify({ ref: 'refs/tags/8.x-1.0', after: repo.git('rev-parse', 'HEAD'), repository: { clone_url: repo.url } });
+    const raw = JSON.stringify({
+      ref: 'refs/tags/8.x-1.0',
+      after: repo.git('rev-parse', 'HEAD'),
+      repository: { clone_url: repo.url },
+    });
     expect((await github('push', raw, 'whsec_wrong')).statusCode).toBe(401);
     expect((await github('push', raw, null)).statusCode).toBe(401);
-    const unknown = await gitlab({ ...tagPush('8.x-1.0', repo.git('rev-parse', 'HEAD')), project: { git_http_url: 'file:///nowhere' }, repository: {} }, secret);
+    const unknown = await gitlab(
+      {
+        ...tagPush('8.x-1.0', repo.git('rev-parse', 'HEAD')),
+        project: { git_http_url: 'file:///nowhere' },
+        repository: {},
+      },
+      secret,
+    );
     expect(unknown.statusCode).toBe(401);
     expect(await releaseRows()).toEqual([]);
   });
@@ -83,7 +108,10 @@ describe('webhooks from git hosts', () => {
   it('ignores tags that are not versions, saying why', async () => {
     const response = await gitlab(tagPush('latest-stable', repo.git('rev-parse', 'HEAD')), secret);
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ outcome: 'ignored', message: expect.stringMatching(/latest-stable.*not a Drupal version/) });
+    expect(response.json()).toMatchObject({
+      outcome: 'ignored',
+      message: expect.stringMatching(/latest-stable.*not a Drupal version/),
+    });
   });
 
   it('leaves a published release alone when its tag is deleted', async () => {
@@ -101,14 +129,21 @@ describe('webhooks from git hosts', () => {
     const push = await github('push', raw);
     expect(push.statusCode).toBe(202);
     expect(push.json()).toMatchObject({ outcome: 'release_queued', version: '8.x-1.1' });
-    const create = await github('create', JSON.stringify({ ref: '8.x-1.1', ref_type: 'tag', repository: { clone_url: repo.url } }));
+    const create = await github(
+      'create',
+      JSON.stringify({ ref: '8.x-1.1', ref_type: 'tag', repository: { clone_url: repo.url } }),
+    );
     expect(create.statusCode).toBe(200);
     expect(create.json().outcome).toBe('exists');
     const tampered = raw.replace('8.x-1.1', '8.x-1.9');
     const forged = await stack.app.inject({
       method: 'POST',
       url: '/api/v1/hooks/github',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}` },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`,
+      },
       payload: tampered,
     });
     expect(forged.statusCode).toBe(401);
@@ -116,19 +151,30 @@ describe('webhooks from git hosts', () => {
   });
 
   it('answers a GitHub ping once configured', async () => {
-    const response = await github('ping', JSON.stringify({ zen: 'Keep it logically awesome.', repository: { clone_url: repo.url } }));
+    const response = await github(
+      'ping',
+      JSON.stringify({ zen: 'Keep it logically awesome.', repository: { clone_url: repo.url } }),
+    );
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ outcome: 'pong', project: 'token' });
   });
 
   it('ignores pushes to branches that are not registered', async () => {
     const response = await gitlab(
-      { object_kind: 'push', ref: 'refs/heads/main', after: repo.git('rev-parse', 'HEAD'), project: { git_http_url: repo.url } },
+      {
+        object_kind: 'push',
+        ref: 'refs/heads/main',
+        after: repo.git('rev-parse', 'HEAD'),
+        project: { git_http_url: repo.url },
+      },
       secret,
       'Push Hook',
     );
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ outcome: 'ignored', message: expect.stringMatching(/not a registered release branch/) });
+    expect(response.json()).toMatchObject({
+      outcome: 'ignored',
+      message: expect.stringMatching(/not a registered release branch/),
+    });
   });
 
   it('rotates the secret: the old one stops working', async () => {
@@ -137,12 +183,19 @@ describe('webhooks from git hosts', () => {
     expect(rotated.status).toBe(200);
     expect(rotated.body.webhookSecret).not.toBe(secret);
     expect((await gitlab(tagPush('8.x-1.0', repo.git('rev-parse', 'HEAD')), secret)).statusCode).toBe(401);
-    expect((await gitlab(tagPush('8.x-1.0', repo.git('rev-parse', 'HEAD')), rotated.body.webhookSecret)).statusCode).toBe(200);
+    expect(
+      (await gitlab(tagPush('8.x-1.0', repo.git('rev-parse', 'HEAD')), rotated.body.webhookSecret)).statusCode,
+    ).toBe(200);
     secret = rotated.body.webhookSecret;
   });
 
   it('refuses a body that is not JSON: it cannot be authenticated', async () => {
-    const response = await stack.app.inject({ method: 'POST', url: '/api/v1/hooks/gitlab', headers: { 'content-type': 'application/json', 'x-gitlab-token': secret }, payload: '{nope' });
+    const response = await stack.app.inject({
+      method: 'POST',
+      url: '/api/v1/hooks/gitlab',
+      headers: { 'content-type': 'application/json', 'x-gitlab-token': secret },
+      payload: '{nope',
+    });
     expect(response.statusCode).toBe(401);
     expect(response.json().error.message).toMatch(/not a JSON object/);
   });
@@ -151,7 +204,9 @@ describe('webhooks from git hosts', () => {
     const malformed = { ...tagPush('8.x-1.0', repo.git('rev-parse', 'HEAD')), ref: 42, after: ['x'] };
     expect((await gitlab(malformed, 'wrong-secret')).statusCode).toBe(401);
     expect((await gitlab(malformed, undefined)).statusCode).toBe(401);
-    expect((await github('push', JSON.stringify({ ref: 42, repository: { clone_url: repo.url } }), 'wrong')).statusCode).toBe(401);
+    expect(
+      (await github('push', JSON.stringify({ ref: 42, repository: { clone_url: repo.url } }), 'wrong')).statusCode,
+    ).toBe(401);
     expect((await github('push', '[1, 2, 3]', 'wrong')).statusCode).toBe(401);
     const signed = await gitlab(malformed, secret);
     expect(signed.statusCode).toBe(400);

@@ -10,7 +10,9 @@ await refuseEditedMigrations(config, log);
 const { registry, close } = await connectRegistry(config, log, 'worker');
 // S3 may be down at boot: the service still starts (/readyz names it) and the bucket is
 // created by whichever process reaches S3 first.
-await registry.storage.ensureBucket().catch((error) => log.warn({ err: error }, 'Could not make sure the S3 bucket exists.'));
+await registry.storage
+  .ensureBucket()
+  .catch((error) => log.warn({ err: error }, 'Could not make sure the S3 bucket exists.'));
 const worker = startWorker(registry);
 const metrics = await serveMetrics(registry.metrics, config.worker.metricsPort);
 log.info({ concurrency: config.worker.concurrency, metrics_port: metrics.port }, 'Worker started.');

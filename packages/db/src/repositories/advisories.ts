@@ -34,7 +34,11 @@ export async function updateAdvisory(tx: Tx, id: string, changes: Updateable<Adv
 /** Replaces the releases an advisory affects (the Insecure term in the update feed). */
 /** The releases an advisory affects now (their feed changes when it does). */
 export async function listAffectedReleaseIds(db: Executor, advisoryId: string): Promise<string[]> {
-  const rows = await db.selectFrom('advisoryReleases').select('releaseId').where('advisoryId', '=', advisoryId).execute();
+  const rows = await db
+    .selectFrom('advisoryReleases')
+    .select('releaseId')
+    .where('advisoryId', '=', advisoryId)
+    .execute();
   return rows.map((row) => row.releaseId);
 }
 

@@ -16,12 +16,23 @@ export function insertQueuedBuild(db: Executor, releaseId: string): Promise<Buil
 }
 
 export function findQueuedBuild(db: Executor, releaseId: string): Promise<BuildRow | undefined> {
-  return db.selectFrom('builds').selectAll().where('releaseId', '=', releaseId).where('status', '=', 'queued').executeTakeFirst();
+  return db
+    .selectFrom('builds')
+    .selectAll()
+    .where('releaseId', '=', releaseId)
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
 }
 
 /** Newest first. */
 export function listBuilds(db: Executor, releaseId: string, limit = 20): Promise<BuildRow[]> {
-  return db.selectFrom('builds').selectAll().where('releaseId', '=', releaseId).orderBy('id', 'desc').limit(limit).execute();
+  return db
+    .selectFrom('builds')
+    .selectAll()
+    .where('releaseId', '=', releaseId)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
 }
 
 /** Builds of a project still awaiting approval are neither claimed nor re-enqueued. */
@@ -61,7 +72,13 @@ export function findPublishedBuildOf(db: Executor, releaseId: string, commit: st
 export async function finishBuild(
   db: Executor,
   id: string,
-  outcome: { status: 'published' | 'unchanged' | 'failed'; commit?: string; commitTime?: Date; error?: string; errorDetail?: string | null },
+  outcome: {
+    status: 'published' | 'unchanged' | 'failed';
+    commit?: string;
+    commitTime?: Date;
+    error?: string;
+    errorDetail?: string | null;
+  },
 ): Promise<boolean> {
   const result = await db
     .updateTable('builds')
@@ -125,10 +142,19 @@ export function listStalledBuilds(db: Executor, olderThanMs: number, limit = 500
 }
 
 /** A transient failure: the claimed build (still `building`) waits for the attempt at `nextAttemptAt`. */
-export async function markBuildRetrying(db: Executor, id: string, failure: { lastError: string; detail: string | null; nextAttemptAt: Date }): Promise<void> {
+export async function markBuildRetrying(
+  db: Executor,
+  id: string,
+  failure: { lastError: string; detail: string | null; nextAttemptAt: Date },
+): Promise<void> {
   await db
     .updateTable('builds')
-    .set({ lastError: failure.lastError, errorDetail: failure.detail, nextAttemptAt: failure.nextAttemptAt, updatedAt: sql<Date>`now()` })
+    .set({
+      lastError: failure.lastError,
+      errorDetail: failure.detail,
+      nextAttemptAt: failure.nextAttemptAt,
+      updatedAt: sql<Date>`now()`,
+    })
     .where('id', '=', id)
     .where('status', '=', 'building')
     .execute();

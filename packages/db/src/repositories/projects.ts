@@ -59,7 +59,12 @@ export async function findRole(db: Executor, projectId: string, userId: string):
 }
 
 /** Adds a maintainer, or changes the role of one already there. */
-export async function addMaintainer(db: Executor, projectId: string, userId: string, role: MaintainerRole = 'maintainer'): Promise<void> {
+export async function addMaintainer(
+  db: Executor,
+  projectId: string,
+  userId: string,
+  role: MaintainerRole = 'maintainer',
+): Promise<void> {
   await db
     .insertInto('maintainers')
     .values({ projectId, userId, role })
@@ -75,7 +80,13 @@ export async function replaceMaintainers(tx: Tx, projectId: string, userId: stri
 
 /** Projects waiting for an administrator's approval, oldest first (a partial index serves it). */
 export function listAwaitingApproval(db: Executor, limit = 500): Promise<ProjectRow[]> {
-  return db.selectFrom('projects').selectAll().where('approvedAt', 'is', null).orderBy('createdAt').limit(limit).execute();
+  return db
+    .selectFrom('projects')
+    .selectAll()
+    .where('approvedAt', 'is', null)
+    .orderBy('createdAt')
+    .limit(limit)
+    .execute();
 }
 
 /** Marks an unapproved project approved; undefined when it was approved already. */
@@ -100,7 +111,12 @@ export async function removeMaintainer(db: Executor, projectId: string, userId: 
 
 /** Locks the project's maintainer rows so that two removals cannot leave it without an owner. */
 export function lockMaintainers(tx: Tx, projectId: string): Promise<{ userId: string; role: MaintainerRole }[]> {
-  return tx.selectFrom('maintainers').select(['userId', 'role']).where('projectId', '=', projectId).forUpdate().execute();
+  return tx
+    .selectFrom('maintainers')
+    .select(['userId', 'role'])
+    .where('projectId', '=', projectId)
+    .forUpdate()
+    .execute();
 }
 
 export async function setWebhookSecret(db: Executor, projectId: string, secret: string): Promise<void> {

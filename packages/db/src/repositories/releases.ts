@@ -33,8 +33,17 @@ export function findRelease(db: Executor, projectId: string, version: string): P
 }
 
 /** The release of a project that claims a Composer version (see migration 20261129160100). */
-export function findByComposerVersion(db: Executor, projectId: string, composerVersion: string): Promise<ReleaseRow | undefined> {
-  return db.selectFrom('releases').selectAll().where('projectId', '=', projectId).where('composerVersion', '=', composerVersion).executeTakeFirst();
+export function findByComposerVersion(
+  db: Executor,
+  projectId: string,
+  composerVersion: string,
+): Promise<ReleaseRow | undefined> {
+  return db
+    .selectFrom('releases')
+    .selectAll()
+    .where('projectId', '=', projectId)
+    .where('composerVersion', '=', composerVersion)
+    .executeTakeFirst();
 }
 
 export function findReleaseById(db: Executor, id: string): Promise<ReleaseRow | undefined> {
@@ -77,7 +86,17 @@ export async function markPublished(
   const { composer, ...rest } = outcome;
   const result = await tx
     .updateTable('releases')
-    .set({ ...rest, ...composerColumns(composer), status: 'published', error: null, errorDetail: null, lastError: null, nextAttemptAt: null, publishedAt: sql<Date>`now()`, updatedAt: sql<Date>`now()` })
+    .set({
+      ...rest,
+      ...composerColumns(composer),
+      status: 'published',
+      error: null,
+      errorDetail: null,
+      lastError: null,
+      nextAttemptAt: null,
+      publishedAt: sql<Date>`now()`,
+      updatedAt: sql<Date>`now()`,
+    })
     .where('id', '=', id)
     .where('status', 'in', ['queued', 'building'])
     .executeTakeFirst();
@@ -85,20 +104,43 @@ export async function markPublished(
 }
 
 /** `error`: one short line anyone may read; `detail`: git's output, for maintainers. */
-export async function markFailed(db: Executor, id: string, error: string, commit?: string, detail: string | null = null): Promise<void> {
+export async function markFailed(
+  db: Executor,
+  id: string,
+  error: string,
+  commit?: string,
+  detail: string | null = null,
+): Promise<void> {
   await db
     .updateTable('releases')
-    .set({ status: 'failed', error, errorDetail: detail, lastError: null, nextAttemptAt: null, updatedAt: sql<Date>`now()`, ...(commit ? { commit } : {}) })
+    .set({
+      status: 'failed',
+      error,
+      errorDetail: detail,
+      lastError: null,
+      nextAttemptAt: null,
+      updatedAt: sql<Date>`now()`,
+      ...(commit ? { commit } : {}),
+    })
     .where('id', '=', id)
     .where('status', 'in', ['queued', 'building'])
     .execute();
 }
 
 /** A transient failure: the claimed release (still `building`) waits for the attempt at `nextAttemptAt`. */
-export async function markRetrying(db: Executor, id: string, failure: { lastError: string; detail: string | null; nextAttemptAt: Date }): Promise<void> {
+export async function markRetrying(
+  db: Executor,
+  id: string,
+  failure: { lastError: string; detail: string | null; nextAttemptAt: Date },
+): Promise<void> {
   await db
     .updateTable('releases')
-    .set({ lastError: failure.lastError, errorDetail: failure.detail, nextAttemptAt: failure.nextAttemptAt, updatedAt: sql<Date>`now()` })
+    .set({
+      lastError: failure.lastError,
+      errorDetail: failure.detail,
+      nextAttemptAt: failure.nextAttemptAt,
+      updatedAt: sql<Date>`now()`,
+    })
     .where('id', '=', id)
     .where('status', '=', 'building')
     .execute();
@@ -131,7 +173,12 @@ export function requeueFailed(db: Executor, id: string): Promise<ReleaseRow | un
 }
 
 /** A dev release whose first build failed shows that failure; a later one keeps its last good build. */
-export async function markDevFailed(db: Executor, id: string, error: string, detail: string | null = null): Promise<void> {
+export async function markDevFailed(
+  db: Executor,
+  id: string,
+  error: string,
+  detail: string | null = null,
+): Promise<void> {
   await db
     .updateTable('releases')
     .set({ status: 'failed', error, errorDetail: detail, updatedAt: sql<Date>`now()` })
@@ -142,5 +189,11 @@ export async function markDevFailed(db: Executor, id: string, error: string, det
 
 /** The project's tagged releases waiting to be packaged: enqueued when it is approved. */
 export function listQueued(db: Executor, projectId: string): Promise<Pick<ReleaseRow, 'id'>[]> {
-  return db.selectFrom('releases').select('id').where('projectId', '=', projectId).where('kind', '=', 'tag').where('status', '=', 'queued').execute();
+  return db
+    .selectFrom('releases')
+    .select('id')
+    .where('projectId', '=', projectId)
+    .where('kind', '=', 'tag')
+    .where('status', '=', 'queued')
+    .execute();
 }

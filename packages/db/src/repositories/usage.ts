@@ -71,7 +71,10 @@ export async function weeklyUsage(db: Executor, projectId: string, since: string
 }
 
 /** The most recent week with any count, and its total of sites. */
-export async function latestWeekUsage(db: Executor, projectId: string): Promise<{ week: string; sites: number } | undefined> {
+export async function latestWeekUsage(
+  db: Executor,
+  projectId: string,
+): Promise<{ week: string; sites: number } | undefined> {
   const row = await db
     .selectFrom('usageCounts')
     .select([sql<string>`week::text`.as('week'), sql<number>`sum(sites)::integer`.as('sites')])

@@ -71,7 +71,11 @@ export class PollBuffer {
     const hits: UsageHit[] = [];
     for (let i = from; i < to; i++) {
       const siteKey = this.keys.subarray(i === 0 ? 0 : this.keyEnds[i - 1], this.keyEnds[i]);
-      hits.push({ projectId: String(this.projectIds[i]), siteHash: hasher.hash(siteKey), version: this.versions[this.versionOf[i]!]! });
+      hits.push({
+        projectId: String(this.projectIds[i]),
+        siteHash: hasher.hash(siteKey),
+        version: this.versions[this.versionOf[i]!]!,
+      });
     }
     return hits;
   }

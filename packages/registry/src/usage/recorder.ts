@@ -110,7 +110,10 @@ export function createUsageRecorder(registry: Registry, { clock = Date.now } = {
       log.debug({ polls, counted }, 'Usage flushed.');
     } catch (error) {
       // What was not written stays pending; writing a poll twice counts it once.
-      log.warn({ err: error, pending: pending.reduce((sum, batch) => sum + batch.size - batch.written, 0) }, 'Could not write usage; will retry at the next flush.');
+      log.warn(
+        { err: error, pending: pending.reduce((sum, batch) => sum + batch.size - batch.written, 0) },
+        'Could not write usage; will retry at the next flush.',
+      );
     }
     if (dropped > 0) {
       log.warn({ dropped }, 'Dropped usage polls: Postgres could not be written for too long.');
@@ -158,7 +161,8 @@ export async function getUsage(registry: Registry, name: string, weeks = 12, at 
   const byWeek = new Map<string, UsageWeek>();
   for (const row of rows) {
     let week = byWeek.get(row.week);
-    if (!week) byWeek.set(row.week, (week = { week: isoWeekLabel(row.week), weekStart: row.week, sites: 0, versions: [] }));
+    if (!week)
+      byWeek.set(row.week, (week = { week: isoWeekLabel(row.week), weekStart: row.week, sites: 0, versions: [] }));
     week.sites += row.sites;
     week.versions.push({ version: row.version, sites: row.sites });
   }

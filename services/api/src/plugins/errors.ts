@@ -21,11 +21,15 @@ export default fp(
         return reply
           .code(503)
           .header('retry-after', '5')
-          .send({ error: { code: 'database_unavailable', message: 'The database is unavailable; try again shortly.' } });
+          .send({
+            error: { code: 'database_unavailable', message: 'The database is unavailable; try again shortly.' },
+          });
       }
       const status = error.statusCode ?? 500;
       if (status < 500) {
-        return reply.code(status).send({ error: { code: clientCode(error.code, status), message: clientMessage(error, request) } });
+        return reply
+          .code(status)
+          .send({ error: { code: clientCode(error.code, status), message: clientMessage(error, request) } });
       }
       request.log.error({ err: error }, 'Request failed.');
       return reply.code(status).send({ error: { code: 'internal', message: 'Internal server error.' } });
@@ -54,7 +58,9 @@ function validationMessages(errors: AjvError[], context: string): string[] {
     unions.set(error, `${context}${error.instancePath} must be ${expected}`);
     for (const branch of branches) folded.add(branch);
   }
-  const messages = errors.filter((error) => !folded.has(error)).map((error) => unions.get(error) ?? sentence(error, context));
+  const messages = errors
+    .filter((error) => !folded.has(error))
+    .map((error) => unions.get(error) ?? sentence(error, context));
   return [...new Set(messages)];
 }
 
@@ -68,16 +74,21 @@ function expectedOfUnion(unionPath: string, branchErrors: AjvError[]): string | 
   const all = [...branches.values()];
   if (all.length === 0) return null;
   // A literal's `const` sits right in its branch, `<union>/<index>/const`; its type check beside it is folded too.
-  const literals = [...branches].map(([index, errors]) => errors.find((error) => error.schemaPath === `${unionPath}/${index}/const`));
+  const literals = [...branches].map(([index, errors]) =>
+    errors.find((error) => error.schemaPath === `${unionPath}/${index}/const`),
+  );
   if (literals.every(Boolean)) return `one of: ${literals.map((error) => show(error!.params.allowedValue)).join(', ')}`;
-  const types = all.map((errors) => (errors.length === 1 && errors[0]!.keyword === 'type' ? String(errors[0]!.params.type) : null));
+  const types = all.map((errors) =>
+    errors.length === 1 && errors[0]!.keyword === 'type' ? String(errors[0]!.params.type) : null,
+  );
   if (types.every(Boolean)) return types.join(' or ');
   return null;
 }
 
 function sentence(error: AjvError, context: string): string {
   const where = `${context}${error.instancePath}`;
-  if (error.keyword === 'additionalProperties') return `${where}: unknown field "${String(error.params.additionalProperty)}"`;
+  if (error.keyword === 'additionalProperties')
+    return `${where}: unknown field "${String(error.params.additionalProperty)}"`;
   if (error.keyword === 'required') return `${where}: missing required field "${String(error.params.missingProperty)}"`;
   return `${where} ${error.message ?? `breaks the rule "${error.keyword}"`}`;
 }

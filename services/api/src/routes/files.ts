@@ -11,7 +11,9 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
     schema: {
       summary: 'Download a release archive.',
       tags: ['downloads'],
-      params: Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9_.+-]+\\.(tar\\.gz|zip|cdx\\.json)$', maxLength: 255 }) }),
+      params: Type.Object({
+        file: Type.String({ pattern: '^[A-Za-z0-9_.+-]+\\.(tar\\.gz|zip|cdx\\.json)$', maxLength: 255 }),
+      }),
       response: {
         200: Type.Any({ description: 'The archive bytes.' }),
         302: Type.Null({ description: "A dev release's stable name: the newest build's immutable file." }),

@@ -4,7 +4,14 @@ import { unreachable, type Registry } from '@packhouse/registry';
 export const healthRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = async (app, { registry }) => {
   app.get(
     '/healthz',
-    { logLevel: 'warn', schema: { summary: 'The process is alive.', tags: ['operations'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    {
+      logLevel: 'warn',
+      schema: {
+        summary: 'The process is alive.',
+        tags: ['operations'],
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
     async () => ({ status: 'ok' as const }),
   );
 

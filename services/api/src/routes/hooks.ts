@@ -40,19 +40,28 @@ const responses = { 200: HookResponse, 202: HookResponse, ...errors(400, 401, 41
  */
 export const hookRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = async (app, { registry }) => {
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (request, body, done) => {
-    request.rawBody = body as Buffer;
-    try {
-      done(null, JSON.parse((body as Buffer).toString('utf8')));
-    } catch {
-      done(null, undefined); // refused by authentication: it names no repository
-    }
-  });
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 },
+    (request, body, done) => {
+      request.rawBody = body as Buffer;
+      try {
+        done(null, JSON.parse((body as Buffer).toString('utf8')));
+      } catch {
+        done(null, undefined); // refused by authentication: it names no repository
+      }
+    },
+  );
 
-  const authenticated = (signature: (request: FastifyRequest) => Authenticator, urls: (body: Record<string, unknown>) => string[]) =>
+  const authenticated =
+    (signature: (request: FastifyRequest) => Authenticator, urls: (body: Record<string, unknown>) => string[]) =>
     async (request: FastifyRequest) => {
       if (!isObject(request.body)) {
-        throw new DomainError('unauthorized', 401, 'The delivery body is not a JSON object, so it names no repository to authenticate against.');
+        throw new DomainError(
+          'unauthorized',
+          401,
+          'The delivery body is not a JSON object, so it names no repository to authenticate against.',
+        );
       }
       request.deliveryProject = await authenticateDelivery(registry, urls(request.body), signature(request));
     };
@@ -60,7 +69,8 @@ export const hookRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
     urlsOf(objectOf(body.project), ['git_http_url', 'git_ssh_url', 'http_url', 'web_url']).concat(
       urlsOf(objectOf(body.repository), ['git_http_url', 'git_ssh_url', 'url', 'homepage']),
     );
-  const githubUrls = (body: Record<string, unknown>) => urlsOf(objectOf(body.repository), ['clone_url', 'git_url', 'ssh_url', 'html_url', 'url']);
+  const githubUrls = (body: Record<string, unknown>) =>
+    urlsOf(objectOf(body.repository), ['clone_url', 'git_url', 'ssh_url', 'html_url', 'url']);
 
   app.post(
     '/api/v1/hooks/gitlab',
@@ -122,9 +132,19 @@ export const hookRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = asy
       if (kind === 'ping') event = 'ping';
       else if (kind === 'create' || kind === 'delete') {
         const refKind = body.ref_type === 'tag' ? 'tag' : body.ref_type === 'branch' ? 'branch' : null;
-        event = { repositoryUrls: urls, ref: refKind && body.ref ? { kind: refKind, name: body.ref } : null, head: null, deleted: kind === 'delete' };
+        event = {
+          repositoryUrls: urls,
+          ref: refKind && body.ref ? { kind: refKind, name: body.ref } : null,
+          head: null,
+          deleted: kind === 'delete',
+        };
       } else {
-        event = { repositoryUrls: urls, ref: fullRef(body.ref), head: body.after && !ZERO_SHA.test(body.after) ? body.after : null, deleted: body.deleted === true };
+        event = {
+          repositoryUrls: urls,
+          ref: fullRef(body.ref),
+          head: body.after && !ZERO_SHA.test(body.after) ? body.after : null,
+          deleted: body.deleted === true,
+        };
       }
       const result = await receivePush(registry, request.deliveryProject!, event);
       return reply.code(queued(result.outcome) ? 202 : 200).send(result);
@@ -150,7 +170,9 @@ function objectOf(value: unknown): Record<string, unknown> | undefined {
 }
 
 function urlsOf(object: Record<string, unknown> | undefined, fields: string[]): string[] {
-  return fields.map((field) => object?.[field]).filter((value): value is string => typeof value === 'string' && value !== '');
+  return fields
+    .map((field) => object?.[field])
+    .filter((value): value is string => typeof value === 'string' && value !== '');
 }
 
 /** `refs/tags/x` / `refs/heads/x` → what was pushed; anything else is not ours to act on. */

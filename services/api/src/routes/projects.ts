@@ -1,5 +1,12 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { addMaintainer, createProject, getProject, removeMaintainer, rotateWebhookSecret, type Registry } from '@packhouse/registry';
+import {
+  addMaintainer,
+  createProject,
+  getProject,
+  removeMaintainer,
+  rotateWebhookSecret,
+  type Registry,
+} from '@packhouse/registry';
 import { limitOf } from '../plugins/rate-limits.ts';
 import { bearer, errors, MachineName, Maintainers, ProjectType, UserName } from '../schemas.ts';
 
@@ -12,7 +19,8 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
     {
       config: { rateLimit: limitOf(registry, 'projects') },
       schema: {
-        summary: 'Create a project; the caller becomes its owner. Type core and reserved names are for administrators only.',
+        summary:
+          'Create a project; the caller becomes its owner. Type core and reserved names are for administrators only.',
         tags: ['projects'],
         security: bearer,
         body: Type.Object(
@@ -71,7 +79,8 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
         response: { 200: Maintainers, ...errors(400, 401, 403, 404, 409, 429) },
       },
     },
-    async (request) => addMaintainer(registry, await request.actor(), request.params.name, request.params.user, 'maintainer'),
+    async (request) =>
+      addMaintainer(registry, await request.actor(), request.params.name, request.params.user, 'maintainer'),
   );
 
   app.put(
@@ -79,14 +88,16 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
     {
       schema: {
         summary: 'Make a user an owner of the project, adding them as a maintainer if needed (owners only).',
-        description: 'Owners add and remove maintainers; plain maintainers release and manage the project but cannot remove an owner.',
+        description:
+          'Owners add and remove maintainers; plain maintainers release and manage the project but cannot remove an owner.',
         tags: ['projects'],
         security: bearer,
         params: MaintainerParams,
         response: { 200: Maintainers, ...errors(400, 401, 403, 404, 429) },
       },
     },
-    async (request) => addMaintainer(registry, await request.actor(), request.params.name, request.params.user, 'owner'),
+    async (request) =>
+      addMaintainer(registry, await request.actor(), request.params.name, request.params.user, 'owner'),
   );
 
   app.delete(

@@ -1,5 +1,13 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { buildBranch, getRelease, getReleaseFailure, registerBranch, requestRelease, retryRelease, type Registry } from '@packhouse/registry';
+import {
+  buildBranch,
+  getRelease,
+  getReleaseFailure,
+  registerBranch,
+  requestRelease,
+  retryRelease,
+  type Registry,
+} from '@packhouse/registry';
 import { limitOf } from '../plugins/rate-limits.ts';
 import { bearer, errors, MachineName, ReleaseFailureBody, ReleaseType } from '../schemas.ts';
 

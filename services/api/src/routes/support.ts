@@ -1,5 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { getProjectSupport, setSupportedBranches, updateProjectSupport, updateReleaseSupport, type Registry } from '@packhouse/registry';
+import {
+  getProjectSupport,
+  setSupportedBranches,
+  updateProjectSupport,
+  updateReleaseSupport,
+  type Registry,
+} from '@packhouse/registry';
 import { bearer, errors, MachineName, ReleaseType } from '../schemas.ts';
 
 const ProjectStatus = Type.Union(
@@ -55,7 +61,8 @@ export const supportRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
     '/api/v1/projects/:name/supported-branches',
     {
       schema: {
-        summary: 'Set the supported branches (maintainers only); legacy feeds derive their majors from them. An empty list (the default) supports every branch with a published release.',
+        summary:
+          'Set the supported branches (maintainers only); legacy feeds derive their majors from them. An empty list (the default) supports every branch with a published release.',
         tags: ['support'],
         security: bearer,
         params: ProjectParams,
@@ -88,7 +95,8 @@ export const supportRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
     '/api/v1/projects/:name/releases/:version',
     {
       schema: {
-        summary: 'Unpublish or republish a release in the feeds, mark it insecure, change its types (maintainers only).',
+        summary:
+          'Unpublish or republish a release in the feeds, mark it insecure, change its types (maintainers only).',
         tags: ['support'],
         security: bearer,
         params: Type.Object({ name: MachineName, version: Type.String({ maxLength: 128 }) }),

@@ -60,8 +60,11 @@ export const updateStatusRoutes: FastifyPluginAsyncTypebox<{ registry: Registry;
       const { project, selector } = request.params;
       const parsed = parseSelector(selector);
       // Names that cannot exist are answered without a lookup, and never fill the cache.
-      if (!parsed || !MACHINE_NAME.test(project)) return send(reply, updateStatus, await represent(feedNotFound(project)), 'bypass');
-      const { representation, state } = await cache.get(`${project}/${selector}`, project, () => releaseHistory(registry, project, parsed));
+      if (!parsed || !MACHINE_NAME.test(project))
+        return send(reply, updateStatus, await represent(feedNotFound(project)), 'bypass');
+      const { representation, state } = await cache.get(`${project}/${selector}`, project, () =>
+        releaseHistory(registry, project, parsed),
+      );
       const { site_key: siteKey, version } = request.query;
       updateStatus.countPoll(representation, siteKey, version);
       return send(reply, updateStatus, representation, state);

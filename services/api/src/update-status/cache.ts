@@ -49,9 +49,15 @@ export class FeedCache {
     this.options.afterSync((error) => found(error ? undefined : this.hit(key)));
   }
 
-  async get(key: string, project: string | null, load: () => Promise<FeedDocument>): Promise<{ representation: FeedRepresentation; state: CacheState }> {
+  async get(
+    key: string,
+    project: string | null,
+    load: () => Promise<FeedDocument>,
+  ): Promise<{ representation: FeedRepresentation; state: CacheState }> {
     try {
-      await new Promise<void>((resolve, reject) => this.options.afterSync((error) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        this.options.afterSync((error) => (error ? reject(error) : resolve())),
+      );
     } catch {
       return { representation: await represent(await load(), this.now), state: 'bypass' };
     }
@@ -63,7 +69,8 @@ export class FeedCache {
       const render: Promise<FeedRepresentation> = load()
         .then((document) => represent(document, this.now))
         .then((representation) => {
-          if (this.epoch === epoch) this.store(key, representation.scope === undefined ? project : representation.scope, representation);
+          if (this.epoch === epoch)
+            this.store(key, representation.scope === undefined ? project : representation.scope, representation);
           return representation;
         })
         .finally(() => {

@@ -76,7 +76,19 @@ export async function represent(document: FeedDocument, now: Clock = Date.now): 
   const readAt = document.readAt?.getTime() ?? 0;
   const settlesAt = changed !== null && readAt < changed + SETTLE_MS ? changed + SETTLE_MS : null;
   const { status, projectId, contentType = XML, cacheControl = FEED_CACHE_CONTROL, scope } = document;
-  return withHeaders({ status, projectId, contentType, cacheControl, scope, body, gzip, etag: strongEtag(body), gzipEtag: strongEtag(gzip), lastModifiedMs: settlesAt === null ? changed : null, settlesAt });
+  return withHeaders({
+    status,
+    projectId,
+    contentType,
+    cacheControl,
+    scope,
+    body,
+    gzip,
+    etag: strongEtag(body),
+    gzipEtag: strongEtag(gzip),
+    lastModifiedMs: settlesAt === null ? changed : null,
+    settlesAt,
+  });
 }
 
 /**
@@ -88,16 +100,36 @@ export function settle(representation: FeedRepresentation): FeedRepresentation {
   return withHeaders({ ...representation, lastModifiedMs: representation.settlesAt! - SETTLE_MS, settlesAt: null });
 }
 
-type Parts = Pick<FeedRepresentation, 'status' | 'projectId' | 'contentType' | 'cacheControl' | 'scope' | 'body' | 'gzip' | 'etag' | 'gzipEtag' | 'lastModifiedMs' | 'settlesAt'>;
+type Parts = Pick<
+  FeedRepresentation,
+  | 'status'
+  | 'projectId'
+  | 'contentType'
+  | 'cacheControl'
+  | 'scope'
+  | 'body'
+  | 'gzip'
+  | 'etag'
+  | 'gzipEtag'
+  | 'lastModifiedMs'
+  | 'settlesAt'
+>;
 
 function withHeaders(parts: Parts): FeedRepresentation {
   const { status, contentType, cacheControl, body, gzip, etag, gzipEtag, lastModifiedMs } = parts;
   const lastModified = lastModifiedMs === null ? null : new Date(lastModifiedMs).toUTCString();
-  const caching = status === 200 ? ['cache-control', cacheControl, ...(lastModified ? ['last-modified', lastModified] : [])] : ['cache-control', NOT_FOUND_CACHE_CONTROL];
+  const caching =
+    status === 200
+      ? ['cache-control', cacheControl, ...(lastModified ? ['last-modified', lastModified] : [])]
+      : ['cache-control', NOT_FOUND_CACHE_CONTROL];
   const encoded = (bytes: Buffer, tag: string, encoding: string[]): EncodedHeaders => {
     const validators = [...caching, 'vary', 'Accept-Encoding', ...(status === 200 ? ['etag', tag] : [])];
     const full = ['content-type', contentType, 'content-length', String(bytes.length), ...encoding, ...validators];
-    const byState = (headers: string[]) => Object.fromEntries(CACHE_STATES.map((state) => [state, [...headers, 'x-packhouse-cache', state]])) as Record<CacheState, string[]>;
+    const byState = (headers: string[]) =>
+      Object.fromEntries(CACHE_STATES.map((state) => [state, [...headers, 'x-packhouse-cache', state]])) as Record<
+        CacheState,
+        string[]
+      >;
     return { full: byState(full), notModified: byState(validators) };
   };
   return {

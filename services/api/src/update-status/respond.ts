@@ -7,7 +7,12 @@ import { readFeedHeaders } from './request-headers.ts';
  * Writes a feed straight to the socket: GET and HEAD, gzip when accepted, 304 when the
  * client's copy is current. Headers were built once with the representation.
  */
-export function respond(request: IncomingMessage, response: ServerResponse, representation: FeedRepresentation, state: CacheState): void {
+export function respond(
+  request: IncomingMessage,
+  response: ServerResponse,
+  representation: FeedRepresentation,
+  state: CacheState,
+): void {
   const asked = readFeedHeaders(request.rawHeaders);
   const gzip = acceptsGzip(asked.acceptEncoding);
   const headers = gzip ? representation.headers.gzip : representation.headers.identity;

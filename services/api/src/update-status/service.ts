@@ -28,7 +28,8 @@ export async function startUpdateStatus(registry: Registry, now?: Clock): Promis
   return {
     cache,
     countPoll(representation, siteKey, version) {
-      if (representation.projectId !== null && siteKey && version) usage.record(representation.projectId, siteKey, version);
+      if (representation.projectId !== null && siteKey && version)
+        usage.record(representation.projectId, siteKey, version);
     },
     served(state) {
       registry.metrics.feedCache(state);
