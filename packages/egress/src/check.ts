@@ -21,7 +21,9 @@ export function isAddressAllowed(ip: string, options: EgressOptions = {}): boole
   return addressClass === 'public' || (addressClass === 'loopback' && options.allowLoopback === true);
 }
 
-/** Throws `EgressError` (`address_forbidden`) unless a fetch may connect to this address; returns its canonical form. */
+/**
+ * Throws `EgressError` (`address_forbidden`) unless a fetch may connect to this address; returns its canonical form.
+ */
 export function checkAddress(ip: string, options: EgressOptions = {}, host = ip): string {
   const literal = parseIpLiteral(ip);
   const addressClass: AddressClass | null = literal ? classifyAddress(literal.address) : null;

@@ -41,27 +41,31 @@ const INFO = [
 ].join('\n');
 
 describe('Composer metadata captured at packaging time', () => {
-  it('merges composer.json require, info dependencies on other projects and core_version_requirement as drupal/core', async () => {
-    const composer = await metadataOf({
-      'foo.info.yml': INFO,
-      'composer.json': JSON.stringify({
-        name: 'drupal/foo',
-        require: { php: '>=8.1', 'drupal/token': '^1.5', 'ext-json': '*' },
-      }),
-      'modules/foo_helper/foo_helper.info.yml': 'name: Helper\n',
-      'modules/foo_ui/foo_ui.info.yml': 'name: UI\n',
-      'tests/modules/foo_test/foo_test.info.yml': 'name: Test\n',
-    });
-    // drupal:node and the project itself add nothing; a bare module names no project; composer.json wins on token.
-    expect(composer.require).toEqual({
-      'drupal/core': '^10 || ^11',
-      'drupal/ctools': '*',
-      'drupal/token': '^1.5',
-      'ext-json': '*',
-      php: '>=8.1',
-    });
-    expect(composer.submodules).toEqual(['foo_helper', 'foo_ui']);
-  });
+  it(
+    'merges composer.json require, info dependencies on other projects and ' +
+      'core_version_requirement as drupal/core',
+    async () => {
+      const composer = await metadataOf({
+        'foo.info.yml': INFO,
+        'composer.json': JSON.stringify({
+          name: 'drupal/foo',
+          require: { php: '>=8.1', 'drupal/token': '^1.5', 'ext-json': '*' },
+        }),
+        'modules/foo_helper/foo_helper.info.yml': 'name: Helper\n',
+        'modules/foo_ui/foo_ui.info.yml': 'name: UI\n',
+        'tests/modules/foo_test/foo_test.info.yml': 'name: Test\n',
+      });
+      // drupal:node and the project itself add nothing; a bare module names no project; composer.json wins on token.
+      expect(composer.require).toEqual({
+        'drupal/core': '^10 || ^11',
+        'drupal/ctools': '*',
+        'drupal/token': '^1.5',
+        'ext-json': '*',
+        php: '>=8.1',
+      });
+      expect(composer.submodules).toEqual(['foo_helper', 'foo_ui']);
+    },
+  );
 
   it('requires nothing for a tree without info file or composer.json', async () => {
     expect(await metadataOf({ 'README.md': 'hi\n' })).toEqual({ require: {}, submodules: [] });

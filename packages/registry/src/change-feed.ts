@@ -15,7 +15,10 @@ import type { Registry } from './context.ts';
 import { DomainError } from './errors.ts';
 import { downloadUrl } from './views.ts';
 
-/** How long a signed page head or snapshot may be trusted: a mirror refuses it after that (frozen or replayed metadata). */
+/**
+ * How long a signed page head or snapshot may be trusted: a mirror refuses it after that (frozen or replayed
+ * metadata).
+ */
 export const SIGNED_METADATA_TTL_MS = 60 * 60 * 1000;
 
 export interface ChangeEvent {

@@ -48,7 +48,9 @@ export async function fetchSource(
   }
 }
 
-/** The metadata (`core_version_requirement`, Composer's) the archives of `source` would carry, without building them. */
+/**
+ * The metadata (`core_version_requirement`, Composer's) the archives of `source` would carry, without building them.
+ */
 export async function metadataOf(
   project: ProjectRow,
   source: Checkout,

@@ -9,7 +9,8 @@ import { requireProject } from './projects.ts';
  * `admin`-scoped token may do anything.
  *
  * - `release`: request releases, retries, branch builds. Role: any maintainer. Scope: `release` or `manage`.
- * - `manage`: everything else about the project (support status, webhook secret). Role: any maintainer. Scope: `manage`.
+ * - `manage`: everything else about the project (support status, webhook secret). Role: any maintainer. Scope:
+ * `manage`.
  * - `own`: add and remove maintainers, change roles. Role: `owner`. Scope: `manage`.
  */
 export type ProjectAction = 'release' | 'manage' | 'own';

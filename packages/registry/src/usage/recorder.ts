@@ -8,7 +8,10 @@ import { requireProject } from '../projects.ts';
 import { isoWeekLabel, isoWeekStart, weeksBefore } from './iso-week.ts';
 
 export interface UsageRecorder {
-  /** Counts a poll in memory (if its site is not counted yet); false when the site key or version is not worth counting. */
+  /**
+   * Counts a poll in memory (if its site is not counted yet); false when the site key or version is not worth
+   * counting.
+   */
   record(projectId: string, siteKey: string, version: string): boolean;
   /** Polls held in memory, not yet written (metrics). */
   buffered(): number;
