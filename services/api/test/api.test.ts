@@ -90,36 +90,39 @@ describe('API: users, projects, maintainers, validation', () => {
     expect(response.body.error.message).toMatch(message);
   });
 
-  it('lets owners add and remove maintainers; a plain maintainer cannot remove the owner; the last owner stays', async () => {
-    await alice('POST', '/api/v1/projects', {
-      name: 'views',
-      title: 'Views',
-      type: 'module',
-      gitUrl: 'file:///x/views',
-    });
-    expect((await bob('PUT', '/api/v1/projects/views/maintainers/bob')).status).toBe(403);
-    expect((await anonymous('PUT', '/api/v1/projects/views/maintainers/bob')).status).toBe(401);
-    const added = await alice('PUT', '/api/v1/projects/views/maintainers/bob');
-    expect(added.body).toEqual({ maintainers: ['alice', 'bob'], owners: ['alice'] });
-    expect((await alice('PUT', '/api/v1/projects/views/maintainers/nobody')).status).toBe(404);
+  it(
+    'lets owners add and remove maintainers; a plain maintainer cannot ' + 'remove the owner; the last owner stays',
+    async () => {
+      await alice('POST', '/api/v1/projects', {
+        name: 'views',
+        title: 'Views',
+        type: 'module',
+        gitUrl: 'file:///x/views',
+      });
+      expect((await bob('PUT', '/api/v1/projects/views/maintainers/bob')).status).toBe(403);
+      expect((await anonymous('PUT', '/api/v1/projects/views/maintainers/bob')).status).toBe(401);
+      const added = await alice('PUT', '/api/v1/projects/views/maintainers/bob');
+      expect(added.body).toEqual({ maintainers: ['alice', 'bob'], owners: ['alice'] });
+      expect((await alice('PUT', '/api/v1/projects/views/maintainers/nobody')).status).toBe(404);
 
-    const coup = await bob('DELETE', '/api/v1/projects/views/maintainers/alice');
-    expect(coup.status).toBe(403);
-    expect(coup.body.error.message).toBe('Only owners of views can change its maintainers.');
-    expect((await bob('PUT', '/api/v1/projects/views/owners/bob')).status).toBe(403);
-    const abdicate = await alice('DELETE', '/api/v1/projects/views/maintainers/alice');
-    expect(abdicate.status).toBe(409);
-    expect(abdicate.body.error.message).toMatch(/last owner/);
+      const coup = await bob('DELETE', '/api/v1/projects/views/maintainers/alice');
+      expect(coup.status).toBe(403);
+      expect(coup.body.error.message).toBe('Only owners of views can change its maintainers.');
+      expect((await bob('PUT', '/api/v1/projects/views/owners/bob')).status).toBe(403);
+      const abdicate = await alice('DELETE', '/api/v1/projects/views/maintainers/alice');
+      expect(abdicate.status).toBe(409);
+      expect(abdicate.body.error.message).toMatch(/last owner/);
 
-    expect((await alice('PUT', '/api/v1/projects/views/owners/bob')).body.owners).toEqual(['alice', 'bob']);
-    expect((await bob('DELETE', '/api/v1/projects/views/maintainers/alice')).body).toEqual({
-      maintainers: ['bob'],
-      owners: ['bob'],
-    });
-    const last = await bob('DELETE', '/api/v1/projects/views/maintainers/bob');
-    expect(last.status).toBe(409);
-    expect(last.body.error.message).toMatch(/last owner/);
-  });
+      expect((await alice('PUT', '/api/v1/projects/views/owners/bob')).body.owners).toEqual(['alice', 'bob']);
+      expect((await bob('DELETE', '/api/v1/projects/views/maintainers/alice')).body).toEqual({
+        maintainers: ['bob'],
+        owners: ['bob'],
+      });
+      const last = await bob('DELETE', '/api/v1/projects/views/maintainers/bob');
+      expect(last.status).toBe(409);
+      expect(last.body.error.message).toMatch(/last owner/);
+    },
+  );
 
   it('validates release tags as Drupal versions and names the rule', async () => {
     await alice('POST', '/api/v1/projects', {

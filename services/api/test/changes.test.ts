@@ -28,7 +28,10 @@ describe('the change feed', () => {
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     return response.body as { events: any[]; next: string; hasMore: boolean; head: any };
   };
-  /** Whether `release` (token 8.x-1.0 at revision 3, as an answer carries it) holds a valid signature of its statement. */
+  /**
+   * Whether `release` (token 8.x-1.0 at revision 3, as an answer carries it) holds a valid signature of its
+   * statement.
+   */
   const signedAsToken3 = (release: { files: FileDigest[]; publishedAt: string | null; signature: Signature }) =>
     verifySignature(
       releaseStatement({
@@ -76,39 +79,45 @@ describe('the change feed', () => {
   });
   afterAll(() => stack.close());
 
-  it('records a publish, each later change of the release and of its project, in order, each release event signed', async () => {
-    expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.0', { insecure: true })).status).toBe(200);
-    expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.0', { status: 'unpublished' })).status).toBe(
-      200,
-    );
-    expect((await alice('PUT', '/api/v1/projects/token/supported-branches', ['8.x-1.'])).status).toBe(200);
-    const { events } = await drain();
-    const token = events.filter((event) => event.project === 'token');
-    expect(token.map((event) => [event.type, event.version, event.revision])).toEqual([
-      ['project.updated', null, 1],
-      ['release.published', '8.x-1.0', 1],
-      ['release.updated', '8.x-1.0', 2],
-      ['release.unpublished', '8.x-1.0', 3],
-      ['project.updated', null, 2],
-    ]);
-    const [published, insecure] = [token[1], token[2]];
-    expect(published.files.map((file: any) => file.name).sort()).toEqual(['token-8.x-1.0.tar.gz', 'token-8.x-1.0.zip']);
-    expect(published.files[0].url).toMatch(/^http:\/\/packhouse\.test\/files\/projects\/token-8\.x-1\.0\./);
-    expect(insecure.detail).toEqual({ status: 'published', insecure: true, releaseTypes: [] });
+  it(
+    'records a publish, each later change of the release and of its ' + 'project, in order, each release event signed',
+    async () => {
+      expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.0', { insecure: true })).status).toBe(200);
+      expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.0', { status: 'unpublished' })).status).toBe(
+        200,
+      );
+      expect((await alice('PUT', '/api/v1/projects/token/supported-branches', ['8.x-1.'])).status).toBe(200);
+      const { events } = await drain();
+      const token = events.filter((event) => event.project === 'token');
+      expect(token.map((event) => [event.type, event.version, event.revision])).toEqual([
+        ['project.updated', null, 1],
+        ['release.published', '8.x-1.0', 1],
+        ['release.updated', '8.x-1.0', 2],
+        ['release.unpublished', '8.x-1.0', 3],
+        ['project.updated', null, 2],
+      ]);
+      const [published, insecure] = [token[1], token[2]];
+      expect(published.files.map((file: any) => file.name).sort()).toEqual([
+        'token-8.x-1.0.tar.gz',
+        'token-8.x-1.0.zip',
+      ]);
+      expect(published.files[0].url).toMatch(/^http:\/\/packhouse\.test\/files\/projects\/token-8\.x-1\.0\./);
+      expect(insecure.detail).toEqual({ status: 'published', insecure: true, releaseTypes: [] });
 
-    const release = (await anonymous('GET', '/api/v1/projects/token/releases/8.x-1.0')).body;
-    for (const event of token.filter((e) => e.version)) {
-      expect(event.publishedAt).toBe(release.publishedAt);
-      const statement = releaseStatement(event);
-      expect(verifySignature(statement, event.signature, keys), `revision ${event.revision}`).toBe(true);
-      // The same statement with other bytes does not verify.
-      const forged = { ...statement, files: statement.files.map((file) => ({ ...file, sha256: '0'.repeat(64) })) };
-      expect(verifySignature(forged, event.signature, keys)).toBe(false);
-    }
-    // The release JSON carries the latest statement's signature.
-    expect(release.revision).toBe(3);
-    expect(signedAsToken3(release)).toBe(true);
-  });
+      const release = (await anonymous('GET', '/api/v1/projects/token/releases/8.x-1.0')).body;
+      for (const event of token.filter((e) => e.version)) {
+        expect(event.publishedAt).toBe(release.publishedAt);
+        const statement = releaseStatement(event);
+        expect(verifySignature(statement, event.signature, keys), `revision ${event.revision}`).toBe(true);
+        // The same statement with other bytes does not verify.
+        const forged = { ...statement, files: statement.files.map((file) => ({ ...file, sha256: '0'.repeat(64) })) };
+        expect(verifySignature(forged, event.signature, keys)).toBe(false);
+      }
+      // The release JSON carries the latest statement's signature.
+      expect(release.revision).toBe(3);
+      expect(signedAsToken3(release)).toBe(true);
+    },
+  );
 
   it('signs each page head with its range, the digest of its events and an expiry an hour ahead', async () => {
     const body = await page(undefined, 2);
@@ -122,24 +131,27 @@ describe('the change feed', () => {
     expect(expires).toBeLessThanOrEqual(60 * 60_000);
   });
 
-  it('pages with limit and hasMore, and moves next forward even on an empty page once any transaction finished', async () => {
-    const all = await drain();
-    const paged = await drain(undefined, 2);
-    expect(paged.events).toEqual(all.events);
-    const empty = await page(all.cursor);
-    expect(empty.events).toEqual([]);
-    expect(empty.hasMore).toBe(false);
-    // A write that records no change still moves the horizon, and with it `next`.
-    await sql`UPDATE users SET name = name WHERE name = 'alice'`.execute(stack.registry.db);
-    const later = await page(empty.next);
-    expect(later.events).toEqual([]);
-    expect(later.next).not.toBe(empty.next);
-    expect((await anonymous('GET', '/api/v1/changes?limit=10001')).status).toBe(400);
-    expect((await anonymous('GET', '/api/v1/changes?limit=0')).status).toBe(400);
-    const bad = await anonymous('GET', '/api/v1/changes?since=not-a-cursor');
-    expect(bad.status).toBe(400);
-    expect(bad.body.error.code).toBe('invalid_cursor');
-  });
+  it(
+    'pages with limit and hasMore, and moves next forward even on an empty ' + 'page once any transaction finished',
+    async () => {
+      const all = await drain();
+      const paged = await drain(undefined, 2);
+      expect(paged.events).toEqual(all.events);
+      const empty = await page(all.cursor);
+      expect(empty.events).toEqual([]);
+      expect(empty.hasMore).toBe(false);
+      // A write that records no change still moves the horizon, and with it `next`.
+      await sql`UPDATE users SET name = name WHERE name = 'alice'`.execute(stack.registry.db);
+      const later = await page(empty.next);
+      expect(later.events).toEqual([]);
+      expect(later.next).not.toBe(empty.next);
+      expect((await anonymous('GET', '/api/v1/changes?limit=10001')).status).toBe(400);
+      expect((await anonymous('GET', '/api/v1/changes?limit=0')).status).toBe(400);
+      const bad = await anonymous('GET', '/api/v1/changes?since=not-a-cursor');
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.code).toBe('invalid_cursor');
+    },
+  );
 
   it('never hands out a cursor that a later commit can land behind (commits out of order)', async () => {
     const { cursor: start } = await drain();
@@ -192,82 +204,90 @@ describe('the change feed', () => {
     ]);
   });
 
-  it('a poller running beside concurrent publishers with interleaved and aborted commits sees every committed change', async () => {
-    const { cursor: start } = await drain();
-    const db = stack.registry.db;
-    const WRITERS = 8;
-    const ROUNDS = 20;
-    const names = Array.from({ length: WRITERS }, (_, i) => `busy${i}`);
-    for (const name of names)
-      await alice('POST', '/api/v1/projects', { name, title: name, type: 'module', gitUrl: `file:///srv/${name}` });
-    const rows = await Promise.all(names.map(async (name) => (await projects.findProjectByName(db, name))!));
+  it(
+    'a poller running beside concurrent publishers with interleaved and ' +
+      'aborted commits sees every committed change',
+    async () => {
+      const { cursor: start } = await drain();
+      const db = stack.registry.db;
+      const WRITERS = 8;
+      const ROUNDS = 20;
+      const names = Array.from({ length: WRITERS }, (_, i) => `busy${i}`);
+      for (const name of names)
+        await alice('POST', '/api/v1/projects', { name, title: name, type: 'module', gitUrl: `file:///srv/${name}` });
+      const rows = await Promise.all(names.map(async (name) => (await projects.findProjectByName(db, name))!));
 
-    let writing = true;
-    const seen: any[] = [];
-    const poller = (async () => {
-      let cursor = start;
-      for (;;) {
-        const done = !writing;
-        const body = await page(cursor, 7);
-        seen.push(...body.events);
-        cursor = body.next;
-        if (done && !body.hasMore) return;
-      }
-    })();
-
-    const aborted = new Error('deliberately rolled back');
-    await Promise.all(
-      rows.map(async (project, w) => {
-        for (let round = 0; round < ROUNDS; round++) {
-          await db
-            .transaction()
-            .execute(async (tx) => {
-              // Each transaction takes its id at a random moment and holds it open a random while.
-              await sleep(Math.random() * 10);
-              await recordProjectChange(stack.registry, tx, project);
-              await sleep(Math.random() * 25);
-              if ((round + w) % 5 === 4) throw aborted;
-            })
-            .catch((error) => {
-              if (error !== aborted) throw error;
-            });
+      let writing = true;
+      const seen: any[] = [];
+      const poller = (async () => {
+        let cursor = start;
+        for (;;) {
+          const done = !writing;
+          const body = await page(cursor, 7);
+          seen.push(...body.events);
+          cursor = body.next;
+          if (done && !body.hasMore) return;
         }
-      }),
-    );
-    writing = false;
-    await poller;
+      })();
 
-    const final = await db.selectFrom('projects').select(['name', 'revision']).where('name', 'in', names).execute();
-    for (const { name, revision } of final) {
-      const revisions = seen.filter((event) => event.project === name).map((event) => event.revision);
-      // Created at revision 1; every committed change after, with no gap and nothing rolled back.
-      expect(revisions, name).toEqual(Array.from({ length: revision }, (_, i) => i + 1));
-      expect(revision, name).toBe(1 + ROUNDS - ROUNDS / 5);
-    }
-  }, 60_000);
+      const aborted = new Error('deliberately rolled back');
+      await Promise.all(
+        rows.map(async (project, w) => {
+          for (let round = 0; round < ROUNDS; round++) {
+            await db
+              .transaction()
+              .execute(async (tx) => {
+                // Each transaction takes its id at a random moment and holds it open a random while.
+                await sleep(Math.random() * 10);
+                await recordProjectChange(stack.registry, tx, project);
+                await sleep(Math.random() * 25);
+                if ((round + w) % 5 === 4) throw aborted;
+              })
+              .catch((error) => {
+                if (error !== aborted) throw error;
+              });
+          }
+        }),
+      );
+      writing = false;
+      await poller;
 
-  it('answers 410 for a cursor from before the retained history or from another epoch, pointing at the snapshot', async () => {
-    const first = await page(undefined, 1);
-    const { cursor } = await drain();
-    // Everything written so far falls out of retention.
-    await sleep(5);
-    const pruned = await changesRepo.pruneChanges(stack.registry.db, new Date(Date.now() + 1000));
-    expect(pruned).toBeGreaterThan(0);
-    for (const url of ['/api/v1/changes', `/api/v1/changes?since=${first.next}`]) {
-      const gone = await anonymous('GET', url);
-      expect(gone.status, url).toBe(410);
-      expect(gone.body.error.code).toBe('cursor_gone');
-      expect(gone.body.error.message).toContain('/api/v1/snapshot');
-    }
-    // A cursor at the end of what was pruned still continues.
-    expect((await anonymous('GET', `/api/v1/changes?since=${cursor}`)).status).toBe(200);
+      const final = await db.selectFrom('projects').select(['name', 'revision']).where('name', 'in', names).execute();
+      for (const { name, revision } of final) {
+        const revisions = seen.filter((event) => event.project === name).map((event) => event.revision);
+        // Created at revision 1; every committed change after, with no gap and nothing rolled back.
+        expect(revisions, name).toEqual(Array.from({ length: revision }, (_, i) => i + 1));
+        expect(revision, name).toBe(1 + ROUNDS - ROUNDS / 5);
+      }
+    },
+    60_000,
+  );
 
-    // A restore begins a new epoch: every cursor of the old one is gone.
-    await changesRepo.startEpoch(stack.registry.db);
-    const other = await anonymous('GET', `/api/v1/changes?since=${cursor}`);
-    expect(other.status).toBe(410);
-    expect(other.body.error.message).toContain('another history');
-  });
+  it(
+    'answers 410 for a cursor from before the retained history or from ' + 'another epoch, pointing at the snapshot',
+    async () => {
+      const first = await page(undefined, 1);
+      const { cursor } = await drain();
+      // Everything written so far falls out of retention.
+      await sleep(5);
+      const pruned = await changesRepo.pruneChanges(stack.registry.db, new Date(Date.now() + 1000));
+      expect(pruned).toBeGreaterThan(0);
+      for (const url of ['/api/v1/changes', `/api/v1/changes?since=${first.next}`]) {
+        const gone = await anonymous('GET', url);
+        expect(gone.status, url).toBe(410);
+        expect(gone.body.error.code).toBe('cursor_gone');
+        expect(gone.body.error.message).toContain('/api/v1/snapshot');
+      }
+      // A cursor at the end of what was pruned still continues.
+      expect((await anonymous('GET', `/api/v1/changes?since=${cursor}`)).status).toBe(200);
+
+      // A restore begins a new epoch: every cursor of the old one is gone.
+      await changesRepo.startEpoch(stack.registry.db);
+      const other = await anonymous('GET', `/api/v1/changes?since=${cursor}`);
+      expect(other.status).toBe(410);
+      expect(other.body.error.message).toContain('another history');
+    },
+  );
 
   it('gives a signed snapshot whose cursor continues the feed with what committed after it', async () => {
     await seedRelease(stack.registry, 'early', { version: '1.0.0', commitTime: 1_764_288_000 });

@@ -31,7 +31,10 @@ const PATHAUTO_INFO = [
   '',
 ].join('\n');
 
-/** Reads a p2 file's `security-advisories` with Composer's own classes: class, id, and whether 1.2.0 / 1.3.0 are affected. */
+/**
+ * Reads a p2 file's `security-advisories` with Composer's own classes: class, id, and whether 1.2.0 / 1.3.0 are
+ * affected.
+ */
 const PARSE_P2_ADVISORIES = `
 require '/usr/share/php/Composer/autoload.php';
 $document = json_decode(file_get_contents('php://stdin'), true);
@@ -122,22 +125,27 @@ describe.runIf(hasComposer() || process.env.CI)('the real composer installs from
     for (const dir of sites) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('requires drupal/pathauto:^1.0 with its Packhouse dependency (legacy 8.x-1.2 as 1.2.0) and drupal/core; the lock names Packhouse zips and sha1s', async () => {
-    const composer = site();
-    await composer.ok('require', 'drupal/pathauto:^1.0');
-    const locked = new Map(composer.lock().packages.map((entry) => [entry.name, entry]));
-    expect([...locked.keys()].sort()).toEqual(['drupal/core', 'drupal/pathauto', 'drupal/token']);
-    expect(locked.get('drupal/token').version).toBe('1.2.0');
-    expect(locked.get('drupal/core')).toMatchObject({ version: '10.3.0', type: 'drupal-core' });
-    for (const [project, version, name] of [
-      ['pathauto', '1.0.0', 'drupal/pathauto'],
-      ['token', '8.x-1.2', 'drupal/token'],
-      ['drupal', '10.3.0', 'drupal/core'],
-    ]) {
-      const zip = zipOf(await published(project!, version!));
-      expect(locked.get(name!).dist).toMatchObject({ type: 'zip', url: zip.url, shasum: zip.sha1 });
-    }
-  });
+  it(
+    'requires drupal/pathauto:^1.0 with its Packhouse dependency (legacy ' +
+      '8.x-1.2 as 1.2.0) and drupal/core; the lock names Packhouse zips and ' +
+      'sha1s',
+    async () => {
+      const composer = site();
+      await composer.ok('require', 'drupal/pathauto:^1.0');
+      const locked = new Map(composer.lock().packages.map((entry) => [entry.name, entry]));
+      expect([...locked.keys()].sort()).toEqual(['drupal/core', 'drupal/pathauto', 'drupal/token']);
+      expect(locked.get('drupal/token').version).toBe('1.2.0');
+      expect(locked.get('drupal/core')).toMatchObject({ version: '10.3.0', type: 'drupal-core' });
+      for (const [project, version, name] of [
+        ['pathauto', '1.0.0', 'drupal/pathauto'],
+        ['token', '8.x-1.2', 'drupal/token'],
+        ['drupal', '10.3.0', 'drupal/core'],
+      ]) {
+        const zip = zipOf(await published(project!, version!));
+        expect(locked.get(name!).dist).toMatchObject({ type: 'zip', url: zip.url, shasum: zip.sha1 });
+      }
+    },
+  );
 
   it('reports installs through notify-batch, shown beside update-status usage', async () => {
     const usage = await eventually(
@@ -243,20 +251,25 @@ describe.runIf(hasComposer() || process.env.CI)('the real composer installs from
     });
   });
 
-  it('keeps installing an unpublished release from an existing lock file, while new resolutions no longer get it', async () => {
-    const composer = site();
-    await composer.ok('require', 'drupal/token:^1.2');
-    expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.2', { status: 'unpublished' })).status).toBe(
-      200,
-    );
-    rmSync(path.join(composer.dir, 'vendor'), { recursive: true, force: true });
-    await composer.ok('install');
-    expect(composer.lock().packages.find((entry) => entry.name === 'drupal/token').version).toBe('1.2.0');
+  it(
+    'keeps installing an unpublished release from an existing lock file, ' + 'while new resolutions no longer get it',
+    async () => {
+      const composer = site();
+      await composer.ok('require', 'drupal/token:^1.2');
+      expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.2', { status: 'unpublished' })).status).toBe(
+        200,
+      );
+      rmSync(path.join(composer.dir, 'vendor'), { recursive: true, force: true });
+      await composer.ok('install');
+      expect(composer.lock().packages.find((entry) => entry.name === 'drupal/token').version).toBe('1.2.0');
 
-    const fresh = site();
-    const refused = await fresh.run('require', 'drupal/token:^1.2');
-    expect(refused.code).not.toBe(0);
-    expect(`${refused.stdout}${refused.stderr}`).toMatch(/drupal\/token/);
-    expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.2', { status: 'published' })).status).toBe(200);
-  });
+      const fresh = site();
+      const refused = await fresh.run('require', 'drupal/token:^1.2');
+      expect(refused.code).not.toBe(0);
+      expect(`${refused.stdout}${refused.stderr}`).toMatch(/drupal\/token/);
+      expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.2', { status: 'published' })).status).toBe(
+        200,
+      );
+    },
+  );
 });

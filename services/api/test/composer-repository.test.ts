@@ -76,52 +76,56 @@ describe('the Composer repository', () => {
     });
   });
 
-  it('publishes legacy releases translated, with dist = the stored zip and its sha1, require merged from composer.json and info', async () => {
-    const answer = await anonymous('GET', '/composer/p2/drupal/token.json');
-    expect(answer.status).toBe(200);
-    expect(answer.headers['content-type']).toBe('application/json');
-    const versions = versionsOf(answer.body, 'drupal/token');
-    expect([...versions.keys()]).toEqual(['1.3.0', '1.2.0']);
-    const release = await anonymous('GET', '/api/v1/projects/token/releases/8.x-1.2');
-    const zip = release.body.files.find((file: { archiveType: string }) => file.archiveType === 'zip');
-    expect(versions.get('1.2.0')).toEqual({
-      name: 'drupal/token',
-      description: 'Token',
-      version: '1.2.0',
-      type: 'drupal-module',
-      homepage: 'http://packhouse.test/project/token',
-      license: 'GPL-2.0-or-later',
-      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/),
-      dist: { type: 'zip', url: zip.url, reference: release.body.commit, shasum: zip.sha1 },
-      source: { type: 'git', url: token.url, reference: '8.x-1.2' },
-      support: { source: token.url },
-      // Package names with underscores come back as written (stored as jsonb, read as text).
-      require: {
-        'drupal/core': '^10 || ^11',
-        'drupal/ctools': '*',
-        'drupal/entity_api': '*',
-        'drupal/search_api': '^1.30',
-        php: '>=8.1',
-      },
-      extra: {
-        drupal: {
-          version: '8.x-1.2',
-          datestamp: String(TIME),
-          'security-coverage': {
-            status: 'not-covered',
-            message: 'Project has not opted into security advisory coverage',
+  it(
+    'publishes legacy releases translated, with dist = the stored zip and ' +
+      'its sha1, require merged from composer.json and info',
+    async () => {
+      const answer = await anonymous('GET', '/composer/p2/drupal/token.json');
+      expect(answer.status).toBe(200);
+      expect(answer.headers['content-type']).toBe('application/json');
+      const versions = versionsOf(answer.body, 'drupal/token');
+      expect([...versions.keys()]).toEqual(['1.3.0', '1.2.0']);
+      const release = await anonymous('GET', '/api/v1/projects/token/releases/8.x-1.2');
+      const zip = release.body.files.find((file: { archiveType: string }) => file.archiveType === 'zip');
+      expect(versions.get('1.2.0')).toEqual({
+        name: 'drupal/token',
+        description: 'Token',
+        version: '1.2.0',
+        type: 'drupal-module',
+        homepage: 'http://packhouse.test/project/token',
+        license: 'GPL-2.0-or-later',
+        time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/),
+        dist: { type: 'zip', url: zip.url, reference: release.body.commit, shasum: zip.sha1 },
+        source: { type: 'git', url: token.url, reference: '8.x-1.2' },
+        support: { source: token.url },
+        // Package names with underscores come back as written (stored as jsonb, read as text).
+        require: {
+          'drupal/core': '^10 || ^11',
+          'drupal/ctools': '*',
+          'drupal/entity_api': '*',
+          'drupal/search_api': '^1.30',
+          php: '>=8.1',
+        },
+        extra: {
+          drupal: {
+            version: '8.x-1.2',
+            datestamp: String(TIME),
+            'security-coverage': {
+              status: 'not-covered',
+              message: 'Project has not opted into security advisory coverage',
+            },
           },
         },
-      },
-    });
-    // Minified: the second version carries only what changed.
-    expect(Object.keys(answer.body.packages['drupal/token'][1]).sort()).toEqual(
-      expect.arrayContaining(['dist', 'extra', 'source', 'version']),
-    );
-    expect(answer.body.packages['drupal/token'][1]).not.toHaveProperty('name');
-    expect(answer.body.packages['drupal/token'][1]).not.toHaveProperty('require');
-    expect(answer.body['security-advisories']).toEqual([]);
-  });
+      });
+      // Minified: the second version carries only what changed.
+      expect(Object.keys(answer.body.packages['drupal/token'][1]).sort()).toEqual(
+        expect.arrayContaining(['dist', 'extra', 'source', 'version']),
+      );
+      expect(answer.body.packages['drupal/token'][1]).not.toHaveProperty('name');
+      expect(answer.body.packages['drupal/token'][1]).not.toHaveProperty('require');
+      expect(answer.body['security-advisories']).toEqual([]);
+    },
+  );
 
   it('publishes the core project as drupal/core, type drupal-core, and never as drupal/drupal', async () => {
     const versions = versionsOf((await anonymous('GET', '/composer/p2/drupal/core.json')).body, 'drupal/core');
@@ -198,37 +202,44 @@ describe('the Composer repository', () => {
     ).toBe(false);
   });
 
-  it('stops offering an unpublished release at once while its zip stays downloadable, and marks abandoned projects', async () => {
-    const before = versionsOf((await anonymous('GET', '/composer/p2/drupal/token.json')).body, 'drupal/token');
-    const zipUrl = new URL(before.get('1.2.0').dist.url).pathname;
-    expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.2', { status: 'unpublished' })).status).toBe(
-      200,
-    );
-    const after = versionsOf((await anonymous('GET', '/composer/p2/drupal/token.json')).body, 'drupal/token');
-    expect([...after.keys()]).toEqual(['1.3.0']);
-    expect((await anonymous('GET', zipUrl)).status).toBe(200);
-
-    expect((await alice('PATCH', '/api/v1/projects/token', { status: 'unsupported' })).status).toBe(200);
-    const abandoned = versionsOf((await anonymous('GET', '/composer/p2/drupal/token.json')).body, 'drupal/token');
-    expect(abandoned.get('1.3.0').abandoned).toBe(true);
-  });
-
-  it('is fresh in every API process: a change through one shows in the very next answer of another that had it cached', async () => {
-    const other = await buildApp(stack.registry);
-    await other.listen({ port: 0, host: '127.0.0.1' });
-    try {
-      const elsewhere = client(other);
-      const file = '/composer/p2/drupal/token.json';
-      await elsewhere('GET', file);
-      expect((await elsewhere('GET', file)).headers['x-packhouse-cache']).toBe('hit');
-      expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.2', { status: 'published' })).status).toBe(
+  it(
+    'stops offering an unpublished release at once while its zip stays ' + 'downloadable, and marks abandoned projects',
+    async () => {
+      const before = versionsOf((await anonymous('GET', '/composer/p2/drupal/token.json')).body, 'drupal/token');
+      const zipUrl = new URL(before.get('1.2.0').dist.url).pathname;
+      expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.2', { status: 'unpublished' })).status).toBe(
         200,
       );
-      expect([...versionsOf((await elsewhere('GET', file)).body, 'drupal/token').keys()]).toEqual(['1.3.0', '1.2.0']);
-      expect((await alice('PATCH', '/api/v1/projects/token', { status: 'published' })).status).toBe(200);
-      expect(versionsOf((await elsewhere('GET', file)).body, 'drupal/token').get('1.3.0').abandoned).toBeUndefined();
-    } finally {
-      await other.close();
-    }
-  });
+      const after = versionsOf((await anonymous('GET', '/composer/p2/drupal/token.json')).body, 'drupal/token');
+      expect([...after.keys()]).toEqual(['1.3.0']);
+      expect((await anonymous('GET', zipUrl)).status).toBe(200);
+
+      expect((await alice('PATCH', '/api/v1/projects/token', { status: 'unsupported' })).status).toBe(200);
+      const abandoned = versionsOf((await anonymous('GET', '/composer/p2/drupal/token.json')).body, 'drupal/token');
+      expect(abandoned.get('1.3.0').abandoned).toBe(true);
+    },
+  );
+
+  it(
+    'is fresh in every API process: a change through one shows in the very ' +
+      'next answer of another that had it cached',
+    async () => {
+      const other = await buildApp(stack.registry);
+      await other.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        const elsewhere = client(other);
+        const file = '/composer/p2/drupal/token.json';
+        await elsewhere('GET', file);
+        expect((await elsewhere('GET', file)).headers['x-packhouse-cache']).toBe('hit');
+        expect((await alice('PATCH', '/api/v1/projects/token/releases/8.x-1.2', { status: 'published' })).status).toBe(
+          200,
+        );
+        expect([...versionsOf((await elsewhere('GET', file)).body, 'drupal/token').keys()]).toEqual(['1.3.0', '1.2.0']);
+        expect((await alice('PATCH', '/api/v1/projects/token', { status: 'published' })).status).toBe(200);
+        expect(versionsOf((await elsewhere('GET', file)).body, 'drupal/token').get('1.3.0').abandoned).toBeUndefined();
+      } finally {
+        await other.close();
+      }
+    },
+  );
 });

@@ -86,40 +86,45 @@ describe('distribution builds: every policy refusal, with its make-file line, no
     expect(keys.filter((key) => /-(no-)?core\.|\.cdx\.json$/.test(key))).toEqual([]);
   }
 
-  it('reports every make-file problem at once, each with its line: unknown key, unpinned version, unknown project and release, unlisted URL, include cycle', async () => {
-    const release = await build(
-      profileFiles(
-        'drupal-org.make',
+  it(
+    'reports every make-file problem at once, each with its line: unknown ' +
+      'key, unpinned version, unknown project and release, unlisted URL, ' +
+      'include cycle',
+    async () => {
+      const release = await build(
+        profileFiles(
+          'drupal-org.make',
+          [
+            'api = 2',
+            'core = 10.x',
+            'format = tar',
+            'includes[] = make/extra.make',
+            'projects[drupal][version] = 10.2.1',
+            'projects[] = token',
+            'projects[ghost][version] = 1.0.0',
+            'projects[views][version] = 8.x-9.9',
+            'libraries[evil][download][url] = https://evil.example.com/x.zip',
+            '',
+          ].join('\n'),
+          { 'make/extra.make': 'includes[] = ../drupal-org.make\n' },
+        ),
+      );
+      expect(release.status).toBe('published');
+      expect(release.distribution.status).toBe('failed');
+      expect(release.distribution.error).toBe(
         [
-          'api = 2',
-          'core = 10.x',
-          'format = tar',
-          'includes[] = make/extra.make',
-          'projects[drupal][version] = 10.2.1',
-          'projects[] = token',
-          'projects[ghost][version] = 1.0.0',
-          'projects[views][version] = 8.x-9.9',
-          'libraries[evil][download][url] = https://evil.example.com/x.zip',
-          '',
-        ].join('\n'),
-        { 'make/extra.make': 'includes[] = ../drupal-org.make\n' },
-      ),
-    );
-    expect(release.status).toBe('published');
-    expect(release.distribution.status).toBe('failed');
-    expect(release.distribution.error).toBe(
-      [
-        'refused: The make file breaks 6 rules:',
-        "  drupal-org.make:3: The top-level attribute 'format' is not allowed.",
-        "  drupal-org.make:6: Project 'token' is not pinned to a version; set projects[token][version] to one of its releases.",
-        "  drupal-org.make:7: Project 'ghost' is not a Packhouse project.",
-        "  drupal-org.make:8: Project 'views' has no release '8.x-9.9'.",
-        "  drupal-org.make:9: The download URL 'https://evil.example.com/x.zip' of library 'evil' is not on the library allowlist.",
-        "  make/extra.make:1: The include '../drupal-org.make' makes a cycle: drupal-org.make → make/extra.make → drupal-org.make.",
-      ].join('\n') + ' (rule make_file_policy)',
-    );
-    await expectNothingBuilt(release);
-  });
+          'refused: The make file breaks 6 rules:',
+          "  drupal-org.make:3: The top-level attribute 'format' is not allowed.",
+          "  drupal-org.make:6: Project 'token' is not pinned to a version; set projects[token][version] to one of its releases.",
+          "  drupal-org.make:7: Project 'ghost' is not a Packhouse project.",
+          "  drupal-org.make:8: Project 'views' has no release '8.x-9.9'.",
+          "  drupal-org.make:9: The download URL 'https://evil.example.com/x.zip' of library 'evil' is not on the library allowlist.",
+          "  make/extra.make:1: The include '../drupal-org.make' makes a cycle: drupal-org.make → make/extra.make → drupal-org.make.",
+        ].join('\n') + ' (rule make_file_policy)',
+      );
+      await expectNothingBuilt(release);
+    },
+  );
 
   it('refuses a distribution that pins no core, and an api other than 2', async () => {
     const release = await build(
@@ -135,45 +140,48 @@ describe('distribution builds: every policy refusal, with its make-file line, no
     await expectNothingBuilt(release);
   });
 
-  it('refuses redirects into the network (SSRF) and a sha256 that does not match, without reaching the inside', async () => {
-    const declared = 'f'.repeat(64);
-    const release = await build(
-      profileFiles(
-        'drupal-org.make',
-        [
-          'api = 2',
-          'core = 10.x',
-          'projects[drupal][version] = 10.2.1',
-          `libraries[plain][download][url] = ${library.origin}/libs/to-inside`,
-          `libraries[loopback][download][url] = ${library.origin}/libs/to-loopback`,
-          `libraries[metadata][download][url] = ${library.origin}/libs/to-metadata`,
-          `libraries[lib][download][url] = ${library.origin}/libs/lib.zip`,
-          `libraries[lib][download][sha256] = ${declared}`,
-          '',
-        ].join('\n'),
-      ),
-    );
-    const error: string = release.distribution.error;
-    const lines = error.split('\n');
-    expect(lines[0]).toBe('refused: The make file breaks 4 rules:');
-    const insidePort = (inside.address() as AddressInfo).port;
-    expect(lines[1]).toBe(
-      `  drupal-org.make:4: The download ${library.origin}/libs/to-inside: the redirect to http://127.0.0.1:${insidePort}/latest/meta-data/ must use https (rule url_not_https).`,
-    );
-    expect(lines[2]).toMatch(
-      new RegExp(
-        `^  drupal-org\\.make:5: The download ${library.origin}/libs/to-loopback: the redirect to https://127\\.0\\.0\\.1:${insidePort}/latest/meta-data/ is refused: 127\\.0\\.0\\.1 is a loopback address.* \\(rule address_forbidden\\)\\.$`,
-      ),
-    );
-    expect(lines[3]).toMatch(
-      /^ {2}drupal-org\.make:6: The download .*\/libs\/to-metadata: the redirect to https:\/\/169\.254\.169\.254\/latest\/meta-data\/ is refused: 169\.254\.169\.254 is a .* address.* \(rule address_forbidden\)\.$/,
-    );
-    expect(lines[4]).toBe(
-      `  drupal-org.make:7: The download ${library.origin}/libs/lib.zip: has sha256 ${sha256(LIB_ZIP)}, the make file declares ${declared} (rule checksum_mismatch). (rule make_file_policy)`,
-    );
-    expect(insideHits).toBe(0);
-    await expectNothingBuilt(release);
-  });
+  it(
+    'refuses redirects into the network (SSRF) and a sha256 that does not ' + 'match, without reaching the inside',
+    async () => {
+      const declared = 'f'.repeat(64);
+      const release = await build(
+        profileFiles(
+          'drupal-org.make',
+          [
+            'api = 2',
+            'core = 10.x',
+            'projects[drupal][version] = 10.2.1',
+            `libraries[plain][download][url] = ${library.origin}/libs/to-inside`,
+            `libraries[loopback][download][url] = ${library.origin}/libs/to-loopback`,
+            `libraries[metadata][download][url] = ${library.origin}/libs/to-metadata`,
+            `libraries[lib][download][url] = ${library.origin}/libs/lib.zip`,
+            `libraries[lib][download][sha256] = ${declared}`,
+            '',
+          ].join('\n'),
+        ),
+      );
+      const error: string = release.distribution.error;
+      const lines = error.split('\n');
+      expect(lines[0]).toBe('refused: The make file breaks 4 rules:');
+      const insidePort = (inside.address() as AddressInfo).port;
+      expect(lines[1]).toBe(
+        `  drupal-org.make:4: The download ${library.origin}/libs/to-inside: the redirect to http://127.0.0.1:${insidePort}/latest/meta-data/ must use https (rule url_not_https).`,
+      );
+      expect(lines[2]).toMatch(
+        new RegExp(
+          `^  drupal-org\\.make:5: The download ${library.origin}/libs/to-loopback: the redirect to https://127\\.0\\.0\\.1:${insidePort}/latest/meta-data/ is refused: 127\\.0\\.0\\.1 is a loopback address.* \\(rule address_forbidden\\)\\.$`,
+        ),
+      );
+      expect(lines[3]).toMatch(
+        /^ {2}drupal-org\.make:6: The download .*\/libs\/to-metadata: the redirect to https:\/\/169\.254\.169\.254\/latest\/meta-data\/ is refused: 169\.254\.169\.254 is a .* address.* \(rule address_forbidden\)\.$/,
+      );
+      expect(lines[4]).toBe(
+        `  drupal-org.make:7: The download ${library.origin}/libs/lib.zip: has sha256 ${sha256(LIB_ZIP)}, the make file declares ${declared} (rule checksum_mismatch). (rule make_file_policy)`,
+      );
+      expect(insideHits).toBe(0);
+      await expectNothingBuilt(release);
+    },
+  );
 
   it('fails on a patch that does not apply, naming the patch and the project', async () => {
     const release = await build(

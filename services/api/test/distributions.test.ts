@@ -185,77 +185,88 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
-  it('publishes profile-only, -no-core and -core archives and the bill of materials, each with its variant and checksums', async () => {
-    expect(ini.distribution).toEqual({ status: 'published', error: null, componentsInsecure: [] });
-    const files = ini.files.map((f: any) => [f.name, f.variant, f.archiveType]).sort();
-    expect(files).toEqual([
-      ['atrium-1.0.0-core.tar.gz', 'full', 'tar.gz'],
-      ['atrium-1.0.0-core.zip', 'full', 'zip'],
-      ['atrium-1.0.0-no-core.tar.gz', 'projects', 'tar.gz'],
-      ['atrium-1.0.0-no-core.zip', 'projects', 'zip'],
-      ['atrium-1.0.0.cdx.json', 'sbom', 'cdx.json'],
-      ['atrium-1.0.0.tar.gz', 'profile-only', 'tar.gz'],
-      ['atrium-1.0.0.zip', 'profile-only', 'zip'],
-    ]);
-    for (const file of ini.files) {
-      const bytes = await download(file.name);
-      expect(bytes.length).toBe(file.size);
-      expect(sha256(bytes)).toBe(file.sha256);
-    }
-    expect((await anonymous('GET', '/files/projects/atrium-1.0.0.cdx.json')).headers['content-type']).toBe(
-      'application/vnd.cyclonedx+json',
-    );
-  });
+  it(
+    'publishes profile-only, -no-core and -core archives and the bill of ' +
+      'materials, each with its variant and checksums',
+    async () => {
+      expect(ini.distribution).toEqual({ status: 'published', error: null, componentsInsecure: [] });
+      const files = ini.files.map((f: any) => [f.name, f.variant, f.archiveType]).sort();
+      expect(files).toEqual([
+        ['atrium-1.0.0-core.tar.gz', 'full', 'tar.gz'],
+        ['atrium-1.0.0-core.zip', 'full', 'zip'],
+        ['atrium-1.0.0-no-core.tar.gz', 'projects', 'tar.gz'],
+        ['atrium-1.0.0-no-core.zip', 'projects', 'zip'],
+        ['atrium-1.0.0.cdx.json', 'sbom', 'cdx.json'],
+        ['atrium-1.0.0.tar.gz', 'profile-only', 'tar.gz'],
+        ['atrium-1.0.0.zip', 'profile-only', 'zip'],
+      ]);
+      for (const file of ini.files) {
+        const bytes = await download(file.name);
+        expect(bytes.length).toBe(file.size);
+        expect(sha256(bytes)).toBe(file.sha256);
+      }
+      expect((await anonymous('GET', '/files/projects/atrium-1.0.0.cdx.json')).headers['content-type']).toBe(
+        'application/vnd.cyclonedx+json',
+      );
+    },
+  );
 
-  it('unpacks -core into an installable site: core at the top, the profile with its projects, patches and libraries', async () => {
-    const top = 'atrium-1.0.0';
-    const tar = byPath(await readTarGz(await download('atrium-1.0.0-core.tar.gz')), top);
-    const text = (path: string) => tar.get(path)?.content.toString('utf8');
-    expect(text('index.php')).toBe(CORE_FILES['index.php']);
-    expect(text('core/lib/Drupal.php')).toBe(CORE_FILES['core/lib/Drupal.php']);
-    // Each project's info file carries its own release's stamp, from its own archive.
-    expect(text('core/modules/system/system.info.yml')).toContain("version: '10.2.1'");
-    expect(text('profiles/atrium/atrium.info.yml')).toContain("version: '1.0.0'\nproject: 'atrium'");
-    expect(text('profiles/atrium/atrium.profile')).toBe('<?php\n');
-    expect(text('profiles/atrium/modules/contrib/views/views.info.yml')).toContain(
-      "version: '8.x-3.18'\nproject: 'views'",
-    );
-    expect(text('profiles/atrium/modules/contrib/views/src/ViewsTitle.php')).toBe(
-      "<?php\nconst TITLE = 'Patched title';\n",
-    );
-    expect(text('profiles/atrium/modules/contrib/token/token.info.yml')).toContain("version: '1.14.0'");
-    expect(text('profiles/atrium/themes/contrib/olivero_plus/css/style.css')).toBe('body {}\n');
-    // A zip holding one folder is that folder; a subtree keeps only itself; a plain file keeps its name.
-    expect(text('profiles/atrium/libraries/chosen/chosen.jquery.js')).toBe('/* chosen 1.8 */\n');
-    expect(text('profiles/atrium/libraries/dompurify/purify.min.js')).toBe('/* purify */\n');
-    expect(tar.has('profiles/atrium/libraries/dompurify/src/purify.js')).toBe(false);
-    expect(text('profiles/atrium/libraries/js/marked/marked.min.js')).toBe(MARKED_JS.toString());
-    for (const entry of tar.values()) {
-      expect(entry.mtime).toBe(COMMIT_TIME); // the distribution tag's commit time
-      expect([entry.uid, entry.gid, entry.uname, entry.gname]).toEqual([0, 0, '', '']);
-      expect([0o755, 0o644, 0o777]).toContain(entry.mode);
-    }
-    // Sorted by path, bytewise: reproducible.
-    const names = [...tar.keys()];
-    expect(names).toEqual([...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+  it(
+    'unpacks -core into an installable site: core at the top, the profile ' +
+      'with its projects, patches and libraries',
+    async () => {
+      const top = 'atrium-1.0.0';
+      const tar = byPath(await readTarGz(await download('atrium-1.0.0-core.tar.gz')), top);
+      const text = (path: string) => tar.get(path)?.content.toString('utf8');
+      expect(text('index.php')).toBe(CORE_FILES['index.php']);
+      expect(text('core/lib/Drupal.php')).toBe(CORE_FILES['core/lib/Drupal.php']);
+      // Each project's info file carries its own release's stamp, from its own archive.
+      expect(text('core/modules/system/system.info.yml')).toContain("version: '10.2.1'");
+      expect(text('profiles/atrium/atrium.info.yml')).toContain("version: '1.0.0'\nproject: 'atrium'");
+      expect(text('profiles/atrium/atrium.profile')).toBe('<?php\n');
+      expect(text('profiles/atrium/modules/contrib/views/views.info.yml')).toContain(
+        "version: '8.x-3.18'\nproject: 'views'",
+      );
+      expect(text('profiles/atrium/modules/contrib/views/src/ViewsTitle.php')).toBe(
+        "<?php\nconst TITLE = 'Patched title';\n",
+      );
+      expect(text('profiles/atrium/modules/contrib/token/token.info.yml')).toContain("version: '1.14.0'");
+      expect(text('profiles/atrium/themes/contrib/olivero_plus/css/style.css')).toBe('body {}\n');
+      // A zip holding one folder is that folder; a subtree keeps only itself; a plain file keeps its name.
+      expect(text('profiles/atrium/libraries/chosen/chosen.jquery.js')).toBe('/* chosen 1.8 */\n');
+      expect(text('profiles/atrium/libraries/dompurify/purify.min.js')).toBe('/* purify */\n');
+      expect(tar.has('profiles/atrium/libraries/dompurify/src/purify.js')).toBe(false);
+      expect(text('profiles/atrium/libraries/js/marked/marked.min.js')).toBe(MARKED_JS.toString());
+      for (const entry of tar.values()) {
+        expect(entry.mtime).toBe(COMMIT_TIME); // the distribution tag's commit time
+        expect([entry.uid, entry.gid, entry.uname, entry.gname]).toEqual([0, 0, '', '']);
+        expect([0o755, 0o644, 0o777]).toContain(entry.mode);
+      }
+      // Sorted by path, bytewise: reproducible.
+      const names = [...tar.keys()];
+      expect(names).toEqual([...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
 
-    const zip = byPath(await readZip(await download('atrium-1.0.0-core.zip')), top);
-    expect([...zip.keys()]).toEqual(names);
-    for (const [path, entry] of tar) expect(zip.get(path)!.content.equals(entry.content), path).toBe(true);
-  });
+      const zip = byPath(await readZip(await download('atrium-1.0.0-core.zip')), top);
+      expect([...zip.keys()]).toEqual(names);
+      for (const [path, entry] of tar) expect(zip.get(path)!.content.equals(entry.content), path).toBe(true);
+    },
+  );
 
-  it('unpacks -no-core into the profile with its projects and libraries, exactly the -core profile folder', async () => {
-    const core = byPath(await readTarGz(await download('atrium-1.0.0-core.tar.gz')), 'atrium-1.0.0');
-    const profileOnly = [...core]
-      .filter(([path]) => path.startsWith('profiles/atrium/'))
-      .map(([path, entry]) => [path.slice('profiles/atrium/'.length), entry.content.toString('base64')]);
-    for (const name of ['atrium-1.0.0-no-core.tar.gz', 'atrium-1.0.0-no-core.zip']) {
-      const bytes = await download(name);
-      const entries = byPath(name.endsWith('.zip') ? await readZip(bytes) : await readTarGz(bytes), 'atrium');
-      expect([...entries].map(([path, entry]) => [path, entry.content.toString('base64')])).toEqual(profileOnly);
-      expect(entries.has('index.php')).toBe(false);
-    }
-  });
+  it(
+    'unpacks -no-core into the profile with its projects and libraries, ' + 'exactly the -core profile folder',
+    async () => {
+      const core = byPath(await readTarGz(await download('atrium-1.0.0-core.tar.gz')), 'atrium-1.0.0');
+      const profileOnly = [...core]
+        .filter(([path]) => path.startsWith('profiles/atrium/'))
+        .map(([path, entry]) => [path.slice('profiles/atrium/'.length), entry.content.toString('base64')]);
+      for (const name of ['atrium-1.0.0-no-core.tar.gz', 'atrium-1.0.0-no-core.zip']) {
+        const bytes = await download(name);
+        const entries = byPath(name.endsWith('.zip') ? await readZip(bytes) : await readTarGz(bytes), 'atrium');
+        expect([...entries].map(([path, entry]) => [path, entry.content.toString('base64')])).toEqual(profileOnly);
+        expect(entries.has('index.php')).toBe(false);
+      }
+    },
+  );
 
   it('builds the same site from the INI and the YAML make file', async () => {
     const site = async (version: string) => {
@@ -355,27 +366,31 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
     ]);
   });
 
-  it('records components: used-by lists the distributions bundling a project, and an insecure release shows on them', async () => {
-    const usedBy = await anonymous('GET', '/api/v1/projects/views/used-by');
-    expect(usedBy.status).toBe(200);
-    expect(usedBy.body).toEqual({
-      project: 'views',
-      usedBy: [
-        { distribution: 'atrium', version: '1.0.1', componentVersion: '8.x-3.18', componentInsecure: false },
-        { distribution: 'atrium', version: '1.0.0', componentVersion: '8.x-3.18', componentInsecure: false },
-      ],
-    });
-    expect((await alice('PATCH', '/api/v1/projects/views/releases/8.x-3.18', { insecure: true })).status).toBe(200);
-    const release = (await anonymous('GET', '/api/v1/projects/atrium/releases/1.0.0')).body;
-    expect(release.distribution.componentsInsecure).toEqual([{ project: 'views', version: '8.x-3.18' }]);
-    expect((await anonymous('GET', '/api/v1/projects/views/used-by')).body.usedBy[0].componentInsecure).toBe(true);
-    expect((await anonymous('GET', '/api/v1/projects/nope/used-by')).status).toBe(404);
-    const retry = await alice('POST', '/api/v1/projects/atrium/releases/1.0.0/distribution/retry');
-    expect(retry.status).toBe(409);
-    expect(retry.body.error.message).toBe(
-      'The distribution build of atrium 1.0.0 is published; only a failed one can be retried.',
-    );
-  });
+  it(
+    'records components: used-by lists the distributions bundling a ' +
+      'project, and an insecure release shows on them',
+    async () => {
+      const usedBy = await anonymous('GET', '/api/v1/projects/views/used-by');
+      expect(usedBy.status).toBe(200);
+      expect(usedBy.body).toEqual({
+        project: 'views',
+        usedBy: [
+          { distribution: 'atrium', version: '1.0.1', componentVersion: '8.x-3.18', componentInsecure: false },
+          { distribution: 'atrium', version: '1.0.0', componentVersion: '8.x-3.18', componentInsecure: false },
+        ],
+      });
+      expect((await alice('PATCH', '/api/v1/projects/views/releases/8.x-3.18', { insecure: true })).status).toBe(200);
+      const release = (await anonymous('GET', '/api/v1/projects/atrium/releases/1.0.0')).body;
+      expect(release.distribution.componentsInsecure).toEqual([{ project: 'views', version: '8.x-3.18' }]);
+      expect((await anonymous('GET', '/api/v1/projects/views/used-by')).body.usedBy[0].componentInsecure).toBe(true);
+      expect((await anonymous('GET', '/api/v1/projects/nope/used-by')).status).toBe(404);
+      const retry = await alice('POST', '/api/v1/projects/atrium/releases/1.0.0/distribution/retry');
+      expect(retry.status).toBe(409);
+      expect(retry.body.error.message).toBe(
+        'The distribution build of atrium 1.0.0 is published; only a failed one can be retried.',
+      );
+    },
+  );
 
   it('downloads a library with a declared sha256 once: the next build takes it from the cache', () => {
     expect(library.hits.get('/libs/chosen-1.8.zip')).toBe(1);

@@ -47,23 +47,26 @@ describe('a dev release in the feed follows its newest build', () => {
   }, 60_000);
   afterAll(() => stack.close());
 
-  it('lists the current build: its files, their md5, and the commit time Drupal compares with the datestamp', async () => {
-    expect((await maintainer('POST', '/api/v1/projects/pathauto/branches', { branch: '8.x-1.x' })).status).toBe(202);
-    const body = await builds(1);
-    const dev = await devRelease();
-    const tarball = body.files.find((file: { archiveType: string }) => file.archiveType === 'tar.gz');
-    expect(dev.fields).toMatchObject({
-      version: '8.x-1.x-dev',
-      tag: '8.x-1.x',
-      version_extra: 'dev',
-      status: 'published',
-      date: String(FIRST),
-      download_link: tarball.url,
-      mdhash: tarball.md5,
-      core_compatibility: '^10',
-    });
-    expect(dev.terms['Release type'] ?? []).not.toContain('Unsupported');
-  });
+  it(
+    'lists the current build: its files, their md5, and the commit time ' + 'Drupal compares with the datestamp',
+    async () => {
+      expect((await maintainer('POST', '/api/v1/projects/pathauto/branches', { branch: '8.x-1.x' })).status).toBe(202);
+      const body = await builds(1);
+      const dev = await devRelease();
+      const tarball = body.files.find((file: { archiveType: string }) => file.archiveType === 'tar.gz');
+      expect(dev.fields).toMatchObject({
+        version: '8.x-1.x-dev',
+        tag: '8.x-1.x',
+        version_extra: 'dev',
+        status: 'published',
+        date: String(FIRST),
+        download_link: tarball.url,
+        mdhash: tarball.md5,
+        core_compatibility: '^10',
+      });
+      expect(dev.terms['Release type'] ?? []).not.toContain('Unsupported');
+    },
+  );
 
   it('moves to a new build in the first response after it is published, listing that build alone', async () => {
     await anonymous('GET', FEED);

@@ -318,23 +318,28 @@ describe('feed freshness: no stale cache after any committed write', () => {
     expect(Date.parse(String(later.headers['last-modified']))).toBeLessThan(changedAt + 2_000);
   });
 
-  it('gives no Last-Modified to a copy read within the second of its change, which a later change of that second would leave unchanged', async () => {
-    // Two changes a few ms apart, most likely in one second: a copy read between them must
-    // carry no date by which it could later be validated.
-    const before = Date.now();
-    await admin('PATCH', '/api/v1/projects/token/releases/2.0.0', { insecure: false });
-    const between = await anonymous('GET', FEED);
-    // Changes are stamped at commit, after `before`: until two seconds past its second, no date.
-    if (Date.now() < Math.floor(before / 1000) * 1000 + 2_000) expect(between.headers['last-modified']).toBeUndefined();
-    await admin('PATCH', '/api/v1/projects/token/releases/2.0.0', { insecure: true });
-    clock.advance(SETTLE_MS);
-    await anonymous('GET', FEED); // read after both changes, and kept: it settles
-    const settledCopy = await anonymous('GET', FEED);
-    expect(settledCopy.headers['x-packhouse-cache']).toBe('hit');
-    expect(settledCopy.headers.etag).not.toBe(between.headers.etag);
-    const since = String(settledCopy.headers['last-modified']);
-    expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': since })).status).toBe(304);
-  });
+  it(
+    'gives no Last-Modified to a copy read within the second of its change, ' +
+      'which a later change of that second would leave unchanged',
+    async () => {
+      // Two changes a few ms apart, most likely in one second: a copy read between them must
+      // carry no date by which it could later be validated.
+      const before = Date.now();
+      await admin('PATCH', '/api/v1/projects/token/releases/2.0.0', { insecure: false });
+      const between = await anonymous('GET', FEED);
+      // Changes are stamped at commit, after `before`: until two seconds past its second, no date.
+      if (Date.now() < Math.floor(before / 1000) * 1000 + 2_000)
+        expect(between.headers['last-modified']).toBeUndefined();
+      await admin('PATCH', '/api/v1/projects/token/releases/2.0.0', { insecure: true });
+      clock.advance(SETTLE_MS);
+      await anonymous('GET', FEED); // read after both changes, and kept: it settles
+      const settledCopy = await anonymous('GET', FEED);
+      expect(settledCopy.headers['x-packhouse-cache']).toBe('hit');
+      expect(settledCopy.headers.etag).not.toBe(between.headers.etag);
+      const since = String(settledCopy.headers['last-modified']);
+      expect((await anonymous('GET', FEED, undefined, { 'if-modified-since': since })).status).toBe(304);
+    },
+  );
 
   it('shows writes committed on another connection in the very next response, every time', async () => {
     for (let i = 0; i < 40; i++) {

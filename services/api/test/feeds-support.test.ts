@@ -88,57 +88,64 @@ describe('what maintainers control, and what every feed then says', () => {
     );
   });
 
-  it('prints the Drupal 8+ supported branches in the current feed, deduplicated, oldest first; until chosen, every branch with a release', async () => {
-    const set = await alice('PUT', '/api/v1/projects/webform/supported-branches', [
-      '7.x-1.',
-      '7.x-3.',
-      '8.x-1.',
-      '2.0.',
-      '3.',
-      '2.0.',
-    ]);
-    expect(set.status).toBe(200);
-    expect(set.body).toEqual({
-      name: 'webform',
-      status: 'published',
-      securityCoverage: false,
-      supportedBranches: ['7.x-1.', '7.x-3.', '8.x-1.', '2.0.', '3.'],
-    });
-    expect((await anonymous('GET', '/api/v1/projects/webform/support')).body.supportedBranches).toEqual(
-      set.body.supportedBranches,
-    );
-    expect((await feed('current')).fields.supported_branches).toBe('8.x-1.,2.0.,3.');
+  it(
+    'prints the Drupal 8+ supported branches in the current feed, ' +
+      'deduplicated, oldest first; until chosen, every branch with a release',
+    async () => {
+      const set = await alice('PUT', '/api/v1/projects/webform/supported-branches', [
+        '7.x-1.',
+        '7.x-3.',
+        '8.x-1.',
+        '2.0.',
+        '3.',
+        '2.0.',
+      ]);
+      expect(set.status).toBe(200);
+      expect(set.body).toEqual({
+        name: 'webform',
+        status: 'published',
+        securityCoverage: false,
+        supportedBranches: ['7.x-1.', '7.x-3.', '8.x-1.', '2.0.', '3.'],
+      });
+      expect((await anonymous('GET', '/api/v1/projects/webform/support')).body.supportedBranches).toEqual(
+        set.body.supportedBranches,
+      );
+      expect((await feed('current')).fields.supported_branches).toBe('8.x-1.,2.0.,3.');
 
-    await alice('PUT', '/api/v1/projects/webform/supported-branches', []);
-    expect((await feed('current')).fields.supported_branches).toBe('8.x-1.,2.0.,2.1.,3.0.,3.');
-    expect(unsupported(await feed('all'))).toEqual([]);
-    expect((await feed('7.x')).fields).toMatchObject({
-      recommended_major: '3',
-      supported_majors: '1,2,3',
-      default_major: '1',
-    });
-  });
+      await alice('PUT', '/api/v1/projects/webform/supported-branches', []);
+      expect((await feed('current')).fields.supported_branches).toBe('8.x-1.,2.0.,2.1.,3.0.,3.');
+      expect(unsupported(await feed('all'))).toEqual([]);
+      expect((await feed('7.x')).fields).toMatchObject({
+        recommended_major: '3',
+        supported_majors: '1,2,3',
+        default_major: '1',
+      });
+    },
+  );
 
-  it('derives the legacy majors: recommended the highest, default the lowest, none when that core has no branch', async () => {
-    await alice('PUT', '/api/v1/projects/webform/supported-branches', ['7.x-3.', '7.x-1.', '8.x-1.', '2.0.']);
-    expect((await feed('7.x')).fields).toMatchObject({
-      api_version: '7.x',
-      recommended_major: '3',
-      supported_majors: '1,3',
-      default_major: '1',
-    });
-    expect((await feed('8.x')).fields).toMatchObject({
-      api_version: '8.x',
-      recommended_major: '1',
-      supported_majors: '1',
-      default_major: '1',
-    });
-    const d6 = (await feed('6.x')).fields;
-    expect(d6.api_version).toBe('6.x');
-    for (const name of ['recommended_major', 'supported_majors', 'default_major', 'supported_branches'])
-      expect(d6).not.toHaveProperty(name);
-    expect((await feed('current')).fields).not.toHaveProperty('api_version');
-  });
+  it(
+    'derives the legacy majors: recommended the highest, default the ' + 'lowest, none when that core has no branch',
+    async () => {
+      await alice('PUT', '/api/v1/projects/webform/supported-branches', ['7.x-3.', '7.x-1.', '8.x-1.', '2.0.']);
+      expect((await feed('7.x')).fields).toMatchObject({
+        api_version: '7.x',
+        recommended_major: '3',
+        supported_majors: '1,3',
+        default_major: '1',
+      });
+      expect((await feed('8.x')).fields).toMatchObject({
+        api_version: '8.x',
+        recommended_major: '1',
+        supported_majors: '1',
+        default_major: '1',
+      });
+      const d6 = (await feed('6.x')).fields;
+      expect(d6.api_version).toBe('6.x');
+      for (const name of ['recommended_major', 'supported_majors', 'default_major', 'supported_branches'])
+        expect(d6).not.toHaveProperty(name);
+      expect((await feed('current')).fields).not.toHaveProperty('api_version');
+    },
+  );
 
   it('marks every release outside the supported branches Unsupported, dev releases included', async () => {
     await alice('PUT', '/api/v1/projects/webform/supported-branches', ['7.x-3.', '8.x-1.', '2.0.']);

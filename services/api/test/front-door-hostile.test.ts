@@ -51,38 +51,43 @@ describe.each([['on'], ['off']])('hostile feed clients (FEED_FRONT_DOOR=%s)', (f
   });
   afterAll(() => stack.close());
 
-  it('stops reading a client that pipelines thousands of requests and never reads: memory stays bounded, others are served', async () => {
-    const requests = 4_000;
-    const attacker = await connect(port);
-    attacker.pause();
-    global.gc?.();
-    const before = process.memoryUsage().rss;
-    // Unanswered, these would be 4,000 copies of a ~100 KB feed: 400 MB queued in the API.
-    attacker.write(Buffer.from(get(FEED).repeat(requests)));
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const grown = process.memoryUsage().rss - before;
-    expect(grown, `RSS grew by ${Math.round(grown / MB)} MB`).toBeLessThan(64 * MB);
+  it(
+    'stops reading a client that pipelines thousands of requests and never ' +
+      'reads: memory stays bounded, others are served',
+    async () => {
+      const requests = 4_000;
+      const attacker = await connect(port);
+      attacker.pause();
+      global.gc?.();
+      const before = process.memoryUsage().rss;
+      // Unanswered, these would be 4,000 copies of a ~100 KB feed: 400 MB queued in the API.
+      attacker.write(Buffer.from(get(FEED).repeat(requests)));
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const grown = process.memoryUsage().rss - before;
+      expect(grown, `RSS grew by ${Math.round(grown / MB)} MB`).toBeLessThan(64 * MB);
 
-    // Meanwhile everyone else is answered, from the cache and by the routes.
-    expect(await fetchOnce(port, FEED)).toMatchObject({ status: 200, bytes: feedBytes });
-    expect((await fetchOnce(port, '/healthz')).status).toBe(200);
+      // Meanwhile everyone else is answered, from the cache and by the routes.
+      expect(await fetchOnce(port, FEED)).toMatchObject({ status: 200, bytes: feedBytes });
+      expect((await fetchOnce(port, '/healthz')).status).toBe(200);
 
-    // The attacker's connection was only held back: once it reads, its answers come, in order.
-    let received = Buffer.alloc(0);
-    attacker.on('data', (chunk: Buffer) => {
-      if (received.length < 20 * feedBytes) received = Buffer.concat([received, chunk]);
-    });
-    attacker.resume();
-    await eventually(
-      async () => (received.length >= 10 * feedBytes ? true : undefined),
-      20_000,
-      'the attacker to be answered once it reads',
-    );
-    expect(received.toString('latin1', 0, 15)).toBe('HTTP/1.1 200 OK');
-    attacker.destroy();
-  });
+      // The attacker's connection was only held back: once it reads, its answers come, in order.
+      let received = Buffer.alloc(0);
+      attacker.on('data', (chunk: Buffer) => {
+        if (received.length < 20 * feedBytes) received = Buffer.concat([received, chunk]);
+      });
+      attacker.resume();
+      await eventually(
+        async () => (received.length >= 10 * feedBytes ? true : undefined),
+        20_000,
+        'the attacker to be answered once it reads',
+      );
+      expect(received.toString('latin1', 0, 15)).toBe('HTTP/1.1 200 OK');
+      attacker.destroy();
+    },
+  );
 
-  // Node's server checks its headers timeout every 30 s (connectionsCheckingInterval) and answers 408: the front door's own is tested.
+  // Node's server checks its headers timeout every 30 s (connectionsCheckingInterval) and answers 408: the front
+  // door's own is tested.
   it.runIf(frontDoor === 'on')('cuts off a client whose request head trickles in (slowloris)', async () => {
     stack.app.server.headersTimeout = 1_000;
     const slow = await connect(port);

@@ -68,35 +68,41 @@ describe('git URLs cannot probe the inside of the network', () => {
     }
   });
 
-  it('checks the address again at fetch time: a URL that leads inside by then fails at once, never fetched', async () => {
-    const repo = await createRepo({ 'rebind.info.yml': 'name: Rebind\ntype: module\ncore_version_requirement: ^10\n' });
-    repo.tag(TAG);
-    expect((await create('rebind', repo.url)).status).toBe(201);
-    // As if the host's DNS now answered with a loopback address: the row holds an allowed URL whose host resolves inside.
-    await stack.registry.db
-      .updateTable('projects')
-      .set({ gitUrl: 'https://localhost/rebind.git' })
-      .where('name', '=', 'rebind')
-      .execute();
-    expect((await maintainer('POST', '/api/v1/projects/rebind/releases', { tag: TAG })).status).toBe(202);
-    const release = await eventually(
-      async () => {
-        const { body } = await client(stack.app)('GET', `/api/v1/projects/rebind/releases/${TAG}`);
-        return body.status === 'failed' ? body : undefined;
-      },
-      30_000,
-      'the release to fail',
-    );
-    expect(release.files).toEqual([]);
-    expect(release.error).toContain('(rule address_forbidden)');
-    expect(release.error).toContain('localhost resolves to ');
-    const row = await stack.registry.db
-      .selectFrom('releases')
-      .select('attempts')
-      .where('version', '=', TAG)
-      .executeTakeFirstOrThrow();
-    expect(row.attempts).toBe(1);
-  });
+  it(
+    'checks the address again at fetch time: a URL that leads inside by ' + 'then fails at once, never fetched',
+    async () => {
+      const repo = await createRepo({
+        'rebind.info.yml': 'name: Rebind\ntype: module\ncore_version_requirement: ^10\n',
+      });
+      repo.tag(TAG);
+      expect((await create('rebind', repo.url)).status).toBe(201);
+      // As if the host's DNS now answered with a loopback address: the row holds an allowed URL whose host resolves
+      // inside.
+      await stack.registry.db
+        .updateTable('projects')
+        .set({ gitUrl: 'https://localhost/rebind.git' })
+        .where('name', '=', 'rebind')
+        .execute();
+      expect((await maintainer('POST', '/api/v1/projects/rebind/releases', { tag: TAG })).status).toBe(202);
+      const release = await eventually(
+        async () => {
+          const { body } = await client(stack.app)('GET', `/api/v1/projects/rebind/releases/${TAG}`);
+          return body.status === 'failed' ? body : undefined;
+        },
+        30_000,
+        'the release to fail',
+      );
+      expect(release.files).toEqual([]);
+      expect(release.error).toContain('(rule address_forbidden)');
+      expect(release.error).toContain('localhost resolves to ');
+      const row = await stack.registry.db
+        .selectFrom('releases')
+        .select('attempts')
+        .where('version', '=', TAG)
+        .executeTakeFirstOrThrow();
+      expect(row.attempts).toBe(1);
+    },
+  );
 
   it('refuses localhost at creation even where the allowlist names it', async () => {
     const response = await create('local', 'https://localhost/local.git');

@@ -404,20 +404,23 @@ describe('hostile sources are refused with a clear error, nothing published, nev
     expect((await releaseRow('annotated')).attempts).toBe(1);
   });
 
-  it('keeps serving after every refusal: a valid release publishes, and only published objects are in the bucket', async () => {
-    const repo = await tagged({ 'README.md': '# Valid\n' });
-    const body = await release('valid', repo);
-    expect(body.status, body.error).toBe('published');
+  it(
+    'keeps serving after every refusal: a valid release publishes, and only ' + 'published objects are in the bucket',
+    async () => {
+      const repo = await tagged({ 'README.md': '# Valid\n' });
+      const body = await release('valid', repo);
+      expect(body.status, body.error).toBe('published');
 
-    const keys = await stack.registry.storage.list();
-    const rows = await stack.registry.db.selectFrom('releaseFiles').select('storageKey').execute();
-    expect(keys.sort()).toEqual(rows.map((row) => row.storageKey).sort());
-    expect(
-      keys.every((key) => /^archives\/(annotated|valid)\//.test(key)),
-      keys.join('\n'),
-    ).toBe(true);
+      const keys = await stack.registry.storage.list();
+      const rows = await stack.registry.db.selectFrom('releaseFiles').select('storageKey').execute();
+      expect(keys.sort()).toEqual(rows.map((row) => row.storageKey).sort());
+      expect(
+        keys.every((key) => /^archives\/(annotated|valid)\//.test(key)),
+        keys.join('\n'),
+      ).toBe(true);
 
-    const counts = await stack.registry.queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
-    expect(counts).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
-  });
+      const counts = await stack.registry.queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+      expect(counts).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+    },
+  );
 });

@@ -163,43 +163,47 @@ describe('usage statistics from feed polls', () => {
     expect((await anonymous('GET', '/api/v1/projects/unused')).body.usage).toBeNull();
   });
 
-  it('housekeeping drops site rows before last week and superseded feed changes, keeping counts and Last-Modified', async () => {
-    const { db } = stack.registry;
-    const projectId = (
-      await db.selectFrom('projects').select('id').where('name', '=', 'views').executeTakeFirstOrThrow()
-    ).id;
-    const thisWeek = isoWeekStart(new Date());
-    const weekAgo = (n: number) => isoWeekStart(new Date(Date.parse(`${thisWeek}T00:00:00Z`) - n * 7 * 86_400_000));
-    for (const week of [weekAgo(1), weekAgo(2)])
-      await usage.recordUsage(db, week, [{ projectId, siteHash: stored(`old-${week}`), version: '8.x-1.0' }]);
-    // Sent once the last change's second is over (update-status/representation.ts): time
-    // passed in, and a feed kept in the cache, which a read then settles.
-    clock.advance(2_100);
-    const feed = () => anonymous('GET', '/release-history/views/current');
-    await feed();
-    const lastModified = (await feed()).headers['last-modified'];
-    expect(lastModified).toMatch(/GMT$/);
-    const siteWeeks = async () =>
-      (
-        await db
-          .selectFrom('usageSites')
-          .select(sql<string>`week::text`.as('week'))
-          .where('projectId', '=', projectId)
-          .execute()
-      ).map((row) => row.week);
-    expect(await siteWeeks()).toContain(weekAgo(2));
-    const changes = () => db.selectFrom('feedChanges').select('projectId').where('projectId', '=', projectId).execute();
-    expect((await changes()).length).toBeGreaterThan(1);
+  it(
+    'housekeeping drops site rows before last week and superseded feed ' + 'changes, keeping counts and Last-Modified',
+    async () => {
+      const { db } = stack.registry;
+      const projectId = (
+        await db.selectFrom('projects').select('id').where('name', '=', 'views').executeTakeFirstOrThrow()
+      ).id;
+      const thisWeek = isoWeekStart(new Date());
+      const weekAgo = (n: number) => isoWeekStart(new Date(Date.parse(`${thisWeek}T00:00:00Z`) - n * 7 * 86_400_000));
+      for (const week of [weekAgo(1), weekAgo(2)])
+        await usage.recordUsage(db, week, [{ projectId, siteHash: stored(`old-${week}`), version: '8.x-1.0' }]);
+      // Sent once the last change's second is over (update-status/representation.ts): time
+      // passed in, and a feed kept in the cache, which a read then settles.
+      clock.advance(2_100);
+      const feed = () => anonymous('GET', '/release-history/views/current');
+      await feed();
+      const lastModified = (await feed()).headers['last-modified'];
+      expect(lastModified).toMatch(/GMT$/);
+      const siteWeeks = async () =>
+        (
+          await db
+            .selectFrom('usageSites')
+            .select(sql<string>`week::text`.as('week'))
+            .where('projectId', '=', projectId)
+            .execute()
+        ).map((row) => row.week);
+      expect(await siteWeeks()).toContain(weekAgo(2));
+      const changes = () =>
+        db.selectFrom('feedChanges').select('projectId').where('projectId', '=', projectId).execute();
+      expect((await changes()).length).toBeGreaterThan(1);
 
-    await houseKeep(stack.registry);
-    expect(await siteWeeks()).not.toContain(weekAgo(2));
-    expect(await siteWeeks()).toContain(weekAgo(1));
-    expect(await changes()).toHaveLength(1);
-    expect((await usageOf('views', '?weeks=3')).weeks.map((w: { weekStart: string }) => w.weekStart)).toContain(
-      weekAgo(2),
-    );
-    expect((await anonymous('GET', '/release-history/views/current')).headers['last-modified']).toBe(lastModified);
-  });
+      await houseKeep(stack.registry);
+      expect(await siteWeeks()).not.toContain(weekAgo(2));
+      expect(await siteWeeks()).toContain(weekAgo(1));
+      expect(await changes()).toHaveLength(1);
+      expect((await usageOf('views', '?weeks=3')).weeks.map((w: { weekStart: string }) => w.weekStart)).toContain(
+        weekAgo(2),
+      );
+      expect((await anonymous('GET', '/release-history/views/current')).headers['last-modified']).toBe(lastModified);
+    },
+  );
 });
 
 describe('usage is buffered: no write per poll, flushed on close, one count across API processes', () => {
@@ -262,40 +266,47 @@ describe('usage is buffered: no write per poll, flushed on close, one count acro
     expect(hashes).toHaveLength(2);
   });
 
-  it('counts a site whose first poll was dropped while Postgres could not be written, when it polls again', async () => {
-    const recorder = createUsageRecorder(stack.registry);
-    const projectId = (
-      await stack.registry.db.selectFrom('projects').select('id').where('name', '=', 'token').executeTakeFirstOrThrow()
-    ).id;
-    const buffer = 65_536; // polls a buffer holds (usage/poll-buffer.ts)
-    let filler = 0;
-    const fill = (polls: number) => {
-      for (let i = 0; i < polls; i++) recorder.record(projectId, `filler-${filler++}`, '8.x-4.0');
-    };
-    await sql`ALTER TABLE usage_sites RENAME TO usage_sites_away`.execute(stack.registry.db);
-    try {
-      // The first buffer is being written (and fails); the second, which holds the site's
-      // first poll, is dropped when a fifth waits behind it.
-      fill(buffer);
-      recorder.record(projectId, 'dropped-site', '8.x-3.0');
-      fill(buffer - 1 + 3 * buffer + 1);
-      // Its next poll must not be taken for one already counted.
-      recorder.record(projectId, 'dropped-site', '8.x-3.0');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    } finally {
-      await sql`ALTER TABLE usage_sites_away RENAME TO usage_sites`.execute(stack.registry.db);
-    }
-    await recorder.close();
-    const counts = await stack.registry.db
-      .selectFrom('usageCounts')
-      .select(['version', 'sites'])
-      .where('version', 'in', ['8.x-3.0', '8.x-4.0'])
-      .orderBy('version')
-      .execute();
-    expect(counts[0]).toEqual({ version: '8.x-3.0', sites: 1 });
-    // Lost: the second buffer's fillers; and the first buffer too, dropped in turn when the
-    // last was sealed at close with four waiting, unless its first write had not failed yet
-    // when the table came back.
-    expect([filler - (buffer - 1) - buffer, filler - (buffer - 1)]).toContain(counts[1]?.sites);
-  });
+  it(
+    'counts a site whose first poll was dropped while Postgres could not be ' + 'written, when it polls again',
+    async () => {
+      const recorder = createUsageRecorder(stack.registry);
+      const projectId = (
+        await stack.registry.db
+          .selectFrom('projects')
+          .select('id')
+          .where('name', '=', 'token')
+          .executeTakeFirstOrThrow()
+      ).id;
+      const buffer = 65_536; // polls a buffer holds (usage/poll-buffer.ts)
+      let filler = 0;
+      const fill = (polls: number) => {
+        for (let i = 0; i < polls; i++) recorder.record(projectId, `filler-${filler++}`, '8.x-4.0');
+      };
+      await sql`ALTER TABLE usage_sites RENAME TO usage_sites_away`.execute(stack.registry.db);
+      try {
+        // The first buffer is being written (and fails); the second, which holds the site's
+        // first poll, is dropped when a fifth waits behind it.
+        fill(buffer);
+        recorder.record(projectId, 'dropped-site', '8.x-3.0');
+        fill(buffer - 1 + 3 * buffer + 1);
+        // Its next poll must not be taken for one already counted.
+        recorder.record(projectId, 'dropped-site', '8.x-3.0');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      } finally {
+        await sql`ALTER TABLE usage_sites_away RENAME TO usage_sites`.execute(stack.registry.db);
+      }
+      await recorder.close();
+      const counts = await stack.registry.db
+        .selectFrom('usageCounts')
+        .select(['version', 'sites'])
+        .where('version', 'in', ['8.x-3.0', '8.x-4.0'])
+        .orderBy('version')
+        .execute();
+      expect(counts[0]).toEqual({ version: '8.x-3.0', sites: 1 });
+      // Lost: the second buffer's fillers; and the first buffer too, dropped in turn when the
+      // last was sealed at close with four waiting, unless its first write had not failed yet
+      // when the table came back.
+      expect([filler - (buffer - 1) - buffer, filler - (buffer - 1)]).toContain(counts[1]?.sites);
+    },
+  );
 });

@@ -200,16 +200,19 @@ describe('webhooks from git hosts', () => {
     expect(response.json().error.message).toMatch(/not a JSON object/);
   });
 
-  it('authenticates before validating: an unsigned delivery of any shape is a 401, a signed malformed one a 400', async () => {
-    const malformed = { ...tagPush('8.x-1.0', repo.git('rev-parse', 'HEAD')), ref: 42, after: ['x'] };
-    expect((await gitlab(malformed, 'wrong-secret')).statusCode).toBe(401);
-    expect((await gitlab(malformed, undefined)).statusCode).toBe(401);
-    expect(
-      (await github('push', JSON.stringify({ ref: 42, repository: { clone_url: repo.url } }), 'wrong')).statusCode,
-    ).toBe(401);
-    expect((await github('push', '[1, 2, 3]', 'wrong')).statusCode).toBe(401);
-    const signed = await gitlab(malformed, secret);
-    expect(signed.statusCode).toBe(400);
-    expect(signed.json().error.message).toMatch(/ref/);
-  });
+  it(
+    'authenticates before validating: an unsigned delivery of any shape is ' + 'a 401, a signed malformed one a 400',
+    async () => {
+      const malformed = { ...tagPush('8.x-1.0', repo.git('rev-parse', 'HEAD')), ref: 42, after: ['x'] };
+      expect((await gitlab(malformed, 'wrong-secret')).statusCode).toBe(401);
+      expect((await gitlab(malformed, undefined)).statusCode).toBe(401);
+      expect(
+        (await github('push', JSON.stringify({ ref: 42, repository: { clone_url: repo.url } }), 'wrong')).statusCode,
+      ).toBe(401);
+      expect((await github('push', '[1, 2, 3]', 'wrong')).statusCode).toBe(401);
+      const signed = await gitlab(malformed, secret);
+      expect(signed.statusCode).toBe(400);
+      expect(signed.json().error.message).toMatch(/ref/);
+    },
+  );
 });

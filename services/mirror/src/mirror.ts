@@ -298,7 +298,10 @@ export class Mirror {
     return false;
   }
 
-  /** Rewrites the release-history XML of each project (current, all, and each legacy core it has), and the project list. */
+  /**
+   * Rewrites the release-history XML of each project (current, all, and each legacy core it has), and the project
+   * list.
+   */
   private async refreshFeeds(projects: Map<string, Set<string>>, projectList: boolean): Promise<void> {
     const entries = [...projects];
     let next = 0;

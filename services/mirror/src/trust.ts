@@ -37,7 +37,10 @@ export class Trust {
     return verifySignature(document, signature, this.keys);
   }
 
-  /** A page is applied only if its head is signed, unexpired, names the cursor asked for, and digests exactly these events. */
+  /**
+   * A page is applied only if its head is signed, unexpired, names the cursor asked for, and digests exactly these
+   * events.
+   */
   async checkPage(page: ChangesPage, since: string | null, now = Date.now()): Promise<void> {
     const { signature, ...head } = page.head;
     if (!(await this.verify(headStatement(head), signature)))

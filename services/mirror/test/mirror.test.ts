@@ -128,46 +128,51 @@ describe('a mirror converges on a verified copy of the origin', () => {
     expect(existsSync(path.join(dir, '.mirror/lock'))).toBe(false);
   });
 
-  it('a mirror killed mid-sync and restarted ends identical, without downloading again what it had verified', async () => {
-    const dir = await newDir();
-    const slow = await startProxy(origin, { filesDelayMs: 300 });
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', MAIN, '--origin', slow.url, '--dir', dir, '--once', '--concurrency', '2'],
-      { stdio: 'ignore' },
-    );
-    const archives = path.join(dir, 'files/projects');
-    await eventually(
-      async () => (existsSync(archives) && (await readdir(archives)).length >= 3 ? true : undefined),
-      30_000,
-      'a few archives',
-    );
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
-    const before = await readdir(archives);
-    expect(before.length).toBeGreaterThanOrEqual(3);
-    expect(before.length).toBeLessThan(12);
-    const snapshot = (await anonymous('GET', '/api/v1/snapshot')).body;
-    const expected = new Map<string, string>(
-      snapshot.projects.flatMap((p: any) =>
-        p.releases.flatMap((r: any) => r.files.map((f: any) => [f.name, f.sha256])),
-      ),
-    );
-    // Whatever stands under a final name is whole and verified.
-    for (const name of before) expect(sha256(await readFile(path.join(archives, name))), name).toBe(expected.get(name));
-    await slow.close();
+  it(
+    'a mirror killed mid-sync and restarted ends identical, without ' + 'downloading again what it had verified',
+    async () => {
+      const dir = await newDir();
+      const slow = await startProxy(origin, { filesDelayMs: 300 });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', MAIN, '--origin', slow.url, '--dir', dir, '--once', '--concurrency', '2'],
+        { stdio: 'ignore' },
+      );
+      const archives = path.join(dir, 'files/projects');
+      await eventually(
+        async () => (existsSync(archives) && (await readdir(archives)).length >= 3 ? true : undefined),
+        30_000,
+        'a few archives',
+      );
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      const before = await readdir(archives);
+      expect(before.length).toBeGreaterThanOrEqual(3);
+      expect(before.length).toBeLessThan(12);
+      const snapshot = (await anonymous('GET', '/api/v1/snapshot')).body;
+      const expected = new Map<string, string>(
+        snapshot.projects.flatMap((p: any) =>
+          p.releases.flatMap((r: any) => r.files.map((f: any) => [f.name, f.sha256])),
+        ),
+      );
+      // Whatever stands under a final name is whole and verified.
+      for (const name of before)
+        expect(sha256(await readFile(path.join(archives, name))), name).toBe(expected.get(name));
+      await slow.close();
 
-    const counting = await startProxy(origin);
-    const resumed = await mirrorOnce(counting.url, dir);
-    await counting.close();
-    expect(resumed.parked).toEqual([]);
-    const downloads = counting.requests
-      .filter((url) => url.startsWith('/files/'))
-      .map((url) => decodeURIComponent(url.slice('/files/projects/'.length)));
-    for (const name of before) expect(downloads, `${name} was downloaded again`).not.toContain(name);
-    expect(downloads.sort()).toEqual([...expected.keys()].filter((name) => !before.includes(name)).sort());
-    await expectIdentical(dir);
-  }, 60_000);
+      const counting = await startProxy(origin);
+      const resumed = await mirrorOnce(counting.url, dir);
+      await counting.close();
+      expect(resumed.parked).toEqual([]);
+      const downloads = counting.requests
+        .filter((url) => url.startsWith('/files/'))
+        .map((url) => decodeURIComponent(url.slice('/files/projects/'.length)));
+      for (const name of before) expect(downloads, `${name} was downloaded again`).not.toContain(name);
+      expect(downloads.sort()).toEqual([...expected.keys()].filter((name) => !before.includes(name)).sort());
+      await expectIdentical(dir);
+    },
+    60_000,
+  );
 
   it('refuses an archive whose bytes differ from the signed sha256, and never writes it', async () => {
     const dir = await newDir();

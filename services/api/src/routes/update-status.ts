@@ -6,7 +6,9 @@ import type { UpdateStatus } from '../update-status/service.ts';
 import { represent, type CacheState, type FeedRepresentation } from '../update-status/representation.ts';
 import { respond } from '../update-status/respond.ts';
 
-/** The feeds answer XML, not JSON: documented by media type (the answers are written by `respond`, never serialized). */
+/**
+ * The feeds answer XML, not JSON: documented by media type (the answers are written by `respond`, never serialized).
+ */
 const xml = (description: string) => ({ description, content: { 'application/xml': { schema: Type.String() } } });
 const FeedResponses = {
   200: xml('Update status XML, as updates.drupal.org serves it (`application/xml; charset=utf-8`).'),

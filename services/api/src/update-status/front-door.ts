@@ -34,7 +34,8 @@ interface Poll extends HitRequest {
  * Feed cache hits, answered straight off the socket. Sites poll feeds far more often than
  * anything else is asked, and Node's HTTP server costs more per request than the whole of
  * a cache hit: this reads plain `GET`/`HEAD /release-history/{project}/{selector}` (and
- * the Composer repository's `/composer/p2/drupal/{name}.json`, cached alike) requests of HTTP/1.1, answers those the cache holds, and hands the connection, with
+ * the Composer repository's `/composer/p2/drupal/{name}.json`, cached alike) requests of HTTP/1.1, answers those the
+ * cache holds, and hands the connection, with
  * every byte not yet answered, to Node's HTTP server (and so to fastify and
  * routes/update-status.ts) at the first request it does not answer: a miss, another route, any
  * header it does not expect (a body, an upgrade, a repeated parameter), anything unusual

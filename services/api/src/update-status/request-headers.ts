@@ -18,7 +18,10 @@ export function addFeedHeader(found: FeedRequestHeaders, lower: string, value: s
   else if (lower === 'if-modified-since') found.ifModifiedSince ??= value;
 }
 
-/** The feed headers of Node's raw list: cheaper than `request.headers`, which builds an object of every header on first use. */
+/**
+ * The feed headers of Node's raw list: cheaper than `request.headers`, which builds an object of every header on
+ * first use.
+ */
 export function readFeedHeaders(raw: readonly string[]): FeedRequestHeaders {
   const found: FeedRequestHeaders = {};
   for (let i = 0; i < raw.length; i += 2) {

@@ -52,7 +52,9 @@ export class PageCache {
     return this.listener.close();
   }
 
-  /** Resolves once every change committed before the call has evicted its pages; false when freshness cannot be known. */
+  /**
+   * Resolves once every change committed before the call has evicted its pages; false when freshness cannot be known.
+   */
   synced(): Promise<boolean> {
     return new Promise((resolve) => this.listener.afterSync((error) => resolve(error === undefined)));
   }

@@ -115,36 +115,40 @@ describe('pages in a real browser', () => {
     ).toEqual([]);
   }
 
-  it('browses from the home page to a project and a release, downloads the archive and checks its sha256 against the page', async () => {
-    const page = await newPage();
-    await page.goto('/');
-    await expectAccessible(page, 'home');
-    await page.getByRole('link', { name: 'Pathauto 8.x-1.0' }).click();
-    await page.getByRole('link', { name: 'Pathauto', exact: true }).click();
-    expect(await heading(page)).toBe('Pathauto');
-    await expectAccessible(page, 'project');
-    await page.screenshot({ path: path.join(OUTPUT, 'project.png'), fullPage: true });
+  it(
+    'browses from the home page to a project and a release, downloads the ' +
+      'archive and checks its sha256 against the page',
+    async () => {
+      const page = await newPage();
+      await page.goto('/');
+      await expectAccessible(page, 'home');
+      await page.getByRole('link', { name: 'Pathauto 8.x-1.0' }).click();
+      await page.getByRole('link', { name: 'Pathauto', exact: true }).click();
+      expect(await heading(page)).toBe('Pathauto');
+      await expectAccessible(page, 'project');
+      await page.screenshot({ path: path.join(OUTPUT, 'project.png'), fullPage: true });
 
-    await page.getByRole('link', { name: '8.x-1.0' }).first().click();
-    expect(await heading(page)).toBe('Pathauto 8.x-1.0');
-    await expectAccessible(page, 'release');
-    await page.screenshot({ path: path.join(OUTPUT, 'release.png'), fullPage: true });
-    const shown = await page.locator('#sha256-tar\\.gz').textContent();
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('link', { name: 'pathauto-8.x-1.0.tar.gz' }).click(),
-    ]);
-    const bytes = await readFile((await download.path())!);
-    expect(createHash('sha256').update(bytes).digest('hex')).toBe(shown);
+      await page.getByRole('link', { name: '8.x-1.0' }).first().click();
+      expect(await heading(page)).toBe('Pathauto 8.x-1.0');
+      await expectAccessible(page, 'release');
+      await page.screenshot({ path: path.join(OUTPUT, 'release.png'), fullPage: true });
+      const shown = await page.locator('#sha256-tar\\.gz').textContent();
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'pathauto-8.x-1.0.tar.gz' }).click(),
+      ]);
+      const bytes = await readFile((await download.path())!);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(shown);
 
-    await page.getByRole('link', { name: 'Releases' }).click();
-    await expectAccessible(page, 'releases');
-    await page.getByLabel('Search projects', { exact: true }).fill('aliases');
-    await page.getByLabel('Search projects', { exact: true }).press('Enter');
-    await page.waitForURL(/\/search\?q=aliases/);
-    expect(await page.getByRole('status').textContent()).toBe('1 project matches “aliases”.');
-    await expectAccessible(page, 'search');
-  });
+      await page.getByRole('link', { name: 'Releases' }).click();
+      await expectAccessible(page, 'releases');
+      await page.getByLabel('Search projects', { exact: true }).fill('aliases');
+      await page.getByLabel('Search projects', { exact: true }).press('Enter');
+      await page.waitForURL(/\/search\?q=aliases/);
+      expect(await page.getByRole('status').textContent()).toBe('1 project matches “aliases”.');
+      await expectAccessible(page, 'search');
+    },
+  );
 
   it('signs in as a maintainer, releases a tag from the form and sees it publish', async () => {
     const page = await newPage();

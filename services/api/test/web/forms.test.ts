@@ -201,96 +201,103 @@ describe('maintainers in the browser: sign-in, CSRF, forms, offerings', () => {
     expect(post.status).toBe(403);
   });
 
-  it('manages offerings through the API and the forms; /go counts visits per week without a cookie and redirects', async () => {
-    const api = client(stack.app, aliceToken);
-    const created = await api('POST', '/api/v1/projects/forms/offerings', {
-      provider: 'Acme <b>Hosting</b>',
-      kind: 'hosting',
-      title: 'Managed hosting',
-      url: 'https://acme.example/hosting',
-      description: 'We run it.',
-    });
-    expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({
-      project: 'forms',
-      kind: 'hosting',
-      link: `http://packhouse.test/go/${created.body.id}`,
-    });
-    expect(
-      (
-        await api('POST', '/api/v1/projects/forms/offerings', {
-          provider: 'X',
-          kind: 'hosting',
-          title: 'T',
-          url: 'javascript:alert(1)',
-        })
-      ).body.error,
-    ).toEqual({
-      code: 'invalid',
-      message: 'url: only http:// and https:// links can be offered, not javascript:',
-    });
-    expect(
-      (
-        await api('POST', '/api/v1/projects/forms/offerings', {
-          provider: 'X',
-          kind: 'resale',
-          title: 'T',
-          url: 'https://x.example',
-        })
-      ).status,
-    ).toBe(400);
-    expect(
-      (
-        await client(stack.app, bobToken)('POST', '/api/v1/projects/forms/offerings', {
-          provider: 'X',
-          kind: 'other',
-          title: 'T',
-          url: 'https://x.example',
-        })
-      ).status,
-    ).toBe(403);
-    const patched = await api('PATCH', `/api/v1/projects/forms/offerings/${created.body.id}`, {
-      title: 'Managed Drupal hosting',
-    });
-    expect(patched.body.title).toBe('Managed Drupal hosting');
-    expect((await client(stack.app)('GET', '/api/v1/projects/forms/offerings')).body).toHaveLength(1);
+  it(
+    'manages offerings through the API and the forms; /go counts visits per ' + 'week without a cookie and redirects',
+    async () => {
+      const api = client(stack.app, aliceToken);
+      const created = await api('POST', '/api/v1/projects/forms/offerings', {
+        provider: 'Acme <b>Hosting</b>',
+        kind: 'hosting',
+        title: 'Managed hosting',
+        url: 'https://acme.example/hosting',
+        description: 'We run it.',
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({
+        project: 'forms',
+        kind: 'hosting',
+        link: `http://packhouse.test/go/${created.body.id}`,
+      });
+      expect(
+        (
+          await api('POST', '/api/v1/projects/forms/offerings', {
+            provider: 'X',
+            kind: 'hosting',
+            title: 'T',
+            url: 'javascript:alert(1)',
+          })
+        ).body.error,
+      ).toEqual({
+        code: 'invalid',
+        message: 'url: only http:// and https:// links can be offered, not javascript:',
+      });
+      expect(
+        (
+          await api('POST', '/api/v1/projects/forms/offerings', {
+            provider: 'X',
+            kind: 'resale',
+            title: 'T',
+            url: 'https://x.example',
+          })
+        ).status,
+      ).toBe(400);
+      expect(
+        (
+          await client(stack.app, bobToken)('POST', '/api/v1/projects/forms/offerings', {
+            provider: 'X',
+            kind: 'other',
+            title: 'T',
+            url: 'https://x.example',
+          })
+        ).status,
+      ).toBe(403);
+      const patched = await api('PATCH', `/api/v1/projects/forms/offerings/${created.body.id}`, {
+        title: 'Managed Drupal hosting',
+      });
+      expect(patched.body.title).toBe('Managed Drupal hosting');
+      expect((await client(stack.app)('GET', '/api/v1/projects/forms/offerings')).body).toHaveLength(1);
 
-    const page = await new SessionClient(stack.app).get('/project/forms');
-    expect(page.text).toContain(`<a href="/go/${created.body.id}" rel="sponsored">Managed Drupal hosting</a>`);
-    expect(page.text).toContain('Acme &lt;b&gt;Hosting&lt;/b&gt;');
-    for (let i = 0; i < 3; i++) {
-      const go = await new SessionClient(stack.app).get(`/go/${created.body.id}`);
-      expect(go.status).toBe(302);
-      expect(go.headers.location).toBe('https://acme.example/hosting');
-      expect(go.headers['set-cookie']).toBeUndefined();
-    }
-    expect((await new SessionClient(stack.app).get('/go/999999')).status).toBe(404);
-    const visits = await api('GET', '/api/v1/projects/forms/offerings-visits');
-    expect(visits.body).toEqual([
-      { offeringId: created.body.id, total: 3, weeks: [{ week: expect.stringMatching(/^\d{4}-W\d{2}$/), visits: 3 }] },
-    ]);
-    const rows = await stack.registry.db.selectFrom('offeringVisits').selectAll().execute();
-    expect(Object.keys(rows[0]!).sort()).toEqual(['offeringId', 'visits', 'week']);
+      const page = await new SessionClient(stack.app).get('/project/forms');
+      expect(page.text).toContain(`<a href="/go/${created.body.id}" rel="sponsored">Managed Drupal hosting</a>`);
+      expect(page.text).toContain('Acme &lt;b&gt;Hosting&lt;/b&gt;');
+      for (let i = 0; i < 3; i++) {
+        const go = await new SessionClient(stack.app).get(`/go/${created.body.id}`);
+        expect(go.status).toBe(302);
+        expect(go.headers.location).toBe('https://acme.example/hosting');
+        expect(go.headers['set-cookie']).toBeUndefined();
+      }
+      expect((await new SessionClient(stack.app).get('/go/999999')).status).toBe(404);
+      const visits = await api('GET', '/api/v1/projects/forms/offerings-visits');
+      expect(visits.body).toEqual([
+        {
+          offeringId: created.body.id,
+          total: 3,
+          weeks: [{ week: expect.stringMatching(/^\d{4}-W\d{2}$/), visits: 3 }],
+        },
+      ]);
+      const rows = await stack.registry.db.selectFrom('offeringVisits').selectAll().execute();
+      expect(Object.keys(rows[0]!).sort()).toEqual(['offeringId', 'visits', 'week']);
 
-    const alice = new SessionClient(stack.app);
-    await alice.signIn(aliceToken);
-    expect((await alice.get('/project/forms')).text).toContain('3 visits in the last 12 weeks');
-    const added = await alice.submit('/project/forms/manage', '/project/forms/offerings', {
-      provider: 'Trainers',
-      kind: 'training',
-      title: 'Course',
-      url: 'https://train.example',
-      description: '',
-    });
-    expect(added.headers.location).toBe('/project/forms/manage?done=offering_added');
-    const list = (await client(stack.app)('GET', '/api/v1/projects/forms/offerings')).body;
-    expect(list.map((o: { title: string }) => o.title)).toEqual(['Managed Drupal hosting', 'Course']);
-    expect(
-      (await alice.submit('/project/forms/manage', `/project/forms/offerings/${list[1].id}/delete`, {})).status,
-    ).toBe(303);
-    expect(await api('DELETE', `/api/v1/projects/forms/offerings/${created.body.id}`)).toMatchObject({ status: 204 });
-    expect((await client(stack.app)('GET', '/api/v1/projects/forms/offerings')).body).toEqual([]);
-  });
+      const alice = new SessionClient(stack.app);
+      await alice.signIn(aliceToken);
+      expect((await alice.get('/project/forms')).text).toContain('3 visits in the last 12 weeks');
+      const added = await alice.submit('/project/forms/manage', '/project/forms/offerings', {
+        provider: 'Trainers',
+        kind: 'training',
+        title: 'Course',
+        url: 'https://train.example',
+        description: '',
+      });
+      expect(added.headers.location).toBe('/project/forms/manage?done=offering_added');
+      const list = (await client(stack.app)('GET', '/api/v1/projects/forms/offerings')).body;
+      expect(list.map((o: { title: string }) => o.title)).toEqual(['Managed Drupal hosting', 'Course']);
+      expect(
+        (await alice.submit('/project/forms/manage', `/project/forms/offerings/${list[1].id}/delete`, {})).status,
+      ).toBe(303);
+      expect(await api('DELETE', `/api/v1/projects/forms/offerings/${created.body.id}`)).toMatchObject({ status: 204 });
+      expect((await client(stack.app)('GET', '/api/v1/projects/forms/offerings')).body).toEqual([]);
+    },
+  );
 
   it('signs in with a single-use link an administrator issues, and signs out everywhere', async () => {
     expect((await client(stack.app, aliceToken)('POST', '/api/v1/users/bob/sign-in-links')).status).toBe(403);

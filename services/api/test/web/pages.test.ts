@@ -97,41 +97,49 @@ describe('pages for people: every page, its headers, and escaping', () => {
     },
   );
 
-  it('escapes a hostile title and sanitises the README: no script, handler, iframe, form or javascript: URL survives', async () => {
-    for (const path of [
-      '/project/hostile',
-      '/project/hostile/releases',
-      '/project/hostile/releases/1.0.1',
-      '/search?q=zebrafish',
-      '/',
-    ]) {
-      const { text } = await anonymous().get(path);
-      const withoutOwnScript = text.replace(/<script src="\/static\/copy\.[0-9a-f]{12}\.js" defer><\/script>/, '');
-      expect(withoutOwnScript, path).not.toMatch(/<script/i);
-      expect(text, path).not.toMatch(/onerror|onclick|<iframe|javascript:|<form action="https:\/\/evil/i);
-    }
-    const { text } = await anonymous().get('/project/hostile');
-    expect(text).toContain('&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt; &amp; &quot;Friends&quot;');
-    expect(text).toContain('<h3>Hostile module</h3>'); // the README's h1, under the page's own headings
-    expect(text).toContain('<strong>bold</strong>');
-    expect(text).toContain('<a href="https://example.org/docs" rel="nofollow ugc noopener">a safe link</a>');
-    expect(text).toContain('<pre><code class="language-php">&lt;?php echo "code"; ?&gt;');
-  });
+  it(
+    'escapes a hostile title and sanitises the README: no script, handler, ' +
+      'iframe, form or javascript: URL survives',
+    async () => {
+      for (const path of [
+        '/project/hostile',
+        '/project/hostile/releases',
+        '/project/hostile/releases/1.0.1',
+        '/search?q=zebrafish',
+        '/',
+      ]) {
+        const { text } = await anonymous().get(path);
+        const withoutOwnScript = text.replace(/<script src="\/static\/copy\.[0-9a-f]{12}\.js" defer><\/script>/, '');
+        expect(withoutOwnScript, path).not.toMatch(/<script/i);
+        expect(text, path).not.toMatch(/onerror|onclick|<iframe|javascript:|<form action="https:\/\/evil/i);
+      }
+      const { text } = await anonymous().get('/project/hostile');
+      expect(text).toContain('&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt; &amp; &quot;Friends&quot;');
+      expect(text).toContain('<h3>Hostile module</h3>'); // the README's h1, under the page's own headings
+      expect(text).toContain('<strong>bold</strong>');
+      expect(text).toContain('<a href="https://example.org/docs" rel="nofollow ugc noopener">a safe link</a>');
+      expect(text).toContain('<pre><code class="language-php">&lt;?php echo "code"; ?&gt;');
+    },
+  );
 
-  it('shows downloads per branch, the composer line, maintainers, security coverage, usage and feed links on the project page', async () => {
-    const { text } = await anonymous().get('/project/hostile');
-    expect(text).toContain('href="http://packhouse.test/files/projects/hostile-1.0.1.tar.gz"');
-    expect(text).toContain('href="http://packhouse.test/files/projects/hostile-1.0.1.zip"');
-    expect(text).toContain('Recommended: <a href="/project/hostile/releases/1.0.1">1.0.1</a>');
-    expect(text).toContain('<code>composer require drupal/hostile</code>');
-    expect(text).toContain('<li>alice</li>');
-    expect(text).toContain('Not covered by the security advisory policy');
-    expect(text).toContain('<link rel="alternate" type="application/atom+xml"');
-    expect(text).toContain('href="/project/hostile/releases.atom"');
-    expect((await anonymous().get('/project/hostile/releases.atom')).status).toBe(200);
-    expect((await anonymous().get('/feeds/releases.atom')).status).toBe(200);
-    expect(text).toContain('No site has reported using it');
-  });
+  it(
+    'shows downloads per branch, the composer line, maintainers, security ' +
+      'coverage, usage and feed links on the project page',
+    async () => {
+      const { text } = await anonymous().get('/project/hostile');
+      expect(text).toContain('href="http://packhouse.test/files/projects/hostile-1.0.1.tar.gz"');
+      expect(text).toContain('href="http://packhouse.test/files/projects/hostile-1.0.1.zip"');
+      expect(text).toContain('Recommended: <a href="/project/hostile/releases/1.0.1">1.0.1</a>');
+      expect(text).toContain('<code>composer require drupal/hostile</code>');
+      expect(text).toContain('<li>alice</li>');
+      expect(text).toContain('Not covered by the security advisory policy');
+      expect(text).toContain('<link rel="alternate" type="application/atom+xml"');
+      expect(text).toContain('href="/project/hostile/releases.atom"');
+      expect((await anonymous().get('/project/hostile/releases.atom')).status).toBe(200);
+      expect((await anonymous().get('/feeds/releases.atom')).status).toBe(200);
+      expect(text).toContain('No site has reported using it');
+    },
+  );
 
   it('draws weekly usage by major as an SVG with a data table', async () => {
     await alice('GET', '/release-history/hostile/current?site_key=site-a&version=1.0.0');
