@@ -74,7 +74,8 @@ async function prepare(name: string, projects: number, port: number): Promise<Pr
   const started = performance.now();
   const seeded = await seedComposerDatabase(url, projects);
   console.log(
-    `${name}: ${projects} projects, ${seeded.releases} releases seeded in ${fmt((performance.now() - started) / 1000, 1)} s`,
+    `${name}: ${projects} projects, ${seeded.releases} releases seeded in ` +
+      `${fmt((performance.now() - started) / 1000, 1)} s`,
   );
   const api = await startApi(ROOT, port, {
     DATABASE_URL: url,
@@ -89,7 +90,8 @@ async function prepare(name: string, projects: number, port: number): Promise<Pr
   const cold = performance.now();
   await fetchFiles(api, paths);
   console.log(
-    `  first render of every p2 file (cache misses, 16 in flight): ${fmt(paths.length / ((performance.now() - cold) / 1000), 0)} req/s`,
+    `  first render of every p2 file (cache misses, 16 in flight): ` +
+      `${fmt(paths.length / ((performance.now() - cold) / 1000), 0)} req/s`,
   );
   // A Last-Modified is sent once its second is over (and a margin): wait, then read them.
   await new Promise((resolve) => setTimeout(resolve, 2_500));
@@ -130,7 +132,8 @@ async function main(): Promise<void> {
   bundle(ROOT);
   mkdirSync(WORK, { recursive: true });
   console.log(
-    `bench:composer: ${RUNS} rounds of ${SECONDS} s runs, ${CONNECTIONS} connections, gzip, half If-Modified-Since; servers on CPU 0, wrk on CPU 1`,
+    `bench:composer: ${RUNS} rounds of ${SECONDS} s runs, ${CONNECTIONS} connections, gzip, half ` +
+      `If-Modified-Since; servers on CPU 0, wrk on CPU 1`,
   );
   console.log(`load average before: ${loadAverage()}`);
   // Free ports, not fixed ones: other benchmarks may run on this machine at the same time.

@@ -32,7 +32,8 @@ const corpus = ensureCorpus(WORK);
 const modules = moduleRepos(DISTRO);
 const libs = libraries(DISTRO);
 console.log(
-  `core: ${corpus.files} files (~${Math.round(corpus.bytes / 1048576)} MB); ${modules.length} modules; ${libs.length} libraries`,
+  `core: ${corpus.files} files (~${Math.round(corpus.bytes / 1048576)} MB); ${modules.length} modules; ` +
+    `${libs.length} libraries`,
 );
 
 const served = new Map(libs.map((lib) => [lib.file, lib.bytes]));
@@ -121,8 +122,10 @@ function baseline(version: string, inputs: string): number {
     ),
     ...libs.map((l) =>
       l.file.endsWith('.zip')
-        ? `unzip -q "${DISTRO}/libraries${l.file}" -d "${out}/unzip" && mv "${out}/unzip/${l.name}" "${profile}/libraries/${l.name}"`
-        : `mkdir "${profile}/libraries/${l.name}" && tar -xzf "${DISTRO}/libraries${l.file}" -C "${profile}/libraries/${l.name}" --strip-components=1`,
+        ? `unzip -q "${DISTRO}/libraries${l.file}" -d "${out}/unzip" && mv "${out}/unzip/${l.name}" ` +
+          `"${profile}/libraries/${l.name}"`
+        : `mkdir "${profile}/libraries/${l.name}" && tar -xzf "${DISTRO}/libraries${l.file}" -C ` +
+          `"${profile}/libraries/${l.name}" --strip-components=1`,
     ),
     `TAR="tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@1764288000"`,
     `(cd "${site}/profiles" && $TAR -cf - benchdist | gzip -9 -n > "${out}/no-core.tar.gz")`,
@@ -186,7 +189,8 @@ try {
   console.log('\nResult');
   console.log(`  baseline median (extract + tar|gzip -9 -n + zip + sha256sum, no upload): ${shell.toFixed(0)} ms`);
   console.log(
-    `  Packhouse warm median (profile job + distribution job, uploads and publish included): ${packhouse.toFixed(0)} ms   (cold ${cold.toFixed(0)} ms)`,
+    `  Packhouse warm median (profile job + distribution job, uploads and publish included): ` +
+      `${packhouse.toFixed(0)} ms   (cold ${cold.toFixed(0)} ms)`,
   );
   console.log(`  ratio Packhouse/baseline: ${(packhouse / shell).toFixed(2)}  (target ≤ 1.00)`);
   console.log(`  worker peak RSS: ${(peakKb / 1024).toFixed(0)} MB  (target ≤ 300 MB)`);

@@ -44,7 +44,8 @@ async function prepare(name: string, projects: number, port: number): Promise<Pr
   const started = performance.now();
   const seeded = await seedFeedDatabase(url, projects);
   console.log(
-    `${name}: ${projects} projects, ${seeded.releases} releases, ${seeded.files} files seeded in ${fmt((performance.now() - started) / 1000, 1)} s`,
+    `${name}: ${projects} projects, ${seeded.releases} releases, ${seeded.files} files seeded in ` +
+      `${fmt((performance.now() - started) / 1000, 1)} s`,
   );
   const api = await startApi(ROOT, port, {
     DATABASE_URL: url,
@@ -97,7 +98,8 @@ async function warmUpDailySites(prepared: Prepared): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   console.log(
-    `  ${SITES} sites x ${MODULES} projects polled once and counted (${fmt(rps, 0)} req/s), in ${fmt((performance.now() - started) / 1000, 1)} s`,
+    `  ${SITES} sites x ${MODULES} projects polled once and counted (${fmt(rps, 0)} req/s), in ` +
+      `${fmt((performance.now() - started) / 1000, 1)} s`,
   );
 }
 
@@ -149,7 +151,8 @@ async function main(): Promise<void> {
     44,
   );
   console.log(
-    `  API resident memory: ${fmt(large.api.rssMb(), 0)} MB (${large.releases} releases), ${fmt(small.api.rssMb(), 0)} MB (${small.releases})`,
+    `  API resident memory: ${fmt(large.api.rssMb(), 0)} MB (${large.releases} releases), ` +
+      `${fmt(small.api.rssMb(), 0)} MB (${small.releases})`,
   );
 
   const ratio = many!.best.rps / statics!.best.rps;

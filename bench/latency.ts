@@ -109,13 +109,16 @@ try {
     );
   console.log(`\nTag push → published, small module (50 files), one idle worker, ${ROUNDS} rounds`);
   console.log(
-    `  webhook answer:      median ${percentile(answers, 50).toFixed(1)} ms, p90 ${percentile(answers, 90).toFixed(1)} ms`,
+    `  webhook answer:      median ${percentile(answers, 50).toFixed(1)} ms, p90 ` +
+      `${percentile(answers, 90).toFixed(1)} ms`,
   );
   console.log(
-    `  push → published:    median ${percentile(totals, 50).toFixed(0)} ms, p90 ${percentile(totals, 90).toFixed(0)} ms  (target: median < 200 ms)`,
+    `  push → published:    median ${percentile(totals, 50).toFixed(0)} ms, p90 ` +
+      `${percentile(totals, 90).toFixed(0)} ms  (target: median < 200 ms)`,
   );
   console.log(
-    `  worker, per release (median): git fetch ${median('fetch_ms')} ms, package + upload ${median('package_ms')} ms, publish ${median('publish_ms')} ms`,
+    `  worker, per release (median): git fetch ${median('fetch_ms')} ms, package + upload ` +
+      `${median('package_ms')} ms, publish ${median('publish_ms')} ms`,
   );
   const work = median('fetch_ms') + median('package_ms') + median('publish_ms');
   console.log(`  queue pickup and polling: about ${(percentile(totals, 50) - work).toFixed(0)} ms`);

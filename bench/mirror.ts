@@ -123,13 +123,15 @@ async function timePages(api: Server, url: string): Promise<void> {
     }
   }
   console.log(
-    `\nChange feed: a page of 1,000 events with ${EVENTS.toLocaleString('en')} in the table (${REQUESTS} requests each, alternating)`,
+    `\nChange feed: a page of 1,000 events with ${EVENTS.toLocaleString('en')} in the table (${REQUESTS} ` +
+      `requests each, alternating)`,
   );
   for (const [name, values] of times) {
     values.sort((a, b) => a - b);
     const p99 = quantile(values, 0.99);
     console.log(
-      `  ${name.padEnd(36)} median ${fmt(quantile(values, 0.5))} ms   p99 ${fmt(p99)} ms   ${p99 < 50 ? 'meets' : 'MISSES'} p99 < 50 ms` +
+      `  ${name.padEnd(36)} median ${fmt(quantile(values, 0.5))} ms   p99 ${fmt(p99)} ms ` +
+        `  ${p99 < 50 ? 'meets' : 'MISSES'} p99 < 50 ms` +
         `   (API process CPU ${fmt(cpu.get(name)! / values.length)} ms per page)`,
     );
   }
@@ -254,12 +256,14 @@ async function compareWithCurl(api: Server, names: string[]): Promise<void> {
     ]);
     rates.curl.push(names.length / curlSeconds);
     console.log(
-      `  run ${run + 1}: mirror ${fmt(names.length / seconds, 0)} files/s (${fmt(seconds, 2)} s)   curl ${fmt(names.length / curlSeconds, 0)} files/s (${fmt(curlSeconds, 2)} s)`,
+      `  run ${run + 1}: mirror ${fmt(names.length / seconds, 0)} files/s (${fmt(seconds, 2)} s)   curl ` +
+        `${fmt(names.length / curlSeconds, 0)} files/s (${fmt(curlSeconds, 2)} s)`,
     );
   }
   const ratio = median(rates.mirror) / median(rates.curl);
   console.log(
-    `  median: mirror ${fmt(median(rates.mirror), 0)} files/s, curl ${fmt(median(rates.curl), 0)} files/s: ${fmt(ratio, 2)}x curl, ${ratio >= 0.8 ? 'meets' : 'MISSES'} >= 0.8x`,
+    `  median: mirror ${fmt(median(rates.mirror), 0)} files/s, curl ${fmt(median(rates.curl), 0)} files/s: ` +
+      `${fmt(ratio, 2)}x curl, ${ratio >= 0.8 ? 'meets' : 'MISSES'} >= 0.8x`,
   );
 }
 

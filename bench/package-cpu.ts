@@ -79,24 +79,31 @@ const shellCpu = Number(
     'bash',
     [
       '-c',
-      `TIMEFORMAT='%U %S'; { time (git -C "${corpus.dir}" archive --format=tar ${tag} | gzip -9 -n > /tmp/pkcpu.tgz; git -C "${corpus.dir}" archive --format=zip -9 ${tag} > /tmp/pkcpu.zip; for t in md5sum sha1sum sha256sum sha512sum; do $t /tmp/pkcpu.tgz /tmp/pkcpu.zip > /dev/null; done) ; } 2>&1 | awk '{print ($1+$2)*1000}'; rm -f /tmp/pkcpu.tgz /tmp/pkcpu.zip`,
+      `TIMEFORMAT='%U %S'; { time (git -C "${corpus.dir}" archive --format=tar ${tag} | gzip -9 -n > ` +
+        `/tmp/pkcpu.tgz; git -C "${corpus.dir}" archive --format=zip -9 ${tag} > /tmp/pkcpu.zip; for t in ` +
+        `md5sum sha1sum sha256sum sha512sum; do $t /tmp/pkcpu.tgz /tmp/pkcpu.zip > /dev/null; done) ; } 2>&1 | ` +
+        `awk '{print ($1+$2)*1000}'; rm -f /tmp/pkcpu.tgz /tmp/pkcpu.zip`,
     ],
     { encoding: 'utf8' },
   ).trim(),
 );
 console.log(
-  `Packaging ${tag} in-process (no S3): tar.gz ${(sizes[0]! / 1048576).toFixed(1)} MB, zip ${(sizes[1]! / 1048576).toFixed(1)} MB`,
+  `Packaging ${tag} in-process (no S3): tar.gz ${(sizes[0]! / 1048576).toFixed(1)} MB, zip ` +
+    `${(sizes[1]! / 1048576).toFixed(1)} MB`,
 );
 console.log(`  wall ${wall.toFixed(0)} ms (noisy on a loaded machine)`);
 console.log(
-  `  CPU: node ${cpu(self).toFixed(0)} ms (checkout ${cpu(afterCheckout).toFixed(0)} ms), git children ${gitCpu.toFixed(0)} ms, total ${(cpu(self) + gitCpu).toFixed(0)} ms`,
+  `  CPU: node ${cpu(self).toFixed(0)} ms (checkout ${cpu(afterCheckout).toFixed(0)} ms), git children ` +
+    `${gitCpu.toFixed(0)} ms, total ${(cpu(self) + gitCpu).toFixed(0)} ms`,
 );
 const MB = (bytes: number) => (bytes / 1048576).toFixed(0);
 console.log(
-  `  peak RSS of this process: ${MB(process.resourceUsage().maxRSS * 1024)} MB; at the sampled peak ${MB(peak.rss)} MB: V8 heap ${MB(peak.heapUsed)} MB, buffers ${MB(peak.arrayBuffers)} MB`,
+  `  peak RSS of this process: ${MB(process.resourceUsage().maxRSS * 1024)} MB; at the sampled peak ` +
+    `${MB(peak.rss)} MB: V8 heap ${MB(peak.heapUsed)} MB, buffers ${MB(peak.arrayBuffers)} MB`,
 );
 console.log(
-  `  main thread busy ${loop.active.toFixed(0)} ms of the wall time (the rest of node's CPU is zlib on the thread pool)`,
+  `  main thread busy ${loop.active.toFixed(0)} ms of the wall time (the rest of node's CPU is zlib on the ` +
+    `thread pool)`,
 );
 console.log(`  shell steps' CPU: ${shellCpu.toFixed(0)} ms  (ratio ${((cpu(self) + gitCpu) / shellCpu).toFixed(2)})`);
 rmSync(cache, { recursive: true, force: true });

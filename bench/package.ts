@@ -105,19 +105,24 @@ try {
   console.log('\nResult (medians of the warm rounds)');
   console.log(`  shell steps:               ${shell.toFixed(0)} ms`);
   console.log(
-    `  (a) npm start:             ${median(a).toFixed(0)} ms  ratio ${ratioA.toFixed(2)}  (target ≤ ${TARGET.npmStart})  ${check(ratioA <= TARGET.npmStart)}   cold ${coldA.toFixed(0)} ms`,
+    `  (a) npm start:             ${median(a).toFixed(0)} ms  ratio ${ratioA.toFixed(2)}  (target ≤ ` +
+      `${TARGET.npmStart})  ${check(ratioA <= TARGET.npmStart)}   cold ${coldA.toFixed(0)} ms`,
   );
   console.log(
-    `  (b) worker, S3 elsewhere:  ${median(b).toFixed(0)} ms  ratio ${ratioB.toFixed(2)}  (target ≤ ${TARGET.worker})  ${check(ratioB <= TARGET.worker)}   cold ${coldB.toFixed(0)} ms`,
+    `  (b) worker, S3 elsewhere:  ${median(b).toFixed(0)} ms  ratio ${ratioB.toFixed(2)}  (target ≤ ` +
+      `${TARGET.worker})  ${check(ratioB <= TARGET.worker)}   cold ${coldB.toFixed(0)} ms`,
   );
   console.log(
-    `  (a) peak RSS, everything npm start runs: ${rssA.toFixed(0)} MB  (target ≤ ${TARGET.npmStartRssMb})  ${check(rssA <= TARGET.npmStartRssMb)}`,
+    `  (a) peak RSS, everything npm start runs: ${rssA.toFixed(0)} MB  (target ≤ ${TARGET.npmStartRssMb}) ` +
+      ` ${check(rssA <= TARGET.npmStartRssMb)}`,
   );
   console.log(
-    `      at that peak (MB): ${start.memory.peakParts()}; its node process alone peaked at ${(start.memory.peakRootKb() / 1024).toFixed(0)} MB`,
+    `      at that peak (MB): ${start.memory.peakParts()}; its node process alone peaked at ` +
+      `${(start.memory.peakRootKb() / 1024).toFixed(0)} MB`,
   );
   console.log(
-    `  (b) peak RSS, worker:                    ${rssB.toFixed(0)} MB  (target ≤ ${TARGET.workerRssMb})  ${check(rssB <= TARGET.workerRssMb)}`,
+    `  (b) peak RSS, worker:                    ${rssB.toFixed(0)} MB  (target ≤ ${TARGET.workerRssMb}) ` +
+      ` ${check(rssB <= TARGET.workerRssMb)}`,
   );
 
   // Reproducible: (a) and (b) packaged every tag independently; the bytes must agree.
@@ -133,7 +138,9 @@ try {
     const size = last.find((file) => file.archiveType === type)?.size ?? 0;
     const ratio = size / shellSizes[type];
     console.log(
-      `  ${type.padEnd(6)} size: ${mb(size)} MB vs ${type === 'zip' ? 'zip -9 ' : 'gzip -9'} ${mb(shellSizes[type])} MB  (${ratio.toFixed(3)}×, target ≤ ${TARGET.sizeSlack})  ${check(ratio <= TARGET.sizeSlack)}`,
+      `  ${type.padEnd(6)} size: ${mb(size)} MB vs ${type === 'zip' ? 'zip -9 ' : 'gzip -9'} ` +
+        `${mb(shellSizes[type])} MB  (${ratio.toFixed(3)}×, target ≤ ${TARGET.sizeSlack}) ` +
+        ` ${check(ratio <= TARGET.sizeSlack)}`,
     );
   }
 } finally {
@@ -152,5 +159,6 @@ const output = execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT
 process.stdout.write(output);
 latencyMedian = Number(/push → published:\s+median (\d+)/.exec(output)?.[1]);
 console.log(
-  `  50-file module push → published median: ${latencyMedian} ms  (target < ${TARGET.latencyMs})  ${check(latencyMedian < TARGET.latencyMs)}`,
+  `  50-file module push → published median: ${latencyMedian} ms  (target < ${TARGET.latencyMs}) ` +
+    ` ${check(latencyMedian < TARGET.latencyMs)}`,
 );

@@ -40,7 +40,8 @@ async function main(): Promise<void> {
   const seeded = await seedFeedDatabase(database, PROJECTS);
   await seedPageData(database);
   console.log(
-    `${PROJECTS} projects, ${seeded.releases} releases, ${seeded.files} files seeded in ${fmt((performance.now() - started) / 1000, 1)} s`,
+    `${PROJECTS} projects, ${seeded.releases} releases, ${seeded.files} files seeded in ` +
+      `${fmt((performance.now() - started) / 1000, 1)} s`,
   );
 
   const api = await startApi(ROOT, 18_180, {
@@ -56,7 +57,8 @@ async function main(): Promise<void> {
   const coldRps = await fetchAll(api.url, paths, {}, 16, (p, body) => bodies.set(p, body));
   const sizes = [...bodies.values()].map((body) => body.length);
   console.log(
-    `first render of every project page (cache misses, 16 in flight): ${fmt(coldRps, 0)} req/s; pages ${fmt(Math.min(...sizes) / 1024, 1)}-${fmt(Math.max(...sizes) / 1024, 1)} KB`,
+    `first render of every project page (cache misses, 16 in flight): ${fmt(coldRps, 0)} req/s; pages ` +
+      `${fmt(Math.min(...sizes) / 1024, 1)}-${fmt(Math.max(...sizes) / 1024, 1)} KB`,
   );
 
   const dir = path.join(WORK, 'static');
