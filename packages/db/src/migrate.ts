@@ -68,7 +68,8 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [LOCK]);
     await client.query(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+      'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL ' +
+        'DEFAULT now())',
     );
     await client.query('ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text');
     for (const file of files) {
@@ -114,7 +115,8 @@ async function apply(client: pg.Client, file: MigrationFile): Promise<void> {
     // 25001: a statement that cannot run in a transaction block (CREATE INDEX CONCURRENTLY).
     const hint =
       (error as { code?: string }).code === '25001' && file.transactional
-        ? ' (a statement that cannot run in a transaction goes alone in a file whose first line is "-- migrate: no-transaction")'
+        ? ' (a statement that cannot run in a transaction goes alone in a file whose first line is "-- ' +
+          'migrate: no-transaction")'
         : '';
     throw new Error(`migration ${file.name} failed: ${(error as Error).message}${hint}`, { cause: error });
   }

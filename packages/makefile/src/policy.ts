@@ -47,7 +47,8 @@ export function checkPolicy(makeFile: MakeFile, options: PolicyOptions): Problem
     if (project.type === 'profile') {
       problem(
         project.origin,
-        `Project '${name}' is an install profile; a distribution bundles modules, themes and libraries, not other profiles.`,
+        `Project '${name}' is an install profile; a distribution bundles modules, themes and libraries, not ` +
+          `other profiles.`,
       );
     }
     for (const patch of project.patches) url(patch.origin, patch.url, 'patch', `of project '${name}'`);

@@ -71,7 +71,8 @@ export function fetchFailure(stderr: string): GitFetchFailed | SourceRefused {
     const check = fsck?.[1] ?? 'fsck';
     return new SourceRefused(
       'git_objects_invalid',
-      `git refused a malformed object (${check}): trees with \`..\`, \`.git\`, duplicate or otherwise invalid entries are not accepted`,
+      `git refused a malformed object (${check}): trees with \`..\`, \`.git\`, duplicate or otherwise ` +
+        `invalid entries are not accepted`,
     );
   }
   const kind = KINDS.find((candidate) => candidate.pattern.test(stderr));

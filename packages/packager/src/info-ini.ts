@@ -44,7 +44,8 @@ export function checkInfoIni(content: string, path: string): void {
   if (own.unterminated.length > 0) {
     throw new SourceRefused(
       'info_file_not_ini',
-      `info file ${quote(path)} is not a valid .info file: the value of ${quote(own.unterminated[0]!)} opens a quote that never closes, which would swallow the lines packaging appends`,
+      `info file ${quote(path)} is not a valid .info file: the value of ${quote(own.unterminated[0]!)} opens ` +
+        `a quote that never closes, which would swallow the lines packaging appends`,
       path,
     );
   }

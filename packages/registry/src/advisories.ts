@@ -208,7 +208,9 @@ async function affectedReleases(registry: Registry, project: ProjectRow, input: 
     throw new DomainError(
       'advisory_constraint_invalid',
       422,
-      `affectedVersions ${JSON.stringify(input)} is not a Composer version constraint (such as "<1.3.2" or ">=2.0.0 <2.1.4 || <1.9.5"; 8.x- versions may be written as they are) (rule advisory_constraint_invalid).`,
+      `affectedVersions ${JSON.stringify(input)} is not a Composer version constraint (such as "<1.3.2" or ` +
+        `">=2.0.0 <2.1.4 || <1.9.5"; 8.x- versions may be written as they are) (rule ` +
+        `advisory_constraint_invalid).`,
     );
   }
   const matched = (await releases.listReleases(registry.db, project.id)).filter(
@@ -222,7 +224,9 @@ async function affectedReleases(registry: Registry, project: ProjectRow, input: 
     throw new DomainError(
       'advisory_constraint_matches_nothing',
       422,
-      `affectedVersions ${JSON.stringify(input)} (Composer: ${JSON.stringify(constraint)}) matches no published release of ${project.name}; an advisory must affect at least one (rule advisory_constraint_matches_nothing).`,
+      `affectedVersions ${JSON.stringify(input)} (Composer: ${JSON.stringify(constraint)}) matches no ` +
+        `published release of ${project.name}; an advisory must affect at least one (rule ` +
+        `advisory_constraint_matches_nothing).`,
     );
   }
   return {

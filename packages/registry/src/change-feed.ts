@@ -52,7 +52,8 @@ const gone = (why: string) =>
   new DomainError(
     'cursor_gone',
     410,
-    `${why}; resynchronize from GET /api/v1/snapshot, which gives every project at one point and the cursor to continue from.`,
+    `${why}; resynchronize from GET /api/v1/snapshot, which gives every project at one point and the cursor ` +
+      `to continue from.`,
   );
 
 /**

@@ -20,7 +20,8 @@ export function composerVersionTaken(project: string, version: string, holder: s
   return new DomainError(
     'composer_version_taken',
     409,
-    `${project} ${version} would be Composer version ${claimed}, which ${project} ${holder} already is: a project cannot release both ` +
+    `${project} ${version} would be Composer version ${claimed}, which ${project} ${holder} already is: a ` +
+      `project cannot release both ` +
       `a Drupal 8 legacy version and the semantic version it translates to (rule composer_version_taken).`,
   );
 }

@@ -59,7 +59,10 @@ function refusal(actor: Actor, role: MaintainerRole | null, action: ProjectActio
   if (role === null) return `Only maintainers of ${name} can do this.`;
   if (action === 'own' && role !== 'owner') return `Only owners of ${name} can change its maintainers.`;
   if (!SCOPE_OF[action].some((scope) => actor.scopes.includes(scope))) {
-    return `This token's scopes (${actor.scopes.join(', ')}) do not allow this; it needs the ${SCOPE_OF[action].join(' or ')} scope.`;
+    return (
+      `This token's scopes (${actor.scopes.join(', ')}) do not allow this; it needs the ` +
+      `${SCOPE_OF[action].join(' or ')} scope.`
+    );
   }
   return null;
 }

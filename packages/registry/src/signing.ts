@@ -32,7 +32,8 @@ export async function loadSigning(config: Readonly<Config>, db: Db, log: Logger)
         await signingKeys.registerSigningKey(db, signer.keyid, signer.publicKey);
         if (await changes.startEpochIfRestored(db)) {
           log.warn(
-            'Transaction ids went back behind the change feed (a restored database): a new change feed epoch began; mirrors resync from the snapshot.',
+            'Transaction ids went back behind the change feed (a restored database): a new change feed epoch ' +
+              'began; mirrors resync from the snapshot.',
           );
         }
       })().catch((error: unknown) => {

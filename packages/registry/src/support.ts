@@ -106,7 +106,9 @@ export async function updateReleaseSupport(
  * for a `3.x-dev` major. Checked by building that branch's dev version and cutting it again.
  */
 function checkBranch(branch: string): string {
-  const explain = `supportedBranches: "${branch}" is not a branch; write a version cut after its last dot, such as "8.x-1." or "2.0."`;
+  const explain =
+    `supportedBranches: "${branch}" is not a branch; write a version cut after its last dot, ` +
+    `such as "8.x-1." or "2.0."`;
   try {
     if (branch.endsWith('.') && branchOf(parseVersion(`${branch}x-dev`)) === branch) return branch;
   } catch (error) {

@@ -103,7 +103,8 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
       }
       if (Date.now() >= deadline) {
         throw new Error(
-          `pinned releases still not published after ${registry.config.distributions.waitForReleasesMs} ms: ${resolution.waiting.join(', ')}`,
+          `pinned releases still not published after ${registry.config.distributions.waitForReleasesMs} ms: ` +
+            `${resolution.waiting.join(', ')}`,
         );
       }
       registry.log.info({ waiting: resolution.waiting }, 'Waiting for pinned releases to be published.');

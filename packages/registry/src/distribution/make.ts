@@ -110,7 +110,8 @@ function checkProfile(checkout: Checkout, profile: string): void {
   if (!info || !has(checkout, `${profile}.profile`)) {
     throw new SourceRefused(
       'distribution_not_a_profile',
-      `a distribution's tree is an install profile: ${profile}.info.yml (or ${profile}.info) and ${profile}.profile at its root`,
+      `a distribution's tree is an install profile: ${profile}.info.yml (or ${profile}.info) and ` +
+        `${profile}.profile at its root`,
     );
   }
 }
