@@ -24,7 +24,8 @@ export const FileBody = Type.Object({
     [Type.Literal('profile-only'), Type.Literal('projects'), Type.Literal('full'), Type.Literal('sbom'), Type.Null()],
     {
       description:
-        'Distribution releases: profile-only, projects (-no-core), full (-core, an installable site), sbom (CycloneDX).',
+        'Distribution releases: profile-only, projects (-no-core), full (-core, an installable site), sbom ' +
+        '(CycloneDX).',
     },
   ),
   url: Type.String({ format: 'uri' }),
@@ -62,7 +63,8 @@ export const ReleaseBody = Type.Object(
     }),
     nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
       description:
-        "While retrying: when the next attempt starts by the queue's backoff (an outage of Postgres or S3 postpones it further).",
+        "While retrying: when the next attempt starts by the queue's backoff (an outage of Postgres or S3 " +
+        'postpones it further).',
     }),
     releaseTypes: Type.Array(Type.String()),
     createdAt: Type.String({ format: 'date-time' }),
@@ -72,7 +74,8 @@ export const ReleaseBody = Type.Object(
     revision: Type.Integer({ description: "Counts the release's feed-visible changes, as the change feed does." }),
     signature: Type.Union([Type.Object({ keyid: Type.String(), sig: Type.String() }), Type.Null()], {
       description:
-        'Ed25519 over the canonical JSON of the release statement (project, version, revision, files, publishedAt); see /api/v1/keys.',
+        'Ed25519 over the canonical JSON of the release statement (project, version, revision, files, ' +
+        'publishedAt); see /api/v1/keys.',
     }),
     builds: Type.Optional(
       Type.Array(
@@ -93,7 +96,8 @@ export const ReleaseBody = Type.Object(
           }),
           nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
             description:
-              "While retrying: when the next attempt starts by the queue's backoff (an outage of Postgres or S3 postpones it further).",
+              "While retrying: when the next attempt starts by the queue's backoff (an outage of Postgres or " +
+              'S3 postpones it further).',
           }),
           createdAt: Type.String({ format: 'date-time' }),
           publishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),

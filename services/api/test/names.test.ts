@@ -130,70 +130,73 @@ describe('PROJECT_APPROVAL=admin: releases wait, visibly, until an administrator
       .where('version', '=', version)
       .executeTakeFirstOrThrow();
 
-  it("holds a new project's releases queued with the reason, however they arrive, and the worker leaves them be", async () => {
-    const created = await alice('POST', '/api/v1/projects', {
-      name: 'hello',
-      title: 'Hello',
-      type: 'module',
-      gitUrl: repo.url,
-    });
-    expect(created.body.approved).toBe(false);
-    const secret = created.body.webhookSecret as string;
+  it(
+    "holds a new project's releases queued with the reason, however they arrive, and the worker leaves them " + 'be',
+    async () => {
+      const created = await alice('POST', '/api/v1/projects', {
+        name: 'hello',
+        title: 'Hello',
+        type: 'module',
+        gitUrl: repo.url,
+      });
+      expect(created.body.approved).toBe(false);
+      const secret = created.body.webhookSecret as string;
 
-    const requested = await alice('POST', '/api/v1/projects/hello/releases', { tag: '1.0.0' });
-    expect(requested.status).toBe(202);
-    expect(requested.body).toMatchObject({ status: 'queued', reason: 'awaiting-approval' });
-    const hook = await stack.app.inject({
-      method: 'POST',
-      url: '/api/v1/hooks/gitlab',
-      headers: { 'content-type': 'application/json', 'x-gitlab-token': secret },
-      payload: {
-        object_kind: 'tag_push',
-        ref: 'refs/tags/1.1.0',
-        after: repo.git('rev-parse', '1.1.0'),
-        project: { git_http_url: repo.url },
-      },
-    });
-    expect(hook.statusCode).toBe(202);
-    repo.git('branch', '1.x');
-    expect((await alice('POST', '/api/v1/projects/hello/branches', { branch: '1.x' })).body).toMatchObject({
-      status: 'queued',
-      reason: 'awaiting-approval',
-    });
-
-    for (const version of ['1.0.0', '1.1.0', '1.x-dev']) {
-      expect((await anonymous()('GET', `/api/v1/projects/hello/releases/${version}`)).body).toMatchObject({
+      const requested = await alice('POST', '/api/v1/projects/hello/releases', { tag: '1.0.0' });
+      expect(requested.status).toBe(202);
+      expect(requested.body).toMatchObject({ status: 'queued', reason: 'awaiting-approval' });
+      const hook = await stack.app.inject({
+        method: 'POST',
+        url: '/api/v1/hooks/gitlab',
+        headers: { 'content-type': 'application/json', 'x-gitlab-token': secret },
+        payload: {
+          object_kind: 'tag_push',
+          ref: 'refs/tags/1.1.0',
+          after: repo.git('rev-parse', '1.1.0'),
+          project: { git_http_url: repo.url },
+        },
+      });
+      expect(hook.statusCode).toBe(202);
+      repo.git('branch', '1.x');
+      expect((await alice('POST', '/api/v1/projects/hello/branches', { branch: '1.x' })).body).toMatchObject({
         status: 'queued',
         reason: 'awaiting-approval',
       });
-    }
-    const page = await anonymous()('GET', '/api/v1/projects/hello');
-    expect(page.body.approved).toBe(false);
-    expect(page.body.releases.every((release: { reason?: string }) => release.reason === 'awaiting-approval')).toBe(
-      true,
-    );
 
-    // The reconciler does not enqueue them, and a job that reaches the worker anyway claims nothing.
-    expect(await reconcile(stack.registry, 0)).toBe(0);
-    const build = await stack.registry.db.selectFrom('builds').select(['id', 'status']).executeTakeFirstOrThrow();
-    expect(build.status).toBe('queued');
-    const { id } = await releaseRow('1.0.0');
-    await stack.registry.queue.enqueue(id);
-    await stack.registry.queue.enqueueDevBuild(build.id);
-    for (const job of [`release-${id}`, `build-${build.id}`]) {
-      await eventually(
-        async () => ((await stack.registry.queue.queue.getJob(job)) ? undefined : true),
-        30_000,
-        `the stray job ${job}`,
+      for (const version of ['1.0.0', '1.1.0', '1.x-dev']) {
+        expect((await anonymous()('GET', `/api/v1/projects/hello/releases/${version}`)).body).toMatchObject({
+          status: 'queued',
+          reason: 'awaiting-approval',
+        });
+      }
+      const page = await anonymous()('GET', '/api/v1/projects/hello');
+      expect(page.body.approved).toBe(false);
+      expect(page.body.releases.every((release: { reason?: string }) => release.reason === 'awaiting-approval')).toBe(
+        true,
       );
-    }
-    expect(await releaseRow('1.0.0')).toMatchObject({ status: 'queued', attempts: 0 });
-    expect(
-      await stack.registry.db.selectFrom('builds').select(['status', 'attempts']).executeTakeFirstOrThrow(),
-    ).toEqual({ status: 'queued', attempts: 0 });
-    expect(await stack.registry.storage.list()).toEqual([]);
-    expect((await anonymous()('GET', '/release-history/hello/current')).raw.toString()).not.toContain('<release>');
-  });
+
+      // The reconciler does not enqueue them, and a job that reaches the worker anyway claims nothing.
+      expect(await reconcile(stack.registry, 0)).toBe(0);
+      const build = await stack.registry.db.selectFrom('builds').select(['id', 'status']).executeTakeFirstOrThrow();
+      expect(build.status).toBe('queued');
+      const { id } = await releaseRow('1.0.0');
+      await stack.registry.queue.enqueue(id);
+      await stack.registry.queue.enqueueDevBuild(build.id);
+      for (const job of [`release-${id}`, `build-${build.id}`]) {
+        await eventually(
+          async () => ((await stack.registry.queue.queue.getJob(job)) ? undefined : true),
+          30_000,
+          `the stray job ${job}`,
+        );
+      }
+      expect(await releaseRow('1.0.0')).toMatchObject({ status: 'queued', attempts: 0 });
+      expect(
+        await stack.registry.db.selectFrom('builds').select(['status', 'attempts']).executeTakeFirstOrThrow(),
+      ).toEqual({ status: 'queued', attempts: 0 });
+      expect(await stack.registry.storage.list()).toEqual([]);
+      expect((await anonymous()('GET', '/release-history/hello/current')).raw.toString()).not.toContain('<release>');
+    },
+  );
 
   it('packages everything that waited once an administrator approves, and only an administrator may', async () => {
     expect((await alice('POST', '/api/v1/admin/projects/hello/approve')).status).toBe(403);

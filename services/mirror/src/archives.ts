@@ -33,7 +33,8 @@ export async function ensureArchive(
   if (existing) {
     if (existing.sha256 === file.sha256 && existing.size === file.size) return { kind: 'present' };
     throw new Conflict(
-      `${file.name} is mirrored with sha256 ${existing.sha256}; the origin now says ${file.sha256}. A verified archive is never overwritten.`,
+      `${file.name} is mirrored with sha256 ${existing.sha256}; the origin now says ${file.sha256}. A ` +
+        `verified archive is never overwritten.`,
     );
   }
   const temp = store.tempPath();

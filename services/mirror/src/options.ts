@@ -20,7 +20,8 @@ export interface MirrorOptions {
 
 export class UsageError extends Error {}
 
-const USAGE = `Usage: packhouse-mirror --origin URL --dir PATH [--once] [--concurrency 8] [--interval 60] [--page-size 1000]`;
+const USAGE =
+  `Usage: packhouse-mirror --origin URL --dir PATH [--once] [--concurrency 8] [--interval 60] ` + `[--page-size 1000]`;
 
 export function parseOptions(argv: string[]): MirrorOptions {
   let values;

@@ -42,7 +42,10 @@ export class Progress {
     const remaining = Math.max(this.bytesTotal - this.bytesDone, 0);
     const eta = rate > 0 && remaining > 0 ? ` · ~${Math.ceil(remaining / rate)} s left` : '';
     const parked = this.parked > 0 ? ` · ${this.parked} parked` : '';
-    return `files ${this.filesDone}/${this.filesTotal} · ${megabytes(this.bytesDone)}/${megabytes(this.bytesTotal)} · ${megabytes(rate)}/s${eta}${parked}`;
+    return (
+      `files ${this.filesDone}/${this.filesTotal} · ` +
+      `${megabytes(this.bytesDone)}/${megabytes(this.bytesTotal)} · ${megabytes(rate)}/s${eta}${parked}`
+    );
   }
 
   private draw(): void {

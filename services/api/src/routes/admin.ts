@@ -89,7 +89,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = as
     {
       schema: {
         summary:
-          'Approve a project (administrators only; PROJECT_APPROVAL=admin): its waiting releases are queued for packaging.',
+          'Approve a project (administrators only; PROJECT_APPROVAL=admin): its waiting releases are queued ' +
+          'for packaging.',
         tags: ['admin'],
         security: bearer,
         params: Type.Object({ name: MachineName }),

@@ -28,7 +28,8 @@ const fields = {
     minLength: 1,
     maxLength: 1000,
     description:
-      "A Composer constraint over the package's Composer versions (`<1.3.2`, `>=2.0.0 <2.1.4 || <1.9.5`); Drupal 8 legacy versions may be written as they are (`<8.x-1.3`).",
+      "A Composer constraint over the package's Composer versions (`<1.3.2`, `>=2.0.0 <2.1.4 || <1.9.5`); " +
+      'Drupal 8 legacy versions may be written as they are (`<8.x-1.3`).',
   }),
   cve: Type.Union([Type.String({ pattern: '^CVE-[0-9]{4}-[0-9]{4,}$' }), Type.Null()]),
   link: Type.Union([Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 }), Type.Null()]),
@@ -64,7 +65,8 @@ export const advisoryRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> =
     {
       schema: {
         summary:
-          'Publish a security advisory (maintainers and administrators): the update feed, Composer and OSV show it at once.',
+          'Publish a security advisory (maintainers and administrators): the update feed, Composer and OSV ' +
+          'show it at once.',
         tags: ['advisories'],
         security: bearer,
         params: ProjectParams,

@@ -101,8 +101,10 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = a
       schema: {
         summary: 'Changes after a cursor, oldest first; `next` is the cursor for the following page.',
         description:
-          'Without `since`: from the beginning. A cursor means "everything up to here is final": a change committed later always comes after it. ' +
-          'A cursor older than the retained history, or from before a restore, answers 410: resynchronize from /api/v1/snapshot.',
+          'Without `since`: from the beginning. A cursor means "everything up to here is final": a change ' +
+          'committed later always comes after it. ' +
+          'A cursor older than the retained history, or from before a restore, answers 410: resynchronize ' +
+          'from /api/v1/snapshot.',
         tags: ['mirrors'],
         querystring: Type.Object(
           {
@@ -143,7 +145,8 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = a
     {
       schema: {
         summary:
-          'Every project and its published releases at one consistent point, signed, with the cursor to continue the change feed from.',
+          'Every project and its published releases at one consistent point, signed, with the cursor to ' +
+          'continue the change feed from.',
         tags: ['mirrors'],
         response: { 200: SnapshotBody },
       },

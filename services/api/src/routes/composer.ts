@@ -73,7 +73,8 @@ export const composerRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; upd
       logLevel: 'warn',
       schema: {
         summary:
-          "A package's Composer metadata: `{name}.json` (tagged releases, and its security advisories) or `{name}~dev.json` (dev branches).",
+          "A package's Composer metadata: `{name}.json` (tagged releases, and its security advisories) or " +
+          '`{name}~dev.json` (dev branches).',
         tags: ['composer'],
         params: Type.Object({ file: Type.String({ maxLength: 80 }) }),
         response: P2Responses,

@@ -89,7 +89,8 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
       schema: {
         summary: 'Make a user an owner of the project, adding them as a maintainer if needed (owners only).',
         description:
-          'Owners add and remove maintainers; plain maintainers release and manage the project but cannot remove an owner.',
+          'Owners add and remove maintainers; plain maintainers release and manage the project but cannot ' +
+          'remove an owner.',
         tags: ['projects'],
         security: bearer,
         params: MaintainerParams,

@@ -62,7 +62,8 @@ export const supportRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
     {
       schema: {
         summary:
-          'Set the supported branches (maintainers only); legacy feeds derive their majors from them. An empty list (the default) supports every branch with a published release.',
+          'Set the supported branches (maintainers only); legacy feeds derive their majors from them. An ' +
+          'empty list (the default) supports every branch with a published release.',
         tags: ['support'],
         security: bearer,
         params: ProjectParams,

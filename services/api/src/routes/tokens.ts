@@ -23,7 +23,8 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = as
       schema: {
         summary: "Create a named token for the caller (shown once); its scopes cannot exceed the calling token's.",
         description:
-          "Scopes: `release` (request releases and builds only, for CI), `manage` (everything on the caller's projects), `admin` (administrators only).",
+          'Scopes: `release` (request releases and builds only, for CI), `manage` (everything on the ' +
+          "caller's projects), `admin` (administrators only).",
         tags: ['tokens'],
         security: bearer,
         body: Type.Object(

@@ -28,7 +28,8 @@ export const usageRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = as
         summary:
           'Sites reporting the project per ISO week and version, and Composer installs beside them, newest week first.',
         description:
-          'A site counts once per week, with the version it reported first that week. `composer` counts every install Composer reported through notify-batch.',
+          'A site counts once per week, with the version it reported first that week. `composer` counts ' +
+          'every install Composer reported through notify-batch.',
         tags: ['usage'],
         params: Type.Object({ name: MachineName }),
         // Query values are strings here (no type coercion): a number of weeks, 1 to 520, default 12.

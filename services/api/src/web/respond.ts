@@ -32,7 +32,8 @@ export function sendPage(
     .header('x-content-type-options', 'nosniff')
     .header(
       'content-security-policy',
-      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; form-action " +
+        "'self'; frame-ancestors 'none'; base-uri 'none'",
     )
     .header('referrer-policy', 'same-origin')
     .type('text/html; charset=utf-8');

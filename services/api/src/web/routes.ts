@@ -204,7 +204,8 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
       {
         schema: {
           summary:
-            'Counts a visit to an offering (per week; nothing about the visitor is kept, no cookie is set) and redirects to it.',
+            'Counts a visit to an offering (per week; nothing about the visitor is kept, no cookie is set) ' +
+            'and redirects to it.',
           tags: ['offerings'],
           params: Type.Object({ offeringId: Type.String({ maxLength: 20 }) }),
         },

@@ -88,7 +88,8 @@ describe('fault: Postgres restarts while the API is under release requests', () 
     const settled = await assertSettled(registry);
     expect(settled).toMatchObject({ published: TAGS.length, failed: 0 });
     console.log(
-      `[faults] Postgres restarted (${DOWN_MS / 1000} s down) under ${CLIENTS} clients: answers ${JSON.stringify(Object.fromEntries(answers))}; ` +
+      `[faults] Postgres restarted (${DOWN_MS / 1000} s down) under ${CLIENTS} clients: answers ` +
+        `${JSON.stringify(Object.fromEntries(answers))}; ` +
         `requests accepted again ${Math.round((recovered - restarted) / 100) / 10} s after the restart; ` +
         `all ${TAGS.length} releases published ${seconds} s after the stop`,
     );

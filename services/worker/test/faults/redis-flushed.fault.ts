@@ -55,7 +55,8 @@ describe('fault: Redis loses every key (FLUSHALL) while releases are queued and 
     const settled = await assertSettled(registry);
     expect(settled).toMatchObject({ published: TAGS.length, failed: 0 });
     console.log(
-      `[faults] Redis FLUSHALL with ${TAGS.length} releases queued/building: all published ${seconds} s after the flush`,
+      `[faults] Redis FLUSHALL with ${TAGS.length} releases queued/building: all published ${seconds} s ` +
+        `after the flush`,
     );
   });
 });

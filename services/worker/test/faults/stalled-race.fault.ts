@@ -64,7 +64,8 @@ describe('fault: two workers race on one release after a stalled-job handover', 
       const row = await registry.db.selectFrom('releases').select('attempts').executeTakeFirstOrThrow();
       expect(row.attempts).toBe(2);
       console.log(
-        `[faults] stalled handover race: published by the second worker ${handedOver} s after the first froze; the first lost the race ${lost} s after it thawed and removed its objects`,
+        `[faults] stalled handover race: published by the second worker ${handedOver} s after the first ` +
+          `froze; the first lost the race ${lost} s after it thawed and removed its objects`,
       );
     },
   );

@@ -48,7 +48,8 @@ describe('fault: a worker is killed (SIGKILL) in the middle of uploading a large
       const row = await world.stack.registry.db.selectFrom('releases').select(['attempts']).executeTakeFirstOrThrow();
       expect(row.attempts).toBe(2);
       console.log(
-        `[faults] worker killed mid-upload: published ${seconds} s after the kill (lock 3 s); a worker's sweeper deleted ${String(swept!.objects)} orphaned objects`,
+        `[faults] worker killed mid-upload: published ${seconds} s after the kill (lock 3 s); a worker's ` +
+          `sweeper deleted ${String(swept!.objects)} orphaned objects`,
       );
     },
   );
