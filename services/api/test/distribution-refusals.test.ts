@@ -66,7 +66,8 @@ describe('distribution builds: every policy refusal, with its make-file line, no
     alice = await signUp(stack, 'alice');
     anonymous = client(stack.app);
     await admin('PUT', '/api/v1/admin/library-allowlist', { patterns: [`^${library.origin.replace(/[.]/g, '\\.')}/`] });
-    await publishProject(client(stack.app, stack.adminToken), 'drupal', 'core', [{ tag: '10.2.1', files: CORE_FILES }]); // core: administrators only
+    // core: administrators only
+    await publishProject(client(stack.app, stack.adminToken), 'drupal', 'core', [{ tag: '10.2.1', files: CORE_FILES }]);
     await publishProject(alice, 'views', 'module', [{ tag: '8.x-3.18', files: VIEWS_FILES }]);
     await publishProject(alice, 'token', 'module', [{ tag: '1.14.0', files: TOKEN_FILES }]);
     repo = await publishProject(alice, 'atrium', 'distribution', []);

@@ -158,7 +158,8 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
       patterns: [`^${library.origin.replace(/[.]/g, '\\.')}/(libs|patches)/`],
     });
 
-    await publishProject(client(stack.app, stack.adminToken), 'drupal', 'core', [{ tag: '10.2.1', files: CORE_FILES }]); // core: administrators only
+    // core: administrators only
+    await publishProject(client(stack.app, stack.adminToken), 'drupal', 'core', [{ tag: '10.2.1', files: CORE_FILES }]);
     await publishProject(alice, 'views', 'module', [{ tag: '8.x-3.18', files: VIEWS_FILES }]);
     await publishProject(alice, 'token', 'module', [{ tag: '1.14.0', files: TOKEN_FILES }]);
     await publishProject(alice, 'olivero_plus', 'theme', [{ tag: '1.0.0', files: THEME_FILES }]);

@@ -365,7 +365,8 @@ describe('feed freshness: no stale cache after any committed write', () => {
     await title();
     expect((await anonymous('GET', FEED)).headers['x-packhouse-cache']).toBe('hit');
     const { rows } = await other.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'packhouse-feed-listener' AND datname = current_database()",
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity ' +
+        "WHERE application_name = 'packhouse-feed-listener' AND datname = current_database()",
     );
     expect(rows).toHaveLength(1);
     await other.query('UPDATE projects SET title = $1 WHERE name = $2', ['While down', 'token']);

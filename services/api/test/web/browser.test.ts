@@ -110,7 +110,8 @@ describe('pages in a real browser', () => {
     expect(
       bad.map(
         (violation) =>
-          `${label}: ${violation.id} (${violation.impact}) ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+          `${label}: ${violation.id} (${violation.impact}) ` +
+          `${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
       ),
     ).toEqual([]);
   }
