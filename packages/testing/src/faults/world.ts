@@ -57,6 +57,8 @@ export async function startFaultWorld({
         QUEUE_PREFIX: config.queuePrefix,
         S3_ENDPOINT: s3.endpoint,
         S3_BUCKET: config.s3.bucket,
+        // Required beside S3_ENDPOINT, as in any deployment: the stack's own.
+        SITE_KEY_SECRET: config.updateStatus.siteKeySecret,
         GIT_ALLOWED_SOURCES: 'file://',
         GIT_CACHE_DIR: path.join(stack.tmp, `git-${workers.length}`),
         WORKER_METRICS_PORT: '0',
