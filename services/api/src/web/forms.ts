@@ -29,6 +29,7 @@ import {
   type SessionActor,
 } from '@packhouse/registry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MachineName, UserName } from '../schemas.ts';
 import { html, type Html } from './html.ts';
 import { csrfField, layout } from './layout.ts';
 import { flashFor, manageBody, secretBody } from './pages/maintain.ts';
@@ -43,8 +44,6 @@ import {
   viewerOf,
 } from './session.ts';
 
-const MachineName = Type.String({ pattern: '^[a-z][a-z0-9_]{1,63}$' });
-const UserName = Type.String({ pattern: '^[a-z][a-z0-9_.-]{1,63}$' });
 const Csrf = Type.String({ maxLength: 64 });
 const Many = Type.Union([Type.String(), Type.Array(Type.String())]);
 function form<Body extends TProperties>(summary: string, body: Body) {

@@ -15,6 +15,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SCRIPT, SCRIPT_ETAG, SCRIPT_PATH, STYLE, STYLE_ETAG, STYLE_PATH } from './assets.ts';
 import type { PageCache } from './cache.ts';
+import { MachineName } from '../schemas.ts';
 import { formRoutes } from './forms.ts';
 import { html } from './html.ts';
 import { layout, type PageShell } from './layout.ts';
@@ -23,7 +24,6 @@ import { homeBody, projectBody, releaseBody, releasesBody, searchBody } from './
 import { matches, pageOf, sendPage } from './respond.ts';
 import { hasSessionCookie, viewerOf } from './session.ts';
 
-const MachineName = Type.String({ pattern: '^[a-z][a-z0-9_]{1,63}$' });
 const Version = Type.String({ minLength: 1, maxLength: 128 });
 // Pages answer text/html (200, 304, or an error page); only their inputs are schemas.
 function page<Extra extends object>(summary: string, extra?: Extra) {
