@@ -12,6 +12,7 @@ export * as changes from './repositories/changes.ts';
 export * as signingKeys from './repositories/signing-keys.ts';
 export type { ChangeRow, Epoch, NewChange, Position } from './repositories/changes.ts';
 export * as builds from './repositories/builds.ts';
+export * as attempts from './repositories/attempts.ts';
 export type { BuildRow } from './repositories/builds.ts';
 export * as updateStatus from './repositories/update-status.ts';
 export * as support from './repositories/support.ts';

@@ -171,15 +171,6 @@ export interface BuildsTable {
   publishedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
-export interface EventsTable {
-  id: Generated<string>;
-  kind: string;
-  project: string;
-  version: string | null;
-  payload: ColumnType<unknown, string, string>;
-  createdAt: Timestamp;
-}
-
 /** Distributions (migration 20261129140100). */
 export interface LibraryAllowlistTable {
   position: number;
@@ -344,7 +335,6 @@ export interface Database {
   releases: ReleasesTable;
   releaseFiles: ReleaseFilesTable;
   builds: BuildsTable;
-  events: EventsTable;
   changes: ChangesTable;
   changeFeedEpochs: ChangeFeedEpochsTable;
   signingKeys: SigningKeysTable;

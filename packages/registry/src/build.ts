@@ -1,4 +1,4 @@
-import { distributions, files, projects, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import { attempts, distributions, files, projects, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
 import type { Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
 import { recordReleaseChange } from './changes.ts';
@@ -53,7 +53,7 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
   },
   fail: ({ db }, { release }, { message, detail }) => releases.markFailed(db, release.id, message, undefined, detail),
   retrying: ({ db }, { release }, { message, detail, nextAttemptAt }) =>
-    releases.markRetrying(db, release.id, { lastError: message, detail, nextAttemptAt }),
+    attempts.markRetrying(db, 'releases', release.id, { lastError: message, detail, nextAttemptAt }),
 };
 
 /** Packages one tagged release (see `attempt.ts` for the lifecycle and its guarantees). */
