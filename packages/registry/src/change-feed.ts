@@ -71,9 +71,14 @@ export async function readChanges(
   if (cursor && cursor.epoch !== epoch.token)
     throw gone('This cursor belongs to another history of the change feed (the database was restored)');
   const after = cursor?.position ?? START;
-  // Every change at or before the low-water mark was pruned; a cursor before it (or none) would miss them.
+  // Every change at or before the low-water mark was pruned (or is from before a restore that began this
+  // epoch); a cursor before it, or none, would miss them.
   if (comparePositions(after, epoch.pruned) < 0)
-    throw gone('Changes after this cursor are older than the retained history');
+    throw gone(
+      cursor
+        ? 'Changes after this cursor are older than the retained history'
+        : 'The retained history does not reach back to the beginning',
+    );
   const rows = await changes.listChanges(registry.db, epoch.id, after, horizon, limit + 1);
   const hasMore = rows.length > limit;
   const page = hasMore ? rows.slice(0, limit) : rows;

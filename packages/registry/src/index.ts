@@ -28,7 +28,7 @@ export {
   type ProjectAction,
 } from './permissions.ts';
 export { createToken, listTokens, revokeToken, TOKEN_SCOPES, type NewToken, type TokenView } from './tokens.ts';
-export { getReservedNames, setReservedNames, transferProject } from './admin.ts';
+export { deleteProject, getReservedNames, setReservedNames, transferProject } from './admin.ts';
 export { approveProject, listAwaitingApproval, type AwaitingProject } from './approval.ts';
 export {
   getRelease,

@@ -286,6 +286,10 @@ describe('the change feed', () => {
       const other = await anonymous('GET', `/api/v1/changes?since=${cursor}`);
       expect(other.status).toBe(410);
       expect(other.body.error.message).toContain('another history');
+      // The new epoch holds nothing from before the restore: reading it from the beginning resyncs too.
+      const fresh = await anonymous('GET', '/api/v1/changes');
+      expect(fresh.status).toBe(410);
+      expect(fresh.body.error.message).toContain('does not reach back to the beginning');
     },
   );
 

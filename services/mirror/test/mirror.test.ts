@@ -257,4 +257,22 @@ describe('a mirror converges on a verified copy of the origin', () => {
     );
     await expectIdentical(dir);
   });
+
+  it("drops a deleted project's release history and its line in the project list, and a new mirror starts from the snapshot", async () => {
+    const dir = await newDir();
+    // The origin is in a later epoch now (the test above): a mirror without a cursor resyncs from the snapshot.
+    expect((await mirrorOnce(origin, dir)).resynced).toBe(true);
+    expect(await readdir(path.join(dir, 'release-history/empty'))).toEqual(expect.arrayContaining(['current']));
+    const archives = await readdir(path.join(dir, 'files/projects'));
+
+    expect((await client(stack.app, stack.adminToken)('DELETE', '/api/v1/projects/empty')).status).toBe(204);
+    const result = await mirrorOnce(origin, dir);
+    expect([result.events, result.downloaded, result.parked]).toEqual([1, 0, []]);
+    expect(existsSync(path.join(dir, 'release-history/empty'))).toBe(false);
+    expect(await readFile(path.join(dir, 'release-history/project-list/all'), 'utf8')).not.toContain(
+      '<short_name>empty</short_name>',
+    );
+    expect(await readdir(path.join(dir, 'files/projects'))).toEqual(archives);
+    await expectIdentical(dir);
+  });
 });
