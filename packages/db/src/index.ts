@@ -10,7 +10,7 @@ export * as releases from './repositories/releases.ts';
 export * as files from './repositories/files.ts';
 export * as changes from './repositories/changes.ts';
 export * as signingKeys from './repositories/signing-keys.ts';
-export type { ChangeRow, Epoch, NewChange, Position } from './repositories/changes.ts';
+export type { ChangeRow, Epoch, NewChange, PageRange, Position, StoredPage } from './repositories/changes.ts';
 export * as builds from './repositories/builds.ts';
 export * as attempts from './repositories/attempts.ts';
 export type { BuildRow } from './repositories/builds.ts';

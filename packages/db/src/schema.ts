@@ -270,8 +270,10 @@ export interface ChangesTable {
   files: ColumnType<{ name: string; size: number; sha256: string }[], string | undefined, never>;
   publishedAt: ColumnType<Date | null, string | null | undefined, never>;
   detail: ColumnType<Record<string, unknown>, string | undefined, never>;
-  signature: ColumnType<SignatureJson | null, string | null | undefined, never>;
-  at: ColumnType<Date, never, never>;
+  signature: ColumnType<SignatureJson | null, string | null | undefined, string>;
+  at: ColumnType<Date, Date | undefined, never>;
+  /** The event's canonical JSON as served (migration 20261130130300); null on rows from before. */
+  event: ColumnType<string | null, string | undefined, string>;
 }
 
 export interface ChangeFeedEpochsTable {

@@ -129,10 +129,10 @@ export {
   readChanges,
   readSnapshot,
   SIGNED_METADATA_TTL_MS,
-  type ChangeEvent,
   type ChangesPage,
   type Snapshot,
 } from './change-feed.ts';
+export { eventText, type ChangeEvent } from './change-event.ts';
 export { loadSigning, type Signing } from './signing.ts';
 export { allReleasesAtom, projectReleasesAtom } from './atom-feeds.ts';
 export {

@@ -331,4 +331,36 @@ describe('the change feed', () => {
       ['token', 'release.updated', 5, true],
     ]);
   });
+
+  it('serves each event as the text stored with it, filling in rows stored without one (the backfilled history)', async () => {
+    const db = stack.registry.db;
+    const { cursor } = await drain((await anonymous('GET', '/api/v1/snapshot')).body.cursor);
+    // As migration 20261129150100 backfilled history: no signature, no event text.
+    const file = { name: 'token-9.9.9.zip', size: 5, sha256: 'a'.repeat(64) };
+    await sql`INSERT INTO changes (type, project, version, revision, files, published_at, detail)
+              VALUES ('release.published', 'token', '9.9.9', 1, ${JSON.stringify([file])}::jsonb,
+                      '2026-11-28T12:00:00.123Z', '{"status":"published"}')`.execute(db);
+    // A project event whose title holds what a stored event uses for the URL base, and a JSON key's quoting.
+    const odd = { ...(await projects.findProjectByName(db, 'early'))!, title: 'Odd "url":"\u0001 \u0001 title' };
+    await db.transaction().execute((tx) => recordProjectChange(stack.registry, tx, odd));
+
+    const first = await anonymous('GET', `/api/v1/changes?since=${cursor}`);
+    const [backfilled, project] = first.body.events;
+    expect(backfilled).toMatchObject({ version: '9.9.9', publishedAt: '2026-11-28T12:00:00.123Z' });
+    expect(backfilled.files).toEqual([{ ...file, url: 'http://packhouse.test/files/projects/token-9.9.9.zip' }]);
+    expect(verifySignature(releaseStatement({ project: 'token', ...backfilled }), backfilled.signature, keys)).toBe(
+      true,
+    );
+    expect(project.detail.title).toBe(odd.title);
+    const stored = await db
+      .selectFrom('changes')
+      .select(['event', 'signature'])
+      .where('version', '=', '9.9.9')
+      .execute();
+    expect(stored[0]!.event).toContain('"url":"\u0001/files/projects/token-9.9.9.zip"');
+    expect(stored[0]!.signature).toEqual(backfilled.signature);
+    // Read again, from the stored text: the same bytes.
+    const again = await anonymous('GET', `/api/v1/changes?since=${cursor}`);
+    expect(again.raw.toString().split(',"next"')[0]).toBe(first.raw.toString().split(',"next"')[0]);
+  });
 });

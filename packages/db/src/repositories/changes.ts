@@ -45,6 +45,10 @@ export interface NewChange {
   publishedAt?: string | null;
   detail?: Record<string, unknown>;
   signature?: SignatureJson | null;
+  /** The time the event states; the event text below holds the same. */
+  at: Date;
+  /** The event as the feed serves it (registry/change-event.ts). */
+  event: string;
 }
 
 /** Appends a change in the transaction that makes it; its position is taken from that transaction. */
@@ -60,6 +64,8 @@ export async function appendChange(tx: Tx, change: NewChange): Promise<void> {
       publishedAt: change.publishedAt ?? null,
       detail: JSON.stringify(change.detail ?? {}),
       signature: change.signature ? JSON.stringify(change.signature) : null,
+      at: change.at,
+      event: change.event,
     })
     .execute();
 }
@@ -91,16 +97,68 @@ export async function currentHorizon(db: Executor): Promise<{ epoch: Epoch; hori
   };
 }
 
-/** Changes of the epoch after `after` and below `horizon`, in position order. */
-export async function listChanges(
-  db: Executor,
-  epoch: number,
-  after: Position,
-  horizon: string,
-  limit: number,
-): Promise<ChangeRow[]> {
-  // The page as one JSON text, parsed once: row by row, the driver and the camel-case plugin
-  // cost more than the query itself.
+/** Where a page reads: changes of `epoch` after `after` and below `horizon`, in position order. */
+export interface PageRange {
+  epoch: number;
+  after: Position;
+  horizon: string;
+  limit: number;
+}
+
+export interface StoredPage {
+  /** The stored event texts of the page, joined by commas, in position order. */
+  events: string;
+  count: number;
+  /** Whether another change follows the page below the horizon. */
+  hasMore: boolean;
+  /** The last event's position; null for an empty page. */
+  last: Position | null;
+  /** Events of the page without a stored text (rows from before it was stored). */
+  missing: number;
+}
+
+/**
+ * One page as stored text, in one statement that reads `limit + 1` index entries of the
+ * primary key from `after` on (an index range scan: the cost of a page, never of the history
+ * before it) and joins their texts in Postgres: no row is parsed on the way.
+ */
+export async function readPage(db: Executor, range: PageRange): Promise<StoredPage> {
+  const { rows } = await sql<{
+    events: string | null;
+    count: number;
+    more: number;
+    txid: string | null;
+    id: string | null;
+    missing: number;
+  }>`
+    WITH page AS (
+      SELECT c.txid, c.id, c.event, row_number() OVER (ORDER BY c.txid, c.id) AS n
+        FROM (SELECT txid, id, event FROM changes
+               WHERE epoch = ${range.epoch}
+                 AND (txid, id) > (${range.after.txid}::xid8, ${range.after.id}::bigint)
+                 AND txid < ${range.horizon}::xid8
+               ORDER BY txid, id
+               LIMIT ${range.limit + 1}) AS c
+    )
+    SELECT string_agg(event, ',' ORDER BY n) FILTER (WHERE n <= ${range.limit}) AS events,
+           count(*) FILTER (WHERE n <= ${range.limit})::int AS count,
+           count(*) FILTER (WHERE n > ${range.limit})::int AS more,
+           (array_agg(txid::text ORDER BY n DESC) FILTER (WHERE n <= ${range.limit}))[1] AS txid,
+           (array_agg(id::text ORDER BY n DESC) FILTER (WHERE n <= ${range.limit}))[1] AS id,
+           count(*) FILTER (WHERE n <= ${range.limit} AND event IS NULL)::int AS missing
+      FROM page`.execute(db);
+  const row = rows[0]!;
+  return {
+    events: row.events ?? '',
+    count: row.count,
+    hasMore: row.more > 0,
+    last: row.txid !== null && row.id !== null ? { txid: row.txid, id: row.id } : null,
+    missing: row.missing,
+  };
+}
+
+/** The changes of a page that have no stored event text yet, with everything needed to write it. */
+export async function listWithoutEvent(db: Executor, range: PageRange): Promise<ChangeRow[]> {
   const { rows } = await sql<{ page: string }>`
     SELECT coalesce(json_agg(json_build_object(
              'txid', p.txid::text, 'id', p.id::text, 'type', p.type, 'project', p.project, 'version', p.version,
@@ -109,12 +167,33 @@ export async function listChanges(
              'detail', p.detail, 'signature', p.signature,
              'at', to_char(date_trunc('milliseconds', p.at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY p.txid, p.id), '[]')::text AS page
       FROM (SELECT * FROM changes c
-             WHERE c.epoch = ${epoch}
-               AND (c.txid, c.id) > (${after.txid}::xid8, ${after.id}::bigint)
-               AND c.txid < ${horizon}::xid8
+             WHERE c.epoch = ${range.epoch}
+               AND (c.txid, c.id) > (${range.after.txid}::xid8, ${range.after.id}::bigint)
+               AND c.txid < ${range.horizon}::xid8
              ORDER BY c.txid, c.id
-             LIMIT ${limit}) AS p`.execute(db);
+             LIMIT ${range.limit}) AS p
+     WHERE p.event IS NULL`.execute(db);
   return JSON.parse(rows[0]!.page) as ChangeRow[];
+}
+
+/** Stores the event text (and the signature it holds) of changes written without one. */
+export async function storeEvents(
+  db: Executor,
+  epoch: number,
+  events: { position: Position; event: string; signature: SignatureJson | null }[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await sql`
+    UPDATE changes c SET event = v.event, signature = coalesce(c.signature, v.signature::jsonb)
+      FROM (SELECT * FROM json_to_recordset(${JSON.stringify(
+        events.map(({ position, event, signature }) => ({
+          txid: position.txid,
+          id: position.id,
+          event,
+          signature: signature ? JSON.stringify(signature) : null,
+        })),
+      )}::json) AS v(txid text, id bigint, event text, signature text)) AS v
+     WHERE c.epoch = ${epoch} AND c.txid = v.txid::xid8 AND c.id = v.id AND c.event IS NULL`.execute(db);
 }
 
 /**
