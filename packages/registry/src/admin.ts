@@ -37,7 +37,11 @@ export async function transferProject(
   const project = await requireProject(registry, name);
   const user = await users.findUserByName(registry.db, to);
   if (!user) throw notFound(`No user named "${to}".`);
-  await registry.db.transaction().execute((tx) => projects.replaceMaintainers(tx, project.id, user.id));
+  await registry.db.transaction().execute(async (tx) => {
+    await projects.replaceMaintainers(tx, project.id, user.id);
+    // The feed's dc:creator is the first maintainer: mirrors rewrite the project's release history.
+    await recordProjectChange(registry, tx, project);
+  });
   registry.log.info({ project: { name }, to: { name: to }, by: { name: actor.name } }, 'Project transferred.');
   return maintainersView(registry, project.id);
 }
