@@ -46,7 +46,7 @@ export function eventText(event: EventFields): string {
   return text.replaceAll('"url":"\\u0001', `"url":"${URL_BASE}`);
 }
 
-/** Stored event texts as served: each file URL under this server's PUBLIC_URL. */
-export function servedEvents(stored: string, publicUrl: string): string {
-  return stored.replaceAll(URL_BASE, JSON.stringify(publicUrl).slice(1, -1));
+/** What a stored event text holds in place of this server's PUBLIC_URL, and what is served there. */
+export function urlSubstitute(publicUrl: string): [placeholder: string, value: string] {
+  return [URL_BASE, JSON.stringify(publicUrl).slice(1, -1)];
 }

@@ -11,7 +11,7 @@ import {
   type SignedPageHead,
 } from '@packhouse/signing';
 import { comparePositions, decodeCursor, encodeCursor } from './change-cursor.ts';
-import { eventText, servedEvents } from './change-event.ts';
+import { eventText, urlSubstitute } from './change-event.ts';
 import type { Registry } from './context.ts';
 import { DomainError } from './errors.ts';
 import { downloadUrl } from './views.ts';
@@ -23,8 +23,8 @@ import { downloadUrl } from './views.ts';
 export const SIGNED_METADATA_TTL_MS = 60 * 60 * 1000;
 
 export interface ChangesPage {
-  /** The whole page as the JSON body to send: its events exactly as their digest was taken. */
-  json: string;
+  /** The whole page as the JSON body to send (UTF-8): its events exactly as their digest was taken. */
+  body: Buffer;
   /** How many events the page holds. */
   count: number;
   next: string;
@@ -67,22 +67,24 @@ export async function readChanges(
         : 'The retained history does not reach back to the beginning',
     );
   const range = { epoch: epoch.id, after, horizon, limit };
-  let page = await changes.readPage(registry.db, range);
+  const substitute = urlSubstitute(registry.config.publicUrl);
+  let page = await changes.readPage(registry.db, range, substitute);
   if (page.missing > 0) {
     await storeMissingEvents(registry, range);
-    page = await changes.readPage(registry.db, range);
+    page = await changes.readPage(registry.db, range, substitute);
   }
   let end: Position = page.hasMore && page.last ? page.last : { txid: horizon, id: '0' };
   if (comparePositions(end, after) < 0) end = after;
   const next = encodeCursor({ epoch: epoch.token, position: end });
-  // The stored texts are canonical JSON: joined, they are both what the digest covers and what is sent.
-  const eventsJson = `[${servedEvents(page.events, registry.config.publicUrl)}]`;
+  // The stored texts are canonical JSON: joined, they are both what the digest covers and what is sent,
+  // encoded to UTF-8 once.
+  const events = Buffer.from(`[${page.events}]`);
   const head = {
     epoch: epoch.token,
     since: since ?? null,
     next,
     hasMore: page.hasMore,
-    eventsSha256: createHash('sha256').update(eventsJson).digest('hex'),
+    eventsSha256: createHash('sha256').update(events).digest('hex'),
     expires: expiresAt(),
   };
   const signed = { ...head, signature: registry.signing.signer.sign(headStatement(head)) };
@@ -91,7 +93,11 @@ export async function readChanges(
     next,
     hasMore: page.hasMore,
     head: signed,
-    json: `{"events":${eventsJson},"next":${JSON.stringify(next)},"hasMore":${page.hasMore},"head":${canonicalJson(signed)}}`,
+    body: Buffer.concat([
+      Buffer.from('{"events":'),
+      events,
+      Buffer.from(`,"next":${JSON.stringify(next)},"hasMore":${page.hasMore},"head":${canonicalJson(signed)}}`),
+    ]),
   };
 }
 

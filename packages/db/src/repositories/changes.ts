@@ -106,7 +106,7 @@ export interface PageRange {
 }
 
 export interface StoredPage {
-  /** The stored event texts of the page, joined by commas, in position order. */
+  /** The stored event texts of the page, joined by commas, in position order (substituted). */
   events: string;
   count: number;
   /** Whether another change follows the page below the horizon. */
@@ -120,9 +120,14 @@ export interface StoredPage {
 /**
  * One page as stored text, in one statement that reads `limit + 1` index entries of the
  * primary key from `after` on (an index range scan: the cost of a page, never of the history
- * before it) and joins their texts in Postgres: no row is parsed on the way.
+ * before it) and joins their texts in Postgres, replacing `substitute[0]` by `substitute[1]`
+ * in them (the URL base, registry/change-event.ts): no row is parsed on the way.
  */
-export async function readPage(db: Executor, range: PageRange): Promise<StoredPage> {
+export async function readPage(
+  db: Executor,
+  range: PageRange,
+  substitute: [placeholder: string, value: string],
+): Promise<StoredPage> {
   const { rows } = await sql<{
     events: string | null;
     count: number;
@@ -140,7 +145,8 @@ export async function readPage(db: Executor, range: PageRange): Promise<StoredPa
                ORDER BY txid, id
                LIMIT ${range.limit + 1}) AS c
     )
-    SELECT string_agg(event, ',' ORDER BY n) FILTER (WHERE n <= ${range.limit}) AS events,
+    SELECT replace(string_agg(event, ',' ORDER BY n) FILTER (WHERE n <= ${range.limit}), ${substitute[0]}, ${substitute[1]})
+             AS events,
            count(*) FILTER (WHERE n <= ${range.limit})::int AS count,
            count(*) FILTER (WHERE n > ${range.limit})::int AS more,
            (array_agg(txid::text ORDER BY n DESC) FILTER (WHERE n <= ${range.limit}))[1] AS txid,
