@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { changes, signingKeys, snapshot, type PageRange, type Position } from '@packhouse/db';
+import { changes, signingKeys, snapshot, type Epoch, type PageRange, type Position } from '@packhouse/db';
 import {
   canonicalJson,
   headStatement,
@@ -53,25 +53,28 @@ export async function readChanges(
   registry: Registry,
   { since, limit }: { since?: string; limit: number },
 ): Promise<ChangesPage> {
-  const { epoch, horizon } = await changes.currentHorizon(registry.db);
   const cursor = since === undefined ? undefined : decodeCursor(since);
-  if (cursor && cursor.epoch !== epoch.token)
-    throw gone('This cursor belongs to another history of the change feed (the database was restored)');
   const after = cursor?.position ?? START;
-  // Every change at or before the low-water mark was pruned (or is from before a restore that began this
-  // epoch); a cursor before it, or none, would miss them.
-  if (comparePositions(after, epoch.pruned) < 0)
-    throw gone(
-      cursor
-        ? 'Changes after this cursor are older than the retained history'
-        : 'The retained history does not reach back to the beginning',
-    );
-  const range = { epoch: epoch.id, after, horizon, limit };
   const substitute = urlSubstitute(registry.config.publicUrl);
-  let page = await changes.readPage(registry.db, range, substitute);
+  const read = () => changes.readPage(registry.db, { after, limit }, substitute);
+  const check = (epoch: Epoch) => {
+    if (cursor && cursor.epoch !== epoch.token)
+      throw gone('This cursor belongs to another history of the change feed (the database was restored)');
+    // Every change at or before the low-water mark was pruned (or is from before a restore that began this
+    // epoch); a cursor before it, or none, would miss them.
+    if (comparePositions(after, epoch.pruned) < 0)
+      throw gone(
+        cursor
+          ? 'Changes after this cursor are older than the retained history'
+          : 'The retained history does not reach back to the beginning',
+      );
+  };
+  let { epoch, horizon, page } = await read();
+  check(epoch);
   if (page.missing > 0) {
-    await storeMissingEvents(registry, range);
-    page = await changes.readPage(registry.db, range, substitute);
+    await storeMissingEvents(registry, { epoch: epoch.id, after, horizon, limit });
+    ({ epoch, horizon, page } = await read());
+    check(epoch);
     // string_agg skips a null: never serve a page with an event left out.
     if (page.missing > 0) throw new Error(`${page.missing} changes of the page still have no event text`);
   }

@@ -77,24 +77,37 @@ export async function appendChange(tx: Tx, change: NewChange): Promise<void> {
  * transaction in another database of the cluster hold the feed back, so in-progress ids are
  * skipped when pg_stat_activity positively places them in another database (an id it cannot
  * place, say of another role's session, still holds the horizon: late, never wrong).
+ * One row: id, token, pruned_txid, pruned_id, horizon (xid8).
  */
+const HEAD = sql`
+  WITH snap AS (SELECT pg_current_snapshot() AS s),
+  elsewhere AS (
+    SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+     WHERE backend_xid IS NOT NULL AND datid <> (SELECT oid FROM pg_database WHERE datname = current_database())
+  )
+  SELECT e.id, e.token, e.pruned_txid, e.pruned_id,
+         coalesce((SELECT min(x) FROM pg_snapshot_xip((SELECT s FROM snap)) AS x
+                    WHERE (x::text::numeric % 4294967296)::bigint NOT IN (SELECT xid FROM elsewhere)),
+                  pg_snapshot_xmax((SELECT s FROM snap))) AS horizon
+    FROM change_feed_epochs e ORDER BY e.id DESC LIMIT 1`;
+
+interface HeadRow {
+  id: number;
+  token: string;
+  prunedTxid: string;
+  prunedId: string;
+  horizon: string;
+}
+
+const toHead = (row: HeadRow) => ({
+  epoch: { id: row.id, token: row.token, pruned: { txid: row.prunedTxid, id: String(row.prunedId) } },
+  horizon: row.horizon,
+});
+
 export async function currentHorizon(db: Executor): Promise<{ epoch: Epoch; horizon: string }> {
-  const { rows } = await sql<{ id: number; token: string; prunedTxid: string; prunedId: string; horizon: string }>`
-    WITH snap AS (SELECT pg_current_snapshot() AS s),
-    elsewhere AS (
-      SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
-       WHERE backend_xid IS NOT NULL AND datid <> (SELECT oid FROM pg_database WHERE datname = current_database())
-    )
-    SELECT e.id, e.token, e.pruned_txid::text, e.pruned_id,
-           coalesce((SELECT min(x) FROM pg_snapshot_xip((SELECT s FROM snap)) AS x
-                      WHERE (x::text::numeric % 4294967296)::bigint NOT IN (SELECT xid FROM elsewhere)),
-                    pg_snapshot_xmax((SELECT s FROM snap)))::text AS horizon
-      FROM change_feed_epochs e ORDER BY e.id DESC LIMIT 1`.execute(db);
-  const row = rows[0]!;
-  return {
-    epoch: { id: row.id, token: row.token, pruned: { txid: row.prunedTxid, id: String(row.prunedId) } },
-    horizon: row.horizon,
-  };
+  const { rows } = await sql<HeadRow>`
+    SELECT id, token, pruned_txid::text, pruned_id, horizon::text FROM (${HEAD}) AS head`.execute(db);
+  return toHead(rows[0]!);
 }
 
 /** Where a page reads: changes of `epoch` after `after` and below `horizon`, in position order. */
@@ -118,48 +131,58 @@ export interface StoredPage {
 }
 
 /**
- * One page as stored text, in one statement that reads `limit + 1` index entries of the
- * primary key from `after` on (an index range scan: the cost of a page, never of the history
- * before it) and joins their texts in Postgres, replacing `substitute[0]` by `substitute[1]`
- * in them (the URL base, registry/change-event.ts): no row is parsed on the way.
+ * The current epoch, the horizon and one page after `after` as stored text, in one statement
+ * (one round trip, one snapshot). The page reads `limit + 1` index entries of the primary key
+ * from `after` on (an index range scan: the cost of a page, never of the history before it)
+ * and Postgres joins their texts, replacing `substitute[0]` by `substitute[1]` in them (the URL
+ * base, registry/change-event.ts): no row is parsed on the way. The caller checks the cursor
+ * against the epoch it returns.
  */
 export async function readPage(
   db: Executor,
-  range: PageRange,
+  { after, limit }: { after: Position; limit: number },
   substitute: [placeholder: string, value: string],
-): Promise<StoredPage> {
-  const { rows } = await sql<{
-    events: string | null;
-    count: number;
-    more: number;
-    txid: string | null;
-    id: string | null;
-    missing: number;
-  }>`
-    WITH page AS (
+): Promise<{ epoch: Epoch; horizon: string; page: StoredPage }> {
+  const { rows } = await sql<
+    HeadRow & {
+      events: string | null;
+      count: number;
+      more: number;
+      txid: string | null;
+      lastId: string | null;
+      missing: number;
+    }
+  >`
+    WITH head AS (${HEAD}),
+    page AS (
       SELECT c.txid, c.id, c.event, row_number() OVER (ORDER BY c.txid, c.id) AS n
         FROM (SELECT txid, id, event FROM changes
-               WHERE epoch = ${range.epoch}
-                 AND (txid, id) > (${range.after.txid}::xid8, ${range.after.id}::bigint)
-                 AND txid < ${range.horizon}::xid8
+               WHERE epoch = (SELECT id FROM head)
+                 AND (txid, id) > (${after.txid}::xid8, ${after.id}::bigint)
+                 AND txid < (SELECT horizon FROM head)
                ORDER BY txid, id
-               LIMIT ${range.limit + 1}) AS c
+               LIMIT ${limit + 1}) AS c
     )
-    SELECT replace(string_agg(event, ',' ORDER BY n) FILTER (WHERE n <= ${range.limit}), ${substitute[0]}, ${substitute[1]})
-             AS events,
-           count(*) FILTER (WHERE n <= ${range.limit})::int AS count,
-           count(*) FILTER (WHERE n > ${range.limit})::int AS more,
-           (array_agg(txid::text ORDER BY n DESC) FILTER (WHERE n <= ${range.limit}))[1] AS txid,
-           (array_agg(id::text ORDER BY n DESC) FILTER (WHERE n <= ${range.limit}))[1] AS id,
-           count(*) FILTER (WHERE n <= ${range.limit} AND event IS NULL)::int AS missing
-      FROM page`.execute(db);
+    SELECT head.id, head.token, head.pruned_txid::text, head.pruned_id, head.horizon::text, agg.*
+      FROM head, (
+        SELECT replace(string_agg(event, ',' ORDER BY n) FILTER (WHERE n <= ${limit}), ${substitute[0]}, ${substitute[1]})
+                 AS events,
+               count(*) FILTER (WHERE n <= ${limit})::int AS count,
+               count(*) FILTER (WHERE n > ${limit})::int AS more,
+               (array_agg(txid::text ORDER BY n DESC) FILTER (WHERE n <= ${limit}))[1] AS txid,
+               (array_agg(id::text ORDER BY n DESC) FILTER (WHERE n <= ${limit}))[1] AS last_id,
+               count(*) FILTER (WHERE n <= ${limit} AND event IS NULL)::int AS missing
+          FROM page) AS agg`.execute(db);
   const row = rows[0]!;
   return {
-    events: row.events ?? '',
-    count: row.count,
-    hasMore: row.more > 0,
-    last: row.txid !== null && row.id !== null ? { txid: row.txid, id: row.id } : null,
-    missing: row.missing,
+    ...toHead(row),
+    page: {
+      events: row.events ?? '',
+      count: row.count,
+      hasMore: row.more > 0,
+      last: row.txid !== null && row.lastId !== null ? { txid: row.txid, id: row.lastId } : null,
+      missing: row.missing,
+    },
   };
 }
 
