@@ -1,4 +1,4 @@
-import { distributions, files, projects, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import { distributions, files, projects, releaseNotes, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
 import type { Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
 import { recordReleaseChange } from './changes.ts';
@@ -46,6 +46,13 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
     });
     if (!won) return false;
     await files.insertFiles(tx, fileRows(release.id, stored));
+    if (source.annotation) {
+      const { message, taggedAt } = source.annotation;
+      await releaseNotes.saveNotes(tx, release.id, {
+        message,
+        taggedAt: taggedAt === null ? null : new Date(taggedAt * 1000),
+      });
+    }
     // A distribution's make file is built next, by its own job (committed with the profile).
     if (project.type === 'distribution') await distributions.ensureBuild(tx, release.id);
     await recordReleaseChange(registry, tx, release.id, 'release.published');

@@ -47,7 +47,7 @@ export { reconcile } from './reconcile.ts';
 export { houseKeep } from './housekeeping.ts';
 export { sweepOrphans } from './sweeper.ts';
 export { unreachable, type Dependency } from './health.ts';
-export type { FileView, ProjectView, ReleaseView } from './views.ts';
+export type { FileView, ProjectView, ReleaseNotesView, ReleaseView } from './views.ts';
 export { connectRegistry, type Connected } from './connect.ts';
 export { refuseEditedMigrations } from './migrations.ts';
 export {
@@ -91,6 +91,7 @@ export {
   searchPage,
   SEARCH_PAGE_SIZE,
   type BranchSummary,
+  type BundledComponent,
   type HomePageData,
   type PageProject,
   type PageRelease,

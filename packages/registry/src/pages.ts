@@ -2,10 +2,12 @@ import {
   advisories,
   builds,
   ChangeListener,
+  distributions,
   files,
   offerings,
   pages,
   projects,
+  releaseNotes,
   releases,
   snapshot,
   usage,
@@ -20,14 +22,19 @@ import { branchOf, compareForFeed, parseVersion } from '@packhouse/versions';
 import type { Registry } from './context.ts';
 import { invalid, notFound } from './errors.ts';
 import { isoWeekLabel, weeksBefore } from './usage/iso-week.ts';
+import { distributionView } from './distribution/view.ts';
 import { releaseReadme, summaryOf } from './readme.ts';
-import { buildView, fileView, type BuildView, type FileView } from './views.ts';
+import {
+  buildView,
+  fileView,
+  notesView,
+  type BuildView,
+  type DistributionView,
+  type FileView,
+  type ReleaseNotesView,
+} from './views.ts';
 
-/**
- * What the pages for people show, read in one snapshot per page. Sections that other work
- * will fill (advisories, used-by for components of distributions, bills of materials) are
- * typed here and empty until their data exists.
- */
+/** What the pages for people show, read in one snapshot per page. */
 export interface PageProject {
   name: string;
   title: string;
@@ -81,27 +88,29 @@ export interface ProjectPageData {
   offerings: { id: string; provider: string; kind: string; title: string; description: string }[];
   /** Published security advisories, newest first. */
   advisories: { id: string; title: string; severity: string; url: string }[];
-  /** Extension point: filled once distributions exist. */
-  usedBy: { name: string; title: string }[];
+  /** Distributions whose newest published release bundles this project, by name (at most USED_BY_SHOWN). */
+  usedBy: { name: string; title: string; version: string; componentVersion: string }[];
 }
 
 const USAGE_WEEKS = 12;
+export const USED_BY_SHOWN = 50;
 
 export async function projectPage(registry: Registry, name: string, at = new Date()): Promise<ProjectPageData> {
   const project = await requireVisible(registry, name);
   const data = await snapshot(registry.db, async (tx) => {
-    const [maintainers, rows, usageRows, offeringRows, advisoryRows] = await Promise.all([
+    const [maintainers, rows, usageRows, offeringRows, advisoryRows, usedBy] = await Promise.all([
       projects.listMaintainerNames(tx, project.id),
       releases.listReleases(tx, project.id),
       usage.weeklyUsage(tx, project.id, weeksBefore(at, USAGE_WEEKS - 1)),
       offerings.listOfferings(tx, project.id),
       advisories.listProjectAdvisories(tx, project.id),
+      distributions.listBundlingDistributions(tx, project.id, USED_BY_SHOWN),
     ]);
     const fileRows = await files.listFiles(
       tx,
       rows.map((row) => row.id),
     );
-    return { maintainers, rows, usageRows, offeringRows, advisoryRows, fileRows };
+    return { maintainers, rows, usageRows, offeringRows, advisoryRows, usedBy, fileRows };
   });
   const all = pageReleases(registry, project, data.rows, data.fileRows);
   const latest = all
@@ -141,7 +150,7 @@ export async function projectPage(registry: Registry, name: string, at = new Dat
         severity,
         url: link ?? `${registry.config.publicUrl}/api/v1/projects/${project.name}/advisories/${id}`,
       })),
-    usedBy: [],
+    usedBy: data.usedBy,
   };
 }
 
@@ -176,14 +185,29 @@ export async function releasesPage(registry: Registry, name: string, branch?: st
   };
 }
 
+/** One input of a built distribution, as its release page lists it. */
+export interface BundledComponent {
+  kind: 'core' | 'project' | 'library' | 'patch';
+  name: string;
+  version: string | null;
+  /** Core and projects: the Packhouse release bundled, and whether it is marked insecure now. */
+  release: { project: string; version: string; insecure: boolean } | null;
+  /** Patches: the project they were applied to. */
+  appliedTo: string | null;
+  sourceUrl: string;
+  sha256: string;
+}
+
 export interface ReleasePageData {
   project: PageProject;
   release: PageRelease;
-  /** The tag's annotation, shown as release notes; null for lightweight tags or not known. */
-  notes: string | null;
+  /** The annotated tag's message and time; null for a lightweight tag (or a dev release). */
+  notes: ReleaseNotesView | null;
   builds: BuildView[];
-  /** Extension point: a distribution's bill of materials, once distributions exist. */
-  billOfMaterials: { name: string; version: string; type: string }[];
+  /** Distribution releases: the build of the make file into whole-site archives. */
+  distribution: DistributionView | null;
+  /** Distribution releases, once built: every component, as in the CycloneDX file. */
+  billOfMaterials: BundledComponent[];
 }
 
 export async function releasePage(registry: Registry, name: string, version: string): Promise<ReleasePageData> {
@@ -191,15 +215,33 @@ export async function releasePage(registry: Registry, name: string, version: str
   return snapshot(registry.db, async (tx) => {
     const row = await releases.findRelease(tx, project.id, version);
     if (!row) throw notFound(`${name} has no release ${version}.`);
-    const fileRows = await files.listFiles(tx, [row.id]);
-    const history = row.kind === 'dev' ? await builds.listBuilds(tx, row.id) : [];
+    const isDistribution = project.type === 'distribution';
+    const [fileRows, history, notes, distribution, components] = await Promise.all([
+      files.listFiles(tx, [row.id]),
+      row.kind === 'dev' ? builds.listBuilds(tx, row.id) : [],
+      row.kind === 'tag' ? releaseNotes.findNotes(tx, row.id) : undefined,
+      isDistribution ? distributionView(tx, row) : null,
+      isDistribution ? distributions.listComponentsForPage(tx, row.id) : [],
+    ]);
     const [release] = pageReleases(registry, project, [row], fileRows);
     return {
       project: pageProject(project),
       release: release!,
-      notes: null,
+      notes: notesView(notes),
       builds: history.map((build) => buildView(registry.config.publicUrl, build, fileRows)),
-      billOfMaterials: [],
+      distribution,
+      billOfMaterials: components.map((c) => ({
+        kind: c.kind,
+        name: c.name,
+        version: c.version,
+        release:
+          c.project && c.releaseVersion
+            ? { project: c.project, version: c.releaseVersion, insecure: c.insecure ?? false }
+            : null,
+        appliedTo: c.appliedTo,
+        sourceUrl: c.sourceUrl,
+        sha256: c.sha256,
+      })),
     };
   });
 }
@@ -281,7 +323,7 @@ function pageReleases(
       createdAt: row.createdAt.toISOString(),
       files: fileRows
         .filter((file) => file.releaseId === row.id && file.buildId === row.currentBuildId)
-        .map((file) => fileView(registry.config.publicUrl, file)),
+        .map((file) => fileView(registry.config.publicUrl, file, project.type === 'distribution')),
     };
   });
 }

@@ -20,7 +20,8 @@ import { formRoutes } from './forms.ts';
 import { html } from './html.ts';
 import { layout, type PageShell } from './layout.ts';
 import { releaseManageForm } from './pages/maintain.ts';
-import { homeBody, projectBody, releaseBody, releasesBody, searchBody } from './pages/public.ts';
+import { homeBody, projectBody, releasesBody, searchBody } from './pages/public.ts';
+import { releaseBody } from './pages/release.ts';
 import { matches, pageOf, sendPage } from './respond.ts';
 import { hasSessionCookie, viewerOf } from './session.ts';
 
@@ -188,12 +189,13 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
         const { name, version } = request.params;
         return serve(request, reply, `/project/${name}/releases/${version}`, name, async (viewer) => {
           const data = await releasePage(registry, name, version);
-          const maintains = viewer !== null && (await canMaintain(registry, viewer, name));
+          const maintainer = viewer !== null && (await canMaintain(registry, viewer, name)) ? viewer : null;
           return {
             title: `${data.project.title} ${version}`,
             canonical: canonical(`/project/${name}/releases/${encodeURIComponent(version)}`),
+            description: data.notes?.message?.split('\n', 1)[0],
             feeds: [{ title: `${data.project.title} releases`, href: `/project/${name}/releases.atom` }],
-            body: html`${releaseBody(data, viewer, maintains)}${maintains && viewer ? releaseManageForm(name, data, viewer) : ''}`,
+            body: html`${releaseBody(data, maintainer)}${maintainer ? releaseManageForm(name, data, maintainer) : ''}`,
           };
         });
       },
