@@ -1,4 +1,12 @@
-import { distributions, files, projects, releaseNotes, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import {
+  distributions,
+  files,
+  projects,
+  releaseNotes,
+  releases,
+  type ProjectRow,
+  type ReleaseRow,
+} from '@packhouse/db';
 import type { Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
 import { recordReleaseChange } from './changes.ts';

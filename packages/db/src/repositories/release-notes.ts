@@ -16,5 +16,9 @@ export async function saveNotes(tx: Tx, releaseId: string, notes: ReleaseNotes):
 
 /** A release's notes; undefined for a lightweight tag, a dev release, or one packaged before notes were kept. */
 export function findNotes(db: Executor, releaseId: string): Promise<ReleaseNotes | undefined> {
-  return db.selectFrom('releaseNotes').select(['message', 'taggedAt']).where('releaseId', '=', releaseId).executeTakeFirst();
+  return db
+    .selectFrom('releaseNotes')
+    .select(['message', 'taggedAt'])
+    .where('releaseId', '=', releaseId)
+    .executeTakeFirst();
 }

@@ -16,7 +16,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SCRIPT, SCRIPT_ETAG, SCRIPT_PATH, STYLE, STYLE_ETAG, STYLE_PATH } from './assets.ts';
 import type { PageCache } from './cache.ts';
 import { MachineName } from '../schemas.ts';
-import { formRoutes } from './forms.ts';
+import { formRoutes } from './forms/index.ts';
 import { html } from './html.ts';
 import { layout, type PageShell } from './layout.ts';
 import { releaseManageForm } from './pages/maintain.ts';

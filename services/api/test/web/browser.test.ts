@@ -133,7 +133,7 @@ describe('pages in a real browser', () => {
       expect(await heading(page)).toBe('Pathauto 8.x-1.0');
       await expectAccessible(page, 'release');
       await page.screenshot({ path: path.join(OUTPUT, 'release.png'), fullPage: true });
-      const shown = await page.locator('#sha256-tar\\.gz').textContent();
+      const shown = await page.locator('[id="sha256-pathauto-8.x-1.0.tar.gz"]').textContent();
       const [download] = await Promise.all([
         page.waitForEvent('download'),
         page.getByRole('link', { name: 'pathauto-8.x-1.0.tar.gz' }).click(),

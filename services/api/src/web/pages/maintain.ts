@@ -97,6 +97,16 @@ export function releaseManageForm(name: string, data: ReleasePageData, viewer: V
 </form></section>`;
 }
 
+export function newProjectBody(viewer: Viewer): Html {
+  return html`<h1>Create a project</h1>
+<form method="post" action="/projects/new" class="stack">${csrfField(viewer)}
+<label for="name">Machine name</label><input id="name" type="text" name="name" required pattern="[a-z][a-z0-9_]{1,63}">
+<label for="title">Title</label><input id="title" type="text" name="title" required maxlength="255">
+<label for="type">Type</label><select id="type" name="type"><option>module</option><option>theme</option><option>distribution</option><option>core</option></select>
+<label for="gitUrl">Git URL</label><input id="gitUrl" type="text" name="gitUrl" required>
+<button type="submit" class="primary">Create project</button></form>`;
+}
+
 export function secretBody(name: string, secret: string): Html {
   return html`<h1>New webhook secret for ${name}</h1>
 <p>Copy it into your git host's webhook settings now: it is shown only this once.</p>

@@ -43,7 +43,9 @@ function files(release: PageRelease): Html {
   return html`<h2>Files</h2>
 ${release.files.length === 0 ? html`<p class="muted">No files yet.</p>` : ''}
 ${release.files.map(
-  (file) => html`<div class="card"><p><a class="button primary" href="${file.url}" download>${file.name}</a> ${fileLabel(file)}, ${bytes(file.size)}</p>
+  (
+    file,
+  ) => html`<div class="card"><p><a class="button primary" href="${file.url}" download>${file.name}</a> ${fileLabel(file)}, ${bytes(file.size)}</p>
 <table><caption class="sr-only">Checksums of ${file.name}</caption><tbody>
 ${(['md5', 'sha1', 'sha256', 'sha512'] as const).map((algorithm) => html`<tr><th scope="row">${algorithm}</th><td><code class="hash" id="${algorithm}-${file.name}">${file[algorithm]}</code> <button type="button" data-copy="${file[algorithm]}" hidden>Copy</button></td></tr>`)}
 </tbody></table></div>`,
