@@ -47,7 +47,7 @@ export { reconcile } from './reconcile.ts';
 export { houseKeep } from './housekeeping.ts';
 export { sweepOrphans } from './sweeper.ts';
 export { unreachable, type Dependency } from './health.ts';
-export type { FileView, ProjectView, ReleaseNotesView, ReleaseView } from './views.ts';
+export type { DistributionView, FileView, ProjectView, ReleaseNotesView, ReleaseView } from './views.ts';
 export { connectRegistry, type Connected } from './connect.ts';
 export { refuseEditedMigrations } from './migrations.ts';
 export {

@@ -1,4 +1,4 @@
-import type { BundledComponent, PageRelease, ReleasePageData } from '@packhouse/registry';
+import type { BundledComponent, DistributionView, PageRelease, ReleasePageData } from '@packhouse/registry';
 import { html, type Html } from '../html.ts';
 import { badge, bytes, csrfField, date, type Viewer } from '../layout.ts';
 import { renderNotes } from '../markdown.ts';
@@ -24,7 +24,7 @@ ${
 ${maintainer && release.kind === 'tag' ? retryForm(`${base}/retry`, maintainer, 'Retry this release') : ''}</div>`
     : ''
 }
-${data.distribution ? distributionBuild(data, base, maintainer) : ''}
+${data.distribution && release.buildStatus === 'published' ? distributionBuild(data.distribution, base, maintainer) : ''}
 <dl><dt>Tag</dt><dd><code>${release.tag}</code>${data.notes?.taggedAt ? html`, tagged ${date(data.notes.taggedAt)}` : ''}</dd>
 <dt>Commit</dt><dd>${release.commit ? html`<code class="hash">${release.commit}</code>` : html`<span class="muted">not yet</span>`}</dd>
 <dt>Date</dt><dd>${date(release.date)}</dd>
@@ -73,13 +73,11 @@ ${data.builds.map((b) => html`<tr><td>${b.id}</td><td>${badge(b.status)}${b.erro
 }
 
 /** The second job of a distribution release: its make file built into whole-site archives. */
-function distributionBuild(data: ReleasePageData, base: string, maintainer: Maintainer): Html {
-  const build = data.distribution!;
-  if (data.release.buildStatus !== 'published') return html``;
+function distributionBuild(build: DistributionView, base: string, maintainer: Maintainer): Html {
   const insecure = build.componentsInsecure;
   return html`${
     build.status === 'failed'
-      ? html`<div class="flash error" role="alert"><p>The whole-site build failed: ${build.error}</p>
+      ? html`<div class="flash error" role="alert"><p>The whole-site build failed:</p><pre>${build.error}</pre>
 ${maintainer ? retryForm(`${base}/distribution/retry`, maintainer, 'Retry the whole-site build') : ''}</div>`
       : build.status === 'published'
         ? ''
