@@ -73,20 +73,30 @@ describe('pages for people: every page, its headers, and escaping', () => {
     expect(Buffer.byteLength(response.text)).toBeLessThan(100 * 1024);
   }
 
+  const PROJECT_ATOM = '/project/hostile/releases.atom';
   it.each([
-    ['/', 'http://packhouse.test/'],
-    ['/project/hostile', 'http://packhouse.test/project/hostile'],
-    ['/project/hostile/releases', 'http://packhouse.test/project/hostile/releases'],
-    ['/project/hostile/releases?branch=1.0.', 'http://packhouse.test/project/hostile/releases?branch=1.0.'],
-    ['/project/hostile/releases/1.0.1', 'http://packhouse.test/project/hostile/releases/1.0.1'],
-    ['/search?q=lighthouse', 'http://packhouse.test/search?q=lighthouse'],
+    ['/', 'http://packhouse.test/', '/feeds/releases.atom'],
+    ['/project/hostile', 'http://packhouse.test/project/hostile', PROJECT_ATOM],
+    ['/project/hostile/releases', 'http://packhouse.test/project/hostile/releases', PROJECT_ATOM],
+    [
+      '/project/hostile/releases?branch=1.0.',
+      'http://packhouse.test/project/hostile/releases?branch=1.0.',
+      PROJECT_ATOM,
+    ],
+    ['/project/hostile/releases/1.0.1', 'http://packhouse.test/project/hostile/releases/1.0.1', PROJECT_ATOM],
+    ['/search?q=lighthouse', 'http://packhouse.test/search?q=lighthouse', null],
   ])(
-    '%s: 200, HTML, canonical URL, caching headers, 304 on its ETag, under 100 KB with its CSS',
-    async (path, canonical) => {
+    '%s: 200, HTML, canonical URL, Atom link, caching headers, 304 on its ETag, under 100 KB with its CSS',
+    async (path, canonical, atom) => {
       const browser = anonymous();
       const response = await browser.get(path);
       expectPageHeaders(response);
       expect(response.text).toContain(`<link rel="canonical" href="${canonical.replace(/&/g, '&amp;')}">`);
+      const feeds = [
+        ...response.text.matchAll(/<link rel="alternate" type="application\/atom\+xml" [^>]*href="([^"]+)">/g),
+      ];
+      expect(feeds.map((feed) => feed[1])).toEqual(atom ? [atom] : []);
+      if (atom) expect((await browser.get(atom)).status).toBe(200);
       const stylesheet = /<link rel="stylesheet" href="([^"]+)">/.exec(response.text)![1]!;
       const css = await browser.get(stylesheet);
       expect(css.headers['cache-control']).toBe('public, max-age=31536000, immutable');
