@@ -323,10 +323,16 @@ function pageReleases(
       createdAt: row.createdAt.toISOString(),
       files: fileRows
         .filter((file) => file.releaseId === row.id && file.buildId === row.currentBuildId)
-        .map((file) => fileView(registry.config.publicUrl, file, project.type === 'distribution')),
+        .map((file) => fileView(registry.config.publicUrl, file, project.type === 'distribution'))
+        .sort(byDownloadOrder),
     };
   });
 }
+
+// A distribution's downloads as people choose them: the whole site first, then less of it, the bill of materials last.
+const VARIANT_ORDER = ['full', 'projects', 'profile-only', 'sbom', null];
+const byDownloadOrder = (a: FileView, b: FileView) =>
+  VARIANT_ORDER.indexOf(a.variant) - VARIANT_ORDER.indexOf(b.variant) || a.archiveType.localeCompare(b.archiveType);
 
 /** The maintainer's choice, or (as the feeds do) every branch with a published release. */
 function supportedBranches(project: ProjectRow, rows: ReleaseRow[]): string[] {

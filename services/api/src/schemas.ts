@@ -137,7 +137,7 @@ export const ReleaseBody = Type.Object(
         ],
         {
           description:
-            'Tagged releases, read one at a time: the release notes, which are the annotated tag\'s message; ' +
+            "Tagged releases, read one at a time: the release notes, which are the annotated tag's message; " +
             'null for a lightweight tag (its commit message is not used) or a release packaged before notes ' +
             'were kept.',
         },

@@ -13,7 +13,6 @@ import {
   type Registry,
 } from '@packhouse/registry';
 import { MachineName, UserName } from '../../schemas.ts';
-import { html } from '../html.ts';
 import { flashFor, manageBody, newProjectBody, secretBody } from '../pages/maintain.ts';
 import { requireFormViewer } from '../session.ts';
 import { done, form, formOn, personalPage, ProjectParams, signedIn } from './common.ts';
@@ -59,7 +58,7 @@ export function projectForms(registry: Registry): FastifyPluginAsyncTypebox {
           title: `Created ${name}`,
           path: `/project/${name}/manage`,
           viewer,
-          body: html`<h1>${created.title} is created</h1>${secretBody(name, created.webhookSecret)}`,
+          body: secretBody(name, created.webhookSecret, `${created.title} is created`),
         });
       },
     );

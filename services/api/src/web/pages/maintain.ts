@@ -107,9 +107,10 @@ export function newProjectBody(viewer: Viewer): Html {
 <button type="submit" class="primary">Create project</button></form>`;
 }
 
-export function secretBody(name: string, secret: string): Html {
-  return html`<h1>New webhook secret for ${name}</h1>
-<p>Copy it into your git host's webhook settings now: it is shown only this once.</p>
+/** A webhook secret, shown once: after creating a project, or rotating its secret. */
+export function secretBody(name: string, secret: string, heading = `New webhook secret for ${name}`): Html {
+  return html`<h1>${heading}</h1>
+<p>Copy the webhook secret into your git host's webhook settings now: it is shown only this once.</p>
 <p><code class="secret">${secret}</code></p>
 <p><a href="/project/${name}/manage">Back to managing ${name}</a></p>`;
 }
