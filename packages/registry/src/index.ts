@@ -88,6 +88,7 @@ export {
   projectPage,
   releasePage,
   releasesPage,
+  RELEASES_PAGE_SIZE,
   searchPage,
   SEARCH_PAGE_SIZE,
   type BranchSummary,

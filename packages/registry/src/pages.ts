@@ -157,11 +157,27 @@ export async function projectPage(registry: Registry, name: string, at = new Dat
 export interface ReleasesPageData {
   project: PageProject;
   branches: string[];
+  /** The page asked for (all of them without one), newest first. */
   releases: PageRelease[];
+  /** Releases in all pages. */
+  total: number;
+  page: number;
+  pageSize: number;
 }
 
-/** Every release, newest first; `branch` keeps one branch's (`8.x-1.`, `2.0.`). */
-export async function releasesPage(registry: Registry, name: string, branch?: string): Promise<ReleasesPageData> {
+/** Releases a page lists: a project with hundreds of them keeps each page well under 100 KB. */
+export const RELEASES_PAGE_SIZE = 100;
+
+/**
+ * Every release, newest first; `branch` keeps one branch's (`8.x-1.`, `2.0.`), `page` one
+ * page of RELEASES_PAGE_SIZE (without it, all of them).
+ */
+export async function releasesPage(
+  registry: Registry,
+  name: string,
+  branch?: string,
+  page?: number,
+): Promise<ReleasesPageData> {
   const project = await requireVisible(registry, name);
   const { rows, fileRows } = await snapshot(registry.db, async (tx) => {
     const rows = await releases.listReleases(tx, project.id);
@@ -178,10 +194,19 @@ export async function releasesPage(registry: Registry, name: string, branch?: st
   if (branch !== undefined && !branches.includes(branch)) {
     throw notFound(`${name} has no branch "${branch}"; its branches are ${branches.join(', ') || 'none yet'}.`);
   }
+  const listed = branch === undefined ? all : all.filter((release) => release.branch === branch);
+  const pageSize = page === undefined ? Math.max(listed.length, 1) : RELEASES_PAGE_SIZE;
+  const number = page ?? 1;
+  if (number > 1 && (number - 1) * pageSize >= listed.length) {
+    throw notFound(`${name} has ${listed.length} releases here: page ${number} is past the last.`);
+  }
   return {
     project: pageProject(project),
     branches,
-    releases: branch === undefined ? all : all.filter((release) => release.branch === branch),
+    releases: listed.slice((number - 1) * pageSize, number * pageSize),
+    total: listed.length,
+    page: number,
+    pageSize,
   };
 }
 

@@ -192,6 +192,40 @@ describe('pages for people: every page, its headers, and escaping', () => {
     expect((await anonymous().get('/project/hostile/releases/9.9.9')).status).toBe(404);
   });
 
+  it('pages a long release history 100 at a time, keeping the branch filter, each page under 100 KB', async () => {
+    const db = stack.registry.db;
+    const project = await db
+      .selectFrom('projects')
+      .select('id')
+      .where('name', '=', 'lighthouse_1')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('releases')
+      .values(
+        Array.from({ length: 150 }, (_, i) => ({
+          projectId: project.id,
+          version: `1.0.${i}`,
+          tag: `1.0.${i}`,
+          status: 'failed' as const,
+          error: 'tag "1.0.x" does not exist',
+        })),
+      )
+      .execute();
+    const versions = (text: string) =>
+      [...text.matchAll(/<tr><td><a href="\/project\/lighthouse_1\/releases\/([^"]+)">/g)].map((m) => m[1]);
+    const first = await anonymous().get('/project/lighthouse_1/releases?branch=1.0.');
+    expect(versions(first.text)).toEqual(Array.from({ length: 100 }, (_, i) => `1.0.${149 - i}`));
+    expect(first.text).toContain('href="/project/lighthouse_1/releases?branch=1.0.&amp;page=2" rel="next"');
+    expect(Buffer.byteLength(first.text)).toBeLessThan(100 * 1024);
+    const second = await anonymous().get('/project/lighthouse_1/releases?branch=1.0.&page=2');
+    expect(second.text).toContain(
+      '<link rel="canonical" href="http://packhouse.test/project/lighthouse_1/releases?branch=1.0.&amp;page=2">',
+    );
+    expect(versions(second.text)).toEqual(Array.from({ length: 50 }, (_, i) => `1.0.${49 - i}`));
+    expect(second.text).toContain('Page 2 of 2');
+    expect((await anonymous().get('/project/lighthouse_1/releases?page=3')).status).toBe(404);
+  });
+
   it('searches name, title and the README description, ranked and paginated', async () => {
     const byReadme = await anonymous().get('/search?q=zebrafish');
     expect(byReadme.text).toContain('<a href="/project/hostile">');

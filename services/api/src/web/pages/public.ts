@@ -93,6 +93,19 @@ ${usageChart(data.usage, `Sites reporting ${project.title} per week, by major ve
 </section>`;
 }
 
+/** Where one page of a project's releases lives; `releasesBody` links its neighbours. */
+export function releasesPath(name: string, branch: string | undefined, page: number): string {
+  const query = [branch ? `branch=${encodeURIComponent(branch)}` : '', page > 1 ? `page=${page}` : ''].filter(Boolean);
+  return `/project/${name}/releases${query.length > 0 ? `?${query.join('&')}` : ''}`;
+}
+
+/** Previous and next links of a listing in pages. */
+function pager(page: number, pageSize: number, total: number, link: (page: number) => string, label: string): Html {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  if (pages === 1) return html``;
+  return html`<nav class="pager" aria-label="${label}">${page > 1 ? html`<a href="${link(page - 1)}" rel="prev">Previous</a>` : ''}<span>Page ${page} of ${pages}</span>${page < pages ? html`<a href="${link(page + 1)}" rel="next">Next</a>` : ''}</nav>`;
+}
+
 export function releasesBody(data: ReleasesPageData, branch: string | undefined): Html {
   const { project } = data;
   return html`<p><a href="/project/${project.name}">${project.title}</a></p>
@@ -108,7 +121,8 @@ export function releasesBody(data: ReleasesPageData, branch: string | undefined)
     (r) =>
       html`<tr><td><a href="/project/${project.name}/releases/${r.version}">${r.version}</a></td><td>${statuses(r)}</td><td>${r.releaseTypes.join(', ')}</td><td>${date(r.date)}</td><td>${r.coreCompatibility ? html`<code>${r.coreCompatibility}</code>` : ''}</td></tr>`,
   )}</tbody></table>
-${data.releases.length === 0 ? html`<p class="muted">No releases yet.</p>` : ''}`;
+${data.releases.length === 0 ? html`<p class="muted">No releases yet.</p>` : ''}
+${pager(data.page, data.pageSize, data.total, (page) => releasesPath(project.name, branch, page), 'Release pages')}`;
 }
 
 export function searchBody(data: {
@@ -118,7 +132,6 @@ export function searchBody(data: {
   total: number;
   hits: { name: string; title: string; type: string; description: string }[];
 }): Html {
-  const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
   const link = (page: number) => `/search?q=${encodeURIComponent(data.query)}${page > 1 ? `&page=${page}` : ''}`;
   return html`<h1>Search</h1>
 <form role="search" action="/search" method="get" class="stack">
@@ -128,5 +141,5 @@ export function searchBody(data: {
 </form>
 ${data.query ? html`<p role="status">${data.total} ${data.total === 1 ? 'project matches' : 'projects match'} “${data.query}”.</p>` : ''}
 <ol start="${(data.page - 1) * data.pageSize + 1}">${data.hits.map((hit) => html`<li><a href="/project/${hit.name}">${hit.title}</a> <span class="muted">${hit.type} · ${hit.name}</span>${hit.description ? html`<br>${hit.description}` : ''}</li>`)}</ol>
-${pages > 1 ? html`<nav class="pager" aria-label="Result pages">${data.page > 1 ? html`<a href="${link(data.page - 1)}" rel="prev">Previous</a>` : ''}<span>Page ${data.page} of ${pages}</span>${data.page < pages ? html`<a href="${link(data.page + 1)}" rel="next">Next</a>` : ''}</nav>` : ''}`;
+${pager(data.page, data.pageSize, data.total, link, 'Result pages')}`;
 }
