@@ -1,4 +1,5 @@
 import { client, createRepo, eventually, signUp, startStack, type Stack, type TestRepo } from '@packhouse/testing';
+import { child, parseXml } from '@packhouse/testing/update-status';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionClient } from './session-client.ts';
 
@@ -51,6 +52,22 @@ describe('release pages: release notes from the tag, dev build history', () => {
     const { body } = await client(stack.app)('GET', '/api/v1/projects/notes/releases/2.0.0');
     expect(body.notes).toEqual({ message: HOSTILE_NOTES.trim(), taggedAt: '2025-12-05T00:00:00.000Z' });
     expect((await client(stack.app)('GET', '/api/v1/projects/notes/releases/1.0.0')).body.notes).toBeNull();
+  });
+
+  it("carries the notes in the project's Atom feed as text, with a link to the release page", async () => {
+    const response = await client(stack.app)('GET', '/project/notes/releases.atom');
+    const xml = response.raw.toString('utf8');
+    expect(xml).not.toContain('<script');
+    const entry = parseXml(xml).children.find(
+      (node) => node.name === 'entry' && child(node, 'title')?.text === 'Notes 2.0.0',
+    )!;
+    expect(child(entry, 'content')).toMatchObject({ attributes: { type: 'text' }, text: HOSTILE_NOTES.trim() });
+    const pages = entry.children.filter((node) => node.name === 'link' && node.attributes.type === 'text/html');
+    expect(pages.map((link) => link.attributes.href)).toEqual(['http://packhouse.test/project/notes/releases/2.0.0']);
+    const lightweight = parseXml(xml).children.find(
+      (node) => node.name === 'entry' && child(node, 'title')?.text === 'Notes 1.0.0',
+    )!;
+    expect(child(lightweight, 'content')).toBeUndefined();
   });
 
   it('renders the notes as sanitised Markdown with every line break: no script, handler or javascript: survives', async () => {
