@@ -89,6 +89,38 @@ describe('maintainers in the browser: sign-in, CSRF, forms, offerings', () => {
     expect(badUrl.text).toContain('gitUrl:');
   });
 
+  it('checks the CSRF token of every form before anything else, even before its fields', async () => {
+    const alice = new SessionClient(stack.app);
+    await alice.signIn(aliceToken);
+    const forms = [
+      '/sign-in',
+      '/sign-in/link/phl_unknown',
+      '/sign-out',
+      '/sign-out/everywhere',
+      '/account/sign-in-links',
+      '/projects/new',
+      '/project/forms/releases',
+      '/project/forms/releases/1.0.0/retry',
+      '/project/forms/releases/1.0.0/distribution/retry',
+      '/project/forms/releases/1.0.0/support',
+      '/project/forms/supported-branches',
+      '/project/forms/webhook-secret',
+      '/project/forms/maintainers',
+      '/project/forms/maintainers/alice/remove',
+      '/project/forms/offerings',
+      '/project/forms/offerings/1',
+      '/project/forms/offerings/1/delete',
+    ];
+    for (const path of forms) {
+      for (const fields of [{}, { _csrf: 'x'.repeat(32) }]) {
+        const refused = await alice.request('POST', path, fields);
+        expect(refused.status, path).toBe(403);
+        expect(refused.text, path).toContain('CSRF token is missing or does not match');
+      }
+    }
+    expect((await alice.get('/account')).status).toBe(200); // still signed in
+  });
+
   it('refuses every form posted without the session CSRF token, and changes nothing', async () => {
     const alice = new SessionClient(stack.app);
     await alice.signIn(aliceToken);

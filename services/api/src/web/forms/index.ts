@@ -1,10 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Registry } from '@packhouse/registry';
+import { requireFormViewer, requireSignInCsrf } from '../session.ts';
 import { list } from './common.ts';
 import { offeringForms } from './offerings.ts';
 import { projectForms } from './projects.ts';
 import { releaseForms } from './releases.ts';
 import { signInForms } from './sign-in.ts';
+
+/** The forms posted before any session exists. */
+const SIGN_IN_FORMS = new Set(['/sign-in', '/sign-in/link/:token']);
 
 /**
  * Maintainers in the browser: sign-in and the forms for what the API does. Every form
@@ -26,6 +30,14 @@ export function formRoutes(registry: Registry): FastifyPluginAsyncTypebox {
         done(null, fields);
       },
     );
+    // Every post is checked before its fields are: without the CSRF token of its session (the
+    // sign-in forms: of the sign-in cookie) it is refused, whatever it carries. Handlers read
+    // the viewer again from the same request (cached).
+    app.addHook('preValidation', async (request) => {
+      if (request.method !== 'POST') return;
+      if (SIGN_IN_FORMS.has(request.routeOptions.url ?? '')) requireSignInCsrf(request);
+      else await requireFormViewer(registry, request);
+    });
     await app.register(signInForms(registry));
     await app.register(projectForms(registry));
     await app.register(releaseForms(registry));
