@@ -167,6 +167,13 @@ describe('pages for people: every page, its headers, and escaping', () => {
     expect(text).toMatch(/<table><caption class="sr-only">Sites reporting .* per week, by major version<\/caption>/);
     expect(text).toMatch(/<th scope="col">1<\/th>/);
     expect(text).toMatch(/<tr><th scope="row">\d{4}-W\d{2}<\/th><td>2<\/td><\/tr><\/tbody>/);
+    const home = await maintainer.get('/');
+    expect(home.text).toContain(
+      '<ol><li><a href="/project/hostile">&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt; &amp; &quot;Friends&quot;</a> <span class="muted">2 sites</span></li></ol>',
+    );
+    expect(home.text).toMatch(
+      /<h2 id="newest">Newest releases<\/h2>\n\n<ul><li><a href="\/project\/hostile\/releases\/1\.0\.1">/,
+    );
   });
 
   it('lists releases newest first with status, types, date and core compatibility, and filters by branch', async () => {
@@ -177,6 +184,13 @@ describe('pages for people: every page, its headers, and escaping', () => {
       />1\.0\.0<\/a><\/td><td><span class="badge published">published<\/span><span class="badge insecure">insecure<\/span><\/td><td>security<\/td>/,
     );
     expect(text).toContain('<code>^10 || ^11</code>');
+    await alice('PUT', '/api/v1/projects/hostile/supported-branches', ['2.0.']);
+    await alice('PATCH', '/api/v1/projects/hostile/releases/1.0.1', { status: 'unpublished' });
+    expect((await anonymous().get('/project/hostile/releases')).text).toMatch(
+      />1\.0\.1<\/a><\/td><td><span class="badge unpublished">unpublished<\/span><span class="badge unsupported">unsupported<\/span><\/td>/,
+    );
+    await alice('PATCH', '/api/v1/projects/hostile/releases/1.0.1', { status: 'published' });
+    await alice('PUT', '/api/v1/projects/hostile/supported-branches', []);
     const missing = await anonymous().get('/project/hostile/releases?branch=9.9.');
     expect(missing.status).toBe(404);
     expect(missing.text).toContain('hostile has no branch &quot;9.9.&quot;');
