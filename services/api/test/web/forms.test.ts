@@ -112,7 +112,7 @@ describe('maintainers in the browser: sign-in, CSRF, forms, offerings', () => {
       '/project/forms/offerings/1/delete',
     ];
     for (const path of forms) {
-      for (const fields of [{}, { _csrf: 'x'.repeat(32) }]) {
+      for (const fields of [{}, { _csrf: 'x'.repeat(32) }] as Record<string, string>[]) {
         const refused = await alice.request('POST', path, fields);
         expect(refused.status, path).toBe(403);
         expect(refused.text, path).toContain('CSRF token is missing or does not match');
