@@ -4,15 +4,12 @@ import { badge, bytes, csrfField, date, type Viewer } from '../layout.ts';
 import { renderNotes } from '../markdown.ts';
 import { fileLabel, statuses } from './public.ts';
 
-/** Who may act on the page: a maintainer gets the retry buttons (with the session's CSRF token). */
-type Maintainer = Viewer | null;
-
 /**
  * `/project/{name}/releases/{version}`: files and checksums, commit, release notes (the
  * annotated tag's message), the build history of a `-dev` release, and for a distribution
  * its whole-site build and bill of materials.
  */
-export function releaseBody(data: ReleasePageData, maintainer: Maintainer): Html {
+export function releaseBody(data: ReleasePageData, maintainer: Viewer | null): Html {
   const { project, release } = data;
   const base = `/project/${project.name}/releases/${release.version}`;
   return html`<p><a href="/project/${project.name}">${project.title}</a> › <a href="/project/${project.name}/releases">Releases</a></p>
@@ -59,7 +56,9 @@ function notes(data: ReleasePageData): Html {
 ${
   data.notes?.message
     ? html`<div class="readme">${renderNotes(data.notes.message)}</div>`
-    : html`<p class="muted">None: the tag <code>${data.release.tag}</code> carries no message.</p>`
+    : data.release.buildStatus === 'published'
+      ? html`<p class="muted">None: the tag <code>${data.release.tag}</code> carries no message.</p>`
+      : html`<p class="muted">Read from the tag when it is packaged.</p>`
 }</section>`;
 }
 
@@ -73,7 +72,7 @@ ${data.builds.map((b) => html`<tr><td>${b.id}</td><td>${badge(b.status)}${b.erro
 }
 
 /** The second job of a distribution release: its make file built into whole-site archives. */
-function distributionBuild(build: DistributionView, base: string, maintainer: Maintainer): Html {
+function distributionBuild(build: DistributionView, base: string, maintainer: Viewer | null): Html {
   const insecure = build.componentsInsecure;
   return html`${
     build.status === 'failed'
