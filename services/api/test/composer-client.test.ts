@@ -214,6 +214,19 @@ describe.runIf(hasComposer() || process.env.CI)('the real composer installs from
     });
   });
 
+  it('finds packages with composer search, by words and by --type', async () => {
+    const composer = site();
+    const search = async (...args: string[]) =>
+      JSON.parse((await composer.ok('search', '--format=json', ...args)).stdout) as { name: string }[];
+    expect(await search('pathauto')).toEqual([
+      expect.objectContaining({ name: 'drupal/pathauto', url: repositoryUrl.replace(/composer$/, 'project/pathauto') }),
+    ]);
+    expect((await search('--type=drupal-core', 'drupal')).map((hit) => hit.name)).toEqual(['drupal/core']);
+    expect(await search('--type=drupal-theme', 'pathauto')).toEqual([]);
+    // The text output lists name and description.
+    expect((await composer.ok('search', 'token')).stdout).toMatch(/^drupal\/token\s/m);
+  });
+
   it('resolves a sub-module metapackage to its parent', async () => {
     const composer = site();
     await composer.ok('require', 'drupal/pathauto_extra');
