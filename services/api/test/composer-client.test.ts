@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -262,6 +263,10 @@ describe.runIf(hasComposer() || process.env.CI)('the real composer installs from
       reference: second.commit,
       shasum: zipOf(second).sha1,
     });
+    // A lock file naming the first build keeps installing it: old builds never disappear.
+    const older = await anonymous('GET', new URL(zipOf(first).url).pathname);
+    expect(older.status).toBe(200);
+    expect(createHash('sha1').update(older.raw).digest('hex')).toBe(zipOf(first).sha1);
   });
 
   it(
