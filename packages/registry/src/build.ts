@@ -9,6 +9,7 @@ import {
 } from '@packhouse/db';
 import type { Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
+import { matchAdvisoriesOnPublish } from './advisories.ts';
 import { recordReleaseChange } from './changes.ts';
 import type { Registry } from './context.ts';
 import { enqueueDistributionBuild } from './distribution/queue.ts';
@@ -61,6 +62,8 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
         taggedAt: taggedAt === null ? null : new Date(taggedAt * 1000),
       });
     }
+    // Advisories saved before this release whose constraint matches it affect it from its first feed on.
+    await matchAdvisoriesOnPublish(tx, release);
     // A distribution's make file is built next, by its own job (committed with the profile).
     if (project.type === 'distribution') await distributions.ensureBuild(tx, release.id);
     await recordReleaseChange(registry, tx, release.id, 'release.published');

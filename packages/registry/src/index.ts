@@ -145,6 +145,7 @@ export {
   parseP2Name,
   COMPOSER_JSON,
 } from './composer.ts';
+export { composerSearch, type ComposerSearchAnswer, type ComposerSearchResult } from './composer-search.ts';
 export {
   composerAdvisories,
   getAdvisory,
