@@ -1,4 +1,5 @@
 import {
+  attempts,
   distributions,
   files,
   projects,
@@ -71,7 +72,7 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
   },
   fail: ({ db }, { release }, { message, detail }) => releases.markFailed(db, release.id, message, undefined, detail),
   retrying: ({ db }, { release }, { message, detail, nextAttemptAt }) =>
-    releases.markRetrying(db, release.id, { lastError: message, detail, nextAttemptAt }),
+    attempts.markRetrying(db, 'releases', release.id, { lastError: message, detail, nextAttemptAt }),
 };
 
 /** Packages one tagged release (see `attempt.ts` for the lifecycle and its guarantees). */

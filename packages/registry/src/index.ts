@@ -28,7 +28,7 @@ export {
   type ProjectAction,
 } from './permissions.ts';
 export { createToken, listTokens, revokeToken, TOKEN_SCOPES, type NewToken, type TokenView } from './tokens.ts';
-export { getReservedNames, setReservedNames, transferProject } from './admin.ts';
+export { deleteProject, getReservedNames, setReservedNames, transferProject } from './admin.ts';
 export { approveProject, listAwaitingApproval, type AwaitingProject } from './approval.ts';
 export {
   getRelease,
@@ -131,10 +131,10 @@ export {
   readChanges,
   readSnapshot,
   SIGNED_METADATA_TTL_MS,
-  type ChangeEvent,
   type ChangesPage,
   type Snapshot,
 } from './change-feed.ts';
+export { eventText, type ChangeEvent } from './change-event.ts';
 export { loadSigning, type Signing } from './signing.ts';
 export { allReleasesAtom, projectReleasesAtom } from './atom-feeds.ts';
 export {
