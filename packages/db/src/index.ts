@@ -8,6 +8,8 @@ export * as reservedNames from './repositories/reserved-names.ts';
 export * as projects from './repositories/projects.ts';
 export * as releases from './repositories/releases.ts';
 export * as files from './repositories/files.ts';
+export * as releaseNotes from './repositories/release-notes.ts';
+export type { ReleaseNotes } from './repositories/release-notes.ts';
 export * as changes from './repositories/changes.ts';
 export * as signingKeys from './repositories/signing-keys.ts';
 export type { ChangeRow, Epoch, NewChange, PageRange, Position, StoredPage } from './repositories/changes.ts';

@@ -214,6 +214,13 @@ export interface ReleaseReadmesTable {
   capturedAt: Timestamp;
 }
 
+/** An annotated tag's message and tagger time (migration 20261130110100); no row for a lightweight tag. */
+export interface ReleaseNotesTable {
+  releaseId: string;
+  message: string | null;
+  taggedAt: Date | null;
+}
+
 export interface SessionsTable {
   tokenHash: Buffer;
   userId: string;
@@ -347,6 +354,7 @@ export interface Database {
   distributionBuilds: DistributionBuildsTable;
   distributionComponents: DistributionComponentsTable;
   releaseReadmes: ReleaseReadmesTable;
+  releaseNotes: ReleaseNotesTable;
   sessions: SessionsTable;
   signInLinks: SignInLinksTable;
   offerings: OfferingsTable;

@@ -1,6 +1,16 @@
-import { attempts, distributions, files, projects, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import {
+  attempts,
+  distributions,
+  files,
+  projects,
+  releaseNotes,
+  releases,
+  type ProjectRow,
+  type ReleaseRow,
+} from '@packhouse/db';
 import type { Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
+import { matchAdvisoriesOnPublish } from './advisories.ts';
 import { recordReleaseChange } from './changes.ts';
 import type { Registry } from './context.ts';
 import { enqueueDistributionBuild } from './distribution/queue.ts';
@@ -46,6 +56,15 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
     });
     if (!won) return false;
     await files.insertFiles(tx, fileRows(release.id, stored));
+    if (source.annotation) {
+      const { message, taggedAt } = source.annotation;
+      await releaseNotes.saveNotes(tx, release.id, {
+        message,
+        taggedAt: taggedAt === null ? null : new Date(taggedAt * 1000),
+      });
+    }
+    // Advisories saved before this release whose constraint matches it affect it from its first feed on.
+    await matchAdvisoriesOnPublish(tx, release);
     // A distribution's make file is built next, by its own job (committed with the profile).
     if (project.type === 'distribution') await distributions.ensureBuild(tx, release.id);
     await recordReleaseChange(registry, tx, release.id, 'release.published');

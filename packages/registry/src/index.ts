@@ -47,7 +47,7 @@ export { reconcile } from './reconcile.ts';
 export { houseKeep } from './housekeeping.ts';
 export { sweepOrphans } from './sweeper.ts';
 export { unreachable, type Dependency } from './health.ts';
-export type { FileView, ProjectView, ReleaseView } from './views.ts';
+export type { DistributionView, FileView, ProjectView, ReleaseNotesView, ReleaseView } from './views.ts';
 export { connectRegistry, type Connected } from './connect.ts';
 export { refuseEditedMigrations } from './migrations.ts';
 export {
@@ -88,9 +88,11 @@ export {
   projectPage,
   releasePage,
   releasesPage,
+  RELEASES_PAGE_SIZE,
   searchPage,
   SEARCH_PAGE_SIZE,
   type BranchSummary,
+  type BundledComponent,
   type HomePageData,
   type PageProject,
   type PageRelease,
@@ -143,6 +145,7 @@ export {
   parseP2Name,
   COMPOSER_JSON,
 } from './composer.ts';
+export { composerSearch, type ComposerSearchAnswer, type ComposerSearchResult } from './composer-search.ts';
 export {
   composerAdvisories,
   getAdvisory,
