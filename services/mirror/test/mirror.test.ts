@@ -288,7 +288,14 @@ describe('a mirror converges on a verified copy of the origin', () => {
     await expectIdentical(dir);
 
     await alice('PATCH', '/api/v1/projects/ctools/releases/2.0.2', { status: 'unpublished' });
-    const followed = await mirrorOnce(origin, dir);
+    const followed = await eventually(
+      async () => {
+        const pass = await mirrorOnce(origin, dir);
+        return pass.events > 0 ? pass : undefined;
+      },
+      30_000,
+      'the unpublished release',
+    );
     expect([followed.resynced, followed.events, followed.downloaded]).toEqual([false, 1, 0]);
     expect(await readFile(path.join(dir, 'release-history/ctools/current'), 'utf8')).toContain(
       '<status>unpublished</status>',
@@ -304,7 +311,15 @@ describe('a mirror converges on a verified copy of the origin', () => {
     const archives = await readdir(path.join(dir, 'files/projects'));
 
     expect((await client(stack.app, stack.adminToken)('DELETE', '/api/v1/projects/empty')).status).toBe(204);
-    const result = await mirrorOnce(origin, dir);
+    // The feed may be a moment late (a transaction elsewhere holds its horizon): pass until the change arrives.
+    const result = await eventually(
+      async () => {
+        const pass = await mirrorOnce(origin, dir);
+        return pass.events > 0 ? pass : undefined;
+      },
+      30_000,
+      'project.deleted',
+    );
     expect([result.events, result.downloaded, result.parked]).toEqual([1, 0, []]);
     expect(existsSync(path.join(dir, 'release-history/empty'))).toBe(false);
     expect(await readFile(path.join(dir, 'release-history/project-list/all'), 'utf8')).not.toContain(
