@@ -53,7 +53,10 @@ const env = {
 };
 const config = loadConfig(env);
 // The worker's own timings of each distribution job, printed beside the end-to-end figure.
-const worker = startStandaloneWorker(ROOT, { ...env, LOG_LEVEL: 'info' }, (line) => {
+// BENCH_PROFILE=1: the worker writes a V8 CPU profile when it stops.
+const profiling =
+  process.env.BENCH_PROFILE === '1' ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(WORK, 'profiles')}` } : {};
+const worker = startStandaloneWorker(ROOT, { ...env, ...profiling, LOG_LEVEL: 'info' }, (line) => {
   if (!line.includes('Distribution')) return;
   const { msg, fetch_ms, package_ms, publish_ms, assemble_ms, archive_ms } = JSON.parse(line) as Record<
     string,

@@ -214,7 +214,7 @@ describe('distribution builds: every policy refusal, with its make-file line, no
     expect((await bob('POST', `/api/v1/projects/atrium/releases/${version}/distribution/retry`)).status).toBe(403);
     const retried = await alice('POST', `/api/v1/projects/atrium/releases/${version}/distribution/retry`);
     expect(retried.status).toBe(202);
-    expect(retried.body).toEqual({ status: 'queued', error: null, componentsInsecure: [] });
+    expect(retried.body).toEqual({ status: 'queued', error: null, waitingFor: [], componentsInsecure: [] });
     // The tag did not change: the same patch fails the same way.
     const release = await distributionOf(anonymous, 'atrium', version);
     expect(release.distribution.status).toBe('failed');

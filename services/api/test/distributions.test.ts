@@ -190,7 +190,7 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
     'publishes profile-only, -no-core and -core archives and the bill of ' +
       'materials, each with its variant and checksums',
     async () => {
-      expect(ini.distribution).toEqual({ status: 'published', error: null, componentsInsecure: [] });
+      expect(ini.distribution).toEqual({ status: 'published', error: null, waitingFor: [], componentsInsecure: [] });
       const files = ini.files.map((f: any) => [f.name, f.variant, f.archiveType]).sort();
       expect(files).toEqual([
         ['atrium-1.0.0-core.tar.gz', 'full', 'tar.gz'],
