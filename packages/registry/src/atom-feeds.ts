@@ -39,7 +39,12 @@ function render(
     releases: rows.map((row) => ({
       ...row,
       link: `${publicUrl}/api/v1/projects/${row.project}/releases/${encodeURIComponent(row.version)}`,
-      files: row.files.map((file) => ({ ...file, size: Number(file.size), url: downloadUrl(publicUrl, file.name) })),
+      files: row.files.map((file) => ({
+        ...file,
+        size: Number(file.size),
+        url: downloadUrl(publicUrl, file.name),
+        kind: file.archiveType === 'cdx.json' ? ('sbom' as const) : ('archive' as const),
+      })),
     })),
   });
 }

@@ -12,6 +12,7 @@ import {
   type ArchiveEntry,
   type Stack,
 } from '@packhouse/testing';
+import { child, parseXml, readLikeDrupal } from '@packhouse/testing/update-status';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   archiveOf,
@@ -365,6 +366,39 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
       ['http://packhouse.test/files/projects/atrium-1.0.0-no-core.tar.gz', 'projects'],
       ['http://packhouse.test/files/projects/atrium-1.0.0-no-core.zip', 'projects'],
     ]);
+    // Every <file> is an archive a client may pick by its variant and unpack: the bill of
+    // materials is not one of them (the Atom feeds and the release JSON link it).
+    expect(feed).not.toContain('.cdx.json');
+    const drupal = readLikeDrupal(feed).releases.get('1.0.0')!;
+    expect(drupal.fields.download_link).toBe('http://packhouse.test/files/projects/atrium-1.0.0.tar.gz');
+  });
+
+  it('links the bill of materials from both Atom feeds, beside the archives as enclosures', async () => {
+    for (const url of ['/project/atrium/releases.atom', '/feeds/releases.atom']) {
+      const feed = parseXml((await anonymous('GET', url)).raw.toString('utf8'));
+      const entry = feed.children.find(
+        (node) => node.name === 'entry' && child(node, 'id')?.text === 'urn:packhouse:release:atrium:1.0.0',
+      )!;
+      const links = entry.children.filter((node) => node.name === 'link');
+      expect(
+        links.filter((link) => link.attributes.rel === 'related').map((link) => link.attributes),
+        url,
+      ).toEqual([
+        {
+          rel: 'related',
+          type: 'application/vnd.cyclonedx+json',
+          title: 'CycloneDX bill of materials',
+          href: 'http://packhouse.test/files/projects/atrium-1.0.0.cdx.json',
+        },
+      ]);
+      const enclosures = links.filter((link) => link.attributes.rel === 'enclosure').map((l) => l.attributes.href);
+      expect(enclosures.sort()).toEqual(
+        ini.files
+          .filter((f: any) => f.variant !== 'sbom')
+          .map((f: any) => f.url)
+          .sort(),
+      );
+    }
   });
 
   it(
