@@ -141,6 +141,35 @@ describe('distribution builds: every policy refusal, with its make-file line, no
     await expectNothingBuilt(release);
   });
 
+  it('takes core from drupal-org-core.make alone when there is one', async () => {
+    const release = await build(
+      profileFiles(
+        'drupal-org.make',
+        ['api = 2', 'core = 10.x', 'projects[drupal][version] = 10.2.1', 'projects[token][version] = 1.14.0', ''].join(
+          '\n',
+        ),
+        {
+          'drupal-org-core.make': [
+            'api = 2',
+            'core = 10.x',
+            'projects[drupal][type] = core',
+            'projects[drupal][version] = 10.2.1',
+            'projects[views][version] = 8.x-3.18',
+            '',
+          ].join('\n'),
+        },
+      ),
+    );
+    expect(release.distribution.error).toBe(
+      [
+        'refused: The make file breaks 2 rules:',
+        "  drupal-org-core.make:5: The core make file may only pin Drupal core; move project 'views' to drupal-org.make.",
+        '  drupal-org.make:3: Drupal core is pinned in drupal-org-core.make; remove it from drupal-org.make.',
+      ].join('\n') + ' (rule make_file_policy)',
+    );
+    await expectNothingBuilt(release);
+  });
+
   it(
     'refuses redirects into the network (SSRF) and a sha256 that does not ' + 'match, without reaching the inside',
     async () => {

@@ -176,6 +176,14 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
         tag: '1.0.1',
         files: profileFiles('drupal-org.make.yml', yamlFiles.main, { 'make/libraries.make.yml': yamlFiles.libraries }),
       },
+      {
+        // Core pinned in a make file of its own.
+        tag: '1.0.2',
+        files: profileFiles('drupal-org.make', 'api = 2\ncore = 10.x\nprojects[token][version] = 1.14.0\n', {
+          'drupal-org-core.make':
+            'api = 2\ncore = 10.x\nprojects[drupal][type] = core\nprojects[drupal][version] = 10.2.1\n',
+        }),
+      },
     ]);
     ini = await distributionOf(anonymous, 'atrium', '1.0.0');
     yaml = await distributionOf(anonymous, 'atrium', '1.0.1');
@@ -282,6 +290,19 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
     const fromIni = await site('1.0.0');
     expect(fromIni.length).toBeGreaterThan(25);
     expect(await site('1.0.1')).toEqual(fromIni);
+  });
+
+  it('takes core from drupal-org-core.make when the profile has one', async () => {
+    const core = await distributionOf(anonymous, 'atrium', '1.0.2');
+    expect(core.distribution.status).toBe('published');
+    const entries = byPath(await readTarGz(await download('atrium-1.0.2-core.tar.gz')), 'atrium-1.0.2');
+    expect(entries.get('index.php')?.content.toString('utf8')).toBe(CORE_FILES['index.php']);
+    expect(entries.has('profiles/atrium/modules/token/token.module')).toBe(true);
+    const sbom = JSON.parse((await download('atrium-1.0.2.cdx.json')).toString('utf8'));
+    const origin = (name: string) =>
+      sbom.components.find((c: any) => c.name === name).properties.find((p: any) => p.name === 'packhouse:make-file')
+        .value;
+    expect([origin('drupal'), origin('token')]).toEqual(['drupal-org-core.make:3', 'drupal-org.make:3']);
   });
 
   it('lists every component in a CycloneDX 1.5 bill of materials that matches the bytes', async () => {
