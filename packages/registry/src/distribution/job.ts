@@ -11,7 +11,7 @@ import {
   type ReleaseFileRow,
   type ReleaseRow,
 } from '@packhouse/db';
-import { SourceRefused, type Checkout } from '@packhouse/packager';
+import { SourceRefused, ZipReuse, type Checkout } from '@packhouse/packager';
 import { Postponed, runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from '../attempt.ts';
 import { recordReleaseChange } from '../changes.ts';
 import type { Registry } from '../context.ts';
@@ -38,6 +38,7 @@ interface Resolved {
   core: ResolvedProject;
   projects: ResolvedProject[];
   profileTarball: ReleaseFileRow;
+  profileZip: ReleaseFileRow | null;
 }
 
 /** The profile's archives were stored by the release job; this one stores the rest. */
@@ -93,20 +94,27 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
     const all = [...problems, ...resolution.problems];
     if (all.length > 0) throw refuseProblems(all);
     if (resolution.waiting.length > 0) await waitFor(registry, build, resolution.waiting);
-    const profileTarball = (await files.listFiles(registry.db, [release.id])).find(
-      (f) => f.archiveType === 'tar.gz' && f.variant === null,
-    );
+    const profileArchives = (await files.listFiles(registry.db, [release.id])).filter((f) => f.variant === null);
+    const profileTarball = profileArchives.find((f) => f.archiveType === 'tar.gz');
     if (!profileTarball) throw new Error(`${project.name} ${release.version} has no profile tarball`);
-    return { checkout, plan, core: resolution.core!, projects: resolution.projects, profileTarball };
+    const profileZip = profileArchives.find((f) => f.archiveType === 'zip') ?? null;
+    return { checkout, plan, core: resolution.core!, projects: resolution.projects, profileTarball, profileZip };
   },
 
   async package(registry, { release, project }, resolved, written) {
     const started = performance.now();
     const work = await mkdtemp(path.join(tmpdir(), 'packhouse-distribution-'));
+    const reuse = new ZipReuse();
     try {
       const assembled = await assemble(registry, {
         work,
-        profile: { name: project.name, version: release.version, tarball: resolved.profileTarball },
+        reuse,
+        profile: {
+          name: project.name,
+          version: release.version,
+          tarball: resolved.profileTarball,
+          zip: resolved.profileZip,
+        },
         core: resolved.core,
         projects: resolved.projects,
         libraries: resolved.plan.libraries,
@@ -129,7 +137,7 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
       const stored = await storeOutputs(
         registry,
         { project: project.name, version: release.version, mtime: time },
-        { profileDir: assembled.profileDir, siteDir: assembled.siteDir },
+        { profileDir: assembled.profileDir, siteDir: assembled.siteDir, reuse },
         sbom,
         written,
       );
@@ -143,6 +151,7 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
       );
       return { stored, components: assembled.components };
     } finally {
+      reuse.close();
       await rm(work, { recursive: true, force: true });
     }
   },

@@ -1,0 +1,16 @@
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { planDirectory, tarGz, zip, digestingStream } from '@packhouse/packager';
+const root = process.argv[2]!;
+const limits = { maxFiles: 200000, maxFileBytes: 100 << 20, maxTotalBytes: 2 ** 31, maxDepth: 64, maxSymlinkHops: 40 } as any;
+let peak = 0;
+const t = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
+const before = process.memoryUsage.rss();
+const started = performance.now();
+const c0 = process.cpuUsage();
+const plan = await planDirectory(root, 'site', 1764288000, limits);
+const sink = () => new Writable({ write(_c, _e, cb) { cb(); } });
+await Promise.all([tarGz(plan), zip(plan)].map(async (body) => { const { stream, digests } = digestingStream(); await Promise.all([pipeline(body, stream), pipeline(stream, sink())]); await digests; }));
+clearInterval(t);
+const c = process.cpuUsage(c0);
+console.log('before MB', (before / 1048576).toFixed(0), 'peak MB', (peak / 1048576).toFixed(0), 'wall ms', (performance.now() - started).toFixed(0), 'main cpu s', ((c.user + c.system) / 1e6).toFixed(1), 'heap', (process.memoryUsage().heapUsed/1048576).toFixed(0), 'ext', (process.memoryUsage().external/1048576).toFixed(0), 'ab', (process.memoryUsage().arrayBuffers/1048576).toFixed(0));
