@@ -106,6 +106,8 @@ async function released(h: Harness, project: string, version: string, distributi
 /** Milliseconds from the distribution's release request to all its archives published. */
 async function buildDistribution(version: string): Promise<number> {
   const started = performance.now();
+  const idleMb = Math.round(worker.peakBetweenKb(Date.now() - 1000, Date.now()) / 1024);
+  console.log(`    worker RSS before the build: ${idleMb} MB`);
   const cpu = worker.cpuSeconds();
   await requestRelease(harness.registry, harness.actor, 'benchdist', { tag: version });
   await released(harness, 'benchdist', version, true);
