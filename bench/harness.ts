@@ -32,13 +32,14 @@ export function startStandaloneWorker(root: string, env: Record<string, string>,
   });
   if (onLog) createInterface({ input: child.stdout! }).on('line', onLog);
   let peak = 0;
+  let current = 0;
   /** [epoch ms, RSS kB], for the peak of one phase. */
   const samples: Array<[number, number]> = [];
   const sample = () => {
     try {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
-      const current = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      current = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
       samples.push([Date.now(), current]);
       if (samples.length > 100_000) samples.splice(0, 50_000);
     } catch {
@@ -48,6 +49,7 @@ export function startStandaloneWorker(root: string, env: Record<string, string>,
   const timer = setInterval(sample, 100);
   return {
     peakRssKb: () => (sample(), peak),
+    rssKb: () => (sample(), current),
     /** CPU seconds (user + system, every thread) the worker has used so far. */
     cpuSeconds: () => cpuSecondsOf(`/proc/${child.pid}/stat`),
     /** The highest RSS sampled between two epoch times. */
@@ -55,6 +57,7 @@ export function startStandaloneWorker(root: string, env: Record<string, string>,
       samples.reduce((max, [at, kb]) => (at >= from && at <= to ? Math.max(max, kb) : max), 0),
     async stop() {
       clearInterval(timer);
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     },
