@@ -59,7 +59,7 @@ async function rawEntries(bytes: Buffer): Promise<Map<string, Buffer>> {
   await new Promise<void>((resolve, reject) => {
     zipFile.on('entry', (entry: yauzl.Entry) => {
       if (entry.fileName.endsWith('/')) return zipFile.readEntry();
-      zipFile.openReadStream(entry, { decompress: false }, (error, stream) => {
+      zipFile.openReadStream(entry, { decompress: false, decrypt: null, start: null, end: null }, (error, stream) => {
         if (error) return reject(error);
         buffer(stream).then((data) => {
           raw.set(entry.fileName, data);
