@@ -66,11 +66,10 @@ const profiling =
   process.env.BENCH_PROFILE === '1' ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(WORK, 'profiles')}` } : {};
 function onWorkerLog(line: string): void {
   if (!line.includes('Distribution')) return;
-  const { msg, time, fetch_ms, package_ms, publish_ms, assemble_ms, archive_ms } = JSON.parse(line) as Record<
-    string,
-    number | undefined
-  >;
-  const figures = Object.entries({ fetch_ms, package_ms, publish_ms, assemble_ms, archive_ms }).filter(
+  const { msg, time, fetch_ms, package_ms, publish_ms, assemble_ms, archive_ms, heap_total_mb } = JSON.parse(
+    line,
+  ) as Record<string, number | undefined>;
+  const figures = Object.entries({ fetch_ms, package_ms, publish_ms, assemble_ms, archive_ms, heap_total_mb }).filter(
     ([, v]) => v !== undefined,
   );
   // The worker's peak RSS while it assembled the site, and while it archived it.

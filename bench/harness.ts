@@ -25,7 +25,8 @@ import type { Logger } from 'pino';
  */
 export function startStandaloneWorker(root: string, env: Record<string, string>, onLog?: (line: string) => void) {
   execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
-  const child = spawn(process.execPath, ['dist/worker.mjs'], {
+  // The flags of `npm run worker` (package.json): see docs/ARCHITECTURE.md on the young generation.
+  const child = spawn(process.execPath, ['--max-semi-space-size=16', 'dist/worker.mjs'], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', onLog ? 'pipe' : 'inherit', 'inherit'],

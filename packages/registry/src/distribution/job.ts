@@ -146,6 +146,9 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
           assemble_ms: Math.round(assembledAt - started),
           archive_ms: Math.round(performance.now() - assembledAt),
           components: assembled.components.length,
+          // The process's memory right after the build's largest step (bench:distro reads these).
+          rss_mb: Math.round(process.memoryUsage.rss() / 1048576),
+          heap_total_mb: Math.round(process.memoryUsage().heapTotal / 1048576),
         },
         'Distribution assembled and archived.',
       );
