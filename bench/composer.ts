@@ -12,7 +12,8 @@
  * checked against the issue's targets (>= 0.5x nginx, p99 < 20 ms, flat within 15% from
  * 2,000 to 200,000 releases). Last, `composer require` of a module with 20 Packhouse
  * dependencies, cold cache, on a stack that packaged them for real (bench/composer-require.ts).
- * BENCH_SECONDS (default 5), BENCH_RUNS (default 3), BENCH_CONNECTIONS (default 50).
+ * BENCH_SECONDS (default 5), BENCH_RUNS (default 3), BENCH_CONNECTIONS (default 50);
+ * BENCH_PROFILE=1 writes a V8 CPU profile of each API process to bench/.work/composer/profile.
  */
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -77,14 +78,19 @@ async function prepare(name: string, projects: number, port: number): Promise<Pr
     `${name}: ${projects} projects, ${seeded.releases} releases seeded in ` +
       `${fmt((performance.now() - started) / 1000, 1)} s`,
   );
-  const api = await startApi(ROOT, port, {
-    DATABASE_URL: url,
-    PUBLIC_URL: 'https://packhouse.example.org',
-    LOG_LEVEL: 'warn',
-    QUEUE_PREFIX: `bench-composer-${name}`,
-    S3_DATA_DIR: path.join(WORK, 's3'),
-    FEED_CACHE_MB: '2048',
-  });
+  const api = await startApi(
+    ROOT,
+    port,
+    {
+      DATABASE_URL: url,
+      PUBLIC_URL: 'https://packhouse.example.org',
+      LOG_LEVEL: 'warn',
+      QUEUE_PREFIX: `bench-composer-${name}`,
+      S3_DATA_DIR: path.join(WORK, 's3'),
+      FEED_CACHE_MB: '2048',
+    },
+    process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(WORK, 'profile')] : [],
+  );
   resources.servers.add(api);
   const paths = Array.from({ length: projects }, (_, i) => `/composer/p2/drupal/${projectName(i + 1)}.json`);
   const cold = performance.now();

@@ -1,6 +1,7 @@
 export { minify, expand, type ComposerVersionData } from './minify.ts';
 export {
   composerPackageName,
+  projectTypesOf,
   renderMetapackage,
   renderPackage,
   type ComposerProjectInput,

@@ -50,6 +50,12 @@ const TYPES = {
   distribution: 'drupal-profile',
 } as const;
 
+/** The project types whose packages have the Composer type `composerType`; `''` names every type. */
+export function projectTypesOf(composerType: string): ComposerProjectInput['type'][] {
+  const all = Object.keys(TYPES) as ComposerProjectInput['type'][];
+  return composerType === '' ? all : all.filter((type) => TYPES[type] === composerType);
+}
+
 /** The Composer package name of a project: the core project is `drupal/core`. */
 export function composerPackageName(project: Pick<ComposerProjectInput, 'name' | 'type'>): string {
   return project.type === 'core' ? 'drupal/core' : `drupal/${project.name}`;

@@ -1,5 +1,18 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { expand, minify } from '../src/index.ts';
+
+// Composer's own minifier, as Debian's composer package installs it (`.ci/run` does).
+const COMPOSER_MINIFIER = '/usr/share/php/Composer/MetadataMinifier/MetadataMinifier.php';
+
+/** Runs Composer's `MetadataMinifier::{method}` (in PHP) over `versions`. */
+function composers(method: 'minify' | 'expand', versions: unknown[]): unknown {
+  const script =
+    `require '${COMPOSER_MINIFIER}';` +
+    `echo json_encode(Composer\\MetadataMinifier\\MetadataMinifier::${method}(json_decode(stream_get_contents(STDIN), true)), JSON_UNESCAPED_SLASHES);`;
+  return JSON.parse(execFileSync('php', ['-r', script], { input: JSON.stringify(versions) }).toString());
+}
 
 describe("minify, as Composer's MetadataMinifier::minify", () => {
   const versions = [
@@ -39,4 +52,12 @@ describe("minify, as Composer's MetadataMinifier::minify", () => {
     expect(expand(minify(versions))).toEqual(versions);
     expect(minify([])).toEqual([]);
   });
+
+  it.runIf(existsSync(COMPOSER_MINIFIER) || process.env.CI)(
+    "equals Composer's own minify, and Composer's own expand gives every version back",
+    () => {
+      expect(minify(versions)).toEqual(composers('minify', versions));
+      expect(composers('expand', minify(versions))).toEqual(versions);
+    },
+  );
 });

@@ -7,10 +7,11 @@ import {
   type AdvisorySeverity,
   type AdvisoryStatus,
   type ProjectRow,
+  type ReleaseRow,
   type Tx,
 } from '@packhouse/db';
 import { zipBuffer } from '@packhouse/packager';
-import { composerConstraintMatcher, translateLegacyConstraint } from '@packhouse/versions';
+import { composerConstraintMatcher, translateLegacyConstraint, type VersionMatcher } from '@packhouse/versions';
 import { recordReleaseChange } from './changes.ts';
 import { composerRepositoryUrl } from './composer.ts';
 import type { Actor, Registry } from './context.ts';
@@ -19,10 +20,11 @@ import { requireAccess } from './permissions.ts';
 import { requireProject } from './projects.ts';
 
 /**
- * Security advisories: one maintainer action that reaches every client. Saved with the
- * releases its constraint matches, an advisory marks them Insecure in the update feed, and
- * shows in Composer's advisories API, the p2 files' `security-advisories` and the OSV
- * export, all read from the same rows (the feed triggers evict every cache at commit).
+ * Security advisories: one maintainer action that reaches every client. An advisory lists
+ * the published releases its constraint matches (`advisory_releases`: matched when it is
+ * saved, and again as each later release is published), marks them Insecure in the update
+ * feed, and shows in Composer's advisories API, the p2 files' `security-advisories` and the
+ * OSV export, all read from the same rows (the feed triggers evict every cache at commit).
  */
 export interface AdvisoryInput {
   title: string;
@@ -43,7 +45,7 @@ export interface AdvisoryView {
   affectedVersionsInput: string;
   /** As Composer reads it: Drupal 8 legacy versions translated (`<8.x-1.3` → `<1.3.0`). */
   affectedVersions: string;
-  /** Composer versions of the releases it matched when saved. */
+  /** Composer versions of the published releases its constraint matches (those published later too). */
   affectedReleases: string[];
   cve: string | null;
   link: string | null;
@@ -61,8 +63,9 @@ export async function publishAdvisory(
   input: AdvisoryInput,
 ): Promise<AdvisoryView> {
   const project = await requireAccess(registry, actor, projectName, 'manage');
-  const affected = await affectedReleases(registry, project, input.affectedVersions);
-  const id = await registry.db.transaction().execute(async (tx) => {
+  const constraint = checkedConstraint(input.affectedVersions);
+  const { id, affected } = await registry.db.transaction().execute(async (tx) => {
+    const affected = await affectedReleases(tx, project, constraint);
     const id = await advisories.nextAdvisoryId(tx, new Date().getUTCFullYear());
     await advisories.insertAdvisory(tx, {
       id,
@@ -70,7 +73,7 @@ export async function publishAdvisory(
       title: input.title,
       severity: input.severity,
       affectedInput: input.affectedVersions,
-      affectedVersions: affected.constraint,
+      affectedVersions: constraint.composer,
       cve: input.cve ?? null,
       link: input.link ?? null,
       description: input.description,
@@ -78,7 +81,7 @@ export async function publishAdvisory(
     });
     await advisories.setAffectedReleases(tx, id, affected.releaseIds);
     await recordInsecureChanges(registry, tx, affected.releaseIds);
-    return id;
+    return { id, affected };
   });
   registry.log.info(
     { project: { name: project.name }, advisory: { id }, affected: affected.versions },
@@ -97,14 +100,14 @@ export async function updateAdvisory(
   const project = await requireAccess(registry, actor, projectName, 'manage');
   const current = await advisories.findAdvisory(registry.db, id);
   if (!current || current.projectId !== project.id) throw notFound(`${projectName} has no advisory ${id}.`);
-  const affected =
-    changes.affectedVersions === undefined ? null : await affectedReleases(registry, project, changes.affectedVersions);
+  const constraint = changes.affectedVersions === undefined ? null : checkedConstraint(changes.affectedVersions);
   await registry.db.transaction().execute(async (tx) => {
+    const affected = constraint === null ? null : await affectedReleases(tx, project, constraint);
     const before = await advisories.listAffectedReleaseIds(tx, id);
     const { affectedVersions: _, status, ...fields } = changes;
     await advisories.updateAdvisory(tx, id, {
       ...fields,
-      ...(affected ? { affectedInput: changes.affectedVersions!, affectedVersions: affected.constraint } : {}),
+      ...(constraint ? { affectedInput: constraint.input, affectedVersions: constraint.composer } : {}),
       ...(status ? { status, withdrawnAt: status === 'withdrawn' ? (current.withdrawnAt ?? new Date()) : null } : {}),
     });
     if (affected) await advisories.setAffectedReleases(tx, id, affected.releaseIds);
@@ -200,10 +203,18 @@ function osvOf(registry: Registry, row: AdvisoryRow): Record<string, unknown> {
   });
 }
 
-/** The Composer constraint, checked, and the releases it matches; refused with the rule it breaks. */
-async function affectedReleases(registry: Registry, project: ProjectRow, input: string) {
-  const constraint = translateLegacyConstraint(input.trim());
-  const matches = composerConstraintMatcher(constraint);
+interface CheckedConstraint {
+  /** As the maintainer wrote it. */
+  input: string;
+  /** As Composer reads it (8.x- versions translated). */
+  composer: string;
+  matches: VersionMatcher;
+}
+
+/** An advisory's `affectedVersions` as a Composer constraint; refused with the rule when it does not parse. */
+function checkedConstraint(input: string): CheckedConstraint {
+  const composer = translateLegacyConstraint(input.trim());
+  const matches = composerConstraintMatcher(composer);
   if (!matches) {
     throw new DomainError(
       'advisory_constraint_invalid',
@@ -213,27 +224,57 @@ async function affectedReleases(registry: Registry, project: ProjectRow, input: 
         `advisory_constraint_invalid).`,
     );
   }
-  const matched = (await releases.listReleases(registry.db, project.id)).filter(
-    (release) =>
-      release.status === 'published' &&
-      release.kind === 'tag' &&
-      release.composerVersion !== null &&
-      matches(release.composerVersion),
+  return { input, composer, matches };
+}
+
+/** Whether an advisory can affect a release at all: a built tagged release with a Composer version. */
+function matchable<R extends Pick<ReleaseRow, 'kind' | 'composerVersion'>>(
+  release: R,
+): release is R & { composerVersion: string } {
+  return release.kind === 'tag' && release.composerVersion !== null;
+}
+
+/**
+ * The published releases a constraint matches, read in the saving transaction under the
+ * project's matching lock (so a release published meanwhile is matched by one side or the
+ * other); refused with the rule when it matches none.
+ */
+async function affectedReleases(tx: Tx, project: ProjectRow, constraint: CheckedConstraint) {
+  await advisories.lockAdvisoryMatching(tx, project.id, 'exclusive');
+  const matched = (await releases.listReleases(tx, project.id)).filter(
+    (release) => release.status === 'published' && matchable(release) && constraint.matches(release.composerVersion),
   );
   if (matched.length === 0) {
     throw new DomainError(
       'advisory_constraint_matches_nothing',
       422,
-      `affectedVersions ${JSON.stringify(input)} (Composer: ${JSON.stringify(constraint)}) matches no ` +
-        `published release of ${project.name}; an advisory must affect at least one (rule ` +
+      `affectedVersions ${JSON.stringify(constraint.input)} (Composer: ${JSON.stringify(constraint.composer)}) ` +
+        `matches no published release of ${project.name}; an advisory must affect at least one (rule ` +
         `advisory_constraint_matches_nothing).`,
     );
   }
-  return {
-    constraint,
-    releaseIds: matched.map((release) => release.id),
-    versions: matched.map((release) => release.version),
-  };
+  return { releaseIds: matched.map((release) => release.id), versions: matched.map((release) => release.version) };
+}
+
+/**
+ * An advisory follows its constraint, not the releases that existed when it was saved: in
+ * the transaction that publishes a tagged release, every advisory of the project whose
+ * constraint matches the release's Composer version (withdrawn ones too, which may be
+ * republished) lists it. Call it before the release's change is recorded, so that the
+ * signed statement reads it insecure; the release's own feed triggers evict the update feed
+ * and p2 caches at commit. Returns the ids of the advisories that now affect it.
+ */
+export async function matchAdvisoriesOnPublish(
+  tx: Tx,
+  release: Pick<ReleaseRow, 'id' | 'projectId' | 'kind' | 'composerVersion'>,
+): Promise<string[]> {
+  if (!matchable(release)) return [];
+  await advisories.lockAdvisoryMatching(tx, release.projectId, 'shared');
+  const matching = (await advisories.listProjectConstraints(tx, release.projectId))
+    .filter((advisory) => composerConstraintMatcher(advisory.affectedVersions)?.(release.composerVersion) ?? false)
+    .map((advisory) => advisory.id);
+  await advisories.addAffectedRelease(tx, matching, release.id);
+  return matching;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { composer, type ComposerSourceRow } from '@packhouse/db';
+import { composer, type ComposerSourceRow, type ProjectStatus } from '@packhouse/db';
 import {
   renderMetapackage,
   renderPackage,
@@ -20,6 +20,11 @@ export const COMPOSER_JSON = 'application/json';
 // release shows in the very next answer (304s keep that cheap).
 export const COMPOSER_CACHE_CONTROL = 'public, no-cache';
 
+/** An unsupported, revoked or unpublished project's package is `abandoned`. */
+export function isAbandoned(status: ProjectStatus): boolean {
+  return status !== 'published' && status !== 'insecure';
+}
+
 export function composerRepositoryUrl(registry: Registry): string {
   return `${registry.config.publicUrl}/composer`;
 }
@@ -34,6 +39,8 @@ export function composerRoot(registry: Registry): Record<string, unknown> {
     'available-package-patterns': ['drupal/*'],
     'notify-batch': `${base}/downloads`,
     'security-advisories': { metadata: true, 'api-url': `${base}/api/security-advisories` },
+    // `composer search`: Composer fills in the words and `--type` (empty when not given).
+    search: `${base}/search.json?q=%query%&type=%type%`,
   };
 }
 
@@ -111,7 +118,7 @@ function projectInput(registry: Registry, source: ComposerSourceRow): ComposerPr
     name: source.name,
     title: source.title,
     type: source.type,
-    abandoned: !['published', 'insecure'].includes(source.status),
+    abandoned: isAbandoned(source.status),
     securityCoverage: source.securityCoverage,
     gitUrl: source.gitUrl,
     homepage: `${registry.config.publicUrl}/project/${source.name}`,

@@ -136,6 +136,8 @@ export function listenForFeedChanges(
     databaseUrl: registry.config.databaseUrl,
     channel: FEED_CHANNEL,
     log: registry.log,
+    // Every cached feed and p2 answer waits for a round trip: two lanes keep one leaving while the other returns.
+    lanes: 2,
     ...handlers,
   });
 }

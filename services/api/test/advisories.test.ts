@@ -3,7 +3,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expand } from '@packhouse/composer';
-import { client, createRepo, releasePublished, signUp, startStack, type Stack } from '@packhouse/testing';
+import {
+  client,
+  createRepo,
+  releasePublished,
+  signUp,
+  startStack,
+  type Stack,
+  type TestRepo,
+} from '@packhouse/testing';
 import { readLikeDrupal } from '@packhouse/testing/update-status';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -17,6 +25,7 @@ describe('security advisories reach the update feed, Composer and OSV from one a
   let admin: ReturnType<typeof client>;
   let anonymous: ReturnType<typeof client>;
   let advisoryId: string;
+  let repo: TestRepo;
 
   const published = (version: string) => releasePublished(anonymous, 'token', version);
   const insecureInFeed = async () => {
@@ -42,7 +51,7 @@ describe('security advisories reach the update feed, Composer and OSV from one a
     mallory = await signUp(stack, 'mallory');
     admin = client(stack.app, stack.adminToken);
     anonymous = client(stack.app);
-    const repo = await createRepo({ 'token.info.yml': INFO }, TIME);
+    repo = await createRepo({ 'token.info.yml': INFO }, TIME);
     repo.tag('8.x-1.1');
     repo.commit({ 'token.info.yml': INFO, 'fix.txt': 'fixed\n' }, TIME + 60);
     repo.tag('8.x-1.2');
@@ -207,5 +216,70 @@ describe('security advisories reach the update feed, Composer and OSV from one a
     expect(
       (await alice('PATCH', `/api/v1/projects/token/advisories/${advisoryId}`, { affectedVersions: '>=9' })).status,
     ).toBe(422);
+  });
+
+  it('follows its constraint: a matching release published later is affected everywhere, until withdrawn', async () => {
+    const release = async (tag: string, at: number) => {
+      repo.commit({ 'token.info.yml': INFO, 'fix.txt': `${tag}\n` }, at);
+      repo.tag(tag);
+      expect((await alice('POST', '/api/v1/projects/token/releases', { tag })).status).toBe(202);
+      return published(tag);
+    };
+    const created = await alice('POST', '/api/v1/projects/token/advisories', {
+      ...body,
+      title: 'Later',
+      affectedVersions: '>=8.x-1.3 <8.x-1.6',
+      cve: undefined,
+      link: undefined,
+    });
+    expect(created.body).toMatchObject({ affectedVersions: '>=1.3.0 <1.6.0', affectedReleases: ['1.3.0'] });
+    const id = created.body.id;
+    const advisory = async () => (await anonymous('GET', `/api/v1/projects/token/advisories/${id}`)).body;
+    const osvVersions = async () =>
+      (await anonymous('GET', `/api/v1/advisories/osv/${id}.json`)).body.affected[0].versions;
+    const publishedInsecure = async (version: string) => {
+      const events = (await anonymous('GET', '/api/v1/changes?limit=1000')).body.events;
+      const event = events.find((change: any) => change.version === version && change.type === 'release.published');
+      return event.detail.insecure;
+    };
+    // Both feeds are cached before the new releases exist.
+    expect(await insecureInFeed()).toEqual(['8.x-1.1', '8.x-1.3']);
+    expect((await anonymous('GET', '/composer/p2/drupal/token.json')).status).toBe(200);
+
+    await release('8.x-1.4', TIME + 180);
+    await release('8.x-1.6', TIME + 240);
+    expect(await insecureInFeed()).toEqual(['8.x-1.1', '8.x-1.3', '8.x-1.4']);
+    const after = await advisory();
+    expect(after.affectedReleases).toEqual(['1.3.0', '1.4.0']);
+    expect(Date.parse(after.updatedAt)).toBeGreaterThan(Date.parse(created.body.updatedAt));
+    expect(await osvVersions()).toEqual(['1.3.0', '1.4.0']);
+    // Mirrors read it from the release's first, signed change.
+    expect(await publishedInsecure('8.x-1.4')).toBe(true);
+    expect(await publishedInsecure('8.x-1.6')).toBe(false);
+    // Composer evaluates the constraint itself, against the versions the next p2 answer offers.
+    const p2 = (await anonymous('GET', '/composer/p2/drupal/token.json')).body;
+    expect(expand(p2.packages['drupal/token']).map((version) => version.version)).toEqual([
+      '1.6.0',
+      '1.4.0',
+      '1.3.0',
+      '1.2.0',
+      '1.1.0',
+    ]);
+    expect(p2['security-advisories'].map((entry: { advisoryId: string }) => entry.advisoryId)).toContain(id);
+
+    // Withdrawn: the feed clears at once, and a release published meanwhile counts again on republishing.
+    await alice('PATCH', `/api/v1/projects/token/advisories/${id}`, { status: 'withdrawn' });
+    expect(await insecureInFeed()).toEqual(['8.x-1.1']);
+    expect(
+      (await anonymous('GET', '/composer/api/security-advisories?packages[]=drupal/token')).body.advisories[
+        'drupal/token'
+      ].map((entry: { advisoryId: string }) => entry.advisoryId),
+    ).not.toContain(id);
+    await release('8.x-1.5', TIME + 300);
+    expect(await insecureInFeed()).toEqual(['8.x-1.1']);
+    expect(await publishedInsecure('8.x-1.5')).toBe(false);
+    await alice('PATCH', `/api/v1/projects/token/advisories/${id}`, { status: 'published' });
+    expect(await insecureInFeed()).toEqual(['8.x-1.1', '8.x-1.3', '8.x-1.4', '8.x-1.5']);
+    expect((await advisory()).affectedReleases).toEqual(['1.3.0', '1.4.0', '1.5.0']);
   });
 });

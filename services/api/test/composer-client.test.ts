@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -214,6 +215,19 @@ describe.runIf(hasComposer() || process.env.CI)('the real composer installs from
     });
   });
 
+  it('finds packages with composer search, by words and by --type', async () => {
+    const composer = site();
+    const search = async (...args: string[]) =>
+      JSON.parse((await composer.ok('search', '--format=json', ...args)).stdout) as { name: string }[];
+    expect(await search('pathauto')).toEqual([
+      expect.objectContaining({ name: 'drupal/pathauto', url: repositoryUrl.replace(/composer$/, 'project/pathauto') }),
+    ]);
+    expect((await search('--type=drupal-core', 'drupal')).map((hit) => hit.name)).toEqual(['drupal/core']);
+    expect(await search('--type=drupal-theme', 'pathauto')).toEqual([]);
+    // The text output lists name and description.
+    expect((await composer.ok('search', 'token')).stdout).toMatch(/^drupal\/token\s/m);
+  });
+
   it('resolves a sub-module metapackage to its parent', async () => {
     const composer = site();
     await composer.ok('require', 'drupal/pathauto_extra');
@@ -249,6 +263,10 @@ describe.runIf(hasComposer() || process.env.CI)('the real composer installs from
       reference: second.commit,
       shasum: zipOf(second).sha1,
     });
+    // A lock file naming the first build keeps installing it: old builds never disappear.
+    const older = await anonymous('GET', new URL(zipOf(first).url).pathname);
+    expect(older.status).toBe(200);
+    expect(createHash('sha1').update(older.raw).digest('hex')).toBe(zipOf(first).sha1);
   });
 
   it(

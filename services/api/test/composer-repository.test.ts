@@ -73,7 +73,42 @@ describe('the Composer repository', () => {
       'available-package-patterns': ['drupal/*'],
       'notify-batch': 'http://packhouse.test/composer/downloads',
       'security-advisories': { metadata: true, 'api-url': 'http://packhouse.test/composer/api/security-advisories' },
+      search: 'http://packhouse.test/composer/search.json?q=%query%&type=%type%',
     });
+  });
+
+  it("answers Composer's search in Packagist's shape, by package type and page by page", async () => {
+    const search = async (query: string) => {
+      const answer = await anonymous('GET', `/composer/search.json?${query}`);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      return answer.body;
+    };
+    expect(await search('q=token&type=')).toEqual({
+      results: [
+        {
+          name: 'drupal/token',
+          description: expect.any(String),
+          url: 'http://packhouse.test/project/token',
+          repository: token.url,
+          downloads: 0,
+        },
+      ],
+      total: 1,
+    });
+    // The core project is drupal/core; the type filter speaks Composer's types.
+    expect((await search('q=drupal+core&type=drupal-core')).results.map((hit: any) => hit.name)).toEqual([
+      'drupal/core',
+    ]);
+    expect(await search('q=token&type=drupal-theme')).toEqual({ results: [], total: 0 });
+    expect(await search('q=token&type=library')).toEqual({ results: [], total: 0 });
+    expect(await search('q=nothing_like_this&type=')).toEqual({ results: [], total: 0 });
+    // Paging as Packagist does: `next` while more remain.
+    const first = await search('q=token+or+core&type=&per_page=1');
+    expect(first).toMatchObject({ total: 2, results: [expect.anything()] });
+    const second = await search(new URL(first.next).search.slice(1));
+    expect(second.next).toBeUndefined();
+    expect([first.results[0].name, second.results[0].name].sort()).toEqual(['drupal/core', 'drupal/token']);
+    expect((await anonymous('GET', '/composer/search.json?q=token&per_page=500')).status).toBe(400);
   });
 
   it(
@@ -217,6 +252,7 @@ describe('the Composer repository', () => {
       expect((await alice('PATCH', '/api/v1/projects/token', { status: 'unsupported' })).status).toBe(200);
       const abandoned = versionsOf((await anonymous('GET', '/composer/p2/drupal/token.json')).body, 'drupal/token');
       expect(abandoned.get('1.3.0').abandoned).toBe(true);
+      expect((await anonymous('GET', '/composer/search.json?q=token')).body.results[0].abandoned).toBe(true);
     },
   );
 

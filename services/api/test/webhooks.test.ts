@@ -114,6 +114,19 @@ describe('webhooks from git hosts', () => {
     });
   });
 
+  it('ignores a tag whose Composer version another release is, naming the rule', async () => {
+    repo.tag('1.0.0');
+    const response = await gitlab(tagPush('1.0.0', repo.git('rev-parse', 'HEAD')), secret);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      outcome: 'ignored',
+      message: expect.stringMatching(
+        /1\.0\.0 would be Composer version 1\.0\.0, which token 8\.x-1\.0.*composer_version_taken/,
+      ),
+    });
+    expect((await releaseRows()).map((row) => row.version)).toEqual(['8.x-1.0']);
+  });
+
   it('leaves a published release alone when its tag is deleted', async () => {
     const response = await gitlab(tagPush('8.x-1.0', ZERO), secret);
     expect(response.statusCode).toBe(200);

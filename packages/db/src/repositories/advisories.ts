@@ -31,7 +31,43 @@ export async function updateAdvisory(tx: Tx, id: string, changes: Updateable<Adv
     .execute();
 }
 
-/** Replaces the releases an advisory affects (the Insecure term in the update feed). */
+/**
+ * Serialises, per project, the two writers of `advisory_releases`: saving an advisory's
+ * constraint (which reads the published releases) and publishing a release (which reads the
+ * advisories). Each reads what the other writes, so without a lock a release published while
+ * an advisory is saved could be missed by both. Publishes take it shared (they never
+ * conflict with one another), advisory saves exclusively; held until the transaction ends.
+ */
+export async function lockAdvisoryMatching(tx: Tx, projectId: string, mode: 'shared' | 'exclusive'): Promise<void> {
+  const key = sql`hashtextextended(${`packhouse.advisory-matching:${projectId}`}, 0)`;
+  await (
+    mode === 'shared' ? sql`SELECT pg_advisory_xact_lock_shared(${key})` : sql`SELECT pg_advisory_xact_lock(${key})`
+  ).execute(tx);
+}
+
+/** The constraint of every advisory of a project, withdrawn ones too (they may be republished). */
+export function listProjectConstraints(tx: Tx, projectId: string): Promise<{ id: string; affectedVersions: string }[]> {
+  return tx.selectFrom('advisories').select(['id', 'affectedVersions']).where('projectId', '=', projectId).execute();
+}
+
+/**
+ * Adds a newly published release to the advisories whose constraint matches it; their
+ * records changed (OSV `modified`), so their `updated_at` moves too.
+ */
+export async function addAffectedRelease(tx: Tx, advisoryIds: string[], releaseId: string): Promise<void> {
+  if (advisoryIds.length === 0) return;
+  await tx
+    .insertInto('advisoryReleases')
+    .values(advisoryIds.map((advisoryId) => ({ advisoryId, releaseId })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  await tx
+    .updateTable('advisories')
+    .set({ updatedAt: sql<Date>`now()` })
+    .where('id', 'in', advisoryIds)
+    .execute();
+}
+
 /** The releases an advisory affects now (their feed changes when it does). */
 export async function listAffectedReleaseIds(db: Executor, advisoryId: string): Promise<string[]> {
   const rows = await db
@@ -42,6 +78,7 @@ export async function listAffectedReleaseIds(db: Executor, advisoryId: string): 
   return rows.map((row) => row.releaseId);
 }
 
+/** Replaces the releases an advisory affects (the Insecure term in the update feed). */
 export async function setAffectedReleases(tx: Tx, advisoryId: string, releaseIds: string[]): Promise<void> {
   await tx.deleteFrom('advisoryReleases').where('advisoryId', '=', advisoryId).execute();
   if (releaseIds.length > 0)

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Executor } from '../connection.ts';
 import type { AdvisorySeverity, FeedStatus, ProjectStatus, ProjectsTable } from '../schema.ts';
+import { projectSearch } from './pages.ts';
 
 /** Everything one package's Composer metadata needs, read in one statement (one snapshot). */
 export interface ComposerSourceRow {
@@ -186,4 +187,58 @@ export function listInstalls(
     .orderBy('week', 'desc')
     .orderBy('version')
     .execute();
+}
+
+export interface ComposerSearchHit {
+  name: string;
+  title: string;
+  type: ProjectsTable['type'];
+  status: ProjectStatus;
+  description: string;
+  gitUrl: string;
+  downloads: number;
+}
+
+/**
+ * Composer's `search`: projects matching `query` (the pages' full-text search) that offer at
+ * least one release in the repository, of the given project types, best first; one page and
+ * the total.
+ */
+export async function searchPackages(
+  db: Executor,
+  query: string,
+  { types, limit, offset }: { types: ProjectsTable['type'][]; limit: number; offset: number },
+): Promise<{ hits: ComposerSearchHit[]; total: number }> {
+  const { match, rank } = projectSearch(query);
+  const found = db
+    .selectFrom('projects')
+    .where(match)
+    .where('projects.type', 'in', types)
+    .where('projects.status', '<>', 'unpublished')
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('releases as r')
+          .select(sql`1`.as('one'))
+          .whereRef('r.projectId', '=', 'projects.id')
+          .where('r.status', '=', 'published')
+          .where('r.feedStatus', '=', 'published')
+          .where('r.composerVersion', 'is not', null),
+      ),
+    );
+  const [hits, total] = await Promise.all([
+    found
+      .select(['name', 'title', 'type', 'status', 'description', 'gitUrl'])
+      .select(
+        sql<number>`(SELECT coalesce(sum(i.installs), 0)::integer FROM composer_installs i WHERE i.project_id = projects.id)`.as(
+          'downloads',
+        ),
+      )
+      .orderBy(rank, 'desc')
+      .orderBy('name')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+    found.select(sql<number>`count(*)::integer`.as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { hits, total: total.total };
 }

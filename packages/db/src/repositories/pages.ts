@@ -14,16 +14,25 @@ export interface SearchHit extends ProjectListing {
 }
 
 /**
- * Projects matching `query` (web search syntax: words, "phrases", -exclusions), best first:
- * name and title weigh more than the description. One page, and the total for paging.
+ * The project search (web search syntax: words, "phrases", -exclusions) over `projects.search`
+ * (name and title weigh more than the description): whether a project matches, and its rank.
+ * The pages' search and Composer's `search` both use it.
  */
+export function projectSearch(query: string) {
+  const tsquery = sql`(websearch_to_tsquery('simple', ${query}) || websearch_to_tsquery('english', ${query}))`;
+  return {
+    match: sql<boolean>`projects.search @@ ${tsquery}`,
+    rank: sql<number>`ts_rank(projects.search, ${tsquery})`,
+  };
+}
+
+/** Projects matching `query`, best first. One page, and the total for paging. */
 export async function searchProjects(
   db: Executor,
   query: string,
   { limit, offset }: { limit: number; offset: number },
 ): Promise<{ hits: SearchHit[]; total: number }> {
-  const match = sql<boolean>`search @@ (websearch_to_tsquery('simple', ${query}) || websearch_to_tsquery('english', ${query}))`;
-  const rank = sql<number>`ts_rank(search, websearch_to_tsquery('simple', ${query}) || websearch_to_tsquery('english', ${query}))`;
+  const { match, rank } = projectSearch(query);
   const [hits, total] = await Promise.all([
     db
       .selectFrom('projects')

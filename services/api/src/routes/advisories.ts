@@ -45,7 +45,9 @@ const Advisory = Type.Object({
   affectedVersionsInput: Type.String(),
   affectedVersions: Type.String({ description: 'As Composer reads it.' }),
   affectedReleases: Type.Array(Type.String(), {
-    description: 'Composer versions of the releases it matched when saved (Insecure in the update feed).',
+    description:
+      'Composer versions of the published releases its constraint matches, releases published after it included ' +
+      '(Insecure in the update feed).',
   }),
   cve: Type.Union([Type.String(), Type.Null()]),
   link: Type.Union([Type.String(), Type.Null()]),

@@ -4,6 +4,7 @@ import {
   composerCacheKey,
   composerPackage,
   composerRoot,
+  composerSearch,
   parseP2Name,
   recordComposerInstalls,
   COMPOSER_JSON,
@@ -13,6 +14,7 @@ import type { FastifyReply } from 'fastify';
 import { represent, type CacheState, type FeedRepresentation } from '../update-status/representation.ts';
 import { respond } from '../update-status/respond.ts';
 import type { UpdateStatus } from '../update-status/service.ts';
+import { errors } from '../schemas.ts';
 
 const json = (description: string) => ({
   description,
@@ -89,6 +91,50 @@ export const composerRoutes: FastifyPluginAsyncTypebox<{ registry: Registry; upd
         composerPackage(registry, parsed.name, parsed.dev),
       );
       return send(reply, representation, state);
+    },
+  );
+
+  app.get(
+    '/composer/search.json',
+    {
+      schema: {
+        summary:
+          "`composer search`: projects found by the pages' full-text search, in Packagist's answer shape " +
+          '(`{results: [{name, description, url, repository, downloads, abandoned?}], total, next?}`).',
+        tags: ['composer'],
+        querystring: Type.Object({
+          q: Type.String({ maxLength: 200, default: '', description: 'Words, "phrases", -exclusions.' }),
+          type: Type.String({
+            maxLength: 50,
+            default: '',
+            description: 'A Composer package type (`drupal-module`, `drupal-theme`, ...); empty for all.',
+          }),
+          // Query values are strings (no coercion): pages 1 to 999, 1 to 100 a page (Packagist's default 15).
+          page: Type.String({ pattern: '^[1-9][0-9]{0,2}$', default: '1' }),
+          per_page: Type.String({ pattern: '^([1-9][0-9]?|100)$', default: '15' }),
+        }),
+        response: {
+          200: Type.Object({
+            results: Type.Array(
+              Type.Object({
+                name: Type.String(),
+                description: Type.String(),
+                url: Type.String(),
+                repository: Type.String(),
+                downloads: Type.Integer(),
+                abandoned: Type.Optional(Type.Literal(true)),
+              }),
+            ),
+            total: Type.Integer(),
+            next: Type.Optional(Type.String()),
+          }),
+          ...errors(400),
+        },
+      },
+    },
+    async (request) => {
+      const { q, type, page, per_page: perPage } = request.query;
+      return composerSearch(registry, { query: q, type, page: Number(page), perPage: Number(perPage) });
     },
   );
 
