@@ -40,9 +40,8 @@ export async function updateAdvisory(tx: Tx, id: string, changes: Updateable<Adv
  */
 export async function lockAdvisoryMatching(tx: Tx, projectId: string, mode: 'shared' | 'exclusive'): Promise<void> {
   const key = sql`hashtextextended(${`packhouse.advisory-matching:${projectId}`}, 0)`;
-  await (mode === 'shared'
-    ? sql`SELECT pg_advisory_xact_lock_shared(${key})`
-    : sql`SELECT pg_advisory_xact_lock(${key})`
+  await (
+    mode === 'shared' ? sql`SELECT pg_advisory_xact_lock_shared(${key})` : sql`SELECT pg_advisory_xact_lock(${key})`
   ).execute(tx);
 }
 
@@ -62,7 +61,11 @@ export async function addAffectedRelease(tx: Tx, advisoryIds: string[], releaseI
     .values(advisoryIds.map((advisoryId) => ({ advisoryId, releaseId })))
     .onConflict((oc) => oc.doNothing())
     .execute();
-  await tx.updateTable('advisories').set({ updatedAt: sql<Date>`now()` }).where('id', 'in', advisoryIds).execute();
+  await tx
+    .updateTable('advisories')
+    .set({ updatedAt: sql<Date>`now()` })
+    .where('id', 'in', advisoryIds)
+    .execute();
 }
 
 /** The releases an advisory affects now (their feed changes when it does). */
