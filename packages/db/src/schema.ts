@@ -171,15 +171,6 @@ export interface BuildsTable {
   publishedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
-export interface EventsTable {
-  id: Generated<string>;
-  kind: string;
-  project: string;
-  version: string | null;
-  payload: ColumnType<unknown, string, string>;
-  createdAt: Timestamp;
-}
-
 /** Distributions (migration 20261129140100). */
 export interface LibraryAllowlistTable {
   position: number;
@@ -221,6 +212,13 @@ export interface ReleaseReadmesTable {
   fileName: string | null;
   body: string | null;
   capturedAt: Timestamp;
+}
+
+/** An annotated tag's message and tagger time (migration 20261130110100); no row for a lightweight tag. */
+export interface ReleaseNotesTable {
+  releaseId: string;
+  message: string | null;
+  taggedAt: Date | null;
 }
 
 export interface SessionsTable {
@@ -279,8 +277,10 @@ export interface ChangesTable {
   files: ColumnType<{ name: string; size: number; sha256: string }[], string | undefined, never>;
   publishedAt: ColumnType<Date | null, string | null | undefined, never>;
   detail: ColumnType<Record<string, unknown>, string | undefined, never>;
-  signature: ColumnType<SignatureJson | null, string | null | undefined, never>;
-  at: ColumnType<Date, never, never>;
+  signature: ColumnType<SignatureJson | null, string | null | undefined, string>;
+  at: ColumnType<Date, Date | undefined, never>;
+  /** The event's canonical JSON as served (migration 20261130130300); null on rows from before. */
+  event: ColumnType<string | null, string | undefined, string>;
 }
 
 export interface ChangeFeedEpochsTable {
@@ -344,7 +344,6 @@ export interface Database {
   releases: ReleasesTable;
   releaseFiles: ReleaseFilesTable;
   builds: BuildsTable;
-  events: EventsTable;
   changes: ChangesTable;
   changeFeedEpochs: ChangeFeedEpochsTable;
   signingKeys: SigningKeysTable;
@@ -355,6 +354,7 @@ export interface Database {
   distributionBuilds: DistributionBuildsTable;
   distributionComponents: DistributionComponentsTable;
   releaseReadmes: ReleaseReadmesTable;
+  releaseNotes: ReleaseNotesTable;
   sessions: SessionsTable;
   signInLinks: SignInLinksTable;
   offerings: OfferingsTable;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { readTagAnnotation } from './annotation.ts';
 import { BlobReader } from './blobs.ts';
 import { enforceCacheBudget, markUsed } from './cache-budget.ts';
 import { SourceRefused, quote } from './errors.ts';
@@ -42,11 +43,13 @@ export async function checkout(opts: CheckoutOptions): Promise<Checkout> {
 
   // Again at every fetch: what the host resolves to may have changed since the project was created.
   const pinned = await pinGitHost(opts.gitUrl, options, 'transient');
-  const commit = await serialized(repoDir, async () => {
+  const { commit, annotation } = await serialized(repoDir, async () => {
     await ensureBareRepo(options, repoDir);
     await markUsed(repoDir);
     await fetchRef({ ...ctx, config: pinned.config }, opts.gitUrl, ref);
-    return resolveCommit(ctx, ref);
+    // Read while no other fetch can move the ref: the commit and its annotation agree.
+    const commit = await resolveCommit(ctx, ref);
+    return { commit, annotation: ref.kind === 'tag' ? await readTagAnnotation(ctx, ref.fullName) : null };
   });
   if (options.cacheBytes !== undefined) await enforceCacheBudget(options.cacheDir, options.cacheBytes, CACHE_GRACE_MS);
   const commitTime = Number((await git(ctx, ['show', '-s', '--format=%ct', commit])).toString().trim());
@@ -55,7 +58,7 @@ export async function checkout(opts: CheckoutOptions): Promise<Checkout> {
   const entries = await listTree(ctx, commit, opts.limits);
   await checkContents(ctx, entries);
   checkSymlinks(entries);
-  return { project: opts.project, commit, commitTime, entries, repoDir, git: options };
+  return { project: opts.project, commit, commitTime, annotation, entries, repoDir, git: options };
 }
 
 async function ensureBareRepo(options: GitOptions, repoDir: string): Promise<void> {

@@ -1,4 +1,5 @@
 export { archives, type Archives } from './archives.ts';
+export { MAX_NOTES_CHARS, TRUNCATED_MARK, type TagAnnotation } from './annotation.ts';
 export { checkout, type CheckoutOptions } from './checkout.ts';
 export { digestingStream, type Digests } from './digest.ts';
 export { SourceRefused } from './errors.ts';

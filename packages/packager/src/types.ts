@@ -1,3 +1,5 @@
+import type { TagAnnotation } from './annotation.ts';
+
 export type ProjectType = 'core' | 'module' | 'theme' | 'distribution';
 
 export interface SourceLimits {
@@ -37,6 +39,8 @@ export interface Checkout {
   commit: string;
   /** Unix seconds, the commit's committer time. */
   commitTime: number;
+  /** An annotated tag's message and tagger time (release notes); null for branches and lightweight tags. */
+  annotation: TagAnnotation | null;
   /** Sorted bytewise by UTF-8 path, validated. */
   entries: TreeEntry[];
   /** The bare cache holding the commit; archives read blobs from it. */

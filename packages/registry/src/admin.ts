@@ -1,6 +1,7 @@
 import { projects, reservedNames, users } from '@packhouse/db';
+import { recordProjectChange } from './changes.ts';
 import type { Actor, Registry } from './context.ts';
-import { invalid, notFound } from './errors.ts';
+import { DomainError, invalid, notFound } from './errors.ts';
 import { requireAdmin } from './permissions.ts';
 import { MACHINE_NAME, maintainersView, requireProject, type MaintainersView } from './projects.ts';
 
@@ -36,7 +37,42 @@ export async function transferProject(
   const project = await requireProject(registry, name);
   const user = await users.findUserByName(registry.db, to);
   if (!user) throw notFound(`No user named "${to}".`);
-  await registry.db.transaction().execute((tx) => projects.replaceMaintainers(tx, project.id, user.id));
+  await registry.db.transaction().execute(async (tx) => {
+    await projects.replaceMaintainers(tx, project.id, user.id);
+    // The feed's dc:creator is the first maintainer: mirrors rewrite the project's release history.
+    await recordProjectChange(registry, tx, project);
+  });
   registry.log.info({ project: { name }, to: { name: to }, by: { name: actor.name } }, 'Project transferred.');
   return maintainersView(registry, project.id);
+}
+
+/**
+ * Deletes a project (administrators only): a name made by mistake, squatted or abandoned
+ * before anything was released. A project that published a release is never deleted, as on
+ * drupal.org: sites, lock files and mirrors hold its archive URLs and checksums, and a new
+ * project under the same name could publish other bytes under the same archive names.
+ * Such a project is retired instead (its status `unsupported`, its releases unpublished).
+ * Releases still being built keep a project too (a security advisory needs a published
+ * release, so it always does). Failed releases go with it. Mirrors learn it from a `project.deleted` change in the same transaction.
+ */
+export async function deleteProject(registry: Registry, actor: Actor, name: string): Promise<void> {
+  requireAdmin(actor, 'delete projects');
+  const project = await requireProject(registry, name);
+  await registry.db.transaction().execute(async (tx) => {
+    const keptReleases = await projects.lockForDeletion(tx, project.id);
+    if (!keptReleases) throw notFound(`No project named "${name}".`);
+    if (keptReleases.length > 0) {
+      const listed = keptReleases.map((release) => `${release.version} (${release.status})`).join(', ');
+      throw new DomainError(
+        'project_has_releases',
+        409,
+        `"${name}" has releases that are published or being built: ${listed}. A project that published a ` +
+          `release is never deleted (sites and lock files keep its archive URLs); mark it unsupported and ` +
+          `unpublish its releases instead.`,
+      );
+    }
+    await recordProjectChange(registry, tx, project, 'project.deleted');
+    await projects.deleteProject(tx, project.id);
+  });
+  registry.log.info({ project: { name }, by: { name: actor.name } }, 'Project deleted.');
 }

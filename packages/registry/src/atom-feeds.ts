@@ -39,6 +39,7 @@ function render(
     releases: rows.map((row) => ({
       ...row,
       link: `${publicUrl}/api/v1/projects/${row.project}/releases/${encodeURIComponent(row.version)}`,
+      page: `${publicUrl}/project/${row.project}/releases/${encodeURIComponent(row.version)}`,
       files: row.files.map((file) => ({ ...file, size: Number(file.size), url: downloadUrl(publicUrl, file.name) })),
     })),
   });

@@ -1,4 +1,13 @@
-import { distributions, files, projects, releases, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import {
+  attempts,
+  distributions,
+  files,
+  projects,
+  releaseNotes,
+  releases,
+  type ProjectRow,
+  type ReleaseRow,
+} from '@packhouse/db';
 import type { Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
 import { matchAdvisoriesOnPublish } from './advisories.ts';
@@ -47,6 +56,13 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
     });
     if (!won) return false;
     await files.insertFiles(tx, fileRows(release.id, stored));
+    if (source.annotation) {
+      const { message, taggedAt } = source.annotation;
+      await releaseNotes.saveNotes(tx, release.id, {
+        message,
+        taggedAt: taggedAt === null ? null : new Date(taggedAt * 1000),
+      });
+    }
     // Advisories saved before this release whose constraint matches it affect it from its first feed on.
     await matchAdvisoriesOnPublish(tx, release);
     // A distribution's make file is built next, by its own job (committed with the profile).
@@ -56,7 +72,7 @@ const taggedRelease: JobType<ClaimedRelease, Checkout> = {
   },
   fail: ({ db }, { release }, { message, detail }) => releases.markFailed(db, release.id, message, undefined, detail),
   retrying: ({ db }, { release }, { message, detail, nextAttemptAt }) =>
-    releases.markRetrying(db, release.id, { lastError: message, detail, nextAttemptAt }),
+    attempts.markRetrying(db, 'releases', release.id, { lastError: message, detail, nextAttemptAt }),
 };
 
 /** Packages one tagged release (see `attempt.ts` for the lifecycle and its guarantees). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { changes, signingKeys, snapshot, type ChangeRow, type Position } from '@packhouse/db';
+import { changes, signingKeys, snapshot, type Epoch, type PageRange, type Position } from '@packhouse/db';
 import {
   canonicalJson,
   headStatement,
@@ -11,6 +11,7 @@ import {
   type SignedPageHead,
 } from '@packhouse/signing';
 import { comparePositions, decodeCursor, encodeCursor } from './change-cursor.ts';
+import { eventText, urlSubstitute } from './change-event.ts';
 import type { Registry } from './context.ts';
 import { DomainError } from './errors.ts';
 import { downloadUrl } from './views.ts';
@@ -21,25 +22,11 @@ import { downloadUrl } from './views.ts';
  */
 export const SIGNED_METADATA_TTL_MS = 60 * 60 * 1000;
 
-export interface ChangeEvent {
-  type: ChangeRow['type'];
-  project: string;
-  version: string | null;
-  revision: number;
-  at: string;
-  /** Release events: the publication time the signed statement holds. */
-  publishedAt: string | null;
-  files: { name: string; url: string; size: number; sha256: string }[];
-  /** The feed's view of a release (status, insecure, releaseTypes) or of a project (title, status). */
-  detail: Record<string, unknown>;
-  /** Over the release statement (releaseStatement); null for project events. */
-  signature: Signature | null;
-}
-
 export interface ChangesPage {
-  /** The whole page as the JSON body to send: its events exactly as their digest was taken. */
-  json: string;
-  events: ChangeEvent[];
+  /** The whole page as the JSON body to send (UTF-8): its events exactly as their digest was taken. */
+  body: Buffer;
+  /** How many events the page holds. */
+  count: number;
   next: string;
   hasMore: boolean;
   /** Signed over headStatement: this page's range, its events' digest, and `expires`. */
@@ -66,73 +53,85 @@ export async function readChanges(
   registry: Registry,
   { since, limit }: { since?: string; limit: number },
 ): Promise<ChangesPage> {
-  const { epoch, horizon } = await changes.currentHorizon(registry.db);
   const cursor = since === undefined ? undefined : decodeCursor(since);
-  if (cursor && cursor.epoch !== epoch.token)
-    throw gone('This cursor belongs to another history of the change feed (the database was restored)');
   const after = cursor?.position ?? START;
-  // Every change at or before the low-water mark was pruned; a cursor before it (or none) would miss them.
-  if (comparePositions(after, epoch.pruned) < 0)
-    throw gone('Changes after this cursor are older than the retained history');
-  const rows = await changes.listChanges(registry.db, epoch.id, after, horizon, limit + 1);
-  const hasMore = rows.length > limit;
-  const page = hasMore ? rows.slice(0, limit) : rows;
-  const last = page.at(-1);
-  let end: Position = hasMore && last ? { txid: last.txid, id: last.id } : { txid: horizon, id: '0' };
+  const substitute = urlSubstitute(registry.config.publicUrl);
+  const read = () => changes.readPage(registry.db, { after, limit }, substitute);
+  const check = (epoch: Epoch) => {
+    if (cursor && cursor.epoch !== epoch.token)
+      throw gone('This cursor belongs to another history of the change feed (the database was restored)');
+    // Every change at or before the low-water mark was pruned (or is from before a restore that began this
+    // epoch); a cursor before it, or none, would miss them.
+    if (comparePositions(after, epoch.pruned) < 0)
+      throw gone(
+        cursor
+          ? 'Changes after this cursor are older than the retained history'
+          : 'The retained history does not reach back to the beginning',
+      );
+  };
+  let { epoch, horizon, page } = await read();
+  check(epoch);
+  if (page.missing > 0) {
+    await storeMissingEvents(registry, { epoch: epoch.id, after, horizon, limit });
+    ({ epoch, horizon, page } = await read());
+    check(epoch);
+    // string_agg skips a null: never serve a page with an event left out.
+    if (page.missing > 0) throw new Error(`${page.missing} changes of the page still have no event text`);
+  }
+  let end: Position = page.hasMore && page.last ? page.last : { txid: horizon, id: '0' };
   if (comparePositions(end, after) < 0) end = after;
-  // Backfilled history (migration 20261129150100) was written without the key: it is signed now.
-  if (page.some((row) => !row.signature && row.version !== null)) await registry.signing.ready();
-  const events = page.map((row) => toEvent(registry, row));
   const next = encodeCursor({ epoch: epoch.token, position: end });
-  // Canonical JSON is JSON: written once, it is both what the digest covers and what is sent.
-  const eventsJson = canonicalJson(events);
+  // The stored texts are canonical JSON: joined, they are both what the digest covers and what is sent,
+  // encoded to UTF-8 once.
+  const events = Buffer.from(`[${page.events}]`);
   const head = {
     epoch: epoch.token,
     since: since ?? null,
     next,
-    hasMore,
-    eventsSha256: createHash('sha256').update(eventsJson).digest('hex'),
+    hasMore: page.hasMore,
+    eventsSha256: createHash('sha256').update(events).digest('hex'),
     expires: expiresAt(),
   };
   const signed = { ...head, signature: registry.signing.signer.sign(headStatement(head)) };
   return {
-    events,
+    count: page.count,
     next,
-    hasMore,
+    hasMore: page.hasMore,
     head: signed,
-    json: `{"events":${eventsJson},"next":${JSON.stringify(next)},"hasMore":${hasMore},"head":${canonicalJson(signed)}}`,
+    body: Buffer.concat([
+      Buffer.from('{"events":'),
+      events,
+      Buffer.from(`,"next":${JSON.stringify(next)},"hasMore":${page.hasMore},"head":${canonicalJson(signed)}}`),
+    ]),
   };
 }
 
-function toEvent(registry: Registry, row: ChangeRow): ChangeEvent {
-  let signature = row.signature;
-  if (!signature && row.version !== null) {
-    signature = registry.signing.signer.sign(
-      releaseStatement({
-        project: row.project,
-        version: row.version,
-        revision: row.revision,
-        files: row.files,
-        publishedAt: row.publishedAt,
-      }),
-    );
-  }
-  return {
-    type: row.type,
-    project: row.project,
-    version: row.version,
-    revision: row.revision,
-    at: row.at,
-    publishedAt: row.publishedAt,
-    files: row.files.map((file) => ({
-      name: file.name,
-      url: downloadUrl(registry.config.publicUrl, file.name),
-      size: Number(file.size),
-      sha256: file.sha256,
-    })),
-    detail: row.detail,
-    signature,
-  };
+/**
+ * Writes the event text of changes stored without one: the history backfilled by the change
+ * feed's migration (signed now, with the process's key) and rows written during a deploy by
+ * code from before the text was stored. Once per change, the first time a page reaches it.
+ */
+async function storeMissingEvents(registry: Registry, range: PageRange): Promise<void> {
+  const rows = await changes.listWithoutEvent(registry.db, range);
+  if (rows.some((row) => !row.signature && row.version !== null)) await registry.signing.ready();
+  const events = rows.map((row) => {
+    const signature =
+      row.signature ??
+      (row.version === null
+        ? null
+        : registry.signing.signer.sign(
+            releaseStatement({
+              project: row.project,
+              version: row.version,
+              revision: row.revision,
+              files: row.files,
+              publishedAt: row.publishedAt,
+            }),
+          ));
+    const { txid, id, ...fields } = row;
+    return { position: { txid, id }, event: eventText({ ...fields, signature }), signature };
+  });
+  await changes.storeEvents(registry.db, range.epoch, events);
 }
 
 export interface SnapshotRelease {

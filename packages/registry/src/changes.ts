@@ -1,5 +1,6 @@
 import { changes, type Tx } from '@packhouse/db';
 import { releaseStatement } from '@packhouse/signing';
+import { eventText } from './change-event.ts';
 import type { Registry } from './context.ts';
 
 export type ReleaseChangeType = 'release.published' | 'release.updated' | 'release.unpublished';
@@ -10,8 +11,9 @@ export type ProjectChangeType = 'project.updated' | 'project.deleted';
  * transaction that makes the change (publish, a new dev build, status, release types,
  * insecure — including a security advisory marking it insecure), after the change is
  * written. It counts the release's revision up, signs its statement (project, version,
- * revision, files with size and sha256, publishedAt) and appends the change, so the event
- * commits or vanishes with the change itself. Releases not (yet) built are not in any
+ * revision, files with size and sha256, publishedAt) and appends the change with its event
+ * text as the feed serves it (change-event.ts), so the event commits or vanishes with the
+ * change itself. Releases not (yet) built are not in any
  * feed, so they record nothing.
  */
 export async function recordReleaseChange(
@@ -26,7 +28,8 @@ export async function recordReleaseChange(
   const revision = await changes.bumpReleaseRevision(tx, releaseId);
   const signature = registry.signing.signer.sign(releaseStatement({ ...state, revision }));
   await changes.setReleaseSignature(tx, releaseId, signature);
-  await changes.appendChange(tx, {
+  const at = new Date();
+  const change = {
     // A release's first change is its publication, whatever the caller saw before.
     type: revision === 1 ? 'release.published' : type,
     project: state.project,
@@ -36,7 +39,8 @@ export async function recordReleaseChange(
     publishedAt: state.publishedAt,
     detail: { status: state.feedStatus, insecure: state.insecure, releaseTypes: state.releaseTypes },
     signature,
-  });
+  } as const;
+  await changes.appendChange(tx, { ...change, at, event: eventText({ ...change, at: at.toISOString() }) });
 }
 
 /**
@@ -51,11 +55,16 @@ export async function recordProjectChange(
 ): Promise<void> {
   await registry.signing.ready();
   const revision = await changes.bumpProjectRevision(tx, project.id);
-  await changes.appendChange(tx, {
+  const at = new Date();
+  const change = {
     type,
     project: project.name,
     version: null,
     revision,
+    files: [],
+    publishedAt: null,
     detail: { title: project.title, status: project.status },
-  });
+    signature: null,
+  };
+  await changes.appendChange(tx, { ...change, at, event: eventText({ ...change, at: at.toISOString() }) });
 }

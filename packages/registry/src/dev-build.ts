@@ -1,4 +1,13 @@
-import { builds, files, projects, releases, type BuildRow, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import {
+  attempts,
+  builds,
+  files,
+  projects,
+  releases,
+  type BuildRow,
+  type ProjectRow,
+  type ReleaseRow,
+} from '@packhouse/db';
 import type { Checkout } from '@packhouse/packager';
 import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
 import { recordReleaseChange } from './changes.ts';
@@ -83,7 +92,7 @@ const devSnapshot: JobType<ClaimedBuild, Checkout> = {
     await releases.markDevFailed(db, release.id, message, detail);
   },
   retrying: ({ db }, { build }, { message, detail, nextAttemptAt }) =>
-    builds.markBuildRetrying(db, build.id, { lastError: message, detail, nextAttemptAt }),
+    attempts.markRetrying(db, 'builds', build.id, { lastError: message, detail, nextAttemptAt }),
 };
 
 /** Packages one dev snapshot build (see `attempt.ts` for the lifecycle and its guarantees). */

@@ -28,7 +28,7 @@ export {
   type ProjectAction,
 } from './permissions.ts';
 export { createToken, listTokens, revokeToken, TOKEN_SCOPES, type NewToken, type TokenView } from './tokens.ts';
-export { getReservedNames, setReservedNames, transferProject } from './admin.ts';
+export { deleteProject, getReservedNames, setReservedNames, transferProject } from './admin.ts';
 export { approveProject, listAwaitingApproval, type AwaitingProject } from './approval.ts';
 export {
   getRelease,
@@ -47,7 +47,7 @@ export { reconcile } from './reconcile.ts';
 export { houseKeep } from './housekeeping.ts';
 export { sweepOrphans } from './sweeper.ts';
 export { unreachable, type Dependency } from './health.ts';
-export type { FileView, ProjectView, ReleaseView } from './views.ts';
+export type { DistributionView, FileView, ProjectView, ReleaseNotesView, ReleaseView } from './views.ts';
 export { connectRegistry, type Connected } from './connect.ts';
 export { refuseEditedMigrations } from './migrations.ts';
 export {
@@ -88,9 +88,11 @@ export {
   projectPage,
   releasePage,
   releasesPage,
+  RELEASES_PAGE_SIZE,
   searchPage,
   SEARCH_PAGE_SIZE,
   type BranchSummary,
+  type BundledComponent,
   type HomePageData,
   type PageProject,
   type PageRelease,
@@ -129,10 +131,10 @@ export {
   readChanges,
   readSnapshot,
   SIGNED_METADATA_TTL_MS,
-  type ChangeEvent,
   type ChangesPage,
   type Snapshot,
 } from './change-feed.ts';
+export { eventText, type ChangeEvent } from './change-event.ts';
 export { loadSigning, type Signing } from './signing.ts';
 export { allReleasesAtom, projectReleasesAtom } from './atom-feeds.ts';
 export {

@@ -2,10 +2,12 @@ import {
   advisories,
   builds,
   ChangeListener,
+  distributions,
   files,
   offerings,
   pages,
   projects,
+  releaseNotes,
   releases,
   snapshot,
   usage,
@@ -20,14 +22,19 @@ import { branchOf, compareForFeed, parseVersion } from '@packhouse/versions';
 import type { Registry } from './context.ts';
 import { invalid, notFound } from './errors.ts';
 import { isoWeekLabel, weeksBefore } from './usage/iso-week.ts';
+import { distributionView } from './distribution/view.ts';
 import { releaseReadme, summaryOf } from './readme.ts';
-import { buildView, fileView, type BuildView, type FileView } from './views.ts';
+import {
+  buildView,
+  fileView,
+  notesView,
+  type BuildView,
+  type DistributionView,
+  type FileView,
+  type ReleaseNotesView,
+} from './views.ts';
 
-/**
- * What the pages for people show, read in one snapshot per page. Sections that other work
- * will fill (advisories, used-by for components of distributions, bills of materials) are
- * typed here and empty until their data exists.
- */
+/** What the pages for people show, read in one snapshot per page. */
 export interface PageProject {
   name: string;
   title: string;
@@ -81,27 +88,29 @@ export interface ProjectPageData {
   offerings: { id: string; provider: string; kind: string; title: string; description: string }[];
   /** Published security advisories, newest first. */
   advisories: { id: string; title: string; severity: string; url: string }[];
-  /** Extension point: filled once distributions exist. */
-  usedBy: { name: string; title: string }[];
+  /** Distributions whose newest published release bundles this project, by name (at most USED_BY_SHOWN). */
+  usedBy: { name: string; title: string; version: string; componentVersion: string }[];
 }
 
 const USAGE_WEEKS = 12;
+export const USED_BY_SHOWN = 50;
 
 export async function projectPage(registry: Registry, name: string, at = new Date()): Promise<ProjectPageData> {
   const project = await requireVisible(registry, name);
   const data = await snapshot(registry.db, async (tx) => {
-    const [maintainers, rows, usageRows, offeringRows, advisoryRows] = await Promise.all([
+    const [maintainers, rows, usageRows, offeringRows, advisoryRows, usedBy] = await Promise.all([
       projects.listMaintainerNames(tx, project.id),
       releases.listReleases(tx, project.id),
       usage.weeklyUsage(tx, project.id, weeksBefore(at, USAGE_WEEKS - 1)),
       offerings.listOfferings(tx, project.id),
       advisories.listProjectAdvisories(tx, project.id),
+      distributions.listBundlingDistributions(tx, project.id, USED_BY_SHOWN),
     ]);
     const fileRows = await files.listFiles(
       tx,
       rows.map((row) => row.id),
     );
-    return { maintainers, rows, usageRows, offeringRows, advisoryRows, fileRows };
+    return { maintainers, rows, usageRows, offeringRows, advisoryRows, usedBy, fileRows };
   });
   const all = pageReleases(registry, project, data.rows, data.fileRows);
   const latest = all
@@ -141,18 +150,34 @@ export async function projectPage(registry: Registry, name: string, at = new Dat
         severity,
         url: link ?? `${registry.config.publicUrl}/api/v1/projects/${project.name}/advisories/${id}`,
       })),
-    usedBy: [],
+    usedBy: data.usedBy,
   };
 }
 
 export interface ReleasesPageData {
   project: PageProject;
   branches: string[];
+  /** The page asked for (all of them without one), newest first. */
   releases: PageRelease[];
+  /** Releases in all pages. */
+  total: number;
+  page: number;
+  pageSize: number;
 }
 
-/** Every release, newest first; `branch` keeps one branch's (`8.x-1.`, `2.0.`). */
-export async function releasesPage(registry: Registry, name: string, branch?: string): Promise<ReleasesPageData> {
+/** Releases a page lists: a project with hundreds of them keeps each page well under 100 KB. */
+export const RELEASES_PAGE_SIZE = 100;
+
+/**
+ * Every release, newest first; `branch` keeps one branch's (`8.x-1.`, `2.0.`), `page` one
+ * page of RELEASES_PAGE_SIZE (without it, all of them).
+ */
+export async function releasesPage(
+  registry: Registry,
+  name: string,
+  branch?: string,
+  page?: number,
+): Promise<ReleasesPageData> {
   const project = await requireVisible(registry, name);
   const { rows, fileRows } = await snapshot(registry.db, async (tx) => {
     const rows = await releases.listReleases(tx, project.id);
@@ -169,21 +194,45 @@ export async function releasesPage(registry: Registry, name: string, branch?: st
   if (branch !== undefined && !branches.includes(branch)) {
     throw notFound(`${name} has no branch "${branch}"; its branches are ${branches.join(', ') || 'none yet'}.`);
   }
+  const listed = branch === undefined ? all : all.filter((release) => release.branch === branch);
+  const pageSize = page === undefined ? Math.max(listed.length, 1) : RELEASES_PAGE_SIZE;
+  const number = page ?? 1;
+  if (number > 1 && (number - 1) * pageSize >= listed.length) {
+    throw notFound(`${name} has ${listed.length} releases here: page ${number} is past the last.`);
+  }
   return {
     project: pageProject(project),
     branches,
-    releases: branch === undefined ? all : all.filter((release) => release.branch === branch),
+    releases: listed.slice((number - 1) * pageSize, number * pageSize),
+    total: listed.length,
+    page: number,
+    pageSize,
   };
+}
+
+/** One input of a built distribution, as its release page lists it. */
+export interface BundledComponent {
+  kind: 'core' | 'project' | 'library' | 'patch';
+  name: string;
+  version: string | null;
+  /** Core and projects: the Packhouse release bundled, and whether it is marked insecure now. */
+  release: { project: string; version: string; insecure: boolean } | null;
+  /** Patches: the project they were applied to. */
+  appliedTo: string | null;
+  sourceUrl: string;
+  sha256: string;
 }
 
 export interface ReleasePageData {
   project: PageProject;
   release: PageRelease;
-  /** The tag's annotation, shown as release notes; null for lightweight tags or not known. */
-  notes: string | null;
+  /** The annotated tag's message and time; null for a lightweight tag (or a dev release). */
+  notes: ReleaseNotesView | null;
   builds: BuildView[];
-  /** Extension point: a distribution's bill of materials, once distributions exist. */
-  billOfMaterials: { name: string; version: string; type: string }[];
+  /** Distribution releases: the build of the make file into whole-site archives. */
+  distribution: DistributionView | null;
+  /** Distribution releases, once built: every component, as in the CycloneDX file. */
+  billOfMaterials: BundledComponent[];
 }
 
 export async function releasePage(registry: Registry, name: string, version: string): Promise<ReleasePageData> {
@@ -191,15 +240,33 @@ export async function releasePage(registry: Registry, name: string, version: str
   return snapshot(registry.db, async (tx) => {
     const row = await releases.findRelease(tx, project.id, version);
     if (!row) throw notFound(`${name} has no release ${version}.`);
-    const fileRows = await files.listFiles(tx, [row.id]);
-    const history = row.kind === 'dev' ? await builds.listBuilds(tx, row.id) : [];
+    const isDistribution = project.type === 'distribution';
+    const [fileRows, history, notes, distribution, components] = await Promise.all([
+      files.listFiles(tx, [row.id]),
+      row.kind === 'dev' ? builds.listBuilds(tx, row.id) : [],
+      row.kind === 'tag' ? releaseNotes.findNotes(tx, row.id) : undefined,
+      isDistribution ? distributionView(tx, row) : null,
+      isDistribution ? distributions.listComponentsForPage(tx, row.id) : [],
+    ]);
     const [release] = pageReleases(registry, project, [row], fileRows);
     return {
       project: pageProject(project),
       release: release!,
-      notes: null,
+      notes: notesView(notes),
       builds: history.map((build) => buildView(registry.config.publicUrl, build, fileRows)),
-      billOfMaterials: [],
+      distribution,
+      billOfMaterials: components.map((c) => ({
+        kind: c.kind,
+        name: c.name,
+        version: c.version,
+        release:
+          c.project && c.releaseVersion
+            ? { project: c.project, version: c.releaseVersion, insecure: c.insecure ?? false }
+            : null,
+        appliedTo: c.appliedTo,
+        sourceUrl: c.sourceUrl,
+        sha256: c.sha256,
+      })),
     };
   });
 }
@@ -281,10 +348,16 @@ function pageReleases(
       createdAt: row.createdAt.toISOString(),
       files: fileRows
         .filter((file) => file.releaseId === row.id && file.buildId === row.currentBuildId)
-        .map((file) => fileView(registry.config.publicUrl, file)),
+        .map((file) => fileView(registry.config.publicUrl, file, project.type === 'distribution'))
+        .sort(byDownloadOrder),
     };
   });
 }
+
+// A distribution's downloads as people choose them: the whole site first, then less of it, the bill of materials last.
+const VARIANT_ORDER = ['full', 'projects', 'profile-only', 'sbom', null];
+const byDownloadOrder = (a: FileView, b: FileView) =>
+  VARIANT_ORDER.indexOf(a.variant) - VARIANT_ORDER.indexOf(b.variant) || a.archiveType.localeCompare(b.archiveType);
 
 /** The maintainer's choice, or (as the feeds do) every branch with a published release. */
 function supportedBranches(project: ProjectRow, rows: ReleaseRow[]): string[] {

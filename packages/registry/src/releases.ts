@@ -1,4 +1,4 @@
-import { builds, files, releases, snapshot, type ProjectRow, type ReleaseRow } from '@packhouse/db';
+import { builds, files, releaseNotes, releases, snapshot, type ProjectRow, type ReleaseRow } from '@packhouse/db';
 import { releaseStatement } from '@packhouse/signing';
 import { InvalidVersion, parseVersion } from '@packhouse/versions';
 import { claimComposerVersion, insertClaiming } from './composer-claim.ts';
@@ -9,7 +9,7 @@ import { requireAccess } from './permissions.ts';
 import { requireProject } from './projects.ts';
 import { distributionView } from './distribution/view.ts';
 import { checkReleaseQuota } from './quotas.ts';
-import { releaseView, type ReleaseFailureView, type ReleaseView } from './views.ts';
+import { notesView, releaseView, type ReleaseFailureView, type ReleaseView } from './views.ts';
 
 export const RELEASE_TYPES = ['security', 'bugfix', 'feature'] as const;
 export type ReleaseType = (typeof RELEASE_TYPES)[number];
@@ -117,6 +117,7 @@ export async function getRelease(registry: Registry, projectName: string, versio
       project,
       releaseView(registry.config.publicUrl, projectName, release, rows, history, distribution),
     );
+    if (release.kind === 'tag') view.notes = notesView(await releaseNotes.findNotes(tx, release.id));
     // Published before the change feed existed (no statement stored yet): signed as it stands.
     if (view.status === 'published' && view.signature === null) {
       await registry.signing.ready();

@@ -1,4 +1,4 @@
-import type { ArchiveType, BuildRow, ProjectRow, ReleaseFileRow, ReleaseRow } from '@packhouse/db';
+import type { ArchiveType, BuildRow, ProjectRow, ReleaseFileRow, ReleaseNotes, ReleaseRow } from '@packhouse/db';
 
 /** The shapes the API returns: domain types, never raw rows. */
 export interface FileView {
@@ -42,6 +42,18 @@ export interface ReleaseView {
   builds?: BuildView[];
   /** Distribution releases: the build of the make file, and bundled releases marked insecure since. */
   distribution?: DistributionView;
+  /** Tagged releases, read one at a time: the annotated tag's message and time; null for a lightweight tag. */
+  notes?: ReleaseNotesView | null;
+}
+
+export interface ReleaseNotesView {
+  /** The tag's message as plain text (signature cut off, at most 16,384 characters); null when empty. */
+  message: string | null;
+  taggedAt: string | null;
+}
+
+export function notesView(notes: ReleaseNotes | undefined): ReleaseNotesView | null {
+  return notes ? { message: notes.message, taggedAt: notes.taggedAt?.toISOString() ?? null } : null;
 }
 
 export type FileVariantView = 'profile-only' | 'projects' | 'full' | 'sbom';

@@ -16,8 +16,11 @@ export interface TestRepo {
   git(...args: string[]): string;
   /** Replaces the working tree's files with `files`, commits them at `time` (unix seconds); returns the commit. */
   commit(files: Record<string, FileSpec>, time?: number, message?: string): string;
-  /** Tags `ref` (a commit by default, or any object id), lightweight or annotated at `time`. */
-  tag(name: string, options?: { annotated?: boolean; ref?: string; time?: number }): void;
+  /**
+   * Tags `ref` (a commit by default, or any object id), lightweight or annotated at `time`;
+   * an annotated tag's message is `message` (bytes kept verbatim) or `Release {name}`.
+   */
+  tag(name: string, options?: { annotated?: boolean; ref?: string; time?: number; message?: string | Buffer }): void;
 }
 
 /**
@@ -72,8 +75,12 @@ export async function createRepo(files: Record<string, FileSpec> = {}, time = CO
       gitIn(dir, ['commit', '-q', '--allow-empty', '-m', message], { time: at });
       return git('rev-parse', 'HEAD');
     },
-    tag(name, { annotated = false, ref = 'HEAD', time: at = time } = {}) {
-      gitIn(dir, annotated ? ['tag', '-a', '-m', `Release ${name}`, name, ref] : ['tag', name, ref], { time: at });
+    tag(name, { annotated = false, ref = 'HEAD', time: at = time, message } = {}) {
+      if (message !== undefined) {
+        gitIn(dir, ['tag', '-a', '--cleanup=verbatim', '-F', '-', name, ref], { time: at, input: message });
+      } else {
+        gitIn(dir, annotated ? ['tag', '-a', '-m', `Release ${name}`, name, ref] : ['tag', name, ref], { time: at });
+      }
     },
   };
   if (Object.keys(files).length > 0) repo.commit(files, time);

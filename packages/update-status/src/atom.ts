@@ -12,8 +12,12 @@ export interface AtomRelease {
   updatedAt: Date;
   insecure: boolean;
   releaseTypes: string[];
-  /** Link for people: the release's JSON. */
+  /** The release's JSON. */
   link: string;
+  /** The release's page, for people. */
+  page: string;
+  /** The annotated tag's message (release notes), plain text; null when there is none. */
+  notes: string | null;
   files: { name: string; url: string; size: number; sha256: string }[];
 }
 
@@ -60,6 +64,7 @@ function entry(release: AtomRelease): XmlElement {
       textElement('title', `${release.projectTitle} ${release.version}`),
       textElement('published', release.publishedAt.toISOString()),
       textElement('updated', release.updatedAt.toISOString()),
+      { name: 'link', attributes: { rel: 'alternate', type: 'text/html', href: release.page } },
       { name: 'link', attributes: { rel: 'alternate', type: 'application/json', href: release.link } },
       ...release.files.map((file): XmlElement => ({
         name: 'link',
@@ -67,6 +72,7 @@ function entry(release: AtomRelease): XmlElement {
       })),
       { name: 'category', attributes: { term: release.project } },
       { name: 'summary', attributes: { type: 'text' }, text: summary },
+      ...(release.notes ? [{ name: 'content', attributes: { type: 'text' }, text: release.notes }] : []),
     ],
   };
 }

@@ -123,6 +123,26 @@ export const ReleaseBody = Type.Object(
         { description: 'Distribution releases only: the build of the make file into whole-site archives.' },
       ),
     ),
+    notes: Type.Optional(
+      Type.Union(
+        [
+          Type.Object({
+            message: Type.Union([Type.String(), Type.Null()], {
+              description:
+                "The tag's message as plain text (a signature cut off, at most 16,384 characters); null when empty.",
+            }),
+            taggedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+          }),
+          Type.Null(),
+        ],
+        {
+          description:
+            "Tagged releases, read one at a time: the release notes, which are the annotated tag's message; " +
+            'null for a lightweight tag (its commit message is not used) or a release packaged before notes ' +
+            'were kept.',
+        },
+      ),
+    ),
   },
   { $id: 'Release' },
 );

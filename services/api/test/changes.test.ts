@@ -1,8 +1,9 @@
 import { changes as changesRepo, projects } from '@packhouse/db';
-import { recordProjectChange } from '@packhouse/registry';
+import { loadSigning, recordProjectChange, recordReleaseChange } from '@packhouse/registry';
 import {
   headStatement,
   releaseStatement,
+  Signer,
   verifySignature,
   type FileDigest,
   type PublicKeyInfo,
@@ -87,6 +88,9 @@ describe('the change feed', () => {
         200,
       );
       expect((await alice('PUT', '/api/v1/projects/token/supported-branches', ['8.x-1.'])).status).toBe(200);
+      // A transfer changes the feed's dc:creator (the first maintainer).
+      const admin = client(stack.app, stack.adminToken);
+      expect((await admin('POST', '/api/v1/admin/projects/token/transfer', { to: 'alice' })).status).toBe(200);
       const { events } = await drain();
       const token = events.filter((event) => event.project === 'token');
       expect(token.map((event) => [event.type, event.version, event.revision])).toEqual([
@@ -95,6 +99,7 @@ describe('the change feed', () => {
         ['release.updated', '8.x-1.0', 2],
         ['release.unpublished', '8.x-1.0', 3],
         ['project.updated', null, 2],
+        ['project.updated', null, 3],
       ]);
       const [published, insecure] = [token[1], token[2]];
       expect(published.files.map((file: any) => file.name).sort()).toEqual([
@@ -286,6 +291,10 @@ describe('the change feed', () => {
       const other = await anonymous('GET', `/api/v1/changes?since=${cursor}`);
       expect(other.status).toBe(410);
       expect(other.body.error.message).toContain('another history');
+      // The new epoch holds nothing from before the restore: reading it from the beginning resyncs too.
+      const fresh = await anonymous('GET', '/api/v1/changes');
+      expect(fresh.status).toBe(410);
+      expect(fresh.body.error.message).toContain('does not reach back to the beginning');
     },
   );
 
@@ -326,5 +335,69 @@ describe('the change feed', () => {
     expect(advised.events.map((event) => [event.project, event.type, event.revision, event.detail.insecure])).toEqual([
       ['token', 'release.updated', 5, true],
     ]);
+  });
+
+  it('serves each event as the text stored with it, filling in rows stored without one (the backfilled history)', async () => {
+    const db = stack.registry.db;
+    const { cursor } = await drain((await anonymous('GET', '/api/v1/snapshot')).body.cursor);
+    // As migration 20261129150100 backfilled history: no signature, no event text.
+    const file = { name: 'token-9.9.9.zip', size: 5, sha256: 'a'.repeat(64) };
+    await sql`INSERT INTO changes (type, project, version, revision, files, published_at, detail)
+              VALUES ('release.published', 'token', '9.9.9', 1, ${JSON.stringify([file])}::jsonb,
+                      '2026-11-28T12:00:00.123Z', '{"status":"published"}')`.execute(db);
+    // A project event whose title holds what a stored event uses for the URL base, and a JSON key's quoting.
+    const odd = { ...(await projects.findProjectByName(db, 'early'))!, title: 'Odd "url":"\u0001 \u0001 title' };
+    await db.transaction().execute((tx) => recordProjectChange(stack.registry, tx, odd));
+
+    const first = await anonymous('GET', `/api/v1/changes?since=${cursor}`);
+    const [backfilled, project] = first.body.events;
+    expect(backfilled).toMatchObject({ version: '9.9.9', publishedAt: '2026-11-28T12:00:00.123Z' });
+    expect(backfilled.files).toEqual([{ ...file, url: 'http://packhouse.test/files/projects/token-9.9.9.zip' }]);
+    expect(verifySignature(releaseStatement({ project: 'token', ...backfilled }), backfilled.signature, keys)).toBe(
+      true,
+    );
+    expect(project.detail.title).toBe(odd.title);
+    const stored = await db
+      .selectFrom('changes')
+      .select(['event', 'signature'])
+      .where('version', '=', '9.9.9')
+      .execute();
+    expect(stored[0]!.event).toContain('"url":"\u0001/files/projects/token-9.9.9.zip"');
+    expect(stored[0]!.signature).toEqual(backfilled.signature);
+    // Read again, from the stored text: the same bytes.
+    const again = await anonymous('GET', `/api/v1/changes?since=${cursor}`);
+    expect(again.raw.toString().split(',"next"')[0]).toBe(first.raw.toString().split(',"next"')[0]);
+  });
+
+  it('rotates the signing key without breaking what the old key signed', async () => {
+    const db = stack.registry.db;
+    const before = (await anonymous('GET', '/api/v1/keys')).body.keys as PublicKeyInfo[];
+    const old = before.find((key) => key.validUntil === null)!;
+    const release = (await anonymous('GET', '/api/v1/projects/token/releases/8.x-1.0')).body;
+    expect(release.signature.keyid).toBe(old.keyid);
+    const { cursor } = await drain((await anonymous('GET', '/api/v1/snapshot')).body.cursor);
+
+    // Another process starts with a new key: it is listed, and the one before it retired.
+    const rotated = await loadSigning(
+      { ...stack.registry.config, mirrors: { ...stack.registry.config.mirrors, signingKey: Signer.generateText() } },
+      db,
+      stack.registry.log,
+    );
+    await rotated.ready();
+    const after = (await anonymous('GET', '/api/v1/keys')).body.keys as PublicKeyInfo[];
+    expect(after.map((key) => key.keyid)).toEqual([rotated.signer.keyid, ...before.map((key) => key.keyid)]);
+    expect(after[0]!.validUntil).toBeNull();
+    expect(after.find((key) => key.keyid === old.keyid)!.validUntil).not.toBeNull();
+    const listed = new Map(after.map((key) => [key.keyid, key]));
+
+    // What the old key signed still verifies with the keys listed now; what the new key signs does too.
+    expect(verifySignature(releaseStatement({ project: 'token', ...release }), release.signature, listed)).toBe(true);
+    const row = (await db.selectFrom('releases').select('id').where('version', '=', '8.x-1.0').executeTakeFirst())!;
+    await db.transaction().execute((tx) => recordReleaseChange({ signing: rotated }, tx, row.id, 'release.updated'));
+    const [event] = (await drain(cursor)).events;
+    expect(event.signature.keyid).toBe(rotated.signer.keyid);
+    expect(verifySignature(releaseStatement(event), event.signature, listed)).toBe(true);
+    const now = (await anonymous('GET', '/api/v1/projects/token/releases/8.x-1.0')).body;
+    expect(now.signature).toEqual(event.signature);
   });
 });

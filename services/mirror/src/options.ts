@@ -21,7 +21,8 @@ export interface MirrorOptions {
 export class UsageError extends Error {}
 
 const USAGE =
-  `Usage: packhouse-mirror --origin URL --dir PATH [--once] [--concurrency 8] [--interval 60] ` + `[--page-size 1000]`;
+  'Usage: packhouse-mirror --origin URL --dir PATH [--once] [--concurrency 8] [--interval 60] ' +
+  '[--page-size 1000] [--attempts 4] [--backoff-ms 500]';
 
 export function parseOptions(argv: string[]): MirrorOptions {
   let values;

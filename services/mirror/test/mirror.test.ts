@@ -12,6 +12,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Mirror, type MirrorState } from '../src/mirror.ts';
 import { parseOptions } from '../src/options.ts';
+import { Origin } from '../src/origin.ts';
+import type { ChangesPage, Snapshot } from '../src/protocol.ts';
+import { Trust } from '../src/trust.ts';
 import { startProxy } from './origin-proxy.ts';
 
 type Api = ReturnType<typeof client>;
@@ -234,6 +237,41 @@ describe('a mirror converges on a verified copy of the origin', () => {
     expect(parked.reason).toContain('A verified archive is never overwritten');
   });
 
+  it('refuses a page head or a snapshot past its expiry: metadata frozen or replayed by a mirror in between', async () => {
+    const remote = new Origin(origin, 1);
+    const trust = new Trust(remote);
+    await trust.refresh();
+    const snapshot = await remote.json<Snapshot>('/api/v1/snapshot');
+    await trust.checkSnapshot(snapshot);
+    await expect(trust.checkSnapshot(snapshot, Date.parse(snapshot.expires) + 1)).rejects.toThrow(
+      `the snapshot expired at ${snapshot.expires}`,
+    );
+    const page = await remote.json<ChangesPage>(`/api/v1/changes?since=${snapshot.cursor}`);
+    await trust.checkPage(page, snapshot.cursor);
+    await expect(trust.checkPage(page, snapshot.cursor, Date.parse(page.head.expires) + 1)).rejects.toThrow(
+      `the change feed page expired at ${page.head.expires} (frozen or replayed metadata)`,
+    );
+    // A page answering another cursor than the one asked for (a replay of an older answer) is refused too.
+    await expect(trust.checkPage(page, null)).rejects.toThrow('another cursor than the one asked for');
+    remote.close();
+  });
+
+  it('draws a progress line on a terminal, and writes plain log lines elsewhere', async () => {
+    const drawn: string[] = [];
+    const terminal = { write: (chunk: string) => drawn.push(chunk) > 0 } as unknown as NodeJS.WriteStream;
+    const options = parseOptions(['--origin', origin, '--dir', await newDir(), '--once']);
+    await new Mirror(options, pino({ level: 'silent' }), terminal).run();
+    expect(drawn.join('')).toMatch(/\r\x1b\[2Kfiles 12\/12 · [\d.]+ MB\/[\d.]+ MB · [\d.]+ MB\/s/);
+
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    await new Mirror({ ...options, dir: await newDir() }, log).run();
+    const applied = lines.map((line) => JSON.parse(line)).filter((line) => line.msg === 'Page applied; cursor saved.');
+    expect(applied.length).toBeGreaterThan(0);
+    expect(applied[0].progress).toMatch(/^files \d+\/12 · /);
+    expect(lines.join('')).not.toContain('\r');
+  });
+
   it('answers a 410 by resynchronizing from the snapshot, then follows the feed again', async () => {
     const dir = await newDir();
     await mirrorOnce(origin, dir);
@@ -255,6 +293,24 @@ describe('a mirror converges on a verified copy of the origin', () => {
     expect(await readFile(path.join(dir, 'release-history/ctools/current'), 'utf8')).toContain(
       '<status>unpublished</status>',
     );
+    await expectIdentical(dir);
+  });
+
+  it("drops a deleted project's release history and its line in the project list, and a new mirror starts from the snapshot", async () => {
+    const dir = await newDir();
+    // The origin is in a later epoch now (the test above): a mirror without a cursor resyncs from the snapshot.
+    expect((await mirrorOnce(origin, dir)).resynced).toBe(true);
+    expect(await readdir(path.join(dir, 'release-history/empty'))).toEqual(expect.arrayContaining(['current']));
+    const archives = await readdir(path.join(dir, 'files/projects'));
+
+    expect((await client(stack.app, stack.adminToken)('DELETE', '/api/v1/projects/empty')).status).toBe(204);
+    const result = await mirrorOnce(origin, dir);
+    expect([result.events, result.downloaded, result.parked]).toEqual([1, 0, []]);
+    expect(existsSync(path.join(dir, 'release-history/empty'))).toBe(false);
+    expect(await readFile(path.join(dir, 'release-history/project-list/all'), 'utf8')).not.toContain(
+      '<short_name>empty</short_name>',
+    );
+    expect(await readdir(path.join(dir, 'files/projects'))).toEqual(archives);
     await expectIdentical(dir);
   });
 });

@@ -141,25 +141,6 @@ export function listStalledBuilds(db: Executor, olderThanMs: number, limit = 500
     .execute();
 }
 
-/** A transient failure: the claimed build (still `building`) waits for the attempt at `nextAttemptAt`. */
-export async function markBuildRetrying(
-  db: Executor,
-  id: string,
-  failure: { lastError: string; detail: string | null; nextAttemptAt: Date },
-): Promise<void> {
-  await db
-    .updateTable('builds')
-    .set({
-      lastError: failure.lastError,
-      errorDetail: failure.detail,
-      nextAttemptAt: failure.nextAttemptAt,
-      updatedAt: sql<Date>`now()`,
-    })
-    .where('id', '=', id)
-    .where('status', '=', 'building')
-    .execute();
-}
-
 /** The project's dev builds waiting to be packaged: enqueued when it is approved. */
 export function listQueuedOfProject(db: Executor, projectId: string): Promise<Pick<BuildRow, 'id'>[]> {
   return db

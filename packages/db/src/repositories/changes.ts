@@ -45,6 +45,10 @@ export interface NewChange {
   publishedAt?: string | null;
   detail?: Record<string, unknown>;
   signature?: SignatureJson | null;
+  /** The time the event states; the event text below holds the same. */
+  at: Date;
+  /** The event as the feed serves it (registry/change-event.ts). */
+  event: string;
 }
 
 /** Appends a change in the transaction that makes it; its position is taken from that transaction. */
@@ -60,6 +64,8 @@ export async function appendChange(tx: Tx, change: NewChange): Promise<void> {
       publishedAt: change.publishedAt ?? null,
       detail: JSON.stringify(change.detail ?? {}),
       signature: change.signature ? JSON.stringify(change.signature) : null,
+      at: change.at,
+      event: change.event,
     })
     .execute();
 }
@@ -71,36 +77,117 @@ export async function appendChange(tx: Tx, change: NewChange): Promise<void> {
  * transaction in another database of the cluster hold the feed back, so in-progress ids are
  * skipped when pg_stat_activity positively places them in another database (an id it cannot
  * place, say of another role's session, still holds the horizon: late, never wrong).
+ * One row: id, token, pruned_txid, pruned_id, horizon (xid8).
  */
+const HEAD = sql`
+  WITH snap AS (SELECT pg_current_snapshot() AS s),
+  elsewhere AS (
+    SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+     WHERE backend_xid IS NOT NULL AND datid <> (SELECT oid FROM pg_database WHERE datname = current_database())
+  )
+  SELECT e.id, e.token, e.pruned_txid, e.pruned_id,
+         coalesce((SELECT min(x) FROM pg_snapshot_xip((SELECT s FROM snap)) AS x
+                    WHERE (x::text::numeric % 4294967296)::bigint NOT IN (SELECT xid FROM elsewhere)),
+                  pg_snapshot_xmax((SELECT s FROM snap))) AS horizon
+    FROM change_feed_epochs e ORDER BY e.id DESC LIMIT 1`;
+
+interface HeadRow {
+  id: number;
+  token: string;
+  prunedTxid: string;
+  prunedId: string;
+  horizon: string;
+}
+
+const toHead = (row: HeadRow) => ({
+  epoch: { id: row.id, token: row.token, pruned: { txid: row.prunedTxid, id: String(row.prunedId) } },
+  horizon: row.horizon,
+});
+
 export async function currentHorizon(db: Executor): Promise<{ epoch: Epoch; horizon: string }> {
-  const { rows } = await sql<{ id: number; token: string; prunedTxid: string; prunedId: string; horizon: string }>`
-    WITH snap AS (SELECT pg_current_snapshot() AS s),
-    elsewhere AS (
-      SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
-       WHERE backend_xid IS NOT NULL AND datid <> (SELECT oid FROM pg_database WHERE datname = current_database())
+  const { rows } = await sql<HeadRow>`
+    SELECT id, token, pruned_txid::text, pruned_id, horizon::text FROM (${HEAD}) AS head`.execute(db);
+  return toHead(rows[0]!);
+}
+
+/** Where a page reads: changes of `epoch` after `after` and below `horizon`, in position order. */
+export interface PageRange {
+  epoch: number;
+  after: Position;
+  horizon: string;
+  limit: number;
+}
+
+export interface StoredPage {
+  /** The stored event texts of the page, joined by commas, in position order (substituted). */
+  events: string;
+  count: number;
+  /** Whether another change follows the page below the horizon. */
+  hasMore: boolean;
+  /** The last event's position; null for an empty page. */
+  last: Position | null;
+  /** Events of the page without a stored text (rows from before it was stored). */
+  missing: number;
+}
+
+/**
+ * The current epoch, the horizon and one page after `after` as stored text, in one statement
+ * (one round trip, one snapshot). The page reads `limit + 1` index entries of the primary key
+ * from `after` on (an index range scan: the cost of a page, never of the history before it)
+ * and Postgres joins their texts, replacing `substitute[0]` by `substitute[1]` in them (the URL
+ * base, registry/change-event.ts): no row is parsed on the way. The caller checks the cursor
+ * against the epoch it returns.
+ */
+export async function readPage(
+  db: Executor,
+  { after, limit }: { after: Position; limit: number },
+  substitute: [placeholder: string, value: string],
+): Promise<{ epoch: Epoch; horizon: string; page: StoredPage }> {
+  const { rows } = await sql<
+    HeadRow & {
+      events: string | null;
+      count: number;
+      more: number;
+      txid: string | null;
+      lastId: string | null;
+      missing: number;
+    }
+  >`
+    WITH head AS (${HEAD}),
+    page AS (
+      SELECT c.txid, c.id, c.event, row_number() OVER (ORDER BY c.txid, c.id) AS n
+        FROM (SELECT txid, id, event FROM changes
+               WHERE epoch = (SELECT id FROM head)
+                 AND (txid, id) > (${after.txid}::xid8, ${after.id}::bigint)
+                 AND txid < (SELECT horizon FROM head)
+               ORDER BY txid, id
+               LIMIT ${limit + 1}) AS c
     )
-    SELECT e.id, e.token, e.pruned_txid::text, e.pruned_id,
-           coalesce((SELECT min(x) FROM pg_snapshot_xip((SELECT s FROM snap)) AS x
-                      WHERE (x::text::numeric % 4294967296)::bigint NOT IN (SELECT xid FROM elsewhere)),
-                    pg_snapshot_xmax((SELECT s FROM snap)))::text AS horizon
-      FROM change_feed_epochs e ORDER BY e.id DESC LIMIT 1`.execute(db);
+    SELECT head.id, head.token, head.pruned_txid::text, head.pruned_id, head.horizon::text, agg.*
+      FROM head, (
+        SELECT replace(string_agg(event, ',' ORDER BY n) FILTER (WHERE n <= ${limit}), ${substitute[0]}, ${substitute[1]})
+                 AS events,
+               count(*) FILTER (WHERE n <= ${limit})::int AS count,
+               count(*) FILTER (WHERE n > ${limit})::int AS more,
+               (array_agg(txid::text ORDER BY n DESC) FILTER (WHERE n <= ${limit}))[1] AS txid,
+               (array_agg(id::text ORDER BY n DESC) FILTER (WHERE n <= ${limit}))[1] AS last_id,
+               count(*) FILTER (WHERE n <= ${limit} AND event IS NULL)::int AS missing
+          FROM page) AS agg`.execute(db);
   const row = rows[0]!;
   return {
-    epoch: { id: row.id, token: row.token, pruned: { txid: row.prunedTxid, id: String(row.prunedId) } },
-    horizon: row.horizon,
+    ...toHead(row),
+    page: {
+      events: row.events ?? '',
+      count: row.count,
+      hasMore: row.more > 0,
+      last: row.txid !== null && row.lastId !== null ? { txid: row.txid, id: row.lastId } : null,
+      missing: row.missing,
+    },
   };
 }
 
-/** Changes of the epoch after `after` and below `horizon`, in position order. */
-export async function listChanges(
-  db: Executor,
-  epoch: number,
-  after: Position,
-  horizon: string,
-  limit: number,
-): Promise<ChangeRow[]> {
-  // The page as one JSON text, parsed once: row by row, the driver and the camel-case plugin
-  // cost more than the query itself.
+/** The changes of a page that have no stored event text yet, with everything needed to write it. */
+export async function listWithoutEvent(db: Executor, range: PageRange): Promise<ChangeRow[]> {
   const { rows } = await sql<{ page: string }>`
     SELECT coalesce(json_agg(json_build_object(
              'txid', p.txid::text, 'id', p.id::text, 'type', p.type, 'project', p.project, 'version', p.version,
@@ -109,12 +196,33 @@ export async function listChanges(
              'detail', p.detail, 'signature', p.signature,
              'at', to_char(date_trunc('milliseconds', p.at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY p.txid, p.id), '[]')::text AS page
       FROM (SELECT * FROM changes c
-             WHERE c.epoch = ${epoch}
-               AND (c.txid, c.id) > (${after.txid}::xid8, ${after.id}::bigint)
-               AND c.txid < ${horizon}::xid8
+             WHERE c.epoch = ${range.epoch}
+               AND (c.txid, c.id) > (${range.after.txid}::xid8, ${range.after.id}::bigint)
+               AND c.txid < ${range.horizon}::xid8
              ORDER BY c.txid, c.id
-             LIMIT ${limit}) AS p`.execute(db);
+             LIMIT ${range.limit}) AS p
+     WHERE p.event IS NULL`.execute(db);
   return JSON.parse(rows[0]!.page) as ChangeRow[];
+}
+
+/** Stores the event text (and the signature it holds) of changes written without one. */
+export async function storeEvents(
+  db: Executor,
+  epoch: number,
+  events: { position: Position; event: string; signature: SignatureJson | null }[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await sql`
+    UPDATE changes c SET event = v.event, signature = coalesce(c.signature, v.signature::jsonb)
+      FROM (SELECT * FROM json_to_recordset(${JSON.stringify(
+        events.map(({ position, event, signature }) => ({
+          txid: position.txid,
+          id: position.id,
+          event,
+          signature: signature ? JSON.stringify(signature) : null,
+        })),
+      )}::json) AS v(txid text, id bigint, event text, signature text)) AS v
+     WHERE c.epoch = ${epoch} AND c.txid = v.txid::xid8 AND c.id = v.id AND c.event IS NULL`.execute(db);
 }
 
 /**

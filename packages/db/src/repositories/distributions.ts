@@ -121,3 +121,45 @@ export function listUsedBy(db: Executor, projectId: string) {
     .orderBy('d.id', 'desc')
     .execute();
 }
+
+/**
+ * For a project page: the distributions whose newest published release bundles a release
+ * of `projectId`, with that distribution release and the bundled version, by name.
+ */
+export function listBundlingDistributions(db: Executor, projectId: string, limit: number) {
+  return db
+    .selectFrom('distributionComponents as c')
+    .innerJoin('releases as component', 'component.id', 'c.componentReleaseId')
+    .innerJoin('releases as d', 'd.id', 'c.releaseId')
+    .innerJoin('projects as dp', 'dp.id', 'd.projectId')
+    .distinctOn('dp.name')
+    .select(['dp.name', 'dp.title', 'd.version', 'component.version as componentVersion'])
+    .where('component.projectId', '=', projectId)
+    .where('d.status', '=', 'published')
+    .orderBy('dp.name')
+    .orderBy('d.publishedAt', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** A built distribution's components for its page: each with the project and version it links to. */
+export function listComponentsForPage(db: Executor, releaseId: string) {
+  return db
+    .selectFrom('distributionComponents as c')
+    .leftJoin('releases as r', 'r.id', 'c.componentReleaseId')
+    .leftJoin('projects as p', 'p.id', 'r.projectId')
+    .select([
+      'c.kind',
+      'c.name',
+      'c.version',
+      'c.appliedTo',
+      'c.sourceUrl',
+      'c.sha256',
+      'p.name as project',
+      'r.version as releaseVersion',
+      'r.insecure',
+    ])
+    .where('c.releaseId', '=', releaseId)
+    .orderBy('c.id')
+    .execute();
+}

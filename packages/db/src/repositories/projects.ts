@@ -128,3 +128,48 @@ export function findProjectsByGitUrls(db: Executor, urls: string[]): Promise<Pro
   if (urls.length === 0) return Promise.resolve([]);
   return db.selectFrom('projects').selectAll().where('gitUrl', 'in', urls).orderBy('id').execute();
 }
+
+/**
+ * Locks a project for deletion (its row and its releases' rows, so no release request,
+ * retry or publish can slip in) and returns the releases that would keep it: published or
+ * still being built. Null when it is gone already.
+ */
+export async function lockForDeletion(
+  tx: Tx,
+  projectId: string,
+): Promise<{ version: string; status: string }[] | null> {
+  const locked = await tx
+    .selectFrom('projects')
+    .select('id')
+    .where('id', '=', projectId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!locked) return null;
+  const releases = await tx
+    .selectFrom('releases')
+    .select(['version', 'status'])
+    .where('projectId', '=', projectId)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  return releases.filter((release) => release.status !== 'failed');
+}
+
+/**
+ * Deletes a project that holds only failed releases (lockForDeletion checked it; security
+ * advisories need a published release, so it has none): those
+ * releases with their builds, then the project with everything that cascades from it
+ * (maintainers, usage counts, installs, offerings). Failed attempts published nothing, so no
+ * archive or feed names it afterwards.
+ */
+export async function deleteProject(tx: Tx, projectId: string): Promise<void> {
+  const releaseIds = tx.selectFrom('releases').select('id').where('projectId', '=', projectId);
+  await tx.updateTable('releases').set({ currentBuildId: null }).where('projectId', '=', projectId).execute();
+  await tx.deleteFrom('releaseFiles').where('releaseId', 'in', releaseIds).execute();
+  await tx.deleteFrom('distributionBuilds').where('releaseId', 'in', releaseIds).execute();
+  await tx.deleteFrom('builds').where('releaseId', 'in', releaseIds).execute();
+  await tx.deleteFrom('releases').where('projectId', '=', projectId).execute();
+  // Usage rows without a foreign key (usage_sites is written unchecked for speed).
+  await tx.deleteFrom('usageSites').where('projectId', '=', projectId).execute();
+  await tx.deleteFrom('projects').where('id', '=', projectId).execute();
+}

@@ -127,25 +127,6 @@ export async function markFailed(
     .execute();
 }
 
-/** A transient failure: the claimed release (still `building`) waits for the attempt at `nextAttemptAt`. */
-export async function markRetrying(
-  db: Executor,
-  id: string,
-  failure: { lastError: string; detail: string | null; nextAttemptAt: Date },
-): Promise<void> {
-  await db
-    .updateTable('releases')
-    .set({
-      lastError: failure.lastError,
-      errorDetail: failure.detail,
-      nextAttemptAt: failure.nextAttemptAt,
-      updatedAt: sql<Date>`now()`,
-    })
-    .where('id', '=', id)
-    .where('status', '=', 'building')
-    .execute();
-}
-
 /** Releases still unfinished after `olderThanMs`: their job may have been lost with Redis. */
 export function listStalled(db: Executor, olderThanMs: number, limit = 500): Promise<Pick<ReleaseRow, 'id'>[]> {
   return db

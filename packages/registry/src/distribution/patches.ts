@@ -13,7 +13,8 @@ export async function applyPatch(
   patchFile: string,
   what: { patch: string; project: string; line: string },
 ): Promise<void> {
-  const result = await run(['apply', '-p1', '--whitespace=nowarn', patchFile], dir);
+  // git runs inside `dir`: a relative path (DISTRIBUTION_CACHE_DIR's default) would name nothing there.
+  const result = await run(['apply', '-p1', '--whitespace=nowarn', path.resolve(patchFile)], dir);
   if (result.code !== 0) {
     const reason = result.stderr.trim().split('\n').slice(0, 5).join('; ');
     throw new SourceRefused(

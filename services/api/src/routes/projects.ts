@@ -2,6 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import {
   addMaintainer,
   createProject,
+  deleteProject,
   getProject,
   removeMaintainer,
   rotateWebhookSecret,
@@ -52,6 +53,30 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ registry: Registry }> = 
       },
     },
     async (request) => getProject(registry, request.params.name),
+  );
+
+  app.delete(
+    '/api/v1/projects/:name',
+    {
+      schema: {
+        summary: 'Delete a project that never published a release (administrators only).',
+        description:
+          'For a name made by mistake, squatted or abandoned before anything was released: the project, its ' +
+          'maintainers and its failed releases are deleted, and the change feed records `project.deleted`. ' +
+          'A project with a release that is published (listed or unpublished) or being built answers 409 ' +
+          '`project_has_releases`: sites, lock files and mirrors keep its archive URLs and checksums, so such ' +
+          'a project is retired instead (status ' +
+          '`unsupported`, releases unpublished), as on drupal.org. Its name is free again afterwards.',
+        tags: ['admin'],
+        security: bearer,
+        params: ProjectParams,
+        response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      await deleteProject(registry, await request.actor(), request.params.name);
+      return reply.code(204).send(null);
+    },
   );
 
   app.post(

@@ -3,6 +3,8 @@ import sanitizeHtml from 'sanitize-html';
 import { escapeHtml, trusted, type Html } from './html.ts';
 
 const marked = new Marked({ gfm: true, async: false });
+// Tag messages are written as plain lines more often than as Markdown: keep every line break.
+const markedLines = new Marked({ gfm: true, breaks: true, async: false });
 
 /**
  * A README as HTML people can read, from Markdown (or plain text), then sanitised: only
@@ -11,8 +13,17 @@ const marked = new Marked({ gfm: true, async: false });
  * page's own.
  */
 export function renderReadme(fileName: string | null, body: string): Html {
-  const markup =
-    fileName && /\.txt$/i.test(fileName) ? `<pre>${escapeHtml(body)}</pre>` : (marked.parse(body) as string);
+  return sanitized(
+    fileName && /\.txt$/i.test(fileName) ? `<pre>${escapeHtml(body)}</pre>` : (marked.parse(body) as string),
+  );
+}
+
+/** A tag's message as release notes: Markdown with every line break kept, sanitised as a README is. */
+export function renderNotes(message: string): Html {
+  return sanitized(markedLines.parse(message) as string);
+}
+
+function sanitized(markup: string): Html {
   return trusted(
     sanitizeHtml(markup, {
       allowedTags: [

@@ -16,15 +16,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SCRIPT, SCRIPT_ETAG, SCRIPT_PATH, STYLE, STYLE_ETAG, STYLE_PATH } from './assets.ts';
 import type { PageCache } from './cache.ts';
 import { MachineName } from '../schemas.ts';
-import { formRoutes } from './forms.ts';
+import { formRoutes } from './forms/index.ts';
 import { html } from './html.ts';
 import { layout, type PageShell } from './layout.ts';
 import { releaseManageForm } from './pages/maintain.ts';
-import { homeBody, projectBody, releaseBody, releasesBody, searchBody } from './pages/public.ts';
+import { homeBody, projectBody, releasesBody, releasesPath, searchBody } from './pages/public.ts';
+import { releaseBody } from './pages/release.ts';
 import { matches, pageOf, sendPage } from './respond.ts';
 import { hasSessionCookie, viewerOf } from './session.ts';
 
 const Version = Type.String({ minLength: 1, maxLength: 128 });
+const PageNumber = Type.String({ pattern: '^[1-9][0-9]{0,3}$' });
 // Pages answer text/html (200, 304, or an error page); only their inputs are schemas.
 function page<Extra extends object>(summary: string, extra?: Extra) {
   return { summary, tags: ['pages'], produces: ['text/html'], ...(extra as Extra) };
@@ -113,7 +115,7 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
         schema: page('Project search over name, title and description, ranked, 20 a page.', {
           querystring: Type.Object({
             q: Type.Optional(Type.String({ maxLength: 200 })),
-            page: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })),
+            page: Type.Optional(PageNumber),
           }),
         }),
       },
@@ -158,18 +160,22 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
       {
         schema: page('Every release of a project, newest first, optionally of one branch.', {
           params: Type.Object({ name: MachineName }),
-          querystring: Type.Object({ branch: Type.Optional(Type.String({ maxLength: 64 })) }),
+          querystring: Type.Object({
+            branch: Type.Optional(Type.String({ maxLength: 64 })),
+            page: Type.Optional(PageNumber),
+          }),
         }),
       },
       (request, reply) => {
         const { name } = request.params;
         const branch = request.query.branch || undefined;
-        const query = branch ? `?branch=${encodeURIComponent(branch)}` : '';
-        return serve(request, reply, `/project/${name}/releases${query}`, name, async () => {
-          const data = await releasesPage(registry, name, branch);
+        const pageNumber = Number(request.query.page ?? 1);
+        const path = releasesPath(name, branch, pageNumber);
+        return serve(request, reply, path, name, async () => {
+          const data = await releasesPage(registry, name, branch, pageNumber);
           return {
             title: `Releases of ${data.project.title}`,
-            canonical: canonical(`/project/${name}/releases${query}`),
+            canonical: canonical(path),
             feeds: [{ title: `${data.project.title} releases`, href: `/project/${name}/releases.atom` }],
             body: releasesBody(data, branch),
           };
@@ -188,12 +194,13 @@ export function webRoutes(registry: Registry, cache: PageCache): FastifyPluginAs
         const { name, version } = request.params;
         return serve(request, reply, `/project/${name}/releases/${version}`, name, async (viewer) => {
           const data = await releasePage(registry, name, version);
-          const maintains = viewer !== null && (await canMaintain(registry, viewer, name));
+          const maintainer = viewer !== null && (await canMaintain(registry, viewer, name)) ? viewer : null;
           return {
             title: `${data.project.title} ${version}`,
             canonical: canonical(`/project/${name}/releases/${encodeURIComponent(version)}`),
+            description: data.notes?.message?.split('\n', 1)[0],
             feeds: [{ title: `${data.project.title} releases`, href: `/project/${name}/releases.atom` }],
-            body: html`${releaseBody(data, viewer, maintains)}${maintains && viewer ? releaseManageForm(name, data, viewer) : ''}`,
+            body: html`${releaseBody(data, maintainer)}${maintainer ? releaseManageForm(name, data, maintainer) : ''}`,
           };
         });
       },

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { isoWeekStart } from '@packhouse/registry';
-import { client, createRepo, eventually, startStack, type Stack, type TestRepo } from '@packhouse/testing';
+import { client, createRepo, startStack, type Stack, type TestRepo } from '@packhouse/testing';
+import { CORE_FILES, distributionOf, profileFiles, publishProject, releaseOf } from '../distribution-fixtures.ts';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -42,18 +43,31 @@ describe('pages in a real browser', () => {
     const admin = client(stack.app, stack.adminToken);
     aliceToken = (await admin('POST', '/api/v1/users', { name: 'alice' })).body.token;
     const alice = client(stack.app, aliceToken);
-    repo = await createRepo({
+    repo = await createRepo();
+    repo.git('checkout', '-q', '-b', '8.x-1.x');
+    repo.commit({
       'pathauto.info.yml': 'name: Pathauto\ntype: module\ncore_version_requirement: ^10 || ^11\n',
       'README.md':
         '# Pathauto\n\nGenerates URL aliases for content automatically, from patterns.\n\n- Tokens\n- Bulk updates\n',
     });
-    repo.tag('8.x-1.0');
+    repo.tag('8.x-1.0', {
+      message:
+        'Pathauto 8.x-1.0: the first stable release.\n\n' +
+        '- Patterns per bundle and language\n- Bulk generation of aliases\n- [Upgrade notes](https://example.org/pathauto/upgrade)\n',
+    });
     repo.tag('8.x-1.1');
     await alice('POST', '/api/v1/projects', { name: 'pathauto', title: 'Pathauto', type: 'module', gitUrl: repo.url });
     await alice('POST', '/api/v1/projects/pathauto/releases', { tag: '8.x-1.0' });
-    await eventually(async () =>
-      (await alice('GET', '/api/v1/projects/pathauto/releases/8.x-1.0')).body.status === 'published' ? true : undefined,
-    );
+    await releaseOf(alice, 'pathauto', '8.x-1.0');
+    await alice('POST', '/api/v1/projects/pathauto/branches', { branch: '8.x-1.x' });
+    await releaseOf(alice, 'pathauto', '8.x-1.x-dev');
+    // A distribution bundling it, for the bill of materials.
+    await publishProject(admin, 'drupal', 'core', [{ tag: '10.2.1', files: CORE_FILES }]);
+    const make = 'api = 2\ncore = 10.x\nprojects[drupal][version] = 10.2.1\nprojects[pathauto][version] = 8.x-1.0\n';
+    await publishProject(alice, 'atrium', 'distribution', [
+      { tag: '1.0.0', files: profileFiles('drupal-org.make', make) },
+    ]);
+    expect((await distributionOf(alice, 'atrium', '1.0.0')).distribution.status).toBe('published');
     await alice('POST', '/api/v1/projects/pathauto/offerings', {
       provider: 'Acme',
       kind: 'support',
@@ -79,7 +93,7 @@ describe('pages in a real browser', () => {
       )
       .execute();
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await stack?.close();
@@ -131,9 +145,14 @@ describe('pages in a real browser', () => {
 
       await page.getByRole('link', { name: '8.x-1.0' }).first().click();
       expect(await heading(page)).toBe('Pathauto 8.x-1.0');
+      expect(await page.locator('section[aria-labelledby="notes"] li').allTextContents()).toEqual([
+        'Patterns per bundle and language',
+        'Bulk generation of aliases',
+        'Upgrade notes',
+      ]);
       await expectAccessible(page, 'release');
       await page.screenshot({ path: path.join(OUTPUT, 'release.png'), fullPage: true });
-      const shown = await page.locator('#sha256-tar\\.gz').textContent();
+      const shown = await page.locator('[id="sha256-pathauto-8.x-1.0.tar.gz"]').textContent();
       const [download] = await Promise.all([
         page.waitForEvent('download'),
         page.getByRole('link', { name: 'pathauto-8.x-1.0.tar.gz' }).click(),
@@ -189,6 +208,46 @@ describe('pages in a real browser', () => {
     await page.waitForURL(/\/webhook-secret$/);
     expect(await page.getByRole('alert').textContent()).toContain('CSRF token is missing');
     await expectAccessible(page, 'error');
+  });
+
+  it('finds no serious or critical violation on the other pages either', async () => {
+    const page = await newPage();
+    for (const [path, label] of [
+      ['/project/pathauto/releases?branch=8.x-1.', 'releases of a branch'],
+      ['/project/pathauto/releases/8.x-1.x-dev', 'dev release'],
+      ['/project/atrium/releases/1.0.0', 'distribution release'],
+      ['/project/atrium', 'distribution'],
+      ['/project/drupal', 'core'],
+      ['/project/nope', 'not found'],
+      ['/search?q=nothing-matches-this', 'no search results'],
+    ]) {
+      await page.goto(path!);
+      await expectAccessible(page, label!);
+    }
+    await page.goto('/project/atrium/releases/1.0.0');
+    expect(await page.getByRole('heading', { name: 'Bill of materials' }).count()).toBe(1);
+    await page.screenshot({ path: path.join(OUTPUT, 'distribution-release.png'), fullPage: true });
+
+    await page.goto('/sign-in');
+    await page.getByLabel('API token').fill(stack.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('User name').fill('alice');
+    await page.getByRole('button', { name: 'Issue a sign-in link' }).click();
+    await expectAccessible(page, 'issued sign-in link');
+    const link = await page.locator('code.secret').textContent();
+    await page.goto('/projects/new');
+    await page.getByLabel('Machine name').fill('created_here');
+    await page.getByLabel('Title').fill('Created here');
+    await page.getByLabel('Git URL').fill(repo.url);
+    await page.getByRole('button', { name: 'Create project' }).click();
+    expect(await heading(page)).toBe('Created here is created');
+    await expectAccessible(page, 'created project (secret shown once)');
+
+    const other = await newPage();
+    await other.goto(new URL(link!).pathname);
+    await expectAccessible(other, 'sign-in link');
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    expect(await heading(other)).toBe('Signed in as alice');
   });
 
   it("counts a visit when an offering's link is followed", async () => {

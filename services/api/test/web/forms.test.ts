@@ -89,6 +89,38 @@ describe('maintainers in the browser: sign-in, CSRF, forms, offerings', () => {
     expect(badUrl.text).toContain('gitUrl:');
   });
 
+  it('checks the CSRF token of every form before anything else, even before its fields', async () => {
+    const alice = new SessionClient(stack.app);
+    await alice.signIn(aliceToken);
+    const forms = [
+      '/sign-in',
+      '/sign-in/link/phl_unknown',
+      '/sign-out',
+      '/sign-out/everywhere',
+      '/account/sign-in-links',
+      '/projects/new',
+      '/project/forms/releases',
+      '/project/forms/releases/1.0.0/retry',
+      '/project/forms/releases/1.0.0/distribution/retry',
+      '/project/forms/releases/1.0.0/support',
+      '/project/forms/supported-branches',
+      '/project/forms/webhook-secret',
+      '/project/forms/maintainers',
+      '/project/forms/maintainers/alice/remove',
+      '/project/forms/offerings',
+      '/project/forms/offerings/1',
+      '/project/forms/offerings/1/delete',
+    ];
+    for (const path of forms) {
+      for (const fields of [{}, { _csrf: 'x'.repeat(32) }] as Record<string, string>[]) {
+        const refused = await alice.request('POST', path, fields);
+        expect(refused.status, path).toBe(403);
+        expect(refused.text, path).toContain('CSRF token is missing or does not match');
+      }
+    }
+    expect((await alice.get('/account')).status).toBe(200); // still signed in
+  });
+
   it('refuses every form posted without the session CSRF token, and changes nothing', async () => {
     const alice = new SessionClient(stack.app);
     await alice.signIn(aliceToken);
@@ -190,6 +222,26 @@ describe('maintainers in the browser: sign-in, CSRF, forms, offerings', () => {
     expect(last.text).toContain('is the last owner of forms');
   });
 
+  it('answers every maintainer page privately, with a canonical URL, an ETag and 304, under 100 KB', async () => {
+    const alice = new SessionClient(stack.app);
+    await alice.signIn(aliceToken);
+    for (const [path, canonical] of [
+      ['/sign-in', '/sign-in'],
+      ['/account', '/account'],
+      ['/projects/new', '/projects/new'],
+      ['/project/forms/manage', '/project/forms/manage'],
+    ]) {
+      const page = await alice.get(path!);
+      expect(page.status, path).toBe(200);
+      expect(page.headers['cache-control'], path).toBe('private, no-cache');
+      expect(page.headers.vary, path).toBe('Cookie');
+      expect(page.text, path).toContain(`<link rel="canonical" href="http://packhouse.test${canonical}">`);
+      expect(Buffer.byteLength(page.text), path).toBeLessThan(100 * 1024);
+      const again = await alice.get(path!, { 'if-none-match': String(page.headers.etag) });
+      expect(again.status, path).toBe(304);
+    }
+  });
+
   it('keeps non-maintainers out of the maintainer forms with the API message', async () => {
     const bob = new SessionClient(stack.app);
     await bob.signIn(bobToken);
@@ -289,7 +341,27 @@ describe('maintainers in the browser: sign-in, CSRF, forms, offerings', () => {
         description: '',
       });
       expect(added.headers.location).toBe('/project/forms/manage?done=offering_added');
+      const saved = await alice.submit('/project/forms/manage', `/project/forms/offerings/${created.body.id}`, {
+        provider: 'Acme',
+        kind: 'hosting',
+        title: 'Managed Drupal hosting',
+        url: 'https://acme.example/hosting',
+        description: 'Now with backups.',
+      });
+      expect(saved.headers.location).toBe('/project/forms/manage?done=offering_saved');
+      const refused = await alice.submit('/project/forms/manage', `/project/forms/offerings/${created.body.id}`, {
+        provider: 'Acme',
+        kind: 'hosting',
+        title: 'Managed Drupal hosting',
+        url: 'javascript:alert(1)',
+      });
+      expect(refused.status).toBe(422);
+      expect(refused.text).toContain('url: only http:// and https:// links can be offered, not javascript:');
+      const manage = await alice.get('/project/forms/manage?done=offering_saved');
+      expect(manage.text).toContain('Offering saved.');
+      expect(manage.text).toMatch(/3 visits in the last 12 weeks \(\d{4}-W\d{2}: 3\)/);
       const list = (await client(stack.app)('GET', '/api/v1/projects/forms/offerings')).body;
+      expect(list[0]).toMatchObject({ provider: 'Acme', description: 'Now with backups.' });
       expect(list.map((o: { title: string }) => o.title)).toEqual(['Managed Drupal hosting', 'Course']);
       expect(
         (await alice.submit('/project/forms/manage', `/project/forms/offerings/${list[1].id}/delete`, {})).status,
@@ -298,6 +370,24 @@ describe('maintainers in the browser: sign-in, CSRF, forms, offerings', () => {
       expect((await client(stack.app)('GET', '/api/v1/projects/forms/offerings')).body).toEqual([]);
     },
   );
+
+  it('lets an administrator issue a sign-in link from the account page, shown once', async () => {
+    const administrator = new SessionClient(stack.app);
+    await administrator.signIn(stack.adminToken);
+    const refused = new SessionClient(stack.app);
+    await refused.signIn(aliceToken);
+    expect((await refused.get('/account')).text).not.toContain('Issue a sign-in link');
+    expect((await refused.submit('/account', '/account/sign-in-links', { user: 'bob' })).status).toBe(403);
+    const issued = await administrator.submit('/account', '/account/sign-in-links', { user: 'bob' });
+    expect(issued.status).toBe(200);
+    expect(issued.headers['cache-control']).toBe('private, no-cache');
+    const url = /<code class="secret">(http:\/\/packhouse\.test\/sign-in\/link\/[^<]+)<\/code>/.exec(issued.text)![1]!;
+    const path = new URL(url).pathname;
+    const bob = new SessionClient(stack.app);
+    const confirm = await bob.get(path);
+    expect((await bob.request('POST', path, { _csrf: csrfOf(confirm.text) })).status).toBe(303);
+    expect((await bob.get('/account')).text).toContain('Signed in as bob');
+  });
 
   it('signs in with a single-use link an administrator issues, and signs out everywhere', async () => {
     expect((await client(stack.app, aliceToken)('POST', '/api/v1/users/bob/sign-in-links')).status).toBe(403);

@@ -73,20 +73,30 @@ describe('pages for people: every page, its headers, and escaping', () => {
     expect(Buffer.byteLength(response.text)).toBeLessThan(100 * 1024);
   }
 
+  const PROJECT_ATOM = '/project/hostile/releases.atom';
   it.each([
-    ['/', 'http://packhouse.test/'],
-    ['/project/hostile', 'http://packhouse.test/project/hostile'],
-    ['/project/hostile/releases', 'http://packhouse.test/project/hostile/releases'],
-    ['/project/hostile/releases?branch=1.0.', 'http://packhouse.test/project/hostile/releases?branch=1.0.'],
-    ['/project/hostile/releases/1.0.1', 'http://packhouse.test/project/hostile/releases/1.0.1'],
-    ['/search?q=lighthouse', 'http://packhouse.test/search?q=lighthouse'],
+    ['/', 'http://packhouse.test/', '/feeds/releases.atom'],
+    ['/project/hostile', 'http://packhouse.test/project/hostile', PROJECT_ATOM],
+    ['/project/hostile/releases', 'http://packhouse.test/project/hostile/releases', PROJECT_ATOM],
+    [
+      '/project/hostile/releases?branch=1.0.',
+      'http://packhouse.test/project/hostile/releases?branch=1.0.',
+      PROJECT_ATOM,
+    ],
+    ['/project/hostile/releases/1.0.1', 'http://packhouse.test/project/hostile/releases/1.0.1', PROJECT_ATOM],
+    ['/search?q=lighthouse', 'http://packhouse.test/search?q=lighthouse', null],
   ])(
-    '%s: 200, HTML, canonical URL, caching headers, 304 on its ETag, under 100 KB with its CSS',
-    async (path, canonical) => {
+    '%s: 200, HTML, canonical URL, Atom link, caching headers, 304 on its ETag, under 100 KB with its CSS',
+    async (path, canonical, atom) => {
       const browser = anonymous();
       const response = await browser.get(path);
       expectPageHeaders(response);
       expect(response.text).toContain(`<link rel="canonical" href="${canonical.replace(/&/g, '&amp;')}">`);
+      const feeds = [
+        ...response.text.matchAll(/<link rel="alternate" type="application\/atom\+xml" [^>]*href="([^"]+)">/g),
+      ];
+      expect(feeds.map((feed) => feed[1])).toEqual(atom ? [atom] : []);
+      if (atom) expect((await browser.get(atom)).status).toBe(200);
       const stylesheet = /<link rel="stylesheet" href="([^"]+)">/.exec(response.text)![1]!;
       const css = await browser.get(stylesheet);
       expect(css.headers['cache-control']).toBe('public, max-age=31536000, immutable');
@@ -157,6 +167,13 @@ describe('pages for people: every page, its headers, and escaping', () => {
     expect(text).toMatch(/<table><caption class="sr-only">Sites reporting .* per week, by major version<\/caption>/);
     expect(text).toMatch(/<th scope="col">1<\/th>/);
     expect(text).toMatch(/<tr><th scope="row">\d{4}-W\d{2}<\/th><td>2<\/td><\/tr><\/tbody>/);
+    const home = await maintainer.get('/');
+    expect(home.text).toContain(
+      '<ol><li><a href="/project/hostile">&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt; &amp; &quot;Friends&quot;</a> <span class="muted">2 sites</span></li></ol>',
+    );
+    expect(home.text).toMatch(
+      /<h2 id="newest">Newest releases<\/h2>\n\n<ul><li><a href="\/project\/hostile\/releases\/1\.0\.1">/,
+    );
   });
 
   it('lists releases newest first with status, types, date and core compatibility, and filters by branch', async () => {
@@ -167,6 +184,13 @@ describe('pages for people: every page, its headers, and escaping', () => {
       />1\.0\.0<\/a><\/td><td><span class="badge published">published<\/span><span class="badge insecure">insecure<\/span><\/td><td>security<\/td>/,
     );
     expect(text).toContain('<code>^10 || ^11</code>');
+    await alice('PUT', '/api/v1/projects/hostile/supported-branches', ['2.0.']);
+    await alice('PATCH', '/api/v1/projects/hostile/releases/1.0.1', { status: 'unpublished' });
+    expect((await anonymous().get('/project/hostile/releases')).text).toMatch(
+      />1\.0\.1<\/a><\/td><td><span class="badge unpublished">unpublished<\/span><span class="badge unsupported">unsupported<\/span><\/td>/,
+    );
+    await alice('PATCH', '/api/v1/projects/hostile/releases/1.0.1', { status: 'published' });
+    await alice('PUT', '/api/v1/projects/hostile/supported-branches', []);
     const missing = await anonymous().get('/project/hostile/releases?branch=9.9.');
     expect(missing.status).toBe(404);
     expect(missing.text).toContain('hostile has no branch &quot;9.9.&quot;');
@@ -180,6 +204,40 @@ describe('pages for people: every page, its headers, and escaping', () => {
     expect(text).toContain(`echo "${tar.sha256}  hostile-1.0.1.tar.gz" | sha256sum -c`);
     expect(text).toContain(body.commit);
     expect((await anonymous().get('/project/hostile/releases/9.9.9')).status).toBe(404);
+  });
+
+  it('pages a long release history 100 at a time, keeping the branch filter, each page under 100 KB', async () => {
+    const db = stack.registry.db;
+    const project = await db
+      .selectFrom('projects')
+      .select('id')
+      .where('name', '=', 'lighthouse_1')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('releases')
+      .values(
+        Array.from({ length: 150 }, (_, i) => ({
+          projectId: project.id,
+          version: `1.0.${i}`,
+          tag: `1.0.${i}`,
+          status: 'failed' as const,
+          error: 'tag "1.0.x" does not exist',
+        })),
+      )
+      .execute();
+    const versions = (text: string) =>
+      [...text.matchAll(/<tr><td><a href="\/project\/lighthouse_1\/releases\/([^"]+)">/g)].map((m) => m[1]);
+    const first = await anonymous().get('/project/lighthouse_1/releases?branch=1.0.');
+    expect(versions(first.text)).toEqual(Array.from({ length: 100 }, (_, i) => `1.0.${149 - i}`));
+    expect(first.text).toContain('href="/project/lighthouse_1/releases?branch=1.0.&amp;page=2" rel="next"');
+    expect(Buffer.byteLength(first.text)).toBeLessThan(100 * 1024);
+    const second = await anonymous().get('/project/lighthouse_1/releases?branch=1.0.&page=2');
+    expect(second.text).toContain(
+      '<link rel="canonical" href="http://packhouse.test/project/lighthouse_1/releases?branch=1.0.&amp;page=2">',
+    );
+    expect(versions(second.text)).toEqual(Array.from({ length: 50 }, (_, i) => `1.0.${49 - i}`));
+    expect(second.text).toContain('Page 2 of 2');
+    expect((await anonymous().get('/project/lighthouse_1/releases?page=3')).status).toBe(404);
   });
 
   it('searches name, title and the README description, ranked and paginated', async () => {

@@ -97,9 +97,20 @@ export function releaseManageForm(name: string, data: ReleasePageData, viewer: V
 </form></section>`;
 }
 
-export function secretBody(name: string, secret: string): Html {
-  return html`<h1>New webhook secret for ${name}</h1>
-<p>Copy it into your git host's webhook settings now: it is shown only this once.</p>
+export function newProjectBody(viewer: Viewer): Html {
+  return html`<h1>Create a project</h1>
+<form method="post" action="/projects/new" class="stack">${csrfField(viewer)}
+<label for="name">Machine name</label><input id="name" type="text" name="name" required pattern="[a-z][a-z0-9_]{1,63}">
+<label for="title">Title</label><input id="title" type="text" name="title" required maxlength="255">
+<label for="type">Type</label><select id="type" name="type"><option>module</option><option>theme</option><option>distribution</option><option>core</option></select>
+<label for="gitUrl">Git URL</label><input id="gitUrl" type="text" name="gitUrl" required>
+<button type="submit" class="primary">Create project</button></form>`;
+}
+
+/** A webhook secret, shown once: after creating a project, or rotating its secret. */
+export function secretBody(name: string, secret: string, heading = `New webhook secret for ${name}`): Html {
+  return html`<h1>${heading}</h1>
+<p>Copy the webhook secret into your git host's webhook settings now: it is shown only this once.</p>
 <p><code class="secret">${secret}</code></p>
 <p><a href="/project/${name}/manage">Back to managing ${name}</a></p>`;
 }

@@ -1,13 +1,7 @@
-import type {
-  HomePageData,
-  PageRelease,
-  ProjectPageData,
-  ReleasePageData,
-  ReleasesPageData,
-} from '@packhouse/registry';
+import type { FileView, HomePageData, PageRelease, ProjectPageData, ReleasesPageData } from '@packhouse/registry';
 import { usageChart } from '../chart.ts';
 import { html, type Html } from '../html.ts';
-import { badge, bytes, csrfField, date, type Viewer } from '../layout.ts';
+import { badge, bytes, date } from '../layout.ts';
 import { renderReadme } from '../markdown.ts';
 
 export function homeBody(data: HomePageData): Html {
@@ -29,10 +23,22 @@ ${data.mostUsed.length === 0 ? html`<p class="muted">No usage reported yet.</p>`
 </div>`;
 }
 
+const VARIANTS: Record<NonNullable<FileView['variant']>, string> = {
+  'profile-only': 'profile only',
+  full: 'with core',
+  projects: 'without core',
+  sbom: 'bill of materials',
+};
+
+/** What a download is: its archive type, and for a distribution which of its variants. */
+export function fileLabel(file: FileView): string {
+  return file.variant ? `${file.archiveType} ${VARIANTS[file.variant]}` : file.archiveType;
+}
+
 function downloads(release: PageRelease): Html {
   return html`<div class="downloads">${release.files.map(
     (file) =>
-      html`<a class="button primary" href="${file.url}" download>Download ${file.archiveType} <span class="muted-inverse">(${bytes(file.size)})</span></a>`,
+      html`<a class="button primary" href="${file.url}" download>Download ${fileLabel(file)} <span class="muted-inverse">(${bytes(file.size)})</span></a>`,
   )}</div>`;
 }
 
@@ -74,7 +80,7 @@ ${data.offerings.map(
     html`<div class="card"><p><a href="/go/${o.id}" rel="sponsored">${o.title}</a><br><span class="muted">${o.kind} by ${o.provider}</span></p>${o.description ? html`<p>${o.description}</p>` : ''}${visits ? html`<p class="muted">${visits.get(o.id) ?? 0} visits in the last 12 weeks</p>` : ''}</div>`,
 )}
 </section>
-${data.usedBy.length > 0 ? html`<section aria-labelledby="used-by"><h2 id="used-by">Used by</h2><ul>${data.usedBy.map((p) => html`<li><a href="/project/${p.name}">${p.title}</a></li>`)}</ul></section>` : ''}
+${data.usedBy.length > 0 ? html`<section aria-labelledby="used-by"><h2 id="used-by">Used by</h2><p class="muted">Distributions whose newest release bundles ${project.title}:</p><ul>${data.usedBy.map((d) => html`<li><a href="/project/${d.name}/releases/${d.version}">${d.title} ${d.version}</a> <span class="muted">bundles ${d.componentVersion}</span></li>`)}</ul></section>` : ''}
 <section aria-labelledby="links"><h2 id="links">Links</h2><ul>
 ${project.gitUrl.startsWith('https://') ? html`<li><a href="${project.gitUrl}">Source repository</a></li>` : ''}
 <li><a href="/release-history/${project.name}/current">Update status feed</a></li>
@@ -85,6 +91,19 @@ ${project.gitUrl.startsWith('https://') ? html`<li><a href="${project.gitUrl}">S
 <section aria-labelledby="usage"><h2 id="usage">Usage</h2>
 ${usageChart(data.usage, `Sites reporting ${project.title} per week, by major version`)}
 </section>`;
+}
+
+/** Where one page of a project's releases lives; `releasesBody` links its neighbours. */
+export function releasesPath(name: string, branch: string | undefined, page: number): string {
+  const query = [branch ? `branch=${encodeURIComponent(branch)}` : '', page > 1 ? `page=${page}` : ''].filter(Boolean);
+  return `/project/${name}/releases${query.length > 0 ? `?${query.join('&')}` : ''}`;
+}
+
+/** Previous and next links of a listing in pages. */
+function pager(page: number, pageSize: number, total: number, link: (page: number) => string, label: string): Html {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  if (pages === 1) return html``;
+  return html`<nav class="pager" aria-label="${label}">${page > 1 ? html`<a href="${link(page - 1)}" rel="prev">Previous</a>` : ''}<span>Page ${page} of ${pages}</span>${page < pages ? html`<a href="${link(page + 1)}" rel="next">Next</a>` : ''}</nav>`;
 }
 
 export function releasesBody(data: ReleasesPageData, branch: string | undefined): Html {
@@ -102,46 +121,8 @@ export function releasesBody(data: ReleasesPageData, branch: string | undefined)
     (r) =>
       html`<tr><td><a href="/project/${project.name}/releases/${r.version}">${r.version}</a></td><td>${statuses(r)}</td><td>${r.releaseTypes.join(', ')}</td><td>${date(r.date)}</td><td>${r.coreCompatibility ? html`<code>${r.coreCompatibility}</code>` : ''}</td></tr>`,
   )}</tbody></table>
-${data.releases.length === 0 ? html`<p class="muted">No releases yet.</p>` : ''}`;
-}
-
-export function releaseBody(data: ReleasePageData, viewer: Viewer | null, canMaintain: boolean): Html {
-  const { project, release } = data;
-  const tarball = release.files.find((file) => file.archiveType === 'tar.gz');
-  return html`<p><a href="/project/${project.name}">${project.title}</a> › <a href="/project/${project.name}/releases">Releases</a></p>
-<h1>${project.title} ${release.version}</h1>
-<p>${statuses(release)} ${release.releaseTypes.map((t) => html`<span class="badge">${t}</span>`)}</p>
-${
-  release.buildStatus === 'failed'
-    ? html`<div class="flash error" role="alert"><p>Packaging failed: ${release.error}</p>
-${canMaintain && viewer && release.kind === 'tag' ? html`<form method="post" action="/project/${project.name}/releases/${release.version}/retry">${csrfField(viewer)}<button type="submit" class="primary">Retry this release</button></form>` : ''}</div>`
-    : ''
-}
-<dl><dt>Tag</dt><dd><code>${release.tag}</code></dd>
-<dt>Commit</dt><dd>${release.commit ? html`<code class="hash">${release.commit}</code>` : html`<span class="muted">not yet</span>`}</dd>
-<dt>Date</dt><dd>${date(release.date)}</dd>
-${release.coreCompatibility ? html`<dt>Core compatibility</dt><dd><code>${release.coreCompatibility}</code></dd>` : ''}</dl>
-<h2>Files</h2>
-${release.files.length === 0 ? html`<p class="muted">No files yet.</p>` : ''}
-${release.files.map(
-  (
-    file,
-  ) => html`<div class="card"><p><a class="button primary" href="${file.url}" download>${file.name}</a> ${bytes(file.size)}</p>
-<table><caption class="sr-only">Checksums of ${file.name}</caption><tbody>
-${(['md5', 'sha1', 'sha256', 'sha512'] as const).map((algorithm) => html`<tr><th scope="row">${algorithm}</th><td><code class="hash" id="${algorithm}-${file.archiveType}">${file[algorithm]}</code> <button type="button" data-copy="${file[algorithm]}" hidden>Copy</button></td></tr>`)}
-</tbody></table></div>`,
-)}
-${tarball ? html`<p>Check a download: <code class="hash" id="sha256sum-line">echo "${tarball.sha256}  ${tarball.name}" | sha256sum -c</code></p>` : ''}
-<h2>Release notes</h2>
-${data.notes ? html`<pre>${data.notes}</pre>` : html`<p class="muted">The tag carries no release notes.</p>`}
-${
-  release.kind === 'dev'
-    ? html`<h2>Builds</h2><table><thead><tr><th scope="col">Build</th><th scope="col">Status</th><th scope="col">Commit</th><th scope="col">Published</th></tr></thead><tbody>
-${data.builds.map((b) => html`<tr><td>${b.id}</td><td>${badge(b.status)}${b.error ? html` ${b.error}` : ''}</td><td>${b.commit ? html`<code>${b.commit.slice(0, 12)}</code>` : ''}</td><td>${date(b.publishedAt)}</td></tr>`)}
-</tbody></table>`
-    : ''
-}
-${data.billOfMaterials.length > 0 ? html`<h2>Bill of materials</h2><table><thead><tr><th scope="col">Name</th><th scope="col">Version</th><th scope="col">Type</th></tr></thead><tbody>${data.billOfMaterials.map((c) => html`<tr><td>${c.name}</td><td>${c.version}</td><td>${c.type}</td></tr>`)}</tbody></table>` : ''}`;
+${data.releases.length === 0 ? html`<p class="muted">No releases yet.</p>` : ''}
+${pager(data.page, data.pageSize, data.total, (page) => releasesPath(project.name, branch, page), 'Release pages')}`;
 }
 
 export function searchBody(data: {
@@ -151,7 +132,6 @@ export function searchBody(data: {
   total: number;
   hits: { name: string; title: string; type: string; description: string }[];
 }): Html {
-  const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
   const link = (page: number) => `/search?q=${encodeURIComponent(data.query)}${page > 1 ? `&page=${page}` : ''}`;
   return html`<h1>Search</h1>
 <form role="search" action="/search" method="get" class="stack">
@@ -161,5 +141,5 @@ export function searchBody(data: {
 </form>
 ${data.query ? html`<p role="status">${data.total} ${data.total === 1 ? 'project matches' : 'projects match'} “${data.query}”.</p>` : ''}
 <ol start="${(data.page - 1) * data.pageSize + 1}">${data.hits.map((hit) => html`<li><a href="/project/${hit.name}">${hit.title}</a> <span class="muted">${hit.type} · ${hit.name}</span>${hit.description ? html`<br>${hit.description}` : ''}</li>`)}</ol>
-${pages > 1 ? html`<nav class="pager" aria-label="Result pages">${data.page > 1 ? html`<a href="${link(data.page - 1)}" rel="prev">Previous</a>` : ''}<span>Page ${data.page} of ${pages}</span>${data.page < pages ? html`<a href="${link(data.page + 1)}" rel="next">Next</a>` : ''}</nav>` : ''}`;
+${pager(data.page, data.pageSize, data.total, link, 'Result pages')}`;
 }
