@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { loadavg } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -19,7 +20,14 @@ import { createProject, getRelease, requestRelease, setAllowlist } from '@packho
 import { pino } from 'pino';
 import { ensureCorpus } from './corpus.ts';
 import { libraries, makeFile, moduleRepos, profileRepo } from './distro-corpus.ts';
-import { benchEnvironment, publishAndWait, setUpProject, startStandaloneWorker, type Harness } from './harness.ts';
+import {
+  benchEnvironment,
+  cpuSecondsOf,
+  publishAndWait,
+  setUpProject,
+  startStandaloneWorker,
+  type Harness,
+} from './harness.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(ROOT, 'bench', '.work');
@@ -53,18 +61,36 @@ const env = {
 };
 const config = loadConfig(env);
 // The worker's own timings of each distribution job, printed beside the end-to-end figure.
-const worker = startStandaloneWorker(ROOT, { ...env, LOG_LEVEL: 'info' }, (line) => {
+// BENCH_PROFILE=1: the worker writes a V8 CPU profile when it stops.
+const profiling =
+  process.env.BENCH_PROFILE === '1' ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(WORK, 'profiles')}` } : {};
+function onWorkerLog(line: string): void {
   if (!line.includes('Distribution')) return;
-  const { msg, fetch_ms, package_ms, publish_ms, assemble_ms, archive_ms } = JSON.parse(line) as Record<
-    string,
-    unknown
-  >;
-  const figures = Object.entries({ fetch_ms, package_ms, publish_ms, assemble_ms, archive_ms }).filter(
+  const { msg, time, fetch_ms, package_ms, publish_ms, assemble_ms, archive_ms, heap_total_mb } = JSON.parse(
+    line,
+  ) as Record<string, number | undefined>;
+  const figures = Object.entries({ fetch_ms, package_ms, publish_ms, assemble_ms, archive_ms, heap_total_mb }).filter(
     ([, v]) => v !== undefined,
   );
+  // The worker's peak RSS while it assembled the site, and while it archived it.
+  if (assemble_ms !== undefined && archive_ms !== undefined && time !== undefined) {
+    const mb = (kb: number) => Math.round(kb / 1024);
+    const archived = worker.peakBetweenKb(time - archive_ms, time);
+    const assembled = worker.peakBetweenKb(time - archive_ms - assemble_ms, time - archive_ms);
+    figures.push(['assemble_peak_rss_mb', mb(assembled)], ['archive_peak_rss_mb', mb(archived)]);
+  }
   console.log(`    worker: ${msg} ${figures.map(([k, v]) => `${k}=${v}`).join(' ')}`);
-});
+}
+// The components (core, 30 modules) are packaged by a worker of their own, stopped before the
+// builds: the measured worker starts fresh, so its peak RSS is that of the distribution builds
+// (the profile's packaging included), not what packaging a core-sized release left behind.
+const setupWorker = startStandaloneWorker(ROOT, { ...env, LOG_LEVEL: 'warn' });
+let worker = setupWorker;
 const harness = await setUpProject(config, pino({ level: 'warn' }), corpus.url);
+
+/** CPU seconds of the worker for each build, and of the baseline's processes for each run. */
+const workerCpu: number[] = [];
+const baselineCpu: number[] = [];
 
 function median(values: number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -84,8 +110,11 @@ async function released(h: Harness, project: string, version: string, distributi
 /** Milliseconds from the distribution's release request to all its archives published. */
 async function buildDistribution(version: string): Promise<number> {
   const started = performance.now();
+  console.log(`    worker RSS before the build: ${Math.round(worker.rssKb() / 1024)} MB`);
+  const cpu = worker.cpuSeconds();
   await requestRelease(harness.registry, harness.actor, 'benchdist', { tag: version });
   await released(harness, 'benchdist', version, true);
+  workerCpu.push(worker.cpuSeconds() - cpu);
   return performance.now() - started;
 }
 
@@ -136,9 +165,11 @@ function baseline(version: string, inputs: string): number {
   ];
   writeFileSync(path.join(DISTRO, 'baseline.sh'), lines.join('\n'));
   const started = performance.now();
+  const cpu = cpuSecondsOf('/proc/self/stat', 'children');
   execFileSync('bash', [path.join(DISTRO, 'baseline.sh')], { stdio: 'inherit' });
   const elapsed = performance.now() - started;
-  console.log(`  baseline ${version}: ${elapsed.toFixed(0)} ms`);
+  baselineCpu.push(cpuSecondsOf('/proc/self/stat', 'children') - cpu);
+  console.log(`  baseline ${version}: ${elapsed.toFixed(0)} ms, ${baselineCpu.at(-1)!.toFixed(1)} s of CPU`);
   return elapsed;
 }
 
@@ -163,6 +194,12 @@ try {
     gitUrl: profileUrl,
   });
 
+  await setupWorker.stop();
+  console.log(
+    `  setup worker (packaged core and the modules) peak RSS: ${Math.round(setupWorker.peakRssKb() / 1024)} MB`,
+  );
+  worker = startStandaloneWorker(ROOT, { ...env, ...profiling, LOG_LEVEL: 'info' }, onWorkerLog);
+
   console.log('\nPackhouse (worker process, end to end: release request → every archive published):');
   const cold = await buildDistribution(TAGS[0]!);
   console.log(`  ${TAGS[0]} (cold: first fetch of the profile, libraries downloaded): ${cold.toFixed(0)} ms`);
@@ -178,7 +215,10 @@ try {
   for (const version of TAGS.slice(1)) {
     const elapsed = await buildDistribution(version);
     warm.push(elapsed);
-    console.log(`  Packhouse ${version} (warm: libraries from the sha256 cache): ${elapsed.toFixed(0)} ms`);
+    console.log(
+      `  Packhouse ${version} (warm: libraries from the sha256 cache): ${elapsed.toFixed(0)} ms, ` +
+        `worker ${workerCpu.at(-1)!.toFixed(1)} s of CPU`,
+    );
     base.push(baseline(version, inputs));
   }
   const last = await getRelease(harness.registry, 'benchdist', TAGS[TAGS.length - 1]!);
@@ -193,8 +233,18 @@ try {
       `${packhouse.toFixed(0)} ms   (cold ${cold.toFixed(0)} ms)`,
   );
   console.log(`  ratio Packhouse/baseline: ${(packhouse / shell).toFixed(2)}  (target ≤ 1.00)`);
+  console.log(
+    `  CPU seconds, median (steadier than wall time on a loaded machine): worker ${median(workerCpu.slice(1)).toFixed(1)} s ` +
+      `(the S3 server and Postgres not counted), baseline ${median(baselineCpu).toFixed(1)} s`,
+  );
+  console.log(
+    `  load average: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(`  worker peak RSS: ${(peakKb / 1024).toFixed(0)} MB  (target ≤ 300 MB)`);
 } finally {
+  await setupWorker.stop();
   await worker.stop();
   await harness.close();
   await bench.drop();

@@ -25,17 +25,24 @@ import type { Logger } from 'pino';
  */
 export function startStandaloneWorker(root: string, env: Record<string, string>, onLog?: (line: string) => void) {
   execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
-  const child = spawn(process.execPath, ['dist/worker.mjs'], {
+  // The flags of `npm run worker` (package.json): see docs/ARCHITECTURE.md on the young generation.
+  const child = spawn(process.execPath, ['--max-semi-space-size=16', 'dist/worker.mjs'], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', onLog ? 'pipe' : 'inherit', 'inherit'],
   });
   if (onLog) createInterface({ input: child.stdout! }).on('line', onLog);
   let peak = 0;
+  let current = 0;
+  /** [epoch ms, RSS kB], for the peak of one phase. */
+  const samples: Array<[number, number]> = [];
   const sample = () => {
     try {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+      current = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      samples.push([Date.now(), current]);
+      if (samples.length > 100_000) samples.splice(0, 50_000);
     } catch {
       // The process has exited.
     }
@@ -43,12 +50,28 @@ export function startStandaloneWorker(root: string, env: Record<string, string>,
   const timer = setInterval(sample, 100);
   return {
     peakRssKb: () => (sample(), peak),
+    rssKb: () => (sample(), current),
+    /** CPU seconds (user + system, every thread) the worker has used so far. */
+    cpuSeconds: () => cpuSecondsOf(`/proc/${child.pid}/stat`),
+    /** The highest RSS sampled between two epoch times. */
+    peakBetweenKb: (from: number, to: number) =>
+      samples.reduce((max, [at, kb]) => (at >= from && at <= to ? Math.max(max, kb) : max), 0),
     async stop() {
       clearInterval(timer);
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     },
   };
+}
+
+/** CPU seconds of a process (utime + stime) or of its reaped children (cutime + cstime), from /proc. */
+export function cpuSecondsOf(statFile: string, whose: 'self' | 'children' = 'self'): number {
+  const stat = readFileSync(statFile, 'utf8');
+  // After the command name come the fields from the state (field 3) on: utime is field 14.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const first = whose === 'self' ? 14 - 3 : 16 - 3;
+  return (Number(fields[first]) + Number(fields[first + 1])) / 100; // clock ticks (USER_HZ, 100)
 }
 
 export interface Harness {

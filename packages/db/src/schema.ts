@@ -188,6 +188,10 @@ export interface DistributionBuildsTable {
   createdAt: Timestamp;
   updatedAt: Timestamp;
   publishedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** First found waiting for pinned releases still being packaged; the wait's bound counts from here. */
+  waitingSince: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** What it waits for (`views 8.x-3.18`), while it waits. */
+  waitingFor: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
 }
 
 export type ComponentKind = 'core' | 'project' | 'library' | 'patch';

@@ -43,6 +43,8 @@ describe('downloads: hostile network input', () => {
         return void res.writeHead(302, { location: `https://127.0.0.1:${insidePort}/` }).end();
       if (req.url === '/to-lib') return void res.writeHead(301, { location: '/lib.zip' }).end();
       if (req.url === '/loop') return void res.writeHead(302, { location: '/loop' }).end();
+      // A host that starts an answer and never finishes it.
+      if (req.url === '/stalls') return void res.writeHead(200, { 'content-length': '100' }).write('x');
       res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -50,6 +52,7 @@ describe('downloads: hostile network input', () => {
     options = { cacheDir, maxBytes: 5000, timeoutMs: 5000, maxRedirects: 3, insecureOrigins: [origin] };
   });
   afterAll(async () => {
+    server.closeAllConnections();
     server.close();
     inside.close();
     await rm(cacheDir, { recursive: true, force: true });
@@ -118,6 +121,12 @@ describe('downloads: hostile network input', () => {
     await expect(download(`${origin}/chunked-big`, { sha256: null, md5: null }, options)).rejects.toMatchObject({
       rule: 'download_too_large',
     });
+  });
+
+  it('gives up on a download that outlasts its time limit', async () => {
+    await expect(
+      download(`${origin}/stalls`, { sha256: null, md5: null }, { ...options, timeoutMs: 200 }),
+    ).rejects.toThrow(`${origin}/stalls: the download took longer than 200 ms`);
   });
 
   it('refuses endless redirects and missing files', async () => {

@@ -1,4 +1,5 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Deflated } from './deflate.ts';
 import { collectStderr, spawnGit, type GitContext } from './git.ts';
 
 const EMPTY = Buffer.alloc(0);
@@ -9,6 +10,8 @@ export interface ContentReader {
   /** Streams the next file, which must be `oid` with `size` bytes; drain it before the next. */
   blob(oid: string, size: number): AsyncIterable<Buffer>;
   readAll(oid: string, size: number): Promise<Buffer>;
+  /** The raw deflate form of a file just read whole, when the reader has it already (zip.ts copies it). */
+  deflated?(oid: string, content: Buffer): Deflated | null;
   close(): void;
 }
 

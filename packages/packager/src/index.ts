@@ -27,3 +27,4 @@ export { sniffArchive, unpackTarGz, unpackZip, type ArchiveKind, type UnpackOpti
 export { readTreeFile } from './read-tree-file.ts';
 export { composerJsonRequire, composerMetadata, type ComposerMetadata } from './composer-metadata.ts';
 export { zipBuffer } from './zip-buffer.ts';
+export { ZipReuse } from './zip-reuse.ts';

@@ -66,7 +66,9 @@ async function* zipChunks(plan: ArchivePlan): AsyncGenerator<Buffer> {
       item.info ? renderInfo(reader, item, plan.stamp) : reader.readAll(item.entry!.oid, item.entry!.size),
     );
     reads = read.catch(() => {});
-    return { item, kind: 'whole', method: 8, deflated: await deflate(await read) };
+    const content = await read;
+    const reused = item.info ? null : (reader.deflated?.(item.entry!.oid, content) ?? null);
+    return { item, kind: 'whole', method: 8, deflated: reused ?? (await deflate(content)) };
   };
 
   try {

@@ -40,7 +40,12 @@ function render(
       ...row,
       link: `${publicUrl}/api/v1/projects/${row.project}/releases/${encodeURIComponent(row.version)}`,
       page: `${publicUrl}/project/${row.project}/releases/${encodeURIComponent(row.version)}`,
-      files: row.files.map((file) => ({ ...file, size: Number(file.size), url: downloadUrl(publicUrl, file.name) })),
+      files: row.files.map((file) => ({
+        ...file,
+        size: Number(file.size),
+        url: downloadUrl(publicUrl, file.name),
+        kind: file.archiveType === 'cdx.json' ? ('sbom' as const) : ('archive' as const),
+      })),
     })),
   });
 }

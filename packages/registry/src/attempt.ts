@@ -18,6 +18,9 @@ import { BuildRefused, removeObjects, type Packaged, type StoredArchive } from '
  *                to `written` before its upload starts.
  *   5. publish   one transaction; false when another worker's attempt published first:
  *                'lost-race'. Otherwise 'published'.
+ *   postponed    the fetch step found that what it needs is not ready yet (a pinned release
+ *                still being packaged) and threw `Postponed`: nothing is marked, the queue
+ *                runs the job again after the delay, and the worker slot is free meanwhile.
  *   on failure   a refusal (a hostile tree, a repository that is gone or private) marks
  *                the job failed at once and becomes `BuildRefused` (never retried); any
  *                other error marks it failed on the last attempt, and before that records
@@ -62,6 +65,21 @@ export interface JobType<Claimed, Source, Archives extends Built = Packaged> {
   retrying(registry: Registry, claimed: Claimed, failure: AttemptFailure & { nextAttemptAt: Date }): Promise<void>;
 }
 
+/**
+ * Thrown by a job type's step when the job cannot go on yet but will be able to: the
+ * job type has recorded why (its row back to `queued`), and the queue runs it again in
+ * `delayMs` instead of a worker waiting with the job in hand.
+ */
+export class Postponed extends Error {
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+    this.name = 'Postponed';
+  }
+}
+
 export interface AttemptOptions {
   /** Whether BullMQ will not retry this job: a transient failure then marks it failed. */
   lastAttempt?: boolean;
@@ -102,6 +120,10 @@ export async function runAttempt<Claimed, Source, Archives extends Built>(
     );
     return published ? 'published' : 'lost-race';
   } catch (error) {
+    if (error instanceof Postponed) {
+      scoped.log.info({ delay_ms: error.delayMs }, error.message);
+      throw error;
+    }
     if (error instanceof SourceRefused) {
       const detail = failureDetail(error);
       await type.fail(scoped, claimed, { message: error.message, detail });

@@ -41,7 +41,7 @@ export {
 export { buildBranch, registerBranch, type DevBuildRequest } from './dev-releases.ts';
 export { buildDevSnapshot } from './dev-build.ts';
 export { buildRelease, BuildRefused } from './build.ts';
-export { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
+export { Postponed, runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from './attempt.ts';
 export { findDownload, type Download } from './downloads.ts';
 export { reconcile } from './reconcile.ts';
 export { houseKeep } from './housekeeping.ts';

@@ -61,6 +61,8 @@ export type FileVariantView = 'profile-only' | 'projects' | 'full' | 'sbom';
 export interface DistributionView {
   status: ReleaseRow['status'];
   error: string | null;
+  /** Pinned releases the build waits for, still being packaged (`views 8.x-3.18`). */
+  waitingFor: string[];
   componentsInsecure: Array<{ project: string; version: string }>;
 }
 

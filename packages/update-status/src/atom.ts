@@ -2,6 +2,7 @@ import { renderDocument, textElement, type XmlElement } from './xml.ts';
 
 /** Atom (RFC 4287) feeds of releases, for people and feed readers. */
 export const ATOM_NAMESPACE = 'http://www.w3.org/2005/Atom';
+const CYCLONEDX_JSON = 'application/vnd.cyclonedx+json';
 
 export interface AtomRelease {
   project: string;
@@ -18,7 +19,8 @@ export interface AtomRelease {
   page: string;
   /** The annotated tag's message (release notes), plain text; null when there is none. */
   notes: string | null;
-  files: { name: string; url: string; size: number; sha256: string }[];
+  /** Archives are enclosures; a distribution's bill of materials (`sbom`) is a related link. */
+  files: { name: string; url: string; size: number; sha256: string; kind: 'archive' | 'sbom' }[];
 }
 
 export interface AtomFeed {
@@ -68,7 +70,10 @@ function entry(release: AtomRelease): XmlElement {
       { name: 'link', attributes: { rel: 'alternate', type: 'application/json', href: release.link } },
       ...release.files.map((file): XmlElement => ({
         name: 'link',
-        attributes: { rel: 'enclosure', href: file.url, length: String(file.size) },
+        attributes:
+          file.kind === 'sbom'
+            ? { rel: 'related', type: CYCLONEDX_JSON, title: 'CycloneDX bill of materials', href: file.url }
+            : { rel: 'enclosure', href: file.url, length: String(file.size) },
       })),
       { name: 'category', attributes: { term: release.project } },
       { name: 'summary', attributes: { type: 'text' }, text: summary },

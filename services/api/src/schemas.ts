@@ -36,6 +36,25 @@ export const FileBody = Type.Object({
   sha512: Type.String(),
 });
 
+export const DistributionBody = Type.Object(
+  {
+    status: Type.Union([
+      Type.Literal('queued'),
+      Type.Literal('building'),
+      Type.Literal('published'),
+      Type.Literal('failed'),
+    ]),
+    error: Type.Union([Type.String(), Type.Null()]),
+    waitingFor: Type.Array(Type.String(), {
+      description: 'Pinned releases still being packaged, which the build waits for (a bounded wait).',
+    }),
+    componentsInsecure: Type.Array(Type.Object({ project: Type.String(), version: Type.String() }), {
+      description: 'Bundled releases marked insecure: the distribution needs a new release.',
+    }),
+  },
+  { description: 'Distribution releases only: the build of the make file into whole-site archives.' },
+);
+
 export const ReleaseBody = Type.Object(
   {
     project: Type.String(),
@@ -106,23 +125,7 @@ export const ReleaseBody = Type.Object(
         { description: 'Dev releases only: every build, newest first.' },
       ),
     ),
-    distribution: Type.Optional(
-      Type.Object(
-        {
-          status: Type.Union([
-            Type.Literal('queued'),
-            Type.Literal('building'),
-            Type.Literal('published'),
-            Type.Literal('failed'),
-          ]),
-          error: Type.Union([Type.String(), Type.Null()]),
-          componentsInsecure: Type.Array(Type.Object({ project: Type.String(), version: Type.String() }), {
-            description: 'Bundled releases marked insecure: the distribution needs a new release.',
-          }),
-        },
-        { description: 'Distribution releases only: the build of the make file into whole-site archives.' },
-      ),
-    ),
+    distribution: Type.Optional(DistributionBody),
     notes: Type.Optional(
       Type.Union(
         [

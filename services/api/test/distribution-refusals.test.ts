@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { client, removeRepos, signUp, startStack, type Stack } from '@packhouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -141,6 +142,35 @@ describe('distribution builds: every policy refusal, with its make-file line, no
     await expectNothingBuilt(release);
   });
 
+  it('takes core from drupal-org-core.make alone when there is one', async () => {
+    const release = await build(
+      profileFiles(
+        'drupal-org.make',
+        ['api = 2', 'core = 10.x', 'projects[drupal][version] = 10.2.1', 'projects[token][version] = 1.14.0', ''].join(
+          '\n',
+        ),
+        {
+          'drupal-org-core.make': [
+            'api = 2',
+            'core = 10.x',
+            'projects[drupal][type] = core',
+            'projects[drupal][version] = 10.2.1',
+            'projects[views][version] = 8.x-3.18',
+            '',
+          ].join('\n'),
+        },
+      ),
+    );
+    expect(release.distribution.error).toBe(
+      [
+        'refused: The make file breaks 2 rules:',
+        "  drupal-org-core.make:5: The core make file may only pin Drupal core; move project 'views' to drupal-org.make.",
+        '  drupal-org.make:3: Drupal core is pinned in drupal-org-core.make; remove it from drupal-org.make.',
+      ].join('\n') + ' (rule make_file_policy)',
+    );
+    await expectNothingBuilt(release);
+  });
+
   it(
     'refuses redirects into the network (SSRF) and a sha256 that does not ' + 'match, without reaching the inside',
     async () => {
@@ -214,11 +244,36 @@ describe('distribution builds: every policy refusal, with its make-file line, no
     expect((await bob('POST', `/api/v1/projects/atrium/releases/${version}/distribution/retry`)).status).toBe(403);
     const retried = await alice('POST', `/api/v1/projects/atrium/releases/${version}/distribution/retry`);
     expect(retried.status).toBe(202);
-    expect(retried.body).toEqual({ status: 'queued', error: null, componentsInsecure: [] });
+    expect(retried.body).toEqual({ status: 'queued', error: null, waitingFor: [], componentsInsecure: [] });
     // The tag did not change: the same patch fails the same way.
     const release = await distributionOf(anonymous, 'atrium', version);
     expect(release.distribution.status).toBe('failed');
     expect(release.distribution.error).toBe(failed.error);
     expect((await alice('POST', '/api/v1/projects/views/releases/8.x-3.18/distribution/retry')).status).toBe(409);
+  });
+
+  it('refuses a component whose stored bytes are not the ones the index holds the sha256 of', async () => {
+    await publishProject(alice, 'ctools', 'module', [{ tag: '4.0.0', files: { 'ctools.info.yml': 'name: Ctools\n' } }]);
+    const { storageKey } = await stack.registry.db
+      .selectFrom('releaseFiles')
+      .select('storageKey')
+      .where('name', '=', 'ctools-4.0.0.tar.gz')
+      .executeTakeFirstOrThrow();
+    const tampered = archiveOf('tar.gz', { 'ctools/ctools.info.yml': 'name: Ctools\nversion: evil\n' });
+    await stack.registry.storage.upload(storageKey, 'ctools-4.0.0.tar.gz', Readable.from([tampered]));
+    const indexed = (await anonymous('GET', '/api/v1/projects/ctools/releases/4.0.0')).body.files[0].sha256;
+    const release = await build(
+      profileFiles(
+        'drupal-org.make',
+        ['api = 2', 'core = 10.x', 'projects[drupal][version] = 10.2.1', 'projects[ctools][version] = 4.0.0', ''].join(
+          '\n',
+        ),
+      ),
+    );
+    expect(release.distribution.error).toBe(
+      `refused: ctools-4.0.0.tar.gz read from storage has sha256 ${sha256(tampered)}, the index says ${indexed} ` +
+        '(rule component_checksum_mismatch)',
+    );
+    await expectNothingBuilt(release);
   });
 });

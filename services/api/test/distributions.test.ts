@@ -12,6 +12,7 @@ import {
   type ArchiveEntry,
   type Stack,
 } from '@packhouse/testing';
+import { child, parseXml, readLikeDrupal } from '@packhouse/testing/update-status';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   archiveOf,
@@ -175,6 +176,14 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
         tag: '1.0.1',
         files: profileFiles('drupal-org.make.yml', yamlFiles.main, { 'make/libraries.make.yml': yamlFiles.libraries }),
       },
+      {
+        // Core pinned in a make file of its own.
+        tag: '1.0.2',
+        files: profileFiles('drupal-org.make', 'api = 2\ncore = 10.x\nprojects[token][version] = 1.14.0\n', {
+          'drupal-org-core.make':
+            'api = 2\ncore = 10.x\nprojects[drupal][type] = core\nprojects[drupal][version] = 10.2.1\n',
+        }),
+      },
     ]);
     ini = await distributionOf(anonymous, 'atrium', '1.0.0');
     yaml = await distributionOf(anonymous, 'atrium', '1.0.1');
@@ -190,7 +199,7 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
     'publishes profile-only, -no-core and -core archives and the bill of ' +
       'materials, each with its variant and checksums',
     async () => {
-      expect(ini.distribution).toEqual({ status: 'published', error: null, componentsInsecure: [] });
+      expect(ini.distribution).toEqual({ status: 'published', error: null, waitingFor: [], componentsInsecure: [] });
       const files = ini.files.map((f: any) => [f.name, f.variant, f.archiveType]).sort();
       expect(files).toEqual([
         ['atrium-1.0.0-core.tar.gz', 'full', 'tar.gz'],
@@ -283,6 +292,19 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
     expect(await site('1.0.1')).toEqual(fromIni);
   });
 
+  it('takes core from drupal-org-core.make when the profile has one', async () => {
+    const core = await distributionOf(anonymous, 'atrium', '1.0.2');
+    expect(core.distribution.status).toBe('published');
+    const entries = byPath(await readTarGz(await download('atrium-1.0.2-core.tar.gz')), 'atrium-1.0.2');
+    expect(entries.get('index.php')?.content.toString('utf8')).toBe(CORE_FILES['index.php']);
+    expect(entries.has('profiles/atrium/modules/token/token.module')).toBe(true);
+    const sbom = JSON.parse((await download('atrium-1.0.2.cdx.json')).toString('utf8'));
+    const origin = (name: string) =>
+      sbom.components.find((c: any) => c.name === name).properties.find((p: any) => p.name === 'packhouse:make-file')
+        .value;
+    expect([origin('drupal'), origin('token')]).toEqual(['drupal-org-core.make:3', 'drupal-org.make:3']);
+  });
+
   it('lists every component in a CycloneDX 1.5 bill of materials that matches the bytes', async () => {
     const sbom = JSON.parse((await download('atrium-1.0.0.cdx.json')).toString('utf8'));
     expect(sbom).toMatchObject({ bomFormat: 'CycloneDX', specVersion: '1.5', version: 1 });
@@ -365,6 +387,39 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
       ['http://packhouse.test/files/projects/atrium-1.0.0-no-core.tar.gz', 'projects'],
       ['http://packhouse.test/files/projects/atrium-1.0.0-no-core.zip', 'projects'],
     ]);
+    // Every <file> is an archive a client may pick by its variant and unpack: the bill of
+    // materials is not one of them (the Atom feeds and the release JSON link it).
+    expect(feed).not.toContain('.cdx.json');
+    const drupal = readLikeDrupal(feed).releases.get('1.0.0')!;
+    expect(drupal.fields.download_link).toBe('http://packhouse.test/files/projects/atrium-1.0.0.tar.gz');
+  });
+
+  it('links the bill of materials from both Atom feeds, beside the archives as enclosures', async () => {
+    for (const url of ['/project/atrium/releases.atom', '/feeds/releases.atom']) {
+      const feed = parseXml((await anonymous('GET', url)).raw.toString('utf8'));
+      const entry = feed.children.find(
+        (node) => node.name === 'entry' && child(node, 'id')?.text === 'urn:packhouse:release:atrium:1.0.0',
+      )!;
+      const links = entry.children.filter((node) => node.name === 'link');
+      expect(
+        links.filter((link) => link.attributes.rel === 'related').map((link) => link.attributes),
+        url,
+      ).toEqual([
+        {
+          rel: 'related',
+          type: 'application/vnd.cyclonedx+json',
+          title: 'CycloneDX bill of materials',
+          href: 'http://packhouse.test/files/projects/atrium-1.0.0.cdx.json',
+        },
+      ]);
+      const enclosures = links.filter((link) => link.attributes.rel === 'enclosure').map((l) => l.attributes.href);
+      expect(enclosures.sort()).toEqual(
+        ini.files
+          .filter((f: any) => f.variant !== 'sbom')
+          .map((f: any) => f.url)
+          .sort(),
+      );
+    }
   });
 
   it(
@@ -418,5 +473,31 @@ describe('distribution builds: a make file becomes a complete, verifiable, downl
     const published = await anonymous('GET', '/packaging-allowlist.json');
     expect(published.status).toBe(200);
     expect(published.body).toEqual(current);
+  });
+  it('builds the same bytes again: every site archive and the bill of materials are reproducible', async () => {
+    const variants = (release: any) =>
+      release.files
+        .filter((f: any) => f.variant !== 'profile-only')
+        .map((f: any) => [f.name, f.size, f.sha256])
+        .sort();
+    const before = variants(ini);
+    // Forget the published build (its rows; its objects stay under keys of their own) and run it again.
+    const { db } = stack.registry;
+    const { id } = await db
+      .selectFrom('releases as r')
+      .innerJoin('projects as p', 'p.id', 'r.projectId')
+      .select('r.id')
+      .where('p.name', '=', 'atrium')
+      .where('r.version', '=', '1.0.0')
+      .executeTakeFirstOrThrow();
+    await db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('releaseFiles').where('releaseId', '=', id).where('variant', 'is not', null).execute();
+      await tx.deleteFrom('distributionComponents').where('releaseId', '=', id).execute();
+      await tx.updateTable('distributionBuilds').set({ status: 'failed' }).where('releaseId', '=', id).execute();
+    });
+    expect((await alice('POST', '/api/v1/projects/atrium/releases/1.0.0/distribution/retry')).status).toBe(202);
+    const rebuilt = await distributionOf(anonymous, 'atrium', '1.0.0');
+    expect(rebuilt.distribution.status).toBe('published');
+    expect(variants(rebuilt)).toEqual(before);
   });
 });

@@ -14,6 +14,7 @@ import {
   buildDistributionRelease,
   buildRelease,
   BuildRefused,
+  Postponed,
   unreachable,
   type BuildOutcome,
   type Registry,
@@ -26,7 +27,8 @@ const OUTAGE_WAIT_MS = 5_000;
  * The packaging jobs: each re-reads Postgres and converges; a refused source is never
  * retried. A failure while Postgres or S3 does not answer is an outage, not the job's
  * fault: the job waits and tries again without using an attempt, so a store down for
- * minutes does not fail every release that was being packaged.
+ * minutes does not fail every release that was being packaged. A job that must wait for
+ * other jobs (`Postponed`) is put back likewise, so it never holds a slot they need.
  */
 export function packagingProcessor(registry: Registry) {
   const { metrics, log } = registry;
@@ -48,6 +50,11 @@ export function packagingProcessor(registry: Registry) {
         throw new UnrecoverableError(error.message);
       }
       if (error instanceof DelayedError) throw error;
+      if (error instanceof Postponed && token) {
+        // Waiting for other work (a pinned release being packaged): the slot goes to that work.
+        done('waiting');
+        return await postpone(job, token, error.delayMs);
+      }
       const down = error instanceof UnrecoverableError || !token ? [] : await outage(registry);
       if (down.length > 0) {
         done('waiting');

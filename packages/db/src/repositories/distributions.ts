@@ -35,10 +35,35 @@ export function claimBuild(db: Executor, id: string): Promise<DistributionBuildR
     .executeTakeFirst();
 }
 
+/**
+ * A claimed build that must wait for pinned releases goes back to `queued` (a wait is not an
+ * attempt), remembering since when it waits and for what.
+ */
+export async function markWaiting(db: Executor, id: string, waitingFor: string[]): Promise<void> {
+  await db
+    .updateTable('distributionBuilds')
+    .set({
+      status: 'queued',
+      attempts: sql<number>`greatest(attempts - 1, 0)`,
+      waitingSince: sql<Date>`coalesce(waiting_since, now())`,
+      waitingFor,
+      updatedAt: sql<Date>`now()`,
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'building')
+    .execute();
+}
+
 export async function markPublished(tx: Tx, id: string): Promise<boolean> {
   const result = await tx
     .updateTable('distributionBuilds')
-    .set({ status: 'published', error: null, publishedAt: sql<Date>`now()`, updatedAt: sql<Date>`now()` })
+    .set({
+      status: 'published',
+      error: null,
+      waitingFor: null,
+      publishedAt: sql<Date>`now()`,
+      updatedAt: sql<Date>`now()`,
+    })
     .where('id', '=', id)
     .where('status', 'in', ['queued', 'building'])
     .executeTakeFirst();
@@ -48,17 +73,17 @@ export async function markPublished(tx: Tx, id: string): Promise<boolean> {
 export async function markFailed(db: Executor, id: string, error: string): Promise<void> {
   await db
     .updateTable('distributionBuilds')
-    .set({ status: 'failed', error, updatedAt: sql<Date>`now()` })
+    .set({ status: 'failed', error, waitingFor: null, updatedAt: sql<Date>`now()` })
     .where('id', '=', id)
     .where('status', 'in', ['queued', 'building'])
     .execute();
 }
 
-/** Puts a failed build back in the queue; undefined unless it was failed. */
+/** Puts a failed build back in the queue (a new wait, if any, gets a new bound); undefined unless it was failed. */
 export function requeueFailed(db: Executor, releaseId: string): Promise<DistributionBuildRow | undefined> {
   return db
     .updateTable('distributionBuilds')
-    .set({ status: 'queued', error: null, updatedAt: sql<Date>`now()` })
+    .set({ status: 'queued', error: null, waitingSince: null, updatedAt: sql<Date>`now()` })
     .where('releaseId', '=', releaseId)
     .where('status', '=', 'failed')
     .returningAll()

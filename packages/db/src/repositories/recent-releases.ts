@@ -9,7 +9,7 @@ export interface RecentReleaseRow {
   updatedAt: Date;
   insecure: boolean;
   releaseTypes: string[];
-  files: { name: string; size: number; sha256: string }[];
+  files: { name: string; archiveType: string; size: number; sha256: string }[];
   /** The annotated tag's message (migration 20261130110100). */
   notes: string | null;
 }
@@ -21,7 +21,7 @@ export async function listRecentReleases(
 ): Promise<RecentReleaseRow[]> {
   const { rows } = await sql<RecentReleaseRow>`
     SELECT p.name AS project, p.title AS project_title, r.version, r.published_at, r.updated_at, r.insecure, r.release_types,
-           coalesce((SELECT jsonb_agg(jsonb_build_object('name', f.name, 'size', f.size, 'sha256', f.sha256) ORDER BY f.name)
+           coalesce((SELECT jsonb_agg(jsonb_build_object('name', f.name, 'archiveType', f.archive_type, 'size', f.size, 'sha256', f.sha256) ORDER BY f.name)
                        FROM release_files f
                       WHERE f.release_id = r.id AND f.build_id IS NOT DISTINCT FROM r.current_build_id), '[]'::jsonb) AS files,
            (SELECT n.message FROM release_notes n WHERE n.release_id = r.id) AS notes

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, mkdir, open, readdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { download, DownloadRefused, type DownloadOptions } from '@packhouse/downloads';
 import type { MakeLibrary, Origin, Problem } from '@packhouse/makefile';
-import { sniffArchive, SourceRefused, unpackTarGz, unpackZip } from '@packhouse/packager';
+import { sniffArchive, SourceRefused, unpackTarGz, unpackZip, type ZipReuse } from '@packhouse/packager';
 import type { Registry } from '../context.ts';
 import { downloadUrl } from '../views.ts';
 import type { Component } from './components.ts';
@@ -13,10 +14,18 @@ import { refuseProblems } from './make.ts';
 import { applyPatch } from './patches.ts';
 import type { ResolvedProject } from './resolve.ts';
 
+interface StoredFile {
+  storageKey: string;
+  sha256: string;
+  name: string;
+}
+
 export interface AssembleInput {
   /** An empty folder of this attempt. */
   work: string;
-  profile: { name: string; version: string; tarball: { storageKey: string; sha256: string; name: string } };
+  /** Gets every component's zip, so the distribution's zips copy their deflated entries. */
+  reuse: ZipReuse;
+  profile: { name: string; version: string; tarball: StoredFile; zip: StoredFile | null };
   core: ResolvedProject;
   projects: ResolvedProject[];
   libraries: MakeLibrary[];
@@ -49,6 +58,9 @@ export async function assemble(registry: Registry, input: AssembleInput): Promis
   const fetched = await fetchAll(input, downloads);
 
   await mkdir(siteDir);
+  // The zips are fetched and indexed while the tarballs are unpacked.
+  const indexing = indexZips(registry, input, siteDir, profileDir);
+  indexing.catch(() => {}); // awaited below
   components.push(await unpackRelease(registry, input.core, siteDir, 'core'));
   await patchProject(input.core, siteDir, fetched, components);
   if (await exists(profileDir))
@@ -84,7 +96,38 @@ export async function assemble(registry: Registry, input: AssembleInput): Promis
       path: relative,
     });
   }
+  await indexing;
   return { siteDir, profileDir, components: order(components) };
+}
+
+/**
+ * Fetches the zip of core, the profile and each project (sha256 checked against the index)
+ * into the attempt's folder and indexes its entries by where each file now lies. Patched
+ * files are indexed too: `ZipReuse` copies an entry only while the file still has its CRC-32.
+ */
+async function indexZips(registry: Registry, input: AssembleInput, siteDir: string, profileDir: string) {
+  const folder = path.join(input.work, 'zips');
+  await mkdir(folder);
+  const { core, profile, projects } = input;
+  const sources = [
+    { file: core.zip, top: topOf(core), place: (relative: string) => path.join(siteDir, relative) },
+    { file: profile.zip, top: profile.name, place: (relative: string) => path.join(profileDir, relative) },
+    ...projects.map((project) => ({
+      file: project.zip,
+      top: topOf(project),
+      place: (relative: string) => path.join(profileDir, project.path, relative),
+    })),
+  ];
+  await inParallel(sources, async ({ file, top, place }) => {
+    if (!file) return;
+    const local = path.join(folder, file.name);
+    await readStored(registry, file, (body) => pipeline(body, createWriteStream(local)));
+    await input.reuse.add(local, top, place);
+  });
+}
+
+function topOf({ project, release }: ResolvedProject): string {
+  return project.type === 'core' ? `${project.name}-${release.version}` : project.name;
 }
 
 function downloadOptions(registry: Registry): DownloadOptions {
@@ -161,8 +204,7 @@ async function unpackRelease(
   kind: 'core' | 'project',
 ): Promise<Component> {
   const { project, release, tarball } = resolved;
-  const top = project.type === 'core' ? `${project.name}-${release.version}` : project.name;
-  await unpackStored(registry, tarball, dir, top);
+  await unpackStored(registry, tarball, dir, topOf(resolved));
   return {
     kind,
     name: project.name,
@@ -177,11 +219,15 @@ async function unpackRelease(
 }
 
 /** Streams a published tarball out of S3 into `dir`, its sha256 checked against the index. */
-async function unpackStored(
+function unpackStored(registry: Registry, file: StoredFile, dir: string, top: string): Promise<void> {
+  return readStored(registry, file, (body) => unpackTarGz(body, dir, { limits: registry.config.limits, strip: top }));
+}
+
+/** Hands a published file's bytes to `consume`, then checks their sha256 against the index. */
+async function readStored(
   registry: Registry,
-  file: { storageKey: string; sha256: string; name: string },
-  dir: string,
-  top: string,
+  file: StoredFile,
+  consume: (body: Readable) => Promise<void>,
 ): Promise<void> {
   const object = await registry.storage.get(file.storageKey);
   if (!object) throw new Error(`${file.name} is missing from storage (${file.storageKey})`);
@@ -192,7 +238,7 @@ async function unpackStored(
       callback(null, chunk);
     },
   });
-  await unpackTarGz(object.body.pipe(hashing), dir, { limits: registry.config.limits, strip: top });
+  await consume(object.body.pipe(hashing));
   const actual = hash.digest('hex');
   if (actual !== file.sha256) {
     throw new SourceRefused(

@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   distributions,
   files,
@@ -12,8 +11,8 @@ import {
   type ReleaseFileRow,
   type ReleaseRow,
 } from '@packhouse/db';
-import { SourceRefused, type Checkout } from '@packhouse/packager';
-import { runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from '../attempt.ts';
+import { SourceRefused, ZipReuse, type Checkout } from '@packhouse/packager';
+import { Postponed, runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from '../attempt.ts';
 import { recordReleaseChange } from '../changes.ts';
 import type { Registry } from '../context.ts';
 import { fetchSource } from '../packaging.ts';
@@ -39,6 +38,7 @@ interface Resolved {
   core: ResolvedProject;
   projects: ResolvedProject[];
   profileTarball: ReleaseFileRow;
+  profileZip: ReleaseFileRow | null;
 }
 
 /** The profile's archives were stored by the release job; this one stores the rest. */
@@ -47,7 +47,8 @@ interface BuiltDistribution {
   components: Component[];
 }
 
-const WAIT_STEP_MS = 500;
+/** A waiting build looks again after half the time it has waited, within these bounds. */
+const WAIT_STEP_MS = { min: 1_000, max: 30_000 };
 
 /**
  * A distribution release's second job: its make file becomes the `-no-core` and `-core`
@@ -78,7 +79,7 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
   }),
   describeSource: (resolved) => ({ commit: resolved.checkout.commit }),
 
-  async fetch(registry, { release, project }) {
+  async fetch(registry, { build, release, project }) {
     const checkout = await fetchSource(registry, project, { tag: release.tag });
     if (checkout.commit !== release.commit) {
       throw new SourceRefused(
@@ -89,36 +90,31 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
     const allowlist = await compiledAllowlist(registry);
     const insecure = registry.config.distributions.insecureOrigins.length > 0;
     const { plan, problems } = await readMakePlan(checkout, project.name, { allowlist, allowHttp: insecure });
-    const deadline = Date.now() + registry.config.distributions.waitForReleasesMs;
-    for (;;) {
-      const resolution = await resolveProjects(registry.db, plan);
-      const all = [...problems, ...resolution.problems];
-      if (all.length > 0) throw refuseProblems(all);
-      if (resolution.waiting.length === 0) {
-        const profileTarball = (await files.listFiles(registry.db, [release.id])).find(
-          (f) => f.archiveType === 'tar.gz' && f.variant === null,
-        );
-        if (!profileTarball) throw new Error(`${project.name} ${release.version} has no profile tarball`);
-        return { checkout, plan, core: resolution.core!, projects: resolution.projects, profileTarball };
-      }
-      if (Date.now() >= deadline) {
-        throw new Error(
-          `pinned releases still not published after ${registry.config.distributions.waitForReleasesMs} ms: ` +
-            `${resolution.waiting.join(', ')}`,
-        );
-      }
-      registry.log.info({ waiting: resolution.waiting }, 'Waiting for pinned releases to be published.');
-      await sleep(WAIT_STEP_MS);
-    }
+    const resolution = await resolveProjects(registry.db, plan);
+    const all = [...problems, ...resolution.problems];
+    if (all.length > 0) throw refuseProblems(all);
+    if (resolution.waiting.length > 0) await waitFor(registry, build, resolution.waiting);
+    const profileArchives = (await files.listFiles(registry.db, [release.id])).filter((f) => f.variant === null);
+    const profileTarball = profileArchives.find((f) => f.archiveType === 'tar.gz');
+    if (!profileTarball) throw new Error(`${project.name} ${release.version} has no profile tarball`);
+    const profileZip = profileArchives.find((f) => f.archiveType === 'zip') ?? null;
+    return { checkout, plan, core: resolution.core!, projects: resolution.projects, profileTarball, profileZip };
   },
 
   async package(registry, { release, project }, resolved, written) {
     const started = performance.now();
     const work = await mkdtemp(path.join(tmpdir(), 'packhouse-distribution-'));
+    const reuse = new ZipReuse();
     try {
       const assembled = await assemble(registry, {
         work,
-        profile: { name: project.name, version: release.version, tarball: resolved.profileTarball },
+        reuse,
+        profile: {
+          name: project.name,
+          version: release.version,
+          tarball: resolved.profileTarball,
+          zip: resolved.profileZip,
+        },
         core: resolved.core,
         projects: resolved.projects,
         libraries: resolved.plan.libraries,
@@ -141,7 +137,7 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
       const stored = await storeOutputs(
         registry,
         { project: project.name, version: release.version, mtime: time },
-        { profileDir: assembled.profileDir, siteDir: assembled.siteDir },
+        { profileDir: assembled.profileDir, siteDir: assembled.siteDir, reuse },
         sbom,
         written,
       );
@@ -150,11 +146,15 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
           assemble_ms: Math.round(assembledAt - started),
           archive_ms: Math.round(performance.now() - assembledAt),
           components: assembled.components.length,
+          // The process's memory right after the build's largest step (bench:distro reads these).
+          rss_mb: Math.round(process.memoryUsage.rss() / 1048576),
+          heap_total_mb: Math.round(process.memoryUsage().heapTotal / 1048576),
         },
         'Distribution assembled and archived.',
       );
       return { stored, components: assembled.components };
     } finally {
+      reuse.close();
       await rm(work, { recursive: true, force: true });
     }
   },
@@ -196,6 +196,26 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
   // Distribution builds keep no retry state of their own yet: the queue's retry is enough.
   retrying: async () => {},
 };
+
+/**
+ * Pinned releases still queued or building are waited for without holding a worker slot
+ * (they may need it): the build goes back to `queued` and the job is postponed, looking again
+ * after half the time waited so far (1 to 30 s). Past DISTRIBUTION_WAIT_MS from the first wait
+ * the build fails, naming them; a retry waits anew.
+ */
+async function waitFor(registry: Registry, build: DistributionBuildRow, waiting: string[]): Promise<never> {
+  const boundMs = registry.config.distributions.waitForReleasesMs;
+  const waitedMs = build.waitingSince ? Date.now() - build.waitingSince.getTime() : 0;
+  if (waitedMs >= boundMs) {
+    throw new SourceRefused(
+      'pinned_release_unpublished',
+      `Pinned releases were still not published after ${Math.round(boundMs / 1000)} s: ${waiting.join(', ')}.`,
+    );
+  }
+  await distributions.markWaiting(registry.db, build.id, waiting);
+  const delayMs = Math.min(WAIT_STEP_MS.max, Math.max(WAIT_STEP_MS.min, waitedMs / 2));
+  throw new Postponed(`Waiting for pinned releases to be published: ${waiting.join(', ')}.`, Math.round(delayMs));
+}
 
 /** Builds one distribution release's make file (see `attempt.ts` for the lifecycle). */
 export function buildDistributionRelease(

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArchiveType, FileVariant } from '@packhouse/db';
-import { digestingStream, lazily, planDirectory, tarGz, zip } from '@packhouse/packager';
+import { digestingStream, lazily, planDirectory, tarGz, zip, type ZipReuse } from '@packhouse/packager';
 import { keys } from '@packhouse/storage';
 import type { Registry } from '../context.ts';
 import type { StoredArchive } from '../packaging.ts';
@@ -15,6 +15,8 @@ export interface Trees {
   profileDir: string;
   /** `-core`: the installable site, top folder `{name}-{version}/`. */
   siteDir: string;
+  /** The components' deflated zip entries, copied into both zips. */
+  reuse: ZipReuse;
 }
 
 /**
@@ -34,8 +36,8 @@ export async function storeOutputs(
   const base = `${project}-${version}`;
   const buildId = keys.newBuildId();
   const [projects, full] = await Promise.all([
-    planDirectory(trees.profileDir, project, mtime, limits),
-    planDirectory(trees.siteDir, base, mtime, limits),
+    planDirectory(trees.profileDir, project, mtime, limits, trees.reuse),
+    planDirectory(trees.siteDir, base, mtime, limits, trees.reuse),
   ]);
   const uploads: Array<[string, ArchiveType, FileVariant, () => Readable]> = [
     [`${base}-no-core.tar.gz`, 'tar.gz', 'projects', () => tarGz(projects)],

@@ -17,6 +17,8 @@ export interface ResolvedProject {
   release: ReleaseRow;
   /** The release's own tar.gz, whose bytes are checked against `tarball.sha256` as they are read. */
   tarball: ReleaseFileRow;
+  /** Its zip, whose deflated entries the distribution's zips copy (checked the same way). */
+  zip: ReleaseFileRow | null;
   /** Where it goes, relative to the profile (core: the site root, ''). */
   path: string;
 }
@@ -80,16 +82,16 @@ export async function resolveProjects(db: Executor, plan: MakePlan): Promise<Res
       waiting.push(`${make.name} ${release.version}`);
       return null;
     }
-    const tarball = (await files.listFiles(db, [release.id])).find(
-      (f) => f.archiveType === 'tar.gz' && f.buildId === null && f.variant === null,
-    );
+    const archives = (await files.listFiles(db, [release.id])).filter((f) => f.buildId === null && f.variant === null);
+    const tarball = archives.find((f) => f.archiveType === 'tar.gz');
+    const zip = archives.find((f) => f.archiveType === 'zip') ?? null;
     if (!tarball) throw new Error(`${make.name} ${release.version} is published without a tarball`);
     const folder = project.type === 'theme' ? 'themes' : 'modules';
     const subdir = make.subdir ?? subdirDefault;
     const path = isCore
       ? ''
       : [folder, subdir, make.directoryName ?? make.name].filter((part) => part !== null).join('/');
-    return { make, project, release, tarball, path };
+    return { make, project, release, tarball, zip, path };
   };
 
   const core = await resolve(plan.core, true);

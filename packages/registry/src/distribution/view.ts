@@ -13,6 +13,7 @@ export async function distributionView(
     status: build?.status ?? (release.status === 'failed' ? 'failed' : 'queued'),
     error:
       build?.error ?? (release.status === 'failed' ? 'The profile was not packaged; see the release error.' : null),
+    waitingFor: build?.status === 'queued' ? (build.waitingFor ?? []) : [],
     componentsInsecure: insecure.map(({ project, version }) => ({ project, version })),
   };
 }

@@ -7,24 +7,13 @@ import {
   setAllowlist,
   type Registry,
 } from '@packhouse/registry';
-import { bearer, errors, MachineName } from '../schemas.ts';
+import { bearer, DistributionBody, errors, MachineName } from '../schemas.ts';
 
 const Allowlist = Type.Object({
   patterns: Type.Array(Type.String(), {
     description: 'Regular expressions, each anchored with ^; a library or patch URL must match one.',
   }),
   updatedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
-
-const Distribution = Type.Object({
-  status: Type.Union([
-    Type.Literal('queued'),
-    Type.Literal('building'),
-    Type.Literal('published'),
-    Type.Literal('failed'),
-  ]),
-  error: Type.Union([Type.String(), Type.Null()]),
-  componentsInsecure: Type.Array(Type.Object({ project: Type.String(), version: Type.String() })),
 });
 
 const UsedBy = Type.Object({
@@ -96,7 +85,7 @@ export const distributionRoutes: FastifyPluginAsyncTypebox<{ registry: Registry 
         tags: ['distributions'],
         security: bearer,
         params: Type.Object({ name: MachineName, version: Type.String({ maxLength: 128 }) }),
-        response: { 202: Distribution, ...errors(400, 401, 403, 404, 409) },
+        response: { 202: DistributionBody, ...errors(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
