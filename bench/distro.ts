@@ -62,7 +62,7 @@ const env = {
 const config = loadConfig(env);
 // The worker's own timings of each distribution job, printed beside the end-to-end figure.
 // BENCH_PROFILE=1: the worker writes a V8 CPU profile when it stops.
-const profiling =
+const profiling: Record<string, string> =
   process.env.BENCH_PROFILE === '1' ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(WORK, 'profiles')}` } : {};
 function onWorkerLog(line: string): void {
   if (!line.includes('Distribution')) return;
