@@ -82,14 +82,16 @@ export async function readChanges(
   if (comparePositions(end, after) < 0) end = after;
   const next = encodeCursor({ epoch: epoch.token, position: end });
   // The stored texts are canonical JSON: joined, they are both what the digest covers and what is sent,
-  // encoded to UTF-8 once.
-  const events = Buffer.from(`[${page.events}]`);
+  // each chunk encoded to UTF-8 once.
+  const events = eventsArray(page.chunks);
+  const digest = createHash('sha256');
+  for (const part of events) digest.update(part);
   const head = {
     epoch: epoch.token,
     since: since ?? null,
     next,
     hasMore: page.hasMore,
-    eventsSha256: createHash('sha256').update(events).digest('hex'),
+    eventsSha256: digest.digest('hex'),
     expires: expiresAt(),
   };
   const signed = { ...head, signature: registry.signing.signer.sign(headStatement(head)) };
@@ -100,10 +102,23 @@ export async function readChanges(
     head: signed,
     body: Buffer.concat([
       Buffer.from('{"events":'),
-      events,
+      ...events,
       Buffer.from(`,"next":${JSON.stringify(next)},"hasMore":${page.hasMore},"head":${canonicalJson(signed)}}`),
     ]),
   };
+}
+
+const COMMA = Buffer.from(',');
+
+/** The JSON array of a page's events, as the parts `[`, chunk, `,`, chunk, …, `]`. */
+function eventsArray(chunks: string[]): Buffer[] {
+  const parts = [Buffer.from('[')];
+  chunks.forEach((chunk, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(Buffer.from(chunk));
+  });
+  parts.push(Buffer.from(']'));
+  return parts;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { changes as changesRepo, projects } from '@packhouse/db';
 import { loadSigning, recordProjectChange, recordReleaseChange } from '@packhouse/registry';
+import { createHash } from 'node:crypto';
 import {
+  canonicalJson,
   headStatement,
   releaseStatement,
   Signer,
@@ -155,6 +157,27 @@ describe('the change feed', () => {
     const expires = Date.parse(head.expires) - Date.now();
     expect(expires).toBeGreaterThan(50 * 60_000);
     expect(expires).toBeLessThanOrEqual(60 * 60_000);
+  });
+
+  it('sends a page of many events (several stored chunks) whole and in order, under its digest', async () => {
+    const { cursor: start } = await drain();
+    const db = stack.registry.db;
+    const token = (await projects.findProjectByName(db, 'token'))!;
+    await db.transaction().execute(async (tx) => {
+      for (let i = 0; i < 150; i++) await recordProjectChange(stack.registry, tx, token);
+    });
+    const body = await eventually(
+      async () => {
+        const read = await page(start);
+        return read.events.length >= 150 ? read : undefined;
+      },
+      30_000,
+      'the 150 changes',
+    );
+    const revisions = body.events.map((event) => event.revision);
+    expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
+    expect(new Set(revisions).size).toBe(body.events.length);
+    expect(createHash('sha256').update(canonicalJson(body.events)).digest('hex')).toBe(body.head.eventsSha256);
   });
 
   it(
