@@ -48,14 +48,19 @@ export function bundle(root: string): void {
   if (result.status !== 0) throw new Error('npm run bundle failed');
 }
 
-/** One API process (the bundle) on loopback, pinned to CPU 0; `nodeArgs` e.g. --cpu-prof. */
+/**
+ * One API process (the bundle) on loopback, pinned to CPU 0 unless `cpu` is null (free to use
+ * every core, as production runs it); `nodeArgs` e.g. --cpu-prof.
+ */
 export async function startApi(
   root: string,
   port: number,
   env: Record<string, string>,
   nodeArgs: string[] = [],
+  cpu: number | null = 0,
 ): Promise<Server> {
-  const [command, args] = pinned(0, process.execPath, [...nodeArgs, 'dist/api.mjs']);
+  const node: [string, string[]] = [process.execPath, [...nodeArgs, 'dist/api.mjs']];
+  const [command, args] = cpu === null ? node : pinned(cpu, ...node);
   const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...env, PORT: String(port) },
