@@ -64,6 +64,8 @@ function apiEnv(database: string, name: string) {
     S3_DATA_DIR: path.join(WORK, `s3-${name}`),
     S3_BUCKET: 'bench',
     SIGNING_KEY_FILE: path.join(WORK, 'signing-key'),
+    // The seeded project is never fetched; a file:// URL needs no name lookup.
+    GIT_ALLOWED_SOURCES: 'file://',
   };
 }
 
@@ -183,7 +185,7 @@ async function seedArchives(url: string): Promise<string[]> {
       name: 'bench',
       title: 'Bench',
       type: 'module',
-      gitUrl: 'https://git.example.org/bench.git',
+      gitUrl: 'file:///srv/git/bench.git',
     });
     const project = (
       await registry.db.selectFrom('projects').select('id').where('name', '=', 'bench').executeTakeFirstOrThrow()
