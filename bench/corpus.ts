@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { benchGit } from './lib/git.ts';
 
 /**
  * A Drupal-core-sized git repository, generated deterministically: about 9,000 files and
@@ -56,22 +56,7 @@ export function ensureCorpus(root: string, { files = 9_000, megabytes = 50 } = {
     return { dir, url, tags, files, bytes: megabytes * 1024 * 1024 };
 
   const random = prng(42);
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'gc.auto=0', ...args], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: {
-        ...process.env,
-        GIT_CONFIG_NOSYSTEM: '1',
-        GIT_CONFIG_GLOBAL: '/dev/null',
-        GIT_AUTHOR_NAME: 'bench',
-        GIT_AUTHOR_EMAIL: 'bench@example.org',
-        GIT_COMMITTER_NAME: 'bench',
-        GIT_COMMITTER_EMAIL: 'bench@example.org',
-        GIT_AUTHOR_DATE: '@1764288000 +0000',
-        GIT_COMMITTER_DATE: '@1764288000 +0000',
-      },
-    });
+  const git = (...args: string[]) => benchGit(dir, ...args);
   mkdirSync(dir, { recursive: true });
   git('init', '-q', '-b', 'main');
 

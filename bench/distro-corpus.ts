@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { benchGit as git } from './lib/git.ts';
 
 /**
  * The distribution benchmark's inputs, generated deterministically: 30 contrib modules
@@ -10,27 +11,6 @@ import path from 'node:path';
  */
 export const MODULES = 30;
 export const LIBRARIES = ['chosen', 'dompurify', 'codemirror'];
-
-const GIT_ENV = {
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.org',
-  GIT_COMMITTER_NAME: 'bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.org',
-  GIT_AUTHOR_DATE: '@1764288000 +0000',
-  GIT_COMMITTER_DATE: '@1764288000 +0000',
-};
-
-function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'gc.auto=0', ...args], {
-    cwd: dir,
-    env: { ...process.env, ...GIT_ENV },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-    .toString()
-    .trim();
-}
 
 function filler(seed: number, bytes: number): string {
   let out = `<?php\n// generated ${seed}\n`;
