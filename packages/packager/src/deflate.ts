@@ -1,37 +1,27 @@
 import { once } from 'node:events';
-import { createGzip, gzip } from 'node:zlib';
+import { availableParallelism } from 'node:os';
+import { createGzip } from 'node:zlib';
+import { DeflatePool, type Deflated } from './deflate-pool.ts';
+
+export type { Deflated } from './deflate-pool.ts';
 
 /** Part of the reproducibility contract: changing it changes every archive's bytes. */
 export const ZIP_LEVEL = 6;
 
 const GZIP_HEADER = 10;
 const GZIP_TRAILER = 8;
+/** Thread pools beyond four would cost memory for little: zlib's own pool and git share the cores. */
+const MAX_THREADS = 4;
 
-export interface Deflated {
-  data: Buffer;
-  crc32: number;
-  size: number;
-}
+let pool: DeflatePool | undefined;
 
 /**
- * Raw deflate data and CRC-32 in one pass on the thread pool: a gzip member is a 10-byte
- * header (no name, no extra), the raw deflate stream, then CRC-32 and length. Taking the
- * CRC from there spares a second pass over every file on the main thread (zlib.crc32).
+ * Raw deflate data and CRC-32 of a whole file, computed on the process's deflate threads
+ * (created on first use, one per core), batched with the other files handed in meanwhile.
  */
 export function deflate(content: Buffer): Promise<Deflated> {
-  return new Promise((resolve, reject) => {
-    // zlib's default 16 KB output buffer per call is 144 MB of garbage over 9,000 small
-    // files; one sized to the file is enough (a larger output just takes more chunks).
-    const chunkSize = Math.max(1024, Math.min(16 * 1024, content.length + 64));
-    gzip(content, { level: ZIP_LEVEL, chunkSize }, (error, member) => {
-      if (error) return reject(error);
-      resolve({
-        data: member.subarray(GZIP_HEADER, member.length - GZIP_TRAILER),
-        crc32: member.readUInt32LE(member.length - GZIP_TRAILER),
-        size: content.length,
-      });
-    });
-  });
+  pool ??= new DeflatePool({ level: ZIP_LEVEL, threads: Math.min(availableParallelism(), MAX_THREADS) });
+  return pool.deflate(content);
 }
 
 /**

@@ -9,8 +9,10 @@ export async function zipBuffer(files: { name: string; content: Buffer }[], unix
   const time = zipTime(unixTime);
   const directory = new ZipDirectory(time);
   const parts: Buffer[] = [];
-  for (const file of files) {
-    const deflated = await deflate(file.content);
+  // Handed in together, so the deflate threads get them in a few batches.
+  const deflatedFiles = await Promise.all(files.map((file) => deflate(file.content)));
+  for (const [index, file] of files.entries()) {
+    const deflated = deflatedFiles[index]!;
     const entry: ZipEntry = {
       name: Buffer.from(file.name, 'utf8'),
       mode: 0o100644,

@@ -13,8 +13,11 @@ const S_IFLNK = 0o120000;
 
 /** Files up to this size are compressed whole, several at once; larger ones are streamed. */
 const WHOLE_FILE_LIMIT = 4 * 1024 * 1024;
-/** How far compression may run ahead of the output, in entries and in bytes read. */
-const AHEAD_ENTRIES = 16;
+/**
+ * How far compression may run ahead of the output, in entries and in bytes read: room for
+ * every deflate thread to hold two full batches (see deflate-pool.ts) while the next fills.
+ */
+const AHEAD_ENTRIES = 2048;
 const AHEAD_BYTES = 4 * 1024 * 1024;
 
 type Prepared =
@@ -23,9 +26,10 @@ type Prepared =
   | { item: ArchiveItem; kind: 'stream' };
 
 /**
- * Streams `plan` as a zip. Entries are compressed on the thread pool ahead of the output
- * (a window of whole small files), then written in plan order; one zlib stream per file,
- * one after another, would leave a core idle and cost seconds on 9,000 files.
+ * Streams `plan` as a zip. Entries are compressed on the deflate threads ahead of the output
+ * (a window of whole small files, sent to the threads in batches), then written in plan
+ * order; one zlib stream per file, one after another, would leave a core idle and cost
+ * seconds on 9,000 files.
  */
 export function zip(plan: ArchivePlan): Readable {
   return Readable.from(zipChunks(plan), { objectMode: false });
