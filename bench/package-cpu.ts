@@ -6,7 +6,7 @@
  * to bench/.work/profiles/ (open it in Chrome DevTools or speedscope).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
@@ -52,8 +52,17 @@ const memoryTimer = setInterval(() => {
 }, 20);
 
 const cpu = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
+/**
+ * CPU time of the main thread alone (its utime + stime from the kernel, in ms). Unlike the
+ * event loop's busy time, it does not grow when other load keeps the thread off a core.
+ */
+const mainThreadCpu = () => {
+  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
 const selfStart = process.cpuUsage();
 const loopStart = performance.eventLoopUtilization();
+const mainStart = mainThreadCpu();
 const wallStart = performance.now();
 const checked = await source();
 const afterCheckout = process.cpuUsage(selfStart);
@@ -69,6 +78,7 @@ const wall = performance.now() - wallStart;
 clearInterval(memoryTimer);
 const self = process.cpuUsage(selfStart);
 const loop = performance.eventLoopUtilization(loopStart);
+const mainCpu = mainThreadCpu() - mainStart;
 // Children's (git's) CPU time, from the kernel's accounting of reaped children.
 const gitCpu = Number(
   execFileSync('bash', ['-c', `awk '{print ($16+$17)*10}' /proc/${process.pid}/stat`], { encoding: 'utf8' }),
@@ -102,8 +112,9 @@ console.log(
     `${MB(peak.rss)} MB: V8 heap ${MB(peak.heapUsed)} MB, buffers ${MB(peak.arrayBuffers)} MB`,
 );
 console.log(
-  `  main thread busy ${loop.active.toFixed(0)} ms of the wall time (the rest of node's CPU is zlib on the ` +
-    `thread pool)`,
+  `  main thread: CPU ${mainCpu.toFixed(0)} ms, busy ${loop.active.toFixed(0)} ms of the wall time (busy also ` +
+    `counts time the thread waited for a core; the rest of node's CPU is zlib on the thread pool and the ` +
+    `deflate threads)`,
 );
 console.log(`  shell steps' CPU: ${shellCpu.toFixed(0)} ms  (ratio ${((cpu(self) + gitCpu) / shellCpu).toFixed(2)})`);
 rmSync(cache, { recursive: true, force: true });

@@ -17,7 +17,7 @@ export interface DeflatePoolOptions {
 }
 
 /** A batch goes out once it holds this many bytes or files... */
-const BATCH_BYTES = 256 * 1024;
+const BATCH_BYTES = 128 * 1024;
 const BATCH_FILES = 256;
 /** ...or as soon as a thread can take it. Two per thread, so none waits for its next batch. */
 const BATCHES_PER_THREAD = 2;

@@ -17,8 +17,8 @@ const WHOLE_FILE_LIMIT = 4 * 1024 * 1024;
  * How far compression may run ahead of the output, in entries and in bytes read: room for
  * every deflate thread to hold two full batches (see deflate-pool.ts) while the next fills.
  */
-const AHEAD_ENTRIES = 2048;
-const AHEAD_BYTES = 4 * 1024 * 1024;
+const AHEAD_ENTRIES = 1024;
+const AHEAD_BYTES = 2 * 1024 * 1024;
 
 type Prepared =
   | { item: ArchiveItem; kind: 'directory' }
