@@ -72,6 +72,24 @@ describe('DeflatePool', () => {
     await expect(broken.deflate(Buffer.from('again'))).rejects.toThrow(/level/);
   });
 
+  it('fails the batches of a thread that dies, and deflates the rest on a new thread', async () => {
+    const dying = pool({ level: 6, threads: 1 });
+    const files = Array.from({ length: 12 }, (_, index) => text(1_000_000, index + 100));
+    const pending = Promise.allSettled(files.map((file) => dying.deflate(file)));
+    await new Promise((resolve) => setImmediate(resolve));
+    // Reaching in to kill the thread as a crash or an out-of-memory end would.
+    const { threads } = dying as unknown as { threads: { worker: { terminate(): Promise<number> } }[] };
+    await threads[0]!.worker.terminate();
+    const results = await pending;
+    const rejected = results.filter((result) => result.status === 'rejected');
+    expect(rejected.length).toBeGreaterThan(0);
+    for (const result of rejected) expect(String(result.reason)).toMatch(/a deflate thread exited/);
+    results.forEach((result, index) => {
+      if (result.status === 'fulfilled') expect(result.value.data.equals(gzipBody(files[index]!))).toBe(true);
+    });
+    expect(results.at(-1)!.status).toBe('fulfilled');
+  });
+
   it('fails what is in flight when the pool is closed, instead of leaving it waiting', async () => {
     const closing = pool({ level: 6, threads: 1 });
     const pending = Promise.allSettled(Array.from({ length: 40 }, (_, index) => closing.deflate(text(200_000, index))));
