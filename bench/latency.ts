@@ -2,8 +2,8 @@
  * `npm run bench:latency`: tag push → published latency for a small module (about 50
  * files) with one idle worker. Each round tags a new version, delivers the GitLab webhook
  * to the API and polls Postgres until the release is published. Prints the webhook's own
- * answer time, the end-to-end median and p90, and the worker's breakdown (fetch, package
- * and upload, publish) from its log, to show what dominates.
+ * answer time, the end-to-end median and p90, the worker's breakdown (fetch, package and
+ * upload, publish) from its log, to show what dominates, and the worker's CPU time per release.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -66,6 +66,7 @@ await new Promise((resolve) => setTimeout(resolve, 1500)); // let the worker con
 
 const totals: number[] = [];
 const answers: number[] = [];
+const cpuBefore = worker.cpuSeconds();
 try {
   for (let round = 0; round < ROUNDS; round++) {
     const tag = `1.0.${round}`;
@@ -122,6 +123,12 @@ try {
   );
   const work = median('fetch_ms') + median('package_ms') + median('publish_ms');
   console.log(`  queue pickup and polling: about ${(percentile(totals, 50) - work).toFixed(0)} ms`);
+  // CPU time moves far less than wall time with other load on the machine.
+  const cpuMs = ((worker.cpuSeconds() - cpuBefore) * 1000) / ROUNDS;
+  console.log(
+    `  worker CPU per release: ${cpuMs.toFixed(0)} ms (its git processes not included); ` +
+      `its RSS after the rounds ${Math.round(worker.rssKb() / 1024)} MB`,
+  );
 } finally {
   await worker.stop();
   await app.close();

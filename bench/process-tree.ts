@@ -4,6 +4,11 @@ import { readdirSync, readFileSync } from 'node:fs';
  * Peak resident memory of a process and everything it started (child processes, git),
  * sampled every 50 ms: the sum of the tree's VmRSS at each sample, and the root's own
  * VmHWM (the kernel's exact peak for that one process).
+ *
+ * A child caught between fork() and exec() is left out: it is still a copy-on-write image
+ * of its parent (same command line), so its VmRSS counts the parent's pages a second time.
+ * Node spawns git that way, and a sample landing in that window of a 300 MB process once
+ * reported 130 MB that no one had allocated.
  */
 export function sampleTree(rootPid: number) {
   let peakTreeKb = 0;
@@ -11,6 +16,7 @@ export function sampleTree(rootPid: number) {
   let peakParts: string[] = [];
   const sample = () => {
     const parents = new Map<number, number[]>();
+    const commandLine = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     for (const name of readdirSync('/proc')) {
       if (!/^\d+$/.test(name)) continue;
       try {
@@ -24,10 +30,11 @@ export function sampleTree(rootPid: number) {
     }
     let total = 0;
     const parts: string[] = [];
-    const queue = [rootPid];
+    const queue: Array<[pid: number, parent: number | undefined]> = [[rootPid, undefined]];
     while (queue.length > 0) {
-      const pid = queue.pop()!;
+      const [pid, parent] = queue.pop()!;
       try {
+        if (parent !== undefined && commandLine(pid) === commandLine(parent)) continue; // forked, not yet exec'd
         const status = readFileSync(`/proc/${pid}/status`, 'utf8');
         const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
         total += rss;
@@ -36,7 +43,7 @@ export function sampleTree(rootPid: number) {
       } catch {
         continue;
       }
-      queue.push(...(parents.get(pid) ?? []));
+      queue.push(...(parents.get(pid) ?? []).map((child): [number, number] => [child, pid]));
     }
     if (total > peakTreeKb) {
       peakTreeKb = total;

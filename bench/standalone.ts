@@ -5,13 +5,14 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { dropDatabase } from '@packhouse/db';
+import { nodeFlagsOf } from './lib/npm-script.ts';
 import { sampleTree } from './process-tree.ts';
 
 /**
- * `npm start` as a user runs it: the bundled dist/standalone.mjs (API, one worker at the
- * default concurrency and the embedded S3 server, since S3_ENDPOINT is unset) on a database,
- * queue prefix, S3 directory and git cache of its own. Talked to only through its HTTP API.
- * The caller bundles first (as `npm start` does).
+ * `npm start` as a user runs it: the bundled dist/standalone.mjs with the node flags of the
+ * `start` script (API, one worker at the default concurrency and the embedded S3 server,
+ * since S3_ENDPOINT is unset) on a database, queue prefix, S3 directory and git cache of its
+ * own. Talked to only through its HTTP API. The caller bundles first (as `npm start` does).
  */
 export async function startNpmStart(root: string, work: string) {
   const id = randomBytes(4).toString('hex');
@@ -27,7 +28,7 @@ export async function startNpmStart(root: string, work: string) {
     ADMIN_TOKEN: token,
     LOG_LEVEL: 'warn',
   };
-  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/standalone.mjs'], {
+  const child = spawn(process.execPath, [...nodeFlagsOf(root, 'start', 'dist/standalone.mjs'), 'dist/standalone.mjs'], {
     cwd: root,
     env: { ...process.env, S3_ENDPOINT: undefined, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

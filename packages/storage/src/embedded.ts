@@ -1,7 +1,6 @@
 /// <reference path="./s3rver.d.ts" />
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import S3rver from 's3rver';
 
 export interface EmbeddedS3 {
   endpoint: string;
@@ -11,8 +10,13 @@ export interface EmbeddedS3 {
 /**
  * An S3-compatible server on loopback, for development and tests when no S3_ENDPOINT is
  * configured. Production points S3_ENDPOINT at a real store instead.
+ *
+ * s3rver is loaded here, when a server starts, not with this package: with koa, lodash,
+ * winston and busboy it is ~1.7 MB of JavaScript that every API and worker process would
+ * otherwise parse and keep, including `npm start`'s, whose S3 server runs in a child.
  */
 export async function startEmbeddedS3(dataDir: string, port = 0): Promise<EmbeddedS3> {
+  const { default: S3rver } = await import('s3rver');
   await mkdir(dataDir, { recursive: true });
   const server = new S3rver({ address: '127.0.0.1', port, directory: dataDir, silent: true });
   const address = (await server.run()) as AddressInfo;

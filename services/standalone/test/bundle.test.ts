@@ -92,6 +92,9 @@ describe('the bundled processes', () => {
       // The embedded S3 server runs in a child process of its own, off the worker's event loop.
       s3Pids = childrenRunning(child.pid!, 'dist/s3.mjs');
       expect(s3Pids).toHaveLength(1);
+      // With the V8 flags that keep it small (storage/embedded-process.ts); it created the bucket with them.
+      const s3Arguments = readFileSync(`/proc/${s3Pids[0]}/cmdline`, 'utf8').split('\0');
+      expect(s3Arguments).toEqual(expect.arrayContaining(['--max-semi-space-size=1', '--jitless']));
     } finally {
       child.kill('SIGTERM');
     }
