@@ -27,11 +27,21 @@ const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** The annotation of the tag `fullName` (`refs/tags/…`), or null for a lightweight tag. */
 export async function readTagAnnotation(ctx: GitContext, fullName: string): Promise<TagAnnotation | null> {
-  const resolved = await runGit(ctx, ['rev-parse', '--verify', '--quiet', '--end-of-options', fullName]);
-  if (resolved.code !== 0) return null;
-  const oid = resolved.stdout.toString().trim();
-  if ((await git(ctx, ['cat-file', '-t', oid])).toString().trim() !== 'tag') return null;
-  const size = Number((await git(ctx, ['cat-file', '-s', oid])).toString().trim());
+  // The ref's object, its type and size from one git process (each spawn forks the worker).
+  // A pattern also matches refs below it (`refs/tags/1.0/x`): only the exact name counts.
+  const listed = await runGit(ctx, [
+    'for-each-ref',
+    '--format=%(objectname) %(objecttype) %(objectsize) %(refname)',
+    fullName,
+  ]);
+  if (listed.code !== 0) return null;
+  const line = listed.stdout
+    .toString()
+    .split('\n')
+    .find((row) => row.endsWith(` ${fullName}`));
+  const [oid, type, sizeText] = line?.split(' ') ?? [];
+  if (type !== 'tag' || !oid) return null;
+  const size = Number(sizeText);
   if (!(size <= MAX_TAG_OBJECT_BYTES)) return { message: null, taggedAt: null };
   return parseTagObject(await git(ctx, ['cat-file', 'tag', oid], { maxBytes: MAX_TAG_OBJECT_BYTES }));
 }

@@ -94,15 +94,15 @@ async function resolveCommit(ctx: GitContext, ref: Ref): Promise<string> {
   if (peeled.code !== 0) {
     throw new SourceRefused(`${ref.kind}_not_found`, `${ref.kind} ${quote(ref.name)} does not resolve to an object`);
   }
-  const oid = peeled.stdout.toString().trim();
-  const type = (await git(ctx, ['cat-file', '-t', oid])).toString().trim();
+  const commit = peeled.stdout.toString().trim();
+  const type = (await git(ctx, ['cat-file', '-t', commit])).toString().trim();
   if (type !== 'commit') {
     throw new SourceRefused(
       `${ref.kind}_not_a_commit`,
       `${ref.kind} ${quote(ref.name)} points at a ${type}, not a commit`,
     );
   }
-  const commit = (await git(ctx, ['rev-parse', '--verify', '--end-of-options', `${oid}^{commit}`])).toString().trim();
+  // A commit is its own ^{commit}: no third git process to say so (each spawn forks the worker).
   if (!/^[0-9a-f]{40}$/.test(commit)) throw new Error(`git rev-parse printed ${JSON.stringify(commit)}`);
   return commit;
 }
