@@ -14,7 +14,7 @@ const ENCRYPTED = 0x0001;
 const DEFLATE = 8;
 const REGULAR_FILE = 0o100000;
 /** Entries are copied in the zip's own order: one read of this many bytes serves dozens of them. */
-const READ_WINDOW = 1024 * 1024;
+const READ_WINDOW = 64 * 1024;
 
 interface Located {
   localHeaderOffset: number;
