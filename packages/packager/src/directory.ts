@@ -2,27 +2,24 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContentReader } from './blobs.ts';
-import type { Deflated } from './deflate.ts';
 import { SourceRefused, quote } from './errors.ts';
 import type { ArchiveItem, ArchivePlan } from './layout.ts';
 import { checkSymlinks, decodeLinkTarget } from './symlinks.ts';
 import { checkPath } from './tree.ts';
 import type { SourceLimits, TreeEntry } from './types.ts';
-import type { ZipReuse } from './zip-reuse.ts';
 
 /**
  * Plans an archive of a folder on disk (a distribution assembled from other archives):
  * the same rules and the same reproducible layout as a git tree. Entries are sorted
  * bytewise by path, modes normalized (the exec bit kept), symlinks checked to stay inside
  * the tree; `top` is the archive's top folder. Files are read from disk when archived, so
- * nothing is held in memory but the listing; a zip copies the entries `reuse` already has.
+ * nothing is held in memory but the listing.
  */
 export async function planDirectory(
   root: string,
   top: string,
   mtime: number,
   limits: SourceLimits,
-  reuse?: ZipReuse,
 ): Promise<ArchivePlan> {
   const entries = await listDirectory(root, limits);
   checkSymlinks(entries);
@@ -37,7 +34,7 @@ export async function planDirectory(
   const blobOids = items.filter((i) => i.type === 'file').map((i) => i.entry!.oid);
   return {
     mtime,
-    openReader: () => new FileReader(reuse),
+    openReader: () => new FileReader(),
     items,
     // Info files keep the stamps of their own project releases: nothing is injected here.
     stamp: { project: top, version: '', datestamp: mtime },
@@ -97,11 +94,8 @@ export async function listDirectory(root: string, limits: SourceLimits): Promise
 /** Files up to this size are read in one synchronous call (see `readAll`). */
 const SYNC_READ_BYTES = 256 * 1024;
 
-/** Reads staged files from disk; a file whose size changed since it was listed is an error. */
-class FileReader implements ContentReader {
-  /** Deflated entries of the zips the files came from, copied rather than deflated again. */
-  constructor(private readonly reuse?: ZipReuse) {}
-
+/** Reads staged files from disk (`oid` is the absolute path); a file whose size changed since it was listed is an error. */
+export class FileReader implements ContentReader {
   async *blob(file: string, size: number): AsyncGenerator<Buffer> {
     if (size <= 1024 * 1024) {
       yield await this.readAll(file, size);
@@ -123,10 +117,6 @@ class FileReader implements ContentReader {
     const content = size <= SYNC_READ_BYTES ? readFileSync(file) : await readFile(file);
     if (content.length !== size) throw new Error(`${file} changed size while it was archived`);
     return content;
-  }
-
-  deflated(file: string, content: Buffer): Deflated | null {
-    return this.reuse?.deflated(file, content) ?? null;
   }
 
   close(): void {}

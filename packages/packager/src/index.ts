@@ -27,4 +27,6 @@ export { sniffArchive, unpackTarGz, unpackZip, type ArchiveKind, type UnpackOpti
 export { readTreeFile } from './read-tree-file.ts';
 export { composerJsonRequire, composerMetadata, type ComposerMetadata } from './composer-metadata.ts';
 export { zipBuffer } from './zip-buffer.ts';
-export { ZipReuse } from './zip-reuse.ts';
+export { ComponentZip } from './zip-reuse.ts';
+export { listTarGz, type TarListing } from './tar-listing.ts';
+export { SiteTree, type TreeSource } from './site-tree.ts';

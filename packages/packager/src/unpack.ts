@@ -6,14 +6,19 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import yauzl from 'yauzl';
+import { EntryRules, type UnpackOptions } from './entry-rules.ts';
 import { SourceRefused, quote } from './errors.ts';
-import { checkSymlinks, decodeLinkTarget } from './symlinks.ts';
-import { checkPath } from './tree.ts';
-import type { SourceLimits, TreeEntry } from './types.ts';
 
 export type ArchiveKind = 'tar.gz' | 'zip';
 
 const SMALL_FILE = 1024 * 1024;
+/**
+ * Inflated bytes per gunzip step. Each step is a trip through the thread pool, queued behind
+ * whatever deflate work is there (a distribution's tar.gz keeps it busy): 16 KB steps made
+ * reading a 60 MB core tarball wait seconds. 64 KB steps wait 4 times less often; 256 KB
+ * ones were a little faster still, but left the worker's RSS 15 to 20 MB higher.
+ */
+export const GUNZIP_CHUNK = 64 * 1024;
 const WRITES_IN_FLIGHT = 32;
 
 /** What the first bytes of a download say it is; null for a plain file. */
@@ -23,64 +28,45 @@ export function sniffArchive(head: Buffer): ArchiveKind | null {
   return null;
 }
 
-export interface UnpackOptions {
-  limits: SourceLimits;
-  /** The one top folder every entry must sit in, removed on the way (a Packhouse release's `views/`). */
-  strip?: string;
+export type { UnpackOptions } from './entry-rules.ts';
+
+/** What a walk over an archive's entries hands each entry to, once its name passed `rules`. */
+export interface EntrySink {
+  readonly rules: EntryRules;
+  directory(relative: string, name: string): Promise<void>;
+  /** Must read `content` to its end. */
+  file(
+    relative: string,
+    name: string,
+    size: number,
+    executable: boolean,
+    content: AsyncIterable<Buffer>,
+  ): Promise<void>;
+  link(relative: string, name: string, target: Buffer): void;
 }
 
 /**
- * Unpacks archives under the rules git sources follow: paths must be relative, UTF-8, free
- * of `..`, `.git` and backslashes; only files, folders and symlinks; no entry twice; sizes
- * and counts within the limits. Symlinks are created last, after every one of them is
- * checked to stay inside the tree, so no entry can be written through a link.
+ * Unpacks archives under the rules git sources follow (`EntryRules`). Symlinks are created
+ * last, after every one of them is checked to stay inside the tree, so no entry can be
+ * written through a link.
  */
-class Unpacker {
-  private readonly entries: TreeEntry[] = [];
-  private readonly seen = new Set<string>();
+class Unpacker implements EntrySink {
+  readonly rules: EntryRules;
   /** Folders already made: 9,000 files need far fewer than 9,000 mkdir calls. */
   private readonly made = new Set<string>();
   /** Small files being written while the archive is read on: the thread pool works in parallel. */
   private readonly writing = new Set<Promise<void>>();
   private failure: unknown;
-  private total = 0;
 
   constructor(
     private readonly dest: string,
-    private readonly options: UnpackOptions,
-  ) {}
-
-  /** The entry's path inside `dest`, or null for the stripped top folder itself. */
-  relative(raw: Buffer): string | null {
-    let name = raw.toString('utf8');
-    while (name.endsWith('/')) name = name.slice(0, -1);
-    if (name.startsWith('./')) name = name.slice(2);
-    // `tar -C dir .` writes the folder itself as `./`.
-    if (name === '.' || name === '') return null;
-    const strip = this.options.strip;
-    if (strip !== undefined) {
-      if (name === strip) return null;
-      if (!name.startsWith(`${strip}/`)) {
-        throw new SourceRefused(
-          'archive_layout',
-          `entry ${quote(name)} is not inside the archive's top folder ${quote(strip)}`,
-          name,
-        );
-      }
-      name = name.slice(strip.length + 1);
-    }
-    const relative = checkPath(Buffer.from(name, 'utf8'));
-    if (this.seen.has(relative))
-      throw new SourceRefused('path_conflict', `entry ${quote(relative)} appears twice`, relative);
-    this.seen.add(relative);
-    if (this.seen.size > this.options.limits.maxFiles) {
-      throw new SourceRefused('too_many_files', `the archive has more than ${this.options.limits.maxFiles} entries`);
-    }
-    return relative;
+    options: UnpackOptions,
+  ) {
+    this.rules = new EntryRules(options);
   }
 
-  async directory(relative: string): Promise<void> {
-    this.entries.push({ path: relative, kind: 'directory', oid: '', size: 0 });
+  async directory(relative: string, name: string): Promise<void> {
+    this.rules.directory(relative, name);
     await this.folder(path.join(this.dest, relative));
   }
 
@@ -90,14 +76,14 @@ class Unpacker {
     this.made.add(absolute);
   }
 
-  async file(relative: string, size: number, executable: boolean, content: AsyncIterable<Buffer>): Promise<void> {
-    const { maxFileBytes, maxTotalBytes } = this.options.limits;
-    if (size > maxFileBytes)
-      throw new SourceRefused('file_too_large', `file ${quote(relative)} is over ${maxFileBytes} bytes`, relative);
-    this.total += size;
-    if (this.total > maxTotalBytes)
-      throw new SourceRefused('tree_too_large', `the archive unpacks to over ${maxTotalBytes} bytes`);
-    this.entries.push({ path: relative, kind: executable ? 'executable' : 'file', oid: '', size });
+  async file(
+    relative: string,
+    name: string,
+    size: number,
+    executable: boolean,
+    content: AsyncIterable<Buffer>,
+  ): Promise<void> {
+    this.rules.file(relative, name, size, executable);
     const target = path.join(this.dest, relative);
     await this.folder(path.dirname(target));
     const mode = executable ? 0o755 : 0o644;
@@ -156,20 +142,14 @@ class Unpacker {
     if (this.failure) throw this.failure;
   }
 
-  link(relative: string, target: Buffer): void {
-    this.entries.push({
-      path: relative,
-      kind: 'symlink',
-      oid: '',
-      size: 0,
-      linkTarget: decodeLinkTarget(relative, target),
-    });
+  link(relative: string, name: string, target: Buffer): void {
+    this.rules.link(relative, name, target);
   }
 
   async finish(): Promise<void> {
     await this.settle();
-    checkSymlinks(this.entries);
-    for (const entry of this.entries) {
+    this.rules.checkLinks();
+    for (const entry of this.rules.entries) {
       if (entry.kind !== 'symlink') continue;
       // Its folder may have no entry of its own. A folder made for a later entry where the
       // link should be means the archive wrote through it: a conflict, never followed.
@@ -192,7 +172,7 @@ class Unpacker {
 export async function unpackTarGz(source: Readable, dest: string, options: UnpackOptions): Promise<void> {
   const unpacker = new Unpacker(dest, options);
   try {
-    await readTarGz(source, unpacker, options);
+    await readTarGz(source, unpacker);
   } finally {
     // No write may outlive a failed unpack (its folder is about to be removed).
     await unpacker.settle().catch(() => {});
@@ -200,27 +180,29 @@ export async function unpackTarGz(source: Readable, dest: string, options: Unpac
   await unpacker.finish();
 }
 
-async function readTarGz(source: Readable, unpacker: Unpacker, options: UnpackOptions): Promise<void> {
+/** Walks a gzip'd tarball entry by entry: each name checked by the sink's rules, then handed to it. */
+export async function readTarGz(source: Readable, sink: EntrySink): Promise<void> {
   const extract = tar.extract();
-  const feeding = pipeline(source, createGunzip(), extract);
+  const feeding = pipeline(source, createGunzip({ chunkSize: GUNZIP_CHUNK }), extract);
   feeding.catch(() => {}); // surfaces through the iteration below
   for await (const entry of extract) {
     const { header } = entry;
-    const relative = unpacker.relative(Buffer.from(header.name, 'utf8'));
+    const relative = sink.rules.relative(Buffer.from(header.name, 'utf8'));
     if (header.type === 'directory') {
-      if (relative !== null) await unpacker.directory(relative);
+      if (relative !== null) await sink.directory(relative, header.name);
       entry.resume();
     } else if (relative === null) {
       throw new SourceRefused('archive_layout', `the archive's top entry ${quote(header.name)} is not a folder`);
     } else if (header.type === 'file' || header.type === 'contiguous-file') {
-      await unpacker.file(
+      await sink.file(
         relative,
+        header.name,
         header.size ?? 0,
         ((header.mode ?? 0) & 0o111) !== 0,
         entry as AsyncIterable<Buffer>,
       );
     } else if (header.type === 'symlink') {
-      unpacker.link(relative, Buffer.from(header.linkname ?? '', 'utf8'));
+      sink.link(relative, header.name, Buffer.from(header.linkname ?? '', 'utf8'));
       entry.resume();
     } else {
       throw new SourceRefused(
@@ -265,10 +247,10 @@ export async function unpackZip(file: string, dest: string, options: UnpackOptio
       const raw = entry.fileName as unknown as Buffer;
       const mode = (entry.externalFileAttributes >>> 16) & 0xffff;
       const isDirectory = raw[raw.length - 1] === 0x2f || (mode & S_IFMT) === S_IFDIR;
-      const relative = unpacker.relative(raw);
+      const relative = unpacker.rules.relative(raw);
       if (relative === null) continue;
       if (isDirectory) {
-        await unpacker.directory(relative);
+        await unpacker.directory(relative, raw.toString('utf8'));
         continue;
       }
       const content = await new Promise<Readable>((resolve, reject) =>
@@ -277,9 +259,9 @@ export async function unpackZip(file: string, dest: string, options: UnpackOptio
       if ((mode & S_IFMT) === S_IFLNK) {
         const chunks: Buffer[] = [];
         for await (const chunk of content) chunks.push(chunk as Buffer);
-        unpacker.link(relative, Buffer.concat(chunks));
+        unpacker.link(relative, raw.toString('utf8'), Buffer.concat(chunks));
       } else {
-        await unpacker.file(relative, entry.uncompressedSize, (mode & 0o111) !== 0, content);
+        await unpacker.file(relative, raw.toString('utf8'), entry.uncompressedSize, (mode & 0o111) !== 0, content);
       }
     }
   } finally {

@@ -16,17 +16,7 @@ import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTarGz, readZip } from '@packhouse/testing';
-import yauzl from 'yauzl';
-import {
-  planDirectory,
-  SourceRefused,
-  tarGz,
-  unpackTarGz,
-  unpackZip,
-  zip,
-  ZipReuse,
-  type ArchivePlan,
-} from '../src/index.ts';
+import { planDirectory, SourceRefused, tarGz, unpackTarGz, unpackZip, zip, type ArchivePlan } from '../src/index.ts';
 import { cleanUp, LIMITS, tempDir } from './git-fixtures.ts';
 
 afterAll(cleanUp);
@@ -48,30 +38,6 @@ async function tarball(entries: Entry[]): Promise<Buffer> {
   }
   pack.finalize();
   return buffer(pack.pipe(createGzip()));
-}
-
-/** Each file entry's compressed bytes, as stored. */
-async function rawEntries(bytes: Buffer): Promise<Map<string, Buffer>> {
-  const zipFile = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.fromBuffer(bytes, { lazyEntries: true }, (error, opened) => (error ? reject(error) : resolve(opened))),
-  );
-  const raw = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    zipFile.on('entry', (entry: yauzl.Entry) => {
-      if (entry.fileName.endsWith('/')) return zipFile.readEntry();
-      zipFile.openReadStream(entry, { decompress: false, decrypt: null, start: null, end: null }, (error, stream) => {
-        if (error) return reject(error);
-        buffer(stream).then((data) => {
-          raw.set(entry.fileName, data);
-          zipFile.readEntry();
-        }, reject);
-      });
-    });
-    zipFile.on('end', resolve);
-    zipFile.on('error', reject);
-    zipFile.readEntry();
-  });
-  return raw;
 }
 
 async function unpackRefusal(entries: Entry[], strip?: string): Promise<SourceRefused> {
@@ -229,36 +195,6 @@ describe('archiving a folder on disk', () => {
     ]);
     const zipped = await readZip(await bytes(one, 'zip'));
     expect(zipped.map((e) => e.name)).toEqual(entries.map((e) => e.name));
-  });
-
-  it("copies the deflated entries of a component's zip, and deflates anew a file that changed", async () => {
-    const text = (seed: number) =>
-      Array.from({ length: 400 }, (_, i) => `line ${(i * seed) % 997} of ${seed}\n`).join('');
-    const component = tempDir();
-    mkdirSync(path.join(component, 'comp/b'), { recursive: true });
-    writeFileSync(path.join(component, 'comp/a.txt'), text(7));
-    writeFileSync(path.join(component, 'comp/b/z.txt'), text(11));
-    // Another deflater, another level: its bytes differ from what Packhouse would write.
-    execFileSync('zip', ['-qr1', 'comp.zip', 'comp'], { cwd: component });
-
-    const site = tempDir();
-    mkdirSync(path.join(site, 'b'));
-    writeFileSync(path.join(site, 'a.txt'), text(7));
-    writeFileSync(path.join(site, 'b/z.txt'), `${text(11)}patched\n`);
-    const reuse = new ZipReuse();
-    await reuse.add(path.join(component, 'comp.zip'), 'comp', (relative) => path.join(site, relative));
-    const reused = await buffer(zip(await planDirectory(site, 'site', 1_764_288_000, LIMITS, reuse)));
-    const fresh = await buffer(zip(await planDirectory(site, 'site', 1_764_288_000, LIMITS)));
-    reuse.close();
-
-    const source = await rawEntries(readFileSync(path.join(component, 'comp.zip')));
-    const [withReuse, without] = [await rawEntries(reused), await rawEntries(fresh)];
-    expect(withReuse.get('site/a.txt')!.equals(source.get('comp/a.txt')!)).toBe(true);
-    expect(withReuse.get('site/a.txt')!.equals(without.get('site/a.txt')!)).toBe(false);
-    expect(withReuse.get('site/b/z.txt')!.equals(without.get('site/b/z.txt')!)).toBe(true);
-    const contents = (await readZip(reused)).map((e) => [e.name, e.content.toString('utf8')]);
-    expect(contents).toEqual((await readZip(fresh)).map((e) => [e.name, e.content.toString('utf8')]));
-    expect(contents).toContainEqual(['site/b/z.txt', `${text(11)}patched\n`]);
   });
 
   it('refuses a symlink that leaves the folder', async () => {

@@ -1,30 +1,31 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rename, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { download, DownloadRefused, type DownloadOptions } from '@packhouse/downloads';
 import type { MakeLibrary, Origin, Problem } from '@packhouse/makefile';
-import { sniffArchive, SourceRefused, unpackTarGz, unpackZip, type ZipReuse } from '@packhouse/packager';
+import {
+  listDirectory,
+  sniffArchive,
+  SiteTree,
+  SourceRefused,
+  unpackTarGz,
+  unpackZip,
+  type ComponentZip,
+  type TreeSource,
+} from '@packhouse/packager';
 import type { Registry } from '../context.ts';
 import { downloadUrl } from '../views.ts';
 import type { Component } from './components.ts';
 import { refuseProblems } from './make.ts';
 import { applyPatch } from './patches.ts';
 import type { ResolvedProject } from './resolve.ts';
-
-interface StoredFile {
-  storageKey: string;
-  sha256: string;
-  name: string;
-}
+import { loadComponent, type StoredComponent, type StoredFile } from './stored-component.ts';
 
 export interface AssembleInput {
   /** An empty folder of this attempt. */
   work: string;
-  /** Gets every component's zip, so the distribution's zips copy their deflated entries. */
-  reuse: ZipReuse;
+  /** Every component zip opened (their deflated entries are copied into the distribution's zips); the caller closes them. */
+  zips: ComponentZip[];
   profile: { name: string; version: string; tarball: StoredFile; zip: StoredFile | null };
   core: ResolvedProject;
   projects: ResolvedProject[];
@@ -33,57 +34,63 @@ export interface AssembleInput {
 
 export interface Assembled {
   /** The whole site: core at the top, the profile in `profiles/{name}`. */
-  siteDir: string;
-  /** The profile with its projects and libraries: the `-no-core` tree. */
-  profileDir: string;
+  site: SiteTree;
+  /** The profile's folder in the site, with its projects and libraries: the `-no-core` tree. */
+  profileAt: string;
   components: Component[];
 }
 
 const PARALLEL = 4;
 
 /**
- * Builds the site on disk: core, then the profile under `profiles/{name}`, then each
- * project in its folder and each library in its own, patches applied as they land. Every
- * component is streamed from Packhouse's own storage and its sha256 checked against the
- * index as it is read; libraries and patches come through the hostile-download client
- * (cached by sha256). Nothing is archived from here until every check has passed.
+ * Builds the site: core at the top, the profile under `profiles/{name}`, each project in its
+ * folder under the profile and each library in its own, patches applied. Every component
+ * comes from Packhouse's own storage, its sha256 checked against the index before it is read
+ * (`stored-component.ts`); libraries and patches come through the hostile-download client
+ * (cached by sha256). Only patched components and libraries are written out as files; the
+ * rest stay in their tarballs. Nothing is archived from here until every check has passed.
  */
 export async function assemble(registry: Registry, input: AssembleInput): Promise<Assembled> {
-  const siteDir = path.join(input.work, 'site');
-  const profileDir = path.join(siteDir, 'profiles', input.profile.name);
+  const { work, zips, profile } = input;
   const components: Component[] = [];
   const downloads = downloadOptions(registry);
 
   // Every library and patch first, all at once: every refusal is reported together.
   const fetched = await fetchAll(input, downloads);
 
-  await mkdir(siteDir);
-  // The zips are fetched and indexed while the tarballs are unpacked.
-  const indexing = indexZips(registry, input, siteDir, profileDir);
-  indexing.catch(() => {}); // awaited below
-  components.push(await unpackRelease(registry, input.core, siteDir, 'core'));
-  await patchProject(input.core, siteDir, fetched, components);
-  if (await exists(profileDir))
-    throw new SourceRefused('path_conflict', `Drupal core already has a profile named ${input.profile.name}`);
-  await mkdir(profileDir, { recursive: true });
-  await unpackStored(registry, input.profile.tarball, profileDir, input.profile.name);
-
-  await inParallel(input.projects, async (project) => {
-    const dir = path.join(profileDir, project.path);
-    await mkdir(dir, { recursive: true });
-    components.push(await unpackRelease(registry, project, dir, 'project'));
-    await patchProject(project, dir, fetched, components);
+  await mkdir(path.join(work, 'archives'));
+  await mkdir(path.join(work, 'trees'));
+  // The profile's own tarball too, so its info file carries its own stamp.
+  const profileComponent: StoredComponent = { tarball: profile.tarball, zip: profile.zip, top: profile.name };
+  const releases = new Map<ResolvedProject, StoredComponent>();
+  for (const resolved of [input.core, ...input.projects]) {
+    const { tarball, zip, make } = resolved;
+    const patch = (dir: string) => patchProject(resolved, dir, fetched, components);
+    releases.set(resolved, { tarball, zip, top: topOf(resolved), ...(make.patches.length > 0 && { patch }) });
+    components.push(component(registry, resolved, resolved === input.core ? 'core' : 'project'));
+  }
+  const sources = new Map<StoredComponent, TreeSource>();
+  await inParallel([profileComponent, ...releases.values()], async (stored) => {
+    sources.set(stored, await loadComponent(registry, work, stored, zips));
   });
+  const sourceOf = (resolved: ResolvedProject) => sources.get(releases.get(resolved)!)!;
+
+  const site = new SiteTree(registry.config.limits);
+  site.place('', sourceOf(input.core));
+  const profileAt = `profiles/${profile.name}`;
+  if (site.has(profileAt))
+    throw new SourceRefused('path_conflict', `Drupal core already has a profile named ${profile.name}`);
+  site.place(profileAt, sources.get(profileComponent)!);
+  for (const project of input.projects) site.place(`${profileAt}/${project.path}`, sourceOf(project));
+
   for (const library of input.libraries) {
     const got = fetched.get(library.download!.url!)!;
     const relative = `${library.destination ?? 'libraries'}/${library.directoryName ?? library.name}`;
-    await placeLibrary(
-      library,
-      got.file,
-      path.join(input.work, `library-${library.name}`),
-      path.join(profileDir, relative),
-      registry,
-    );
+    const at = `${profileAt}/${relative}`;
+    if (site.has(at))
+      throw new SourceRefused('path_conflict', `library '${library.name}' would overwrite ${path.posix.basename(at)}`);
+    const root = await unpackLibrary(library, got.file, path.join(work, `library-${library.name}`), registry);
+    site.place(at, { kind: 'folder', entries: await listDirectory(root, registry.config.limits), zip: null });
     components.push({
       kind: 'library',
       name: library.name,
@@ -96,34 +103,7 @@ export async function assemble(registry: Registry, input: AssembleInput): Promis
       path: relative,
     });
   }
-  await indexing;
-  return { siteDir, profileDir, components: order(components) };
-}
-
-/**
- * Fetches the zip of core, the profile and each project (sha256 checked against the index)
- * into the attempt's folder and indexes its entries by where each file now lies. Patched
- * files are indexed too: `ZipReuse` copies an entry only while the file still has its CRC-32.
- */
-async function indexZips(registry: Registry, input: AssembleInput, siteDir: string, profileDir: string) {
-  const folder = path.join(input.work, 'zips');
-  await mkdir(folder);
-  const { core, profile, projects } = input;
-  const sources = [
-    { file: core.zip, top: topOf(core), place: (relative: string) => path.join(siteDir, relative) },
-    { file: profile.zip, top: profile.name, place: (relative: string) => path.join(profileDir, relative) },
-    ...projects.map((project) => ({
-      file: project.zip,
-      top: topOf(project),
-      place: (relative: string) => path.join(profileDir, project.path, relative),
-    })),
-  ];
-  await inParallel(sources, async ({ file, top, place }) => {
-    if (!file) return;
-    const local = path.join(folder, file.name);
-    await readStored(registry, file, (body) => pipeline(body, createWriteStream(local)));
-    await input.reuse.add(local, top, place);
-  });
+  return { site, profileAt, components: order(components) };
 }
 
 function topOf({ project, release }: ResolvedProject): string {
@@ -197,14 +177,8 @@ async function patchProject(
   }
 }
 
-async function unpackRelease(
-  registry: Registry,
-  resolved: ResolvedProject,
-  dir: string,
-  kind: 'core' | 'project',
-): Promise<Component> {
+function component(registry: Registry, resolved: ResolvedProject, kind: 'core' | 'project'): Component {
   const { project, release, tarball } = resolved;
-  await unpackStored(registry, tarball, dir, topOf(resolved));
   return {
     kind,
     name: project.name,
@@ -218,50 +192,12 @@ async function unpackRelease(
   };
 }
 
-/** Streams a published tarball out of S3 into `dir`, its sha256 checked against the index. */
-function unpackStored(registry: Registry, file: StoredFile, dir: string, top: string): Promise<void> {
-  return readStored(registry, file, (body) => unpackTarGz(body, dir, { limits: registry.config.limits, strip: top }));
-}
-
-/** Hands a published file's bytes to `consume`, then checks their sha256 against the index. */
-async function readStored(
-  registry: Registry,
-  file: StoredFile,
-  consume: (body: Readable) => Promise<void>,
-): Promise<void> {
-  const object = await registry.storage.get(file.storageKey);
-  if (!object) throw new Error(`${file.name} is missing from storage (${file.storageKey})`);
-  const hash = createHash('sha256');
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      callback(null, chunk);
-    },
-  });
-  await consume(object.body.pipe(hashing));
-  const actual = hash.digest('hex');
-  if (actual !== file.sha256) {
-    throw new SourceRefused(
-      'component_checksum_mismatch',
-      `${file.name} read from storage has sha256 ${actual}, the index says ${file.sha256}`,
-    );
-  }
-}
-
 /**
- * Puts a library in place: an archive is unpacked (its `subtree` only, or the single
- * folder it holds, as drush make did); any other file is kept under its own name.
+ * Unpacks a library into `scratch` and returns the folder that becomes the library's: its
+ * `subtree` only, or the single folder the archive holds, as drush make did; any other file
+ * is kept under its own name.
  */
-async function placeLibrary(
-  library: MakeLibrary,
-  file: string,
-  scratch: string,
-  target: string,
-  registry: Registry,
-): Promise<void> {
-  if (await exists(target))
-    throw new SourceRefused('path_conflict', `library '${library.name}' would overwrite ${path.basename(target)}`);
-  await mkdir(path.dirname(target), { recursive: true });
+async function unpackLibrary(library: MakeLibrary, file: string, scratch: string, registry: Registry): Promise<string> {
   const head = Buffer.alloc(4);
   const handle = await open(file, 'r');
   await handle.read(head, 0, 4, 0).finally(() => handle.close());
@@ -275,13 +211,12 @@ async function placeLibrary(
       );
     throw error;
   };
-  if (kind === null) {
-    await mkdir(target);
-    const name = path.posix.basename(new URL(library.download!.url!).pathname) || library.name;
-    await copyFile(file, path.join(target, name));
-    return;
-  }
   await mkdir(scratch);
+  if (kind === null) {
+    const name = path.posix.basename(new URL(library.download!.url!).pathname) || library.name;
+    await copyFile(file, path.join(scratch, name));
+    return scratch;
+  }
   const options = { limits: registry.config.limits };
   await (
     kind === 'zip' ? unpackZip(file, scratch, options) : unpackTarGz(createReadStream(file), scratch, options)
@@ -300,11 +235,7 @@ async function placeLibrary(
     const top = await readdir(scratch);
     if (top.length === 1 && (await stat(path.join(scratch, top[0]!))).isDirectory()) root = path.join(scratch, top[0]!);
   }
-  await rename(root, target);
-}
-
-async function exists(file: string): Promise<boolean> {
-  return (await stat(file).catch(() => null)) !== null;
+  return root;
 }
 
 async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {

@@ -11,7 +11,7 @@ import {
   type ReleaseFileRow,
   type ReleaseRow,
 } from '@packhouse/db';
-import { SourceRefused, ZipReuse, type Checkout } from '@packhouse/packager';
+import { SourceRefused, type Checkout, type ComponentZip } from '@packhouse/packager';
 import { Postponed, runAttempt, type AttemptOptions, type BuildOutcome, type JobType } from '../attempt.ts';
 import { recordReleaseChange } from '../changes.ts';
 import type { Registry } from '../context.ts';
@@ -104,11 +104,11 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
   async package(registry, { release, project }, resolved, written) {
     const started = performance.now();
     const work = await mkdtemp(path.join(tmpdir(), 'packhouse-distribution-'));
-    const reuse = new ZipReuse();
+    const zips: ComponentZip[] = [];
     try {
       const assembled = await assemble(registry, {
         work,
-        reuse,
+        zips,
         profile: {
           name: project.name,
           version: release.version,
@@ -134,10 +134,14 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
         },
         assembled.components,
       );
+      const { site, profileAt } = assembled;
       const stored = await storeOutputs(
         registry,
-        { project: project.name, version: release.version, mtime: time },
-        { profileDir: assembled.profileDir, siteDir: assembled.siteDir, reuse },
+        { project: project.name, version: release.version },
+        {
+          projects: site.plan(profileAt, project.name, time),
+          full: site.plan('', `${project.name}-${release.version}`, time),
+        },
         sbom,
         written,
       );
@@ -154,7 +158,7 @@ const distributionBuild: JobType<ClaimedDistribution, Resolved, BuiltDistributio
       );
       return { stored, components: assembled.components };
     } finally {
-      reuse.close();
+      for (const zip of zips) zip.close();
       await rm(work, { recursive: true, force: true });
     }
   },

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArchiveType, FileVariant } from '@packhouse/db';
-import { digestingStream, lazily, planDirectory, tarGz, zip, type ZipReuse } from '@packhouse/packager';
+import { digestingStream, lazily, tarGz, zip, type ArchivePlan } from '@packhouse/packager';
 import { keys } from '@packhouse/storage';
 import type { Registry } from '../context.ts';
 import type { StoredArchive } from '../packaging.ts';
@@ -10,13 +10,11 @@ export interface StoredFile extends StoredArchive {
   variant: FileVariant;
 }
 
-export interface Trees {
+export interface Plans {
   /** `-no-core`: the profile with its projects and libraries, top folder `{name}/`. */
-  profileDir: string;
+  projects: ArchivePlan;
   /** `-core`: the installable site, top folder `{name}-{version}/`. */
-  siteDir: string;
-  /** The components' deflated zip entries, copied into both zips. */
-  reuse: ZipReuse;
+  full: ArchivePlan;
 }
 
 /**
@@ -26,19 +24,14 @@ export interface Trees {
  */
 export async function storeOutputs(
   registry: Registry,
-  release: { project: string; version: string; mtime: number },
-  trees: Trees,
+  release: { project: string; version: string },
+  { projects, full }: Plans,
   sbom: string,
   written: string[],
 ): Promise<StoredFile[]> {
-  const { project, version, mtime } = release;
-  const limits = registry.config.limits;
+  const { project, version } = release;
   const base = `${project}-${version}`;
   const buildId = keys.newBuildId();
-  const [projects, full] = await Promise.all([
-    planDirectory(trees.profileDir, project, mtime, limits, trees.reuse),
-    planDirectory(trees.siteDir, base, mtime, limits, trees.reuse),
-  ]);
   const uploads: Array<[string, ArchiveType, FileVariant, () => Readable]> = [
     [`${base}-no-core.tar.gz`, 'tar.gz', 'projects', () => tarGz(projects)],
     [`${base}-no-core.zip`, 'zip', 'projects', () => zip(projects)],
