@@ -21,16 +21,7 @@ export async function planDirectory(
   mtime: number,
   limits: SourceLimits,
 ): Promise<ArchivePlan> {
-  const entries = await listDirectory(root, limits);
-  checkSymlinks(entries);
-  const items: ArchiveItem[] = [{ name: `${top}/`, type: 'directory', mode: 0o755, info: false }];
-  for (const entry of entries) {
-    const name = `${top}/${entry.path}`;
-    if (entry.kind === 'directory')
-      items.push({ name: `${name}/`, type: 'directory', mode: 0o755, entry, info: false });
-    else if (entry.kind === 'symlink') items.push({ name, type: 'symlink', mode: 0o777, entry, info: false });
-    else items.push({ name, type: 'file', mode: entry.kind === 'executable' ? 0o755 : 0o644, entry, info: false });
-  }
+  const items = assembledItems(top, await listDirectory(root, limits));
   const blobOids = items.filter((i) => i.type === 'file').map((i) => i.entry!.oid);
   return {
     mtime,
@@ -40,6 +31,23 @@ export async function planDirectory(
     stamp: { project: top, version: '', datestamp: mtime },
     blobOids,
   };
+}
+
+/**
+ * The archive items of an assembled tree's sorted entries under the top folder `top`, its
+ * symlinks checked to stay inside: modes normalized (the exec bit kept), nothing injected.
+ */
+export function assembledItems(top: string, entries: TreeEntry[]): ArchiveItem[] {
+  checkSymlinks(entries);
+  const items: ArchiveItem[] = [{ name: `${top}/`, type: 'directory', mode: 0o755, info: false }];
+  for (const entry of entries) {
+    const name = `${top}/${entry.path}`;
+    if (entry.kind === 'directory')
+      items.push({ name: `${name}/`, type: 'directory', mode: 0o755, entry, info: false });
+    else if (entry.kind === 'symlink') items.push({ name, type: 'symlink', mode: 0o777, entry, info: false });
+    else items.push({ name, type: 'file', mode: entry.kind === 'executable' ? 0o755 : 0o644, entry, info: false });
+  }
+  return items;
 }
 
 /** Every entry under `root`, `oid` being the file's absolute path, sorted bytewise by path. */

@@ -1,9 +1,8 @@
 import type { ContentReader } from './blobs.ts';
 import type { Deflated } from './deflate.ts';
-import { FileReader } from './directory.ts';
+import { assembledItems, FileReader } from './directory.ts';
 import { SourceRefused, quote } from './errors.ts';
-import type { ArchiveItem, ArchivePlan } from './layout.ts';
-import { checkSymlinks } from './symlinks.ts';
+import type { ArchivePlan } from './layout.ts';
 import { TarFiles } from './tar-listing.ts';
 import { checkPath } from './tree.ts';
 import type { SourceLimits, TreeEntry } from './types.ts';
@@ -75,15 +74,7 @@ export class SiteTree {
     const chosen = this.sorted().filter((placed) => placed.entry.path.startsWith(prefix));
     // `oid` is the path in the whole tree: the reader finds each file's source by it.
     const entries = chosen.map(({ entry }) => ({ ...entry, path: entry.path.slice(prefix.length), oid: entry.path }));
-    checkSymlinks(entries);
-    const items: ArchiveItem[] = [{ name: `${top}/`, type: 'directory', mode: 0o755, info: false }];
-    for (const entry of entries) {
-      const name = `${top}/${entry.path}`;
-      if (entry.kind === 'directory')
-        items.push({ name: `${name}/`, type: 'directory', mode: 0o755, entry, info: false });
-      else if (entry.kind === 'symlink') items.push({ name, type: 'symlink', mode: 0o777, entry, info: false });
-      else items.push({ name, type: 'file', mode: entry.kind === 'executable' ? 0o755 : 0o644, entry, info: false });
-    }
+    const items = assembledItems(top, entries);
     return {
       mtime,
       openReader: () => new SiteReader(this.placed),
