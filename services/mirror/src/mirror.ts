@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Conflict, ensureArchive, Mismatch } from './archives.ts';
+import { ArchiveBatch } from './archive-batch.ts';
 import type { MirrorOptions } from './options.ts';
 import { Origin, OriginError } from './origin.ts';
 import { Progress } from './progress.ts';
@@ -210,8 +210,15 @@ export class Mirror {
     await this.refreshFeeds(touched, deleted.size > 0 || touched.size > 0);
   }
 
-  /** Verifies each release's signature, then makes every file of the verified ones present. */
+  /**
+   * Verifies each release's signature and hands the files of the verified ones to the download
+   * slots as it goes, so the first downloads start after one verification, not after all of them.
+   */
   private async applyReleases(releases: SignedRelease[], progress: Progress, result: PassResult): Promise<void> {
+    const announced = new Map(releases.flatMap((release) => release.files.map((file) => [file.name, file.size])));
+    let plannedBytes = [...announced.values()].reduce((sum, size) => sum + size, 0);
+    progress.plan(announced.size, plannedBytes);
+    const batch = this.archiveBatch(progress, result, this.options.attempts);
     const files = new Map<string, OriginFile>();
     for (const release of releases) {
       const key = `release:${release.project}:${release.version}:${release.revision}`;
@@ -234,68 +241,37 @@ export class Mirror {
           );
           continue;
         }
+        if (seen) continue;
         files.set(file.name, file);
+        await batch.add(file);
       }
     }
-    await this.fetchAll([...files.values()], progress, result);
+    // The plan counted every announced file; those of refused releases will not come.
+    plannedBytes -= [...files.values()].reduce((sum, file) => sum + file.size, 0);
+    progress.plan(files.size - announced.size, -plannedBytes);
+    await batch.finished();
   }
 
-  private async fetchAll(files: OriginFile[], progress: Progress, result: PassResult): Promise<void> {
-    progress.plan(
-      files.length,
-      files.reduce((sum, file) => sum + file.size, 0),
+  private archiveBatch(progress: Progress, result: PassResult, attempts: number): ArchiveBatch {
+    const { concurrency, backoffMs } = this.options;
+    return new ArchiveBatch(
+      this.origin,
+      this.store,
+      { concurrency, attempts, backoffMs },
+      progress,
+      {
+        mirrored: (file, downloadedBytes) => {
+          if (downloadedBytes === null) result.present++;
+          else {
+            result.downloaded++;
+            result.bytes += downloadedBytes;
+          }
+          delete this.state.parked[`archive:${file.name}`];
+        },
+        failed: (file, reason) => this.refuse(`archive:${file.name}`, { kind: 'archive', file, reason }, progress),
+      },
+      this.log,
     );
-    let next = 0;
-    const worker = async () => {
-      while (next < files.length) {
-        const file = files[next++]!;
-        await this.fetchOne(file, progress, result);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, files.length) }, worker));
-  }
-
-  /** One archive with its own retries and backoff; parked when they run out, never thrown. */
-  private async fetchOne(
-    file: OriginFile,
-    progress: Progress,
-    result: PassResult,
-    attempts = this.options.attempts,
-  ): Promise<boolean> {
-    const key = `archive:${file.name}`;
-    let reason = '';
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      let sent = 0;
-      try {
-        const outcome = await ensureArchive(this.origin, this.store, file, (n) => {
-          sent += n;
-          progress.bytesDone += n;
-        });
-        progress.filesDone++;
-        if (outcome.kind === 'downloaded') {
-          result.downloaded++;
-          result.bytes += outcome.bytes;
-        } else {
-          result.present++;
-          progress.bytesDone += file.size;
-        }
-        delete this.state.parked[key];
-        return true;
-      } catch (error) {
-        progress.bytesDone -= sent;
-        reason = (error as Error).message;
-        if (error instanceof Conflict) break;
-        if (error instanceof Mismatch)
-          this.log.error(
-            { file: file.name, reason },
-            'Refused an archive whose bytes do not match the signed metadata.',
-          );
-        else this.log.warn({ file: file.name, attempt, reason }, 'Archive download failed; retrying.');
-        if (attempt < attempts) await sleep(this.options.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
-      }
-    }
-    this.refuse(key, { kind: 'archive', file, reason }, progress);
-    return false;
   }
 
   /**
@@ -370,8 +346,12 @@ export class Mirror {
     this.log.info({ parked: parked.length }, 'Retrying parked objects.');
     for (const [key, item] of parked) {
       delete this.state.parked[key];
-      if (item.kind === 'archive') await this.fetchOne(item.file, progress, result, 1);
-      else if (item.kind === 'release') await this.applyReleases([item.release], progress, result);
+      if (item.kind === 'archive') {
+        progress.plan(1, item.file.size);
+        const batch = this.archiveBatch(progress, result, 1);
+        await batch.add(item.file);
+        await batch.finished();
+      } else if (item.kind === 'release') await this.applyReleases([item.release], progress, result);
       else await this.refreshProjectFeeds(item.project, item.versions);
       if (this.state.parked[key])
         this.state.parked[key] = { ...this.state.parked[key]!, since: item.since, passes: item.passes + 1 };
