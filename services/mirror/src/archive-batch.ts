@@ -7,8 +7,6 @@ import { Slots } from './slots.ts';
 import type { Store } from './store.ts';
 
 export interface BatchSettings {
-  /** Downloads in flight at once (`--concurrency`). */
-  concurrency: number;
   /** Attempts per archive before it is reported failed; base of the backoff between them, in ms. */
   attempts: number;
   backoffMs: number;
@@ -23,40 +21,57 @@ export interface BatchOutcomes {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * What the archive batches of one pass share. A download slot (`concurrency` of them, the
+ * user's figure) is held only while an archive's bytes arrive and are checked against its
+ * signed size and sha256; its fsync and rename come after the slot is given back, so the
+ * disk's latency never leaves the origin connection short of requests, and the fsyncs of
+ * several archives run at once. At most twice `concurrency` archives are between the start of
+ * their download and the end of their commit, which bounds the memory verified bytes wait in.
+ * Batches overlap (the next page's downloads start while the last of a page's finish), so the
+ * archives under way are known by name: a second batch waits for the first's copy of a name
+ * before it looks at it.
+ */
+export class Transfers {
+  readonly downloads: Slots;
+  readonly inFlight: Slots;
+  readonly underWay = new Map<string, Promise<void>>();
+
+  constructor(concurrency: number) {
+    this.downloads = new Slots(concurrency);
+    this.inFlight = new Slots(concurrency * 2);
+  }
+}
+
+/**
  * Makes a batch of archives present and durable under their final names (a page's, a
- * snapshot's, or one parked archive). A download slot (`concurrency` of them, the user's
- * figure) is held only while an archive's bytes arrive and are checked against its signed
- * size and sha256; its fsync and rename come after the slot is given back, so the disk's
- * latency never leaves the origin connection short of requests, and the fsyncs of several
- * archives in flight at once can share one filesystem journal commit. At most twice
- * `concurrency` archives are between the start of their download and the end of their
- * commit, which bounds the memory that verified bytes wait in. Each archive retries on its
- * own, with backoff, outside any download slot.
+ * snapshot's, or one parked archive), through the pass's shared Transfers. Each archive
+ * retries on its own, with backoff, outside any download slot.
  */
 export class ArchiveBatch {
-  private readonly downloads: Slots;
-  private readonly inFlight: Slots;
   private readonly running = new Set<Promise<void>>();
 
   constructor(
+    private readonly transfers: Transfers,
     private readonly origin: Origin,
     private readonly store: Store,
     private readonly settings: BatchSettings,
     private readonly progress: Progress,
     private readonly outcomes: BatchOutcomes,
     private readonly log: Logger,
-  ) {
-    this.downloads = new Slots(settings.concurrency);
-    this.inFlight = new Slots(settings.concurrency * 2);
-  }
+  ) {}
 
   /** Starts one archive as soon as there is room for it; resolves once it has started, not once it is done. */
   async add(file: OriginFile): Promise<void> {
-    await this.inFlight.acquire();
-    const task: Promise<void> = this.mirror(file).finally(() => {
-      this.inFlight.release();
+    const { inFlight, underWay } = this.transfers;
+    await inFlight.acquire();
+    const earlier = underWay.get(file.name);
+    const start = () => this.mirror(file);
+    const task: Promise<void> = (earlier ? earlier.then(start, start) : start()).finally(() => {
+      inFlight.release();
       this.running.delete(task);
+      if (underWay.get(file.name) === task) underWay.delete(file.name);
     });
+    underWay.set(file.name, task);
     this.running.add(task);
   }
 
@@ -102,11 +117,11 @@ export class ArchiveBatch {
   }
 
   private async download(file: OriginFile, onBytes: (n: number) => void): Promise<VerifiedArchive> {
-    await this.downloads.acquire();
+    await this.transfers.downloads.acquire();
     try {
       return await downloadArchive(this.origin, this.store, file, onBytes);
     } finally {
-      this.downloads.release();
+      this.transfers.downloads.release();
     }
   }
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -239,6 +239,41 @@ describe('a mirror converges on a verified copy of the origin', () => {
     },
     60_000,
   );
+
+  it('overlaps pages, and downloads an archive once when consecutive pages announce it', async () => {
+    const { cursor, epoch } = (await anonymous('GET', '/api/v1/snapshot')).body;
+    // Two changes of one release in a row: each announces the release's archives again.
+    await alice('PATCH', '/api/v1/projects/ctools/releases/2.0.1', { insecure: true });
+    await alice('PATCH', '/api/v1/projects/ctools/releases/2.0.1', { insecure: false });
+    await eventually(
+      async () =>
+        (await anonymous('GET', `/api/v1/changes?since=${cursor}`)).body.events.length === 2 ? true : undefined,
+      30_000,
+      'both changes in the feed',
+    );
+    // A mirror at the cursor before them, one event per page, downloads slow: the second page's
+    // archives are handed over while the first page's are still downloading.
+    const dir = await newDir();
+    const slow = await startProxy(origin, { filesDelayMs: 300 });
+    await mkdir(path.join(dir, '.mirror'));
+    await writeFile(
+      path.join(dir, '.mirror/state.json'),
+      JSON.stringify({ origin: slow.url, epoch, cursor, parked: {} } satisfies MirrorState),
+    );
+    const result = await mirrorOnce(slow.url, dir, ['--page-size', '1']);
+    await slow.close();
+    expect([result.pages, result.events, result.downloaded, result.present]).toEqual([2, 2, 2, 2]);
+    expect(slow.requests.filter((url) => url.startsWith('/files/')).sort()).toEqual([
+      '/files/projects/ctools-2.0.1.tar.gz',
+      '/files/projects/ctools-2.0.1.zip',
+    ]);
+
+    // The whole history in pages of three ends as identical as in one page.
+    const paged = await newDir();
+    const whole = await mirrorOnce(origin, paged, ['--page-size', '3']);
+    expect([whole.parked, whole.downloaded]).toEqual([[], 12]);
+    await expectIdentical(paged);
+  });
 
   it('refuses an archive whose bytes differ from the signed sha256, and never writes it', async () => {
     const dir = await newDir();
