@@ -90,10 +90,22 @@ export function verifySignature(
   if (!signature || typeof signature.sig !== 'string') return false;
   const key = keys.get(signature.keyid);
   if (!key || key.algorithm !== 'ed25519') return false;
-  const publicKey = createPublicKey({
-    key: Buffer.concat([SPKI_PREFIX, Buffer.from(key.publicKey, 'base64')]),
-    format: 'der',
-    type: 'spki',
-  });
-  return verify(null, Buffer.from(canonicalJson(document)), publicKey, Buffer.from(signature.sig, 'base64'));
+  return verify(null, Buffer.from(canonicalJson(document)), publicKeyOf(key), Buffer.from(signature.sig, 'base64'));
+}
+
+// A mirror verifies thousands of statements against the same few keys: each listed key is
+// parsed once (keyed by the listing's object, so a new listing parses afresh).
+const parsedKeys = new WeakMap<PublicKeyInfo, KeyObject>();
+
+function publicKeyOf(key: PublicKeyInfo): KeyObject {
+  let parsed = parsedKeys.get(key);
+  if (!parsed) {
+    parsed = createPublicKey({
+      key: Buffer.concat([SPKI_PREFIX, Buffer.from(key.publicKey, 'base64')]),
+      format: 'der',
+      type: 'spki',
+    });
+    parsedKeys.set(key, parsed);
+  }
+  return parsed;
 }

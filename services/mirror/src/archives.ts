@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import type { Origin } from './origin.ts';
 import type { OriginFile } from './protocol.ts';
 import type { Store } from './store.ts';
@@ -14,34 +14,49 @@ export class Conflict extends Error {
   readonly name = 'Conflict';
 }
 
-export type ArchiveOutcome = { kind: 'present' } | { kind: 'downloaded'; bytes: number };
+/** Archives up to this size are verified in memory and written in one go; larger ones stream to a temporary file. */
+const IN_MEMORY_LIMIT = 1 << 20;
 
 /**
- * Makes one archive present and verified under its final name. One that is already there
- * with the expected sha256 is not downloaded again (a resumed run); one there with other
- * bytes is a Conflict. Otherwise the body streams into a temporary file while it is hashed,
- * is fsynced, checked against size and sha256, and only then renamed into place.
+ * An archive whose bytes matched its signed size and sha256, not yet under its final name:
+ * in memory, or (a large one) in a temporary file still open for its fsync.
  */
-export async function ensureArchive(
+export type VerifiedArchive = { file: OriginFile; final: string; bytes: number } & (
+  { kind: 'memory'; body: Buffer } | { kind: 'temporary'; temp: string; handle: FileHandle }
+);
+
+/**
+ * Whether the archive is already mirrored (a resumed run): false when its final name is free,
+ * true when it holds the expected bytes, a Conflict when it holds other bytes.
+ */
+export async function isMirrored(store: Store, file: OriginFile): Promise<boolean> {
+  const final = store.archivePath(file.name);
+  if (!store.exists(final)) return false;
+  const existing = await store.digestOf(final);
+  if (!existing) return false;
+  if (existing.sha256 === file.sha256 && existing.size === file.size) return true;
+  throw new Conflict(
+    `${file.name} is mirrored with sha256 ${existing.sha256}; the origin now says ${file.sha256}. A ` +
+      `verified archive is never overwritten.`,
+  );
+}
+
+/**
+ * Downloads one archive while hashing it and checks it against the signed size and sha256.
+ * Nothing reaches the final name here: the caller hands the result to `commitArchive`, so that
+ * a download slot is free again before the fsync.
+ */
+export async function downloadArchive(
   origin: Origin,
   store: Store,
   file: OriginFile,
   onBytes: (n: number) => void,
-): Promise<ArchiveOutcome> {
+): Promise<VerifiedArchive> {
   const final = store.archivePath(file.name);
-  const existing = await store.digestOf(final);
-  if (existing) {
-    if (existing.sha256 === file.sha256 && existing.size === file.size) return { kind: 'present' };
-    throw new Conflict(
-      `${file.name} is mirrored with sha256 ${existing.sha256}; the origin now says ${file.sha256}. A ` +
-        `verified archive is never overwritten.`,
-    );
-  }
-  const temp = store.tempPath();
-  const handle = await open(temp, 'w', 0o644);
+  const spill = file.size > IN_MEMORY_LIMIT ? await openTemporary(store) : null;
+  const chunks: Buffer[] = [];
   const hash = createHash('sha256');
   let size = 0;
-  let closed = false;
   try {
     const body = await origin.stream(`/files/projects/${encodeURIComponent(file.name)}`);
     for await (const chunk of body) {
@@ -52,7 +67,8 @@ export async function ensureArchive(
         throw new Mismatch(`${file.name}: the origin sent more than the ${file.size} bytes its metadata says`);
       }
       hash.update(bytes);
-      await handle.write(bytes);
+      if (spill) await spill.handle.write(bytes);
+      else chunks.push(bytes);
       onBytes(bytes.length);
     }
     const sha256 = hash.digest('hex');
@@ -62,14 +78,27 @@ export async function ensureArchive(
       throw new Mismatch(
         `${file.name}: the origin sent bytes with sha256 ${sha256}, its signed metadata says ${file.sha256}`,
       );
-    await handle.sync();
-    await handle.close();
-    closed = true;
-    await store.commit(temp, final);
-    return { kind: 'downloaded', bytes: size };
   } catch (error) {
-    if (!closed) await handle.close().catch(() => {});
-    await rm(temp, { force: true });
+    if (spill) await discard(spill.temp, spill.handle);
     throw error;
   }
+  return spill
+    ? { kind: 'temporary', file, final, bytes: size, ...spill }
+    : { kind: 'memory', file, final, bytes: size, body: Buffer.concat(chunks, size) };
+}
+
+/** Makes a verified archive durable under its final name: temporary file, fsync, rename. */
+export async function commitArchive(store: Store, archive: VerifiedArchive): Promise<void> {
+  if (archive.kind === 'memory') await store.commitBytes(archive.final, archive.body);
+  else await store.commitFile(archive.temp, archive.handle, archive.final);
+}
+
+async function openTemporary(store: Store): Promise<{ temp: string; handle: FileHandle }> {
+  const temp = store.tempPath();
+  return { temp, handle: await open(temp, 'w', 0o644) };
+}
+
+async function discard(temp: string, handle: FileHandle): Promise<void> {
+  await handle.close().catch(() => {});
+  await rm(temp, { force: true });
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { Conflict, ensureArchive, Mismatch } from './archives.ts';
+import { ArchiveBatch, Transfers } from './archive-batch.ts';
+import { ReleaseHistories } from './feeds.ts';
 import type { MirrorOptions } from './options.ts';
 import { Origin, OriginError } from './origin.ts';
 import { Progress } from './progress.ts';
@@ -41,7 +42,20 @@ export interface PassResult {
   resynced: boolean;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** What one pass carries: its progress, its result, and the download slots its archive batches share. */
+interface Pass {
+  progress: Progress;
+  result: PassResult;
+  transfers: Transfers;
+}
+
+/** A page whose archives are handed to the download slots, and what remains to apply it. */
+interface PageInHand {
+  page: ChangesPage;
+  archives: ArchiveBatch;
+  touched: Map<string, Set<string>>;
+  deleted: Set<string>;
+}
 
 /**
  * Keeps `dir` a verified copy of the origin: follows the change feed page by page, downloads
@@ -54,6 +68,7 @@ export class Mirror {
   private readonly origin: Origin;
   private readonly store: Store;
   private readonly trust: Trust;
+  private readonly histories: ReleaseHistories;
   private state!: MirrorState;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -66,6 +81,11 @@ export class Mirror {
     this.origin = new Origin(options.origin, options.concurrency);
     this.store = new Store(options.dir);
     this.trust = new Trust(this.origin);
+    this.histories = new ReleaseHistories(this.origin, this.store, options, log, {
+      written: (project) => delete this.state.parked[`feed:${project}`],
+      failed: (project, versions, reason) =>
+        this.refuse(`feed:${project}`, { kind: 'feed', project, versions, reason }, null),
+    });
   }
 
   /** Passes until stopped (or one, with --once); returns the last pass's result. */
@@ -107,67 +127,19 @@ export class Mirror {
   }
 
   async pass(): Promise<PassResult> {
-    const progress = new Progress(this.terminal);
-    const result: PassResult = {
-      pages: 0,
-      events: 0,
-      downloaded: 0,
-      present: 0,
-      bytes: 0,
-      parked: [],
-      resynced: false,
+    const pass: Pass = {
+      progress: new Progress(this.terminal),
+      result: { pages: 0, events: 0, downloaded: 0, present: 0, bytes: 0, parked: [], resynced: false },
+      transfers: new Transfers(this.options.concurrency),
     };
-    progress.start();
+    pass.progress.start();
     try {
-      await this.retryParked(progress, result);
-      // The next page is fetched while this one's archives download; it is applied only after.
-      let prefetched: { since: string | null; page: Promise<ChangesPage> } | undefined;
-      while (!this.stopping) {
-        let page: ChangesPage;
-        const since = this.state.cursor;
-        try {
-          page = prefetched?.since === since ? await prefetched.page : await this.fetchPage(since);
-        } catch (error) {
-          if (error instanceof OriginError && error.status === 410) {
-            this.log.warn(
-              { reason: error.message },
-              'The origin no longer has the changes after our cursor; resynchronizing from its snapshot.',
-            );
-            prefetched = undefined;
-            await this.resync(progress, result);
-            continue;
-          }
-          throw error;
-        }
-        prefetched = undefined;
-        if (page.hasMore) {
-          prefetched = { since: page.next, page: this.fetchPage(page.next) };
-          prefetched.page.catch(() => {}); // handled when awaited
-        }
-        await this.trust.checkPage(page, since);
-        await this.applyEvents(page.events, progress, result);
-        await this.store.syncArchives();
-        this.state.cursor = page.next;
-        this.state.epoch = page.head.epoch;
-        await this.store.writeState(this.state);
-        result.pages++;
-        result.events += page.events.length;
-        if (page.events.length > 0 || !this.terminal) {
-          this.log.info(
-            {
-              events: page.events.length,
-              has_more: page.hasMore,
-              parked: Object.keys(this.state.parked).length,
-              progress: progress.line(),
-            },
-            'Page applied; cursor saved.',
-          );
-        }
-        if (!page.hasMore) break;
-      }
+      await this.retryParked(pass);
+      await this.followChanges(pass);
     } finally {
-      progress.stop();
+      pass.progress.stop();
     }
+    const { result } = pass;
     result.parked = Object.keys(this.state.parked);
     if (result.parked.length > 0)
       this.log.error(
@@ -177,16 +149,64 @@ export class Mirror {
     return result;
   }
 
+  /**
+   * Applies the change feed page by page up to its head. Two pages overlap: once all of a
+   * page's archives are handed to the download slots, the next page is fetched (ahead of time),
+   * checked, and its archives follow, while the first finishes (its last archives, its feeds,
+   * the archive folder's fsync, its cursor). Cursors are saved in order, each once its page is
+   * applied.
+   */
+  private async followChanges(pass: Pass): Promise<void> {
+    let since = this.state.cursor;
+    let prefetched: { since: string | null; page: Promise<ChangesPage> } | undefined;
+    let finishing: Promise<void> = Promise.resolve();
+    try {
+      while (!this.stopping) {
+        let page: ChangesPage;
+        try {
+          page = prefetched?.since === since ? await prefetched.page : await this.fetchPage(since);
+        } catch (error) {
+          if (!(error instanceof OriginError && error.status === 410)) throw error;
+          this.log.warn(
+            { reason: error.message },
+            'The origin no longer has the changes after our cursor; resynchronizing from its snapshot.',
+          );
+          prefetched = undefined;
+          await finishing;
+          await this.resync(pass);
+          since = this.state.cursor;
+          continue;
+        }
+        prefetched = undefined;
+        if (page.hasMore) {
+          prefetched = { since: page.next, page: this.fetchPage(page.next) };
+          prefetched.page.catch(() => {}); // handled when awaited
+        }
+        await this.trust.checkPage(page, since);
+        const inHand = await this.startPage(page, pass);
+        await finishing;
+        finishing = this.finishPage(inHand, pass);
+        finishing.catch(() => {}); // awaited before the next page's, or below
+        since = page.next;
+        if (!page.hasMore) break;
+      }
+    } finally {
+      // The page before stays applied, its cursor saved, whatever became of the one after it.
+      await finishing;
+    }
+  }
+
   private fetchPage(since: string | null): Promise<ChangesPage> {
     const query = new URLSearchParams({ limit: String(this.options.pageSize), ...(since ? { since } : {}) });
     return this.origin.json<ChangesPage>(`/api/v1/changes?${query}`);
   }
 
-  private async applyEvents(events: ChangeEvent[], progress: Progress, result: PassResult): Promise<void> {
+  /** Verifies the page's releases and hands their archives to the download slots. */
+  private async startPage(page: ChangesPage, pass: Pass): Promise<PageInHand> {
     const releases: SignedRelease[] = [];
     const touched = new Map<string, Set<string>>();
     const deleted = new Set<string>();
-    for (const event of events) {
+    for (const event of page.events) {
       const versions = touched.get(event.project) ?? new Set<string>();
       touched.set(event.project, versions);
       if (event.type === 'project.deleted') deleted.add(event.project);
@@ -202,16 +222,51 @@ export class Mirror {
         signature: event.signature,
       });
     }
-    await this.applyReleases(releases, progress, result);
+    return { page, archives: await this.handOver(releases, pass), touched, deleted };
+  }
+
+  /** The rest of a page once its archives are in place: its feeds, the archive folder's fsync, then its cursor. */
+  private async finishPage({ page, archives, touched, deleted }: PageInHand, pass: Pass): Promise<void> {
+    await archives.finished();
     for (const project of deleted) {
       await this.store.removeProjectFeeds(project);
       touched.delete(project);
     }
-    await this.refreshFeeds(touched, deleted.size > 0 || touched.size > 0);
+    await this.histories.refresh(touched, deleted.size > 0 || touched.size > 0);
+    await this.store.syncArchives();
+    this.state.cursor = page.next;
+    this.state.epoch = page.head.epoch;
+    await this.store.writeState(this.state);
+    pass.result.pages++;
+    pass.result.events += page.events.length;
+    if (page.events.length > 0 || !this.terminal) {
+      this.log.info(
+        {
+          events: page.events.length,
+          has_more: page.hasMore,
+          parked: Object.keys(this.state.parked).length,
+          progress: pass.progress.line(),
+        },
+        'Page applied; cursor saved.',
+      );
+    }
   }
 
-  /** Verifies each release's signature, then makes every file of the verified ones present. */
-  private async applyReleases(releases: SignedRelease[], progress: Progress, result: PassResult): Promise<void> {
+  private async applyReleases(releases: SignedRelease[], pass: Pass): Promise<void> {
+    await (await this.handOver(releases, pass)).finished();
+  }
+
+  /**
+   * Verifies each release's signature and hands the files of the verified ones to the download
+   * slots as it goes, so the first downloads start after one verification, not after all of them.
+   * Resolves once every file is handed over; the batch says when they are in place.
+   */
+  private async handOver(releases: SignedRelease[], pass: Pass): Promise<ArchiveBatch> {
+    const { progress } = pass;
+    const announced = new Map(releases.flatMap((release) => release.files.map((file) => [file.name, file.size])));
+    let plannedBytes = [...announced.values()].reduce((sum, size) => sum + size, 0);
+    progress.plan(announced.size, plannedBytes);
+    const batch = this.archiveBatch(pass, this.options.attempts);
     const files = new Map<string, OriginFile>();
     for (const release of releases) {
       const key = `release:${release.project}:${release.version}:${release.revision}`;
@@ -234,117 +289,37 @@ export class Mirror {
           );
           continue;
         }
+        if (seen) continue;
         files.set(file.name, file);
+        await batch.add(file);
       }
     }
-    await this.fetchAll([...files.values()], progress, result);
+    // The plan counted every announced file; those of refused releases will not come.
+    plannedBytes -= [...files.values()].reduce((sum, file) => sum + file.size, 0);
+    progress.plan(files.size - announced.size, -plannedBytes);
+    return batch;
   }
 
-  private async fetchAll(files: OriginFile[], progress: Progress, result: PassResult): Promise<void> {
-    progress.plan(
-      files.length,
-      files.reduce((sum, file) => sum + file.size, 0),
+  private archiveBatch({ progress, result, transfers }: Pass, attempts: number): ArchiveBatch {
+    return new ArchiveBatch(
+      transfers,
+      this.origin,
+      this.store,
+      { attempts, backoffMs: this.options.backoffMs },
+      progress,
+      {
+        mirrored: (file, downloadedBytes) => {
+          if (downloadedBytes === null) result.present++;
+          else {
+            result.downloaded++;
+            result.bytes += downloadedBytes;
+          }
+          delete this.state.parked[`archive:${file.name}`];
+        },
+        failed: (file, reason) => this.refuse(`archive:${file.name}`, { kind: 'archive', file, reason }, progress),
+      },
+      this.log,
     );
-    let next = 0;
-    const worker = async () => {
-      while (next < files.length) {
-        const file = files[next++]!;
-        await this.fetchOne(file, progress, result);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, files.length) }, worker));
-  }
-
-  /** One archive with its own retries and backoff; parked when they run out, never thrown. */
-  private async fetchOne(
-    file: OriginFile,
-    progress: Progress,
-    result: PassResult,
-    attempts = this.options.attempts,
-  ): Promise<boolean> {
-    const key = `archive:${file.name}`;
-    let reason = '';
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      let sent = 0;
-      try {
-        const outcome = await ensureArchive(this.origin, this.store, file, (n) => {
-          sent += n;
-          progress.bytesDone += n;
-        });
-        progress.filesDone++;
-        if (outcome.kind === 'downloaded') {
-          result.downloaded++;
-          result.bytes += outcome.bytes;
-        } else {
-          result.present++;
-          progress.bytesDone += file.size;
-        }
-        delete this.state.parked[key];
-        return true;
-      } catch (error) {
-        progress.bytesDone -= sent;
-        reason = (error as Error).message;
-        if (error instanceof Conflict) break;
-        if (error instanceof Mismatch)
-          this.log.error(
-            { file: file.name, reason },
-            'Refused an archive whose bytes do not match the signed metadata.',
-          );
-        else this.log.warn({ file: file.name, attempt, reason }, 'Archive download failed; retrying.');
-        if (attempt < attempts) await sleep(this.options.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
-      }
-    }
-    this.refuse(key, { kind: 'archive', file, reason }, progress);
-    return false;
-  }
-
-  /**
-   * Rewrites the release-history XML of each project (current, all, and each legacy core it has), and the project
-   * list.
-   */
-  private async refreshFeeds(projects: Map<string, Set<string>>, projectList: boolean): Promise<void> {
-    const entries = [...projects];
-    let next = 0;
-    const worker = async () => {
-      while (next < entries.length) {
-        const [project, versions] = entries[next++]!;
-        await this.refreshProjectFeeds(project, [...versions]);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, entries.length) }, worker));
-    if (projectList) await this.writeFeed('project-list', 'all');
-  }
-
-  private async refreshProjectFeeds(project: string, versions: string[]): Promise<boolean> {
-    const key = `feed:${project}`;
-    const selectors = new Set(['current', 'all', ...(await this.store.feedSelectorsOf(project))]);
-    for (const version of versions) {
-      const core = /^(\d+\.x)-/.exec(version)?.[1];
-      if (core) selectors.add(core);
-    }
-    let reason = '';
-    for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
-      try {
-        for (const selector of selectors) await this.writeFeed(project, selector);
-        delete this.state.parked[key];
-        return true;
-      } catch (error) {
-        reason = (error as Error).message;
-        this.log.warn({ project, attempt, reason }, 'Release history download failed; retrying.');
-        if (attempt < this.options.attempts) await sleep(this.options.backoffMs * 2 ** (attempt - 1));
-      }
-    }
-    this.refuse(key, { kind: 'feed', project, versions, reason }, null);
-    return false;
-  }
-
-  private async writeFeed(project: string, selector: string): Promise<void> {
-    const bytes = await this.origin.bytes(
-      `/release-history/${encodeURIComponent(project)}/${encodeURIComponent(selector)}`,
-    );
-    const file = this.store.feedPath(project, selector);
-    if (bytes === null) await this.store.removeProjectFeeds(project);
-    else await this.store.writeAtomic(file, bytes);
   }
 
   /** Parks an object (or keeps it parked), reported loudly. */
@@ -364,15 +339,19 @@ export class Mirror {
   }
 
   /** Each parked object gets one attempt of its own per pass. */
-  private async retryParked(progress: Progress, result: PassResult): Promise<void> {
+  private async retryParked(pass: Pass): Promise<void> {
     const parked = Object.entries(this.state.parked);
     if (parked.length === 0) return;
     this.log.info({ parked: parked.length }, 'Retrying parked objects.');
     for (const [key, item] of parked) {
       delete this.state.parked[key];
-      if (item.kind === 'archive') await this.fetchOne(item.file, progress, result, 1);
-      else if (item.kind === 'release') await this.applyReleases([item.release], progress, result);
-      else await this.refreshProjectFeeds(item.project, item.versions);
+      if (item.kind === 'archive') {
+        pass.progress.plan(1, item.file.size);
+        const batch = this.archiveBatch(pass, 1);
+        await batch.add(item.file);
+        await batch.finished();
+      } else if (item.kind === 'release') await this.applyReleases([item.release], pass);
+      else await this.histories.refreshProject(item.project, item.versions);
       if (this.state.parked[key])
         this.state.parked[key] = { ...this.state.parked[key]!, since: item.since, passes: item.passes + 1 };
     }
@@ -385,17 +364,17 @@ export class Mirror {
    * every release and every project's feeds, drop the feeds of projects that no longer
    * exist, and continue from the snapshot's cursor.
    */
-  private async resync(progress: Progress, result: PassResult): Promise<void> {
+  private async resync(pass: Pass): Promise<void> {
     const snapshot = await this.origin.json<Snapshot>('/api/v1/snapshot');
     await this.trust.checkSnapshot(snapshot);
     const releases = snapshot.projects.flatMap((project) =>
       project.releases.map((release) => ({ ...release, project: project.name })),
     );
-    await this.applyReleases(releases, progress, result);
+    await this.applyReleases(releases, pass);
     const names = new Set(snapshot.projects.map((project) => project.name));
     for (const project of await this.store.listFeedProjects())
       if (!names.has(project)) await this.store.removeProjectFeeds(project);
-    await this.refreshFeeds(
+    await this.histories.refresh(
       new Map(snapshot.projects.map((project) => [project.name, new Set(project.releases.map((r) => r.version))])),
       true,
     );
@@ -403,7 +382,7 @@ export class Mirror {
     this.state.cursor = snapshot.cursor;
     this.state.epoch = snapshot.epoch;
     await this.store.writeState(this.state);
-    result.resynced = true;
+    pass.result.resynced = true;
     this.log.info(
       { projects: snapshot.projects.length, releases: releases.length },
       'Resynchronized from the snapshot; cursor saved.',

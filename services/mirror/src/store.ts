@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, statSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
  * The mirror folder. Archives and feeds sit at the origin's paths, so any static server can
  * serve it as-is (`files/projects/…`, `release-history/…`); the mirror's own state lives in
  * `.mirror/`. Every file reaches its final name by rename from a fsynced temporary file, so a
- * final name never holds a partial file, whenever the process is killed.
+ * final name never holds a partial file, whenever the process is killed. Archives' renames are
+ * made durable by one fsync of their folder per page (`syncArchives`), before the cursor moves.
  */
 export class Store {
   readonly stateDir: string;
@@ -57,6 +58,15 @@ export class Store {
     return path.join(this.tmpDir, `${process.pid}-${++this.tmpCounter}.part`);
   }
 
+  /**
+   * Whether a file stands at this final name. Synchronous on purpose: a stat of one name is
+   * microseconds, whereas through libuv's thread pool it would queue behind the fsyncs of the
+   * archives being committed and hold a download back for milliseconds.
+   */
+  exists(file: string): boolean {
+    return statSync(file, { throwIfNoEntry: false }) !== undefined;
+  }
+
   /** sha256 and size of a file at its final name, or null when there is none. */
   async digestOf(file: string): Promise<{ sha256: string; size: number } | null> {
     const hash = createHash('sha256');
@@ -76,6 +86,38 @@ export class Store {
   /** Moves a fsynced temporary file to its final name (in a folder that exists). */
   async commit(temp: string, final: string): Promise<void> {
     await rename(temp, final);
+  }
+
+  /**
+   * Puts verified bytes under `final` in the archive folder: a temporary file, fsynced, then
+   * renamed. The folder's fsync comes once per page (`syncArchives`).
+   */
+  async commitBytes(final: string, bytes: Buffer): Promise<void> {
+    const temp = this.tempPath();
+    const handle = await open(temp, 'w', 0o644);
+    try {
+      await handle.writeFile(bytes);
+    } catch (error) {
+      await handle.close().catch(() => {});
+      await rm(temp, { force: true });
+      throw error;
+    }
+    await this.commitFile(temp, handle, final);
+  }
+
+  /** As commitBytes, for a temporary file already written through `handle` (a large archive, streamed). */
+  async commitFile(temp: string, handle: FileHandle, final: string): Promise<void> {
+    try {
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await this.commit(temp, final);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
   }
 
   /** Writes bytes to `final` atomically: temporary file, fsync, rename, fsync of the folder. */

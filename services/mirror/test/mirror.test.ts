@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import { startProxy } from './origin-proxy.ts';
 
 type Api = ReturnType<typeof client>;
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const PAUSING = fileURLToPath(new URL('./pausing-mirror.ts', import.meta.url));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 describe('a mirror converges on a verified copy of the origin', () => {
@@ -176,6 +177,103 @@ describe('a mirror converges on a verified copy of the origin', () => {
     },
     60_000,
   );
+
+  it(
+    'a mirror killed after verifying archives but before renaming them leaves no final name for them, and ' +
+      'downloads again only those',
+    async () => {
+      const dir = await newDir();
+      // Three archives are committed; every later one stops after its fsync, before its rename.
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', PAUSING, '--origin', origin, '--dir', dir, '--once', '--concurrency', '2'],
+        { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PAUSE_AFTER: '3' } },
+      );
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      const paused = await eventually(
+        async () => {
+          const lines = output.split('\n');
+          const paused = lines.filter((line) => line.startsWith('paused '));
+          const committed = lines.filter((line) => line.startsWith('committed '));
+          return committed.length === 3 && paused.length >= 2
+            ? paused.map((line) => line.split(' ').slice(1) as [string, string])
+            : undefined;
+        },
+        30_000,
+        'three archives committed and two verified, waiting for their rename',
+      );
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+
+      const snapshot = (await anonymous('GET', '/api/v1/snapshot')).body;
+      const expected = new Map<string, string>(
+        snapshot.projects.flatMap((p: any) =>
+          p.releases.flatMap((r: any) => r.files.map((f: any) => [f.name, f.sha256])),
+        ),
+      );
+      const archives = path.join(dir, 'files/projects');
+      const before = await readdir(archives);
+      expect(before).toHaveLength(3);
+      for (const name of before)
+        expect(sha256(await readFile(path.join(archives, name))), name).toBe(expected.get(name));
+      for (const [name, temp] of paused) {
+        // Verified and fsynced, but only in the temporary folder: the final name stays free.
+        expect(before).not.toContain(name);
+        expect(sha256(await readFile(temp)), name).toBe(expected.get(name));
+      }
+      // The page was not applied, so its cursor was not saved.
+      expect(existsSync(path.join(dir, '.mirror/state.json'))).toBe(false);
+
+      const counting = await startProxy(origin);
+      const resumed = await mirrorOnce(counting.url, dir);
+      await counting.close();
+      expect(resumed.parked).toEqual([]);
+      expect(resumed.present).toBe(3);
+      const downloads = counting.requests
+        .filter((url) => url.startsWith('/files/'))
+        .map((url) => decodeURIComponent(url.slice('/files/projects/'.length)));
+      expect(downloads.sort()).toEqual([...expected.keys()].filter((name) => !before.includes(name)).sort());
+      for (const [name] of paused) expect(downloads).toContain(name);
+      await expectIdentical(dir);
+    },
+    60_000,
+  );
+
+  it('overlaps pages, and downloads an archive once when consecutive pages announce it', async () => {
+    const { cursor, epoch } = (await anonymous('GET', '/api/v1/snapshot')).body;
+    // Two changes of one release in a row: each announces the release's archives again.
+    await alice('PATCH', '/api/v1/projects/ctools/releases/2.0.1', { insecure: true });
+    await alice('PATCH', '/api/v1/projects/ctools/releases/2.0.1', { insecure: false });
+    await eventually(
+      async () =>
+        (await anonymous('GET', `/api/v1/changes?since=${cursor}`)).body.events.length === 2 ? true : undefined,
+      30_000,
+      'both changes in the feed',
+    );
+    // A mirror at the cursor before them, one event per page, downloads slow: the second page's
+    // archives are handed over while the first page's are still downloading.
+    const dir = await newDir();
+    const slow = await startProxy(origin, { filesDelayMs: 300 });
+    await mkdir(path.join(dir, '.mirror'));
+    await writeFile(
+      path.join(dir, '.mirror/state.json'),
+      JSON.stringify({ origin: slow.url, epoch, cursor, parked: {} } satisfies MirrorState),
+    );
+    const result = await mirrorOnce(slow.url, dir, ['--page-size', '1']);
+    await slow.close();
+    expect([result.pages, result.events, result.downloaded, result.present]).toEqual([2, 2, 2, 2]);
+    expect(slow.requests.filter((url) => url.startsWith('/files/')).sort()).toEqual([
+      '/files/projects/ctools-2.0.1.tar.gz',
+      '/files/projects/ctools-2.0.1.zip',
+    ]);
+
+    // The whole history in pages of three ends as identical as in one page.
+    const paged = await newDir();
+    const whole = await mirrorOnce(origin, paged, ['--page-size', '3']);
+    expect([whole.parked, whole.downloaded]).toEqual([[], 12]);
+    await expectIdentical(paged);
+  });
 
   it('refuses an archive whose bytes differ from the signed sha256, and never writes it', async () => {
     const dir = await newDir();
