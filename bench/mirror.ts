@@ -245,49 +245,68 @@ function timed(command: string, args: string[]): Promise<number> {
   );
 }
 
+/** Earlier runs' output, removed before seeding (see `compareWithCurl`). */
+function removeRunFolders(): void {
+  for (let run = 0; run < RUNS; run++) {
+    rmSync(path.join(WORK, `mirror-${run}`), { recursive: true, force: true });
+    rmSync(path.join(WORK, `curl-${run}`), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The two sides take turns going first. On ext4 without a journal (this machine's root), a
+ * new file costs more the more inodes were freed in the last minutes, so whichever side
+ * follows a deletion or the other side's run would otherwise always pay the same share.
+ */
 async function compareWithCurl(api: Server, names: string[]): Promise<void> {
   const rates = { mirror: [] as number[], curl: [] as number[] };
   for (let run = 0; run < RUNS; run++) {
     const mirrorDir = path.join(WORK, `mirror-${run}`);
     const curlDir = path.join(WORK, `curl-${run}`, 'files', 'projects');
-    rmSync(mirrorDir, { recursive: true, force: true });
-    rmSync(path.dirname(path.dirname(curlDir)), { recursive: true, force: true });
     mkdirSync(curlDir, { recursive: true });
-    const seconds = await timed(process.execPath, [
-      'dist/mirror.mjs',
-      '--origin',
-      api.url,
-      '--dir',
-      mirrorDir,
-      '--once',
-      '--concurrency',
-      String(CONCURRENCY),
-    ]);
-    const mirrored = readdirSync(path.join(mirrorDir, 'files', 'projects')).length;
-    if (mirrored !== names.length) throw new Error(`the mirror holds ${mirrored} archives, not ${names.length}`);
+    const mirror = async () => {
+      const seconds = await timed(process.execPath, [
+        'dist/mirror.mjs',
+        '--origin',
+        api.url,
+        '--dir',
+        mirrorDir,
+        '--once',
+        '--concurrency',
+        String(CONCURRENCY),
+      ]);
+      const mirrored = readdirSync(path.join(mirrorDir, 'files', 'projects')).length;
+      if (mirrored !== names.length) throw new Error(`the mirror holds ${mirrored} archives, not ${names.length}`);
+      return seconds;
+    };
+    const curl = () => {
+      const config = path.join(WORK, 'curl.config');
+      writeFileSync(
+        config,
+        names
+          .map((name) => `url = "${api.url}/files/projects/${name}"\noutput = "${path.join(curlDir, name)}"\n`)
+          .join(''),
+      );
+      return timed('curl', [
+        '--silent',
+        '--no-progress-meter',
+        '--fail',
+        '--parallel',
+        '--parallel-max',
+        String(CONCURRENCY),
+        '--config',
+        config,
+      ]);
+    };
+    const mirrorFirst = run % 2 === 0;
+    const first = await (mirrorFirst ? mirror() : curl());
+    const second = await (mirrorFirst ? curl() : mirror());
+    const [seconds, curlSeconds] = mirrorFirst ? [first, second] : [second, first];
     rates.mirror.push(names.length / seconds);
-
-    const config = path.join(WORK, 'curl.config');
-    writeFileSync(
-      config,
-      names
-        .map((name) => `url = "${api.url}/files/projects/${name}"\noutput = "${path.join(curlDir, name)}"\n`)
-        .join(''),
-    );
-    const curlSeconds = await timed('curl', [
-      '--silent',
-      '--no-progress-meter',
-      '--fail',
-      '--parallel',
-      '--parallel-max',
-      String(CONCURRENCY),
-      '--config',
-      config,
-    ]);
     rates.curl.push(names.length / curlSeconds);
     console.log(
-      `  run ${run + 1}: mirror ${fmt(names.length / seconds, 0)} files/s (${fmt(seconds, 2)} s)   curl ` +
-        `${fmt(names.length / curlSeconds, 0)} files/s (${fmt(curlSeconds, 2)} s)`,
+      `  run ${run + 1} (${mirrorFirst ? 'mirror' : 'curl'} first): mirror ${fmt(names.length / seconds, 0)} files/s ` +
+        `(${fmt(seconds, 2)} s)   curl ${fmt(names.length / curlSeconds, 0)} files/s (${fmt(curlSeconds, 2)} s)`,
     );
   }
   const ratio = median(rates.mirror) / median(rates.curl);
@@ -328,6 +347,7 @@ async function benchPages(): Promise<void> {
 
 async function benchMirror(): Promise<void> {
   const filesUrl = benchDatabaseUrl('packhouse_bench_mirror_files');
+  removeRunFolders();
   const started = performance.now();
   const names = await seedArchives(filesUrl);
   console.log(
