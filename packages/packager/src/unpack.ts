@@ -8,6 +8,7 @@ import tar from 'tar-stream';
 import yauzl from 'yauzl';
 import { EntryRules, type UnpackOptions } from './entry-rules.ts';
 import { SourceRefused, quote } from './errors.ts';
+import { LOCAL_SIGNATURE } from './zip-format.ts';
 
 export type ArchiveKind = 'tar.gz' | 'zip';
 
@@ -24,7 +25,7 @@ const WRITES_IN_FLIGHT = 32;
 /** What the first bytes of a download say it is; null for a plain file. */
 export function sniffArchive(head: Buffer): ArchiveKind | null {
   if (head[0] === 0x1f && head[1] === 0x8b) return 'tar.gz';
-  if (head.readUInt32LE(0) === 0x04034b50) return 'zip';
+  if (head.readUInt32LE(0) === LOCAL_SIGNATURE) return 'zip';
   return null;
 }
 

@@ -3,7 +3,14 @@
  * directory and its end record. No zip64: the source limits keep every archive far below
  * 4 GiB and 65,535 entries, and `ZipDirectory` refuses to go past either.
  */
-const UTF8_NAMES = 0x0800;
+/** The zip records' signatures and fixed sizes (APPNOTE 4.3), for the writer here and `zip-reuse.ts`. */
+export const LOCAL_SIGNATURE = 0x04034b50;
+export const LOCAL_HEADER = 30;
+export const CENTRAL_SIGNATURE = 0x02014b50;
+export const CENTRAL_HEADER = 46;
+export const END_SIGNATURE = 0x06054b50;
+export const END_RECORD = 22;
+export const UTF8_NAMES = 0x0800;
 const DATA_DESCRIPTOR = 0x0008;
 const MADE_BY_UNIX = 0x031e; // Unix, spec 3.0: what Info-ZIP writes, so modes are honoured.
 const NEEDED = 20;
@@ -54,8 +61,8 @@ function flags(entry: ZipEntry): number {
 
 export function localHeader(entry: ZipEntry, time: ZipTime): Buffer {
   const extra = timestampField(time);
-  const header = Buffer.alloc(30);
-  header.writeUInt32LE(0x04034b50, 0);
+  const header = Buffer.alloc(LOCAL_HEADER);
+  header.writeUInt32LE(LOCAL_SIGNATURE, 0);
   header.writeUInt16LE(NEEDED, 4);
   header.writeUInt16LE(flags(entry), 6);
   header.writeUInt16LE(entry.method, 8);
@@ -80,8 +87,8 @@ export function dataDescriptor(entry: ZipEntry): Buffer {
 
 function centralHeader(entry: ZipEntry, time: ZipTime): Buffer {
   const extra = timestampField(time);
-  const header = Buffer.alloc(46);
-  header.writeUInt32LE(0x02014b50, 0);
+  const header = Buffer.alloc(CENTRAL_HEADER);
+  header.writeUInt32LE(CENTRAL_SIGNATURE, 0);
   header.writeUInt16LE(MADE_BY_UNIX, 4);
   header.writeUInt16LE(NEEDED, 6);
   header.writeUInt16LE(flags(entry), 8);
@@ -125,8 +132,8 @@ export class ZipDirectory {
 
   end(): Buffer {
     const central = Buffer.concat(this.entries.map((entry) => centralHeader(entry, this.time)));
-    const record = Buffer.alloc(22);
-    record.writeUInt32LE(0x06054b50, 0);
+    const record = Buffer.alloc(END_RECORD);
+    record.writeUInt32LE(END_SIGNATURE, 0);
     record.writeUInt16LE(this.entries.length, 8);
     record.writeUInt16LE(this.entries.length, 10);
     record.writeUInt32LE(central.length, 12);

@@ -2,14 +2,16 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import type { Deflated } from './deflate.ts';
 import { SourceRefused } from './errors.ts';
+import {
+  CENTRAL_HEADER,
+  CENTRAL_SIGNATURE,
+  END_RECORD,
+  END_SIGNATURE,
+  LOCAL_HEADER,
+  LOCAL_SIGNATURE,
+  UTF8_NAMES,
+} from './zip-format.ts';
 
-const LOCAL_HEADER = 30;
-const LOCAL_SIGNATURE = 0x04034b50;
-const CENTRAL_HEADER = 46;
-const CENTRAL_SIGNATURE = 0x02014b50;
-const END_RECORD = 22;
-const END_SIGNATURE = 0x06054b50;
-const UTF8_NAMES = 0x0800;
 const ENCRYPTED = 0x0001;
 const DEFLATE = 8;
 const REGULAR_FILE = 0o100000;
