@@ -18,6 +18,7 @@ import {
 import { dropDatabase, ensureDatabase, migrate } from '@packhouse/db';
 import { startEmbeddedS3 } from '@packhouse/storage';
 import type { Logger } from 'pino';
+import { watchPublications, type PublicationWatch } from './lib/published.ts';
 
 /**
  * A worker in its own process, so its peak memory (VmHWM) is its own, run as production
@@ -78,6 +79,8 @@ export interface Harness {
   registry: Registry;
   actor: Actor;
   webhookSecret: string;
+  /** Publication notifications of the registry's database, for publishAndWait. */
+  published: PublicationWatch;
   close(): Promise<void>;
 }
 
@@ -98,19 +101,28 @@ export async function setUpProject(
   await ensureAdmin(registry.db, token);
   const admin = await authenticate(registry.db, token);
   const { webhookSecret } = await createProject(registry, admin, { ...project, gitUrl });
-  return { registry, actor: admin, webhookSecret, close };
+  const published = await watchPublications(config.databaseUrl);
+  return {
+    registry,
+    actor: admin,
+    webhookSecret,
+    published,
+    async close() {
+      await published.close();
+      await close();
+    },
+  };
 }
 
-/** Milliseconds from the release request to its published status. */
+/** Milliseconds from the release request to its published status (see lib/published.ts). */
 export async function publishAndWait(harness: Harness, tag: string): Promise<number> {
   const started = performance.now();
   await requestRelease(harness.registry, harness.actor, 'drupal', { tag });
-  for (;;) {
+  return harness.published.until(async () => {
     const release = await getRelease(harness.registry, 'drupal', tag);
-    if (release.status === 'published') return performance.now() - started;
     if (release.status === 'failed') throw new Error(`release ${tag} failed: ${release.error}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+    return release.status === 'published' ? performance.now() - started : undefined;
+  });
 }
 
 /** A database, an S3 server, a queue prefix and a git cache of the run's own; `drop()` removes them. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { dropDatabase } from '@packhouse/db';
 import { nodeFlagsOf } from './lib/npm-script.ts';
+import { watchPublications } from './lib/published.ts';
 import { sampleTree } from './process-tree.ts';
 
 /**
@@ -40,6 +41,8 @@ export async function startNpmStart(root: string, work: string) {
       if (line.includes('Packhouse is running')) resolve();
     });
   });
+  // Told of publications by the database; the API is only asked once per notification.
+  const published = await watchPublications(env.DATABASE_URL);
   const base = `http://127.0.0.1:${port}`;
   const api = async (method: string, url: string, body?: unknown) => {
     const response = await fetch(base + url, {
@@ -62,15 +65,15 @@ export async function startNpmStart(root: string, work: string) {
     async release(project: string, tag: string) {
       const started = performance.now();
       await api('POST', `/api/v1/projects/${project}/releases`, { tag });
-      for (;;) {
+      return published.until(async () => {
         const release = await api('GET', `/api/v1/projects/${project}/releases/${tag}`);
-        if (release.status === 'published') return { ms: performance.now() - started, release };
         if (release.status === 'failed') throw new Error(`release ${tag} failed: ${release.error}`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+        return release.status === 'published' ? { ms: performance.now() - started, release } : undefined;
+      });
     },
     async stop() {
       memory.stop();
+      await published.close();
       if (child.exitCode === null) {
         child.kill('SIGTERM');
         await new Promise((resolve) => child.once('exit', resolve));
