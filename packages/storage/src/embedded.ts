@@ -1,6 +1,7 @@
 /// <reference path="./s3rver.d.ts" />
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { completeUploadsInPlace } from './embedded-store.ts';
 
 export interface EmbeddedS3 {
   endpoint: string;
@@ -16,9 +17,13 @@ export interface EmbeddedS3 {
  * otherwise parse and keep, including `npm start`'s, whose S3 server runs in a child.
  */
 export async function startEmbeddedS3(dataDir: string, port = 0): Promise<EmbeddedS3> {
-  const { default: S3rver } = await import('s3rver');
+  const [{ default: S3rver }, { default: S3Error }] = await Promise.all([
+    import('s3rver'),
+    import('s3rver/lib/models/error.js'),
+  ]);
   await mkdir(dataDir, { recursive: true });
   const server = new S3rver({ address: '127.0.0.1', port, directory: dataDir, silent: true });
+  completeUploadsInPlace(server.store, S3Error);
   const address = (await server.run()) as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${address.port}`,

@@ -10,7 +10,14 @@ declare module 's3rver' {
   }
   export default class S3rver {
     constructor(options: S3rverOptions);
+    /** Its FilesystemStore (lib/stores/filesystem.js); see embedded-store.ts. */
+    store: import('./embedded-store.ts').FilesystemStore;
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }
+}
+
+declare module 's3rver/lib/models/error.js' {
+  const S3Error: import('./embedded-store.ts').S3ErrorClass;
+  export default S3Error;
 }

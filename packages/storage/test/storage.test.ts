@@ -1,11 +1,29 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer, text } from 'node:stream/consumers';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStorage, keys, startEmbeddedS3, type EmbeddedS3, type Storage } from '../src/index.ts';
 import { PART_BYTES } from '../src/multipart.ts';
+
+function s3Client(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+}
 
 describe('storage on the embedded S3 server', () => {
   let dir: string;
@@ -70,6 +88,43 @@ describe('storage on the embedded S3 server', () => {
       'archive writer failed',
     );
     expect(await storage.get(key)).toBeUndefined();
+  });
+
+  it('completes a multipart upload as S3 does: the parts in order, the multipart ETag, no parts left', async () => {
+    const client = s3Client(s3.endpoint);
+    const Bucket = 'storage-test';
+    const Key = 'complete/three-parts.bin';
+    const parts = [Buffer.alloc(PART_BYTES, 1), Buffer.alloc(PART_BYTES, 2), Buffer.from('tail')];
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+    const etags: string[] = [];
+    for (const [index, Body] of parts.entries()) {
+      const { ETag } = await client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: index + 1, Body }));
+      etags.push(ETag!);
+    }
+    const Parts = etags.map((ETag, index) => ({ ETag, PartNumber: index + 1 }));
+
+    const wrong = [...Parts.slice(0, 2), { ETag: '"0123456789abcdef0123456789abcdef"', PartNumber: 3 }];
+    await expect(
+      client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: wrong } })),
+    ).rejects.toMatchObject({ name: 'InvalidPart' });
+    const unordered = [Parts[1]!, Parts[0]!, Parts[2]!];
+    await expect(
+      client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: unordered } })),
+    ).rejects.toMatchObject({ name: 'InvalidPartOrder' });
+    await expect(client.send(new HeadObjectCommand({ Bucket, Key }))).rejects.toMatchObject({ name: 'NotFound' });
+
+    const done = await client.send(
+      new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } }),
+    );
+    const partMd5s = parts.map((part) => createHash('md5').update(part).digest());
+    const expected = `"${createHash('md5').update(Buffer.concat(partMd5s)).digest('hex')}-3"`;
+    expect(done.ETag).toBe(expected);
+    const object = await client.send(new GetObjectCommand({ Bucket, Key }));
+    expect(object.ETag).toBe(expected);
+    expect(Buffer.from(await object.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
+    const left = await readdir(path.join(dir, Bucket), { recursive: true });
+    expect(left.filter((name) => name.includes(UploadId!))).toEqual([]);
+    client.destroy();
   });
 
   it('answers undefined for a missing key', async () => {
