@@ -47,18 +47,30 @@ export async function checkout(opts: CheckoutOptions): Promise<Checkout> {
     await ensureBareRepo(options, repoDir);
     await markUsed(repoDir);
     await fetchRef({ ...ctx, config: pinned.config }, opts.gitUrl, ref);
-    // Read while no other fetch can move the ref: the commit and its annotation agree.
+    // Read while no other fetch can move the ref: the commit and its annotation agree. Both
+    // at once (each is a git process); a missing ref is reported as resolveCommit finds it.
+    const annotation = ref.kind === 'tag' ? readTagAnnotation(ctx, ref.fullName) : Promise.resolve(null);
+    annotation.catch(() => {});
     const commit = await resolveCommit(ctx, ref);
-    return { commit, annotation: ref.kind === 'tag' ? await readTagAnnotation(ctx, ref.fullName) : null };
+    return { commit, annotation: await annotation };
   });
-  if (options.cacheBytes !== undefined) await enforceCacheBudget(options.cacheDir, options.cacheBytes, CACHE_GRACE_MS);
-  const commitTime = Number((await git(ctx, ['show', '-s', '--format=%ct', commit])).toString().trim());
-  if (!Number.isSafeInteger(commitTime)) throw new Error(`git show printed no commit time for ${commit}`);
-
-  const entries = await listTree(ctx, commit, opts.limits);
+  // Independent reads of the fetched commit, in parallel: this is the latency before packaging starts.
+  const [commitTime, entries] = await Promise.all([
+    readCommitTime(ctx, commit),
+    listTree(ctx, commit, opts.limits),
+    options.cacheBytes === undefined
+      ? undefined
+      : enforceCacheBudget(options.cacheDir, options.cacheBytes, CACHE_GRACE_MS),
+  ]);
   await checkContents(ctx, entries);
   checkSymlinks(entries);
   return { project: opts.project, commit, commitTime, annotation, entries, repoDir, git: options };
+}
+
+async function readCommitTime(ctx: GitContext, commit: string): Promise<number> {
+  const commitTime = Number((await git(ctx, ['show', '-s', '--format=%ct', commit])).toString().trim());
+  if (!Number.isSafeInteger(commitTime)) throw new Error(`git show printed no commit time for ${commit}`);
+  return commitTime;
 }
 
 async function ensureBareRepo(options: GitOptions, repoDir: string): Promise<void> {
