@@ -50,6 +50,7 @@ export function startStandaloneWorker(root: string, env: Record<string, string>,
   };
   const timer = setInterval(sample, 100);
   return {
+    pid: child.pid!,
     peakRssKb: () => (sample(), peak),
     rssKb: () => (sample(), current),
     /** CPU seconds (user + system, every thread) the worker has used so far. */

@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { archives, checkout, digestingStream } from '@packhouse/packager';
 import { ensureCorpus } from './corpus.ts';
+import { cpuByThread, formatThreadCpu } from './lib/threads.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(ROOT, 'bench', '.work');
@@ -60,6 +61,7 @@ const mainThreadCpu = () => {
   const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 };
+const threadsBefore = cpuByThread(process.pid);
 const selfStart = process.cpuUsage();
 const loopStart = performance.eventLoopUtilization();
 const mainStart = mainThreadCpu();
@@ -75,6 +77,7 @@ const sizes = await Promise.all(
   }),
 );
 const wall = performance.now() - wallStart;
+const threadsAfter = cpuByThread(process.pid);
 clearInterval(memoryTimer);
 const self = process.cpuUsage(selfStart);
 const loop = performance.eventLoopUtilization(loopStart);
@@ -116,5 +119,6 @@ console.log(
     `counts time the thread waited for a core; the rest of node's CPU is zlib on the thread pool and the ` +
     `deflate threads)`,
 );
+console.log(`  by thread (ms): ${formatThreadCpu(threadsBefore, threadsAfter)}`);
 console.log(`  shell steps' CPU: ${shellCpu.toFixed(0)} ms  (ratio ${((cpu(self) + gitCpu) / shellCpu).toFixed(2)})`);
 rmSync(cache, { recursive: true, force: true });

@@ -17,6 +17,7 @@ import { loadConfig } from '@packhouse/config';
 import { pino } from 'pino';
 import { getRelease } from '@packhouse/registry';
 import { ensureCorpus } from './corpus.ts';
+import { cpuByThread, formatThreadCpu } from './lib/threads.ts';
 import { benchEnvironment, publishAndWait, setUpProject, startStandaloneWorker } from './harness.ts';
 import { startNpmStart } from './standalone.ts';
 
@@ -81,9 +82,14 @@ try {
     return ms;
   };
   const runB = async (tag: string) => {
+    const [workerBefore, s3Before] = [cpuByThread(worker.pid), cpuByThread(process.pid)];
     const ms = await publishAndWait(harness, tag);
+    const [workerAfter, s3After] = [cpuByThread(worker.pid), cpuByThread(process.pid)];
     filesB.set(tag, (await getRelease(harness.registry, 'drupal', tag)).files);
     console.log(`  (b) worker ${tag}:            ${ms.toFixed(0).padStart(6)} ms`);
+    // Where the two cores went (git's CPU is the worker's reaped children: see bench:package-cpu).
+    console.log(`        worker CPU by thread (ms): ${formatThreadCpu(workerBefore, workerAfter)}`);
+    console.log(`        S3 server (this process) CPU (ms): ${formatThreadCpu(s3Before, s3After)}`);
     return ms;
   };
   const coldA = await runA(corpus.tags[0]!);
