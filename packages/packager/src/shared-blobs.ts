@@ -93,6 +93,8 @@ export class SharedBlobs {
         if (entry.blob !== view.index) throw new Error(`shared blobs: blob ${entry.blob} came for ${view.index}`);
         view.cursor += 1;
         this.trim();
+        // Measured once the view that asked has its entry: what is left is held for the others.
+        this.stats.peakBufferedBytes = Math.max(this.stats.peakBufferedBytes, this.bufferedBytes);
         return 'data' in entry ? entry.data : null;
       }
       if (this.failure) throw this.failure;
@@ -141,7 +143,6 @@ export class SharedBlobs {
       if (!lagging || lagging.cursor >= this.end() - 1) break;
       this.release(lagging, 'detached');
     }
-    this.stats.peakBufferedBytes = Math.max(this.stats.peakBufferedBytes, this.bufferedBytes);
   }
 
   /** Sequence number after the last entry read from git. */
