@@ -3,7 +3,9 @@ import { composerMetadata, type ComposerMetadata } from './composer-metadata.ts'
 import { SourceRefused } from './errors.ts';
 import { git, type GitContext } from './git.ts';
 import { coreCompatibility, decodeInfoText } from './info.ts';
+import { BlobReader } from './blobs.ts';
 import { planArchive } from './layout.ts';
+import { SharedBlobs } from './shared-blobs.ts';
 import { checkProjectName } from './source.ts';
 import { tarGz } from './tar.ts';
 import type { Checkout, Release } from './types.ts';
@@ -24,8 +26,8 @@ export interface Archives {
 }
 
 /**
- * Both archives of a checkout as streams, each reading blobs through its own git process,
- * started only when first read; consume or destroy both.
+ * Both archives of a checkout as streams, reading the blobs once for both through one git
+ * process (see shared-blobs.ts), started only when first read; consume or destroy both.
  */
 export async function archives(checkout: Checkout, release: Release): Promise<Archives> {
   checkProjectName(release.project);
@@ -34,7 +36,10 @@ export async function archives(checkout: Checkout, release: Release): Promise<Ar
     throw new Error(`invalid version ${JSON.stringify(release.version)}`);
   }
   const ctx: GitContext = { options: checkout.git, gitDir: checkout.repoDir };
-  const plan = planArchive(checkout, release, ctx);
+  const planned = planArchive(checkout, release, ctx);
+  // Two writers, the tar.gz and the zip, read the same blobs in the same order.
+  const blobs = new SharedBlobs(planned.blobOids, 2, (oids) => BlobReader.open(ctx, oids));
+  const plan = { ...planned, openReader: () => blobs.openReader() };
   const infoYml = await readRootFile(ctx, checkout, `${release.project}.info.yml`);
   const requirement = infoYml === null ? null : coreCompatibility(infoYml, `${release.project}.info.yml`);
   const composerJson = await readRootFile(ctx, checkout, 'composer.json');
@@ -47,8 +52,14 @@ export async function archives(checkout: Checkout, release: Release): Promise<Ar
   }
   return {
     baseName: `${release.project}-${release.version}`,
-    tarGz: lazily(() => tarGz(plan)),
-    zip: lazily(() => zip(plan)),
+    tarGz: lazily(
+      () => tarGz(plan),
+      () => blobs.forgo(),
+    ),
+    zip: lazily(
+      () => zip(plan),
+      () => blobs.forgo(),
+    ),
     coreCompatibility: requirement,
     composer: composerMetadata({
       project: release.project,
@@ -68,8 +79,11 @@ async function readRootFile(ctx: GitContext, checkout: Checkout, path: string): 
   return decodeInfoText(await git(ctx, ['cat-file', 'blob', entry.oid], { maxBytes: entry.size }));
 }
 
-/** A Readable that builds its source (and spawns git) on the first read. */
-export function lazily(start: () => Readable): Readable {
+/**
+ * A Readable that builds its source (and spawns git) on the first read; `abandoned` is
+ * called instead if it is destroyed before that.
+ */
+export function lazily(start: () => Readable, abandoned?: () => void): Readable {
   let source: Readable | undefined;
   const output = new Readable({
     read() {
@@ -92,7 +106,8 @@ export function lazily(start: () => Readable): Readable {
       });
     },
     destroy(error, callback) {
-      source?.destroy();
+      if (source) source.destroy();
+      else abandoned?.();
       callback(error);
     },
   });
