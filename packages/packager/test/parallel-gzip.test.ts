@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { Readable } from 'node:stream';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_BYTES, parallelGzip } from '../src/parallel-gzip.ts';
 
@@ -40,6 +40,40 @@ describe('parallelGzip', () => {
     const data = sample(8 * BLOCK_BYTES);
     const parallel = await gzipped(data, 65_536);
     expect(parallel.length / gzipSync(data, { level: 6 }).length).toBeLessThan(1.02);
+  });
+
+  it('writes exactly the blocks the format defines, however slowly its output is read', async () => {
+    // Many more blocks than are deflated at once, so the fill buffers are reused many times;
+    // a buffer reused too early would corrupt the block or the next one's dictionary.
+    const data = sample(13 * BLOCK_BYTES + 777);
+    const pieces: Buffer[] = [];
+    for (let at = 0, previous: Buffer | undefined; at < data.length; at += BLOCK_BYTES) {
+      const block = data.subarray(at, at + BLOCK_BYTES);
+      const last = at + BLOCK_BYTES >= data.length;
+      const dictionary = previous?.subarray(Math.max(0, previous.length - 32 * 1024));
+      pieces.push(
+        deflateRawSync(block, {
+          level: 6,
+          finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+          ...(dictionary ? { dictionary } : {}),
+        }),
+      );
+      previous = block;
+    }
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc32(data), 0);
+    trailer.writeUInt32LE(data.length, 4);
+    const expected = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), ...pieces, trailer]);
+
+    const gzip = Readable.from(
+      Array.from({ length: Math.ceil(data.length / 50_000) }, (_, i) => data.subarray(i * 50_000, (i + 1) * 50_000)),
+    ).pipe(parallelGzip(6));
+    const out: Buffer[] = [];
+    for await (const chunk of gzip) {
+      out.push(chunk as Buffer);
+      await new Promise((resolve) => setTimeout(resolve, 2)); // a slow reader: backpressure
+    }
+    expect(Buffer.concat(out).equals(expected)).toBe(true);
   });
 
   it('handles empty input and an exact multiple of the block size', async () => {
