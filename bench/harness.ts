@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Config } from '@packhouse/config';
 import {
@@ -16,7 +17,7 @@ import {
   type Registry,
 } from '@packhouse/registry';
 import { dropDatabase, ensureDatabase, migrate } from '@packhouse/db';
-import { startEmbeddedS3 } from '@packhouse/storage';
+import { startEmbeddedS3Process } from '@packhouse/storage';
 import type { Logger } from 'pino';
 import { watchPublications, type PublicationWatch } from './lib/published.ts';
 
@@ -126,9 +127,16 @@ export async function publishAndWait(harness: Harness, tag: string): Promise<num
   });
 }
 
-/** A database, an S3 server, a queue prefix and a git cache of the run's own; `drop()` removes them. */
+/**
+ * A database, an S3 server, a queue prefix and a git cache of the run's own; `drop()` removes
+ * them. The S3 server runs in a process of its own, as `npm start` runs it (the bundled
+ * dist/s3.mjs): in the bench's process it shared an event loop and a heap, with the bench's
+ * TypeScript loader, whose garbage collections it paid for.
+ */
 export async function benchEnvironment(work: string, logLevel: string) {
-  const s3 = await startEmbeddedS3(path.join(work, 's3'));
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
+  const s3 = await startEmbeddedS3Process(path.join(root, 'dist', 's3.mjs'), path.join(work, 's3'));
   const database = `packhouse_bench_${randomBytes(4).toString('hex')}`;
   const env = {
     DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
@@ -146,6 +154,8 @@ export async function benchEnvironment(work: string, logLevel: string) {
   await migrate(env.DATABASE_URL);
   return {
     env,
+    /** The S3 server's process, for its CPU time. */
+    s3Pid: s3.pid!,
     async drop() {
       await s3.close();
       await dropDatabase(env.DATABASE_URL);

@@ -61,7 +61,7 @@ type StoredFile = { archiveType: string; size: number; sha256: string };
 const mb = (bytes: number) => (bytes / 1048576).toFixed(2);
 const check = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 
-// (b): a worker process; S3 runs in this (the bench) process.
+// (b): a worker process; S3 runs in a process of its own.
 const bench = await benchEnvironment(WORK, 'warn');
 const config = loadConfig(bench.env);
 const worker = startStandaloneWorker(ROOT, bench.env); // bundles dist/, as `npm start` does first
@@ -82,14 +82,14 @@ try {
     return ms;
   };
   const runB = async (tag: string) => {
-    const [workerBefore, s3Before] = [cpuByThread(worker.pid), cpuByThread(process.pid)];
+    const [workerBefore, s3Before] = [cpuByThread(worker.pid), cpuByThread(bench.s3Pid)];
     const ms = await publishAndWait(harness, tag);
-    const [workerAfter, s3After] = [cpuByThread(worker.pid), cpuByThread(process.pid)];
+    const [workerAfter, s3After] = [cpuByThread(worker.pid), cpuByThread(bench.s3Pid)];
     filesB.set(tag, (await getRelease(harness.registry, 'drupal', tag)).files);
     console.log(`  (b) worker ${tag}:            ${ms.toFixed(0).padStart(6)} ms`);
     // Where the two cores went (git's CPU is the worker's reaped children: see bench:package-cpu).
     console.log(`        worker CPU by thread (ms): ${formatThreadCpu(workerBefore, workerAfter)}`);
-    console.log(`        S3 server (this process) CPU (ms): ${formatThreadCpu(s3Before, s3After)}`);
+    console.log(`        S3 server's process CPU (ms): ${formatThreadCpu(s3Before, s3After)}`);
     return ms;
   };
   const coldA = await runA(corpus.tags[0]!);

@@ -31,6 +31,7 @@ export function startEmbeddedS3Process(entry: string, dataDir: string): Promise<
       if (!message.endpoint) return reject(new Error('the embedded S3 process sent no endpoint'));
       resolve({
         endpoint: message.endpoint,
+        pid: child.pid,
         async close() {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
           await exited;

@@ -5,6 +5,8 @@ import { completeUploadsInPlace } from './embedded-store.ts';
 
 export interface EmbeddedS3 {
   endpoint: string;
+  /** The server's own process, when it runs in a child (startEmbeddedS3Process). */
+  pid?: number;
   close(): Promise<void>;
 }
 
