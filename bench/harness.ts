@@ -19,6 +19,7 @@ import {
 import { dropDatabase, ensureDatabase, migrate } from '@packhouse/db';
 import { startEmbeddedS3Process } from '@packhouse/storage';
 import type { Logger } from 'pino';
+import { nodeCommandOf } from './lib/npm-script.ts';
 import { watchPublications, type PublicationWatch } from './lib/published.ts';
 
 /**
@@ -27,10 +28,11 @@ import { watchPublications, type PublicationWatch } from './lib/published.ts';
  */
 export function startStandaloneWorker(root: string, env: Record<string, string>, onLog?: (line: string) => void) {
   execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
-  // The flags of `npm run worker` (package.json): see docs/ARCHITECTURE.md on the young generation.
-  const child = spawn(process.execPath, ['--max-semi-space-size=16', 'dist/worker.mjs'], {
+  // As `npm run worker` starts it (package.json): see docs/ARCHITECTURE.md on its flags and allocator.
+  const command = nodeCommandOf(root, 'worker', 'dist/worker.mjs');
+  const child = spawn(process.execPath, [...command.flags, 'dist/worker.mjs'], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...command.env, ...env },
     stdio: ['ignore', onLog ? 'pipe' : 'inherit', 'inherit'],
   });
   if (onLog) createInterface({ input: child.stdout! }).on('line', onLog);

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { dropDatabase } from '@packhouse/db';
-import { nodeFlagsOf } from './lib/npm-script.ts';
+import { nodeCommandOf } from './lib/npm-script.ts';
 import { watchPublications } from './lib/published.ts';
 import { sampleTree } from './process-tree.ts';
 
@@ -29,9 +29,10 @@ export async function startNpmStart(root: string, work: string) {
     ADMIN_TOKEN: token,
     LOG_LEVEL: 'warn',
   };
-  const child = spawn(process.execPath, [...nodeFlagsOf(root, 'start', 'dist/standalone.mjs'), 'dist/standalone.mjs'], {
+  const start = nodeCommandOf(root, 'start', 'dist/standalone.mjs');
+  const child = spawn(process.execPath, [...start.flags, 'dist/standalone.mjs'], {
     cwd: root,
-    env: { ...process.env, S3_ENDPOINT: undefined, ...env },
+    env: { ...process.env, S3_ENDPOINT: undefined, ...start.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const memory = sampleTree(child.pid!);
