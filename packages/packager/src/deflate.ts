@@ -5,8 +5,14 @@ import { DeflatePool, type Deflated } from './deflate-pool.ts';
 
 export type { Deflated } from './deflate-pool.ts';
 
-/** Part of the reproducibility contract: changing it changes every archive's bytes. */
-export const ZIP_LEVEL = 6;
+/**
+ * Part of the reproducibility contract: changing it changes every zip's bytes. Each zip entry
+ * is its own deflate stream, mostly of a small file, where zlib's deeper searches find little:
+ * on the core-sized corpus level 4 gives 0.4% more deflated bytes than 6 (22.06 against
+ * 21.98 MB; the zip stays within 0.5% of `zip -9`) for about 30% less CPU (0.69 against
+ * 0.94 s). The tar.gz, one stream with matches across files, keeps level 6 (tar.ts).
+ */
+export const ZIP_LEVEL = 4;
 
 const GZIP_HEADER = 10;
 const GZIP_TRAILER = 8;
