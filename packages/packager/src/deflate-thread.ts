@@ -32,38 +32,50 @@ parentPort.on('message', (batch) => {
   try {
     const slot = batch.slot === undefined ? undefined : slots[batch.slot];
     const input = slot ? slot.input : Buffer.from(batch.input);
-    const outputs = [];
+    // Each file's data is copied out as soon as it is made, so zlib's output buffer dies
+    // young: held for the whole batch, such buffers outlived scavenges, reached the old
+    // generation and piled up as external memory until a full GC.
+    let output = slot ? slot.output : Buffer.allocUnsafeSlow(deflateBound(batch.sizes));
+    let transferred = !slot;
     const compressedSizes = [];
     const crcs = [];
     let offset = 0;
-    let total = 0;
+    let at = 0;
     for (const size of batch.sizes) {
       const file = input.subarray(offset, offset + size);
       offset += size;
       // An output buffer sized to the file, so one call fills it: zlib's 16 KB default is
-      // mostly garbage here. Below 4 KB it is carved from Buffer's pool, not allocated.
+      // mostly garbage here.
       const chunkSize = Math.max(1024, Math.min(64 * 1024, size + 64));
       const out = zlib.deflateRawSync(file, { level, chunkSize });
-      outputs.push(out);
+      if (at + out.length > output.length) {
+        // Never expected (the pool sends a slot only what its bound says fits): the data
+        // goes on in a buffer of its own (never a slice of Buffer's pool), transferred.
+        const larger = Buffer.allocUnsafeSlow(at + out.length + deflateBound(batch.sizes.slice(compressedSizes.length + 1)));
+        output.copy(larger, 0, 0, at);
+        output = larger;
+        transferred = true;
+      }
+      at += out.copy(output, at);
       compressedSizes.push(out.length);
       crcs.push(zlib.crc32(file));
-      total += out.length;
     }
-    if (slot && total <= slot.output.length) {
-      let at = 0;
-      for (const out of outputs) at += out.copy(slot.output, at);
+    if (!transferred) {
       parentPort.postMessage({ id: batch.id, slot: batch.slot, compressedSizes, crcs });
-      return;
+    } else {
+      parentPort.postMessage({ id: batch.id, slot: batch.slot, output: output.buffer, compressedSizes, crcs }, [
+        output.buffer,
+      ]);
     }
-    // A buffer of its own (never a slice of Buffer's shared pool), so it can be transferred.
-    const output = Buffer.allocUnsafeSlow(total);
-    let at = 0;
-    for (const out of outputs) at += out.copy(output, at);
-    parentPort.postMessage({ id: batch.id, slot: batch.slot, output: output.buffer, compressedSizes, crcs }, [
-      output.buffer,
-    ]);
   } catch (error) {
     parentPort.postMessage({ id: batch.id, slot: batch.slot, error: String((error && error.stack) || error) });
   }
 });
+
+/** The pool's deflateBound, summed over the files. */
+function deflateBound(sizes) {
+  let bound = 0;
+  for (const size of sizes) bound += size + (size >>> 12) + (size >>> 14) + 64;
+  return bound;
+}
 `;
