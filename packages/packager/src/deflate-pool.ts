@@ -246,7 +246,8 @@ export class DeflatePool {
       const output = answer.output ? Buffer.from(answer.output) : batch.slot!.output;
       // Each file's data copied out, before the slot takes the next batch (and a transferred
       // buffer would otherwise live until its last file is written, long enough to reach V8's
-      // old generation, where buffers wait for a full collection).
+      // old generation, where buffers wait for a full collection: the main isolate's buffers
+      // peaked at 57 MB that way, 9 MB without).
       let offset = 0;
       batch.jobs.forEach((job, index) => {
         const length = answer.compressedSizes![index]!;
