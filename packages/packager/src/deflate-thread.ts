@@ -32,9 +32,8 @@ parentPort.on('message', (batch) => {
   try {
     const slot = batch.slot === undefined ? undefined : slots[batch.slot];
     const input = slot ? slot.input : Buffer.from(batch.input);
-    // Each file's data is copied out as soon as it is made, so zlib's output buffer dies
-    // young: held for the whole batch, such buffers outlived scavenges, reached the old
-    // generation and piled up as external memory until a full GC.
+    // Each file's data is copied out as soon as it is made: zlib's output buffer is garbage
+    // at once instead of held until the batch ends, and there is no second pass.
     let output = slot ? slot.output : Buffer.allocUnsafeSlow(deflateBound(batch.sizes));
     let transferred = !slot;
     const compressedSizes = [];
