@@ -21,10 +21,32 @@ const BATCH_BYTES = 128 * 1024;
 const BATCH_FILES = 256;
 /** ...or as soon as a thread can take it. Two per thread, so none waits for its next batch. */
 const BATCHES_PER_THREAD = 2;
-/** A batch's input buffer, reused: fresh memory for every batch costs page faults on the main thread. */
+/**
+ * Each batch in flight has a slot in its thread's shared memory, allocated once with the
+ * thread: an input region for the files and an output region for their deflate data. Fresh
+ * buffers for every batch (transferred there and back) were ~250 MB of external memory per
+ * release across the two isolates, which set off most of their full GCs.
+ */
 const INPUT_BYTES = 2 * BATCH_BYTES;
-/** Enough for a thread's zlib calls and two batches; buffers live outside this heap anyway. */
+/**
+ * Room for the raw deflate data of any batch of at most INPUT_BYTES in at most BATCH_FILES
+ * files: the sum of `deflateBound`'s (a batch is checked against it before it takes a slot).
+ */
+const OUTPUT_BYTES = deflateBound(INPUT_BYTES) + (BATCH_FILES - 1) * deflateBound(0);
+const SLOT_BYTES = INPUT_BYTES + OUTPUT_BYTES;
+/** Enough for a thread's zlib calls; the slots and the rare large batch live outside this heap. */
 const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2, stackSizeMb: 1 };
+
+/**
+ * The most raw deflate data zlib makes of `size` bytes at the default windowBits (15) and
+ * memLevel (8), at any level: zlib's own `deflateBound` for these settings is size + size>>12
+ * + size>>14 + size>>25 + 7 (stored blocks of at most 16 KB, 5 bytes of header each, plus the
+ * end); 64 bytes of slack cover the >>25 term up to 2 GB and the constant. Files here are 4 MB
+ * at most (and the thread checks anyway: data that would not fit comes back transferred).
+ */
+export function deflateBound(size: number): number {
+  return size + (size >>> 12) + (size >>> 14) + 64;
+}
 
 interface Job {
   content: Buffer;
@@ -36,19 +58,29 @@ interface Batch {
   id: number;
   jobs: Job[];
   bytes: number;
+  /** The slot it occupies while in flight; none for a batch sent in a buffer of its own. */
+  slot?: Slot;
+}
+
+/** A batch's place in its thread's shared memory (layout in `deflate-thread.ts`). */
+interface Slot {
+  index: number;
+  input: Buffer;
+  output: Buffer;
 }
 
 interface Thread {
   worker: Worker;
   inFlight: Map<number, Batch>;
+  freeSlots: Slot[];
   idleTimer: NodeJS.Timeout | undefined;
 }
 
 interface Answer {
   id: number;
   error?: string;
+  /** Present when the data did not come back in the batch's slot. */
   output?: ArrayBuffer;
-  input?: ArrayBuffer;
   compressedSizes?: number[];
   crcs?: number[];
 }
@@ -58,7 +90,9 @@ interface Answer {
  * zlib call per file inside the thread, instead of a zlib stream object per file on the main
  * thread (9,000 small files cost about a second of main-thread time that way, and twice the
  * CPU of the deflating itself). The output is the same raw deflate stream a zlib stream at
- * the same level gives, so archives keep their bytes.
+ * the same level gives, so archives keep their bytes. Files go to a thread and their data
+ * comes back through slots of shared memory it was given at start, so a batch allocates and
+ * transfers nothing (but a batch too big for a slot).
  *
  * Batches are sent in the order files arrive, each as soon as it is full or a thread can take
  * it, so batches grow only while the threads are busy. The queue holds only what callers
@@ -72,7 +106,6 @@ export class DeflatePool {
   private readonly idleMs: number;
   private readonly threads: Thread[] = [];
   private readonly queue: Batch[] = [];
-  private readonly spareInputs: ArrayBuffer[] = [];
   private open: Batch | undefined;
   private nextId = 0;
   private pumpScheduled = false;
@@ -148,36 +181,51 @@ export class DeflatePool {
   }
 
   private send(thread: Thread, batch: Batch): void {
-    // One buffer of its own for the whole batch, transferred there and back: the files
-    // themselves may be slices of shared memory (Buffer's pool, a pipe's chunk).
-    const spare = batch.bytes <= INPUT_BYTES ? this.spareInputs.pop() : undefined;
-    const input = new Uint8Array(spare ?? Buffer.allocUnsafeSlow(Math.max(batch.bytes, INPUT_BYTES)).buffer);
+    // The files are copied into the batch's slot (they may be slices of memory shared with
+    // others: Buffer's pool, a pipe's chunk). A batch too big for a slot (one large file)
+    // goes in a buffer of its own, transferred there and back.
+    const sizes = batch.jobs.map((job) => job.content.length);
+    const fits = batch.bytes <= INPUT_BYTES && sizes.reduce((sum, size) => sum + deflateBound(size), 0) <= OUTPUT_BYTES;
+    batch.slot = fits ? thread.freeSlots.pop() : undefined;
+    const own = batch.slot ? undefined : Buffer.allocUnsafeSlow(batch.bytes);
+    const input = batch.slot?.input ?? own!;
     let offset = 0;
-    for (const job of batch.jobs) {
-      input.set(job.content, offset);
-      offset += job.content.length;
-    }
+    for (const job of batch.jobs) offset += job.content.copy(input, offset);
     clearTimeout(thread.idleTimer);
     thread.worker.ref();
     thread.inFlight.set(batch.id, batch);
-    const sizes = batch.jobs.map((job) => job.content.length);
     try {
-      thread.worker.postMessage({ id: batch.id, level: this.level, sizes, input: input.buffer }, [input.buffer]);
+      if (own) thread.worker.postMessage({ id: batch.id, sizes, input: own.buffer }, [own.buffer as ArrayBuffer]);
+      else thread.worker.postMessage({ id: batch.id, slot: batch.slot!.index, sizes });
     } catch (error) {
-      thread.inFlight.delete(batch.id);
-      if (thread.inFlight.size === 0) this.idle(thread);
+      this.settled(thread, batch);
       reject(batch, new Error(`a batch could not be sent to a deflate thread: ${(error as Error).message}`));
     }
   }
 
+  /** The batch is no longer in flight: its slot is free again. */
+  private settled(thread: Thread, batch: Batch): void {
+    thread.inFlight.delete(batch.id);
+    if (batch.slot) thread.freeSlots.push(batch.slot);
+    batch.slot = undefined;
+    if (thread.inFlight.size === 0) this.idle(thread);
+  }
+
   private start(): Thread {
+    const memory = new SharedArrayBuffer(BATCHES_PER_THREAD * SLOT_BYTES);
     const worker = new Worker(DEFLATE_THREAD_SOURCE, {
       eval: true,
+      workerData: { level: this.level, memory, inputBytes: INPUT_BYTES, outputBytes: OUTPUT_BYTES },
       // Not the parent's flags: a TypeScript loader (tsx) would be loaded again in every thread.
       execArgv: [],
       resourceLimits: RESOURCE_LIMITS,
     });
-    const thread: Thread = { worker, inFlight: new Map(), idleTimer: undefined };
+    const freeSlots = Array.from({ length: BATCHES_PER_THREAD }, (_, index) => ({
+      index,
+      input: Buffer.from(memory, index * SLOT_BYTES, INPUT_BYTES),
+      output: Buffer.from(memory, index * SLOT_BYTES + INPUT_BYTES, OUTPUT_BYTES),
+    }));
+    const thread: Thread = { worker, inFlight: new Map(), freeSlots, idleTimer: undefined };
     this.threads.push(thread);
     worker.on('message', (answer: Answer) => this.answered(thread, answer));
     worker.on('error', (error) => this.failed(thread, new Error(`a deflate thread failed: ${error.message}`)));
@@ -191,17 +239,15 @@ export class DeflatePool {
   private answered(thread: Thread, answer: Answer): void {
     const batch = thread.inFlight.get(answer.id);
     if (!batch) return;
-    thread.inFlight.delete(answer.id);
-    if (thread.inFlight.size === 0) this.idle(thread);
     if (answer.error !== undefined) {
+      this.settled(thread, batch);
       reject(batch, new Error(`deflate failed in a worker thread: ${answer.error}`));
     } else {
-      if (answer.input?.byteLength === INPUT_BYTES && this.spareInputs.length < this.maxThreads * BATCHES_PER_THREAD)
-        this.spareInputs.push(answer.input);
-      const output = Buffer.from(answer.output!);
-      // Each file's data copied out: the batch's buffer would otherwise live until its last
-      // file is written, long enough to reach V8's old generation, where buffers wait for a
-      // full collection (the main isolate's buffers peaked at 57 MB that way, 9 MB without).
+      const output = answer.output ? Buffer.from(answer.output) : batch.slot!.output;
+      // Each file's data copied out, before the slot takes the next batch (and a transferred
+      // buffer would otherwise live until its last file is written, long enough to reach V8's
+      // old generation, where buffers wait for a full collection: the main isolate's buffers
+      // peaked at 57 MB that way, 9 MB without).
       let offset = 0;
       batch.jobs.forEach((job, index) => {
         const length = answer.compressedSizes![index]!;
@@ -212,6 +258,7 @@ export class DeflatePool {
         });
         offset += length;
       });
+      this.settled(thread, batch);
     }
     this.pump();
   }
@@ -222,7 +269,6 @@ export class DeflatePool {
     thread.idleTimer = setTimeout(() => {
       if (thread.inFlight.size > 0) return;
       this.forget(thread);
-      if (this.threads.length === 0) this.spareInputs.length = 0;
       void this.stop(thread);
     }, this.idleMs);
     thread.idleTimer.unref();

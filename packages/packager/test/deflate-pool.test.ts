@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { crc32, gzipSync, inflateRawSync } from 'node:zlib';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { crc32, deflateRawSync, gzipSync, inflateRawSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DeflatePool } from '../src/deflate-pool.ts';
+import { DeflatePool, deflateBound } from '../src/deflate-pool.ts';
+import { DEFLATE_THREAD_SOURCE } from '../src/deflate-thread.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -22,6 +25,41 @@ function text(bytes: number, seed: number): Buffer {
       .subarray(0, bytes)
   );
 }
+
+interface Sent {
+  slot?: number;
+  /** Bytes of the buffer of its own the batch came in, if it did. */
+  inputBytes?: number;
+}
+
+/** Records the batches the pool's (first) thread is sent from now on. */
+function recordSends(deflater: DeflatePool): Sent[] {
+  const sent: Sent[] = [];
+  const { threads } = deflater as unknown as { threads: { worker: Worker }[] };
+  const worker = threads[0]!.worker;
+  const post = worker.postMessage.bind(worker);
+  worker.postMessage = (message: { slot?: number; input?: ArrayBuffer }, transfer?: readonly ArrayBuffer[]) => {
+    sent.push({ slot: message.slot, inputBytes: message.input?.byteLength });
+    post(message, transfer);
+  };
+  return sent;
+}
+
+function expectDeflated(deflated: { data: Buffer; crc32: number; size: number }, file: Buffer): void {
+  expect(deflated.data.equals(deflateRawSync(file, { level: 6 }))).toBe(true);
+  expect(deflated.crc32).toBe(crc32(file));
+  expect(deflated.size).toBe(file.length);
+}
+
+describe('deflateBound', () => {
+  it('is never less than what zlib makes, incompressible data included', () => {
+    for (const size of [0, 1, 100, 4_095, 16_383, 16_384, 65_536, 128 * 1024 + 1, 256 * 1024, 1_000_003]) {
+      for (const file of [randomBytes(size), Buffer.alloc(size), text(size, size)])
+        for (const level of [1, 6, 9])
+          expect(deflateRawSync(file, { level }).length).toBeLessThanOrEqual(deflateBound(size));
+    }
+  });
+});
 
 describe('DeflatePool', () => {
   const pools: DeflatePool[] = [];
@@ -114,5 +152,111 @@ describe('DeflatePool', () => {
       timeout: 30_000,
     });
     expect(output.trim()).toBe('1000,9');
+  });
+
+  it('deflates an incompressible batch that fills a slot, its data larger than the input', async () => {
+    const deflater = pool({ level: 6, threads: 1 });
+    await deflater.deflate(Buffer.from('start the thread'));
+    const sent = recordSends(deflater);
+    // Handed in together: one batch of exactly a slot's input (2 × 128 KB), data above that.
+    const files = [randomBytes(128 * 1024 - 1), randomBytes(128 * 1024 + 1)];
+    const { threads } = deflater as unknown as { threads: { worker: Worker }[] };
+    const answeredInBuffer: boolean[] = [];
+    threads[0]!.worker.on('message', (answer: { output?: ArrayBuffer }) => answeredInBuffer.push(!!answer.output));
+    const results = await Promise.all(files.map((file) => deflater.deflate(file)));
+    expect(sent).toEqual([{ slot: expect.any(Number), inputBytes: undefined }]);
+    expect(answeredInBuffer).toEqual([false]);
+    expect(results[0]!.data.length + results[1]!.data.length).toBeGreaterThan(256 * 1024);
+    results.forEach((result, index) => expectDeflated(result, files[index]!));
+  });
+
+  it('sends a batch too big for a slot in a buffer of its own, and the next ones in slots again', async () => {
+    const deflater = pool({ level: 6, threads: 1 });
+    await deflater.deflate(Buffer.from('start the thread'));
+    const sent = recordSends(deflater);
+    const big = [randomBytes(300_000), text(2_000_000, 7)];
+    for (const file of big) expectDeflated(await deflater.deflate(file), file);
+    const small = [text(3_000, 8), randomBytes(5_000)];
+    const results = await Promise.all(small.map((file) => deflater.deflate(file)));
+    results.forEach((result, index) => expectDeflated(result, small[index]!));
+    expect(sent.map((message) => message.inputBytes)).toEqual([300_000, 2_000_000, undefined]);
+    expect(sent[2]!.slot).toEqual(expect.any(Number));
+  });
+
+  it('reuses its slots across many batches, each file getting its own data', async () => {
+    for (const threads of [1, 2]) {
+      const deflater = pool({ level: 6, threads });
+      await deflater.deflate(Buffer.from('start a thread'));
+      const sent = recordSends(deflater);
+      const files = Array.from({ length: 1_200 }, (_, index) =>
+        index % 7 === 0 ? randomBytes(index * 13) : text(50 + ((index * 997) % 12_000), index),
+      );
+      // In waves, so batches of every size go out while slots are still taken.
+      const results = [];
+      for (let start = 0; start < files.length; start += 300)
+        results.push(...(await Promise.all(files.slice(start, start + 300).map((file) => deflater.deflate(file)))));
+      results.forEach((result, index) => expectDeflated(result, files[index]!));
+      expect(sent.length).toBeGreaterThan(20);
+      expect(sent.every((message) => message.slot !== undefined && message.inputBytes === undefined)).toBe(true);
+    }
+  });
+
+  it('fails the batches in the slots of a thread that dies, and starts the next thread with free slots', async () => {
+    const dying = pool({ level: 6, threads: 1 });
+    const files = Array.from({ length: 60 }, (_, index) => text(60_000, index + 200));
+    const pending = Promise.allSettled(files.map((file) => dying.deflate(file)));
+    await new Promise((resolve) => setImmediate(resolve));
+    const { threads } = dying as unknown as { threads: { worker: Worker; inFlight: Map<number, unknown> }[] };
+    expect(threads[0]!.inFlight.size).toBe(2);
+    await threads[0]!.worker.terminate();
+    const results = await pending;
+    expect(results.filter((result) => result.status === 'rejected').length).toBeGreaterThan(0);
+    results.forEach((result, index) => {
+      if (result.status === 'rejected') expect(String(result.reason)).toMatch(/a deflate thread exited/);
+      else expectDeflated(result.value, files[index]!);
+    });
+    const after = Array.from({ length: 20 }, (_, index) => text(30_000, index + 300));
+    const again = await Promise.all(after.map((file) => dying.deflate(file)));
+    again.forEach((result, index) => expectDeflated(result, after[index]!));
+  });
+});
+
+describe('the deflate thread', () => {
+  it('answers in a transferred buffer when the data would not fit the slot, and in the slot when it does', async () => {
+    const inputBytes = 4_000;
+    const outputBytes = 1_000;
+    const memory = new SharedArrayBuffer(inputBytes + outputBytes);
+    const thread = new Worker(DEFLATE_THREAD_SOURCE, {
+      eval: true,
+      workerData: { level: 6, memory, inputBytes, outputBytes },
+      execArgv: [],
+    });
+    try {
+      const input = Buffer.from(memory, 0, inputBytes);
+      const output = Buffer.from(memory, inputBytes, outputBytes);
+      const ask = async (file: Buffer) => {
+        file.copy(input);
+        thread.postMessage({ id: 1, slot: 0, sizes: [file.length] });
+        const [answer] = (await once(thread, 'message')) as [
+          { output?: ArrayBuffer; compressedSizes: number[]; crcs: number[] },
+        ];
+        return answer;
+      };
+
+      const random = randomBytes(3_000);
+      const spilled = await ask(random);
+      const spilledData = Buffer.from(spilled.output!, 0, spilled.compressedSizes[0]);
+      expect(spilledData.equals(deflateRawSync(random, { level: 6 }))).toBe(true);
+
+      expect(spilled.crcs).toEqual([crc32(random)]);
+
+      const words = text(3_000, 9);
+      const fitted = await ask(words);
+      expect(fitted.output).toBeUndefined();
+      const data = output.subarray(0, fitted.compressedSizes[0]!);
+      expect(data.equals(deflateRawSync(words, { level: 6 }))).toBe(true);
+    } finally {
+      await thread.terminate();
+    }
   });
 });
