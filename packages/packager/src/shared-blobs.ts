@@ -223,7 +223,9 @@ class SharedView implements ContentReader {
   async readAll(oid: string, size: number): Promise<Buffer> {
     const parts: Buffer[] = [];
     for await (const chunk of this.blob(oid, size)) parts.push(chunk);
-    return Buffer.concat(parts, size);
+    // Most files arrive inside one of git's pipe chunks: a view of it, not a copy (the zip's
+    // read-ahead is 2 MB of consecutive files, so the chunks it keeps alive are few).
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
   }
 
   close(): void {
