@@ -11,6 +11,9 @@ type Sink = ReturnType<tar.Pack['entry']>;
 /** Part of the reproducibility contract: changing it changes every archive's bytes. */
 export const GZIP_LEVEL = 6;
 
+/** Files up to this size are read whole into their entry; larger ones are streamed. */
+const WHOLE_FILE_BYTES = 1024 * 1024;
+
 /** Streams `plan` as a tar.gz: ustar/pax headers, uid/gid 0, no names, one mtime. */
 export function tarGz(plan: ArchivePlan): Readable {
   const pack = tar.pack();
@@ -40,6 +43,11 @@ async function writeItem(
     return entry(pack, { ...header, type: 'file', size: content.length }, content);
   }
   const { oid, size } = item.entry!;
+  // A small file goes in whole (a view of git's output, mostly): one call, where streaming it
+  // cost a sink, a drain promise and an async generator for each of thousands of files.
+  if (size <= WHOLE_FILE_BYTES) {
+    return entry(pack, { ...header, type: 'file', size }, await reader.readAll(oid, size));
+  }
   let sink!: Sink;
   const written = new Promise<void>((resolve, reject) => {
     sink = quiet(pack.entry({ ...header, type: 'file', size }, (err) => (err ? reject(err) : resolve())));
