@@ -1,5 +1,3 @@
-import { git, runGit, type GitContext } from './git.ts';
-
 /**
  * What an annotated tag says about its release: the message (shown as release notes) and
  * the tagger's time. A lightweight tag has neither, and Packhouse does not fall back to the
@@ -20,31 +18,10 @@ export interface TagAnnotation {
 export const MAX_NOTES_CHARS = 16_384;
 export const TRUNCATED_MARK = '\n\n[…]';
 /** A tag object past this is not read at all: no release notes are worth a megabyte. */
-const MAX_TAG_OBJECT_BYTES = 1024 * 1024;
+export const MAX_TAG_OBJECT_BYTES = 1024 * 1024;
 const SIGNATURE = /^-----BEGIN (PGP|SSH|SIGNED) (SIGNATURE|MESSAGE)-----$/m;
 // Every C0 control but tab and newline, DEL, and the C1 controls.
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
-/** The annotation of the tag `fullName` (`refs/tags/…`), or null for a lightweight tag. */
-export async function readTagAnnotation(ctx: GitContext, fullName: string): Promise<TagAnnotation | null> {
-  // The ref's object, its type and size from one git process (each spawn forks the worker).
-  // A pattern also matches refs below it (`refs/tags/1.0/x`): only the exact name counts.
-  const listed = await runGit(ctx, [
-    'for-each-ref',
-    '--format=%(objectname) %(objecttype) %(objectsize) %(refname)',
-    fullName,
-  ]);
-  if (listed.code !== 0) return null;
-  const line = listed.stdout
-    .toString()
-    .split('\n')
-    .find((row) => row.endsWith(` ${fullName}`));
-  const [oid, type, sizeText] = line?.split(' ') ?? [];
-  if (type !== 'tag' || !oid) return null;
-  const size = Number(sizeText);
-  if (!(size <= MAX_TAG_OBJECT_BYTES)) return { message: null, taggedAt: null };
-  return parseTagObject(await git(ctx, ['cat-file', 'tag', oid], { maxBytes: MAX_TAG_OBJECT_BYTES }));
-}
 
 /** Reads a raw tag object: headers, a blank line, the message (and maybe a signature). */
 export function parseTagObject(raw: Buffer): TagAnnotation {

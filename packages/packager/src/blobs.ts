@@ -45,9 +45,10 @@ export class BlobReader implements ContentReader {
     child.stdin.on('error', () => {});
   }
 
-  static open(ctx: GitContext, oids: readonly string[]): BlobReader {
+  /** Reads the objects named on `lines` (object ids, or any name `git rev-parse` takes), in that order. */
+  static open(ctx: GitContext, lines: readonly string[]): BlobReader {
     const reader = new BlobReader(spawnGit(ctx, ['cat-file', '--batch', '--buffer']), ctx.options.timeoutMs);
-    reader.child.stdin.end(oids.map((oid) => `${oid}\n`).join(''));
+    reader.child.stdin.end(lines.map((line) => `${line}\n`).join(''));
     return reader;
   }
 
@@ -57,20 +58,38 @@ export class BlobReader implements ContentReader {
     this.busy = true;
     try {
       this.checkHeader(await this.headerLine(), oid, size);
-      let remaining = size;
-      while (remaining > 0) {
-        if (this.buffered.length === 0) this.buffered = await this.pull();
-        const chunk = this.buffered.subarray(0, remaining);
-        this.buffered = this.buffered.subarray(chunk.length);
-        remaining -= chunk.length;
-        yield chunk;
-      }
-      if (this.buffered.length === 0) this.buffered = await this.pull();
-      if (this.buffered[0] !== 0x0a) throw new Error(`git cat-file: blob ${oid} is longer than announced`);
-      this.buffered = this.buffered.subarray(1);
+      yield* this.content(size, `blob ${oid}`);
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * The next object's header as git prints it, for objects not known in advance (a ref's):
+   * `{ oid, type, size }`, or null when git answers `missing` (or `ambiguous`). Its content
+   * must then be read with `content(size)` before the next header.
+   */
+  async header(): Promise<{ oid: string; type: string; size: number } | null> {
+    const line = await this.headerLine();
+    if (/ (missing|ambiguous)$/.test(line)) return null;
+    const match = /^([0-9a-f]+) (\S+) (\d+)$/.exec(line);
+    if (!match) throw new Error(`git cat-file: unexpected header ${JSON.stringify(line.slice(0, 200))}`);
+    return { oid: match[1]!, type: match[2]!, size: Number(match[3]) };
+  }
+
+  /** Streams the `size` bytes of content after a header, and checks the newline that ends them. */
+  async *content(size: number, what = 'object'): AsyncGenerator<Buffer> {
+    let remaining = size;
+    while (remaining > 0) {
+      if (this.buffered.length === 0) this.buffered = await this.pull();
+      const chunk = this.buffered.subarray(0, remaining);
+      this.buffered = this.buffered.subarray(chunk.length);
+      remaining -= chunk.length;
+      yield chunk;
+    }
+    if (this.buffered.length === 0) this.buffered = await this.pull();
+    if (this.buffered[0] !== 0x0a) throw new Error(`git cat-file: ${what} is longer than announced`);
+    this.buffered = this.buffered.subarray(1);
   }
 
   async readAll(oid: string, size: number): Promise<Buffer> {

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readTagAnnotation } from './annotation.ts';
 import { BlobReader } from './blobs.ts';
 import { enforceCacheBudget, markUsed } from './cache-budget.ts';
 import { SourceRefused, quote } from './errors.ts';
@@ -11,6 +10,7 @@ import { git, runGit, type GitContext } from './git.ts';
 import { decodeInfoText, infoFormat } from './info.ts';
 import { checkInfoIni } from './info-ini.ts';
 import { listTree } from './listing.ts';
+import { readRefObjects } from './ref-objects.ts';
 import { checkGitUrl, checkProjectName, refFor } from './source.ts';
 import { checkSymlinks, decodeLinkTarget } from './symlinks.ts';
 import type { Checkout, GitOptions, SourceLimits, TreeEntry } from './types.ts';
@@ -43,20 +43,14 @@ export async function checkout(opts: CheckoutOptions): Promise<Checkout> {
 
   // Again at every fetch: what the host resolves to may have changed since the project was created.
   const pinned = await pinGitHost(opts.gitUrl, options, 'transient');
-  const { commit, annotation } = await serialized(repoDir, async () => {
+  const { commit, commitTime, annotation } = await serialized(repoDir, async () => {
     await ensureBareRepo(options, repoDir);
     await markUsed(repoDir);
     await fetchRef({ ...ctx, config: pinned.config }, opts.gitUrl, ref);
-    // Read while no other fetch can move the ref: the commit and its annotation agree. Both
-    // at once (each is a git process); a missing ref is reported as resolveCommit finds it.
-    const annotation = ref.kind === 'tag' ? readTagAnnotation(ctx, ref.fullName) : Promise.resolve(null);
-    annotation.catch(() => {});
-    const commit = await resolveCommit(ctx, ref);
-    return { commit, annotation: await annotation };
+    // Read while no other fetch can move the ref: the commit and its annotation agree.
+    return readRefObjects(ctx, ref);
   });
-  // Independent reads of the fetched commit, in parallel: this is the latency before packaging starts.
-  const [commitTime, entries] = await Promise.all([
-    readCommitTime(ctx, commit),
+  const [entries] = await Promise.all([
     listTree(ctx, commit, opts.limits),
     options.cacheBytes === undefined
       ? undefined
@@ -65,12 +59,6 @@ export async function checkout(opts: CheckoutOptions): Promise<Checkout> {
   await checkContents(ctx, entries);
   checkSymlinks(entries);
   return { project: opts.project, commit, commitTime, annotation, entries, repoDir, git: options };
-}
-
-async function readCommitTime(ctx: GitContext, commit: string): Promise<number> {
-  const commitTime = Number((await git(ctx, ['show', '-s', '--format=%ct', commit])).toString().trim());
-  if (!Number.isSafeInteger(commitTime)) throw new Error(`git show printed no commit time for ${commit}`);
-  return commitTime;
 }
 
 async function ensureBareRepo(options: GitOptions, repoDir: string): Promise<void> {
@@ -99,24 +87,6 @@ async function fetchRef(ctx: GitContext, url: string, ref: Ref): Promise<void> {
     throw new SourceRefused(`${ref.kind}_not_found`, `${ref.kind} ${quote(ref.name)} does not exist in ${quote(url)}`);
   }
   throw fetchFailure(result.stderr);
-}
-
-async function resolveCommit(ctx: GitContext, ref: Ref): Promise<string> {
-  const peeled = await runGit(ctx, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref.fullName}^{}`]);
-  if (peeled.code !== 0) {
-    throw new SourceRefused(`${ref.kind}_not_found`, `${ref.kind} ${quote(ref.name)} does not resolve to an object`);
-  }
-  const commit = peeled.stdout.toString().trim();
-  const type = (await git(ctx, ['cat-file', '-t', commit])).toString().trim();
-  if (type !== 'commit') {
-    throw new SourceRefused(
-      `${ref.kind}_not_a_commit`,
-      `${ref.kind} ${quote(ref.name)} points at a ${type}, not a commit`,
-    );
-  }
-  // A commit is its own ^{commit}: no third git process to say so (each spawn forks the worker).
-  if (!/^[0-9a-f]{40}$/.test(commit)) throw new Error(`git rev-parse printed ${JSON.stringify(commit)}`);
-  return commit;
 }
 
 /**

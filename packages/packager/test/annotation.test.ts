@@ -49,6 +49,16 @@ describe('tag annotations: the release notes of a tag', () => {
     expect(annotation?.message).toBe('Café [31mred[0m and NUL: done\nbad bytes: \ufffd\ufffd');
   });
 
+  it('reads past a commit message of megabytes for its time, and leaves a tag object over 1 MB unread', async () => {
+    const repo = await createRepo({ 'notes.info.yml': 'name: Notes\ntype: module\n' });
+    const long = 'A commit message line that goes on.\n'.repeat(60_000); // 2.2 MB, many pipe reads
+    repo.commit({ 'notes.info.yml': 'name: Notes\ntype: module\n' }, COMMIT_TIME, long);
+    repo.tag('2.0.0', { message: 'x'.repeat(1024 * 1024 + 1), time: TAGGED });
+    const co = await checkoutOf(repo, { tag: '2.0.0' });
+    expect([co.commit, co.commitTime]).toEqual([repo.git('rev-parse', 'HEAD'), COMMIT_TIME]);
+    expect(co.annotation).toEqual({ message: null, taggedAt: null });
+  });
+
   it(`keeps the first ${MAX_NOTES_CHARS} characters of a longer message, ending in a mark`, async () => {
     const line = 'Ünïcode line of a very long changelog.\n';
     const repo = await repoWith((r) => r.tag('1.3.0', { message: line.repeat(2000) }));
