@@ -40,9 +40,11 @@ export async function archives(checkout: Checkout, release: Release): Promise<Ar
   // Two writers, the tar.gz and the zip, read the same blobs in the same order.
   const blobs = new SharedBlobs(planned.blobOids, 2, (oids) => BlobReader.open(ctx, oids));
   const plan = { ...planned, openReader: () => blobs.openReader() };
-  const infoYml = await readRootFile(ctx, checkout, `${release.project}.info.yml`);
+  const [infoYml, composerJson] = await Promise.all([
+    readRootFile(ctx, checkout, `${release.project}.info.yml`),
+    readRootFile(ctx, checkout, 'composer.json'),
+  ]);
   const requirement = infoYml === null ? null : coreCompatibility(infoYml, `${release.project}.info.yml`);
-  const composerJson = await readRootFile(ctx, checkout, 'composer.json');
   if (composerJson === null && checkout.entries.some((e) => e.path === 'composer.json')) {
     throw new SourceRefused(
       'composer_json_invalid',
@@ -76,6 +78,8 @@ export async function archives(checkout: Checkout, release: Release): Promise<Ar
 async function readRootFile(ctx: GitContext, checkout: Checkout, path: string): Promise<string | null> {
   const entry = checkout.entries.find((e) => e.path === path && (e.kind === 'file' || e.kind === 'executable'));
   if (!entry) return null;
+  const known = checkout.texts?.get(path);
+  if (known !== undefined) return known;
   return decodeInfoText(await git(ctx, ['cat-file', 'blob', entry.oid], { maxBytes: entry.size }));
 }
 

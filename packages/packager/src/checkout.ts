@@ -56,9 +56,9 @@ export async function checkout(opts: CheckoutOptions): Promise<Checkout> {
       ? undefined
       : enforceCacheBudget(options.cacheDir, options.cacheBytes, CACHE_GRACE_MS),
   ]);
-  await checkContents(ctx, entries);
+  const texts = await checkContents(ctx, entries);
   checkSymlinks(entries);
-  return { project: opts.project, commit, commitTime, annotation, entries, repoDir, git: options };
+  return { project: opts.project, commit, commitTime, annotation, entries, texts, repoDir, git: options };
 }
 
 async function ensureBareRepo(options: GitOptions, repoDir: string): Promise<void> {
@@ -91,11 +91,18 @@ async function fetchRef(ctx: GitContext, url: string, ref: Ref): Promise<void> {
 
 /**
  * Reads the only contents validation needs, through one cat-file process: symlink targets
- * (to check where they lead) and info files (they are rewritten as text when packaging).
+ * (to check where they lead) and info files (they are rewritten as text when packaging);
+ * with them the root `composer.json`, which packaging reads as text: each file read later
+ * was a git process of its own. Returns the text of every file read but the links.
  */
-async function checkContents(ctx: GitContext, entries: TreeEntry[]): Promise<void> {
-  const wanted = entries.filter((e) => e.kind === 'symlink' || (e.kind !== 'directory' && infoFormat(e.path) !== null));
-  if (wanted.length === 0) return;
+async function checkContents(ctx: GitContext, entries: TreeEntry[]): Promise<Map<string, string | null>> {
+  const texts = new Map<string, string | null>();
+  const wanted = entries.filter(
+    (e) =>
+      e.kind === 'symlink' ||
+      (e.kind !== 'directory' && (infoFormat(e.path) !== null || e.path === ROOT_COMPOSER_JSON)),
+  );
+  if (wanted.length === 0) return texts;
   const reader = BlobReader.open(
     ctx,
     wanted.map((e) => e.oid),
@@ -105,21 +112,26 @@ async function checkContents(ctx: GitContext, entries: TreeEntry[]): Promise<voi
       const bytes = await reader.readAll(entry.oid, entry.size);
       if (entry.kind === 'symlink') {
         entry.linkTarget = decodeLinkTarget(entry.path, bytes);
-      } else {
-        const text = decodeInfoText(bytes);
-        if (text === null)
-          throw new SourceRefused(
-            'info_file_not_text',
-            `info file ${quote(entry.path)} contains NUL bytes or invalid UTF-8`,
-            entry.path,
-          );
-        if (infoFormat(entry.path) === 'ini') checkInfoIni(text, entry.path);
+        continue;
       }
+      const text = decodeInfoText(bytes);
+      texts.set(entry.path, text);
+      if (entry.path === ROOT_COMPOSER_JSON) continue; // judged when its metadata is made
+      if (text === null)
+        throw new SourceRefused(
+          'info_file_not_text',
+          `info file ${quote(entry.path)} contains NUL bytes or invalid UTF-8`,
+          entry.path,
+        );
+      if (infoFormat(entry.path) === 'ini') checkInfoIni(text, entry.path);
     }
   } finally {
     reader.close();
   }
+  return texts;
 }
+
+const ROOT_COMPOSER_JSON = 'composer.json';
 
 const queues = new Map<string, Promise<unknown>>();
 

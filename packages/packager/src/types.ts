@@ -43,6 +43,11 @@ export interface Checkout {
   annotation: TagAnnotation | null;
   /** Sorted bytewise by UTF-8 path, validated. */
   entries: TreeEntry[];
+  /**
+   * Text of the files `checkout` read (every info file, the root composer.json), null where
+   * not text; packaging reads the others from git.
+   */
+  texts?: ReadonlyMap<string, string | null>;
   /** The bare cache holding the commit; archives read blobs from it. */
   repoDir: string;
   git: GitOptions;
