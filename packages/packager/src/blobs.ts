@@ -1,6 +1,6 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Deflated } from './deflate.ts';
 import { collectStderr, spawnGit, type GitContext } from './git.ts';
+import type { GitChild } from './spawner.ts';
 
 const EMPTY = Buffer.alloc(0);
 const MAX_HEADER = 1024;
@@ -30,7 +30,7 @@ export class BlobReader implements ContentReader {
   private spawnError: Error | undefined;
 
   private constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
+    private readonly child: GitChild,
     private readonly timeoutMs: number,
   ) {
     this.stderr = collectStderr(child);

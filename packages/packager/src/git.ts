@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { startProcess, type GitChild } from './spawner.ts';
 import type { GitOptions } from './types.ts';
 
 /** How to run git: the options, and the repository (`--git-dir`) when there is one. */
@@ -78,16 +78,17 @@ function globalArgs(ctx: GitContext): string[] {
   return ctx.gitDir !== undefined ? [`--git-dir=${ctx.gitDir}`, ...args] : args;
 }
 
-/** Starts git with piped stdio; the caller owns the process and its lifetime. */
-export function spawnGit(ctx: GitContext, args: readonly string[]): ChildProcessWithoutNullStreams {
-  return spawn('git', [...globalArgs(ctx), ...args], {
-    env: gitEnv(ctx.options),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+/**
+ * Starts git with piped stdio, through the spawner process (spawner.ts: a fork of this
+ * process would cost it a page fault on every page it writes next); the caller owns the
+ * process and its lifetime.
+ */
+export function spawnGit(ctx: GitContext, args: readonly string[]): GitChild {
+  return startProcess('git', [...globalArgs(ctx), ...args], gitEnv(ctx.options));
 }
 
 /** Collects a bounded tail of stderr for error messages. */
-export function collectStderr(child: ChildProcessWithoutNullStreams): () => string {
+export function collectStderr(child: GitChild): () => string {
   let text = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {

@@ -30,3 +30,4 @@ export { zipBuffer } from './zip-buffer.ts';
 export { ComponentZip } from './zip-reuse.ts';
 export { listTarGz, type TarListing } from './tar-listing.ts';
 export { SiteTree, type TreeSource } from './site-tree.ts';
+export { spawnWithoutHelper } from './spawner.ts';

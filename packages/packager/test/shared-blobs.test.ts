@@ -69,10 +69,19 @@ function shared(window = WINDOW, co = source) {
   return { blobs, plan, opened };
 }
 
-/** The `git cat-file` processes this test process has running. */
+/** The `git cat-file` processes this test process has running (git is started by its spawner child). */
 function catFiles(): number {
-  const out = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'args='], { encoding: 'utf8' });
-  return out.split('\n').filter((line) => line.includes('cat-file --batch')).length;
+  const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s(.*)$/.exec(line))
+    .filter((match) => match !== null)
+    .map(([, pid, ppid, args]) => ({ pid: Number(pid), ppid: Number(ppid), args: args! }));
+  const ours = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const row of rows) if (ours.has(row.ppid) && !ours.has(row.pid)) grew = ours.add(row.pid) !== undefined;
+  }
+  return rows.filter((row) => ours.has(row.pid) && row.args.includes('cat-file --batch')).length;
 }
 
 async function noCatFileLeft(): Promise<void> {

@@ -5,6 +5,7 @@ import { createLogger } from '@packhouse/observability';
 import { ensureDatabase, migrate } from '@packhouse/db';
 import { buildApp } from '@packhouse/api';
 import { connectRegistry, ensureAdmin, newToken } from '@packhouse/registry';
+import { spawnWithoutHelper } from '@packhouse/packager';
 import { startEmbeddedS3Process, type EmbeddedS3 } from '@packhouse/storage';
 import { startWorker } from '@packhouse/worker';
 
@@ -12,6 +13,9 @@ import { startWorker } from '@packhouse/worker';
 // the embedded S3 server when S3_ENDPOINT is unset, then runs the API and one worker.
 const settings = loadConfig();
 const log = createLogger('packhouse', settings.logLevel);
+// git is started from this process, not from a spawner process of its own (spawner.ts): that
+// would be a fourth Node process in a tree whose memory has a budget of 450 MB.
+spawnWithoutHelper();
 
 // The embedded S3 server runs in a child process, off the worker's event loop (it would
 // otherwise take its turn on the same core as packaging). Run from source, without the

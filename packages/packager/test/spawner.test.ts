@@ -1,0 +1,78 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
+import { describe, expect, it } from 'vitest';
+import { startProcess, type GitChild } from '../src/spawner.ts';
+
+function closed(child: GitChild): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+}
+
+/** The spawner: the one child of this process that runs node with `-e`. */
+function spawnerPid(): number {
+  const out = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'pid=,args='], { encoding: 'utf8' });
+  const line = out.split('\n').find((row) => / -e /.test(row));
+  return Number(line?.trim().split(/\s+/)[0]);
+}
+
+describe('spawner: commands started from a small helper process, talking to this one directly', () => {
+  it('gives the command its stdin and this process its stdout, stderr and exit code', async () => {
+    const child = startProcess('sh', ['-c', 'cat; echo oops >&2; exit 3'], process.env);
+    child.stdin.end('hello\n');
+    const [out, err, end] = await Promise.all([buffer(child.stdout), buffer(child.stderr), closed(child)]);
+    expect([out.toString(), err.toString(), end]).toEqual(['hello\n', 'oops\n', { code: 3, signal: null }]);
+    expect(child.exitCode).toBe(3);
+  });
+
+  it('loses no byte written before the command has started, and carries megabytes both ways', async () => {
+    const input = randomBytes(6 * 1024 * 1024);
+    const child = startProcess('cat', [], process.env);
+    child.stdin.end(input); // at once: the command is not running yet
+    const [out, end] = await Promise.all([buffer(child.stdout), closed(child)]);
+    expect(end.code).toBe(0);
+    expect(out.equals(input)).toBe(true);
+  });
+
+  it('is not a child of this process (no fork of it), and its parent is the spawner', async () => {
+    const child = startProcess('sh', ['-c', 'echo $PPID'], process.env);
+    child.stdin.end();
+    const ppid = Number((await buffer(child.stdout)).toString());
+    await closed(child);
+    expect(ppid).not.toBe(process.pid);
+    expect(ppid).toBe(spawnerPid());
+  });
+
+  it('kills on request, and reports a command that cannot start', async () => {
+    const sleeping = startProcess('sleep', ['30'], process.env);
+    sleeping.stdin.end();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    expect(sleeping.kill('SIGKILL')).toBe(true);
+    expect(await closed(sleeping)).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(sleeping.kill('SIGKILL')).toBe(false);
+
+    const missing = startProcess('/nonexistent/command', [], process.env);
+    const errors: Error[] = [];
+    missing.on('error', (error) => errors.push(error));
+    missing.stdin.end();
+    expect((await closed(missing)).code).not.toBe(0);
+    expect(errors.map((error) => error.message).join()).toMatch(/ENOENT/);
+  });
+
+  it('fails what a dead spawner was running, and starts another for the next command', async () => {
+    const sleeping = startProcess('sleep', ['30'], process.env);
+    sleeping.stdin.end();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const errors: Error[] = [];
+    sleeping.on('error', (error) => errors.push(error));
+    process.kill(spawnerPid(), 'SIGKILL');
+    await closed(sleeping);
+    expect(errors.map((error) => error.message).join()).toMatch(/spawner/);
+
+    const next = startProcess('echo', ['again'], process.env);
+    next.stdin.end();
+    expect((await buffer(next.stdout)).toString()).toBe('again\n');
+    expect((await closed(next)).code).toBe(0);
+  });
+});
