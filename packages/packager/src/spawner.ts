@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -186,7 +186,8 @@ class Spawner {
 
   private start(): Promise<void> {
     this.ready ??= new Promise<void>((resolve, reject) => {
-      const dir = mkdtempSync(join(tmpdir(), 'packhouse-git-'));
+      removeAbandonedFolders();
+      const dir = mkdtempSync(join(tmpdir(), `${FOLDER_PREFIX}${process.pid}-`));
       this.socketPath = join(dir, 's');
       process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
       const server = createServer((socket) => this.connected(socket));
@@ -273,6 +274,37 @@ class Spawner {
     this.server?.close();
     this.server = undefined;
     for (const child of [...this.children.values()]) this.fail(child, reason);
+  }
+}
+
+/** The spawner's socket lives in `<tmpdir>/packhouse-git-<pid>-<random>/`, a folder only this user may enter. */
+const FOLDER_PREFIX = 'packhouse-git-';
+
+/**
+ * Removes the socket folders of processes that are gone: one killed by a signal leaves its
+ * folder behind (no 'exit' event runs), and over a host's life they would pile up.
+ */
+function removeAbandonedFolders(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^packhouse-git-(\d+)-/.exec(name)?.[1]);
+    if (!Number.isSafeInteger(pid) || alive(pid)) continue;
+    rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, as another user's process.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { startProcess, type GitChild } from '../src/spawner.ts';
@@ -61,6 +64,11 @@ describe('spawner: commands started from a small helper process, talking to this
   });
 
   it('fails what a dead spawner was running, and starts another for the next command', async () => {
+    // A process killed by a signal leaves its socket folder; the next spawner start removes
+    // the folders of processes that are gone, and only those.
+    const gone = execFileSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).trim();
+    const abandoned = mkdtempSync(path.join(tmpdir(), `packhouse-git-${gone}-`));
+    const ours = mkdtempSync(path.join(tmpdir(), `packhouse-git-${process.pid}-`));
     const sleeping = startProcess('sleep', ['30'], process.env);
     sleeping.stdin.end();
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -74,5 +82,7 @@ describe('spawner: commands started from a small helper process, talking to this
     next.stdin.end();
     expect((await buffer(next.stdout)).toString()).toBe('again\n');
     expect((await closed(next)).code).toBe(0);
+    expect([existsSync(abandoned), existsSync(ours)]).toEqual([false, true]);
+    rmSync(ours, { recursive: true });
   });
 });
