@@ -11,7 +11,7 @@ import { decodeInfoText, infoFormat } from './info.ts';
 import { checkInfoIni } from './info-ini.ts';
 import { listTree } from './listing.ts';
 import { readRefObjects } from './ref-objects.ts';
-import { checkGitUrl, checkProjectName, refFor } from './source.ts';
+import { checkGitUrl, checkProjectName, refFor, type GitRef } from './source.ts';
 import { checkSymlinks, decodeLinkTarget } from './symlinks.ts';
 import type { Checkout, GitOptions, SourceLimits, TreeEntry } from './types.ts';
 
@@ -22,8 +22,6 @@ export interface CheckoutOptions {
   git: GitOptions;
   limits: SourceLimits;
 }
-
-type Ref = ReturnType<typeof refFor>;
 
 // Repositories used this recently are never evicted: a packaging job may still read them.
 const CACHE_GRACE_MS = 15 * 60 * 1000;
@@ -68,7 +66,7 @@ async function ensureBareRepo(options: GitOptions, repoDir: string): Promise<voi
 }
 
 /** Fetches the one commit packaging needs (shallow), classifying a failure as permanent or worth retrying. */
-async function fetchRef(ctx: GitContext, url: string, ref: Ref): Promise<void> {
+async function fetchRef(ctx: GitContext, url: string, ref: GitRef): Promise<void> {
   const refspec = `+${ref.fullName}:${ref.fullName}`;
   const args = [
     'fetch',

@@ -2,9 +2,7 @@ import { MAX_TAG_OBJECT_BYTES, parseTagObject, type TagAnnotation } from './anno
 import { BlobReader } from './blobs.ts';
 import { SourceRefused, quote } from './errors.ts';
 import type { GitContext } from './git.ts';
-import type { refFor } from './source.ts';
-
-type Ref = ReturnType<typeof refFor>;
+import type { GitRef } from './source.ts';
 
 export interface RefObjects {
   commit: string;
@@ -25,7 +23,7 @@ const MAX_COMMIT_HEADERS = 1024 * 1024;
  * module's time from tag push to published. The commit comes first, so a tag object too
  * large to read (see annotation.ts) is not read at all.
  */
-export async function readRefObjects(ctx: GitContext, ref: Ref): Promise<RefObjects> {
+export async function readRefObjects(ctx: GitContext, ref: GitRef): Promise<RefObjects> {
   const reader = BlobReader.open(
     ctx,
     ref.kind === 'tag' ? [`${ref.fullName}^{}`, ref.fullName] : [`${ref.fullName}^{}`],

@@ -45,11 +45,14 @@ const REF_COMPONENT = /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/;
  * A stricter subset of git-check-ref-format: names end up in argv and refspecs, so no
  * leading dash, no `..`, no `:`/`^`/`~`/`*` or whitespace, no `.lock` components.
  */
-export function refFor(ref: { tag: string } | { branch: string }): {
+/** A validated tag or branch: its name and its full ref name (`refs/tags/…`, `refs/heads/…`). */
+export interface GitRef {
   kind: 'tag' | 'branch';
   name: string;
   fullName: string;
-} {
+}
+
+export function refFor(ref: { tag: string } | { branch: string }): GitRef {
   const [kind, name] = 'tag' in ref ? (['tag', ref.tag] as const) : (['branch', ref.branch] as const);
   const valid =
     name.length > 0 &&

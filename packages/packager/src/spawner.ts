@@ -292,7 +292,8 @@ function removeAbandonedFolders(): void {
     return;
   }
   for (const name of names) {
-    const pid = Number(/^packhouse-git-(\d+)-/.exec(name)?.[1]);
+    if (!name.startsWith(FOLDER_PREFIX)) continue;
+    const pid = Number(/^(\d+)-/.exec(name.slice(FOLDER_PREFIX.length))?.[1]);
     if (!Number.isSafeInteger(pid) || alive(pid)) continue;
     rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }

@@ -83,10 +83,7 @@ async function* zipChunks(plan: ArchivePlan): AsyncGenerator<Buffer> {
       aheadBytes -= head.bytes;
       const prepared = await head.prepared;
       if (prepared.kind !== 'stream') fill();
-      for await (const piece of write(prepared, reader, directory, time)) {
-        const full = output.add(piece);
-        if (full) yield full;
-      }
+      for await (const piece of write(prepared, reader, directory, time)) yield* output.add(piece);
       fill();
     }
     const rest = output.take();
@@ -166,12 +163,18 @@ class Coalescer {
   private parts: Buffer[] = [];
   private bytes = 0;
 
-  /** Takes `piece`; returns a chunk to pass on once there is enough. */
-  add(piece: Buffer): Buffer | undefined {
-    if (piece.length === 0) return undefined;
+  /** Takes `piece`; gives the chunks to pass on once there is enough. A large piece is not copied. */
+  *add(piece: Buffer): Generator<Buffer> {
+    if (piece.length >= OUTPUT_CHUNK_BYTES) {
+      const held = this.take();
+      if (held) yield held;
+      yield piece;
+      return;
+    }
+    if (piece.length === 0) return;
     this.parts.push(piece);
     this.bytes += piece.length;
-    return this.bytes >= OUTPUT_CHUNK_BYTES ? this.take() : undefined;
+    if (this.bytes >= OUTPUT_CHUNK_BYTES) yield this.take()!;
   }
 
   /** What is held, as one chunk (undefined when nothing is). */
