@@ -38,8 +38,10 @@ export async function startNpmStart(root: string, work: string) {
   const memory = sampleTree(child.pid!);
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`npm start's process exited (${code}) before it was running`)));
+    // Its log (warnings and worse, and a crash's last words) goes on to the bench's stderr.
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.includes('Packhouse is running')) resolve();
+      else process.stderr.write(`npm start: ${line}\n`);
     });
   });
   // Told of publications by the database; the API is only asked once per notification.

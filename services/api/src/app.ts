@@ -31,6 +31,12 @@ import { offeringRoutes } from './routes/offerings.ts';
 import { PageCache } from './web/cache.ts';
 import { webRoutes } from './web/routes.ts';
 
+// Fastify's own default, which it does not apply to a server from serverFactory: longer
+// than the idle timeouts of load balancers (60 s), so an idle connection is closed by the
+// client's side first, never while a request is on its way to it. Node's 5 s default
+// lost such requests (the client's `other side closed`).
+const KEEP_ALIVE_MS = 72_000;
+
 export interface AppOptions {
   /** The feed cache's clock (`Date.now`); tests pass time in instead of waiting for it. */
   now?: Clock;
@@ -48,6 +54,7 @@ export async function buildApp(registry: Registry, { now }: AppOptions = {}) {
   const app = Fastify({
     serverFactory: (router) => {
       const server = createServer(router);
+      server.keepAliveTimeout = KEEP_ALIVE_MS;
       if (registry.config.http.feedFrontDoor) door = new FrontDoor(server, updateStatus, registry.log, now);
       return server;
     },

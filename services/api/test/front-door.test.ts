@@ -104,6 +104,12 @@ describe('the front door: feed cache hits answered off the socket, everything el
     }
   });
 
+  it('keeps idle connections 72 s, as fastify does, on both paths', async () => {
+    const { responses, socket } = await exchange(port, [get(FEED), get('/healthz')], 2);
+    socket.destroy();
+    expect(responses.map((response) => response.headers['keep-alive'])).toEqual(['timeout=72', 'timeout=72']);
+  });
+
   it('dates every answer to its second, though the same response bytes are sent again', async () => {
     const dates: [number, string, number][] = [];
     for (let i = 0; i < 3; i++) {
