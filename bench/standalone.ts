@@ -41,7 +41,7 @@ export async function startNpmStart(root: string, work: string) {
     // Its log (warnings and worse, and a crash's last words) goes on to the bench's stderr.
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.includes('Packhouse is running')) resolve();
-      else process.stderr.write(`npm start: ${line}\n`);
+      else if (line !== '') process.stderr.write(`npm start: ${line}\n`);
     });
   });
   // Told of publications by the database; the API is only asked once per notification.
