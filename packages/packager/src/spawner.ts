@@ -46,15 +46,17 @@ const connect = (id, index) => new Promise((resolve, reject) => {
 process.on('message', async (request) => {
   if (request.type === 'kill') {
     const child = children.get(request.id);
-    if (child) child.kill(request.signal);
+    if (child) killGroup(child, request.signal);
     else killed.set(request.id, request.signal);
     return;
   }
   const sockets = [];
   try {
     for (const index of [0, 1, 2]) sockets.push(await connect(request.id, index));
-    const child = spawn(request.command, request.args, { env: request.env, stdio: sockets });
+    // In a process group of its own, which the parent kills should this process die first.
+    const child = spawn(request.command, request.args, { env: request.env, stdio: sockets, detached: true });
     children.set(request.id, child);
+    if (child.pid !== undefined) process.send({ type: 'started', id: request.id, pid: child.pid });
     child.on('error', (error) => {
       process.send({ type: 'error', id: request.id, message: error.message });
       // A command that could not start (ENOENT) reports no exit of its own.
@@ -66,7 +68,7 @@ process.on('message', async (request) => {
       children.delete(request.id);
       process.send({ type: 'exit', id: request.id, code, signal });
     });
-    if (killed.has(request.id)) child.kill(killed.get(request.id));
+    if (killed.has(request.id)) killGroup(child, killed.get(request.id));
   } catch (error) {
     process.send({ type: 'error', id: request.id, message: String((error && error.message) || error) });
     process.send({ type: 'exit', id: request.id, code: null, signal: null, started: false });
@@ -75,13 +77,26 @@ process.on('message', async (request) => {
     for (const socket of sockets) socket.destroy();
   }
 });
+// The command and what it started (git fetch starts upload-pack or a remote helper, which
+// hold its stderr open): a timeout's kill ends them all at once.
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+// Ctrl-C reaches the whole terminal's process group: the parent decides what stops, and
+// this ends when the parent has gone.
+process.on('SIGINT', () => {});
 process.on('disconnect', () => {
-  for (const child of children.values()) child.kill('SIGKILL');
+  for (const child of children.values()) killGroup(child, 'SIGKILL');
   process.exit(0);
 });
 `;
 
 type Answer =
+  | { type: 'started'; id: number; pid: number }
   | { type: 'error'; id: number; message: string }
   | { type: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null; started?: false };
 
@@ -91,6 +106,8 @@ class SpawnedChild extends EventEmitter implements GitChild {
   readonly stderr = new PassThrough();
   exitCode: number | null = null;
   signalCode: NodeJS.Signals | null = null;
+  /** Also its process group's id. */
+  pid: number | undefined;
   private exited = false;
   private closed = false;
   /** stdout and stderr still to end: 'close' waits for them, as a child process's does. */
@@ -127,6 +144,10 @@ class SpawnedChild extends EventEmitter implements GitChild {
   }
 
   answered(answer: Answer): void {
+    if (answer.type === 'started') {
+      this.pid = answer.pid;
+      return;
+    }
     if (answer.type === 'error') {
       // As a child process that could not start; callers that do not listen learn it from the exit.
       if (this.listenerCount('error') > 0) this.emit('error', new Error(answer.message));
@@ -267,13 +288,20 @@ class Spawner {
     }
   }
 
-  /** The helper is gone: what it was running is lost with it; the next spawn starts another. */
+  /**
+   * The helper is gone: what it was running is stopped and fails (killed, the helper had no
+   * chance to); the next spawn starts another helper.
+   */
   private helperGone(reason: string): void {
     this.helper = undefined;
     this.ready = undefined;
     this.server?.close();
     this.server = undefined;
-    for (const child of [...this.children.values()]) this.fail(child, reason);
+    for (const child of [...this.children.values()]) {
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null)
+        killGroup(child.pid, 'SIGKILL');
+      this.fail(child, reason);
+    }
   }
 }
 
@@ -296,6 +324,16 @@ function removeAbandonedFolders(): void {
     const pid = Number(/^(\d+)-/.exec(name.slice(FOLDER_PREFIX.length))?.[1]);
     if (!Number.isSafeInteger(pid) || alive(pid)) continue;
     rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+/** Signals a command started in a group of its own, and what it started, unless all have ended. */
+function killGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: all of them have ended
   }
 }
 
@@ -322,6 +360,13 @@ export function spawnWithoutHelper(): void {
 
 /** Starts `command` with piped stdio: through the spawner process, unless told otherwise. */
 export function startProcess(command: string, args: readonly string[], env: NodeJS.ProcessEnv): GitChild {
-  if (direct) return spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] }) as unknown as GitChild;
-  return spawner.spawn(command, args, env);
+  if (!direct) return spawner.spawn(command, args, env);
+  // As through the spawner: in a group of its own, which a kill ends whole.
+  const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const killLeader = child.kill.bind(child);
+  child.kill = (signal: NodeJS.Signals = 'SIGTERM') =>
+    child.pid !== undefined && child.exitCode === null && child.signalCode === null && killGroup(child.pid, signal)
+      ? true
+      : killLeader(signal);
+  return child as unknown as GitChild;
 }

@@ -5,11 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { startProcess, type GitChild } from '../src/spawner.ts';
-
-function closed(child: GitChild): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
-}
+import { startProcess } from '../src/spawner.ts';
+import { allEnded, closed, closedSoon, startWithItsOwn } from './processes.ts';
 
 /** The spawner: the one child of this process that runs node with `-e`. */
 function spawnerPid(): number {
@@ -63,20 +60,27 @@ describe('spawner: commands started from a small helper process, talking to this
     expect(errors.map((error) => error.message).join()).toMatch(/ENOENT/);
   });
 
+  it('kills what the command started too', async () => {
+    const { child, pids } = await startWithItsOwn();
+    expect(child.kill('SIGKILL')).toBe(true);
+    expect(await closedSoon(child)).toEqual({ code: null, signal: 'SIGKILL' });
+    await allEnded(pids);
+  });
+
   it('fails what a dead spawner was running, and starts another for the next command', async () => {
     // A process killed by a signal leaves its socket folder; the next spawner start removes
     // the folders of processes that are gone, and only those.
     const gone = execFileSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).trim();
     const abandoned = mkdtempSync(path.join(tmpdir(), `packhouse-git-${gone}-`));
     const ours = mkdtempSync(path.join(tmpdir(), `packhouse-git-${process.pid}-`));
-    const sleeping = startProcess('sleep', ['30'], process.env);
-    sleeping.stdin.end();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const { child: sleeping, pids } = await startWithItsOwn();
     const errors: Error[] = [];
     sleeping.on('error', (error) => errors.push(error));
     process.kill(spawnerPid(), 'SIGKILL');
-    await closed(sleeping);
+    await closedSoon(sleeping);
     expect(errors.map((error) => error.message).join()).toMatch(/spawner/);
+    // Killed, not left running: gone, or a zombie its new parent has yet to reap.
+    await allEnded(pids);
 
     const next = startProcess('echo', ['again'], process.env);
     next.stdin.end();

@@ -200,16 +200,23 @@ describe('the front door: feed cache hits answered off the socket, everything el
     const before = Date.now();
     await client(stack.app, stack.adminToken)('PATCH', '/api/v1/projects/token', { securityCoverage: true });
     const gzip = 'Accept-Encoding: gzip';
-    const fresh = (await exchange(port, [get(FEED, gzip)], 1)).responses[0]!; // a miss: rendered again
-    const hit = (await exchange(port, [get(FEED, gzip)], 1)).responses[0]!;
-    expect(hit.headers['x-packhouse-cache']).toBe('hit');
+    // A miss renders it again. Each of the listener's two connections delivers the change,
+    // and the second's copy may evict that first render: a hit comes once both have.
+    const hit = await eventually(
+      async () => {
+        const answer = (await exchange(port, [get(FEED, gzip)], 1)).responses[0]!;
+        return answer.headers['x-packhouse-cache'] === 'hit' ? answer : undefined;
+      },
+      10_000,
+      'the changed feed to be cached',
+    );
     // The change is stamped at its commit, after `before`: no date until two seconds past its second.
     if (Date.now() < Math.floor(before / 1000) * 1000 + 2_000) expect(hit.headers['last-modified']).toBeUndefined();
     clock.advance(2_100);
     const settled = (await exchange(port, [get(FEED, gzip)], 1)).responses[0]!;
     expect(settled.headers['x-packhouse-cache']).toBe('hit');
     expect(settled.headers['last-modified']).toMatch(/GMT$/);
-    expect(settled.body.equals(fresh.body)).toBe(true);
+    expect(settled.body.equals(hit.body)).toBe(true);
   });
 
   it('counts the polls it answers', async () => {
