@@ -34,6 +34,8 @@ const { spawn } = require('node:child_process');
 const net = require('node:net');
 const path = process.argv[1];
 const children = new Map();
+// Requests whose command is not running yet, and kills that arrived for them meanwhile.
+const pending = new Set();
 const killed = new Map();
 // Paused and half-open: bytes (and the end of stdin) the parent sends before the command
 // starts must stay in the socket for it, not be read here or close the socket.
@@ -47,9 +49,10 @@ process.on('message', async (request) => {
   if (request.type === 'kill') {
     const child = children.get(request.id);
     if (child) killGroup(child, request.signal);
-    else killed.set(request.id, request.signal);
+    else if (pending.has(request.id)) killed.set(request.id, request.signal);
     return;
   }
+  pending.add(request.id);
   const sockets = [];
   try {
     for (const index of [0, 1, 2]) sockets.push(await connect(request.id, index));
@@ -73,6 +76,7 @@ process.on('message', async (request) => {
     process.send({ type: 'error', id: request.id, message: String((error && error.message) || error) });
     process.send({ type: 'exit', id: request.id, code: null, signal: null, started: false });
   } finally {
+    pending.delete(request.id);
     killed.delete(request.id);
     for (const socket of sockets) socket.destroy();
   }
@@ -194,7 +198,13 @@ class Spawner {
   private nextId = 1;
 
   spawn(command: string, args: readonly string[], env: NodeJS.ProcessEnv): GitChild {
-    const child = new SpawnedChild(this.nextId++, (signal) => this.send({ type: 'kill', id: child.id, signal }));
+    // A kill waits for the spawner as the spawn request does, and follows it.
+    const child = new SpawnedChild(this.nextId++, (signal) =>
+      this.start().then(
+        () => this.send({ type: 'kill', id: child.id, signal }),
+        () => {},
+      ),
+    );
     this.children.set(child.id, child);
     // Known until its streams have ended: they may connect after its exit is reported.
     child.once('close', () => this.forget(child.id));

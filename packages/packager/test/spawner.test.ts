@@ -16,6 +16,14 @@ function spawnerPid(): number {
 }
 
 describe('spawner: commands started from a small helper process, talking to this one directly', () => {
+  // First in this file: the spawner is not running yet when the kill is asked for.
+  it('kills a command killed at once, before its spawner has started', async () => {
+    const sleeping = startProcess('sleep', ['120'], process.env);
+    sleeping.stdin.end();
+    expect(sleeping.kill('SIGKILL')).toBe(true);
+    expect(await closedSoon(sleeping)).toEqual({ code: null, signal: 'SIGKILL' });
+  });
+
   it('gives the command its stdin and this process its stdout, stderr and exit code', async () => {
     const child = startProcess('sh', ['-c', 'cat; echo oops >&2; exit 3'], process.env);
     child.stdin.end('hello\n');
