@@ -6,7 +6,7 @@
  * to bench/.work/profiles/ (open it in Chrome DevTools or speedscope).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { archives, checkout, digestingStream } from '@packhouse/packager';
 import { ensureCorpus } from './corpus.ts';
-import { cpuByThread, formatThreadCpu } from './lib/threads.ts';
+import { cpuByThread, formatThreadCpu, threadCpu } from './lib/threads.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(ROOT, 'bench', '.work');
@@ -57,10 +57,7 @@ const cpu = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
  * CPU time of the main thread alone (its utime + stime from the kernel, in ms). Unlike the
  * event loop's busy time, it does not grow when other load keeps the thread off a core.
  */
-const mainThreadCpu = () => {
-  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-};
+const mainThreadCpu = () => threadCpu(process.pid, process.pid).ms;
 const threadsBefore = cpuByThread(process.pid);
 const selfStart = process.cpuUsage();
 const loopStart = performance.eventLoopUtilization();

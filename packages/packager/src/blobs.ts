@@ -6,6 +6,17 @@ const EMPTY = Buffer.alloc(0);
 const MAX_HEADER = 1024;
 
 /** What the archive writers read file contents through: blobs of a git tree, or files on disk. */
+/**
+ * The `size` bytes of one object's content as one buffer. Most files arrive inside one of
+ * git's pipe chunks: then it is a view of that chunk, not a copy (the zip's read-ahead is
+ * 2 MB of consecutive files, so the chunks it keeps alive are few).
+ */
+export async function readWhole(chunks: AsyncIterable<Buffer>, size: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+}
+
 export interface ContentReader {
   /** Streams the next file, which must be `oid` with `size` bytes; drain it before the next. */
   blob(oid: string, size: number): AsyncIterable<Buffer>;
@@ -92,12 +103,8 @@ export class BlobReader implements ContentReader {
     this.buffered = this.buffered.subarray(1);
   }
 
-  async readAll(oid: string, size: number): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    for await (const chunk of this.blob(oid, size)) parts.push(chunk);
-    // Most files arrive inside one of git's pipe chunks: a view of it, not a copy (the zip's
-    // read-ahead is 2 MB of consecutive files, so the chunks it keeps alive are few).
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+  readAll(oid: string, size: number): Promise<Buffer> {
+    return readWhole(this.blob(oid, size), size);
   }
 
   close(): void {

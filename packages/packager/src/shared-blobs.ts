@@ -1,4 +1,4 @@
-import type { BlobReader, ContentReader } from './blobs.ts';
+import { readWhole, type BlobReader, type ContentReader } from './blobs.ts';
 
 /**
  * How far the leading view may run ahead of the lagging one, in bytes of file content held
@@ -220,12 +220,8 @@ class SharedView implements ContentReader {
     }
   }
 
-  async readAll(oid: string, size: number): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    for await (const chunk of this.blob(oid, size)) parts.push(chunk);
-    // Most files arrive inside one of git's pipe chunks: a view of it, not a copy (the zip's
-    // read-ahead is 2 MB of consecutive files, so the chunks it keeps alive are few).
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+  readAll(oid: string, size: number): Promise<Buffer> {
+    return readWhole(this.blob(oid, size), size);
   }
 
   close(): void {

@@ -41,10 +41,6 @@ export function checkGitUrl(url: string, options: GitOptions): void {
 
 const REF_COMPONENT = /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/;
 
-/**
- * A stricter subset of git-check-ref-format: names end up in argv and refspecs, so no
- * leading dash, no `..`, no `:`/`^`/`~`/`*` or whitespace, no `.lock` components.
- */
 /** A validated tag or branch: its name and its full ref name (`refs/tags/…`, `refs/heads/…`). */
 export interface GitRef {
   kind: 'tag' | 'branch';
@@ -52,6 +48,10 @@ export interface GitRef {
   fullName: string;
 }
 
+/**
+ * A stricter subset of git-check-ref-format: names end up in argv and refspecs, so no
+ * leading dash, no `..`, no `:`/`^`/`~`/`*` or whitespace, no `.lock` components.
+ */
 export function refFor(ref: { tag: string } | { branch: string }): GitRef {
   const [kind, name] = 'tag' in ref ? (['tag', ref.tag] as const) : (['branch', ref.branch] as const);
   const valid =
